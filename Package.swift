@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (see README "Code layout"):
+//   C*            system-library targets (module map + shim.h), imported only by the wrapper targets
+//   TrucXML       the only Swift code that touches libxml2
+//   TrucCrypto    the only Swift code that touches OpenSSL
+//   TrucSQLite    the only Swift code that touches SQLite
+//   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
+//   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
+let package = Package(
+    name: "Truc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "truc", targets: ["truc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+
+        .target(name: "TrucXML", dependencies: ["CLibXML2"]),
+        .target(name: "TrucCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "TrucSQLite", dependencies: ["CSQLite"]),
+        .target(
+            name: "EdXML",
+            dependencies: ["TrucXML", "TrucCrypto", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
+        ),
+        .target(
+            name: "TrucCLI",
+            dependencies: ["EdXML", "TrucCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
+
+        .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"]),
+        .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"]),
+        .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite"]),
+        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto"]),
+        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML"]),
+    ]
+)

@@ -1,0 +1,6 @@
+#ifndef TRUC_CSQLITE_SHIM_H
+#define TRUC_CSQLITE_SHIM_H
+#include <sqlite3.h>
+/* SQLITE_TRANSIENT is a cast macro ((sqlite3_destructor_type)-1) Swift cannot import. */
+static inline sqlite3_destructor_type truc_sqlite_transient(void) { return SQLITE_TRANSIENT; }
+#endif
