@@ -1,0 +1,144 @@
+import Foundation
+import TrucCrypto
+import TrucXML
+import ZIPFoundation
+
+extension ParsedMessage {
+    /// Decodes every attachment of a document message: base64, then ZIP containers, within `limits`.
+    /// Problems are findings (`invalid-base64`, `invalid-zip`, `zip-bomb`, ...), never crashes.
+    ///
+    /// - Parameter retainContent: keep the decoded bytes (and ZIP entries' bytes) in the result, for
+    ///   signature verification. Without it only sizes, types and digests are kept, and memory stays near
+    ///   the size of the largest attachment.
+    package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false) -> ([DecodedAttachment], [Finding]) {
+        guard case .document(let doc) = message else { return ([], []) }
+        var results: [DecodedAttachment] = []
+        var findings: [Finding] = []
+        var uncompressedTotal = 0
+        for (index, info) in doc.attachments.enumerated() {
+            let path = "/edXML/AttachmentEncoded/Attachment\(doc.attachments.count > 1 ? "[\(index + 1)]" : "")/ContentTransferEncoded"
+            guard let element = encodedContent[index] else {
+                findings.append(Finding(.missingElement, path, "attachment \(info.attachmentName ?? String(index + 1)) has no ContentTransferEncoded"))
+                continue
+            }
+            switch AttachmentDecoding.decodeBase64(element, limits: limits) {
+            case .failure(let finding):
+                findings.append(Finding(finding.code, path, finding.message))
+            case .success(let data):
+                var decoded = DecodedAttachment(
+                    index: index, contentId: info.contentId, name: info.attachmentName, declaredType: info.contentType,
+                    sniffedType: ContentSniffer.sniff(data.prefix(16), name: info.attachmentName), size: data.count,
+                    sha256: data.withUnsafeBytes { Digest.hash(.sha256, $0) }.hexString)
+                if decoded.sniffedType == ContentSniffer.zip {
+                    switch AttachmentDecoding.unzip(data, limits: limits, alreadyUncompressed: uncompressedTotal, retain: retainContent) {
+                    case .success(let (entries, total)):
+                        decoded.entries = entries
+                        uncompressedTotal = total
+                    case .failure(let finding):
+                        findings.append(Finding(finding.code, path, finding.message))
+                    }
+                }
+                if let declared = info.contentType, !ContentSniffer.agree(declared: declared, sniffed: decoded.sniffedType) {
+                    findings.append(Finding(.contentTypeMismatch, path,
+                                            "declared \(declared) but the content is \(decoded.sniffedType)", severity: .warning))
+                }
+                if retainContent { decoded.bytes = [UInt8](data) }
+                results.append(decoded)
+            }
+        }
+        return (results, findings)
+    }
+}
+
+struct AttachmentFailure: Error {
+    let code: FindingCode
+    let message: String
+}
+
+enum AttachmentDecoding {
+    /// Decodes the base64 text of a `ContentTransferEncoded` element where it lies in the source.
+    static func decodeBase64(_ element: XMLElement, limits: AttachmentLimits) -> Result<Data, AttachmentFailure> {
+        let encodedLength = element.textByteCount
+        let capacity = Base64Decoder.maxDecodedLength(encodedLength)
+        if encodedLength / 4 * 3 > limits.maxDecodedBytes + 3 {
+            return .failure(AttachmentFailure(code: .attachmentTooLarge,
+                                              message: "the attachment decodes to about \(encodedLength / 4 * 3) bytes; the limit is \(limits.maxDecodedBytes)"))
+        }
+        var data = Data(count: capacity)
+        var decoder = Base64Decoder()
+        let written = data.withUnsafeMutableBytes { raw -> Int in
+            let out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var n = 0
+            element.withDetachedText { chunk in n += decoder.feed(chunk, into: out + n) }
+            n += decoder.finish(into: out + n)
+            return n
+        }
+        if let failure = decoder.failure {
+            return .failure(AttachmentFailure(code: .invalidBase64, message: failure.message))
+        }
+        data.count = written
+        return .success(data)
+    }
+
+    private struct Stop: Error {
+        let failure: AttachmentFailure
+    }
+
+    /// Opens a ZIP container and digests every entry, enforcing the zip-bomb limits on the declared sizes
+    /// and, since headers can lie, on the bytes actually inflated.
+    static func unzip(_ data: Data, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool)
+        -> Result<([ZipEntryContent], Int), AttachmentFailure> {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            return .failure(AttachmentFailure(code: .invalidZip, message: "the attachment starts like a ZIP file but cannot be opened as one"))
+        }
+        var total = alreadyUncompressed
+        var entries: [ZipEntryContent] = []
+        for entry in archive {
+            guard entries.count < limits.maxEntries else {
+                return .failure(AttachmentFailure(code: .zipBomb, message: "the ZIP has more than \(limits.maxEntries) entries"))
+            }
+            guard entry.type == .file else { continue }
+            let declared = Int(clamping: entry.uncompressedSize), compressed = Int(clamping: entry.compressedSize)
+            if let failure = checkLimits(size: declared, compressed: compressed, total: total + declared, limits: limits, name: entry.path) {
+                return .failure(failure)
+            }
+            let digest = Digest(.sha256)
+            var size = 0
+            var head: [UInt8] = []
+            var kept: [UInt8] = []
+            if retain { kept.reserveCapacity(declared) }
+            do {
+                _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { chunk in
+                    size += chunk.count
+                    if let failure = checkLimits(size: size, compressed: compressed, total: total + size, limits: limits, name: entry.path) {
+                        throw Stop(failure: failure)
+                    }
+                    chunk.withUnsafeBytes { digest.update($0) }
+                    if head.count < 16 { head.append(contentsOf: chunk.prefix(16 - head.count)) }
+                    if retain { kept.append(contentsOf: chunk) }
+                }
+            } catch let stop as Stop {
+                return .failure(stop.failure)
+            } catch {
+                return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.path) cannot be extracted: \(error)"))
+            }
+            total += size
+            entries.append(ZipEntryContent(name: entry.path, size: size, compressedSize: compressed, sha256: digest.finalize().hexString,
+                                           sniffedType: ContentSniffer.sniff(head, name: entry.path), bytes: retain ? kept : nil))
+        }
+        return .success((entries, total))
+    }
+
+    static func checkLimits(size: Int, compressed: Int, total: Int, limits: AttachmentLimits, name: String) -> AttachmentFailure? {
+        if total > limits.maxUncompressedTotal {
+            return AttachmentFailure(code: .zipBomb, message: "ZIP entries expand beyond \(limits.maxUncompressedTotal) bytes (at \(name))")
+        }
+        if size > limits.ratioFloor, size / max(compressed, 1) > limits.maxRatio {
+            return AttachmentFailure(code: .zipBomb, message: "entry \(name) expands more than \(limits.maxRatio) times its compressed size")
+        }
+        return nil
+    }
+}

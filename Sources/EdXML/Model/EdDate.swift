@@ -1,0 +1,157 @@
+/// A calendar date as written in edXML. QCVN 102 writes `yyyy/MM/dd`; some senders write `dd/MM/yyyy`.
+/// The text is kept as received; `components` is set when the text is a real date in either layout.
+package struct EdDate: Sendable, Equatable, Codable, CustomStringConvertible {
+    package var raw: String
+    package var year: Int?
+    package var month: Int?
+    package var day: Int?
+
+    package init(raw: String) {
+        self.raw = raw
+        if let parts = EdDate.parse(raw) { (year, month, day) = parts }
+    }
+
+    package init(year: Int, month: Int, day: Int) {
+        self.raw = EdDate.format(year: year, month: month, day: day)
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// True when the text is a real calendar date in one of the accepted layouts.
+    package var isValid: Bool { year != nil }
+
+    /// The date in the canonical `yyyy/MM/dd` layout, or the raw text when it is not a date.
+    package var canonical: String {
+        guard let year, let month, let day else { return raw }
+        return EdDate.format(year: year, month: month, day: day)
+    }
+
+    /// `yyyy-MM-dd`, for JSON.
+    package var iso: String? {
+        guard let year, let month, let day else { return nil }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    package var description: String { canonical }
+
+    /// Two dates are equal when they name the same day, whatever their layout; otherwise by text.
+    package static func == (a: EdDate, b: EdDate) -> Bool {
+        if a.isValid || b.isValid { return a.year == b.year && a.month == b.month && a.day == b.day }
+        return a.raw == b.raw
+    }
+
+    static func format(year: Int, month: Int, day: Int) -> String { "\(pad(year, 4))/\(pad(month, 2))/\(pad(day, 2))" }
+
+    static func parse(_ text: String) -> (Int, Int, Int)? {
+        let parts = text.trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { return nil }
+        let numbers = parts.compactMap { Int($0) }
+        let (y, m, d): (Int, Int, Int)
+        if parts[0].count == 4 && parts[1].count <= 2 && parts[2].count <= 2 {
+            (y, m, d) = (numbers[0], numbers[1], numbers[2])
+        } else if parts[2].count == 4 && parts[0].count <= 2 && parts[1].count <= 2 {
+            (y, m, d) = (numbers[2], numbers[1], numbers[0])
+        } else {
+            return nil
+        }
+        guard isRealDate(year: y, month: m, day: d) else { return nil }
+        return (y, m, d)
+    }
+
+    static func isRealDate(year: Int, month: Int, day: Int) -> Bool {
+        guard year >= 1900, year <= 9999, (1...12).contains(month), day >= 1 else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= days[month - 1]
+    }
+}
+
+/// A timestamp as written in edXML: `yyyy/MM/dd HH:mm:ss` (local time of the writer, Vietnam: UTC+7).
+package struct EdTimestamp: Sendable, Equatable, Codable, CustomStringConvertible {
+    package var raw: String
+    package var date: EdDate?
+    package var hour: Int?
+    package var minute: Int?
+    package var second: Int?
+
+    package init(raw: String) {
+        self.raw = raw
+        let text = raw.trimmed
+        let halves = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard halves.count == 2 else { return }
+        let date = EdDate(raw: String(halves[0]))
+        let time = halves[1].split(separator: ":", omittingEmptySubsequences: false)
+        guard date.isValid, time.count == 3, time.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) }),
+              let h = Int(time[0]), let m = Int(time[1]), let s = Int(time[2]), h < 24, m < 60, s < 61 else { return }
+        self.date = date
+        (hour, minute, second) = (h, m, s)
+    }
+
+    package init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        self.date = EdDate(year: year, month: month, day: day)
+        (self.hour, self.minute, self.second) = (hour, minute, second)
+        self.raw = "\(EdDate.format(year: year, month: month, day: day)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z, reading the timestamp as Vietnam time (UTC+7).
+    package init(epochSeconds: Int, utcOffsetSeconds: Int = 7 * 3600) {
+        let local = epochSeconds + utcOffsetSeconds
+        let days = Int((Double(local) / 86_400).rounded(.down))
+        let secs = local - days * 86_400
+        let (y, m, d) = civilFromDays(days)
+        self.init(year: y, month: m, day: d, hour: secs / 3600, minute: (secs % 3600) / 60, second: secs % 60)
+    }
+
+    package var isValid: Bool { hour != nil }
+
+    package var canonical: String {
+        guard let date, let hour, let minute, let second else { return raw }
+        return "\(date.canonical) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
+    }
+
+    /// ISO 8601 with the Vietnam offset, for JSON.
+    package var iso: String? {
+        guard let d = date?.iso, let hour, let minute, let second else { return nil }
+        return "\(d)T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))+07:00"
+    }
+
+    package var description: String { canonical }
+
+    package static func == (a: EdTimestamp, b: EdTimestamp) -> Bool {
+        if a.isValid || b.isValid { return a.canonical == b.canonical && a.isValid == b.isValid }
+        return a.raw == b.raw
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+    let z = z0 + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let y = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (m <= 2 ? y + 1 : y, m, d)
+}
+
+func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+extension StringProtocol {
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
