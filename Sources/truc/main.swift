@@ -1,1 +1,3 @@
-print("x")
+import TrucCLI
+
+await TrucCommand.start()

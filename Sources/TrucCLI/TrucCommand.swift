@@ -1,0 +1,34 @@
+import ArgumentParser
+
+/// `truc`: the hub daemon and its tools.
+package struct TrucCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "truc",
+        abstract: "Truc: an edXML document-exchange hub (QCVN 102:2016).",
+        version: TrucVersion.string,
+        subcommands: [InspectCommand.self, BenchCommand.self]
+    )
+
+    package init() {}
+}
+
+package enum TrucVersion {
+    package static let string = "0.1.0"
+}
+
+extension TrucCommand {
+    /// The program's entry point. (Calling `main()` from the executable target resolves to
+    /// ArgumentParser's synchronous overload, which refuses an async root; this is its async body.)
+    package static func start() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
