@@ -34,7 +34,8 @@ let package = Package(
         ),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EdXML", "TrucCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
 

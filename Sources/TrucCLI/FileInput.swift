@@ -24,8 +24,7 @@ enum FileInput {
             throw Failure(code: "too-large", message: "\(path) is \(size) bytes; the limit is \(maxBytes) (--max-bytes)")
         }
         var failed = false
-        // One spare byte: the XML reader appends a terminator without reallocating.
-        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var done = 0
             while done < size {
                 let n = read(fd, buffer.baseAddress! + done, size - done)
@@ -37,7 +36,6 @@ enum FileInput {
             count = done
         }
         if failed { throw Failure(code: "file-unreadable", message: "could not read all of \(path)") }
-        bytes.reserveCapacity(size + 1)
         return bytes
     }
 }

@@ -21,8 +21,8 @@ enum Prolog {
             end += 1
             if end - i > 512 { break } // an XML declaration is short; let libxml2 report the rest
         }
-        let declaration = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<min(end, n)]), as: UTF8.self)
-        guard let encoding = pseudoAttribute("encoding", in: declaration) else { return }
+        let declaration = UnsafeBufferPointer(rebasing: bytes[i..<min(end, n)])
+        guard let encoding = pseudoAttribute(Array("encoding".utf8), in: declaration) else { return }
         let normalised = encoding.lowercased()
         if normalised != "utf-8" && normalised != "utf8" {
             throw XMLError(.unsupportedEncoding, "the XML declaration names encoding \"\(encoding)\"; only UTF-8 is accepted", line: 1)
@@ -32,15 +32,22 @@ enum Prolog {
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// The value of `name="..."` or `name='...'` in an XML declaration.
-    private static func pseudoAttribute(_ name: String, in declaration: String) -> String? {
-        let chars = Array(declaration.unicodeScalars), target = Array(name.unicodeScalars)
-        guard let start = (0...max(0, chars.count - target.count)).first(where: { chars.count >= target.count && Array(chars[$0..<($0 + target.count)]) == target }) else { return nil }
-        var rest = Substring(String(String.UnicodeScalarView(chars[(start + target.count)...]))).drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
-        guard rest.first == "=" else { return nil }
-        rest = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        rest = rest.dropFirst()
-        guard let close = rest.firstIndex(of: quote) else { return nil }
-        return String(rest[..<close])
+    private static func pseudoAttribute(_ name: [UInt8], in d: UnsafeBufferPointer<UInt8>) -> String? {
+        guard d.count > name.count else { return nil }
+        var i = 0
+        search: while i + name.count <= d.count {
+            for k in 0..<name.count where d[i + k] != name[k] { i += 1; continue search }
+            var j = i + name.count
+            while j < d.count, isSpace(d[j]) { j += 1 }
+            guard j < d.count, d[j] == UInt8(ascii: "=") else { return nil }
+            j += 1
+            while j < d.count, isSpace(d[j]) { j += 1 }
+            guard j < d.count, d[j] == UInt8(ascii: "\"") || d[j] == UInt8(ascii: "'") else { return nil }
+            let quote = d[j]
+            var k = j + 1
+            while k < d.count, d[k] != quote { k += 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: d[(j + 1)..<k]), as: UTF8.self)
+        }
+        return nil
     }
 }

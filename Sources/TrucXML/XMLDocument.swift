@@ -5,7 +5,7 @@ import CLibXML2
 /// Not `Sendable`: a libxml2 tree must stay confined to one task (see toolchain notes, "Threads").
 package final class XMLDocument {
     let doc: xmlDocPtr
-    /// The bytes the document was parsed from, followed by one NUL (libxml2 reads one byte past the end).
+    /// The bytes the document was parsed from.
     private let storage: [UInt8]
     /// Text of elements named in `detachTextOf`, kept out of the tree (see `DetachedText`).
     let detached: [UnsafeMutableRawPointer: DetachedText]
@@ -19,11 +19,11 @@ package final class XMLDocument {
     deinit { xmlFreeDoc(doc) }
 
     /// Size of the source, in bytes.
-    package var sourceCount: Int { storage.count - 1 }
+    package var sourceCount: Int { storage.count }
 
     /// Calls `body` with the exact bytes the document was parsed from.
     package func withSource<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        try storage.withUnsafeBytes { try body($0) }
     }
 
     /// The root element.
@@ -49,8 +49,7 @@ package final class XMLDocument {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             throw XMLError(.empty, "the input is empty")
         }
-        var storage = bytes
-        storage.append(0)
+        let storage = bytes // shares the caller's buffer (copy-on-write): no copy is made
         let count = bytes.count
         let parsed: Result<(xmlDocPtr, [UnsafeMutableRawPointer: DetachedText]), XMLError> = storage.withUnsafeBufferPointer { buffer in
             do throws(XMLError) {

@@ -75,11 +75,12 @@ package struct AgencyCode: Sendable, Hashable, Codable, CustomStringConvertible 
     package init(_ text: String) throws(AgencyCodeError) {
         let raw = text
         guard !raw.isEmpty else { throw AgencyCodeError(raw, "the code is empty") }
-        guard raw.count <= 35 else { throw AgencyCodeError(raw, "the code has \(raw.count) characters; at most 35 are allowed") }
-        if let bad = raw.first(where: { !($0.isASCII && ($0.isNumber || $0.isUppercase || $0 == ".")) }) {
-            throw AgencyCodeError(raw, "the character \"\(bad)\" is not allowed; use 0-9, A-Z and dots")
+        guard raw.utf8.count <= 35 else { throw AgencyCodeError(raw, "the code has \(raw.count) characters; at most 35 are allowed") }
+        if let bad = raw.utf8.firstIndex(where: { !(($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x2E) }) {
+            let character = raw[bad...].first.map(String.init) ?? "?"
+            throw AgencyCodeError(raw, "the character \"\(character)\" is not allowed; use 0-9, A-Z and dots")
         }
-        let groups = raw.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let groups = raw.utf8.split(separator: 0x2E, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if groups.contains(where: \.isEmpty) { throw AgencyCodeError(raw, "a group between dots is empty") }
 
         if let last = groups.last, AgencyCode.isLevel1(last), groups.count > 1 {
@@ -89,10 +90,10 @@ package struct AgencyCode: Sendable, Hashable, Codable, CustomStringConvertible 
             let widths = [2, 2, 3] // Y, Z, V reading right to left
             var fromLevel1 = [last]
             for (i, group) in lower.reversed().enumerated() {
-                guard group.allSatisfy(\.isNumber) else {
+                guard group.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     throw AgencyCodeError(raw, "group \"\(group)\" must be digits (QCVN 102 layout, level \(i + 2))")
                 }
-                guard group.count == widths[i] else {
+                guard group.utf8.count == widths[i] else {
                     throw AgencyCodeError(raw, "group \"\(group)\" must have \(widths[i]) digits (QCVN 102 layout, level \(i + 2))")
                 }
                 fromLevel1.append(group)
@@ -114,8 +115,8 @@ package struct AgencyCode: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     static func isLevel1(_ group: String) -> Bool {
-        let chars = Array(group)
-        return chars.count == 3 && chars[0].isASCII && chars[0].isUppercase && chars[1].isASCIIDigit && chars[2].isASCIIDigit
+        let b = Array(group.utf8)
+        return b.count == 3 && b[0] >= 0x41 && b[0] <= 0x5A && b[1] >= 0x30 && b[1] <= 0x39 && b[2] >= 0x30 && b[2] <= 0x39
     }
 }
 

@@ -44,19 +44,41 @@ package struct EdDate: Sendable, Equatable, Codable, CustomStringConvertible {
     static func format(year: Int, month: Int, day: Int) -> String { "\(pad(year, 4))/\(pad(month, 2))/\(pad(day, 2))" }
 
     static func parse(_ text: String) -> (Int, Int, Int)? {
-        let parts = text.trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { return nil }
-        let numbers = parts.compactMap { Int($0) }
+        let t = text.trimmed
+        guard let parts = numberGroups(t.utf8, separator: UInt8(ascii: "/")), parts.count == 3 else { return nil }
         let (y, m, d): (Int, Int, Int)
-        if parts[0].count == 4 && parts[1].count <= 2 && parts[2].count <= 2 {
-            (y, m, d) = (numbers[0], numbers[1], numbers[2])
-        } else if parts[2].count == 4 && parts[0].count <= 2 && parts[1].count <= 2 {
-            (y, m, d) = (numbers[2], numbers[1], numbers[0])
+        if parts[0].digits == 4 && parts[1].digits <= 2 && parts[2].digits <= 2 {
+            (y, m, d) = (parts[0].value, parts[1].value, parts[2].value)
+        } else if parts[2].digits == 4 && parts[0].digits <= 2 && parts[1].digits <= 2 {
+            (y, m, d) = (parts[2].value, parts[1].value, parts[0].value)
         } else {
             return nil
         }
         guard isRealDate(year: y, month: m, day: d) else { return nil }
         return (y, m, d)
+    }
+
+    /// Splits ASCII digits separated by `separator`: [(value, number of digits)], nil if anything else occurs.
+    static func numberGroups<C: Collection>(_ bytes: C, separator: UInt8) -> [(value: Int, digits: Int)]? where C.Element == UInt8 {
+        var groups: [(value: Int, digits: Int)] = []
+        var value = 0, digits = 0
+        for b in bytes {
+            if b == separator {
+                guard digits > 0 else { return nil }
+                groups.append((value, digits))
+                value = 0
+                digits = 0
+            } else if b >= 0x30 && b <= 0x39 {
+                guard digits < 9 else { return nil }
+                value = value * 10 + Int(b - 0x30)
+                digits += 1
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        groups.append((value, digits))
+        return groups
     }
 
     static func isRealDate(year: Int, month: Int, day: Int) -> Bool {
@@ -78,12 +100,13 @@ package struct EdTimestamp: Sendable, Equatable, Codable, CustomStringConvertibl
     package init(raw: String) {
         self.raw = raw
         let text = raw.trimmed
-        let halves = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard halves.count == 2 else { return }
-        let date = EdDate(raw: String(halves[0]))
-        let time = halves[1].split(separator: ":", omittingEmptySubsequences: false)
-        guard date.isValid, time.count == 3, time.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) }),
-              let h = Int(time[0]), let m = Int(time[1]), let s = Int(time[2]), h < 24, m < 60, s < 61 else { return }
+        guard let space = text.utf8.firstIndex(of: UInt8(ascii: " ")) else { return }
+        let date = EdDate(raw: String(text[..<space]))
+        let timeText = text[text.utf8.index(after: space)...].trimmed
+        guard date.isValid, let time = EdDate.numberGroups(timeText.utf8, separator: UInt8(ascii: ":")), time.count == 3,
+              time.allSatisfy({ $0.digits == 2 }) else { return }
+        let (h, m, s) = (time[0].value, time[1].value, time[2].value)
+        guard h < 24, m < 60, s < 61 else { return }
         self.date = date
         (hour, minute, second) = (h, m, s)
     }
@@ -144,11 +167,15 @@ func pad(_ n: Int, _ width: Int) -> String {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing XML white space (space, tab, CR, LF).
     var trimmed: String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+        let text = String(self)
+        let utf8 = text.utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !isSpace($0) })!
+        if first == utf8.startIndex && utf8.index(after: last) == utf8.endIndex { return text }
+        return String(text[first...last])
     }
 }
 
