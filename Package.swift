@@ -6,6 +6,7 @@ import PackageDescription
 //   TrucXML       the only Swift code that touches libxml2
 //   TrucCrypto    the only Swift code that touches OpenSSL
 //   TrucSQLite    the only Swift code that touches SQLite
+//   TrucZlib      zlib's CRC-32 (ZIP entry checks)
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
 let package = Package(
@@ -23,13 +24,15 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(name: "CLibZ", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         .target(name: "TrucXML", dependencies: ["CLibXML2"]),
         .target(name: "TrucCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TrucSQLite", dependencies: ["CSQLite"]),
+        .target(name: "TrucZlib", dependencies: ["CLibZ"]),
         .target(
             name: "EdXML",
-            dependencies: ["TrucXML", "TrucCrypto", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["TrucXML", "TrucCrypto", "TrucZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
         .target(
@@ -41,7 +44,7 @@ let package = Package(
 
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"]),
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"]),
-        .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite"]),
+        .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"]),
         .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto"]),
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML"]),
     ]

@@ -86,6 +86,14 @@ struct AttachmentTests {
         #expect(findings.map(\.code) == [.zipBomb])
     }
 
+    @Test("a ZIP entry whose content does not match its CRC-32")
+    func corruptEntry() throws {
+        let zip = try Fixtures.bytes("attachments/corrupt.zip")
+        let (_, findings) = try message(base64: Data(zip).base64EncodedString()).decodeAttachments()
+        #expect(findings.map(\.code) == [.invalidZip])
+        #expect(findings.first?.message.contains("CRC-32") == true)
+    }
+
     @Test("bytes that start like a ZIP but are not one")
     func brokenZip() throws {
         let junk: [UInt8] = [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0x41, count: 200)

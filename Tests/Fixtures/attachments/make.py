@@ -4,6 +4,7 @@
   bomb.zip   one entry of 200 MiB of zeros (about 200 KB compressed): ratio and total-size limits
   liar.zip   one entry whose headers declare 1,000 bytes but which inflates to 20 MiB
   nested.zip a small PDF and a text file, as the national library zips files
+  corrupt.zip a stored entry changed after its CRC-32 was written
   small.pdf  a minimal one-page PDF
 Run from this folder; the outputs are committed.
 """
@@ -24,6 +25,14 @@ with zipfile.ZipFile("bomb.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as 
 with zipfile.ZipFile("nested.zip", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("van-ban.pdf", PDF)
     z.writestr("ghi-chu.txt", "Tiếng Việt\n".encode())
+
+# corrupt.zip: a stored entry with one byte changed after the CRC was written.
+with zipfile.ZipFile("corrupt.zip", "w", zipfile.ZIP_STORED) as z:
+    z.writestr("van-ban.pdf", PDF)
+data = bytearray(open("corrupt.zip", "rb").read())
+at = data.find(b"/MediaBox")
+data[at + 1] ^= 0x20
+open("corrupt.zip", "wb").write(bytes(data))
 
 # liar.zip: write a real archive, then rewrite the uncompressed size fields to 1000.
 buf = io.BytesIO()
