@@ -1,0 +1,19 @@
+# Builds truc in release mode on Debian 12 with the Swift toolchain, and runs it on a slim Debian 12.
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libxml2-dev libssl-dev libsqlite3-dev zlib1g-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Schemas ./Schemas
+RUN swift build -c release --product truc --static-swift-stdlib && cp .build/release/truc /usr/local/bin/truc
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libssl3 libsqlite3-0 zlib1g ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /usr/local/bin/truc /usr/local/bin/truc
+COPY Certs /opt/truc/Certs
+COPY Tests/Fixtures/vpcp /opt/truc/samples
+WORKDIR /opt/truc
+ENTRYPOINT ["truc"]
+CMD ["--help"]
