@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
-swift build -c release --product truc >/dev/null
+swift build -c release --product truc >/dev/null 2>&1 || swift build -c release --product truc
 truc=.build/release/truc
 out=.build/bench
 $truc bench generate --out "$out" >/dev/null
