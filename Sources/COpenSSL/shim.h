@@ -8,7 +8,33 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
+#include <openssl/cms.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
 
 /* OPENSSL_VERSION_TEXT is a string macro Swift cannot import. */
 static inline const char *truc_openssl_version_text(void) { return OPENSSL_VERSION_TEXT; }
+
+/* The STACK_OF helpers are function-like macros, invisible to Swift. */
+static inline STACK_OF(X509) *truc_sk_X509_new_null(void) { return sk_X509_new_null(); }
+static inline int truc_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+static inline int truc_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+static inline X509 *truc_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+static inline void truc_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
+static inline void truc_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+static inline int truc_sk_CMS_SignerInfo_num(STACK_OF(CMS_SignerInfo) *sk) { return sk_CMS_SignerInfo_num(sk); }
+static inline CMS_SignerInfo *truc_sk_CMS_SignerInfo_value(STACK_OF(CMS_SignerInfo) *sk, int i) { return sk_CMS_SignerInfo_value(sk, i); }
+static inline int truc_sk_ASN1_OBJECT_num(STACK_OF(ASN1_OBJECT) *sk) { return sk_ASN1_OBJECT_num(sk); }
+/* OPENSSL_free is a macro over CRYPTO_free. */
+static inline void truc_openssl_free(void *p) { OPENSSL_free(p); }
+/* Certificate policies: the stack type and accessors are macros. */
+static inline int truc_policies_count(CERTIFICATEPOLICIES *p) { return sk_POLICYINFO_num(p); }
+static inline ASN1_OBJECT *truc_policy_oid(CERTIFICATEPOLICIES *p, int i) { return sk_POLICYINFO_value(p, i)->policyid; }
+static inline void truc_policies_free(CERTIFICATEPOLICIES *p) { CERTIFICATEPOLICIES_free(p); }
+/* BIO_get_mem_data is a macro. */
+static inline long truc_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+/* XN_FLAG_RFC2253 is a composite macro; without ESC_MSB so UTF-8 names print as UTF-8. */
+static inline unsigned long truc_xn_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
 #endif

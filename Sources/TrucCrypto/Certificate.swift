@@ -1,0 +1,146 @@
+import COpenSSL
+
+/// An X.509 certificate. Owns its `X509*`. Immutable after parsing; OpenSSL allows concurrent read-only use,
+/// hence `@unchecked Sendable`.
+package final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
+    let x509: OpaquePointer
+    /// DER encoding (identity for hashing and caching).
+    package let der: [UInt8]
+
+    init(taking x509: OpaquePointer) {
+        self.x509 = x509
+        var p: UnsafeMutablePointer<UInt8>?
+        let n = i2d_X509(x509, &p)
+        der = n > 0 && p != nil ? Array(UnsafeBufferPointer(start: p, count: Int(n))) : []
+        truc_openssl_free(p)
+    }
+
+    /// Parses one DER certificate.
+    package convenience init(der: [UInt8]) throws(CryptoError) {
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var p: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509(nil, &p, buffer.count)
+        }
+        guard let parsed else { throw CryptoError.openssl("not a DER X.509 certificate") }
+        self.init(taking: parsed)
+    }
+
+    deinit { X509_free(x509) }
+
+    /// Every certificate in a PEM text.
+    package static func fromPEM(_ pem: [UInt8]) throws(CryptoError) -> [Certificate] {
+        var result: [Certificate] = []
+        try withMemoryBIO(pem) { (bio) throws(CryptoError) in
+            while let x = PEM_read_bio_X509(bio, nil, nil, nil) { result.append(Certificate(taking: x)) }
+        }
+        clearOpenSSLErrors() // PEM_read ends with "no start line"
+        if result.isEmpty { throw CryptoError("no PEM certificate found") }
+        return result
+    }
+
+    package static func == (a: Certificate, b: Certificate) -> Bool { a.der == b.der }
+    package func hash(into hasher: inout Hasher) { hasher.combine(der) }
+
+    /// The subject as `CN=..., O=..., C=VN` (RFC 2253 order, UTF-8).
+    package var subject: String { Certificate.name(X509_get_subject_name(x509)) }
+    package var issuer: String { Certificate.name(X509_get_issuer_name(x509)) }
+    package var commonName: String? { Certificate.entries(X509_get_subject_name(x509), nid: NID_commonName).first }
+
+    /// The identifier Vietnamese CAs put in `UID` (0.9.2342.19200300.100.1.1) or `serialNumber`
+    /// (2.5.4.5) of the subject, e.g. `CCCD:001080000001` or `MST:0100100001`.
+    package var identifiers: [String] {
+        let name = X509_get_subject_name(x509)
+        return Certificate.entries(name, nid: NID_userId) + Certificate.entries(name, nid: NID_serialNumber)
+    }
+
+    /// Serial number, uppercase hex.
+    package var serialHex: String {
+        guard let bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x509), nil) else { return "" }
+        defer { BN_free(bn) }
+        guard let hex = BN_bn2hex(bn) else { return "" }
+        defer { truc_openssl_free(hex) }
+        return String(cString: hex)
+    }
+
+    package var isSelfSigned: Bool { X509_check_issued(x509, x509) == X509_V_OK }
+
+    /// True when the key usage allows signing documents (digitalSignature or nonRepudiation), or the
+    /// certificate has no key usage extension.
+    package var allowsDocumentSigning: Bool {
+        let usage = X509_get_key_usage(x509)
+        return usage == UInt32.max || usage & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
+    }
+
+    /// Certificate policy OIDs (dotted).
+    package var policyOIDs: [String] {
+        guard let raw = X509_get_ext_d2i(x509, NID_certificate_policies, nil, nil) else { return [] }
+        let policies = OpaquePointer(raw)
+        defer { truc_policies_free(policies) }
+        return (0..<truc_policies_count(policies)).map { Certificate.oid(truc_policy_oid(policies, $0)) }
+    }
+
+    /// Validity, seconds since 1970.
+    package var notBefore: Int64 { Certificate.epoch(X509_get0_notBefore(x509)) }
+    package var notAfter: Int64 { Certificate.epoch(X509_get0_notAfter(x509)) }
+
+    package var publicKey: PublicKey? {
+        guard let key = X509_get_pubkey(x509) else { return nil }
+        return PublicKey(taking: key)
+    }
+
+    package var description: String { subject }
+
+    static func oid(_ object: OpaquePointer?) -> String {
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+        return n > 0 ? String(cString: buffer) : ""
+    }
+
+    static func epoch(_ time: UnsafePointer<ASN1_TIME>?) -> Int64 {
+        guard let time else { return 0 }
+        var tm = tm()
+        guard ASN1_TIME_to_tm(time, &tm) == 1 else { return 0 }
+        return Int64(timegm(&tm))
+    }
+
+    static func name(_ name: OpaquePointer?) -> String {
+        guard let name, let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        let flags = truc_xn_flags_rfc2253_utf8()
+        X509_NAME_print_ex(bio, name, 0, flags)
+        var p: UnsafeMutablePointer<CChar>?
+        let n = truc_bio_get_mem_data(bio, &p)
+        guard n > 0, let p else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    static func entries(_ name: OpaquePointer?, nid: Int32) -> [String] {
+        guard let name else { return [] }
+        var result: [String] = []
+        var index: Int32 = -1
+        while true {
+            index = X509_NAME_get_index_by_NID(name, nid, index)
+            if index < 0 { break }
+            guard let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else { continue }
+            var utf8: UnsafeMutablePointer<UInt8>?
+            let n = ASN1_STRING_to_UTF8(&utf8, data)
+            if n >= 0, let utf8 {
+                result.append(String(decoding: UnsafeBufferPointer(start: utf8, count: Int(n)), as: UTF8.self))
+                truc_openssl_free(utf8)
+            }
+        }
+        return result
+    }
+}
+
+/// A memory BIO over `bytes` for the duration of `body`.
+func withMemoryBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws(CryptoError) -> R) throws(CryptoError) -> R {
+    let result: Result<R, CryptoError> = bytes.withUnsafeBytes { raw in
+        guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
+            return .failure(CryptoError("cannot allocate a memory BIO"))
+        }
+        defer { BIO_free(bio) }
+        do throws(CryptoError) { return .success(try body(bio)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}

@@ -1,0 +1,51 @@
+import COpenSSL
+
+/// A public key. Owns its `EVP_PKEY*`; read-only after creation (`@unchecked Sendable` for that reason).
+package final class PublicKey: @unchecked Sendable {
+    let key: OpaquePointer
+
+    init(taking key: OpaquePointer) { self.key = key }
+    deinit { EVP_PKEY_free(key) }
+
+    package enum Kind: Sendable { case rsa, ec, other }
+
+    package var kind: Kind {
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_RSA: .rsa
+        case EVP_PKEY_EC: .ec
+        default: .other
+        }
+    }
+
+    /// Size of the key in bits.
+    package var bits: Int { Int(EVP_PKEY_get_bits(key)) }
+
+    /// Verifies an RSA PKCS#1 v1.5 or ECDSA (DER-encoded) signature over `data`. False means the
+    /// signature does not match; nothing throws.
+    package func verify(signature: [UInt8], data: UnsafeRawBufferPointer, digest: DigestAlgorithm) -> Bool {
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer {
+            EVP_MD_CTX_free(ctx)
+            clearOpenSSLErrors()
+        }
+        guard EVP_DigestVerifyInit(ctx, nil, digest.md, nil, key) == 1 else { return false }
+        return signature.withUnsafeBufferPointer { sig in
+            EVP_DigestVerify(ctx, sig.baseAddress, sig.count, data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count) == 1
+        }
+    }
+
+    /// Converts an XMLDSig ECDSA value (r || s, each half the length) to the DER form OpenSSL verifies.
+    package static func ecdsaDER(fromRaw raw: [UInt8]) -> [UInt8]? {
+        guard raw.count >= 2, raw.count % 2 == 0, let sig = ECDSA_SIG_new() else { return nil }
+        defer { ECDSA_SIG_free(sig) }
+        let half = raw.count / 2
+        let r = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32(half), nil) }
+        let s = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress! + half, Int32(half), nil) }
+        guard let r, let s, ECDSA_SIG_set0(sig, r, s) == 1 else { return nil }
+        var p: UnsafeMutablePointer<UInt8>?
+        let n = i2d_ECDSA_SIG(sig, &p)
+        guard n > 0, let p else { return nil }
+        defer { truc_openssl_free(p) }
+        return Array(UnsafeBufferPointer(start: p, count: Int(n)))
+    }
+}

@@ -1,0 +1,180 @@
+import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a certificate chain is not acceptable.
+package enum ChainProblem: String, Sendable, Equatable {
+    /// No path to a trust anchor (unknown issuer, bad certificate signature, self-signed unknown root).
+    case untrusted = "untrusted-chain"
+    case revoked
+    /// Outside its validity period at the verification time.
+    case expired
+    /// The signer's key usage does not allow signing.
+    case keyUsage = "key-usage"
+    /// Revocation could not be decided (no CRL for an issuer while the policy requires one, a stale CRL).
+    case revocationUnknown = "revocation-unknown"
+}
+
+/// The outcome of checking a signer certificate against the trust store.
+package struct ChainResult: Sendable {
+    package let problems: [ChainProblem]
+    /// OpenSSL's message for the first problem, for the operator.
+    package let detail: String?
+    package var isValid: Bool { problems.isEmpty }
+}
+
+/// Trust anchors, intermediates and CRLs loaded from a directory, and chain checks against them with OpenSSL
+/// (`X509_STORE` + `X509_verify_cert`). Shared read-only across threads after loading (OpenSSL allows
+/// concurrent verification against one store), hence `@unchecked Sendable`; reload by making a new one.
+package final class TrustStore: @unchecked Sendable {
+    private let store: OpaquePointer
+    package let anchors: [Certificate]
+    package let intermediates: [Certificate]
+    package let crlCount: Int
+    /// When true, a certificate whose issuer has no CRL in the store is `revocation-unknown`.
+    package let requireRevocationData: Bool
+
+    /// Loads `*.pem`/`*.crt`/`*.cer` certificates (self-signed ones are anchors, others intermediates) and
+    /// `*.crl`/`*.crl.pem` CRLs (PEM or DER) from `directory`.
+    package convenience init(directory: String, requireRevocationData: Bool = false) throws(CryptoError) {
+        guard let dir = opendir(directory) else { throw CryptoError("cannot open the trust directory \(directory)") }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        closedir(dir)
+        var certificates: [Certificate] = []
+        var crls: [[UInt8]] = []
+        for name in names.sorted() {
+            let path = directory + "/" + name
+            let lower = name.lowercased()
+            if lower.hasSuffix(".crl") || lower.hasSuffix(".crl.pem") {
+                crls.append(try readFile(path))
+            } else if lower.hasSuffix(".pem") || lower.hasSuffix(".crt") || lower.hasSuffix(".cer") {
+                let bytes = try readFile(path)
+                if let pem = try? Certificate.fromPEM(bytes) {
+                    certificates += pem
+                } else {
+                    certificates.append(try Certificate(der: bytes))
+                }
+            }
+        }
+        try self.init(certificates: certificates, crls: crls, requireRevocationData: requireRevocationData)
+    }
+
+    /// Builds a store from certificates and CRLs (each CRL PEM or DER).
+    package init(certificates: [Certificate], crls: [[UInt8]], requireRevocationData: Bool = false) throws(CryptoError) {
+        guard let store = X509_STORE_new() else { throw CryptoError("cannot allocate an X509_STORE") }
+        self.store = store
+        self.requireRevocationData = requireRevocationData
+        var anchors: [Certificate] = [], intermediates: [Certificate] = []
+        for c in certificates {
+            if c.isSelfSigned { anchors.append(c) } else { intermediates.append(c) }
+            X509_STORE_add_cert(store, c.x509) // the store takes its own reference
+        }
+        clearOpenSSLErrors() // duplicates are reported as errors; they are harmless
+        for bytes in crls {
+            let crl: OpaquePointer? = try withMemoryBIO(bytes) { bio in
+                if let pem = PEM_read_bio_X509_CRL(bio, nil, nil, nil) { return pem }
+                return nil
+            } ?? bytes.withUnsafeBufferPointer { buffer in
+                var p: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_X509_CRL(nil, &p, buffer.count)
+            }
+            guard let crl else { throw CryptoError.openssl("a CRL in the trust directory cannot be read") }
+            X509_STORE_add_crl(store, crl)
+            X509_CRL_free(crl)
+        }
+        clearOpenSSLErrors()
+        self.anchors = anchors
+        self.intermediates = intermediates
+        self.crlCount = crls.count
+        if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
+    }
+
+    deinit { X509_STORE_free(store) }
+
+    /// Checks `certificate` at `time` (seconds since 1970): a chain to an anchor through the store's
+    /// intermediates and `untrusted` (certificates carried in the signature), validity, CRL revocation
+    /// wherever the issuer's CRL is present, and document-signing key usage.
+    package func verify(_ certificate: Certificate, untrusted: [Certificate] = [], at time: Int64) -> ChainResult {
+        guard let ctx = X509_STORE_CTX_new() else { return ChainResult(problems: [.untrusted], detail: "cannot allocate a context") }
+        defer {
+            X509_STORE_CTX_free(ctx)
+            clearOpenSSLErrors()
+        }
+        let chain = truc_sk_X509_new_null()
+        defer { truc_sk_X509_free(chain) }
+        for c in untrusted where c != certificate { truc_sk_X509_push(chain, c.x509) }
+        guard X509_STORE_CTX_init(ctx, store, certificate.x509, chain) == 1 else {
+            return ChainResult(problems: [.untrusted], detail: "cannot initialise the verification")
+        }
+        X509_STORE_CTX_set_time(ctx, 0, time_t(time))
+        X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        let state = VerifyState()
+        let unmanaged = Unmanaged.passRetained(state)
+        defer { unmanaged.release() }
+        X509_STORE_CTX_set_ex_data(ctx, 0, unmanaged.toOpaque())
+        X509_STORE_CTX_set_verify_cb(ctx, verifyCallback)
+
+        let ok = X509_verify_cert(ctx) == 1
+        var problems: [ChainProblem] = []
+        var detail: String?
+        if !ok {
+            let error = X509_STORE_CTX_get_error(ctx)
+            detail = String(cString: X509_verify_cert_error_string(Int(error)))
+            problems.append(TrustStore.problem(for: error))
+        }
+        if state.missingCRL && requireRevocationData && problems.isEmpty {
+            problems.append(.revocationUnknown)
+            detail = "no CRL for an issuer in the chain, and the policy requires revocation data"
+        }
+        if !certificate.allowsDocumentSigning {
+            problems.append(.keyUsage)
+            detail = detail ?? "the key usage allows neither digitalSignature nor nonRepudiation"
+        }
+        return ChainResult(problems: problems, detail: detail)
+    }
+
+    static func problem(for error: Int32) -> ChainProblem {
+        switch error {
+        case X509_V_ERR_CERT_REVOKED: .revoked
+        case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID: .expired
+        case X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID, X509_V_ERR_UNABLE_TO_GET_CRL,
+             X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER: .revocationUnknown
+        default: .untrusted
+        }
+    }
+}
+
+/// Per-verification state reached from the verify callback through the context's ex_data slot 0.
+private final class VerifyState {
+    var missingCRL = false
+}
+
+/// Lets a chain through when only a CRL is missing (revocation is checked where the issuer's CRL is present),
+/// noting it for the "require revocation data" policy.
+private let verifyCallback: X509_STORE_CTX_verify_cb = { ok, ctx in
+    guard ok == 0, let ctx else { return ok }
+    if X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL, let raw = X509_STORE_CTX_get_ex_data(ctx, 0) {
+        Unmanaged<VerifyState>.fromOpaque(raw).takeUnretainedValue().missingCRL = true
+        return 1
+    }
+    return ok
+}
+
+func readFile(_ path: String) throws(CryptoError) -> [UInt8] {
+    guard let f = fopen(path, "rb") else { throw CryptoError("cannot read \(path)") }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<n])
+        if bytes.count > 64 << 20 { throw CryptoError("\(path) is too large for a certificate or CRL") }
+    }
+    return bytes
+}
