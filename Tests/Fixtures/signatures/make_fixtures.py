@@ -343,7 +343,9 @@ def make_envelopes(pdfs):
     env_end = signed_by_id.index("</edXML:edXMLEnvelope>") + len("</edXML:edXMLEnvelope>")
     original = signed_by_id[env_start:env_end]
     forged = original.replace(' Id="envelope"', "", 1).replace("V/v kết nối, liên thông phần mềm quản lý văn bản</edXML:Subject>", "V/v chuyển tiền khẩn</edXML:Subject>", 1)
-    wrapped = signed_by_id[:env_start] + forged + "<Wrapper xmlns=\"urn:attacker\">" + original + "</Wrapper>" + signed_by_id[env_end:]
+    # The moved original loses its signature, so that a verifier that follows the Id alone is satisfied.
+    moved = re.sub(r"<ds:Signature .*?</ds:Signature>", "", original, flags=re.S)
+    wrapped = signed_by_id[:env_start] + forged + "<Wrapper xmlns=\"urn:attacker\">" + moved + "</Wrapper>" + signed_by_id[env_end:]
     fixtures["env-wrapping.edxml"] = wrapped
     # duplicate IDs: a second element carries the referenced Id
     fixtures["env-duplicate-id.edxml"] = signed_by_id.replace("<AttachmentEncoded>", "<AttachmentEncoded Id=\"envelope\">", 1)
