@@ -313,7 +313,7 @@ def make_envelopes(pdfs):
     fixtures["env-valid-exclusive.edxml"] = xmlsec_sign(unsigned_pdf_doc, ok, oc, c14n=EXC)
     fixtures["env-valid-rsa-sha1.edxml"] = xmlsec_sign(unsigned_pdf_doc, ok, oc, method=RSA_SHA1, digest=SHA1)
     with_id = unsigned_pdf_doc.replace("<edXML:edXMLEnvelope ", "<edXML:edXMLEnvelope Id=\"envelope\" ", 1)
-    fixtures["env-valid-id-reference.edxml"] = xmlsec_sign(with_id, ok, oc, uri="#envelope", id_attr="edXMLEnvelope")
+    fixtures["env-valid-id-reference.edxml"] = xmlsec_sign(with_id, ok, oc, c14n=EXC, uri="#envelope", id_attr="edXMLEnvelope")
     fixtures["env-valid-ecdsa-signxml.edxml"] = signxml_sign(unsigned_pdf_doc, os.path.join(EXTRA, "ec-signer.key"), os.path.join(EXTRA, "ec-signer.pem"))
     fixtures["env-valid-cid.edxml"] = cid_sign(unsigned_pdf_doc, ok, oc)
     pk, pc = agency("000.00.00.G22", "personal")
