@@ -8,6 +8,7 @@ import PackageDescription
 //   TrucSQLite    the only Swift code that touches SQLite
 //   TrucZlib      zlib's CRC-32 (ZIP entry checks)
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
+//   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
 let package = Package(
     name: "Truc",
@@ -35,9 +36,10 @@ let package = Package(
             dependencies: ["TrucXML", "TrucCrypto", "TrucZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
+        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto"]),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"]),
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"]),
         .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto"]),
+        .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto"]),
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML"]),
     ]
 )

@@ -17,7 +17,7 @@ package enum C14NMethod: Sendable, Equatable {
         }
     }
 
-    var withComments: Bool {
+    package var withComments: Bool {
         switch self {
         case .inclusive(let c), .exclusive(let c, _): c
         }

@@ -24,12 +24,19 @@ package final class ParsedMessage {
     package let document: XMLDocument
     /// The `ContentTransferEncoded` element of each attachment, index-aligned with `DocumentMessage.attachments`.
     let encodedContent: [XMLElement?]
+    /// The `edXMLEnvelope` element the model was read from (a signature must cover this one).
+    package let envelope: XMLElement
+    /// The XMLDSig `Signature` elements in `edXMLHeader`.
+    package let envelopeSignatureElements: [XMLElement]
 
-    init(message: EdXMLMessage, readFindings: [Finding], document: XMLDocument, encodedContent: [XMLElement?]) {
+    init(message: EdXMLMessage, readFindings: [Finding], document: XMLDocument, encodedContent: [XMLElement?],
+         envelope: XMLElement, envelopeSignatureElements: [XMLElement]) {
         self.message = message
         self.readFindings = readFindings
         self.document = document
         self.encodedContent = encodedContent
+        self.envelope = envelope
+        self.envelopeSignatureElements = envelopeSignatureElements
     }
 }
 
@@ -104,11 +111,14 @@ package enum EdXMLReader {
             doc.extensions = ctx.extensions
             message = .document(doc)
         }
+        let signatures = headerReader.all("Signature").filter { $0.namespaceURI == EdXMLNamespace.xmldsig }
         if case .status(var s) = message {
             s.extensions = ctx.extensions
-            return ParsedMessage(message: .status(s), readFindings: ctx.findings, document: document, encodedContent: [])
+            return ParsedMessage(message: .status(s), readFindings: ctx.findings, document: document, encodedContent: [],
+                                 envelope: envelope, envelopeSignatureElements: signatures)
         }
-        return ParsedMessage(message: message, readFindings: ctx.findings, document: document, encodedContent: encoded)
+        return ParsedMessage(message: message, readFindings: ctx.findings, document: document, encodedContent: encoded,
+                             envelope: envelope, envelopeSignatureElements: signatures)
     }
 
     static func documentHeader(_ element: XMLElement, _ ctx: ReadContext) -> MessageHeader {

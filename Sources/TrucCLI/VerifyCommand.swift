@@ -1,0 +1,152 @@
+import ArgumentParser
+import EdXML
+import Foundation
+import TrucCrypto
+import TrucSignatures
+
+/// `truc verify FILE`: every signature of a message, verified against a trust directory.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify the signatures of an edXML message: XMLDSig on the envelope, CMS in attached PDFs.",
+        discussion: """
+            Exit status: 0 at least one valid signature and none invalid or indeterminate; 1 no valid signature, \
+            or some signature invalid or indeterminate; 2 the file is not readable edXML (stdout then carries \
+            {"error":{"code","message"}}).
+            """
+    )
+
+    @Argument(help: "The edXML file.")
+    var file: String
+
+    @Option(help: "Trust directory: PEM certificates (self-signed = anchors) and CRLs (*.crl, *.crl.pem). Default: the demo PKI in Certs/demo/trust.")
+    var trust: String?
+
+    @Option(help: "Verification time, ISO 8601 (2026-11-22T10:00:00Z or 2026-11-22). Default: now.")
+    var at: String?
+
+    @Flag(help: "Print the verdict as JSON.")
+    var json = false
+
+    @Flag(help: "A signer whose issuer has no CRL in the trust directory is indeterminate.")
+    var requireRevocation = false
+
+    @Flag(help: "Refuse SHA-1 signatures instead of accepting them with a weak-algorithm warning.")
+    var refuseSha1 = false
+
+    @Option(help: "Largest accepted file, in bytes.")
+    var maxBytes: Int = 64 << 20
+
+    func run() throws {
+        do {
+            let report = try makeReport()
+            print(json ? try Output.json(report) : report.text)
+            let anyValid = report.signatures.contains { $0.status == .valid }
+            if report.invalid || !anyValid { throw ExitCode(1) }
+        } catch let failure as CommandFailure {
+            throw failure.report()
+        }
+    }
+
+    func makeReport() throws(CommandFailure) -> VerifyReport {
+        let time = try verificationTime()
+        let store: TrustStore
+        do {
+            store = try TrustStore(directory: try TrustDirectory.resolve(trust), requireRevocationData: requireRevocation)
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileInput.load(file, maxBytes: maxBytes)
+        } catch {
+            throw CommandFailure(code: error.code, message: error.message, exitCode: 2)
+        }
+        let parsed: ParsedMessage
+        do {
+            var limits = ReadLimits.default
+            limits.xml.maxBytes = maxBytes
+            parsed = try EdXMLReader.read(bytes, limits: limits)
+        } catch {
+            throw CommandFailure(code: error.code, message: error.message + (error.line.map { " (line \($0))" } ?? ""), exitCode: 2)
+        }
+        let verifier = SignatureVerifier(trust: store, policy: VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation))
+        let verdict = verifier.verify(parsed, at: time)
+        return VerifyReport(message: parsed.message, verdict: verdict)
+    }
+
+    func verificationTime() throws(CommandFailure) -> Int64 {
+        guard let at else { return Int64(Date().timeIntervalSince1970) }
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: at) { return Int64(date.timeIntervalSince1970) }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        if let date = day.date(from: at) { return Int64(date.timeIntervalSince1970) }
+        throw CommandFailure(code: "invalid-time", message: "--at \(at) is not an ISO 8601 time such as 2026-11-22T10:00:00Z", exitCode: 2)
+    }
+}
+
+/// Where the demo trust directory is when none is given.
+enum TrustDirectory {
+    static func resolve(_ given: String?) throws(CommandFailure) -> String {
+        if let given { return given }
+        if let env = ProcessInfo.processInfo.environment["TRUC_TRUST_DIR"] { return env }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [
+            FileManager.default.currentDirectoryPath + "/Certs/demo/trust",
+            executable.appendingPathComponent("../../Certs/demo/trust").standardized.path, // .build/<config>/truc
+            executable.appendingPathComponent("../../../Certs/demo/trust").standardized.path, // .build/<triple>/<config>/truc
+            "/opt/truc/Certs/demo/trust",
+        ]
+        for c in candidates where FileManager.default.fileExists(atPath: c) { return c }
+        throw CommandFailure(code: "trust-unreadable", message: "no trust directory found; pass --trust DIR or set TRUC_TRUST_DIR", exitCode: 2)
+    }
+}
+
+/// The JSON shape of `truc verify --json`.
+struct VerifyReport: Encodable {
+    struct Document: Encodable {
+        let documentId: String?
+        let from: String?
+        let to: [String]
+        let messageType: String
+    }
+
+    let document: Document
+    let signatures: [SignatureVerdict]
+    let signed: SignedClass
+    let invalid: Bool
+    let bucket: SignatureBucket
+
+    init(message: EdXMLMessage, verdict: MessageVerdict) {
+        let to: [String]
+        switch message {
+        case .document(let d): to = d.header.to.map(\.organId)
+        case .status(let s): to = s.addressee.map { [$0] } ?? []
+        }
+        document = Document(documentId: message.documentId, from: message.sender, to: to, messageType: message.messageType)
+        signatures = verdict.signatures
+        signed = verdict.signed
+        invalid = verdict.invalid
+        bucket = verdict.bucket
+    }
+
+    var text: String {
+        var lines = ["\(document.messageType) \(document.documentId ?? "(no DocumentId)") from \(document.from ?? "?") to \(document.to.joined(separator: ", "))"]
+        if signatures.isEmpty { lines.append("No signature.") }
+        for (i, s) in signatures.enumerated() {
+            lines.append("\(i + 1). \(s.location)  \(s.kind.rawValue)  \(s.status.rawValue.uppercased())" + (s.algorithm.map { "  \($0)" } ?? "")
+                         + (s.reasons.isEmpty ? "" : "  [\(s.reasons.map(\.rawValue).joined(separator: ", "))]"))
+            if let signer = s.signer {
+                lines.append("   signer: \(signer.commonName ?? signer.subject)" + (signer.identifier.map { " (\($0))" } ?? ""))
+                lines.append("   issuer: \(signer.issuer), serial \(signer.serial)")
+            }
+            if let time = s.signingTime { lines.append("   signed at \(time)") }
+            if let detail = s.detail, s.status != .valid { lines.append("   \(detail)") }
+        }
+        lines.append("Signed: \(signed.rawValue)   Bucket: \(bucket.rawValue)   Invalid: \(invalid ? "yes" : "no")")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import TrucCrypto
+
+/// Chain results per signer certificate and hour of verification time: OpenSSL's chain building with CRLs
+/// costs about a million instructions, and the same agency certificates sign message after message.
+/// Shared by all verifications; the lock guards only the dictionary.
+final class ChainCache: @unchecked Sendable {
+    private struct Key: Hashable {
+        let der: [UInt8]
+        let untrusted: [[UInt8]]
+        let hour: Int64
+    }
+
+    private let lock = NSLock()
+    private var results: [Key: ChainResult] = [:]
+    private let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func verify(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, trust: TrustStore) -> ChainResult {
+        let key = Key(der: certificate.der, untrusted: untrusted.map(\.der), hour: time / 3600)
+        if let cached = lock.withLock({ results[key] }) { return cached }
+        let result = trust.verify(certificate, untrusted: untrusted, at: time)
+        lock.withLock {
+            if results.count >= capacity { results.removeAll(keepingCapacity: true) }
+            results[key] = result
+        }
+        return result
+    }
+}

@@ -1,0 +1,133 @@
+/// Whose signature: a person with authority, or the organisation (its seal).
+package enum SignerKind: String, Sendable, Codable {
+    case personal, organisation, unknown
+}
+
+/// The outcome of one signature.
+package enum SignatureStatus: String, Sendable, Codable {
+    case valid, invalid, indeterminate
+}
+
+/// Why a signature is not (fully) valid. Stable codes: they reach statistics, HTTP bodies and the CLI.
+package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    package let rawValue: String
+    package init(rawValue: String) { self.rawValue = rawValue }
+    package init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    package func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+    package var description: String { rawValue }
+
+    /// A signed reference (or a PDF's signed byte ranges) no longer has the digest that was signed.
+    package static let digestMismatch = SignatureReason(rawValue: "digest-mismatch")
+    /// The signature value does not verify with the signer's key.
+    package static let signatureMismatch = SignatureReason(rawValue: "signature-mismatch")
+    /// No chain to a configured trust anchor.
+    package static let untrustedChain = SignatureReason(rawValue: "untrusted-chain")
+    package static let revoked = SignatureReason(rawValue: "revoked")
+    /// The signer certificate was not valid at the verification time.
+    package static let expired = SignatureReason(rawValue: "expired")
+    /// The signer certificate's key usage does not allow signing.
+    package static let keyUsage = SignatureReason(rawValue: "key-usage")
+    /// An algorithm or transform outside the accepted profile: cannot be decided.
+    package static let unsupportedAlgorithm = SignatureReason(rawValue: "unsupported-algorithm")
+    /// SHA-1: accepted with this warning unless the policy refuses it.
+    package static let weakAlgorithm = SignatureReason(rawValue: "weak-algorithm")
+    /// The signature's structure is wrong (missing parts, duplicate IDs, or it does not cover what Truc reads).
+    package static let malformedSignature = SignatureReason(rawValue: "malformed-signature")
+    /// A reference to something outside the message (nothing is ever fetched).
+    package static let referenceNotAllowed = SignatureReason(rawValue: "reference-not-allowed")
+    /// A PDF signature whose byte range is malformed, or a file changed after its last signature.
+    package static let byteRangeIncomplete = SignatureReason(rawValue: "byte-range-incomplete")
+    /// Revocation could not be checked while the policy requires it.
+    package static let revocationUnknown = SignatureReason(rawValue: "revocation-unknown")
+
+    /// Reasons that leave the outcome undecided rather than wrong.
+    var isIndeterminate: Bool { self == .unsupportedAlgorithm || self == .revocationUnknown }
+}
+
+/// The signer, as the certificate names it.
+package struct SignerDescription: Sendable, Codable, Equatable {
+    package var subject: String
+    package var commonName: String?
+    /// `CCCD:…`, `CMND:…`, `MST:…` ... from the subject's UID or serialNumber.
+    package var identifier: String?
+    package var issuer: String
+    package var serial: String
+}
+
+/// The verdict on one signature.
+package struct SignatureVerdict: Sendable, Codable, Equatable {
+    /// `envelope` or `attachment:<AttachmentName>` (for a ZIP with several files, `attachment:<name>/<file>`).
+    package var location: String
+    package var kind: SignerKind
+    package var status: SignatureStatus
+    package var reasons: [SignatureReason]
+    package var signer: SignerDescription?
+    /// e.g. `rsa-sha256`, `ecdsa-sha256`, `sha256WithRSAEncryption`.
+    package var algorithm: String?
+    /// ISO 8601 (UTC), when the signature carries one.
+    package var signingTime: String?
+    /// OpenSSL's or Truc's explanation of the first problem, for operators.
+    package var detail: String?
+
+    init(location: String, kind: SignerKind = .unknown, reasons: [SignatureReason], signer: SignerDescription? = nil,
+         algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool) {
+        self.location = location
+        self.kind = kind
+        self.reasons = reasons
+        self.signer = signer
+        self.algorithm = algorithm
+        self.signingTime = signingTime
+        self.detail = detail
+        let failing = reasons.filter { $0 != .weakAlgorithm || refuseWeak }
+        if failing.contains(where: { !$0.isIndeterminate }) {
+            status = .invalid
+        } else if !failing.isEmpty {
+            status = .indeterminate
+        } else {
+            status = .valid
+        }
+    }
+}
+
+/// Which kinds of valid signature a message carries.
+package enum SignedClass: String, Sendable, Codable {
+    case both, organisation, personal, none
+}
+
+/// The statistics bucket of a message (first match wins; see README "Signed-ratio definition").
+package enum SignatureBucket: String, Sendable, Codable {
+    case invalid, indeterminate, both, organisation, personal, unsigned
+}
+
+/// The verdict on a whole message.
+package struct MessageVerdict: Sendable, Codable, Equatable {
+    package var signatures: [SignatureVerdict]
+    package var signed: SignedClass
+    /// True when any signature is invalid or indeterminate.
+    package var invalid: Bool
+    package var bucket: SignatureBucket
+
+    package init(signatures: [SignatureVerdict]) {
+        self.signatures = signatures
+        let valid = signatures.filter { $0.status == .valid }
+        let personal = valid.contains { $0.kind == .personal }
+        let organisation = valid.contains { $0.kind == .organisation }
+        signed = personal && organisation ? .both : organisation ? .organisation : personal ? .personal : .none
+        invalid = signatures.contains { $0.status != .valid }
+        if signatures.contains(where: { $0.status == .invalid }) {
+            bucket = .invalid
+        } else if signatures.contains(where: { $0.status == .indeterminate }) {
+            bucket = .indeterminate
+        } else if signatures.isEmpty {
+            bucket = .unsigned
+        } else {
+            switch signed {
+            case .both: bucket = .both
+            case .organisation: bucket = .organisation
+            case .personal: bucket = .personal
+            // Valid signatures whose signer is neither personal nor organisation: who signed is undecided.
+            case .none: bucket = .indeterminate
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import EdXML
+import TrucCrypto
+import TrucXML
+
+/// Verifies the XMLDSig signatures of an edXML envelope: one strict profile on libxml2's C14N and OpenSSL
+/// (see README "Signatures" for why not libxmlsec1). Secure validation: same-document and attachment
+/// references only, nothing fetched, limited references and transforms, unique IDs, and the signature must
+/// cover the `edXMLEnvelope` that Truc reads.
+struct XMLDSigVerifier {
+    let trust: TrustStore
+    let policy: VerificationPolicy
+    let chains: ChainCache
+
+    struct Failure: Error {
+        let reason: SignatureReason
+        let detail: String
+    }
+
+    func verify(_ signature: XMLElement, in parsed: ParsedMessage, attachments: [String: [UInt8]], at time: Int64) -> SignatureVerdict {
+        var reasons: [SignatureReason] = []
+        var algorithm: String?
+        var detail: String?
+        do {
+            let (method, signedInfo, canonicalSignedInfo) = try signedInfo(of: signature, in: parsed)
+            algorithm = method.name
+            if method.digest == .sha1 { reasons.append(.weakAlgorithm) }
+            let references = try checkReferences(signedInfo, signature: signature, in: parsed, attachments: attachments, weak: &reasons)
+
+            // The certificates carried in KeyInfo: one of them made the signature, the others are untrusted intermediates.
+            let certificates = try keyInfoCertificates(signature)
+            guard let value = child(signature, "SignatureValue").flatMap({ decodeBase64($0.text) }), !value.isEmpty else {
+                throw Failure(reason: .malformedSignature, detail: "no SignatureValue")
+            }
+            let signatureBytes = method.key == .ecdsa ? (PublicKey.ecdsaDER(fromRaw: value) ?? []) : value
+            let signer = canonicalSignedInfo.withUnsafeBytes { data in
+                certificates.first { $0.publicKey?.verify(signature: signatureBytes, data: data, digest: method.digest) == true }
+            }
+            guard let signer else {
+                let reported = certificates.first
+                return SignatureVerdict(location: "envelope", kind: reported.map { SignerClassifier.kind(of: $0, policy: policy) } ?? .unknown,
+                                        reasons: reasons + (references.digestFailure.map { [$0] } ?? []) + [.signatureMismatch],
+                                        signer: reported.map(SignerClassifier.describe), algorithm: algorithm,
+                                        detail: "the signature value does not verify with the certificate in KeyInfo", refuseWeak: policy.refuseWeakAlgorithms)
+            }
+            _ = signedInfo
+            if let digestFailure = references.digestFailure {
+                reasons.append(digestFailure)
+                detail = references.detail
+            }
+            if !references.coversEnvelope {
+                reasons.append(.malformedSignature)
+                detail = detail ?? "the signature does not cover the edXMLEnvelope that is read (signature wrapping)"
+            }
+            let chain = chains.verify(signer, untrusted: certificates, at: time, trust: trust)
+            reasons += chain.problems.map { SignatureReason(rawValue: $0.rawValue) }
+            detail = detail ?? chain.detail
+            return SignatureVerdict(location: "envelope", kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
+                                    signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
+                                    refuseWeak: policy.refuseWeakAlgorithms)
+        } catch let failure as Failure {
+            return SignatureVerdict(location: "envelope", reasons: reasons + [failure.reason], algorithm: algorithm, detail: failure.detail,
+                                    refuseWeak: policy.refuseWeakAlgorithms)
+        } catch {
+            return SignatureVerdict(location: "envelope", reasons: reasons + [.malformedSignature], algorithm: algorithm,
+                                    detail: "\(error)", refuseWeak: policy.refuseWeakAlgorithms)
+        }
+    }
+
+    // MARK: SignedInfo
+
+    func signedInfo(of signature: XMLElement, in parsed: ParsedMessage) throws -> ((name: String, key: XMLDSigProfile.KeyType, digest: DigestAlgorithm), XMLElement, [UInt8]) {
+        let infos = signature.children.filter { isDS($0, "SignedInfo") }
+        guard infos.count == 1, let signedInfo = infos.first else { throw Failure(reason: .malformedSignature, detail: "a Signature needs exactly one SignedInfo") }
+        guard let c14nElement = child(signedInfo, "CanonicalizationMethod"), let c14nURI = c14nElement.attribute("Algorithm") else {
+            throw Failure(reason: .malformedSignature, detail: "SignedInfo has no CanonicalizationMethod")
+        }
+        guard let c14n = XMLDSigProfile.canonicalization(c14nURI, inclusivePrefixes: prefixList(c14nElement)) else {
+            throw Failure(reason: .unsupportedAlgorithm, detail: "canonicalization \(c14nURI) is not supported")
+        }
+        guard let methodURI = child(signedInfo, "SignatureMethod")?.attribute("Algorithm") else {
+            throw Failure(reason: .malformedSignature, detail: "SignedInfo has no SignatureMethod")
+        }
+        guard let method = XMLDSigProfile.signature(methodURI) else {
+            throw Failure(reason: .unsupportedAlgorithm, detail: "signature method \(methodURI) is not supported")
+        }
+        var canonical: [UInt8] = []
+        try parsed.document.canonicalize(c14n, subtree: signedInfo, includeComments: c14n.withComments) { canonical.append(contentsOf: $0) }
+        return (method, signedInfo, canonical)
+    }
+
+    // MARK: References
+
+    struct ReferenceResult {
+        var coversEnvelope = false
+        var digestFailure: SignatureReason?
+        var detail: String?
+    }
+
+    func checkReferences(_ signedInfo: XMLElement, signature: XMLElement, in parsed: ParsedMessage,
+                         attachments: [String: [UInt8]], weak: inout [SignatureReason]) throws -> ReferenceResult {
+        let references = signedInfo.children.filter { isDS($0, "Reference") }
+        guard !references.isEmpty else { throw Failure(reason: .malformedSignature, detail: "SignedInfo has no Reference") }
+        guard references.count <= policy.maxReferences else {
+            throw Failure(reason: .malformedSignature, detail: "more than \(policy.maxReferences) references")
+        }
+        var result = ReferenceResult()
+        var ids: [String: [XMLElement]]?
+        for reference in references {
+            guard let uri = reference.attribute("URI") else {
+                throw Failure(reason: .malformedSignature, detail: "a Reference without URI (the signed object is undefined)")
+            }
+            guard let digestURI = child(reference, "DigestMethod")?.attribute("Algorithm") else {
+                throw Failure(reason: .malformedSignature, detail: "a Reference without DigestMethod")
+            }
+            guard let digest = XMLDSigProfile.digest(digestURI) else {
+                throw Failure(reason: .unsupportedAlgorithm, detail: "digest \(digestURI) is not supported")
+            }
+            if digest == .sha1, !weak.contains(.weakAlgorithm) { weak.append(.weakAlgorithm) }
+            guard let expected = child(reference, "DigestValue").flatMap({ decodeBase64($0.text) }) else {
+                throw Failure(reason: .malformedSignature, detail: "a Reference without a base64 DigestValue")
+            }
+            let transforms = child(reference, "Transforms")?.children.filter { isDS($0, "Transform") } ?? []
+            guard transforms.count <= policy.maxTransforms else {
+                throw Failure(reason: .malformedSignature, detail: "more than \(policy.maxTransforms) transforms")
+            }
+            var enveloped = false
+            var c14n: C14NMethod = .inclusive(withComments: false)
+            for transform in transforms {
+                let algorithm = transform.attribute("Algorithm") ?? ""
+                if algorithm == XMLDSigProfile.envelopedSignature {
+                    enveloped = true
+                } else if let method = XMLDSigProfile.canonicalization(algorithm, inclusivePrefixes: prefixList(transform)) {
+                    c14n = method
+                } else {
+                    throw Failure(reason: .unsupportedAlgorithm, detail: "transform \(algorithm) is not allowed (only enveloped-signature and C14N)")
+                }
+            }
+
+            let actual: [UInt8]
+            if uri.hasPrefix("cid:") {
+                guard transforms.isEmpty else { throw Failure(reason: .unsupportedAlgorithm, detail: "an attachment reference takes no transform") }
+                guard let bytes = attachments[String(uri.dropFirst(4))] else {
+                    throw Failure(reason: .malformedSignature, detail: "reference \(uri) names no attachment of this message")
+                }
+                actual = bytes.withUnsafeBytes { Digest.hash(digest, $0) }
+            } else if uri.isEmpty || uri.hasPrefix("#") {
+                var subtree: XMLElement?
+                if uri.hasPrefix("#") {
+                    let id = String(uri.dropFirst())
+                    if ids == nil { ids = parsed.document.idIndex() }
+                    let matches = ids?[id] ?? []
+                    guard matches.count == 1, let element = matches.first else {
+                        throw Failure(reason: .malformedSignature, detail: matches.isEmpty ? "no element has Id \(id)" : "Id \(id) is not unique in the document")
+                    }
+                    subtree = element
+                }
+                let d = Digest(digest)
+                try parsed.document.canonicalize(c14n, subtree: subtree, excluding: enveloped ? signature : nil, includeComments: false) {
+                    d.update($0)
+                }
+                actual = d.finalize()
+                if let subtree {
+                    // Covered when the referenced element is the envelope Truc reads, or contains it.
+                    if parsed.envelope.isDescendant(of: subtree) { result.coversEnvelope = true }
+                } else {
+                    result.coversEnvelope = true
+                }
+            } else {
+                throw Failure(reason: .referenceNotAllowed, detail: "reference \(uri) points outside the message; nothing is fetched")
+            }
+            if actual != expected, result.digestFailure == nil {
+                result.digestFailure = .digestMismatch
+                result.detail = "the content of reference \"\(uri)\" changed after signing"
+            }
+        }
+        return result
+    }
+
+    // MARK: KeyInfo
+
+    func keyInfoCertificates(_ signature: XMLElement) throws -> [Certificate] {
+        guard let keyInfo = child(signature, "KeyInfo") else {
+            throw Failure(reason: .untrustedChain, detail: "no KeyInfo: the signer cannot be identified")
+        }
+        var certificates: [Certificate] = []
+        for data in keyInfo.children where isDS(data, "X509Data") {
+            for element in data.children where isDS(element, "X509Certificate") {
+                guard let der = decodeBase64(element.text), let certificate = try? Certificate(der: der) else {
+                    throw Failure(reason: .malformedSignature, detail: "an X509Certificate that is not a certificate")
+                }
+                certificates.append(certificate)
+            }
+        }
+        guard !certificates.isEmpty else { throw Failure(reason: .untrustedChain, detail: "KeyInfo carries no X509Certificate") }
+        return certificates
+    }
+
+    func isDS(_ element: XMLElement, _ name: String) -> Bool {
+        element.namespaceURI == XMLDSigProfile.ds && element.localName == name
+    }
+
+    func child(_ element: XMLElement, _ name: String) -> XMLElement? {
+        element.children.first { isDS($0, name) }
+    }
+
+    func prefixList(_ element: XMLElement) -> [String] {
+        guard let list = element.children.first(where: { $0.localName == "InclusiveNamespaces" })?.attribute("PrefixList") else { return [] }
+        return list.split(separator: " ").map(String.init)
+    }
+}
