@@ -119,16 +119,18 @@ package final class TrustStore: @unchecked Sendable {
         X509_STORE_CTX_set_ex_data(ctx, 0, unmanaged.toOpaque())
         X509_STORE_CTX_set_verify_cb(ctx, verifyCallback)
 
+        // The callback records every error and lets verification go on, so that a definite problem
+        // (revoked, expired, untrusted) is not hidden behind a stale CRL found first.
         let ok = X509_verify_cert(ctx) == 1
+        var errors = state.errors
+        if !ok, errors.isEmpty { errors.append(X509_STORE_CTX_get_error(ctx)) }
+        errors.removeAll { $0 == X509_V_ERR_UNABLE_TO_GET_CRL && !requireRevocationData }
         var problems: [ChainProblem] = []
-        var detail: String?
-        if !ok {
-            let error = X509_STORE_CTX_get_error(ctx)
-            detail = String(cString: X509_verify_cert_error_string(Int(error)))
-            problems.append(TrustStore.problem(for: error))
-        }
-        if state.missingCRL && requireRevocationData && problems.isEmpty {
-            problems.append(.revocationUnknown)
+        for problem in errors.map(TrustStore.problem(for:)) where !problems.contains(problem) { problems.append(problem) }
+        if problems.contains(where: { $0 != .revocationUnknown }) { problems.removeAll { $0 == .revocationUnknown } }
+        problems.sort { TrustStore.severity($0) < TrustStore.severity($1) }
+        var detail = errors.first.map { String(cString: X509_verify_cert_error_string(Int($0))) }
+        if problems == [.revocationUnknown], errors.contains(X509_V_ERR_UNABLE_TO_GET_CRL) {
             detail = "no CRL for an issuer in the chain, and the policy requires revocation data"
         }
         if !certificate.allowsDocumentSigning {
@@ -136,6 +138,16 @@ package final class TrustStore: @unchecked Sendable {
             detail = detail ?? "the key usage allows neither digitalSignature nor nonRepudiation"
         }
         return ChainResult(problems: problems, detail: detail)
+    }
+
+    static func severity(_ p: ChainProblem) -> Int {
+        switch p {
+        case .revoked: 0
+        case .expired: 1
+        case .untrusted: 2
+        case .keyUsage: 3
+        case .revocationUnknown: 4
+        }
     }
 
     static func problem(for error: Int32) -> ChainProblem {
@@ -151,18 +163,17 @@ package final class TrustStore: @unchecked Sendable {
 
 /// Per-verification state reached from the verify callback through the context's ex_data slot 0.
 private final class VerifyState {
-    var missingCRL = false
+    var errors: [Int32] = []
 }
 
-/// Lets a chain through when only a CRL is missing (revocation is checked where the issuer's CRL is present),
-/// noting it for the "require revocation data" policy.
+/// Records each error and continues, so that all problems of a chain are known (the verdict is built from
+/// them afterwards; a missing CRL counts only under the "require revocation data" policy).
 private let verifyCallback: X509_STORE_CTX_verify_cb = { ok, ctx in
-    guard ok == 0, let ctx else { return ok }
-    if X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL, let raw = X509_STORE_CTX_get_ex_data(ctx, 0) {
-        Unmanaged<VerifyState>.fromOpaque(raw).takeUnretainedValue().missingCRL = true
-        return 1
-    }
-    return ok
+    guard ok == 0, let ctx, let raw = X509_STORE_CTX_get_ex_data(ctx, 0) else { return ok }
+    let state = Unmanaged<VerifyState>.fromOpaque(raw).takeUnretainedValue()
+    let error = X509_STORE_CTX_get_error(ctx)
+    if !state.errors.contains(error) { state.errors.append(error) }
+    return state.errors.count > 16 ? 0 : 1
 }
 
 func readFile(_ path: String) throws(CryptoError) -> [UInt8] {

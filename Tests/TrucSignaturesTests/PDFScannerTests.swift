@@ -1,0 +1,41 @@
+import Testing
+@testable import TrucSignatures
+
+@Suite("PDF byte ranges")
+struct PDFScannerTests {
+    func pdf(range: String, contents: String = "<3003020100>", tail: String = "\n%%EOF\n") -> [UInt8] {
+        Array("%PDF-1.7\n1 0 obj << /Type /Sig /ByteRange \(range) /Contents \(contents) >> endobj\n".utf8) + Array(tail.utf8)
+    }
+
+    @Test("a range that does not start at 0, overlaps or runs past the file is byte-range-incomplete", arguments: [
+        "[5 10 20 5]", "[0 40 30 5]", "[0 10 20 99999]",
+    ])
+    func badRanges(range: String) {
+        let fields = PDFSignatureScanner.scan(pdf(range: range), limit: 8)
+        #expect(fields.count == 1)
+        #expect(fields.first?.rangeProblem != nil)
+    }
+
+    @Test("the hole must be exactly the /Contents hex string")
+    func holeNotContents() {
+        let bytes = pdf(range: "[0 10 20 5]")
+        #expect(PDFSignatureScanner.scan(bytes, limit: 8).first?.rangeProblem?.contains("hole") == true)
+    }
+
+    @Test("no /ByteRange, no signature; hostile numbers are bounded")
+    func hostile() {
+        #expect(PDFSignatureScanner.scan(Array("%PDF-1.4 /ByteRange [99999999999999999999 1 2 3]".utf8), limit: 8).isEmpty)
+        #expect(PDFSignatureScanner.scan(Array("%PDF-1.4 /ByteRange".utf8), limit: 8).isEmpty)
+        #expect(PDFSignatureScanner.scan([], limit: 8).isEmpty)
+        let many = Array(String(repeating: "/ByteRange [1 2 3 4] ", count: 100).utf8)
+        #expect(PDFSignatureScanner.scan(many, limit: 16).count == 16)
+    }
+
+    @Test("bytes after the last signed revision")
+    func coverage() {
+        let bytes = Array("abc%%EOF\n".utf8)
+        #expect(PDFSignatureScanner.coversNewestRevision(bytes, signedEnd: bytes.count))
+        #expect(PDFSignatureScanner.coversNewestRevision(bytes + [0x0A], signedEnd: bytes.count))
+        #expect(!PDFSignatureScanner.coversNewestRevision(bytes + Array("1 0 obj".utf8), signedEnd: bytes.count))
+    }
+}
