@@ -116,3 +116,58 @@ struct InspectCommandTests {
         #expect(findings.map { $0["code"] as? String } == [code])
     }
 }
+
+@Suite("truc verify")
+struct VerifyCommandTests {
+    @Test("a document signed personal + organisation: JSON shape and exit 0")
+    func valid() throws {
+        let run = try TrucRun.run(["verify", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--json",
+                                   "--trust", CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/trust").path])
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        let json = try #require(run.json)
+        let document = try #require(json["document"] as? [String: Any])
+        #expect(document["documentId"] as? String == "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT")
+        #expect(document["from"] as? String == "000.00.00.G22")
+        #expect((document["to"] as? [String])?.count == 3)
+        #expect(document["messageType"] as? String == "edoc")
+        #expect(json["signed"] as? String == "both")
+        #expect(json["invalid"] as? Bool == false)
+        #expect(json["bucket"] as? String == "both")
+        let signatures = try #require(json["signatures"] as? [[String: Any]])
+        #expect(signatures.map { $0["location"] as? String } == ["envelope", "attachment:van-ban.pdf", "attachment:van-ban.pdf"])
+        #expect(signatures.map { $0["kind"] as? String } == ["organisation", "personal", "organisation"])
+        for s in signatures {
+            #expect(s["status"] as? String == "valid")
+            #expect((s["reasons"] as? [String]) == [])
+            let signer = try #require(s["signer"] as? [String: Any])
+            for key in ["subject", "commonName", "identifier", "issuer", "serial"] { #expect(signer[key] is String, "\(key)") }
+        }
+    }
+
+    @Test("an invalid signature exits 1; the default trust is the demo PKI")
+    func invalid() throws {
+        let run = try TrucRun.run(["verify", CLIFixtures.path("signatures/pdf-tampered.edxml"), "--json"])
+        #expect(run.exitCode == 1)
+        #expect(run.json?["bucket"] as? String == "invalid")
+        #expect(run.json?["invalid"] as? Bool == true)
+    }
+
+    @Test("an unsigned sample exits 1 with bucket unsigned; unreadable input exits 2")
+    func unsignedAndBroken() throws {
+        let unsigned = try TrucRun.run(["verify", CLIFixtures.path("vpcp/edoc_new.edxml"), "--json"])
+        #expect(unsigned.exitCode == 1)
+        #expect(unsigned.json?["bucket"] as? String == "unsigned")
+        #expect(unsigned.json?["signed"] as? String == "none")
+        let broken = try TrucRun.run(["verify", CLIFixtures.path("vpcp/edoc.edxml")])
+        #expect(broken.exitCode == 2)
+        #expect((broken.json?["error"] as? [String: Any])?["code"] as? String == "malformed-xml")
+    }
+
+    @Test("--at moves the verification time")
+    func at() throws {
+        let run = try TrucRun.run(["verify", CLIFixtures.path("signatures/env-valid-exclusive.edxml"), "--at", "2049-01-01T00:00:00Z", "--json"])
+        #expect(run.exitCode == 1)
+        let reasons = (run.json?["signatures"] as? [[String: Any]])?.first?["reasons"] as? [String]
+        #expect(reasons == ["expired"])
+    }
+}

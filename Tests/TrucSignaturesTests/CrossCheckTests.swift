@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// The oracles agree: what Truc accepts, xmlsec1 and pdfsig (poppler) accept; what Truc refuses for a
+/// cryptographic reason, they refuse too. (They are run only where installed: `.ci/run` installs them.)
+@Suite("Cross-check with xmlsec1 and pdfsig")
+struct CrossCheckTests {
+    static func tool(_ name: String) -> String? {
+        ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func xmlsec1(_ name: String) throws -> Bool {
+        let tool = try #require(Self.tool("xmlsec1"), "xmlsec1 is not installed")
+        let trust = SignatureFixtures.trustDirectory
+        let (status, _) = try Self.run(tool, ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem",
+                                              "--id-attr:Id", "edXMLEnvelope", SignatureFixtures.path(name)])
+        return status == 0
+    }
+
+    @Test("xmlsec1 verifies the envelope signatures Truc accepts", .enabled(if: tool("xmlsec1") != nil), arguments: [
+        "env-valid-inclusive.edxml", "env-valid-exclusive.edxml", "env-valid-rsa-sha1.edxml", "env-valid-id-reference.edxml",
+        "env-valid-ecdsa-signxml.edxml", "env-valid-personal.edxml",
+    ])
+    func xmlsecAgreesValid(name: String) throws {
+        #expect(try xmlsec1(name))
+        #expect(try SignatureFixtures.verdict(name).signatures.first?.status == .valid)
+    }
+
+    @Test("xmlsec1 refuses what Truc refuses for a cryptographic or trust reason", .enabled(if: tool("xmlsec1") != nil), arguments: [
+        "env-digest-mismatch.edxml", "env-signature-mismatch.edxml", "env-swapped-certificate.edxml", "env-untrusted.edxml",
+        "env-expired.edxml", "env-external-reference.edxml",
+    ])
+    func xmlsecAgreesInvalid(name: String) throws {
+        #expect(try !xmlsec1(name))
+        #expect(try SignatureFixtures.verdict(name).signatures.first?.status == .invalid)
+    }
+
+    @Test("where xmlsec1 is weaker, Truc is stricter: revocation, key usage, wrapping, duplicate IDs", .enabled(if: tool("xmlsec1") != nil), arguments: [
+        "env-revoked.edxml", "env-key-usage.edxml", "env-wrapping.edxml", "env-duplicate-id.edxml",
+    ])
+    func trucStricter(name: String) throws {
+        #expect(try xmlsec1(name), "xmlsec1 (no CRL, no key-usage or coverage rule) accepts it")
+        #expect(try SignatureFixtures.verdict(name).signatures.first?.status == .invalid)
+    }
+
+    @Test("pdfsig agrees on the PDF signatures", .enabled(if: tool("pdfsig") != nil), arguments: [
+        ("pdf-both.pdf", "Signature is Valid."), ("pdf-personal.pdf", "Signature is Valid."), ("pdf-tampered.pdf", "Digest Mismatch."),
+    ])
+    func pdfsig(name: String, expected: String) throws {
+        let tool = try #require(Self.tool("pdfsig"))
+        let (_, output) = try Self.run(tool, ["-nocert", SignatureFixtures.path(name)])
+        let validations = output.split(separator: "\n").filter { $0.contains("Signature Validation:") }
+        #expect(!validations.isEmpty)
+        #expect(validations.allSatisfy { $0.contains(expected) }, "\(output)")
+    }
+}
