@@ -1,13 +1,15 @@
 import ArgumentParser
 import EdXML
 import Foundation
+import TrucCrypto
+import TrucSignatures
 import ZIPFoundation
 
 /// `truc bench`: benchmarks that print figures. Run them in release mode (`scripts/bench.sh`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.
@@ -162,5 +164,92 @@ struct SplitMix64 {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Verifies one signed message in a loop on one thread; prints the rate, the bound (OpenSSL's digests and
+/// signature checks plus base64 decoding, measured in the same run) and peak memory.
+struct BenchVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Time signature verification of a signed message.")
+
+    @Argument(help: "A signed message (scripts/make_bench_documents.py makes them).")
+    var file: String
+
+    @Option(help: "How long to loop, in seconds.")
+    var seconds: Double = 5
+
+    @Option(help: "Trust directory (default: the demo PKI).")
+    var trust: String?
+
+    func run() throws {
+        let bytes = try FileInput.load(file, maxBytes: 1 << 30)
+        let store = try TrustStore(directory: try TrustDirectory.resolve(trust))
+        let verifier = SignatureVerifier(trust: store)
+        let now = Int64(Date().timeIntervalSince1970)
+        let first = verifier.verify(try EdXMLReader.read(bytes), at: now)
+        guard !first.invalid, !first.signatures.isEmpty else {
+            print("the benchmark message must carry valid signatures; got \(first.signatures.map(\.status))")
+            throw ExitCode(1)
+        }
+        let mb = Double(bytes.count) / 1_000_000
+        let full = Timing.loop(seconds) { _ = verifier.verify(try! EdXMLReader.read(bytes), at: now) }
+        let envelope = Timing.loop(seconds / 2) { _ = verifier.verify(try! EdXMLReader.read(bytes), at: now, scope: .envelope) }
+        let peak = PeakMemory.peakRSS()
+
+        // The bound: the work no verifier can avoid, done by OpenSSL (and the base64 decoding).
+        let parsed = try EdXMLReader.read(bytes)
+        let decoded = parsed.decodeAttachments(retainContent: true).0
+        let pdfs = decoded.flatMap { a in (a.entries ?? []).isEmpty ? [a.bytes ?? []] : (a.entries ?? []).compactMap(\.bytes) }
+        var digestBytes = 0
+        var signatureCount = 0
+        for s in first.signatures {
+            signatureCount += 1
+            if s.location == "envelope" { digestBytes += bytes.count } // the "" reference: about the whole document
+        }
+        for (pdf, count) in zip(pdfs, pdfs.map { pdf in first.signatures.filter { $0.location.hasPrefix("attachment:") }.count / max(pdfs.count, 1) }) {
+            digestBytes += pdf.count * count
+        }
+        let texts = decoded.map { Data($0.bytes ?? []).base64EncodedString() }
+        let buffer = [UInt8](repeating: 0x41, count: max(bytes.count, pdfs.map(\.count).max() ?? 0))
+        let key = try Certificate.fromPEM(Array(try String(contentsOfFile: try TrustDirectory.resolve(trust) + "/../agencies/000.00.00.G22/organisation.pem", encoding: .utf8).utf8)).first!.publicKey!
+        let fakeSignature = [UInt8](repeating: 0x5A, count: key.bits / 8)
+        let bound = Timing.loop(seconds / 2) {
+            var remaining = digestBytes
+            while remaining > 0 {
+                let n = min(remaining, buffer.count)
+                buffer.withUnsafeBytes { _ = Digest.hash(.sha256, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                remaining -= n
+            }
+            for _ in 0..<signatureCount {
+                _ = Array("signed-info".utf8).withUnsafeBytes { key.verify(signature: fakeSignature, data: $0, digest: .sha256) }
+            }
+            for t in texts { _ = Data(base64Encoded: t) }
+        }
+        print("""
+            file            \(file)
+            size            \(bytes.count.grouped) bytes, \(first.signatures.count) signatures (\(first.signatures.map { "\($0.location) \($0.kind.rawValue)" }.joined(separator: "; ")))
+            verify (all)    \(String(format: "%.1f", full.rate)) documents/s on one thread, \(String(format: "%.1f", full.rate * mb)) MB/s
+            envelope only   \(String(format: "%.1f", envelope.rate)) verifications/s of the envelope XMLDSig (read + verify)
+            bound           \(String(format: "%.1f", bound.rate)) documents/s: OpenSSL SHA-256 over \(digestBytes.grouped) bytes + \(signatureCount) RSA-\(key.bits) verifications + base64 of the attachments
+            share of bound  \(String(format: "%.0f", 100 * full.rate / bound.rate)) %
+            peak RSS        \(String(format: "%.1f", Double(peak) / 1_048_576)) MiB = \(String(format: "%.2f", Double(peak) / Double(bytes.count))) x file size
+            """)
+    }
+}
+
+enum Timing {
+    /// Runs `body` repeatedly for about `seconds`; returns iterations per second.
+    static func loop(_ seconds: Double, _ body: () throws -> Void) rethrows -> (rate: Double, iterations: Int) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(seconds * 1000))
+        var iterations = 0
+        repeat {
+            try body()
+            iterations += 1
+        } while clock.now < deadline
+        let elapsed = clock.now - start
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (Double(iterations) / secs, iterations)
     }
 }

@@ -15,39 +15,68 @@ package final class SignatureVerifier: Sendable {
         self.policy = policy
     }
 
+    /// What to verify.
+    package enum Scope: Sendable {
+        /// Envelope XMLDSig signatures and the PDF signatures of every attachment.
+        case all
+        /// Only the envelope's XMLDSig signatures (attachments are decoded only if a `cid:` reference needs them).
+        case envelope
+    }
+
     /// - Parameter time: the verification time, seconds since 1970 (normally now).
-    package func verify(_ parsed: ParsedMessage, at time: Int64, attachmentLimits: AttachmentLimits = .default) -> MessageVerdict {
-        var verdicts: [SignatureVerdict] = []
-        var byContentId: [String: [UInt8]] = [:]
-        var files: [(location: String, bytes: [UInt8])] = []
-        if case .document = parsed.message {
-            let (decoded, _) = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true)
-            for attachment in decoded {
-                if let id = attachment.contentId, let bytes = attachment.bytes {
-                    var key = id.trimmingWhitespace
-                    if key.lowercased().hasPrefix("cid:") { key = String(key.dropFirst(4)) }
-                    byContentId[key] = bytes
-                }
-                let name = attachment.name ?? attachment.contentId ?? "attachment-\(attachment.index + 1)"
-                if let entries = attachment.entries {
-                    for entry in entries where entry.sniffedType == ContentSniffer.pdf {
-                        let location = entries.count == 1 ? "attachment:\(name)" : "attachment:\(name)/\(entry.name)"
-                        if let bytes = entry.bytes { files.append((location, bytes)) }
-                    }
-                } else if attachment.sniffedType == ContentSniffer.pdf, let bytes = attachment.bytes {
-                    files.append(("attachment:\(name)", bytes))
-                }
+    package func verify(_ parsed: ParsedMessage, at time: Int64, scope: Scope = .all, attachmentLimits: AttachmentLimits = .default) -> MessageVerdict {
+        var decoded: [DecodedAttachment]?
+        func attachments() -> [DecodedAttachment] {
+            if let decoded { return decoded }
+            let result: [DecodedAttachment]
+            if case .document = parsed.message {
+                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true).0
+            } else {
+                result = []
             }
+            decoded = result
+            return result
         }
+        var verdicts: [SignatureVerdict] = []
         let xml = XMLDSigVerifier(trust: trust, policy: policy, chains: chains)
         for signature in parsed.envelopeSignatureElements {
-            verdicts.append(xml.verify(signature, in: parsed, attachments: byContentId, at: time))
+            verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
         }
-        let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains)
-        for file in files {
-            verdicts += pdf.verify(file.bytes, location: file.location, at: time)
+        if scope == .all {
+            let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains)
+            for file in Self.pdfFiles(attachments()) {
+                verdicts += pdf.verify(file.bytes, location: file.location, at: time)
+            }
         }
         return MessageVerdict(signatures: verdicts)
+    }
+
+    static func byContentId(_ attachments: [DecodedAttachment]) -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for attachment in attachments {
+            guard let id = attachment.contentId, let bytes = attachment.bytes else { continue }
+            var key = id.trimmingWhitespace
+            if key.lowercased().hasPrefix("cid:") { key = String(key.dropFirst(4)) }
+            result[key] = bytes
+        }
+        return result
+    }
+
+    /// The PDFs among the attachments (raw, or files inside a ZIP), with their verdict location.
+    static func pdfFiles(_ attachments: [DecodedAttachment]) -> [(location: String, bytes: [UInt8])] {
+        var files: [(location: String, bytes: [UInt8])] = []
+        for attachment in attachments {
+            let name = attachment.name ?? attachment.contentId ?? "attachment-\(attachment.index + 1)"
+            if let entries = attachment.entries {
+                for entry in entries where entry.sniffedType == ContentSniffer.pdf {
+                    let location = entries.count == 1 ? "attachment:\(name)" : "attachment:\(name)/\(entry.name)"
+                    if let bytes = entry.bytes { files.append((location, bytes)) }
+                }
+            } else if attachment.sniffedType == ContentSniffer.pdf, let bytes = attachment.bytes {
+                files.append(("attachment:\(name)", bytes))
+            }
+        }
+        return files
     }
 }
 

@@ -16,7 +16,7 @@ struct XMLDSigVerifier {
         let detail: String
     }
 
-    func verify(_ signature: XMLElement, in parsed: ParsedMessage, attachments: [String: [UInt8]], at time: Int64) -> SignatureVerdict {
+    func verify(_ signature: XMLElement, in parsed: ParsedMessage, attachments: () -> [String: [UInt8]], at time: Int64) -> SignatureVerdict {
         var reasons: [SignatureReason] = []
         var algorithm: String?
         var detail: String?
@@ -97,7 +97,7 @@ struct XMLDSigVerifier {
     }
 
     func checkReferences(_ signedInfo: XMLElement, signature: XMLElement, in parsed: ParsedMessage,
-                         attachments: [String: [UInt8]], weak: inout [SignatureReason]) throws -> ReferenceResult {
+                         attachments: () -> [String: [UInt8]], weak: inout [SignatureReason]) throws -> ReferenceResult {
         let references = signedInfo.children.filter { isDS($0, "Reference") }
         guard !references.isEmpty else { throw Failure(reason: .malformedSignature, detail: "SignedInfo has no Reference") }
         guard references.count <= policy.maxReferences else {
@@ -139,7 +139,7 @@ struct XMLDSigVerifier {
             let actual: [UInt8]
             if uri.hasPrefix("cid:") {
                 guard transforms.isEmpty else { throw Failure(reason: .unsupportedAlgorithm, detail: "an attachment reference takes no transform") }
-                guard let bytes = attachments[String(uri.dropFirst(4))] else {
+                guard let bytes = attachments()[String(uri.dropFirst(4))] else {
                     throw Failure(reason: .malformedSignature, detail: "reference \(uri) names no attachment of this message")
                 }
                 actual = bytes.withUnsafeBytes { Digest.hash(digest, $0) }

@@ -104,7 +104,8 @@ def make_extra_pki():
 # ---------------------------------------------------------------------------------------------------
 # PDFs: a small valid PDF written with a correct cross-reference table, signed with pyHanko.
 
-def base_pdf(text="Van ban dien tu - Truc test document"):
+def base_pdf(text="Van ban dien tu - Truc test document", padding=0):
+    """padding: bytes of incompressible image data added as an extra object (for benchmark documents)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -114,6 +115,10 @@ def base_pdf(text="Van ban dien tu - Truc test document"):
     ]
     stream = ("BT /F1 14 Tf 72 760 Td (%s) Tj ET" % text).encode()
     objects[3] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+    if padding:
+        blob = os.urandom(padding)
+        objects.append(b"<< /Type /XObject /Subtype /Image /Width 1 /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Length %d >>\nstream\n"
+                       % (padding, padding) + blob + b"\nendstream")
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""Benchmark inputs for `truc bench verify`, signed with the same independent tools as the test fixtures:
+  (a) typical.edxml: two zipped PDFs of ~200 KB, each signed personal then organisation (pyHanko),
+      the envelope signed by the organisation (xmlsec1) — about 550 KB;
+  (b) large.edxml: one ~15 MB PDF signed personal + organisation, envelope signed — about 20 MB.
+Usage: python3 scripts/make_bench_documents.py OUTDIR"""
+import os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "signatures"))
+import make_fixtures as f
+
+out = sys.argv[1] if len(sys.argv) > 1 else ".build/bench"
+os.makedirs(out, exist_ok=True)
+pk, pc = f.agency("000.00.00.G22", "personal")
+ok, oc = f.agency("000.00.00.G22", "organisation")
+
+
+def signed_pdf(padding, text):
+    personal = f.pdf_sign(f.base_pdf(text, padding=padding), pk, pc, "Personal")
+    from pyhanko.sign.fields import SigSeedSubFilter
+    return f.pdf_sign(personal, ok, oc, "Organisation", SigSeedSubFilter.PADES)
+
+
+typical = f.with_attachments([("van-ban.pdf", signed_pdf(190_000, "Van ban")), ("phu-luc.pdf", signed_pdf(190_000, "Phu luc"))])
+large = f.with_attachments([("bao-cao.pdf", signed_pdf(15_000_000, "Bao cao"))])
+for name, doc in [("typical.edxml", typical), ("large.edxml", large)]:
+    signed = f.xmlsec_sign(doc, ok, oc, c14n=f.EXC)
+    with open(os.path.join(out, name), "w", encoding="utf-8") as fh:
+        fh.write(signed)
+    print(name, len(signed.encode()), "bytes")
