@@ -17,6 +17,20 @@ final class ChainCache: @unchecked Sendable {
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
+    private var parsed: [[UInt8]: Certificate] = [:]
+
+    /// A parsed certificate for these DER bytes (OpenSSL 3's d2i_X509 costs about a million instructions;
+    /// signers repeat).
+    func certificate(der: [UInt8]) throws(CryptoError) -> Certificate {
+        if let cached = lock.withLock({ parsed[der] }) { return cached }
+        let certificate = try Certificate(der: der)
+        lock.withLock {
+            if parsed.count >= capacity { parsed.removeAll(keepingCapacity: true) }
+            parsed[der] = certificate
+        }
+        return certificate
+    }
+
     func verify(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, trust: TrustStore) -> ChainResult {
         let key = Key(der: certificate.der, untrusted: untrusted.map(\.der), hour: time / 3600)
         if let cached = lock.withLock({ results[key] }) { return cached }

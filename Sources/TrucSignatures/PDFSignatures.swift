@@ -1,4 +1,7 @@
 import TrucCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One signature dictionary found in a PDF: its byte range and the CMS bytes in the range's hole.
 struct PDFSignatureField {
@@ -22,7 +25,10 @@ enum PDFSignatureScanner {
         var i = 0
         pdf.withUnsafeBufferPointer { p in
             while i + needle.count < p.count, fields.count < limit {
-                guard p[i] == needle[0], Array(p[i..<(i + needle.count)]) == needle else { i += 1; continue }
+                // memchr to the next '/', far faster than a byte loop over binary streams
+                guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
+                i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
+                guard matches(p, at: i, needle) else { i += 1; continue }
                 i += needle.count
                 guard let (range, after) = parseIntArray(p, at: i), range.count == 4 else { continue }
                 var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter(p, around: i))
@@ -44,6 +50,12 @@ enum PDFSignatureScanner {
             }
         }
         return fields
+    }
+
+    static func matches(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ needle: [UInt8]) -> Bool {
+        guard i + needle.count <= p.count else { return false }
+        for k in 0..<needle.count where p[i + k] != needle[k] { return false }
+        return true
     }
 
     /// True when the bytes after `end` (the end of the last signed revision) are only line ends.
@@ -90,7 +102,7 @@ enum PDFSignatureScanner {
         guard lower < upper else { return nil }
         var i = lower
         while i < upper {
-            if p[i] == needle[0], Array(p[i..<(i + needle.count)]) == needle {
+            if p[i] == needle[0], matches(p, at: i, needle) {
                 var j = i + needle.count
                 while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D { j += 1 }
                 guard j < p.count, p[j] == UInt8(ascii: "/") else { return nil }

@@ -30,7 +30,7 @@ package final class SignatureVerifier: Sendable {
             if let decoded { return decoded }
             let result: [DecodedAttachment]
             if case .document = parsed.message {
-                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true).0
+                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false).0
             } else {
                 result = []
             }

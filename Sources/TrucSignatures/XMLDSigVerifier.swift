@@ -185,7 +185,7 @@ struct XMLDSigVerifier {
         var certificates: [Certificate] = []
         for data in keyInfo.children where isDS(data, "X509Data") {
             for element in data.children where isDS(element, "X509Certificate") {
-                guard let der = decodeBase64(element.text), let certificate = try? Certificate(der: der) else {
+                guard let der = decodeBase64(element.text), let certificate = try? chains.certificate(der: der) else {
                     throw Failure(reason: .malformedSignature, detail: "an X509Certificate that is not a certificate")
                 }
                 certificates.append(certificate)

@@ -213,23 +213,35 @@ private final class C14NOutput {
         }
     }
 
-    /// C14N text escaping: & < > and carriage return.
+    /// C14N text escaping: & < > and carriage return (base64 has none of them: one pass, one write).
     func escaped(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = bytes.count
         var start = 0
-        for (i, b) in bytes.enumerated() {
-            let replacement: StaticString
-            switch b {
-            case UInt8(ascii: "&"): replacement = "&amp;"
-            case UInt8(ascii: "<"): replacement = "&lt;"
-            case UInt8(ascii: ">"): replacement = "&gt;"
-            case 0x0D: replacement = "&#xD;"
-            default: continue
-            }
-            if i > start { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<i])) }
-            sink(UnsafeRawBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
-            start = i + 1
+        var i = 0
+        // Eight bytes at a time: skip words that hold none of the four bytes (SWAR zero-byte test).
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func has(_ v: UInt64, _ byte: UInt64) -> Bool {
+            let x = v ^ (ones &* byte)
+            return (x &- ones) & ~x & highs != 0
         }
-        if start < bytes.count { sink(UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count])) }
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if has(v, 0x26) || has(v, 0x3C) || has(v, 0x3E) || has(v, 0x0D) { break }
+            i += 8
+        }
+        while i < count {
+            let b = base[i]
+            // '&' 0x26, '<' 0x3C, '>' 0x3E, CR 0x0D
+            if b == 0x26 || b == 0x3C || b == 0x3E || b == 0x0D {
+                if i > start { sink(UnsafeRawBufferPointer(start: base + start, count: i - start)) }
+                let replacement: StaticString = b == 0x26 ? "&amp;" : b == 0x3C ? "&lt;" : b == 0x3E ? "&gt;" : "&#xD;"
+                sink(UnsafeRawBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                start = i + 1
+            }
+            i += 1
+        }
+        if start < count { sink(UnsafeRawBufferPointer(start: base + start, count: count - start)) }
     }
 
     func finish() {

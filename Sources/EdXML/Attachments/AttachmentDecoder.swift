@@ -11,7 +11,9 @@ extension ParsedMessage {
     /// - Parameter retainContent: keep the decoded bytes (and ZIP entries' bytes) in the result, for
     ///   signature verification. Without it only sizes, types and digests are kept, and memory stays near
     ///   the size of the largest attachment.
-    package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false) -> ([DecodedAttachment], [Finding]) {
+    /// - Parameter digests: compute the SHA-256 of each attachment and ZIP entry (signature verification,
+    ///   which digests what it needs itself, turns this off; the `sha256` fields are then empty).
+    package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false, digests: Bool = true) -> ([DecodedAttachment], [Finding]) {
         guard case .document(let doc) = message else { return ([], []) }
         var results: [DecodedAttachment] = []
         var findings: [Finding] = []
@@ -29,9 +31,9 @@ extension ParsedMessage {
                 var decoded = DecodedAttachment(
                     index: index, contentId: info.contentId, name: info.attachmentName, declaredType: info.contentType,
                     sniffedType: ContentSniffer.sniff(data.prefix(16), name: info.attachmentName), size: data.count,
-                    sha256: data.withUnsafeBytes { Digest.hash(.sha256, $0) }.hexString)
+                    sha256: digests ? data.withUnsafeBytes { Digest.hash(.sha256, $0) }.hexString : "")
                 if decoded.sniffedType == ContentSniffer.zip {
-                    switch AttachmentDecoding.unzip(data, limits: limits, alreadyUncompressed: uncompressedTotal, retain: retainContent) {
+                    switch AttachmentDecoding.unzip(data, limits: limits, alreadyUncompressed: uncompressedTotal, retain: retainContent, digests: digests) {
                     case .success(let (entries, total)):
                         decoded.entries = entries
                         uncompressedTotal = total
@@ -87,7 +89,7 @@ enum AttachmentDecoding {
 
     /// Opens a ZIP container and digests every entry, enforcing the zip-bomb limits on the declared sizes
     /// and, since headers can lie, on the bytes actually inflated.
-    static func unzip(_ data: Data, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool)
+    static func unzip(_ data: Data, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true)
         -> Result<([ZipEntryContent], Int), AttachmentFailure> {
         let archive: Archive
         do {
@@ -120,7 +122,7 @@ enum AttachmentDecoding {
                         throw Stop(failure: failure)
                     }
                     chunk.withUnsafeBytes {
-                        digest.update($0)
+                        if digests { digest.update($0) }
                         crc.update($0)
                     }
                     if head.count < 16 { head.append(contentsOf: chunk.prefix(16 - head.count)) }
@@ -135,7 +137,7 @@ enum AttachmentDecoding {
                 return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.path) is corrupt (CRC-32 mismatch)"))
             }
             total += size
-            entries.append(ZipEntryContent(name: entry.path, size: size, compressedSize: compressed, sha256: digest.finalize().hexString,
+            entries.append(ZipEntryContent(name: entry.path, size: size, compressedSize: compressed, sha256: digests ? digest.finalize().hexString : "",
                                            sniffedType: ContentSniffer.sniff(head, name: entry.path), bytes: retain ? kept : nil))
         }
         return .success((entries, total))

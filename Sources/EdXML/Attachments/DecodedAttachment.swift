@@ -21,7 +21,7 @@ package struct DecodedAttachment: Sendable, Equatable, Codable {
     package var sniffedType: String
     /// Decoded size in bytes (of the ZIP container when zipped).
     package var size: Int
-    /// SHA-256 (hex) of the decoded bytes.
+    /// SHA-256 (hex) of the decoded bytes (empty when decoding was asked not to digest).
     package var sha256: String
     /// The files inside, when the attachment is a ZIP container (the national library zips each file).
     package var entries: [ZipEntryContent]?
