@@ -57,7 +57,7 @@ struct CrossCheckTests {
     }
 
     @Test("pdfsig agrees on the PDF signatures", .enabled(if: tool("pdfsig") != nil), arguments: [
-        ("pdf-both.pdf", "Signature is Valid."), ("pdf-personal.pdf", "Signature is Valid."), ("pdf-tampered.pdf", "Digest Mismatch."),
+        ("pdf-both.pdf", "Signature is Valid."), ("pdf-personal.pdf", "Signature is Valid."), ("pdf-tampered.pdf", "Digest Mismatch."), ("pdf-legacy-sha1.pdf", "Signature is Valid."),
     ])
     func pdfsig(name: String, expected: String) throws {
         let tool = try #require(Self.tool("pdfsig"))

@@ -65,6 +65,7 @@ struct SignatureFixtureTests {
                                           ("attachment:van-ban.pdf", .organisation, .invalid, ["byte-range-incomplete"])]),
         ("pdf-revoked.edxml", .invalid, [("attachment:van-ban.pdf", .personal, .invalid, ["revoked"])]),
         ("pdf-untrusted.edxml", .invalid, [("attachment:van-ban.pdf", .organisation, .invalid, ["untrusted-chain"])]),
+        ("pdf-legacy-sha1.edxml", .personal, [("attachment:van-ban.pdf", .personal, .valid, ["weak-algorithm"])]),
     ]
 
     @Test("fixture verdicts", arguments: cases.map(\.0))
@@ -103,6 +104,18 @@ struct SignatureFixtureTests {
         let verdict = try SignatureFixtures.verdict("env-valid-rsa-sha1.edxml", verifier: strict)
         #expect(verdict.signatures.map(\.status) == [.invalid])
         #expect(verdict.signatures.first?.reasons == [.weakAlgorithm])
+    }
+
+    @Test("a signer without a CCCD/MST identifier is classified by the policy-OID map, or unknown")
+    func policyClassification() throws {
+        // The demo certificates carry identifiers, so the map is checked on the classifier directly.
+        let pem = try Data(contentsOf: URL(fileURLWithPath: SignatureFixtures.repo.appendingPathComponent("Certs/demo/trust/root-ca.pem").path))
+        let root = try #require(try Certificate.fromPEM([UInt8](pem)).first)
+        #expect(SignerClassifier.kind(of: root, policy: VerificationPolicy()) == .unknown)
+        let personal = try #require(try Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath:
+            SignatureFixtures.repo.appendingPathComponent("Certs/demo/agencies/000.00.00.H41/personal.pem").path)))).first)
+        #expect(SignerClassifier.kind(of: personal, policy: VerificationPolicy()) == .personal)
+        #expect(personal.identifiers == ["CCCD:040085000002"])
     }
 
     @Test("verification time: a valid signature at a time after the certificate expires")

@@ -146,6 +146,45 @@ def pdf_sign(pdf, key, cert, field, subfilter=None, chain=None):
     return out.getvalue()
 
 
+def legacy_sha1_pdf(base, key, cert):
+    """An adbe.pkcs7.sha1 signature (the legacy form: the CMS encapsulates the SHA-1 of the byte ranges),
+    added as an incremental update by hand and signed with the openssl CLI (pyHanko does not make this form)."""
+    xref_at = int(base.rsplit(b"startxref", 1)[1].split()[0])
+    placeholder = 16384
+    body = io.BytesIO()
+    body.write(base)
+    offsets = {}
+    offsets[6] = body.tell()
+    body.write(b"6 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.sha1 /ByteRange [0000000000 0000000000 0000000000 0000000000] /Contents <")
+    contents_at = body.tell() - 1
+    body.write(b"0" * placeholder + b"> /M (D:20261122000000Z) >>\nendobj\n")
+    offsets[7] = body.tell()
+    body.write(b"7 0 obj\n<< /FT /Sig /T (Legacy) /V 6 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /F 132 >>\nendobj\n")
+    offsets[1] = body.tell()
+    body.write(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] /SigFlags 3 >> >>\nendobj\n")
+    xref = body.tell()
+    body.write(b"xref\n0 2\n0000000000 65535 f \n%010d 00000 n \n6 2\n%010d 00000 n \n%010d 00000 n \n" % (offsets[1], offsets[6], offsets[7]))
+    body.write(b"trailer\n<< /Size 8 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (xref_at, xref))
+    pdf = bytearray(body.getvalue())
+    hole_end = contents_at + 2 + placeholder
+    ranges = [0, contents_at, hole_end, len(pdf) - hole_end]
+    marker = b"[0000000000 0000000000 0000000000 0000000000]"
+    at = pdf.find(marker)
+    pdf[at:at + len(marker)] = (b"[%010d %010d %010d %010d]" % tuple(ranges))
+    digest = hashlib.sha1(bytes(pdf[0:ranges[1]]) + bytes(pdf[ranges[2]:ranges[2] + ranges[3]])).digest()
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "digest"), "wb") as fh:
+            fh.write(digest)
+        subprocess.run(["openssl", "cms", "-sign", "-binary", "-nodetach", "-md", "sha1", "-in", os.path.join(d, "digest"),
+                        "-signer", cert, "-inkey", key, "-certfile", pki("trust", "intermediate-ca.pem"), "-outform", "DER",
+                        "-out", os.path.join(d, "sig.der")], check=True, capture_output=True)
+        der = open(os.path.join(d, "sig.der"), "rb").read()
+    hexed = der.hex().upper().encode()
+    assert len(hexed) <= placeholder
+    pdf[contents_at + 1:contents_at + 1 + len(hexed)] = hexed
+    return bytes(pdf)
+
+
 def make_pdfs():
     from pyhanko.sign.fields import SigSeedSubFilter
     base = base_pdf()
@@ -154,7 +193,8 @@ def make_pdfs():
     personal = pdf_sign(base, pk, pc, "Personal")
     both = pdf_sign(personal, ok, oc, "Organisation", SigSeedSubFilter.PADES)
     organisation = pdf_sign(base, ok, oc, "Organisation", SigSeedSubFilter.PADES)
-    pdfs = {"unsigned": base, "personal": personal, "both": both, "organisation": organisation}
+    pdfs = {"unsigned": base, "personal": personal, "both": both, "organisation": organisation,
+            "legacy-sha1": legacy_sha1_pdf(base, pk, pc)}
     # Broken on purpose:
     # a byte inside the signed range changed (the page text), after signing
     tampered = bytearray(both)
@@ -370,6 +410,7 @@ def make_pdf_messages(pdfs):
         "pdf-appended.edxml": with_attachments([("van-ban.pdf", pdfs["appended"])], zipped=False),
         "pdf-revoked.edxml": with_attachments([("van-ban.pdf", pdfs["revoked"])]),
         "pdf-untrusted.edxml": with_attachments([("van-ban.pdf", pdfs["untrusted"])]),
+        "pdf-legacy-sha1.edxml": with_attachments([("van-ban.pdf", pdfs["legacy-sha1"])], zipped=False),
     }
     for name, text in messages.items():
         write(name, text.encode("utf-8"))
