@@ -116,6 +116,10 @@ struct SignatureFixtureTests {
             SignatureFixtures.repo.appendingPathComponent("Certs/demo/agencies/000.00.00.H41/personal.pem").path)))).first)
         #expect(SignerClassifier.kind(of: personal, policy: VerificationPolicy()) == .personal)
         #expect(personal.identifiers == ["CCCD:040085000002"])
+        let policyOnly = try #require(try Certificate.fromPEM(try SignatureFixtures.bytes("pki/policy-signer.pem")).first)
+        #expect(policyOnly.policyOIDs == ["1.3.6.1.4.1.99999.1.2"])
+        #expect(SignerClassifier.kind(of: policyOnly, policy: VerificationPolicy()) == .unknown)
+        #expect(SignerClassifier.kind(of: policyOnly, policy: VerificationPolicy(policyKinds: ["1.3.6.1.4.1.99999.1.2": .organisation])) == .organisation)
     }
 
     @Test("verification time: a valid signature at a time after the certificate expires")

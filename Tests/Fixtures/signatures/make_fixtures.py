@@ -94,7 +94,16 @@ def make_extra_pki():
     forged = issue([(NameOID.COUNTRY_NAME, "VN"), (NameOID.ORGANIZATION_NAME, "Văn phòng Chính phủ"),
                     (NameOID.COMMON_NAME, "Văn phòng Chính phủ"), (NameOID.USER_ID, "MST:0100100001")],
                    rogue_key, rogue_ca, forged_key)
-    for name, data in [("ec-signer.key", pem_key(ec_key)), ("ec-signer.pem", pem_cert(ec_cert) + open(pki("trust", "intermediate-ca.pem"), "rb").read()),
+    # A signer identified only by a certificate policy (no CCCD:/MST: identifier).
+    policy_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    policy_cert = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Policy Only Signer")]))
+                   .issuer_name(ca_cert.subject).public_key(policy_key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(datetime.datetime(2025, 6, 1, tzinfo=datetime.timezone.utc))
+                   .not_valid_after(datetime.datetime(2035, 6, 1, tzinfo=datetime.timezone.utc))
+                   .add_extension(x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1.2"), None)]), critical=False)
+                   .sign(ca_key, hashes.SHA256()))
+    for name, data in [("policy-signer.pem", pem_cert(policy_cert)), ("ec-signer.key", pem_key(ec_key)), ("ec-signer.pem", pem_cert(ec_cert) + open(pki("trust", "intermediate-ca.pem"), "rb").read()),
                        ("rogue-ca.pem", pem_cert(rogue_ca)), ("untrusted-signer.key", pem_key(forged_key)),
                        ("untrusted-signer.pem", pem_cert(forged)), ("untrusted-signer.chain.pem", pem_cert(forged) + pem_cert(rogue_ca))]:
         with open(os.path.join(EXTRA, name), "wb") as f:
