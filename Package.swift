@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -36,7 +37,7 @@ let package = Package(
             dependencies: ["TrucXML", "TrucCrypto", "TrucZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
-        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto"]),
+        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(
             name: "TrucCLI",
             dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", .product(name: "ArgumentParser", package: "swift-argument-parser"),

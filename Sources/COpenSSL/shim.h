@@ -8,7 +8,6 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
-#include <openssl/cms.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -24,9 +23,6 @@ static inline int truc_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_nu
 static inline X509 *truc_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
 static inline void truc_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
 static inline void truc_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
-static inline int truc_sk_CMS_SignerInfo_num(STACK_OF(CMS_SignerInfo) *sk) { return sk_CMS_SignerInfo_num(sk); }
-static inline CMS_SignerInfo *truc_sk_CMS_SignerInfo_value(STACK_OF(CMS_SignerInfo) *sk, int i) { return sk_CMS_SignerInfo_value(sk, i); }
-static inline int truc_sk_ASN1_OBJECT_num(STACK_OF(ASN1_OBJECT) *sk) { return sk_ASN1_OBJECT_num(sk); }
 /* OPENSSL_free is a macro over CRYPTO_free. */
 static inline void truc_openssl_free(void *p) { OPENSSL_free(p); }
 /* Certificate policies: the stack type and accessors are macros. */

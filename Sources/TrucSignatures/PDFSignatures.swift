@@ -169,15 +169,9 @@ struct PDFVerifier {
                 return SignatureVerdict(location: location, reasons: reasons.isEmpty ? [.malformedSignature] : reasons, detail: detail,
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
-            let cms: CMSVerification
+            let cms: CMSSignedData
             do {
-                cms = try CMS.verify(der: der) { digest in
-                    pdf.withUnsafeBytes { raw in
-                        let r = field.byteRange
-                        digest.update(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
-                        digest.update(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
-                    }
-                }
+                cms = try CMSSignedData(der: der)
             } catch {
                 return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: "\(error)",
                                         refuseWeak: policy.refuseWeakAlgorithms)
@@ -186,31 +180,123 @@ struct PDFVerifier {
                 reasons.append(.unsupportedAlgorithm)
                 detail = detail ?? "SubFilter \(sub) is not supported"
             }
-            if cms.digestAlgorithm == nil {
-                reasons.append(.unsupportedAlgorithm)
-                detail = detail ?? "the CMS digest algorithm is not supported"
-            } else if cms.isWeak || field.subFilter == "adbe.pkcs7.sha1" {
-                reasons.append(.weakAlgorithm)
+            let signerInfo = cms.signer
+            guard let digestAlgorithm = CMSAlgorithms.digest(signerInfo.digestAlgorithm),
+                  let (algorithmName, signatureDigest) = CMSAlgorithms.signature(signerInfo.signatureAlgorithm, digest: digestAlgorithm) else {
+                return SignatureVerdict(location: location, reasons: reasons + [.unsupportedAlgorithm],
+                                        detail: "CMS algorithm \(signerInfo.signatureAlgorithm) / \(signerInfo.digestAlgorithm) is not supported",
+                                        refuseWeak: policy.refuseWeakAlgorithms)
             }
-            if !cms.digestMatches {
+            if digestAlgorithm == .sha1 || signatureDigest == .sha1 || field.subFilter == "adbe.pkcs7.sha1" { reasons.append(.weakAlgorithm) }
+
+            // The content digest: the byte ranges, or for adbe.pkcs7.sha1 the encapsulated SHA-1 of them.
+            let ranges: (Digest) -> Void = { digest in
+                pdf.withUnsafeBytes { raw in
+                    let r = field.byteRange
+                    digest.update(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
+                    digest.update(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
+                }
+            }
+            var digestMatches = true
+            var signedContent: [UInt8]?
+            let contentDigest: [UInt8]
+            if let encapsulated = cms.encapsulatedContent, !encapsulated.isEmpty {
+                let sha1 = Digest(.sha1)
+                ranges(sha1)
+                digestMatches = sha1.finalize() == encapsulated
+                signedContent = encapsulated
+                contentDigest = encapsulated.withUnsafeBytes { Digest.hash(digestAlgorithm, $0) }
+            } else {
+                let d = Digest(digestAlgorithm)
+                ranges(d)
+                contentDigest = d.finalize()
+            }
+            if signerInfo.signedAttributes != nil {
+                digestMatches = digestMatches && signerInfo.messageDigest == contentDigest
+                if signerInfo.contentType != cms.encapsulatedContentType {
+                    reasons.append(.malformedSignature)
+                    detail = detail ?? "the signed content-type attribute does not match the content"
+                }
+            }
+            if !digestMatches {
                 reasons.append(.digestMismatch)
                 detail = detail ?? "the signed byte ranges changed after signing"
             }
-            guard let signer = cms.signer else {
-                return SignatureVerdict(location: location, reasons: reasons + [.untrustedChain], algorithm: cms.signatureAlgorithm,
-                                        signingTime: cms.signingTime.map(isoUTC), detail: detail ?? "the CMS does not carry its signer's certificate",
+            // The signer: the carried certificate whose key verifies the signature (parsed once per process).
+            let certificates = cms.certificates.compactMap { try? chains.certificate(der: $0) }
+            let signedBytes = signerInfo.signedAttributes ?? signedContent
+            var signer: Certificate?
+            if let signedBytes {
+                signer = signedBytes.withUnsafeBytes { data in
+                    certificates.first { $0.publicKey?.verify(signature: signerInfo.signature, data: data, digest: signatureDigest) == true }
+                }
+            } else {
+                // No signed attributes over detached content: the signature is over the ranges themselves.
+                signer = certificates.first { certificate in
+                    guard let key = certificate.publicKey else { return false }
+                    var joined: [UInt8] = []
+                    pdf.withUnsafeBytes { raw in
+                        let r = field.byteRange
+                        joined = Array(raw[r[0]..<(r[0] + r[1])]) + Array(raw[r[2]..<(r[2] + r[3])])
+                    }
+                    return joined.withUnsafeBytes { key.verify(signature: signerInfo.signature, data: $0, digest: signatureDigest) }
+                }
+            }
+            guard let signer else {
+                let named = CMSAlgorithms.named(certificates, serial: signerInfo.issuerSerial)
+                return SignatureVerdict(location: location, kind: named.map { SignerClassifier.kind(of: $0, policy: policy) } ?? .unknown,
+                                        reasons: reasons + [named == nil ? .untrustedChain : .signatureMismatch],
+                                        signer: named.map(SignerClassifier.describe), algorithm: algorithmName,
+                                        signingTime: signerInfo.signingTime.map(isoUTC),
+                                        detail: detail ?? (named == nil ? "the CMS does not carry its signer's certificate"
+                                                                         : "the CMS signature does not verify with the signer's key"),
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
-            if !cms.signatureMatches {
-                reasons.append(.signatureMismatch)
-                detail = detail ?? "the CMS signature does not verify with the signer's key"
-            }
-            let chain = chains.verify(signer, untrusted: cms.certificates, at: time, trust: trust)
+            let chain = chains.verify(signer, untrusted: certificates, at: time, trust: trust)
             reasons += chain.problems.map { SignatureReason(rawValue: $0.rawValue) }
             return SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
-                                    signer: SignerClassifier.describe(signer), algorithm: cms.signatureAlgorithm,
-                                    signingTime: cms.signingTime.map(isoUTC), detail: detail ?? chain.detail,
+                                    signer: SignerClassifier.describe(signer), algorithm: algorithmName,
+                                    signingTime: signerInfo.signingTime.map(isoUTC), detail: detail ?? chain.detail,
                                     refuseWeak: policy.refuseWeakAlgorithms)
         }
+    }
+}
+
+/// CMS algorithm identifiers Truc accepts.
+enum CMSAlgorithms {
+    static func digest(_ oid: String) -> DigestAlgorithm? {
+        switch oid {
+        case "1.3.14.3.2.26": .sha1
+        case "2.16.840.1.101.3.4.2.1": .sha256
+        case "2.16.840.1.101.3.4.2.2": .sha384
+        case "2.16.840.1.101.3.4.2.3": .sha512
+        default: nil
+        }
+    }
+
+    /// (readable name, digest the signature is computed with). RSASSA-PSS and others: nil (unsupported).
+    static func signature(_ oid: String, digest: DigestAlgorithm) -> (String, DigestAlgorithm)? {
+        func name(_ key: String, _ d: DigestAlgorithm) -> String { "\(key)-\(d.name.lowercased())" }
+        switch oid {
+        case "1.2.840.113549.1.1.1": return (name("rsa", digest), digest)
+        case "1.2.840.113549.1.1.5": return (name("rsa", .sha1), .sha1)
+        case "1.2.840.113549.1.1.11": return (name("rsa", .sha256), .sha256)
+        case "1.2.840.113549.1.1.12": return (name("rsa", .sha384), .sha384)
+        case "1.2.840.113549.1.1.13": return (name("rsa", .sha512), .sha512)
+        case "1.2.840.10045.2.1": return (name("ecdsa", digest), digest)
+        case "1.2.840.10045.4.3.2": return (name("ecdsa", .sha256), .sha256)
+        case "1.2.840.10045.4.3.3": return (name("ecdsa", .sha384), .sha384)
+        case "1.2.840.10045.4.3.4": return (name("ecdsa", .sha512), .sha512)
+        default: return nil
+        }
+    }
+
+    /// The certificate the SignerInfo names by serial number (for reporting when the signature fails).
+    static func named(_ certificates: [Certificate], serial: [UInt8]?) -> Certificate? {
+        guard let serial else { return certificates.first }
+        var bytes = serial[...]
+        while bytes.count > 1, bytes.first == 0 { bytes = bytes.dropFirst() }
+        let hex = bytes.map { String($0, radix: 16, uppercase: true) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        return certificates.first { $0.serialHex == hex || $0.serialHex == hex.drop(while: { $0 == "0" }) } ?? certificates.first
     }
 }

@@ -87,7 +87,7 @@ struct SignatureFixtureTests {
         #expect(personal.signer?.identifier == "CCCD:001080000001")
         #expect(personal.signer?.issuer.contains("Truc Demo Signing CA") == true)
         #expect(personal.signingTime?.hasSuffix("Z") == true)
-        #expect(personal.algorithm == "sha256WithRSAEncryption")
+        #expect(personal.algorithm == "rsa-sha256")
         #expect(verdict.signed == .both)
     }
 
