@@ -30,7 +30,9 @@ package final class SignatureVerifier: Sendable {
             if let decoded { return decoded }
             let result: [DecodedAttachment]
             if case .document = parsed.message {
-                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false).0
+                // ZIP containers' own bytes are kept only when a signature references an attachment (cid:).
+                let cid = parsed.envelopeSignatureElements.contains { Self.hasAttachmentReference($0) }
+                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid).0
             } else {
                 result = []
             }
@@ -49,6 +51,12 @@ package final class SignatureVerifier: Sendable {
             }
         }
         return MessageVerdict(signatures: verdicts)
+    }
+
+    static func hasAttachmentReference(_ signature: XMLElement) -> Bool {
+        signature.children.contains { info in
+            info.localName == "SignedInfo" && info.children.contains { $0.localName == "Reference" && ($0.attribute("URI") ?? "").hasPrefix("cid:") }
+        }
     }
 
     static func byContentId(_ attachments: [DecodedAttachment]) -> [String: [UInt8]] {

@@ -13,7 +13,10 @@ extension ParsedMessage {
     ///   the size of the largest attachment.
     /// - Parameter digests: compute the SHA-256 of each attachment and ZIP entry (signature verification,
     ///   which digests what it needs itself, turns this off; the `sha256` fields are then empty).
-    package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false, digests: Bool = true) -> ([DecodedAttachment], [Finding]) {
+    /// - Parameter retainContainers: with `retainContent`, also keep the bytes of ZIP containers (not only
+    ///   of the files inside them); needed only for signatures that reference an attachment itself (`cid:`).
+    package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false, digests: Bool = true,
+                                   retainContainers: Bool = true) -> ([DecodedAttachment], [Finding]) {
         guard case .document(let doc) = message else { return ([], []) }
         var results: [DecodedAttachment] = []
         var findings: [Finding] = []
@@ -45,7 +48,7 @@ extension ParsedMessage {
                     findings.append(Finding(.contentTypeMismatch, path,
                                             "declared \(declared) but the content is \(decoded.sniffedType)", severity: .warning))
                 }
-                if retainContent { decoded.bytes = [UInt8](data) }
+                if retainContent && (retainContainers || decoded.entries == nil) { decoded.bytes = [UInt8](data) }
                 results.append(decoded)
             }
         }
