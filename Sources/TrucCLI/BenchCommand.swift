@@ -49,18 +49,13 @@ struct BenchRead: ParsableCommand {
     func run() throws {
         let bytes = try FileInput.load(file, maxBytes: 1 << 30)
         let baseline = PeakMemory.currentRSS()
-        var iterations = 0, findings = 0
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + .milliseconds(Int(seconds * 1000))
-        repeat {
+        var findings = 0
+        let timing = try Timing.loop(seconds) {
             let parsed = try EdXMLReader.read(bytes)
             if stage != "read" { findings += parsed.validate().count }
             if stage == "all" { findings += parsed.decodeAttachments().1.count }
-            iterations += 1
-        } while clock.now < deadline
-        let elapsed = clock.now - start
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        let (iterations, secs) = (timing.iterations, Double(timing.iterations) / timing.rate)
         let peak = PeakMemory.peakRSS()
         let mb = Double(bytes.count) / 1_000_000
         print("""

@@ -1,3 +1,4 @@
+import EdXML
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,5 +38,25 @@ enum FileInput {
         }
         if failed { throw Failure(code: "file-unreadable", message: "could not read all of \(path)") }
         return bytes
+    }
+}
+
+/// Reading a message file as the commands do: file errors and reading errors become the command's
+/// exit-2 failure with the stable code.
+enum MessageInput {
+    static func read(_ path: String, maxBytes: Int) throws(CommandFailure) -> ParsedMessage {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileInput.load(path, maxBytes: maxBytes)
+        } catch {
+            throw CommandFailure(code: error.code, message: error.message, exitCode: 2)
+        }
+        do {
+            var limits = ReadLimits.default
+            limits.xml.maxBytes = maxBytes
+            return try EdXMLReader.read(bytes, limits: limits)
+        } catch {
+            throw CommandFailure(code: error.code, message: error.message + (error.line.map { " (line \($0))" } ?? ""), exitCode: 2)
+        }
     }
 }

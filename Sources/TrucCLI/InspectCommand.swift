@@ -81,21 +81,7 @@ struct InspectReport: Encodable {
     let statusMessage: StatusMessage?
 
     static func make(path: String, maxBytes: Int) throws(CommandFailure) -> InspectReport {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileInput.load(path, maxBytes: maxBytes)
-        } catch {
-            throw CommandFailure(code: error.code, message: error.message, exitCode: 2)
-        }
-        let parsed: ParsedMessage
-        do {
-            var limits = ReadLimits.default
-            limits.xml.maxBytes = maxBytes
-            parsed = try EdXMLReader.read(bytes, limits: limits)
-        } catch {
-            let where_ = error.line.map { " (line \($0))" } ?? ""
-            throw CommandFailure(code: error.code, message: error.message + where_, exitCode: 2)
-        }
+        let parsed = try MessageInput.read(path, maxBytes: maxBytes)
         var findings = parsed.validate()
         let (attachments, attachmentFindings) = parsed.decodeAttachments()
         findings += attachmentFindings

@@ -58,20 +58,7 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileInput.load(file, maxBytes: maxBytes)
-        } catch {
-            throw CommandFailure(code: error.code, message: error.message, exitCode: 2)
-        }
-        let parsed: ParsedMessage
-        do {
-            var limits = ReadLimits.default
-            limits.xml.maxBytes = maxBytes
-            parsed = try EdXMLReader.read(bytes, limits: limits)
-        } catch {
-            throw CommandFailure(code: error.code, message: error.message + (error.line.map { " (line \($0))" } ?? ""), exitCode: 2)
-        }
+        let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         let verifier = SignatureVerifier(trust: store, policy: VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation))
         let verdict = verifier.verify(parsed, at: time)
         return VerifyReport(message: parsed.message, verdict: verdict)
