@@ -9,6 +9,9 @@ import PackageDescription
 //   TrucZlib      zlib's CRC-32 (ZIP entry checks)
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
 //   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
+//   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
+//   TrucStore     the SQLite store (messages, deliveries, agencies), payload files
+//   TrucServer    Hummingbird HTTPS server: auth, intake and inbox API; buildApplication(config)
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
 let package = Package(
     name: "Truc",
@@ -20,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -38,9 +47,26 @@ let package = Package(
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
         .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "TrucCore", dependencies: ["EdXML"]),
+        .target(name: "TrucStore", dependencies: ["TrucCore", "TrucSQLite", "TrucCrypto"]),
+        .target(
+            name: "TrucServer",
+            dependencies: [
+                "TrucCore", "TrucStore", "TrucSignatures", "EdXML", "TrucCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucServer", "TrucStore", "TrucCore",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
@@ -51,5 +77,15 @@ let package = Package(
         .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto"]),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto"]),
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML"]),
+        .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),
+        .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"]),
+        .testTarget(
+            name: "TrucServerTests",
+            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import TrucCore
+import TrucStore
+
+/// `truc agencies …`: the agency directory in the store.
+struct AgenciesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agencies", abstract: "Manage the agencies a hub serves.",
+        subcommands: [Add.self, List.self, Remove.self, Token.self])
+
+    struct StoreOption: ParsableArguments {
+        @Option(help: "Data directory of the hub (env TRUC_DATA_DIR).") var data: String?
+        func open() throws -> HubStore {
+            try HubStore(dataDirectory: data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data")
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register (or update) an agency.")
+        @OptionGroup var store: StoreOption
+        @Argument(help: "The agency code (mã định danh).") var code: String
+        @Option(help: "The agency's name.") var name: String
+        @Option(help: "The parent agency's code (default: derived from the code).") var parent: String?
+        @Option(name: .customLong("cert-identifier"), help: "The identifier in its client certificate, e.g. MST:0100100001.") var certIdentifier: String?
+        @Option(name: .customLong("cert-sha256"), help: "Pin one client certificate by its SHA-256 fingerprint (hex).") var certSHA256: String?
+        @Option(name: .customLong("push-url"), help: "Where to push its messages (default: it pulls).") var pushURL: String?
+
+        func run() async throws {
+            let agency: Agency
+            do {
+                agency = try Agency(code: code, name: name, parent: parent, certificateIdentifier: certIdentifier,
+                                    certificateSHA256: certSHA256?.lowercased(), pushURL: pushURL).validated()
+            } catch {
+                throw CommandFailure(code: "malformed-agency-code", message: error.description, exitCode: 2).report()
+            }
+            try await store.open().upsert(agency)
+            print("registered \(agency.code) \(agency.name)" + (agency.parent.map { " (parent \($0))" } ?? ""))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the registered agencies.")
+        @OptionGroup var store: StoreOption
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let agencies = try await store.open().agencies()
+            if json { print(try Output.json(agencies)); return }
+            for a in agencies {
+                print([a.code, a.name, a.parent.map { "parent \($0)" }, a.certificateIdentifier.map { "cert \($0)" },
+                       a.pushURL.map { "push \($0)" } ?? "pull"].compactMap { $0 }.joined(separator: "  "))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an agency and its tokens.")
+        @OptionGroup var store: StoreOption
+        @Argument var code: String
+
+        func run() async throws {
+            guard try await store.open().removeAgency(code) else {
+                throw CommandFailure(code: "not-found", message: "no agency \(code)", exitCode: 1).report()
+            }
+            print("removed \(code)")
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue an API token for an agency (shown once; only its hash is kept).")
+        @OptionGroup var store: StoreOption
+        @Argument var code: String
+
+        func run() async throws {
+            do {
+                print(try await store.open().issueToken(for: code))
+            } catch let error as StoreError {
+                throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
+            }
+        }
+    }
+}

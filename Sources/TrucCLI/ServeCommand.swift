@@ -1,0 +1,122 @@
+import ArgumentParser
+import TrucCrypto
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrucCore
+import TrucServer
+import TrucStore
+
+/// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
+/// variable, config file (JSON with the same key names as the flags), default (the demo PKI in Certs/demo).
+///
+/// | flag | environment | default |
+/// |---|---|---|
+/// | --host | TRUC_HOST | 127.0.0.1 |
+/// | --port | TRUC_PORT | 8443 |
+/// | --data | TRUC_DATA_DIR | ./data |
+/// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | Certs/demo/hub/server.chain.pem / server.key |
+/// | --client-ca | TRUC_CLIENT_CA | Certs/demo/hub/client-ca.pem |
+/// | --trust | TRUC_TRUST_DIR | Certs/demo/trust |
+/// | --hub-code | TRUC_HUB_CODE | 000.00.00.W00 |
+/// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
+/// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
+/// | --require-revocation | TRUC_REQUIRE_REVOCATION=1 | off |
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
+
+    @Option(help: "A JSON config file whose keys are the flag names (host, port, data, tls-cert, ...).") var config: String?
+    @Option(help: "Listen address.") var host: String?
+    @Option(help: "Listen port.") var port: Int?
+    @Option(help: "Data directory (SQLite store and payloads).") var data: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the hub.") var tlsKey: String?
+    @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates.") var clientCA: String?
+    @Option(help: "Trust directory for signatures and client-certificate CRLs.") var trust: String?
+    @Option(name: .customLong("hub-code"), help: "This hub's own code.") var hubCode: String?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body.") var maxBodyBytes: Int?
+    @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
+    @Flag(name: .customLong("require-revocation"), help: "Signers without CRL coverage are indeterminate.") var requireRevocation = false
+    @Flag(help: "Log as JSON lines.") var jsonLogs = false
+
+    func run() async throws {
+        let settings = try Settings(file: config)
+        func value(_ flag: String?, _ env: String, _ key: String) -> String? {
+            flag ?? ProcessInfo.processInfo.environment[env] ?? settings.string(key)
+        }
+        let demo = try DemoPKI.locate()
+        let configuration = HubConfiguration(
+            hubCode: value(hubCode, "TRUC_HUB_CODE", "hub-code") ?? "000.00.00.W00",
+            host: value(host, "TRUC_HOST", "host") ?? "127.0.0.1",
+            port: port ?? ProcessInfo.processInfo.environment["TRUC_PORT"].flatMap(Int.init) ?? settings.int("port") ?? 8443,
+            certificatePath: value(tlsCert, "TRUC_TLS_CERT", "tls-cert") ?? demo + "/hub/server.chain.pem",
+            privateKeyPath: value(tlsKey, "TRUC_TLS_KEY", "tls-key") ?? demo + "/hub/server.key",
+            clientCAPath: value(clientCA, "TRUC_CLIENT_CA", "client-ca") ?? demo + "/hub/client-ca.pem",
+            trustDirectory: value(trust, "TRUC_TRUST_DIR", "trust") ?? demo + "/trust",
+            dataDirectory: value(data, "TRUC_DATA_DIR", "data") ?? "./data",
+            maxBodyBytes: maxBodyBytes ?? ProcessInfo.processInfo.environment["TRUC_MAX_BODY_BYTES"].flatMap(Int.init)
+                ?? settings.int("max-body-bytes") ?? 64 << 20,
+            operatorToken: value(operatorToken, "TRUC_OPERATOR_TOKEN", "operator-token"),
+            requireRevocationData: requireRevocation || ProcessInfo.processInfo.environment["TRUC_REQUIRE_REVOCATION"] == "1"
+                || settings.bool("require-revocation"))
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "truc")
+        let store = try HubStore(dataDirectory: configuration.dataDirectory)
+        if try await store.agencies().isEmpty {
+            let demoAgencies = try DemoPKI.agencies(demo)
+            for agency in demoAgencies { try await store.upsert(agency) }
+            logger.info("registered the demo agencies", metadata: ["agencies": "\(demoAgencies.map(\.code).joined(separator: ", "))"])
+        }
+        let app = try buildApplication(configuration: configuration, store: store, logger: logger) { channel in
+            logger.info("Truc hub listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                                                         "hub": "\(configuration.hubCode)", "data": "\(configuration.dataDirectory)"])
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The optional JSON config file.
+struct Settings {
+    private var values: [String: Any] = [:]
+
+    init(file: String?) throws {
+        guard let file else { return }
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("\(file) is not a JSON object")
+        }
+        values = object
+    }
+
+    func string(_ key: String) -> String? { values[key].map { "\($0)" } }
+    func int(_ key: String) -> Int? { (values[key] as? Int) ?? (values[key] as? String).flatMap(Int.init) }
+    func bool(_ key: String) -> Bool { (values[key] as? Bool) ?? false }
+}
+
+/// The committed demo PKI and its agencies.
+enum DemoPKI {
+    static func locate() throws -> String {
+        do {
+            return URL(fileURLWithPath: try TrustDirectory.resolve(nil)).deletingLastPathComponent().path
+        } catch {
+            throw ValidationError("the demo PKI (Certs/demo) was not found; pass --tls-cert, --tls-key, --client-ca and --trust")
+        }
+    }
+
+    /// One agency per folder of Certs/demo/agencies, authenticated by its organisation certificate's MST identifier.
+    static func agencies(_ demo: String) throws -> [Agency] {
+        let folder = demo + "/agencies"
+        return try FileManager.default.contentsOfDirectory(atPath: folder).sorted().compactMap { code in
+            let name = (try? String(contentsOfFile: "\(folder)/\(code)/name.txt", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? code
+            let pem = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(code)/organisation.pem"))
+            let identifier = try Certificate.fromPEM([UInt8](pem)).first?.identifiers.first
+            return try Agency(code: code, name: name, certificateIdentifier: identifier).validated()
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import EdXML
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import TrucCore
+import TrucCrypto
+import TrucSignatures
+import TrucStore
+
+/// Builds the hub's HTTPS application. Kept apart from `truc serve` so tests build the same application.
+package func buildApplication(
+    configuration: HubConfiguration, store: HubStore, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
+    let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
+    let router = Router(context: HubRequestContext.self)
+    let routes = HubRoutes(
+        store: store,
+        auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
+        intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes)),
+        maxBodyBytes: configuration.maxBodyBytes)
+    routes.register(on: router)
+
+    var tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem)))
+    tls.minimumTLSVersion = .tlsv12
+    // Ask for a client certificate and check it when one is presented; agencies may use tokens instead.
+    tls.certificateVerification = .optionalVerification
+    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
+
+    return Application(
+        router: router,
+        server: try .tls(.http1(), tlsConfiguration: tls),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Truc"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+func readLimits(maxBytes: Int) -> ReadLimits {
+    var limits = ReadLimits.default
+    limits.xml.maxBytes = maxBytes
+    return limits
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An API error: HTTP status, a stable code and a message, sent as `{"error":{"code","message"}}`
+/// (plus details such as findings or a signature verdict). Every handler error goes through this.
+package struct HubError: Error, HTTPResponseError, Sendable {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
+    /// Extra JSON members of the error object (already encoded).
+    package let details: [String: String]
+
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body = "{\"error\":{\"code\":\(JSONText.string(code)),\"message\":\(JSONText.string(message))"
+        for (key, json) in details.sorted(by: { $0.key < $1.key }) { body += ",\(JSONText.string(key)):\(json)" }
+        body += "}}"
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static let unauthenticated = HubError(.unauthorized, "unauthenticated",
+                                          "present a registered TLS client certificate or an API token (Authorization: Bearer …)")
+    static func forbidden(_ message: String) -> HubError { HubError(.forbidden, "forbidden", message) }
+    static func notFound(_ message: String) -> HubError { HubError(.notFound, "not-found", message) }
+}
+
+/// JSON helpers for hand-assembled bodies.
+package enum JSONText {
+    package static func string(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        let text = String(decoding: data, as: UTF8.self)
+        return String(text.dropFirst().dropLast())
+    }
+
+    package static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+
+    package static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: encode(value))))
+    }
+}

@@ -1,0 +1,88 @@
+import EdXML
+import Foundation
+import TrucCore
+import TrucCrypto
+import TrucSignatures
+import TrucStore
+
+/// The answer to an accepted message (also returned, with `duplicate: true`, for a re-sent one).
+package struct IntakeAnswer: Codable, Sendable {
+    package var id: String
+    package var kind: String
+    package var documentId: String?
+    package var recipients: [String]
+    package var sha256: String
+    package var signature: MessageVerdict
+    package var duplicate: Bool
+}
+
+/// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
+struct Intake: Sendable {
+    let store: HubStore
+    let verifier: SignatureVerifier
+    let limits: ReadLimits
+
+    func accept(_ bytes: [UInt8], from caller: Caller) async throws -> (IntakeAnswer, AcceptOutcome) {
+        guard case .agency(let agency) = caller else {
+            throw HubError.forbidden("an operator credential cannot send messages; send as an agency")
+        }
+        let prepared = try prepare(bytes, sender: agency)
+        for recipient in prepared.message.recipients where try await store.agency(recipient) == nil {
+            throw HubError(.unprocessableContent, "unknown-recipient", "no agency \(recipient) is registered at this hub, and no route leads to it")
+        }
+        let outcome = try await store.accept(prepared.message, payload: bytes)
+        switch outcome {
+        case .accepted:
+            return (prepared.answer, outcome)
+        case .duplicate(let previous):
+            var answer = (try? JSONDecoder().decode(IntakeAnswer.self, from: Data(previous.utf8))) ?? prepared.answer
+            answer.duplicate = true
+            return (answer, outcome)
+        }
+    }
+
+    /// Everything that needs the parsed message, done synchronously (the parsed tree never crosses an await).
+    func prepare(_ bytes: [UInt8], sender agency: Agency) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
+        let parsed: ParsedMessage
+        do {
+            parsed = try EdXMLReader.read(bytes, limits: limits)
+        } catch {
+            throw HubError(.badRequest, error.code, error.message + (error.line.map { " (line \($0))" } ?? ""))
+        }
+        let errors = parsed.validate().filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw HubError(.unprocessableContent, "invalid-message", "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
+                           details: ["findings": JSONText.encode(errors)])
+        }
+        guard let sender = parsed.message.sender, sender == agency.code else {
+            throw HubError(.forbidden, "sender-mismatch",
+                           "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.code); an agency sends only as itself")
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        let verdict = verifier.verify(parsed, at: now)
+        if verdict.signatures.contains(where: { $0.status == .invalid }) {
+            throw HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
+                           details: ["signature": JSONText.encode(verdict)])
+        }
+        let sha256 = Digest.sha256(bytes).hexString
+        let recipients = Addressing.recipients(of: parsed.message)
+        guard !recipients.isEmpty else { throw HubError(.unprocessableContent, "no-recipient", "the message names no recipient") }
+        let id = UUID().uuidString.lowercased()
+        var businessType: Int?
+        var statusCode: String?
+        var answers: String?
+        if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }
+        if case .status(let s) = parsed.message {
+            statusCode = s.statusCode?.rawValue
+            answers = s.responseFor?.documentId
+        }
+        let answer = IntakeAnswer(id: id, kind: parsed.message.messageType, documentId: parsed.message.documentId, recipients: recipients,
+                                  sha256: sha256, signature: verdict, duplicate: false)
+        let message = IncomingMessage(
+            id: id, kind: parsed.message.messageType, sender: sender, documentId: parsed.message.documentId,
+            idempotencyKey: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: sha256), receivedAt: now, sha256: sha256,
+            recipients: recipients, verdictJSON: JSONText.encode(verdict), bucket: verdict.bucket.rawValue, businessType: businessType,
+            statusCode: statusCode, answersDocumentId: answers, answerJSON: JSONText.encode(answer))
+        return (message, answer)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TrucCore
+import TrucStore
+
+/// The versioned API (see `openapi.yaml`).
+struct HubRoutes: Sendable {
+    let store: HubStore
+    let auth: Authenticator
+    let intake: Intake
+    let maxBodyBytes: Int
+
+    func register(on router: Router<HubRequestContext>) {
+        router.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            guard await store.isWritable() else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes") }
+            return JSONText.response(["status": "ready"])
+        }
+        router.post("/v1/messages") { request, context in try await postMessage(request, context) }
+        router.get("/v1/inbox") { request, context in try await inbox(request, context) }
+        router.post("/v1/inbox/:id/ack") { request, context in try await acknowledge(request, context) }
+        router.get("/v1/messages/:id") { request, context in try await fetch(request, context) }
+        router.get("/v1/messages/:id/trace") { request, context in try await trace(request, context) }
+    }
+
+    func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw HubError(.contentTooLarge, "too-large", "the body is \(length) bytes; the limit is \(maxBodyBytes)")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw HubError(.contentTooLarge, "too-large", "the body exceeds \(maxBodyBytes) bytes")
+        }
+        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: caller)
+        return JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok)
+    }
+
+    func inbox(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        guard case .agency(let agency) = try await auth.authenticate(request, context) else {
+            throw HubError.forbidden("an inbox belongs to an agency")
+        }
+        let query = request.uri.queryParameters
+        let kind = query.get("kind")
+        if let kind, kind != "edoc", kind != "status" { throw HubError(.badRequest, "invalid-parameter", "kind is edoc or status") }
+        let after = Int64(query.get("after") ?? "0") ?? 0
+        let limit = min(max(Int(query.get("limit") ?? "100") ?? 100, 1), 1000)
+        let items = try await store.inbox(for: agency.code, kind: kind, after: after, limit: limit)
+        struct Page: Encodable {
+            let items: [InboxItem]
+            let next: Int64?
+        }
+        return JSONText.response(Page(items: items, next: items.last?.cursor))
+    }
+
+    func acknowledge(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        guard case .agency(let agency) = try await auth.authenticate(request, context) else {
+            throw HubError.forbidden("only the recipient acknowledges")
+        }
+        let id = try context.parameters.require("id")
+        struct Ack: Decodable {
+            let outcome: AckOutcome
+            let reason: String?
+        }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        let ack: Ack
+        do {
+            ack = try JSONDecoder().decode(Ack.self, from: Data(buffer: body))
+        } catch {
+            throw HubError(.badRequest, "invalid-body", "send {\"outcome\":\"done\"} or {\"outcome\":\"fail\",\"reason\":\"…\"}")
+        }
+        guard let state = try await store.acknowledge(id, by: agency.code, outcome: ack.outcome, reason: ack.reason) else {
+            throw HubError.notFound("no delivery of message \(id) to \(agency.code)")
+        }
+        return JSONText.response(["id": id, "state": state.rawValue])
+    }
+
+    func fetch(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let id = try context.parameters.require("id")
+        let message = try await authorisedMessage(id, caller)
+        let data = try Data(contentsOf: URL(fileURLWithPath: message.payloadPath))
+        return Response(status: .ok, headers: [.contentType: "application/xml", .init("X-Truc-SHA256")!: message.sha256],
+                        body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    func trace(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let id = try context.parameters.require("id")
+        let message = try await authorisedMessage(id, caller)
+        struct Trace: Encodable {
+            let id: String
+            let kind: String
+            let sender: String
+            let documentId: String?
+            let receivedAt: Int64
+            let bucket: String
+            let deliveries: [DeliveryTrace]
+            let statuses: [StatusTrace]
+        }
+        let statuses = message.documentId.map { id in { try await store.statuses(answering: id) } }
+        return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
+                                       receivedAt: message.receivedAt, bucket: message.bucket, deliveries: try await store.trace(id),
+                                       statuses: message.kind == "edoc" ? (try await statuses?() ?? []) : []))
+    }
+
+    /// The message, if the caller is its sender, one of its recipients, or the operator.
+    func authorisedMessage(_ id: String, _ caller: Caller) async throws -> StoredMessage {
+        guard let message = try await store.message(id) else { throw HubError.notFound("no message \(id)") }
+        if case .agency(let agency) = caller, agency.code != message.sender, !(try await store.recipients(of: id)).contains(agency.code) {
+            throw HubError.notFound("no message \(id)") // not revealed to others
+        }
+        return message
+    }
+}

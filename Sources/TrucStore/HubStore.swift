@@ -1,0 +1,211 @@
+import Foundation
+import TrucCore
+import TrucCrypto
+import TrucSQLite
+
+/// The hub's durable store: agencies and their credentials, messages (metadata in SQLite, bytes in payload
+/// files) and per-recipient deliveries. One SQLite connection in WAL mode with `synchronous=FULL`, owned by
+/// this actor; payload files are written and fsynced before the transaction that references them commits,
+/// so a message is on disk before the hub answers 2xx.
+package actor HubStore {
+    private let db: Database
+    package let dataDirectory: String
+    private let payloadDirectory: String
+
+    package init(dataDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
+        self.dataDirectory = dataDirectory
+        self.payloadDirectory = dataDirectory + "/payloads"
+        db = try Database(path: dataDirectory + "/truc.sqlite")
+        try db.execute("PRAGMA synchronous=FULL")
+        try Migrations.apply(to: db)
+    }
+
+    // MARK: Agencies
+
+    package func upsert(_ agency: Agency) throws {
+        try db.run("""
+            INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
+              cert_sha256=excluded.cert_sha256, push_url=excluded.push_url
+            """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
+                  opt(agency.certificateSHA256), opt(agency.pushURL), .integer(Self.now())])
+    }
+
+    package func agency(_ code: String) throws -> Agency? {
+        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE code = ?", [.text(code)], Self.agencyRow).first
+    }
+
+    package func agencies() throws -> [Agency] {
+        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies ORDER BY code", [], Self.agencyRow)
+    }
+
+    @discardableResult
+    package func removeAgency(_ code: String) throws -> Bool {
+        try db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
+        return try db.run("DELETE FROM agencies WHERE code = ?", [.text(code)]) > 0
+    }
+
+    /// Issues a new API token for the agency; only its SHA-256 is stored. Returns the token (shown once).
+    package func issueToken(for code: String) throws -> String {
+        guard try agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        var random = [UInt8](repeating: 0, count: 32)
+        for i in random.indices { random[i] = UInt8.random(in: 0...255) }
+        let token = "truc_" + random.hexString
+        try db.run("INSERT INTO tokens(token_hash, agency, created_at) VALUES (?, ?, ?)",
+                   [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+        return token
+    }
+
+    /// The agency a token belongs to.
+    package func agency(forToken token: String) throws -> Agency? {
+        try db.query("""
+            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url FROM tokens t
+            JOIN agencies a ON a.code = t.agency WHERE t.token_hash = ?
+            """, [.text(Self.tokenHash(token))], Self.agencyRow).first
+    }
+
+    /// The agency a client certificate authenticates: pinned by fingerprint, else by its identifier.
+    package func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) throws -> Agency? {
+        if let pinned = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE cert_sha256 = ?",
+                                     [.text(fingerprint)], Self.agencyRow).first { return pinned }
+        for identifier in identifiers {
+            let matches = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE cert_identifier = ? AND cert_sha256 IS NULL",
+                                       [.text(identifier)], Self.agencyRow)
+            if matches.count == 1 { return matches[0] }
+        }
+        return nil
+    }
+
+    static func tokenHash(_ token: String) -> String { Digest.sha256(Array(token.utf8)).hexString }
+
+    // MARK: Messages
+
+    /// Stores an accepted message and one delivery per recipient, durably, in one transaction; or, when the
+    /// idempotency key was seen before, nothing, and returns the first answer.
+    package func accept(_ message: IncomingMessage, payload: [UInt8]) throws -> AcceptOutcome {
+        if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
+        let path = payloadDirectory + "/" + message.id + ".edxml"
+        try DurableFile.write(payload, to: path)
+        do {
+            return try db.transaction {
+                if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
+                try db.run("""
+                    INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
+                      verdict, bucket, business_type, status_code, answers_document_id, answer)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
+                          .integer(message.receivedAt), .integer(Int64(payload.count)), .text(message.sha256), .text(path),
+                          .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
+                          opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON)])
+                for recipient in message.recipients {
+                    try db.run("""
+                        INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at) VALUES (?, ?, ?, ?, 0, ?)
+                        """, [.text(message.id), .text(recipient), .text(message.kind), .text(DeliveryState.awaitingPull.rawValue),
+                              .integer(message.receivedAt)])
+                }
+                return .accepted
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
+    private func previousAnswer(_ key: String) throws -> String? {
+        try db.query("SELECT answer FROM messages WHERE idempotency_key = ?", [.text(key)]) { $0.text(0) }.first ?? nil
+    }
+
+    package func message(_ id: String) throws -> StoredMessage? {
+        try db.query("""
+            SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket FROM messages WHERE id = ?
+            """, [.text(id)]) { row in
+            StoredMessage(id: row.text(0) ?? "", kind: row.text(1) ?? "", sender: row.text(2) ?? "", documentId: row.text(3),
+                          receivedAt: row.int(4), size: Int(row.int(5)), sha256: row.text(6) ?? "", payloadPath: row.text(7) ?? "",
+                          verdictJSON: row.text(8) ?? "{}", bucket: row.text(9) ?? "")
+        }.first
+    }
+
+    package func recipients(of id: String) throws -> [String] {
+        try db.query("SELECT recipient FROM deliveries WHERE message_id = ? ORDER BY id", [.text(id)]) { $0.text(0) ?? "" }
+    }
+
+    /// What waits for `agency`, oldest first, after the cursor.
+    package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int) throws -> [InboxItem] {
+        var sql = """
+            SELECT d.id, d.message_id, d.kind, m.sender, m.document_id, m.received_at, m.size, m.sha256, m.bucket, m.status_code
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.recipient = ? AND d.state = 'awaiting-pull' AND d.id > ?
+            """
+        var bindings: [SQLiteValue] = [.text(agency), .integer(cursor)]
+        if let kind {
+            sql += " AND d.kind = ?"
+            bindings.append(.text(kind))
+        }
+        sql += " ORDER BY d.id LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try db.query(sql, bindings) { row in
+            InboxItem(cursor: row.int(0), messageId: row.text(1) ?? "", kind: row.text(2) ?? "", sender: row.text(3) ?? "",
+                      documentId: row.text(4), receivedAt: row.int(5), size: Int(row.int(6)), sha256: row.text(7) ?? "",
+                      bucket: row.text(8) ?? "", statusCode: row.text(9))
+        }
+    }
+
+    /// Marks the recipient's delivery taken (`done`) or refused (`fail`). Idempotent: acknowledging again
+    /// with the same outcome changes nothing and succeeds; returns nil when there is no such delivery.
+    package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) throws -> DeliveryState? {
+        let current = try db.query("SELECT state FROM deliveries WHERE message_id = ? AND recipient = ?", [.text(id), .text(agency)]) {
+            $0.text(0).flatMap(DeliveryState.init(rawValue:))
+        }
+        guard let found = current.first, let state = found else { return nil }
+        let target: DeliveryState = outcome == .done ? .delivered : .failed
+        if state == .delivered || state == .failed { return state }
+        try db.run("""
+            UPDATE deliveries SET state = ?, delivered_at = ?, how = 'pull', reason = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
+            """, [.text(target.rawValue), .integer(Self.now()), opt(reason), .integer(Self.now()), .text(id), .text(agency)])
+        return target
+    }
+
+    package func trace(_ id: String) throws -> [DeliveryTrace] {
+        try db.query("""
+            SELECT recipient, state, attempts, delivered_at, how, reason, updated_at FROM deliveries WHERE message_id = ? ORDER BY id
+            """, [.text(id)]) { row in
+            DeliveryTrace(recipient: row.text(0) ?? "", state: row.text(1) ?? "", attempts: Int(row.int(2)),
+                          deliveredAt: row.isNull(3) ? nil : row.int(3), how: row.text(4), reason: row.text(5), updatedAt: row.int(6))
+        }
+    }
+
+    /// Status messages the hub received that answer this document.
+    package func statuses(answering documentId: String) throws -> [StatusTrace] {
+        try db.query("""
+            SELECT id, sender, status_code, received_at FROM messages WHERE kind = 'status' AND answers_document_id = ? ORDER BY received_at, id
+            """, [.text(documentId)]) { row in
+            StatusTrace(messageId: row.text(0) ?? "", sender: row.text(1) ?? "", statusCode: row.text(2), receivedAt: row.int(3))
+        }
+    }
+
+    /// True when the store answers a write (readiness).
+    package func isWritable() -> Bool {
+        (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil
+    }
+
+    // MARK: helpers
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    private func opt(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
+
+    static func agencyRow(_ row: Row) -> Agency {
+        Agency(code: row.text(0) ?? "", name: row.text(1) ?? "", parent: row.text(2), certificateIdentifier: row.text(3),
+               certificateSHA256: row.text(4), pushURL: row.text(5))
+    }
+}
+
+package enum StoreError: Error, CustomStringConvertible {
+    case notFound(String)
+    package var description: String {
+        switch self {
+        case .notFound(let m): m
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import TrucSQLite
+
+/// Schema versions, applied in order inside transactions; `PRAGMA user_version` records the last one.
+enum Migrations {
+    static let steps: [String] = [
+        """
+        CREATE TABLE agencies(
+          code TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT, cert_identifier TEXT, cert_sha256 TEXT,
+          push_url TEXT, created_at INTEGER NOT NULL);
+        CREATE TABLE tokens(
+          token_hash TEXT PRIMARY KEY, agency TEXT NOT NULL REFERENCES agencies(code) ON DELETE CASCADE, created_at INTEGER NOT NULL);
+        CREATE TABLE messages(
+          id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, document_id TEXT, idempotency_key TEXT NOT NULL UNIQUE,
+          received_at INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, payload TEXT NOT NULL, verdict TEXT NOT NULL,
+          bucket TEXT NOT NULL, business_type INTEGER, status_code TEXT, answers_document_id TEXT, answer TEXT NOT NULL);
+        CREATE INDEX messages_answers ON messages(answers_document_id);
+        CREATE TABLE deliveries(
+          id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL REFERENCES messages(id), recipient TEXT NOT NULL,
+          kind TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, delivered_at INTEGER, how TEXT,
+          reason TEXT, updated_at INTEGER NOT NULL, UNIQUE(message_id, recipient));
+        CREATE INDEX deliveries_inbox ON deliveries(recipient, state, id);
+        """,
+    ]
+
+    static func apply(to db: Database) throws {
+        let current = try db.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
+        for (index, step) in steps.enumerated() where index >= current {
+            try db.transaction {
+                try db.execute(step)
+                try db.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+}

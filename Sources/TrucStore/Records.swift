@@ -1,0 +1,87 @@
+/// A message the intake accepted, ready to be stored.
+package struct IncomingMessage: Sendable {
+    package var id: String
+    package var kind: String
+    package var sender: String
+    package var documentId: String?
+    package var idempotencyKey: String
+    package var receivedAt: Int64
+    package var sha256: String
+    package var recipients: [String]
+    package var verdictJSON: String
+    package var bucket: String
+    package var businessType: Int?
+    package var statusCode: String?
+    /// For a status: the DocumentId it answers.
+    package var answersDocumentId: String?
+    /// The 202 body, returned again for a duplicate.
+    package var answerJSON: String
+
+    package init(id: String, kind: String, sender: String, documentId: String?, idempotencyKey: String, receivedAt: Int64, sha256: String,
+                 recipients: [String], verdictJSON: String, bucket: String, businessType: Int?, statusCode: String?,
+                 answersDocumentId: String?, answerJSON: String) {
+        self.id = id
+        self.kind = kind
+        self.sender = sender
+        self.documentId = documentId
+        self.idempotencyKey = idempotencyKey
+        self.receivedAt = receivedAt
+        self.sha256 = sha256
+        self.recipients = recipients
+        self.verdictJSON = verdictJSON
+        self.bucket = bucket
+        self.businessType = businessType
+        self.statusCode = statusCode
+        self.answersDocumentId = answersDocumentId
+        self.answerJSON = answerJSON
+    }
+}
+
+package enum AcceptOutcome: Sendable, Equatable {
+    case accepted
+    /// Seen before: the first answer.
+    case duplicate(String)
+}
+
+package struct StoredMessage: Sendable {
+    package var id: String
+    package var kind: String
+    package var sender: String
+    package var documentId: String?
+    package var receivedAt: Int64
+    package var size: Int
+    package var sha256: String
+    package var payloadPath: String
+    package var verdictJSON: String
+    package var bucket: String
+}
+
+package struct InboxItem: Sendable, Codable {
+    package var cursor: Int64
+    package var messageId: String
+    package var kind: String
+    package var sender: String
+    package var documentId: String?
+    package var receivedAt: Int64
+    package var size: Int
+    package var sha256: String
+    package var bucket: String
+    package var statusCode: String?
+}
+
+package struct DeliveryTrace: Sendable, Codable {
+    package var recipient: String
+    package var state: String
+    package var attempts: Int
+    package var deliveredAt: Int64?
+    package var how: String?
+    package var reason: String?
+    package var updatedAt: Int64
+}
+
+package struct StatusTrace: Sendable, Codable {
+    package var messageId: String
+    package var sender: String
+    package var statusCode: String?
+    package var receivedAt: Int64
+}
