@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import NIOHTTP1
+import Foundation
+import Testing
+import TrucCore
+
+/// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,
+/// fetched byte for byte, acknowledged and traced.
+@Suite("Hub intake and inbox over HTTPS")
+struct IntakeTests {
+    @Test("send a signed document, read it back exactly, acknowledge it, trace it")
+    func roundTrip() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            let sent = try await hub.post("signatures/env-valid-inclusive.edxml", token: g22)
+            #expect(sent.status == 202)
+            let answer = try #require(sent.json)
+            let id = try #require(answer["id"] as? String)
+            #expect(answer["recipients"] as? [String] == ["000.00.00.H41", "000.00.00.H14", "000.00.00.G17"])
+            #expect((answer["signature"] as? [String: Any])?["bucket"] as? String == "both")
+            #expect(answer["duplicate"] as? Bool == false)
+
+            let inbox = try await hub.request(.GET, "/v1/inbox?kind=edoc", token: h41)
+            let items = try #require(inbox.json?["items"] as? [[String: Any]])
+            #expect(items.map { $0["messageId"] as? String } == [id])
+            #expect(try await hub.request(.GET, "/v1/inbox?kind=status", token: h41).json?["items"] as? [Any] != nil)
+            #expect((try await hub.request(.GET, "/v1/inbox?kind=status", token: h41).json?["items"] as? [Any])?.isEmpty == true)
+
+            let fetched = try await hub.request(.GET, "/v1/messages/\(id)", token: h41)
+            #expect(fetched.status == 200)
+            #expect(fetched.body == [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/env-valid-inclusive.edxml")))))
+
+            let ack = try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: h41, body: Array("{\"outcome\":\"done\"}".utf8))
+            #expect(ack.json?["state"] as? String == "delivered")
+            let again = try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: h41, body: Array("{\"outcome\":\"done\"}".utf8))
+            #expect(again.status == 200 && again.json?["state"] as? String == "delivered")
+            #expect((try await hub.request(.GET, "/v1/inbox", token: h41).json?["items"] as? [Any])?.isEmpty == true)
+
+            let trace = try #require(try await hub.request(.GET, "/v1/messages/\(id)/trace", token: g22).json)
+            let deliveries = try #require(trace["deliveries"] as? [[String: Any]])
+            #expect(deliveries.map { $0["state"] as? String } == ["delivered", "awaiting-pull", "awaiting-pull"])
+            #expect(deliveries.first?["how"] as? String == "pull")
+        }
+    }
+
+    @Test("the same document sent again answers 200 duplicate with the original id, and stores nothing new")
+    func duplicate() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h14 = try await hub.token("000.00.00.H14")
+            let first = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            let second = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            #expect(first.status == 202 && second.status == 200)
+            #expect(second.json?["duplicate"] as? Bool == true)
+            #expect(second.json?["id"] as? String == first.json?["id"] as? String)
+            #expect((try await hub.request(.GET, "/v1/inbox", token: h14).json?["items"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test("a status message goes to ResponseFor/OrganId")
+    func statusRelay() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            let sent = try await hub.post("vpcp/status_acceptance_03.edxml", token: h41)
+            #expect(sent.status == 202)
+            #expect(sent.json?["recipients"] as? [String] == ["000.00.00.G22"])
+            let inbox = try #require(try await hub.request(.GET, "/v1/inbox?kind=status", token: g22).json?["items"] as? [[String: Any]])
+            #expect(inbox.first?["statusCode"] as? String == "03")
+            #expect(inbox.first?["sender"] as? String == "000.00.00.H41")
+        }
+    }
+
+    @Test("a registered client certificate authenticates its agency")
+    func clientCertificate() async throws {
+        try await LiveHub.run(clientCertificate: "000.00.00.G22") { hub in
+            let sent = try await hub.post("signatures/pdf-organisation.edxml", token: nil)
+            #expect(sent.status == 202, "\(String(decoding: sent.body, as: UTF8.self))")
+        }
+    }
+
+    @Test("refusals carry stable codes, and nothing is stored")
+    func refusals() async throws {
+        try await LiveHub.run(maxBodyBytes: 100_000) { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: nil).errorCode == "unauthenticated")
+            #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: "truc_forged").status == 401)
+            let impersonation = try await hub.post("signatures/pdf-both-zip.edxml", token: h41)
+            #expect(impersonation.status == 403 && impersonation.errorCode == "sender-mismatch")
+            let tampered = try await hub.post("signatures/pdf-tampered.edxml", token: g22)
+            #expect(tampered.status == 422 && tampered.errorCode == "invalid-signature")
+            let broken = try await hub.request(.POST, "/v1/messages", token: g22, body: Array("<edXML>".utf8))
+            #expect(broken.status == 400 && broken.errorCode == "malformed-xml")
+            let xxe = try await hub.request(.POST, "/v1/messages", token: g22, body: Array("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>".utf8))
+            #expect(xxe.status == 400 && xxe.errorCode == "forbidden-dtd")
+            let large = try await hub.request(.POST, "/v1/messages", token: g22, body: [UInt8](repeating: 0x20, count: 200_000))
+            #expect(large.status == 413 && large.errorCode == "too-large")
+            var findings = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_finish_06.edxml"))), as: UTF8.self)
+            findings = findings.replacingOccurrences(of: "<edXML:StatusCode>06<", with: "<edXML:StatusCode>09<")
+            let invalid = try await hub.request(.POST, "/v1/messages", token: h41, body: Array(findings.utf8))
+            #expect(invalid.status == 422 && invalid.errorCode == "invalid-message")
+            #expect(((invalid.json?["error"] as? [String: Any])?["findings"] as? [[String: Any]])?.first?["code"] as? String == "unknown-status-code")
+            // An unknown recipient: the sample's 28.22.H17 is not registered.
+            var unknown = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/pdf-organisation.edxml"))), as: UTF8.self)
+            unknown = unknown.replacingOccurrences(of: "<edXML:OrganId>000.00.00.G17</edXML:OrganId>", with: "<edXML:OrganId>000.00.00.G99</edXML:OrganId>")
+            let unrouted = try await hub.request(.POST, "/v1/messages", token: g22, body: Array(unknown.utf8))
+            #expect(unrouted.status == 422 && unrouted.errorCode == "unknown-recipient")
+            #expect((try await hub.request(.GET, "/v1/inbox", token: h41).json?["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("a message is readable only by its sender, its recipients and the operator")
+    func access() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), other = try await hub.token("000.00.12.H41")
+            let id = try #require(try await hub.post("signatures/pdf-personal.edxml", token: g22).json?["id"] as? String)
+            #expect(try await hub.request(.GET, "/v1/messages/\(id)", token: other).status == 404)
+            #expect(try await hub.request(.GET, "/v1/messages/\(id)", token: hub.operatorToken).status == 200)
+            #expect(try await hub.request(.GET, "/v1/messages/\(id)", token: g22).status == 200)
+            #expect(try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: other, body: Array("{\"outcome\":\"done\"}".utf8)).status == 404)
+        }
+    }
+}

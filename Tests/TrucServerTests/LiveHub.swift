@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import ServiceLifecycle
+import TrucCore
+import TrucServer
+import TrucStore
+
+/// A real hub on 127.0.0.1 (a free port), with its own data directory and the demo PKI, for one test.
+struct LiveHub {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func demo(_ path: String) -> String { repo.appendingPathComponent("Certs/demo/\(path)").path }
+    static func fixture(_ path: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(path)").path }
+
+    let store: HubStore
+    let port: Int
+    let client: HTTPClient
+    let operatorToken = "operator-secret-for-tests"
+    var base: String { "https://127.0.0.1:\(port)" }
+
+    /// Runs `body` against a fresh hub with the demo agencies plus H14 and G17 (the fixtures' recipients).
+    static func run(maxBodyBytes: Int = 64 << 20, clientCertificate: String? = nil, _ body: (LiveHub) async throws -> Void) async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let store = try HubStore(dataDirectory: data)
+        for (code, name, identifier) in [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
+                                         ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
+                                         ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)] {
+            try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())
+        }
+        let configuration = HubConfiguration(host: "127.0.0.1", port: 0, certificatePath: demo("hub/server.chain.pem"),
+                                             privateKeyPath: demo("hub/server.key"), clientCAPath: demo("hub/client-ca.pem"),
+                                             trustDirectory: demo("trust"), dataDirectory: data, maxBodyBytes: maxBodyBytes,
+                                             operatorToken: "operator-secret-for-tests")
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let logger = Logger(label: "truc-test")
+        let app = try buildApplication(configuration: configuration, store: store, logger: logger) { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(demo("trust/root-ca.pem")))
+        if let clientCertificate {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(demo("agencies/\(clientCertificate)/organisation.pem")).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: demo("agencies/\(clientCertificate)/organisation.key"), format: .pem))
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var port = 0
+            for await p in stream { port = p; break }
+            do {
+                try await body(LiveHub(store: store, port: port, client: client))
+            } catch {
+                try? await client.shutdown()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            try await client.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    struct Reply {
+        let status: Int
+        let body: [UInt8]
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+        var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: [UInt8]? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/xml")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 128 << 20)
+        return Reply(status: Int(response.status.code), body: Array(buffer: collected))
+    }
+
+    func post(_ fixture: String, token: String?) async throws -> Reply {
+        try await request(.POST, "/v1/messages", token: token, body: [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture(fixture)))))
+    }
+
+    func token(_ code: String) async throws -> String { try await store.issueToken(for: code) }
+}
