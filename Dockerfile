@@ -1,5 +1,5 @@
 # Builds truc in release mode on Debian 12 with the Swift toolchain, and runs it on a slim Debian 12.
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libxml2-dev libssl-dev libsqlite3-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

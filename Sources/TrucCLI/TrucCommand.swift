@@ -6,7 +6,8 @@ package struct TrucCommand: AsyncParsableCommand {
         commandName: "truc",
         abstract: "Truc: an edXML document-exchange hub (QCVN 102:2016).",
         version: TrucVersion.string,
-        subcommands: [ServeCommand.self, AgenciesCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, AgenciesCommand.self, SendCommand.self, InboxCommand.self, FetchCommand.self, AckCommand.self,
+                      InspectCommand.self, VerifyCommand.self, BenchCommand.self]
     )
 
     package init() {}

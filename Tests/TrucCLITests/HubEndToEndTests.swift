@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// The hub as a user runs it: `truc serve` as its own process on 127.0.0.1, the agency client commands
+/// against it, and SIGTERM at the end.
+@Suite("truc serve end to end")
+struct HubEndToEndTests {
+    final class Server {
+        let process = Process()
+        let data: String
+        let port: Int
+
+        init() throws {
+            data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
+            port = Int.random(in: 20_000...40_000)
+            process.executableURL = TrucRun.binary
+            process.arguments = ["serve", "--data", data, "--port", String(port)]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        func waitUntilReady() async throws {
+            for _ in 0..<100 {
+                let probe = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "none"])
+                if !probe.stdout.contains("hub-unreachable") { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("the hub did not start")
+        }
+
+        func stop() -> Int32 {
+            process.terminate() // SIGTERM: graceful shutdown
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: data)
+            return process.terminationStatus
+        }
+    }
+
+    @Test("serve, register, send, list, fetch, verify, acknowledge, stop")
+    func exchange() async throws {
+        let server = try Server()
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)"
+        let data = ["--data", server.data]
+
+        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(g22.hasPrefix("truc_"))
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng"] + data).exitCode == 0)
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.G17", "--name", "Bộ Thông tin"] + data).exitCode == 0)
+        let list = try TrucRun.run(["agencies", "list", "--json"] + data)
+        #expect(list.stdout.contains("000.00.12.H41") && list.stdout.contains("Sở Thông tin và Truyền thông Nghệ An"))
+        #expect(try TrucRun.run(["agencies", "add", "not-a-code", "--name", "x"] + data).exitCode == 2)
+
+        let sent = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", hub, "--token", g22])
+        #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+        let id = try #require(sent.json?["id"] as? String)
+
+        // The recipient uses its TLS client certificate.
+        let cert = ["--cert", CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/agencies/000.00.00.H41/organisation.pem").path,
+                    "--key", CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/agencies/000.00.00.H41/organisation.key").path]
+        let inbox = try TrucRun.run(["inbox", "--hub", hub, "--kind", "edoc"] + cert)
+        #expect(((inbox.json?["items"] as? [[String: Any]])?.first?["messageId"] as? String) == id)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(id).edxml").path
+        #expect(try TrucRun.run(["fetch", id, "--hub", hub, "-o", out] + cert).exitCode == 0)
+        #expect(try TrucRun.run(["verify", out, "--json"]).json?["bucket"] as? String == "both")
+        #expect(try TrucRun.run(["ack", id, "--hub", hub] + cert).json?["state"] as? String == "delivered")
+        #expect(((try TrucRun.run(["inbox", "--hub", hub] + cert).json?["items"] as? [Any])?.isEmpty) == true)
+
+        let impersonation = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", hub] + cert)
+        #expect(impersonation.exitCode == 1)
+        #expect((impersonation.json?["error"] as? [String: Any])?["code"] as? String == "sender-mismatch")
+
+        #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
+    }
+}
