@@ -25,12 +25,13 @@ struct AgenciesCommand: AsyncParsableCommand {
         @Option(name: .customLong("cert-identifier"), help: "The identifier in its client certificate, e.g. MST:0100100001.") var certIdentifier: String?
         @Option(name: .customLong("cert-sha256"), help: "Pin one client certificate by its SHA-256 fingerprint (hex).") var certSHA256: String?
         @Option(name: .customLong("push-url"), help: "Where to push its messages (default: it pulls).") var pushURL: String?
+        @Flag(help: "A peer hub: it may send on behalf of the agencies behind it (pin its certificate with --cert-sha256).") var relay = false
 
         func run() async throws {
             let agency: Agency
             do {
                 agency = try Agency(code: code, name: name, parent: parent, certificateIdentifier: certIdentifier,
-                                    certificateSHA256: certSHA256?.lowercased(), pushURL: pushURL).validated()
+                                    certificateSHA256: certSHA256?.lowercased(), pushURL: pushURL, relay: relay).validated()
             } catch {
                 throw CommandFailure(code: "malformed-agency-code", message: error.description, exitCode: 2).report()
             }
@@ -49,7 +50,7 @@ struct AgenciesCommand: AsyncParsableCommand {
             if json { print(try Output.json(agencies)); return }
             for a in agencies {
                 print([a.code, a.name, a.parent.map { "parent \($0)" }, a.certificateIdentifier.map { "cert \($0)" },
-                       a.pushURL.map { "push \($0)" } ?? "pull"].compactMap { $0 }.joined(separator: "  "))
+                       a.pushURL.map { "push \($0)" } ?? "pull", a.relay ? "relay" : nil].compactMap { $0 }.joined(separator: "  "))
             }
         }
     }

@@ -22,6 +22,9 @@ import TrucStore
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=1 | off |
+/// | --route PATTERN=HUB@URL (repeatable) | – (config key "routes": ["G=000.00.00.W01@https://…"]) | none |
+/// | --upstream HUB@URL | TRUC_UPSTREAM | none |
+/// | --retry-attempts / --retry-base / --retry-max | – | 8 / 2 s / 600 s |
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
@@ -37,7 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
     @Flag(name: .customLong("require-revocation"), help: "Signers without CRL coverage are indeterminate.") var requireRevocation = false
-    @Flag(help: "Log as JSON lines.") var jsonLogs = false
+    @Option(name: .customLong("route"), help: "A peer-hub route PATTERN=HUBCODE@URL (repeatable); PATTERN: a code, PREFIX*, a level-1 code (H41) or a group letter (G).")
+    var routes: [String] = []
+    @Option(help: "The default upstream hub, HUBCODE@URL (env TRUC_UPSTREAM).") var upstream: String?
+    @Option(name: .customLong("retry-attempts"), help: "Delivery attempts before a delivery is dead.") var retryAttempts: Int?
+    @Option(name: .customLong("retry-base"), help: "First retry delay, seconds (doubles each attempt, ±20 % jitter).") var retryBase: Double?
+    @Option(name: .customLong("retry-max"), help: "Longest retry delay, seconds.") var retryMax: Double?
 
     func run() async throws {
         let settings = try Settings(file: config)
@@ -60,6 +68,13 @@ struct ServeCommand: AsyncParsableCommand {
             requireRevocationData: requireRevocation || ProcessInfo.processInfo.environment["TRUC_REQUIRE_REVOCATION"] == "1"
                 || settings.bool("require-revocation"))
 
+        var configured = configuration
+        configured.routing = try routingTable(settings)
+        configured.retryPolicy = RetryPolicy(
+            baseDelay: retryBase ?? settings.double("retry-base") ?? 2, maxDelay: retryMax ?? settings.double("retry-max") ?? 600,
+            maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
+        let hubConfiguration = configured
+
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -72,12 +87,33 @@ struct ServeCommand: AsyncParsableCommand {
             for agency in demoAgencies { try await store.upsert(agency) }
             logger.info("registered the demo agencies", metadata: ["agencies": "\(demoAgencies.map(\.code).joined(separator: ", "))"])
         }
-        let app = try buildApplication(configuration: configuration, store: store, logger: logger) { channel in
+        let hub = try buildHub(configuration: hubConfiguration, store: store, logger: logger) { channel in
             logger.info("Truc hub listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
-                                                         "hub": "\(configuration.hubCode)", "data": "\(configuration.dataDirectory)"])
+                                                         "hub": "\(hubConfiguration.hubCode)", "data": "\(hubConfiguration.dataDirectory)"])
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: hub.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+extension ServeCommand {
+    /// `--route` and `--upstream` (or the config file's `routes` and `upstream`).
+    func routingTable(_ settings: Settings) throws -> RoutingTable {
+        func peer(_ text: String) throws -> PeerHub {
+            let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("https://") || parts[1].hasPrefix("http://") else {
+                throw ValidationError("\(text) is not HUBCODE@URL")
+            }
+            return PeerHub(code: parts[0], url: parts[1])
+        }
+        var entries: [RoutingTable.Entry] = []
+        for route in routes + settings.strings("routes") {
+            let parts = route.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--route \(route) is not PATTERN=HUBCODE@URL") }
+            entries.append(.init(pattern: parts[0], hub: try peer(parts[1])))
+        }
+        let upstreamText = upstream ?? ProcessInfo.processInfo.environment["TRUC_UPSTREAM"] ?? settings.string("upstream")
+        return RoutingTable(entries: entries, defaultUpstream: try upstreamText.map(peer))
     }
 }
 
@@ -97,6 +133,8 @@ struct Settings {
     func string(_ key: String) -> String? { values[key].map { "\($0)" } }
     func int(_ key: String) -> Int? { (values[key] as? Int) ?? (values[key] as? String).flatMap(Int.init) }
     func bool(_ key: String) -> Bool { (values[key] as? Bool) ?? false }
+    func double(_ key: String) -> Double? { (values[key] as? Double) ?? (values[key] as? Int).map(Double.init) }
+    func strings(_ key: String) -> [String] { (values[key] as? [Any])?.map { "\($0)" } ?? [] }
 }
 
 /// The committed demo PKI and its agencies.

@@ -13,15 +13,18 @@ package struct Agency: Sendable, Codable, Equatable {
     package var certificateSHA256: String?
     /// Where the hub pushes this agency's messages; nil: the agency pulls its inbox.
     package var pushURL: String?
+    /// A peer hub: may send messages on behalf of any agency (it relays them).
+    package var relay: Bool
 
     package init(code: String, name: String, parent: String? = nil, certificateIdentifier: String? = nil,
-                 certificateSHA256: String? = nil, pushURL: String? = nil) {
+                 certificateSHA256: String? = nil, pushURL: String? = nil, relay: Bool = false) {
         self.code = code
         self.name = name
         self.parent = parent
         self.certificateIdentifier = certificateIdentifier
         self.certificateSHA256 = certificateSHA256
         self.pushURL = pushURL
+        self.relay = relay
     }
 
     /// Checks the code and fills in the parent from it when none is given.

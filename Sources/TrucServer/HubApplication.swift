@@ -6,12 +6,28 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import TrucCore
 import TrucCrypto
 import TrucSignatures
 import TrucStore
 
-/// Builds the hub's HTTPS application. Kept apart from `truc serve` so tests build the same application.
+/// The hub's long-running parts, to run in one `ServiceGroup`: the HTTPS application and the delivery engine.
+package struct Hub {
+    package let services: [any Service]
+}
+
+/// Builds the hub. Kept apart from `truc serve` so tests build the same hub.
+package func buildHub(
+    configuration: HubConfiguration, store: HubStore, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> Hub {
+    let app = try buildApplication(configuration: configuration, store: store, logger: logger, onServerRunning: onServerRunning)
+    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger)
+    return Hub(services: [app, delivery])
+}
+
+/// Builds the hub's HTTPS application.
 package func buildApplication(
     configuration: HubConfiguration, store: HubStore, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -22,7 +38,8 @@ package func buildApplication(
     let routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
-        intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes)),
+        intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
+                       hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit),
         maxBodyBytes: configuration.maxBodyBytes)
     routes.register(on: router)
 

@@ -1,3 +1,5 @@
+import TrucCore
+
 /// Everything `truc serve` needs, with the demo defaults. Reading it from flags, environment and a
 /// config file happens in the CLI (`ServeCommand`), which lists every key.
 package struct HubConfiguration: Sendable {
@@ -19,11 +21,19 @@ package struct HubConfiguration: Sendable {
     /// The operator's credential (`Authorization: Bearer …`), for admin endpoints and any message.
     package var operatorToken: String?
     package var requireRevocationData: Bool
+    /// Peer hubs by recipient pattern, and the default upstream hub.
+    package var routing: RoutingTable
+    /// Most hubs a message may pass before this one.
+    package var hopLimit: Int
+    package var retryPolicy: RetryPolicy
+    /// How often the delivery engine looks for due deliveries when idle, in seconds.
+    package var deliveryPollSeconds: Double
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,
                  dataDirectory: String = "./data", maxBodyBytes: Int = 64 << 20, operatorToken: String? = nil,
-                 requireRevocationData: Bool = false) {
+                 requireRevocationData: Bool = false, routing: RoutingTable = RoutingTable(), hopLimit: Int = 8,
+                 retryPolicy: RetryPolicy = RetryPolicy(), deliveryPollSeconds: Double = 0.5) {
         self.hubCode = hubCode
         self.host = host
         self.port = port
@@ -35,5 +45,9 @@ package struct HubConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.operatorToken = operatorToken
         self.requireRevocationData = requireRevocationData
+        self.routing = routing
+        self.hopLimit = hopLimit
+        self.retryPolicy = retryPolicy
+        self.deliveryPollSeconds = deliveryPollSeconds
     }
 }

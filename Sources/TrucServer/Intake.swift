@@ -21,15 +21,51 @@ struct Intake: Sendable {
     let store: HubStore
     let verifier: SignatureVerifier
     let limits: ReadLimits
+    let hubCode: String
+    let routing: RoutingTable
+    let hopLimit: Int
 
-    func accept(_ bytes: [UInt8], from caller: Caller) async throws -> (IntakeAnswer, AcceptOutcome) {
+    /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
+    func accept(_ bytes: [UInt8], from caller: Caller, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome) {
         guard case .agency(let agency) = caller else {
             throw HubError.forbidden("an operator credential cannot send messages; send as an agency")
         }
-        let prepared = try prepare(bytes, sender: agency)
-        for recipient in prepared.message.recipients where try await store.agency(recipient) == nil {
-            throw HubError(.unprocessableContent, "unknown-recipient", "no agency \(recipient) is registered at this hub, and no route leads to it")
+        if via.contains(hubCode) {
+            throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
+        if via.count >= hopLimit {
+            throw HubError(.unprocessableContent, "hop-limit", "the message passed \(via.count) hubs; the limit is \(hopLimit)")
+        }
+        var prepared = try prepare(bytes, sender: agency)
+        prepared.message.via = via
+        // From a peer hub, only the recipients this hub serves (locally or onwards) are taken; the others
+        // are served by the hubs the message came through.
+        var handled: [String] = []
+        for recipient in prepared.message.recipients {
+            switch routing.destination(for: recipient, local: try await store.agency(recipient)) {
+            case .pull:
+                handled.append(recipient)
+            case .push(let url):
+                handled.append(recipient)
+                prepared.message.targets[recipient] = url
+            case .peer(let peer):
+                if peer.code == hubCode || via.contains(peer.code) {
+                    if agency.relay { continue }
+                    throw HubError(.unprocessableContent, "loop-detected", "the route to \(recipient) leads back to \(peer.code), which the message passed")
+                }
+                handled.append(recipient)
+                prepared.message.targets[recipient] = peer.url.hasSuffix("/") ? peer.url + "v1/messages" : peer.url + "/v1/messages"
+            case .unroutable:
+                if agency.relay { continue }
+                throw HubError(.unprocessableContent, "unknown-recipient", "no agency \(recipient) is registered at this hub, and no route leads to it")
+            }
+        }
+        guard !handled.isEmpty else {
+            throw HubError(.unprocessableContent, "unknown-recipient", "none of the message's recipients is served by this hub")
+        }
+        prepared.message.recipients = handled
+        prepared.answer.recipients = handled
+        prepared.message.answerJSON = JSONText.encode(prepared.answer)
         let outcome = try await store.accept(prepared.message, payload: bytes)
         switch outcome {
         case .accepted:
@@ -54,7 +90,14 @@ struct Intake: Sendable {
             throw HubError(.unprocessableContent, "invalid-message", "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
                            details: ["findings": JSONText.encode(errors)])
         }
-        guard let sender = parsed.message.sender, sender == agency.code else {
+        if let refusal = LoopGuard.check(parsed.message, hubCode: hubCode, hopLimit: hopLimit) {
+            switch refusal {
+            case .alreadyPassed: throw HubError(.unprocessableContent, "loop-detected", "the message's trace already names this hub (\(hubCode))")
+            case .tooManyHops(let n): throw HubError(.unprocessableContent, "hop-limit", "the message's trace has \(n) hops; the limit is \(hopLimit)")
+            }
+        }
+        // A peer hub relays for the agencies behind it; an agency sends only as itself.
+        guard let sender = parsed.message.sender, sender == agency.code || agency.relay else {
             throw HubError(.forbidden, "sender-mismatch",
                            "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.code); an agency sends only as itself")
         }

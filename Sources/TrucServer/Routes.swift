@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import TrucCore
@@ -22,6 +23,8 @@ struct HubRoutes: Sendable {
         router.post("/v1/inbox/:id/ack") { request, context in try await acknowledge(request, context) }
         router.get("/v1/messages/:id") { request, context in try await fetch(request, context) }
         router.get("/v1/messages/:id/trace") { request, context in try await trace(request, context) }
+        router.get("/v1/admin/deliveries") { request, context in try await adminDeliveries(request, context) }
+        router.post("/v1/admin/deliveries/:id/:recipient/requeue") { request, context in try await adminRequeue(request, context) }
     }
 
     func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> Response {
@@ -35,7 +38,12 @@ struct HubRoutes: Sendable {
         } catch {
             throw HubError(.contentTooLarge, "too-large", "the body exceeds \(maxBodyBytes) bytes")
         }
-        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: caller)
+        // The hop list is taken from peer hubs only.
+        var via: [String] = []
+        if case .agency(let agency) = caller, agency.relay, let header = request.headers[HTTPField.Name("Truc-Via")!] {
+            via = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: caller, via: via)
         return JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok)
     }
 
@@ -105,6 +113,29 @@ struct HubRoutes: Sendable {
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
                                        receivedAt: message.receivedAt, bucket: message.bucket, deliveries: try await store.trace(id),
                                        statuses: message.kind == "edoc" ? (try await statuses?() ?? []) : []))
+    }
+
+    func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {
+        guard case .operatorRole = try await auth.authenticate(request, context) else {
+            throw HubError.forbidden("this endpoint needs the operator credential")
+        }
+    }
+
+    func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        try await requireOperator(request, context)
+        let state = request.uri.queryParameters.get("state") ?? "dead"
+        let filter = state == "all" ? nil : DeliveryState(rawValue: state)
+        if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
+        return JSONText.response(["deliveries": try await store.deliveries(state: filter)])
+    }
+
+    func adminRequeue(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        try await requireOperator(request, context)
+        let id = try context.parameters.require("id"), recipient = try context.parameters.require("recipient")
+        guard try await store.requeue(messageId: id, recipient: recipient) else {
+            throw HubError.notFound("no dead delivery of \(id) to \(recipient)")
+        }
+        return JSONText.response(["id": id, "recipient": recipient, "state": DeliveryState.queued.rawValue])
     }
 
     /// The message, if the caller is its sender, one of its recipients, or the operator.

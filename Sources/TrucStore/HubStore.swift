@@ -25,19 +25,19 @@ package actor HubStore {
 
     package func upsert(_ agency: Agency) throws {
         try db.run("""
-            INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
-              cert_sha256=excluded.cert_sha256, push_url=excluded.push_url
+              cert_sha256=excluded.cert_sha256, push_url=excluded.push_url, relay=excluded.relay
             """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
-                  opt(agency.certificateSHA256), opt(agency.pushURL), .integer(Self.now())])
+                  opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
     }
 
     package func agency(_ code: String) throws -> Agency? {
-        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE code = ?", [.text(code)], Self.agencyRow).first
+        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE code = ?", [.text(code)], Self.agencyRow).first
     }
 
     package func agencies() throws -> [Agency] {
-        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies ORDER BY code", [], Self.agencyRow)
+        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies ORDER BY code", [], Self.agencyRow)
     }
 
     @discardableResult
@@ -60,17 +60,17 @@ package actor HubStore {
     /// The agency a token belongs to.
     package func agency(forToken token: String) throws -> Agency? {
         try db.query("""
-            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url FROM tokens t
+            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay FROM tokens t
             JOIN agencies a ON a.code = t.agency WHERE t.token_hash = ?
             """, [.text(Self.tokenHash(token))], Self.agencyRow).first
     }
 
     /// The agency a client certificate authenticates: pinned by fingerprint, else by its identifier.
     package func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) throws -> Agency? {
-        if let pinned = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE cert_sha256 = ?",
+        if let pinned = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE cert_sha256 = ?",
                                      [.text(fingerprint)], Self.agencyRow).first { return pinned }
         for identifier in identifiers {
-            let matches = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url FROM agencies WHERE cert_identifier = ? AND cert_sha256 IS NULL",
+            let matches = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE cert_identifier = ? AND cert_sha256 IS NULL",
                                        [.text(identifier)], Self.agencyRow)
             if matches.count == 1 { return matches[0] }
         }
@@ -92,17 +92,21 @@ package actor HubStore {
                 if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
                 try db.run("""
                     INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
-                      verdict, bucket, business_type, status_code, answers_document_id, answer)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      verdict, bucket, business_type, status_code, answers_document_id, answer, via)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
                           .integer(message.receivedAt), .integer(Int64(payload.count)), .text(message.sha256), .text(path),
                           .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
-                          opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON)])
+                          opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
+                          .text(message.via.joined(separator: ","))])
                 for recipient in message.recipients {
+                    let target = message.targets[recipient]
+                    let state: DeliveryState = target == nil ? .awaitingPull : .queued
                     try db.run("""
-                        INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at) VALUES (?, ?, ?, ?, 0, ?)
-                        """, [.text(message.id), .text(recipient), .text(message.kind), .text(DeliveryState.awaitingPull.rawValue),
-                              .integer(message.receivedAt)])
+                        INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, target, next_attempt_at)
+                        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                        """, [.text(message.id), .text(recipient), .text(message.kind), .text(state.rawValue),
+                              .integer(message.receivedAt), opt(target), target == nil ? .null : .integer(message.receivedAt)])
                 }
                 return .accepted
             }
@@ -184,6 +188,75 @@ package actor HubStore {
         }
     }
 
+    // MARK: Delivery engine
+
+    /// After a crash or restart: deliveries caught mid-attempt are attempted again (at-least-once on the wire).
+    package func recoverInFlight() throws {
+        try db.run("UPDATE deliveries SET state = 'queued', next_attempt_at = ? WHERE state = 'sending'", [.integer(Self.now())])
+    }
+
+    /// Claims deliveries that are due: marks them `sending` and returns them.
+    package func claimDue(now: Int64, limit: Int) throws -> [DueDelivery] {
+        try db.transaction {
+            let due = try db.query("""
+                SELECT d.id, d.message_id, d.recipient, d.target, d.attempts, m.payload, m.via FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.state IN ('queued', 'waiting-retry') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?
+                """, [.integer(now), .integer(Int64(limit))]) { row in
+                DueDelivery(id: row.int(0), messageId: row.text(1) ?? "", recipient: row.text(2) ?? "", target: row.text(3) ?? "",
+                            attempts: Int(row.int(4)), payloadPath: row.text(5) ?? "",
+                            via: (row.text(6) ?? "").split(separator: ",").map(String.init))
+            }
+            for d in due {
+                try db.run("UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ?", [.integer(now), .integer(d.id)])
+            }
+            return due
+        }
+    }
+
+    /// Records an attempt: delivered, to be retried at `retryAt`, or dead (retryAt nil after a failure).
+    package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) throws {
+        let now = Self.now()
+        if delivered {
+            try db.run("""
+                UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, how = ?, reason = NULL, updated_at = ? WHERE id = ?
+                """, [.integer(now), .text(how), .integer(now), .integer(id)])
+        } else {
+            let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
+            try db.run("""
+                UPDATE deliveries SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?
+                """, [.text(state.rawValue), opt(reason), retryAt.map { .integer($0) } ?? .null, .integer(now), .integer(id)])
+        }
+    }
+
+    /// Puts a dead (or failed) push/forward delivery back in the queue, attempts reset. Returns false when
+    /// there is no such delivery or it is not dead.
+    package func requeue(messageId: String, recipient: String) throws -> Bool {
+        try db.run("""
+            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
+            WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL
+            """, [.integer(Self.now()), .integer(Self.now()), .text(messageId), .text(recipient)]) > 0
+    }
+
+    /// Deliveries in a state (all states when nil), oldest first.
+    package func deliveries(state: DeliveryState?, limit: Int = 500) throws -> [QueuedDelivery] {
+        var sql = """
+            SELECT d.message_id, d.recipient, d.state, d.attempts, d.target, d.next_attempt_at, d.reason, m.sender, m.document_id
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            """
+        var bindings: [SQLiteValue] = []
+        if let state {
+            sql += " WHERE d.state = ?"
+            bindings.append(.text(state.rawValue))
+        }
+        sql += " ORDER BY d.id LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try db.query(sql, bindings) { row in
+            QueuedDelivery(messageId: row.text(0) ?? "", recipient: row.text(1) ?? "", state: row.text(2) ?? "", attempts: Int(row.int(3)),
+                           target: row.text(4), nextAttemptAt: row.isNull(5) ? nil : row.int(5), reason: row.text(6),
+                           sender: row.text(7) ?? "", documentId: row.text(8))
+        }
+    }
+
     /// True when the store answers a write (readiness).
     package func isWritable() -> Bool {
         (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil
@@ -197,7 +270,7 @@ package actor HubStore {
 
     static func agencyRow(_ row: Row) -> Agency {
         Agency(code: row.text(0) ?? "", name: row.text(1) ?? "", parent: row.text(2), certificateIdentifier: row.text(3),
-               certificateSHA256: row.text(4), pushURL: row.text(5))
+               certificateSHA256: row.text(4), pushURL: row.text(5), relay: row.int(6) != 0)
     }
 }
 

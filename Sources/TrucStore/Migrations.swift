@@ -20,6 +20,14 @@ enum Migrations {
           reason TEXT, updated_at INTEGER NOT NULL, UNIQUE(message_id, recipient));
         CREATE INDEX deliveries_inbox ON deliveries(recipient, state, id);
         """,
+        // 2: push and forward deliveries, relaying peer hubs, the hop list of messages from peer hubs.
+        """
+        ALTER TABLE deliveries ADD COLUMN target TEXT;
+        ALTER TABLE deliveries ADD COLUMN next_attempt_at INTEGER;
+        CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+        ALTER TABLE agencies ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN via TEXT NOT NULL DEFAULT '';
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -8,6 +8,10 @@ package struct IncomingMessage: Sendable {
     package var receivedAt: Int64
     package var sha256: String
     package var recipients: [String]
+    /// Per recipient: nil to pull, else where to push or forward (an agency endpoint or a peer hub's /v1/messages).
+    package var targets: [String: String]
+    /// The hubs the message passed before this one (from the `Truc-Via` header).
+    package var via: [String]
     package var verdictJSON: String
     package var bucket: String
     package var businessType: Int?
@@ -18,8 +22,8 @@ package struct IncomingMessage: Sendable {
     package var answerJSON: String
 
     package init(id: String, kind: String, sender: String, documentId: String?, idempotencyKey: String, receivedAt: Int64, sha256: String,
-                 recipients: [String], verdictJSON: String, bucket: String, businessType: Int?, statusCode: String?,
-                 answersDocumentId: String?, answerJSON: String) {
+                 recipients: [String], targets: [String: String] = [:], via: [String] = [], verdictJSON: String, bucket: String,
+                 businessType: Int?, statusCode: String?, answersDocumentId: String?, answerJSON: String) {
         self.id = id
         self.kind = kind
         self.sender = sender
@@ -28,6 +32,8 @@ package struct IncomingMessage: Sendable {
         self.receivedAt = receivedAt
         self.sha256 = sha256
         self.recipients = recipients
+        self.targets = targets
+        self.via = via
         self.verdictJSON = verdictJSON
         self.bucket = bucket
         self.businessType = businessType
@@ -84,4 +90,28 @@ package struct StatusTrace: Sendable, Codable {
     package var sender: String
     package var statusCode: String?
     package var receivedAt: Int64
+}
+
+/// A delivery the engine is to attempt now.
+package struct DueDelivery: Sendable {
+    package var id: Int64
+    package var messageId: String
+    package var recipient: String
+    package var target: String
+    package var attempts: Int
+    package var payloadPath: String
+    package var via: [String]
+}
+
+/// A delivery as operators see it (queues, dead letters).
+package struct QueuedDelivery: Sendable, Codable {
+    package var messageId: String
+    package var recipient: String
+    package var state: String
+    package var attempts: Int
+    package var target: String?
+    package var nextAttemptAt: Int64?
+    package var reason: String?
+    package var sender: String
+    package var documentId: String?
 }

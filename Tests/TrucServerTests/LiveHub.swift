@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
 import TrucCore
+import TrucCrypto
 import TrucServer
 import TrucStore
 
@@ -22,32 +23,45 @@ struct LiveHub {
     var base: String { "https://127.0.0.1:\(port)" }
 
     /// Runs `body` against a fresh hub with the demo agencies plus H14 and G17 (the fixtures' recipients).
-    static func run(maxBodyBytes: Int = 64 << 20, clientCertificate: String? = nil, _ body: (LiveHub) async throws -> Void) async throws {
+    static func run(maxBodyBytes: Int = 64 << 20, clientCertificate: String? = nil, hubCode: String = "000.00.00.W00", port: Int = 0,
+                    routing: RoutingTable = RoutingTable(), retry: RetryPolicy = RetryPolicy(baseDelay: 0.2, maxDelay: 1, maxAttempts: 3),
+                    agencies: [(String, String, String?)]? = nil, relays: [String] = [],
+                    _ body: (LiveHub) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let store = try HubStore(dataDirectory: data)
-        for (code, name, identifier) in [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
-                                         ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
-                                         ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)] {
+        let registered = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
+                                      ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
+                                      ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)]
+        for (code, name, identifier) in registered {
             try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())
         }
-        let configuration = HubConfiguration(host: "127.0.0.1", port: 0, certificatePath: demo("hub/server.chain.pem"),
+        // Peer hubs authenticate with the demo hub certificate, pinned by fingerprint.
+        let hubCertificate = try Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: demo("hub/server.pem"))))).first!
+        for relay in relays {
+            try await store.upsert(Agency(code: relay, name: "Peer hub \(relay)", certificateSHA256: Digest.sha256(hubCertificate.der).hexString, relay: true))
+        }
+        let configuration = HubConfiguration(hubCode: hubCode, host: "127.0.0.1", port: port, certificatePath: demo("hub/server.chain.pem"),
                                              privateKeyPath: demo("hub/server.key"), clientCAPath: demo("hub/client-ca.pem"),
                                              trustDirectory: demo("trust"), dataDirectory: data, maxBodyBytes: maxBodyBytes,
-                                             operatorToken: "operator-secret-for-tests")
+                                             operatorToken: "operator-secret-for-tests", routing: routing, retryPolicy: retry,
+                                             deliveryPollSeconds: 0.05)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "truc-test")
-        let app = try buildApplication(configuration: configuration, store: store, logger: logger) { channel in
+        let hub = try buildHub(configuration: configuration, store: store, logger: logger) { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
         }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(demo("trust/root-ca.pem")))
         if let clientCertificate {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(demo("agencies/\(clientCertificate)/organisation.pem")).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: demo("agencies/\(clientCertificate)/organisation.key"), format: .pem))
+            // "hub": the demo hub certificate (a peer hub); otherwise an agency's organisation certificate.
+            let (cert, key) = clientCertificate == "hub" ? (demo("hub/server.chain.pem"), demo("hub/server.key"))
+                : (demo("agencies/\(clientCertificate)/organisation.pem"), demo("agencies/\(clientCertificate)/organisation.key"))
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: hub.services, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var port = 0
@@ -72,9 +86,10 @@ struct LiveHub {
         var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: [UInt8]? = nil) async throws -> Reply {
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/xml")
@@ -90,4 +105,21 @@ struct LiveHub {
     }
 
     func token(_ code: String) async throws -> String { try await store.issueToken(for: code) }
+
+    /// Polls `condition` until it holds (or the time is up): deliveries happen in the background.
+    func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func deliveryStates(_ id: String, token: String) async throws -> [String: String] {
+        let trace = try await request(.GET, "/v1/messages/\(id)/trace", token: token).json
+        var states: [String: String] = [:]
+        for d in (trace?["deliveries"] as? [[String: Any]]) ?? [] { states[d["recipient"] as? String ?? ""] = d["state"] as? String }
+        return states
+    }
 }

@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import TrucCore
+import TrucStore
+
+/// Pushes messages to agencies' endpoints and forwards them to peer hubs: claims due deliveries from the
+/// store, POSTs the exact stored bytes over HTTPS with the hub's client certificate, and records each
+/// attempt — delivered on 2xx, retried with backoff and jitter on network errors and 5xx/408/429, dead after
+/// the last attempt or on another 4xx. At-least-once on the wire (a crash mid-attempt re-sends; receivers
+/// deduplicate), exactly-once in the store.
+package struct DeliveryService: Service {
+    let store: HubStore
+    let client: HTTPClient
+    let hubCode: String
+    let policy: RetryPolicy
+    let pollInterval: Duration
+    let logger: Logger
+
+    init(store: HubStore, configuration: HubConfiguration, logger: Logger) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem))
+        var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(60)))
+        // Fail an attempt at once when the peer is unreachable: the retry policy, not the client, decides when to try again.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        self.store = store
+        self.hubCode = configuration.hubCode
+        self.policy = configuration.retryPolicy
+        self.pollInterval = .milliseconds(Int(configuration.deliveryPollSeconds * 1000))
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        try await store.recoverInFlight()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 16)
+            if due.isEmpty {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                continue
+            }
+            // Attempts already started are finished, even during a graceful shutdown.
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in due { group.addTask { await attempt(delivery) } }
+            }
+        }
+        try await client.shutdown()
+    }
+
+    func attempt(_ delivery: DueDelivery) async {
+        var log = logger
+        log[metadataKey: "message"] = "\(delivery.messageId)"
+        log[metadataKey: "recipient"] = "\(delivery.recipient)"
+        log[metadataKey: "attempt"] = "\(delivery.attempts + 1)"
+        let how = delivery.target.hasSuffix("/v1/messages") ? "forward" : "push"
+        var failure: String
+        var permanent = false
+        do {
+            let payload = try Data(contentsOf: URL(fileURLWithPath: delivery.payloadPath))
+            var request = HTTPClientRequest(url: delivery.target)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/xml")
+            request.headers.add(name: "Truc-Via", value: (delivery.via + [hubCode]).joined(separator: ","))
+            request.headers.add(name: "Truc-Message-Id", value: delivery.messageId)
+            request.body = .bytes(ByteBuffer(data: payload))
+            let response = try await client.execute(request, timeout: .seconds(120))
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            let code = Int(response.status.code)
+            if (200..<300).contains(code) {
+                try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
+                log.info("delivered", metadata: ["how": "\(how)"])
+                return
+            }
+            failure = "HTTP \(code): \(String(String(buffer: body).prefix(300)))"
+            permanent = (400..<500).contains(code) && code != 408 && code != 429
+        } catch {
+            failure = "\(error)"
+        }
+        let attempts = delivery.attempts + 1
+        let delay = permanent ? nil : policy.delay(afterFailedAttempts: attempts, random: Double.random(in: 0..<1))
+        let retryAt = delay.map { Int64(Date().timeIntervalSince1970 + $0.rounded(.up)) }
+        do {
+            try await store.recordAttempt(delivery.id, delivered: false, how: how, reason: failure, retryAt: retryAt)
+        } catch {
+            log.error("cannot record a delivery attempt", metadata: ["error": "\(error)"])
+        }
+        if retryAt == nil {
+            log.warning("delivery is dead", metadata: ["reason": "\(failure)"])
+        } else {
+            log.notice("delivery failed; will retry", metadata: ["reason": "\(failure)"])
+        }
+    }
+}
