@@ -75,3 +75,23 @@ struct HubEndToEndTests {
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
     }
 }
+
+@Suite("Crash test")
+struct CrashTests {
+    @Test("SIGKILL at random moments under load: every acknowledged message stored, each delivered once",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
+    func crash() throws {
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--truc", TrucRun.binary.path, "--messages", "150", "--kills", "6"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains(" passed, 0 failed"))
+    }
+}
