@@ -19,8 +19,9 @@ package struct DeliveryService: Service {
     let policy: RetryPolicy
     let pollInterval: Duration
     let logger: Logger
+    let receipts: ReceiptIssuer
 
-    init(store: HubStore, configuration: HubConfiguration, logger: Logger) throws {
+    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
@@ -35,6 +36,7 @@ package struct DeliveryService: Service {
         self.policy = configuration.retryPolicy
         self.pollInterval = .milliseconds(Int(configuration.deliveryPollSeconds * 1000))
         self.logger = logger
+        self.receipts = receipts
     }
 
     package func run() async throws {
@@ -75,6 +77,8 @@ package struct DeliveryService: Service {
             if (200..<300).contains(code) {
                 try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
                 log.info("delivered", metadata: ["how": "\(how)"])
+                // A push is taken by the recipient itself; a forward only reaches the next hub.
+                if how == "push" { await receipts.issue(messageId: delivery.messageId, recipient: delivery.recipient, how: how) }
                 return
             }
             failure = "HTTP \(code): \(String(String(buffer: body).prefix(300)))"

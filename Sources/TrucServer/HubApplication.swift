@@ -22,14 +22,21 @@ package func buildHub(
     configuration: HubConfiguration, store: HubStore, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> Hub {
-    let app = try buildApplication(configuration: configuration, store: store, logger: logger, onServerRunning: onServerRunning)
-    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger)
+    let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
+    let app = try buildApplication(configuration: configuration, store: store, logger: logger, receipts: receipts, onServerRunning: onServerRunning)
+    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts)
     return Hub(services: [app, delivery])
 }
 
+func receiptIssuer(configuration: HubConfiguration, store: HubStore, logger: Logger) throws -> ReceiptIssuer {
+    let signer = try ReceiptSigner(privateKeyPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.privateKeyPath))),
+                                   certificateChainPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))
+    return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, logger: logger)
+}
+
 /// Builds the hub's HTTPS application.
-package func buildApplication(
-    configuration: HubConfiguration, store: HubStore, logger: Logger,
+func buildApplication(
+    configuration: HubConfiguration, store: HubStore, logger: Logger, receipts: ReceiptIssuer,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
@@ -40,7 +47,7 @@ package func buildApplication(
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
         intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit),
-        maxBodyBytes: configuration.maxBodyBytes)
+        maxBodyBytes: configuration.maxBodyBytes, receipts: receipts)
     routes.register(on: router)
 
     var tls = TLSConfiguration.makeServerConfiguration(

@@ -11,6 +11,7 @@ struct HubRoutes: Sendable {
     let auth: Authenticator
     let intake: Intake
     let maxBodyBytes: Int
+    let receipts: ReceiptIssuer
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
@@ -83,6 +84,7 @@ struct HubRoutes: Sendable {
         guard let state = try await store.acknowledge(id, by: agency.code, outcome: ack.outcome, reason: ack.reason) else {
             throw HubError.notFound("no delivery of message \(id) to \(agency.code)")
         }
+        if state == .delivered { await receipts.issue(messageId: id, recipient: agency.code, how: "pull") }
         return JSONText.response(["id": id, "state": state.rawValue])
     }
 
@@ -108,11 +110,13 @@ struct HubRoutes: Sendable {
             let bucket: String
             let deliveries: [DeliveryTrace]
             let statuses: [StatusTrace]
+            let receipts: [ReceiptTrace]
         }
         let statuses = message.documentId.map { id in { try await store.statuses(answering: id) } }
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
                                        receivedAt: message.receivedAt, bucket: message.bucket, deliveries: try await store.trace(id),
-                                       statuses: message.kind == "edoc" ? (try await statuses?() ?? []) : []))
+                                       statuses: message.kind == "edoc" ? (try await statuses?() ?? []) : [],
+                                       receipts: try await store.receipts(for: id)))
     }
 
     func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {

@@ -143,8 +143,9 @@ package actor HubStore {
             """
         var bindings: [SQLiteValue] = [.text(agency), .integer(cursor)]
         if let kind {
-            sql += " AND d.kind = ?"
-            bindings.append(.text(kind))
+            // Status items are the business status messages and the hub's delivery receipts.
+            sql += kind == "status" ? " AND d.kind IN ('status', 'receipt')" : " AND d.kind = ?"
+            if kind != "status" { bindings.append(.text(kind)) }
         }
         sql += " ORDER BY d.id LIMIT ?"
         bindings.append(.integer(Int64(limit)))
@@ -254,6 +255,15 @@ package actor HubStore {
             QueuedDelivery(messageId: row.text(0) ?? "", recipient: row.text(1) ?? "", state: row.text(2) ?? "", attempts: Int(row.int(3)),
                            target: row.text(4), nextAttemptAt: row.isNull(5) ? nil : row.int(5), reason: row.text(6),
                            sender: row.text(7) ?? "", documentId: row.text(8))
+        }
+    }
+
+    /// Receipts the hub issued for a message (hub ids), by recipient.
+    package func receipts(for messageId: String) throws -> [ReceiptTrace] {
+        try db.query("""
+            SELECT id, received_at, payload FROM messages WHERE kind = 'receipt' AND answers_document_id = ? ORDER BY received_at, id
+            """, [.text(messageId)]) { row in
+            ReceiptTrace(receiptId: row.text(0) ?? "", issuedAt: row.int(1))
         }
     }
 

@@ -115,3 +115,8 @@ package struct QueuedDelivery: Sendable, Codable {
     package var sender: String
     package var documentId: String?
 }
+
+package struct ReceiptTrace: Sendable, Codable {
+    package var receiptId: String
+    package var issuedAt: Int64
+}

@@ -40,6 +40,33 @@ struct IntakeTests {
             let deliveries = try #require(trace["deliveries"] as? [[String: Any]])
             #expect(deliveries.map { $0["state"] as? String } == ["delivered", "awaiting-pull", "awaiting-pull"])
             #expect(deliveries.first?["how"] as? String == "pull")
+            #expect((trace["receipts"] as? [Any])?.count == 1)
+
+            // The sender finds the hub-signed delivery receipt among its status items.
+            let statusItems = try #require(try await hub.request(.GET, "/v1/inbox?kind=status", token: g22).json?["items"] as? [[String: Any]])
+            #expect(statusItems.map { $0["kind"] as? String } == ["receipt"])
+            let receiptId = try #require(statusItems.first?["messageId"] as? String)
+            let receipt = try await hub.request(.GET, "/v1/messages/\(receiptId)", token: g22)
+            let text = String(decoding: receipt.body, as: UTF8.self)
+            #expect(text.contains("<MessageId>\(id)</MessageId>") && text.contains("<Recipient>000.00.00.H41</Recipient>"))
+            #expect(text.contains("<SHA256>\(answer["sha256"] as? String ?? "?")</SHA256>") && text.contains("<How>pull</How>"))
+            if let xmlsec1 = ["/usr/bin/xmlsec1", "/usr/local/bin/xmlsec1"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("receipt-\(UUID().uuidString).xml")
+                try Data(receipt.body).write(to: path)
+                defer { try? FileManager.default.removeItem(at: path) }
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: xmlsec1)
+                process.arguments = ["--verify", "--trusted-pem", LiveHub.demo("trust/root-ca.pem"), "--untrusted-pem",
+                                     LiveHub.demo("trust/intermediate-ca.pem"), path.path]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "xmlsec1 verifies the hub's receipt")
+            }
+            // Acknowledging again issues no second receipt.
+            _ = try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: h41, body: Array("{\"outcome\":\"done\"}".utf8))
+            #expect((try await hub.request(.GET, "/v1/inbox?kind=status", token: g22).json?["items"] as? [Any])?.count == 1)
         }
     }
 

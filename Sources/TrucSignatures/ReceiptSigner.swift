@@ -1,0 +1,88 @@
+import Foundation
+import TrucCrypto
+import TrucXML
+
+/// What a delivery receipt states.
+package struct DeliveryReceipt: Sendable, Equatable {
+    package var hubCode: String
+    package var messageId: String
+    package var documentId: String?
+    package var sender: String
+    package var recipient: String
+    /// ISO 8601, UTC.
+    package var deliveredAt: String
+    /// How the recipient took it: pull, push.
+    package var how: String
+    /// SHA-256 (hex) of the delivered bytes.
+    package var sha256: String
+
+    package init(hubCode: String, messageId: String, documentId: String?, sender: String, recipient: String, deliveredAt: String,
+                 how: String, sha256: String) {
+        self.hubCode = hubCode
+        self.messageId = messageId
+        self.documentId = documentId
+        self.sender = sender
+        self.recipient = recipient
+        self.deliveredAt = deliveredAt
+        self.how = how
+        self.sha256 = sha256
+    }
+}
+
+/// Writes delivery receipts signed by the hub: an enveloped XMLDSig signature (exclusive C14N, RSA-SHA256,
+/// the hub's certificate in KeyInfo) over the whole receipt, so anyone can check it with `xmlsec1 --verify`
+/// against the hub's CA — and with `truc verify`'s own XMLDSig code, which makes the same computation.
+package final class ReceiptSigner: Sendable {
+    package static let namespace = "urn:truc:delivery-receipt:1"
+    private let key: PrivateKey
+    private let certificates: [Certificate]
+
+    package init(privateKeyPEM: [UInt8], certificateChainPEM: [UInt8]) throws {
+        key = try PrivateKey(pem: privateKeyPEM)
+        guard key.isRSA else { throw CryptoError("receipts are signed with an RSA key") }
+        certificates = try Certificate.fromPEM(certificateChainPEM)
+    }
+
+    package func sign(_ receipt: DeliveryReceipt) throws -> [UInt8] {
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let exc = "http://www.w3.org/2001/10/xml-exc-c14n#"
+        let certificateElements = certificates.map { "<ds:X509Certificate>\(Data($0.der).base64EncodedString())</ds:X509Certificate>" }.joined()
+        func document(digest: String, signature: String) -> String {
+            """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Receipt xmlns="\(Self.namespace)">
+            <Hub>\(esc(receipt.hubCode))</Hub>
+            <MessageId>\(esc(receipt.messageId))</MessageId>
+            <DocumentId>\(esc(receipt.documentId ?? ""))</DocumentId>
+            <Sender>\(esc(receipt.sender))</Sender>
+            <Recipient>\(esc(receipt.recipient))</Recipient>
+            <DeliveredAt>\(esc(receipt.deliveredAt))</DeliveredAt>
+            <How>\(esc(receipt.how))</How>
+            <SHA256>\(esc(receipt.sha256))</SHA256>
+            <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="\(exc)"/>\
+            <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>\
+            <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="\(exc)"/></ds:Transforms>\
+            <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>\(digest)</ds:DigestValue></ds:Reference>\
+            </ds:SignedInfo><ds:SignatureValue>\(signature)</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\(certificateElements)</ds:X509Data>\
+            </ds:KeyInfo></ds:Signature>
+            </Receipt>
+
+            """
+        }
+        // 1. The digest of the receipt without its signature (enveloped transform, exclusive C14N).
+        let unsigned = try XMLDocument.parse(Array(document(digest: "", signature: "").utf8))
+        guard let signatureElement = unsigned.root.children.last else { throw CryptoError("receipt template has no signature") }
+        let digest = Digest(.sha256)
+        try unsigned.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), excluding: signatureElement) { digest.update($0) }
+        let digestValue = Data(digest.finalize()).base64EncodedString()
+        // 2. The signature over the canonical SignedInfo.
+        let withDigest = try XMLDocument.parse(Array(document(digest: digestValue, signature: "").utf8))
+        guard let signedInfo = withDigest.root.children.last?.children.first else { throw CryptoError("receipt template has no SignedInfo") }
+        var canonical: [UInt8] = []
+        try withDigest.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), subtree: signedInfo) { canonical.append(contentsOf: $0) }
+        let signatureValue = Data(try key.sign(canonical, digest: .sha256)).base64EncodedString()
+        return Array(document(digest: digestValue, signature: signatureValue).utf8)
+    }
+}
