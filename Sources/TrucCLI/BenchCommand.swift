@@ -6,10 +6,10 @@ import TrucSignatures
 import ZIPFoundation
 
 /// `truc bench`: benchmarks that print figures. Run them in release mode (`scripts/bench.sh`).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchLoad.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.

@@ -1,0 +1,97 @@
+import ArgumentParser
+import AsyncHTTPClient
+import EdXML
+import Foundation
+import NIOCore
+import NIOSSL
+import TrucCrypto
+import TrucSignatures
+
+/// `truc bench load`: documents per second a running hub accepts, and accept-latency percentiles, with a
+/// fixed number of concurrent senders (token authentication over keep-alive HTTPS connections); the
+/// verification-only rate of the same document, measured in the same run, is printed beside it as the bound.
+/// Each request carries a distinct DocumentId so that none is a duplicate.
+struct BenchLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "load", abstract: "Load a running hub with a signed document; print rate and latencies.")
+
+    @Argument(help: "The message to send (its DocumentId is varied per request).") var file: String
+    @Option(help: "The hub's base URL.") var hub: String = "https://127.0.0.1:8443"
+    @Option(help: "The sender's API token.") var token: String
+    @Option(help: "Concurrent requests.") var concurrency: Int = 8
+    @Option(help: "Seconds to run.") var seconds: Double = 10
+    @Option(help: "Send at this many requests/s instead of as fast as possible (for latency at a given load).") var rate: Double?
+
+    func run() async throws {
+        let template = String(decoding: try FileInput.load(file, maxBytes: 1 << 30), as: UTF8.self)
+        let parsed = try EdXMLReader.read(Array(template.utf8))
+        guard let documentId = parsed.message.documentId else { throw ValidationError("the message has no DocumentId to vary") }
+
+        // The bound: verification alone of the same document, one thread.
+        let verifier = SignatureVerifier(trust: try TrustStore(directory: try TrustDirectory.resolve(nil)))
+        let now = Int64(Date().timeIntervalSince1970)
+        let bound = Timing.loop(3) { _ = verifier.verify(try! EdXMLReader.read(Array(template.utf8)), at: now) }
+
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(URL(fileURLWithPath: try TrucDemo.trust()).appendingPathComponent("root-ca.pem").path))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let run = UUID().uuidString.prefix(8)
+        let counter = Counter()
+        let start = ContinuousClock.now
+        let deadline = start + .milliseconds(Int(seconds * 1000))
+        let interval = rate.map { Duration.milliseconds(Int(1000 * Double(concurrency) / $0)) }
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var mine: [Double] = []
+                    var n = 0
+                    while ContinuousClock.now < deadline {
+                        let body = template.replacingOccurrences(of: documentId, with: "\(documentId)-\(run)-\(worker)-\(n)")
+                        n += 1
+                        var request = HTTPClientRequest(url: hub + "/v1/messages")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                        request.headers.add(name: "Content-Type", value: "application/xml")
+                        request.body = .bytes(ByteBuffer(string: body))
+                        let began = ContinuousClock.now
+                        let response = try await client.execute(request, timeout: .seconds(60))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        let elapsed = ContinuousClock.now - began
+                        if response.status.code == 202 {
+                            mine.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                        } else {
+                            await counter.fail()
+                        }
+                        if let interval { try await Task.sleep(until: began + interval) }
+                    }
+                    return mine
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all
+        }
+        try await client.shutdown()
+        let elapsed = ContinuousClock.now - start
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let sorted = latencies.sorted()
+        func p(_ q: Double) -> String { sorted.isEmpty ? "-" : String(format: "%.1f ms", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) }
+        let failures = await counter.failures
+        print("""
+            document        \(file) (\(template.utf8.count.grouped) bytes)
+            accepted        \(sorted.count) in \(String(format: "%.1f", secs)) s = \(String(format: "%.1f", Double(sorted.count) / secs)) documents/s (\(concurrency) concurrent senders\(rate.map { ", offered \($0)/s" } ?? "")), \(failures) refused
+            latency         p50 \(p(0.5)), p90 \(p(0.9)), p99 \(p(0.99)), max \(p(1.0))
+            bound           \(String(format: "%.1f", bound.rate)) verifications/s of the same document on one thread (×2 cores ≈ \(String(format: "%.0f", bound.rate * 2))/s)
+            """)
+    }
+}
+
+actor Counter {
+    var failures = 0
+    func fail() { failures += 1 }
+}
+
+enum TrucDemo {
+    static func trust() throws -> String { try TrustDirectory.resolve(nil) }
+}

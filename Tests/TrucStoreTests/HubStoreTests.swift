@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TrucCore
+@testable import TrucStore
+
+@Suite("Hub store")
+struct HubStoreTests {
+    func withStore(_ body: (HubStore, String) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try HubStore(dataDirectory: dir)
+        for code in ["000.00.00.G22", "000.00.00.H41"] { try await store.upsert(Agency(code: code, name: code)) }
+        try await body(store, dir)
+    }
+
+    func message(_ id: String, key: String, targets: [String: String] = [:]) -> IncomingMessage {
+        IncomingMessage(id: id, kind: "edoc", sender: "000.00.00.G22", documentId: "d-\(key)", idempotencyKey: key, receivedAt: 1_000,
+                        sha256: "00", recipients: ["000.00.00.H41"], targets: targets, verdictJSON: "{}", bucket: "unsigned",
+                        businessType: 0, statusCode: nil, answersDocumentId: nil, answerJSON: "{\"id\":\"\(id)\"}")
+    }
+
+    @Test("accept writes the payload durably, once; the same key is a duplicate with the first answer")
+    func acceptAndDuplicate() async throws {
+        try await withStore { store, dir in
+            #expect(try await store.accept(message("m1", key: "k"), payload: Array("<x/>".utf8)) == .accepted)
+            #expect(try await store.accept(message("m2", key: "k"), payload: Array("<y/>".utf8)) == .duplicate("{\"id\":\"m1\"}"))
+            let stored = try #require(try await store.message("m1"))
+            #expect(try String(contentsOfFile: stored.payloadPath, encoding: .utf8) == "<x/>")
+            #expect(try await store.message("m2") == nil)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/payloads/m2.edxml"))
+            #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10).map(\.messageId) == ["m1"])
+        }
+    }
+
+    @Test("tokens are stored hashed and resolve to their agency")
+    func tokens() async throws {
+        try await withStore { store, dir in
+            let token = try await store.issueToken(for: "000.00.00.H41")
+            #expect(try await store.agency(forToken: token)?.code == "000.00.00.H41")
+            #expect(try await store.agency(forToken: token + "x") == nil)
+            let db = try String(contentsOfFile: dir + "/truc.sqlite", encoding: .isoLatin1)
+            #expect(!db.contains(token))
+        }
+    }
+
+    @Test("push deliveries: claim, retry, dead, requeue; a crash mid-attempt is recovered")
+    func deliveryLifecycle() async throws {
+        try await withStore { store, _ in
+            _ = try await store.accept(message("m1", key: "k1", targets: ["000.00.00.H41": "https://h41.example/in"]), payload: Array("<x/>".utf8))
+            var due = try await store.claimDue(now: 2_000, limit: 10)
+            #expect(due.map(\.target) == ["https://h41.example/in"])
+            #expect(try await store.claimDue(now: 2_000, limit: 10).isEmpty) // claimed: sending
+            try await store.recoverInFlight()                                  // a restart
+            due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 10)
+            #expect(due.count == 1)
+            try await store.recordAttempt(due[0].id, delivered: false, how: "push", reason: "HTTP 503", retryAt: 5_000)
+            #expect(try await store.claimDue(now: 4_999, limit: 10).isEmpty)
+            due = try await store.claimDue(now: 5_000, limit: 10)
+            try await store.recordAttempt(due[0].id, delivered: false, how: "push", reason: "HTTP 503", retryAt: nil)
+            #expect(try await store.deliveries(state: .dead).map(\.attempts) == [2]) // the attempt cut by the crash is not counted
+            #expect(try await store.requeue(messageId: "m1", recipient: "000.00.00.H41"))
+            #expect(try await store.requeue(messageId: "m1", recipient: "000.00.00.H41") == false) // no longer dead
+            due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 10)
+            try await store.recordAttempt(due[0].id, delivered: true, how: "push", reason: nil, retryAt: nil)
+            #expect(try await store.trace("m1").first?.state == "delivered")
+        }
+    }
+
+    @Test("acknowledging is idempotent and only for the recipient")
+    func acknowledge() async throws {
+        try await withStore { store, _ in
+            _ = try await store.accept(message("m1", key: "k1"), payload: Array("<x/>".utf8))
+            #expect(try await store.acknowledge("m1", by: "000.00.00.G22", outcome: .done, reason: nil) == nil)
+            #expect(try await store.acknowledge("m1", by: "000.00.00.H41", outcome: .done, reason: nil) == .delivered)
+            #expect(try await store.acknowledge("m1", by: "000.00.00.H41", outcome: .fail, reason: "late") == .delivered)
+            #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("the schema is migrated once; reopening keeps the data")
+    func reopen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let store = try HubStore(dataDirectory: dir)
+            try await store.upsert(Agency(code: "000.00.00.G22", name: "Văn phòng Chính phủ"))
+        }
+        let again = try HubStore(dataDirectory: dir)
+        #expect(try await again.agency("000.00.00.G22")?.name == "Văn phòng Chính phủ")
+    }
+}
