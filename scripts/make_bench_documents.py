@@ -27,3 +27,24 @@ for name, doc in [("typical.edxml", typical), ("large.edxml", large)]:
     with open(os.path.join(out, name), "w", encoding="utf-8") as fh:
         fh.write(signed)
     print(name, len(signed.encode()), "bytes")
+
+# For the load benchmark: distinct typical documents (each its own DocumentId, each envelope-signed), signed
+# in-process with the xmlsec library (Python binding) when it is installed.
+count = int(os.environ.get("TRUC_LOAD_DOCUMENTS", "0"))
+if count:
+    import xmlsec
+    from lxml import etree
+    folder = os.path.join(out, "load")
+    os.makedirs(folder, exist_ok=True)
+    key = xmlsec.Key.from_file(ok, xmlsec.constants.KeyDataFormatPem)
+    key.load_cert_from_file(oc, xmlsec.constants.KeyDataFormatPem)
+    template = f.insert_signature(typical, f.SIG_TEMPLATE.format(c14n=f.EXC, method=f.RSA_SHA256, digest=f.SHA256, uri=""))
+    original = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
+    for i in range(count):
+        root = etree.fromstring(template.replace(original, "000.00.00.G22,2026/11/22,%d/VPCP-LOAD" % i).encode())
+        ctx = xmlsec.SignatureContext()
+        ctx.key = key
+        ctx.sign(xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature))
+        with open(os.path.join(folder, "%05d.edxml" % i), "wb") as fh:
+            fh.write(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    print("load documents:", count)

@@ -14,17 +14,30 @@ import TrucSignatures
 struct BenchLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "load", abstract: "Load a running hub with a signed document; print rate and latencies.")
 
-    @Argument(help: "The message to send (its DocumentId is varied per request).") var file: String
+    @Argument(help: "The message to send (its DocumentId is varied per request), or a folder of distinct signed messages sent once each.") var file: String
     @Option(help: "The hub's base URL.") var hub: String = "https://127.0.0.1:8443"
     @Option(help: "The sender's API token.") var token: String
     @Option(help: "Concurrent requests.") var concurrency: Int = 8
     @Option(help: "Seconds to run.") var seconds: Double = 10
     @Option(help: "Send at this many requests/s instead of as fast as possible (for latency at a given load).") var rate: Double?
+    @Option(help: "With a folder: skip this many messages (sent by an earlier run).") var skip: Int = 0
 
     func run() async throws {
-        let template = String(decoding: try FileInput.load(file, maxBytes: 1 << 30), as: UTF8.self)
+        // A folder: distinct pre-signed messages (envelope signatures cover the DocumentId, so it cannot be varied).
+        var isFolder: ObjCBool = false
+        FileManager.default.fileExists(atPath: file, isDirectory: &isFolder)
+        let prepared: [String] = isFolder.boolValue
+            ? try FileManager.default.contentsOfDirectory(atPath: file).sorted().dropFirst(skip).map { String(decoding: try FileInput.load(file + "/" + $0, maxBytes: 1 << 30), as: UTF8.self) }
+            : []
+        let template: String
+        if let first = prepared.first {
+            template = first
+        } else {
+            template = String(decoding: try FileInput.load(file, maxBytes: 1 << 30), as: UTF8.self)
+        }
         let parsed = try EdXMLReader.read(Array(template.utf8))
         guard let documentId = parsed.message.documentId else { throw ValidationError("the message has no DocumentId to vary") }
+        let queue = Pool(prepared)
 
         // The bound: verification alone of the same document, one thread.
         let verifier = SignatureVerifier(trust: try TrustStore(directory: try TrustDirectory.resolve(nil)))
@@ -47,7 +60,14 @@ struct BenchLoad: AsyncParsableCommand {
                     var mine: [Double] = []
                     var n = 0
                     while ContinuousClock.now < deadline {
-                        let body = template.replacingOccurrences(of: documentId, with: "\(documentId)-\(run)-\(worker)-\(n)")
+                        let body: String
+                        if prepared.isEmpty {
+                            body = template.replacingOccurrences(of: documentId, with: "\(documentId)-\(run)-\(worker)-\(n)")
+                        } else if let next = await queue.next() {
+                            body = next
+                        } else {
+                            break
+                        }
                         n += 1
                         var request = HTTPClientRequest(url: hub + "/v1/messages")
                         request.method = .POST
@@ -85,6 +105,13 @@ struct BenchLoad: AsyncParsableCommand {
             bound           \(String(format: "%.1f", bound.rate)) verifications/s of the same document on one thread (×2 cores ≈ \(String(format: "%.0f", bound.rate * 2))/s)
             """)
     }
+}
+
+/// Hands out each prepared message once.
+actor Pool {
+    private var items: [String]
+    init(_ items: [String]) { self.items = items.reversed() }
+    func next() -> String? { items.popLast() }
 }
 
 actor Counter {

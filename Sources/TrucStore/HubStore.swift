@@ -99,6 +99,20 @@ package actor HubStore {
                           .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
                           opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
                           .text(message.via.joined(separator: ","))])
+                if message.kind == "edoc" {
+                    let day = Self.vietnamDay(message.receivedAt)
+                    let type = Int64(message.businessType ?? 0)
+                    try db.run("""
+                        INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (?, ?, ?, ?, 1)
+                        ON CONFLICT DO UPDATE SET count = count + 1
+                        """, [.text(day), .text(message.sender), .integer(type), .text(message.bucket)])
+                    for recipient in message.recipients {
+                        try db.run("""
+                            INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count) VALUES (?, ?, ?, ?, ?, 1)
+                            ON CONFLICT DO UPDATE SET count = count + 1
+                            """, [.text(day), .text(message.sender), .text(recipient), .integer(type), .text(message.bucket)])
+                    }
+                }
                 for recipient in message.recipients {
                     let target = message.targets[recipient]
                     let state: DeliveryState = target == nil ? .awaitingPull : .queued
@@ -270,6 +284,55 @@ package actor HubStore {
     /// True when the store answers a write (readiness).
     package func isWritable() -> Bool {
         (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil
+    }
+
+    // MARK: Statistics
+
+    /// Counts per (day, sender, bucket) within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given
+    /// senders (all when nil), business types, and optionally only documents addressed to `recipient`.
+    package func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?) throws -> [DailyCount] {
+        var sql: String
+        var bindings: [SQLiteValue] = [.text(from), .text(to)]
+        if let recipient {
+            sql = "SELECT day, sender, bucket, SUM(count) FROM daily_pair WHERE day BETWEEN ? AND ? AND recipient = ?"
+            bindings.append(.text(recipient))
+        } else {
+            sql = "SELECT day, sender, bucket, SUM(count) FROM daily_sender WHERE day BETWEEN ? AND ?"
+        }
+        if let senders {
+            if senders.isEmpty { return [] }
+            sql += " AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))"
+            bindings += senders.map { .text($0) }
+        }
+        if !businessTypes.isEmpty {
+            sql += " AND business_type IN (\(Array(repeating: "?", count: businessTypes.count).joined(separator: ",")))"
+            bindings += businessTypes.map { .integer(Int64($0)) }
+        }
+        sql += " GROUP BY day, sender, bucket ORDER BY day, sender"
+        return try db.query(sql, bindings) { row in
+            DailyCount(day: row.text(0) ?? "", sender: row.text(1) ?? "", bucket: row.text(2) ?? "", count: Int(row.int(3)))
+        }
+    }
+
+    /// Every sender code with counts (for subtree scopes that include agencies of other hubs).
+    package func countedSenders() throws -> [String] {
+        try db.query("SELECT DISTINCT sender FROM daily_sender ORDER BY sender") { $0.text(0) ?? "" }
+    }
+
+    /// `yyyy-MM-dd` of a time in Vietnam (UTC+7, no daylight saving).
+    package static func vietnamDay(_ epoch: Int64) -> String {
+        let days = Int((epoch + 7 * 3600) >= 0 ? (epoch + 7 * 3600) / 86_400 : ((epoch + 7 * 3600) - 86_399) / 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func p(_ n: Int, _ w: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))"
     }
 
     // MARK: helpers

@@ -28,6 +28,17 @@ enum Migrations {
         ALTER TABLE agencies ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE messages ADD COLUMN via TEXT NOT NULL DEFAULT '';
         """,
+        // 3: daily signed-ratio counters, kept in the intake transaction (Vietnam days, UTC+7): per sender,
+        // and per sender and recipient (the published ratios are "among documents sent to X").
+        """
+        CREATE TABLE daily_sender(
+          day TEXT NOT NULL, sender TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL, count INTEGER NOT NULL,
+          PRIMARY KEY(day, sender, business_type, bucket)) WITHOUT ROWID;
+        CREATE TABLE daily_pair(
+          day TEXT NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL,
+          count INTEGER NOT NULL, PRIMARY KEY(day, sender, recipient, business_type, bucket)) WITHOUT ROWID;
+        CREATE INDEX daily_pair_recipient ON daily_pair(recipient, day);
+        """,
     ]
 
     static func apply(to db: Database) throws {

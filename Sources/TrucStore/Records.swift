@@ -120,3 +120,10 @@ package struct ReceiptTrace: Sendable, Codable {
     package var receiptId: String
     package var issuedAt: Int64
 }
+
+package struct DailyCount: Sendable, Equatable {
+    package var day: String
+    package var sender: String
+    package var bucket: String
+    package var count: Int
+}

@@ -1,0 +1,127 @@
+/// The signed-ratio report (README "Signed-ratio definition"): counts per bucket and the three ratios,
+/// per group and in total. Pure: built from daily counts.
+package struct SignedRatioReport: Sendable, Codable, Equatable {
+    package struct Counts: Sendable, Codable, Equatable {
+        package var total = 0
+        package var invalid = 0
+        package var indeterminate = 0
+        package var both = 0
+        package var organisation = 0
+        package var personal = 0
+        package var unsigned = 0
+
+        package init() {}
+
+        mutating func add(bucket: String, count: Int) {
+            total += count
+            switch bucket {
+            case "invalid": invalid += count
+            case "indeterminate": indeterminate += count
+            case "both": both += count
+            case "organisation": organisation += count
+            case "personal": personal += count
+            default: unsigned += count
+            }
+        }
+
+        /// (both + organisation + personal) / total.
+        package var signedRatio: Double? { total == 0 ? nil : Double(both + organisation + personal) / Double(total) }
+        /// (both + organisation) / total.
+        package var organisationSignedRatio: Double? { total == 0 ? nil : Double(both + organisation) / Double(total) }
+        /// both / total.
+        package var fullySignedRatio: Double? { total == 0 ? nil : Double(both) / Double(total) }
+
+        enum CodingKeys: String, CodingKey {
+            case total, invalid, indeterminate, both, organisation, personal, unsigned, signedRatio, organisationSignedRatio, fullySignedRatio
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(total, forKey: .total)
+            try c.encode(invalid, forKey: .invalid)
+            try c.encode(indeterminate, forKey: .indeterminate)
+            try c.encode(both, forKey: .both)
+            try c.encode(organisation, forKey: .organisation)
+            try c.encode(personal, forKey: .personal)
+            try c.encode(unsigned, forKey: .unsigned)
+            try c.encode(signedRatio, forKey: .signedRatio)
+            try c.encode(organisationSignedRatio, forKey: .organisationSignedRatio)
+            try c.encode(fullySignedRatio, forKey: .fullySignedRatio)
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            total = try c.decode(Int.self, forKey: .total)
+            invalid = try c.decode(Int.self, forKey: .invalid)
+            indeterminate = try c.decode(Int.self, forKey: .indeterminate)
+            both = try c.decode(Int.self, forKey: .both)
+            organisation = try c.decode(Int.self, forKey: .organisation)
+            personal = try c.decode(Int.self, forKey: .personal)
+            unsigned = try c.decode(Int.self, forKey: .unsigned)
+        }
+    }
+
+    package struct Group: Sendable, Codable, Equatable {
+        package var key: String
+        package var name: String?
+        package var counts: Counts
+    }
+
+    package enum Grouping: String, Sendable, Codable { case agency, day, month }
+
+    package var from: String
+    package var to: String
+    package var groupBy: Grouping
+    package var recipient: String?
+    package var definition: String
+    package var groups: [Group]
+    package var totals: Counts
+
+    package static let definitionText = """
+        Population: document messages accepted by the hub in the period (Vietnam days, UTC+7), by sender. \
+        Buckets, first match wins: invalid (a signature is wrong), indeterminate (none wrong, some undecided), \
+        both (valid personal and organisation signatures), organisation, personal, unsigned (no signature). \
+        signedRatio = (both+organisation+personal)/total; organisationSignedRatio = (both+organisation)/total; \
+        fullySignedRatio = both/total.
+        """
+
+    /// - Parameter names: agency names by code, for readable groups.
+    package init(from: String, to: String, groupBy: Grouping, recipient: String?, counts: [(day: String, sender: String, bucket: String, count: Int)],
+                 names: [String: String]) {
+        self.from = from
+        self.to = to
+        self.groupBy = groupBy
+        self.recipient = recipient
+        definition = Self.definitionText
+        var byKey: [String: Counts] = [:]
+        var totals = Counts()
+        for c in counts {
+            let key: String
+            switch groupBy {
+            case .agency: key = c.sender
+            case .day: key = c.day
+            case .month: key = String(c.day.prefix(7))
+            }
+            byKey[key, default: Counts()].add(bucket: c.bucket, count: c.count)
+            totals.add(bucket: c.bucket, count: c.count)
+        }
+        groups = byKey.keys.sorted().map { Group(key: $0, name: groupBy == .agency ? names[$0] : nil, counts: byKey[$0]!) }
+        self.totals = totals
+    }
+
+    /// CSV for spreadsheets: UTF-8 with a byte-order mark, comma-separated, ratios as decimals.
+    package var csv: [UInt8] {
+        func cell(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"\(s.replacingOccurrences(of: "\"", with: "\"\""))\"" : s }
+        func ratio(_ r: Double?) -> String { r.map { String(format: "%.4f", $0) } ?? "" }
+        func row(_ key: String, _ name: String?, _ c: Counts) -> String {
+            [cell(key), cell(name ?? ""), "\(c.total)", "\(c.invalid)", "\(c.indeterminate)", "\(c.both)", "\(c.organisation)", "\(c.personal)",
+             "\(c.unsigned)", ratio(c.signedRatio), ratio(c.organisationSignedRatio), ratio(c.fullySignedRatio)].joined(separator: ",")
+        }
+        var lines = ["\(groupBy.rawValue),name,total,invalid,indeterminate,both,organisation,personal,unsigned,signedRatio,organisationSignedRatio,fullySignedRatio"]
+        lines += groups.map { row($0.key, $0.name, $0.counts) }
+        lines.append(row("total", nil, totals))
+        return [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    }
+}
+
+import Foundation
