@@ -49,6 +49,7 @@ func buildApplication(
                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit),
         maxBodyBytes: configuration.maxBodyBytes, receipts: receipts)
     routes.register(on: router)
+    StatsRoutes(store: store, auth: routes.auth).register(on: router)
 
     var tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) },

@@ -36,7 +36,18 @@ struct Intake: Sendable {
         if via.count >= hopLimit {
             throw HubError(.unprocessableContent, "hop-limit", "the message passed \(via.count) hubs; the limit is \(hopLimit)")
         }
-        var prepared = try prepare(bytes, sender: agency)
+        let preparation: (message: IncomingMessage, answer: IntakeAnswer)
+        do {
+            preparation = try prepare(bytes, sender: agency)
+        } catch let refusal as SignatureRefusal {
+            // Refused, but counted: the statistics measure what agencies send.
+            if refusal.isDocument {
+                try await store.countRefused(sender: refusal.sender, recipients: refusal.recipients, businessType: refusal.businessType,
+                                             at: Int64(Date().timeIntervalSince1970))
+            }
+            throw refusal.error
+        }
+        var prepared = preparation
         prepared.message.via = via
         // From a peer hub, only the recipients this hub serves (locally or onwards) are taken; the others
         // are served by the hubs the message came through.
@@ -104,8 +115,13 @@ struct Intake: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let verdict = verifier.verify(parsed, at: now)
         if verdict.signatures.contains(where: { $0.status == .invalid }) {
-            throw HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
-                           details: ["signature": JSONText.encode(verdict)])
+            var businessType = 0
+            if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }
+            throw SignatureRefusal(
+                error: HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
+                                details: ["signature": JSONText.encode(verdict)]),
+                isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
+                businessType: businessType)
         }
         let sha256 = Digest.sha256(bytes).hexString
         let recipients = Addressing.recipients(of: parsed.message)
@@ -128,4 +144,13 @@ struct Intake: Sendable {
             statusCode: statusCode, answersDocumentId: answers, answerJSON: JSONText.encode(answer))
         return (message, answer)
     }
+}
+
+/// A message refused for an invalid signature, with what the statistics need to count it.
+struct SignatureRefusal: Error {
+    let error: HubError
+    let isDocument: Bool
+    let sender: String
+    let recipients: [String]
+    let businessType: Int
 }

@@ -100,18 +100,8 @@ package actor HubStore {
                           opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
                           .text(message.via.joined(separator: ","))])
                 if message.kind == "edoc" {
-                    let day = Self.vietnamDay(message.receivedAt)
-                    let type = Int64(message.businessType ?? 0)
-                    try db.run("""
-                        INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (?, ?, ?, ?, 1)
-                        ON CONFLICT DO UPDATE SET count = count + 1
-                        """, [.text(day), .text(message.sender), .integer(type), .text(message.bucket)])
-                    for recipient in message.recipients {
-                        try db.run("""
-                            INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count) VALUES (?, ?, ?, ?, ?, 1)
-                            ON CONFLICT DO UPDATE SET count = count + 1
-                            """, [.text(day), .text(message.sender), .text(recipient), .integer(type), .text(message.bucket)])
-                    }
+                    try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
+                              bucket: message.bucket, at: message.receivedAt)
                 }
                 for recipient in message.recipients {
                     let target = message.targets[recipient]
@@ -287,6 +277,26 @@ package actor HubStore {
     }
 
     // MARK: Statistics
+
+    private func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64) throws {
+        let day = Self.vietnamDay(time)
+        try db.run("""
+            INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (?, ?, ?, ?, 1)
+            ON CONFLICT DO UPDATE SET count = count + 1
+            """, [.text(day), .text(sender), .integer(Int64(businessType)), .text(bucket)])
+        for recipient in recipients {
+            try db.run("""
+                INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count) VALUES (?, ?, ?, ?, ?, 1)
+                ON CONFLICT DO UPDATE SET count = count + 1
+                """, [.text(day), .text(sender), .text(recipient), .integer(Int64(businessType)), .text(bucket)])
+        }
+    }
+
+    /// Counts a document the intake refused because a signature is invalid: it is not stored, but the
+    /// sender did send it, and the signed-ratio statistics count it in the `invalid` bucket.
+    package func countRefused(sender: String, recipients: [String], businessType: Int, at time: Int64) throws {
+        try db.transaction { try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time) }
+    }
 
     /// Counts per (day, sender, bucket) within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given
     /// senders (all when nil), business types, and optionally only documents addressed to `recipient`.

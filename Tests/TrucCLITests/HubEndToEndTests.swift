@@ -72,6 +72,13 @@ struct HubEndToEndTests {
         #expect(impersonation.exitCode == 1)
         #expect((impersonation.json?["error"] as? [String: Any])?["code"] as? String == "sender-mismatch")
 
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        let today = formatter.string(from: Date())
+        let stats = try TrucRun.run(["stats", "--from", today, "--to", today, "--agency", "000.00.00.G22"] + data)
+        #expect(((stats.json?["totals"] as? [String: Any])?["both"] as? Int) == 1, "\(stats.stdout)")
+
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
     }
 }

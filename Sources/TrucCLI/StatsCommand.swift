@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import TrucCore
+import TrucStore
+
+/// `truc stats`: the signed-ratio report from the store (the same report as `GET /v1/stats/signed-ratio`).
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Print the signed-ratio report from a hub's store.")
+    @OptionGroup var store: AgenciesCommand.StoreOption
+    @Option(help: "First day, yyyy-MM-dd (Vietnam time).") var from: String
+    @Option(help: "Last day, yyyy-MM-dd.") var to: String
+    @Option(help: "Sender agency (default: all).") var agency: String?
+    @Option(help: "self or subtree.") var scope: String = "self"
+    @Option(help: "Only documents addressed to this agency.") var recipient: String?
+    @Option(name: .customLong("group-by"), help: "agency, day or month.") var groupBy: String = "agency"
+    @Option(name: .customLong("business-type"), help: "Comma-separated business types 0-3.") var businessType: String?
+    @Flag(help: "CSV (UTF-8 with BOM) instead of JSON.") var csv = false
+
+    func run() async throws {
+        guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else { throw ValidationError("--group-by is agency, day or month") }
+        let hub = try store.open()
+        let agencies = try await hub.agencies()
+        let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
+        var senders: [String]?
+        if let agency {
+            senders = scope == "subtree"
+                ? Set(agencies.map(\.code)).union(try await hub.countedSenders()).filter { hierarchy.isWithin($0, of: agency) }.sorted()
+                : [agency]
+        }
+        let types = (businessType ?? "").split(separator: ",").compactMap { Int($0) }
+        let counts = try await hub.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: recipient)
+        let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: recipient,
+                                       counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
+                                       names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+        if csv {
+            FileHandle.standardOutput.write(Data(report.csv))
+        } else {
+            print(try Output.json(report))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TrucCore
+import TrucStore
+
+/// `GET /v1/stats/signed-ratio`: the signed-ratio report for an agency (or its subtree) and period, as JSON
+/// or CSV. An agency sees itself and its subtree; the operator sees everything.
+struct StatsRoutes: Sendable {
+    let store: HubStore
+    let auth: Authenticator
+
+    func register(on router: Router<HubRequestContext>) {
+        router.get("/v1/stats/signed-ratio") { request, context in try await signedRatio(request, context) }
+    }
+
+    func signedRatio(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let q = request.uri.queryParameters
+        guard let from = q.get("from"), let to = q.get("to"), Self.isDay(from), Self.isDay(to), from <= to else {
+            throw HubError(.badRequest, "invalid-parameter", "from and to are required, yyyy-MM-dd, from ≤ to (Vietnam days)")
+        }
+        let scope = q.get("scope") ?? "self"
+        guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
+        guard let grouping = SignedRatioReport.Grouping(rawValue: q.get("groupBy") ?? "agency") else {
+            throw HubError(.badRequest, "invalid-parameter", "groupBy is agency, day or month")
+        }
+        let types = try (q.get("businessType") ?? "").split(separator: ",").map { part -> Int in
+            guard let v = Int(part), (0...3).contains(v) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
+            return v
+        }
+        let format = q.get("format") ?? "json"
+        guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
+        let agencies = try await store.agencies()
+        let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
+        var agency = q.get("agency")
+        if case .agency(let own) = caller {
+            agency = agency ?? own.code
+            guard let requested = agency, hierarchy.isWithin(requested, of: own.code) else {
+                throw HubError(.forbidden, "out-of-scope", "\(own.code) may see its own statistics and its subtree's, not \(agency ?? "all")")
+            }
+        }
+        var senders: [String]?
+        if let agency {
+            if scope == "subtree" {
+                let known = Set(agencies.map(\.code)).union(try await store.countedSenders())
+                senders = known.filter { hierarchy.isWithin($0, of: agency) }.sorted()
+            } else {
+                senders = [agency]
+            }
+        }
+        let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"))
+        let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: q.get("recipient"),
+                                       counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
+                                       names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+        if format == "csv" {
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"signed-ratio-\(from)-\(to).csv\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: report.csv)))
+        }
+        return JSONText.response(report)
+    }
+
+    static func isDay(_ s: String) -> Bool {
+        let parts = s.split(separator: "-")
+        return parts.count == 3 && parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2 && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import TrucCore
+import TrucStore
+
+@Suite("Signed-ratio statistics")
+struct StatsTests {
+    /// A fixture with its own DocumentId (so that no two count as duplicates).
+    func variant(_ fixture: String, _ n: Int, xpath: Bool = false) throws -> [UInt8] {
+        var text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture(fixture))), as: UTF8.self)
+        text = text.replacingOccurrences(of: "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", with: "000.00.00.G22,2026/11/22,\(n)/VPCP-TTĐT")
+        if xpath { text = text.replacingOccurrences(of: "http://www.w3.org/2000/09/xmldsig#enveloped-signature", with: "http://www.w3.org/TR/1999/REC-xpath-19991116") }
+        return Array(text.utf8)
+    }
+
+    @Test("one message of each bucket, through the API, in JSON and CSV, with scopes and the recipient filter")
+    func buckets() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            let sends: [(String, Bool, Int)] = [("signatures/pdf-both-zip.edxml", false, 202), ("signatures/pdf-organisation.edxml", false, 202),
+                                                ("signatures/pdf-personal.edxml", false, 202), ("signatures/pdf-unsigned.edxml", false, 202),
+                                                ("signatures/pdf-tampered.edxml", false, 422), ("signatures/env-valid-exclusive.edxml", true, 202)]
+            for (i, (fixture, xpath, status)) in sends.enumerated() {
+                let reply = try await hub.request(.POST, "/v1/messages", token: g22, body: try variant(fixture, i + 1, xpath: xpath))
+                #expect(reply.status == status, "\(fixture): \(String(decoding: reply.body, as: UTF8.self).prefix(300))")
+            }
+            let today = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let report = try #require(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22",
+                                                            token: hub.operatorToken).json)
+            let totals = try #require(report["totals"] as? [String: Any])
+            #expect(totals["total"] as? Int == 6)
+            for bucket in ["invalid", "indeterminate", "both", "organisation", "personal", "unsigned"] { #expect(totals[bucket] as? Int == 1, "\(bucket)") }
+            #expect(totals["signedRatio"] as? Double == 0.5)
+            #expect(abs((totals["organisationSignedRatio"] as? Double ?? 0) - 2.0 / 6) < 1e-9)
+            #expect(abs((totals["fullySignedRatio"] as? Double ?? 0) - 1.0 / 6) < 1e-9)
+            #expect((report["definition"] as? String)?.contains("first match wins") == true)
+            let group = try #require((report["groups"] as? [[String: Any]])?.first)
+            #expect(group["key"] as? String == "000.00.00.G22" && group["name"] as? String == "Văn phòng Chính phủ")
+
+            // Documents addressed to one agency (the published figures are of this kind).
+            let toH41 = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&recipient=000.00.00.H41&groupBy=day", token: hub.operatorToken)
+            #expect((toH41.json?["totals"] as? [String: Any])?["total"] as? Int == 6)
+            #expect((toH41.json?["groups"] as? [[String: Any]])?.first?["key"] as? String == today)
+            let toOther = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&recipient=000.00.12.H41", token: hub.operatorToken)
+            #expect((toOther.json?["totals"] as? [String: Any])?["total"] as? Int == 0)
+
+            // CSV opens in a spreadsheet: UTF-8 with BOM, Vietnamese intact.
+            let csv = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&format=csv", token: g22)
+            #expect(Array(csv.body.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            let text = String(decoding: csv.body.dropFirst(3), as: UTF8.self)
+            #expect(text.hasPrefix("agency,name,total,invalid,indeterminate,both,organisation,personal,unsigned,signedRatio"))
+            #expect(text.contains("000.00.00.G22,Văn phòng Chính phủ,6,1,1,1,1,1,1,0.5000,0.3333,0.1667"))
+
+            // Scope: an agency sees itself and its subtree only.
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22", token: h41).status == 403)
+            let own = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&scope=subtree", token: h41)
+            #expect(own.status == 200 && (own.json?["totals"] as? [String: Any])?["total"] as? Int == 0)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)", token: h41).status == 400)
+        }
+    }
+
+    @Test("days are Vietnam days (UTC+7)")
+    func vietnamDays() {
+        #expect(HubStore.vietnamDay(1_795_280_399) == "2026-11-21") // 2026-11-21T16:59:59Z = 23:59:59 in Hà Nội
+        #expect(HubStore.vietnamDay(1_795_280_400) == "2026-11-22") // 2026-11-21T17:00:00Z = 00:00 in Hà Nội
+    }
+
+    @Test("subtrees follow the registry, then the codes")
+    func hierarchy() {
+        let h = Hierarchy(parents: ["000.00.05.G22": "000.00.00.G22"])
+        #expect(h.isWithin("000.46.24.H44", of: "000.00.00.H44"))
+        #expect(h.isWithin("000.00.05.G22", of: "000.00.00.G22"))
+        #expect(!h.isWithin("000.00.00.H41", of: "000.00.00.G22"))
+    }
+}
