@@ -83,40 +83,49 @@ package actor HubStore {
 
     /// Stores an accepted message and one delivery per recipient, durably, in one transaction; or, when the
     /// idempotency key was seen before, nothing, and returns the first answer.
-    package func accept(_ message: IncomingMessage, payload: [UInt8]) throws -> AcceptOutcome {
-        if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
+    ///
+    /// The payload file is written and fsynced outside the actor (concurrent intakes do their file I/O in
+    /// parallel); only the transaction that records it is serialised.
+    package nonisolated func accept(_ message: IncomingMessage, payload: [UInt8]) async throws -> AcceptOutcome {
+        if let previous = try await previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
         let path = payloadDirectory + "/" + message.id + ".edxml"
         try DurableFile.write(payload, to: path)
         do {
-            return try db.transaction {
-                if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
-                try db.run("""
-                    INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
-                      verdict, bucket, business_type, status_code, answers_document_id, answer, via)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
-                          .integer(message.receivedAt), .integer(Int64(payload.count)), .text(message.sha256), .text(path),
-                          .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
-                          opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
-                          .text(message.via.joined(separator: ","))])
-                if message.kind == "edoc" {
-                    try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
-                              bucket: message.bucket, at: message.receivedAt)
-                }
-                for recipient in message.recipients {
-                    let target = message.targets[recipient]
-                    let state: DeliveryState = target == nil ? .awaitingPull : .queued
-                    try db.run("""
-                        INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, target, next_attempt_at)
-                        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
-                        """, [.text(message.id), .text(recipient), .text(message.kind), .text(state.rawValue),
-                              .integer(message.receivedAt), opt(target), target == nil ? .null : .integer(message.receivedAt)])
-                }
-                return .accepted
-            }
+            let outcome = try await record(message, path: path, size: payload.count)
+            if outcome != .accepted { try? FileManager.default.removeItem(atPath: path) }
+            return outcome
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw error
+        }
+    }
+
+    private func record(_ message: IncomingMessage, path: String, size: Int) throws -> AcceptOutcome {
+        try db.transaction {
+            if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
+            try db.run("""
+                INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
+                  verdict, bucket, business_type, status_code, answers_document_id, answer, via)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
+                      .integer(message.receivedAt), .integer(Int64(size)), .text(message.sha256), .text(path),
+                      .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
+                      opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
+                      .text(message.via.joined(separator: ","))])
+            if message.kind == "edoc" {
+                try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
+                          bucket: message.bucket, at: message.receivedAt)
+            }
+            for recipient in message.recipients {
+                let target = message.targets[recipient]
+                let state: DeliveryState = target == nil ? .awaitingPull : .queued
+                try db.run("""
+                    INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, target, next_attempt_at)
+                    VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                    """, [.text(message.id), .text(recipient), .text(message.kind), .text(state.rawValue),
+                          .integer(message.receivedAt), opt(target), target == nil ? .null : .integer(message.receivedAt)])
+            }
+            return .accepted
         }
     }
 
