@@ -28,3 +28,7 @@ echo "== (a) at half that rate"
 $truc bench load "$out/load" --hub $hub --token "$g22" --concurrency 8 --seconds "$seconds" --skip 1500 --rate "$(python3 -c "print(max(1, $rate / 2))")"
 echo "== (b) status message, 2 KB"
 $truc bench load Tests/Fixtures/vpcp/status_acceptance_03.edxml --hub $hub --token "$h41" --concurrency 16 --seconds "$seconds"
+echo "== mutual-TLS handshakes (openssl s_time, new session each time, agency client certificate)"
+openssl s_time -connect 127.0.0.1:$port -new -time 5 -CAfile Certs/demo/trust/root-ca.pem \
+  -cert Certs/demo/agencies/000.00.00.H41/organisation.pem -key Certs/demo/agencies/000.00.00.H41/organisation.key 2>/dev/null \
+  | grep -E "connections in .* real seconds" || echo "(openssl s_time unavailable)"
