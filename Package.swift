@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(name: "TrucCore", dependencies: ["EdXML"]),
-        .target(name: "TrucStore", dependencies: ["TrucCore", "TrucSQLite", "TrucCrypto"]),
+        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
         .target(
             name: "TrucServer",
             dependencies: [

@@ -1,3 +1,4 @@
+import EdXML
 import SwiftASN1
 
 /// The parts of a CMS SignedData (RFC 5652) that verifying a PDF signature needs, read with swift-asn1.
@@ -130,13 +131,7 @@ struct CMSSignedData {
             return nil
         }
         let (month, day, hour, minute, second) = (number(rest, 2), number(rest + 2, 2), number(rest + 4, 2), number(rest + 6, 2), number(rest + 8, 2))
-        // days from civil (H. Hinnant)
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
     }
 }

@@ -1,3 +1,4 @@
+import EdXML
 import Foundation
 import TrucCore
 import TrucCrypto
@@ -339,20 +340,7 @@ package actor HubStore {
     }
 
     /// `yyyy-MM-dd` of a time in Vietnam (UTC+7, no daylight saving).
-    package static func vietnamDay(_ epoch: Int64) -> String {
-        let days = Int((epoch + 7 * 3600) >= 0 ? (epoch + 7 * 3600) / 86_400 : ((epoch + 7 * 3600) - 86_399) / 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func p(_ n: Int, _ w: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))"
-    }
+    package static func vietnamDay(_ epoch: Int64) -> String { CivilCalendar.vietnamDay(epoch) }
 
     // MARK: helpers
 

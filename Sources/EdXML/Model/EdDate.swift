@@ -147,6 +147,43 @@ package struct EdTimestamp: Sendable, Equatable, Codable, CustomStringConvertibl
     }
 }
 
+/// Proleptic Gregorian calendar arithmetic (H. Hinnant's algorithms), shared by every date formatter.
+package enum CivilCalendar {
+    /// (year, month, day) of a day number (days since 1970-01-01).
+    package static func date(fromDays days: Int) -> (year: Int, month: Int, day: Int) { civilFromDays(days) }
+
+    /// The day number (days since 1970-01-01) of a date.
+    package static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Seconds to (day number, seconds into the day), flooring for times before 1970.
+    package static func split(_ epoch: Int64) -> (days: Int, seconds: Int) {
+        let days = Int(epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400)
+        return (days, Int(epoch - Int64(days) * 86_400))
+    }
+
+    /// `yyyy-MM-dd`.
+    package static func isoDay(_ days: Int) -> String {
+        let (y, m, d) = civilFromDays(days)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ`.
+    package static func isoUTC(_ epoch: Int64) -> String {
+        let (days, secs) = split(epoch)
+        return "\(isoDay(days))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))Z"
+    }
+
+    /// The Vietnam day (UTC+7, no daylight saving) of a time, `yyyy-MM-dd`.
+    package static func vietnamDay(_ epoch: Int64) -> String { isoDay(split(epoch + 7 * 3600).days) }
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
     let z = z0 + 719_468
