@@ -20,8 +20,9 @@ package struct DeliveryService: Service {
     let pollInterval: Duration
     let logger: Logger
     let receipts: ReceiptIssuer
+    let metrics: HubMetrics
 
-    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer) throws {
+    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
@@ -37,6 +38,7 @@ package struct DeliveryService: Service {
         self.pollInterval = .milliseconds(Int(configuration.deliveryPollSeconds * 1000))
         self.logger = logger
         self.receipts = receipts
+        self.metrics = metrics
     }
 
     package func run() async throws {
@@ -77,6 +79,7 @@ package struct DeliveryService: Service {
             if (200..<300).contains(code) {
                 try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
                 log.info("delivered", metadata: ["how": "\(how)"])
+                metrics.delivery(how: how, outcome: "delivered")
                 // A push is taken by the recipient itself; a forward only reaches the next hub.
                 if how == "push" { await receipts.issue(messageId: delivery.messageId, recipient: delivery.recipient, how: how) }
                 return
@@ -94,6 +97,7 @@ package struct DeliveryService: Service {
         } catch {
             log.error("cannot record a delivery attempt", metadata: ["error": "\(error)"])
         }
+        metrics.delivery(how: how, outcome: retryAt == nil ? "dead" : "retry")
         if retryAt == nil {
             log.warning("delivery is dead", metadata: ["reason": "\(failure)"])
         } else {

@@ -23,8 +23,10 @@ package func buildHub(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> Hub {
     let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
-    let app = try buildApplication(configuration: configuration, store: store, logger: logger, receipts: receipts, onServerRunning: onServerRunning)
-    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts)
+    let metrics = HubMetrics()
+    let app = try buildApplication(configuration: configuration, store: store, logger: logger, receipts: receipts, metrics: metrics,
+                                   onServerRunning: onServerRunning)
+    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics)
     return Hub(services: [app, delivery])
 }
 
@@ -36,7 +38,7 @@ func receiptIssuer(configuration: HubConfiguration, store: HubStore, logger: Log
 
 /// Builds the hub's HTTPS application.
 func buildApplication(
-    configuration: HubConfiguration, store: HubStore, logger: Logger, receipts: ReceiptIssuer,
+    configuration: HubConfiguration, store: HubStore, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
@@ -47,7 +49,7 @@ func buildApplication(
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
         intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit),
-        maxBodyBytes: configuration.maxBodyBytes, receipts: receipts)
+        maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics)
     routes.register(on: router)
     StatsRoutes(store: store, auth: routes.auth).register(on: router)
 

@@ -12,6 +12,7 @@ struct HubRoutes: Sendable {
     let intake: Intake
     let maxBodyBytes: Int
     let receipts: ReceiptIssuer
+    let metrics: HubMetrics
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
@@ -19,7 +20,22 @@ struct HubRoutes: Sendable {
             guard await store.isWritable() else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes") }
             return JSONText.response(["status": "ready"])
         }
-        router.post("/v1/messages") { request, context in try await postMessage(request, context) }
+        router.post("/v1/messages") { request, context in
+            let started = ContinuousClock.now
+            do {
+                let (response, sender) = try await postMessage(request, context)
+                metrics.intake(result: response.status == .accepted ? "accepted" : "duplicate", sender: sender, duration: ContinuousClock.now - started)
+                return response
+            } catch let error as HubError {
+                metrics.intake(result: error.code, sender: nil, duration: ContinuousClock.now - started)
+                throw error
+            }
+        }
+        router.get("/metrics") { request, context in
+            try await requireOperator(request, context)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store))))
+        }
         router.get("/v1/inbox") { request, context in try await inbox(request, context) }
         router.post("/v1/inbox/:id/ack") { request, context in try await acknowledge(request, context) }
         router.get("/v1/messages/:id") { request, context in try await fetch(request, context) }
@@ -28,7 +44,7 @@ struct HubRoutes: Sendable {
         router.post("/v1/admin/deliveries/:id/:recipient/requeue") { request, context in try await adminRequeue(request, context) }
     }
 
-    func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+    func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> (Response, String?) {
         let caller = try await auth.authenticate(request, context)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw HubError(.contentTooLarge, "too-large", "the body is \(length) bytes; the limit is \(maxBodyBytes)")
@@ -45,7 +61,8 @@ struct HubRoutes: Sendable {
             via = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         let (answer, outcome) = try await intake.accept(Array(buffer: body), from: caller, via: via)
-        return JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok)
+        if outcome == .accepted { metrics.verdict(bucket: answer.signature.bucket.rawValue) }
+        return (JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok), caller.agencyCode)
     }
 
     func inbox(_ request: Request, _ context: HubRequestContext) async throws -> Response {

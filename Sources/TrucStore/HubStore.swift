@@ -281,6 +281,20 @@ package actor HubStore {
         }
     }
 
+    /// Deliveries per state, and the age in seconds of the oldest one still waiting (any state but
+    /// delivered, failed and dead).
+    package func queueFigures(now: Int64) throws -> ([String: Int], Int64?) {
+        var depths: [String: Int] = [:]
+        for (state, count) in try db.query("SELECT state, COUNT(*) FROM deliveries GROUP BY state", [], { ($0.text(0) ?? "", Int($0.int(1))) }) {
+            depths[state] = count
+        }
+        let oldest = try db.query("""
+            SELECT MIN(m.received_at) FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.state NOT IN ('delivered', 'failed', 'dead')
+            """) { $0.isNull(0) ? nil : $0.int(0) }.first ?? nil
+        return (depths, oldest.map { max(0, now - $0) })
+    }
+
     /// True when the store answers a write (readiness).
     package func isWritable() -> Bool {
         (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil

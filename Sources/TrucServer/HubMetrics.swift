@@ -1,0 +1,53 @@
+import Foundation
+import Prometheus
+import TrucCore
+import TrucStore
+
+/// The hub's Prometheus metrics (text format at `GET /metrics`, operator credential): intake results by
+/// sender, verdict buckets, delivery attempts by kind and outcome, intake latency; queue depth by state and
+/// the age of the oldest undelivered message are read from the store at each scrape. One registry per hub.
+package final class HubMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let intakeLatency: DurationHistogram
+
+    init() {
+        intakeLatency = registry.makeDurationHistogram(
+            descriptor: Self.name("intake_duration", "seconds", "Time to answer POST /v1/messages"),
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                      .milliseconds(500), .seconds(1), .seconds(5)])
+    }
+
+    func intake(result: String, sender: String?, duration: Duration) {
+        registry.makeCounter(descriptor: Self.name("intake", "total", "Messages posted to the hub, by result (accepted, duplicate, or the error code)"),
+                             labels: [("result", result), ("sender", sender ?? "unknown")]).increment()
+        intakeLatency.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
+    }
+
+    func verdict(bucket: String) {
+        registry.makeCounter(descriptor: Self.name("verification", "total", "Signature verdicts of accepted messages, by statistics bucket"),
+                             labels: [("bucket", bucket)]).increment()
+    }
+
+    func delivery(how: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.name("delivery_attempts", "total", "Push and forward attempts, by outcome (delivered, retry, dead)"),
+                             labels: [("how", how), ("outcome", outcome)]).increment()
+    }
+
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "truc", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// The text exposition, with the store's current queue figures.
+    func render(store: HubStore) async throws -> [UInt8] {
+        let (depths, oldest) = try await store.queueFigures(now: Int64(Date().timeIntervalSince1970))
+        for state in DeliveryState.allCases {
+            registry.makeGauge(descriptor: Self.name("queue_depth", "deliveries", "Deliveries by state"), labels: [("state", state.rawValue)])
+                .set(Double(depths[state.rawValue] ?? 0))
+        }
+        registry.makeGauge(descriptor: Self.name("oldest_undelivered", "seconds", "Age of the oldest delivery not yet delivered, failed or dead"))
+            .set(Double(oldest ?? 0))
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
