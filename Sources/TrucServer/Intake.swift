@@ -142,7 +142,11 @@ struct Intake: Sendable {
             idempotencyKey: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: sha256), receivedAt: now, sha256: sha256,
             recipients: recipients, verdictJSON: JSONText.encode(verdict), bucket: verdict.bucket.rawValue, businessType: businessType,
             statusCode: statusCode, answersDocumentId: answers, answerJSON: JSONText.encode(answer))
-        return (message, answer)
+        var withSigners = message
+        withSigners.signers = verdict.signatures.filter { $0.status == .valid }.compactMap { v in
+            v.signer.map { Signer(kind: v.kind.rawValue, certificate: "\($0.issuer)|\($0.serial)") }
+        }
+        return (withSigners, answer)
     }
 }
 

@@ -12,25 +12,18 @@ struct StatsRoutes: Sendable {
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/v1/stats/signed-ratio") { request, context in try await signedRatio(request, context) }
+        router.get("/v1/stats/volume") { request, context in try await volume(request, context) }
     }
 
-    func signedRatio(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+    /// The period, and the senders a report covers: the requested agency (default: the caller's own), or its
+    /// subtree; everything for the operator without `agency`. 403 outside the caller's subtree.
+    func scope(_ request: Request, _ caller: Caller) async throws -> (from: String, to: String, senders: [String]?, names: [String: String]) {
         let q = request.uri.queryParameters
         guard let from = q.get("from"), let to = q.get("to"), Self.isDay(from), Self.isDay(to), from <= to else {
             throw HubError(.badRequest, "invalid-parameter", "from and to are required, yyyy-MM-dd, from ≤ to (Vietnam days)")
         }
         let scope = q.get("scope") ?? "self"
         guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
-        guard let grouping = SignedRatioReport.Grouping(rawValue: q.get("groupBy") ?? "agency") else {
-            throw HubError(.badRequest, "invalid-parameter", "groupBy is agency, day or month")
-        }
-        let types = try (q.get("businessType") ?? "").split(separator: ",").map { part -> Int in
-            guard let v = Int(part), (0...3).contains(v) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
-            return v
-        }
-        let format = q.get("format") ?? "json"
-        guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
         let agencies = try await store.agencies()
         let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
         var agency = q.get("agency")
@@ -49,10 +42,58 @@ struct StatsRoutes: Sendable {
                 senders = [agency]
             }
         }
+        return (from, to, senders, Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    func volume(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let (from, to, senders, names) = try await scope(request, caller)
+        let groupBy = request.uri.queryParameters.get("groupBy") ?? "agency"
+        guard groupBy == "agency" || groupBy == "day" else { throw HubError(.badRequest, "invalid-parameter", "groupBy is agency or day") }
+        let rows = try await store.volume(from: from, to: to, agencies: senders, byDay: groupBy == "day")
+        struct Group: Encodable {
+            let key: String
+            let name: String?
+            let sent: Int
+            let received: Int
+        }
+        struct Report: Encodable {
+            let from: String
+            let to: String
+            let groupBy: String
+            let groups: [Group]
+            let totals: [String: Int]
+            let signingCertificates: [String: Int]
+            let definition: String
+        }
+        let certificates = try await store.signerCounts(from: from, to: to, agencies: senders)
+        return JSONText.response(Report(
+            from: from, to: to, groupBy: groupBy,
+            groups: rows.map { Group(key: $0.key, name: groupBy == "agency" ? names[$0.key] : nil, sent: $0.sent, received: $0.received) },
+            totals: ["sent": rows.reduce(0) { $0 + $1.sent }, "received": rows.reduce(0) { $0 + $1.received }],
+            signingCertificates: ["personal": certificates["personal"] ?? 0, "organisation": certificates["organisation"] ?? 0,
+                                  "unknown": certificates["unknown"] ?? 0],
+            definition: "sent: documents accepted from the agency; received: documents accepted for it (one per recipient); "
+                + "signingCertificates: distinct certificates of valid signatures on its accepted documents, by kind. Vietnam days (UTC+7)."))
+    }
+
+    func signedRatio(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let q = request.uri.queryParameters
+        let (from, to, senders, names) = try await scope(request, caller)
+        guard let grouping = SignedRatioReport.Grouping(rawValue: q.get("groupBy") ?? "agency") else {
+            throw HubError(.badRequest, "invalid-parameter", "groupBy is agency, day or month")
+        }
+        let types = try (q.get("businessType") ?? "").split(separator: ",").map { part -> Int in
+            guard let v = Int(part), (0...3).contains(v) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
+            return v
+        }
+        let format = q.get("format") ?? "json"
+        guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
         let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"))
         let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: q.get("recipient"),
                                        counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
-                                       names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+                                       names: names)
         if format == "csv" {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                                    .contentDisposition: "attachment; filename=\"signed-ratio-\(from)-\(to).csv\""],

@@ -116,6 +116,11 @@ package actor HubStore {
             if message.kind == "edoc" {
                 try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
                           bucket: message.bucket, at: message.receivedAt)
+                let day = Self.vietnamDay(message.receivedAt)
+                for signer in message.signers {
+                    try db.run("INSERT OR IGNORE INTO daily_signer(day, agency, kind, certificate) VALUES (?, ?, ?, ?)",
+                               [.text(day), .text(message.sender), .text(signer.kind), .text(signer.certificate)])
+                }
             }
             for recipient in message.recipients {
                 let target = message.targets[recipient]
@@ -346,6 +351,44 @@ package actor HubStore {
         return try db.query(sql, bindings) { row in
             DailyCount(day: row.text(0) ?? "", sender: row.text(1) ?? "", bucket: row.text(2) ?? "", count: Int(row.int(3)))
         }
+    }
+
+    /// Documents sent (by the senders) and received (by the same agencies) per group, in [from, to]; documents
+    /// refused for an invalid signature were not exchanged and are left out (they count only in the ratios).
+    /// - Parameter byDay: group by day (else by agency).
+    package func volume(from: String, to: String, agencies: [String]?, byDay: Bool) throws -> [VolumeRow] {
+        func filter(_ column: String) -> (String, [SQLiteValue]) {
+            guard let agencies else { return ("", []) }
+            if agencies.isEmpty { return (" AND 0", []) }
+            return (" AND \(column) IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))", agencies.map { .text($0) })
+        }
+        let (senderFilter, senderBindings) = filter("sender")
+        let (recipientFilter, recipientBindings) = filter("recipient")
+        let sentKey = byDay ? "day" : "sender", receivedKey = byDay ? "day" : "recipient"
+        var rows: [String: VolumeRow] = [:]
+        for (key, n) in try db.query("SELECT \(sentKey), SUM(count) FROM daily_sender WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(senderFilter) GROUP BY 1",
+                                     [.text(from), .text(to)] + senderBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
+            rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].sent += n
+        }
+        for (key, n) in try db.query("SELECT \(receivedKey), SUM(count) FROM daily_pair WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(recipientFilter) GROUP BY 1",
+                                     [.text(from), .text(to)] + recipientBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
+            rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].received += n
+        }
+        return rows.values.sorted { $0.key < $1.key }
+    }
+
+    /// Distinct signing certificates seen on the agencies' accepted documents in [from, to], by kind.
+    package func signerCounts(from: String, to: String, agencies: [String]?) throws -> [String: Int] {
+        var sql = "SELECT kind, COUNT(DISTINCT certificate) FROM daily_signer WHERE day BETWEEN ? AND ?"
+        var bindings: [SQLiteValue] = [.text(from), .text(to)]
+        if let agencies {
+            if agencies.isEmpty { return [:] }
+            sql += " AND agency IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))"
+            bindings += agencies.map { .text($0) }
+        }
+        var result: [String: Int] = [:]
+        for (kind, n) in try db.query(sql + " GROUP BY kind", bindings, { ($0.text(0) ?? "", Int($0.int(1))) }) { result[kind] = n }
+        return result
     }
 
     /// Every sender code with counts (for subtree scopes that include agencies of other hubs).

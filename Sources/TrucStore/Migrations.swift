@@ -39,6 +39,16 @@ enum Migrations {
           count INTEGER NOT NULL, PRIMARY KEY(day, sender, recipient, business_type, bucket)) WITHOUT ROWID;
         CREATE INDEX daily_pair_recipient ON daily_pair(recipient, day);
         """,
+        // 4: signing certificates seen per day and sender (for "certificates in use" figures), and sender-first
+        // indexes for per-agency reports over long periods.
+        """
+        CREATE TABLE daily_signer(
+          day TEXT NOT NULL, agency TEXT NOT NULL, kind TEXT NOT NULL, certificate TEXT NOT NULL,
+          PRIMARY KEY(day, agency, kind, certificate)) WITHOUT ROWID;
+        CREATE INDEX daily_signer_agency ON daily_signer(agency, day);
+        CREATE INDEX daily_sender_agency ON daily_sender(sender, day);
+        CREATE INDEX daily_pair_sender ON daily_pair(sender, day);
+        """,
     ]
 
     static func apply(to db: Database) throws {

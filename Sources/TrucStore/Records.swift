@@ -12,6 +12,8 @@ package struct IncomingMessage: Sendable {
     package var targets: [String: String]
     /// The hubs the message passed before this one (from the `Truc-Via` header).
     package var via: [String]
+    /// Valid signatures' signers: (kind, certificate identity), for the certificates-in-use figures.
+    package var signers: [Signer] = []
     package var verdictJSON: String
     package var bucket: String
     package var businessType: Int?
@@ -126,4 +128,22 @@ package struct DailyCount: Sendable, Equatable {
     package var sender: String
     package var bucket: String
     package var count: Int
+}
+
+/// A signer seen on an accepted message.
+package struct Signer: Sendable, Equatable {
+    package var kind: String
+    /// A stable identity of the certificate (issuer and serial).
+    package var certificate: String
+    package init(kind: String, certificate: String) {
+        self.kind = kind
+        self.certificate = certificate
+    }
+}
+
+/// Documents sent and received, and distinct signing certificates by kind, for one agency or period.
+package struct VolumeRow: Sendable, Equatable {
+    package var key: String
+    package var sent: Int
+    package var received: Int
 }

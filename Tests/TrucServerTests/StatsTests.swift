@@ -57,6 +57,19 @@ struct StatsTests {
             let own = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&scope=subtree", token: h41)
             #expect(own.status == 200 && (own.json?["totals"] as? [String: Any])?["total"] as? Int == 0)
             #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)", token: h41).status == 400)
+
+            // Volume and certificates in use: 5 accepted documents from G22 (the invalid one is not stored),
+            // each to 3 recipients; H41 received 5. Distinct signing certificates of valid signatures: the demo
+            // personal and organisation certificates of G22.
+            let volume = try #require(try await hub.request(.GET, "/v1/stats/volume?from=\(today)&to=\(today)", token: hub.operatorToken).json)
+            let groups = try #require(volume["groups"] as? [[String: Any]])
+            let g22Row = try #require(groups.first { $0["key"] as? String == "000.00.00.G22" })
+            #expect(g22Row["sent"] as? Int == 5 && g22Row["received"] as? Int == 0)
+            #expect(groups.first { $0["key"] as? String == "000.00.00.H41" }?["received"] as? Int == 5)
+            #expect((volume["signingCertificates"] as? [String: Int]) == ["personal": 1, "organisation": 1, "unknown": 0])
+            let ownVolume = try #require(try await hub.request(.GET, "/v1/stats/volume?from=\(today)&to=\(today)", token: h41).json)
+            #expect((ownVolume["totals"] as? [String: Int])?["received"] == 5)
+            #expect((ownVolume["totals"] as? [String: Int])?["sent"] == 0)
         }
     }
 
