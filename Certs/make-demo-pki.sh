@@ -64,7 +64,7 @@ authorityKeyIdentifier = keyid:always
 basicConstraints       = critical, CA:false
 keyUsage               = critical, digitalSignature, keyEncipherment
 extendedKeyUsage       = serverAuth, clientAuth
-subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectAltName         = DNS:localhost, DNS:national-hub, DNS:provincial-hub, IP:127.0.0.1
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 [ v3_organisation ]
