@@ -9,11 +9,14 @@ COPY Schemas ./Schemas
 RUN swift build -c release --product truc --static-swift-stdlib && cp .build/release/truc /usr/local/bin/truc
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libssl3 libsqlite3-0 zlib1g ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libxml2 libssl3 libsqlite3-0 zlib1g ca-certificates openssl python3 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/truc /usr/local/bin/truc
 COPY Certs /opt/truc/Certs
 COPY Tests/Fixtures/vpcp /opt/truc/samples
+COPY Tests/Fixtures/vpcp /opt/truc/Tests/Fixtures/vpcp
+COPY Tests/Fixtures/signatures /opt/truc/Tests/Fixtures/signatures
+COPY scripts/two-hub-demo.sh /opt/truc/scripts/two-hub-demo.sh
 WORKDIR /opt/truc
 ENTRYPOINT ["truc"]
 CMD ["--help"]

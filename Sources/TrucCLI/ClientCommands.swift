@@ -23,7 +23,10 @@ struct HubConnection: ParsableArguments {
             guard let key else { throw ValidationError("--cert needs --key") }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         }
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5)))
+        // A hub that is not listening is reported at once (scripts wait and retry themselves).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Performs one request; prints the body; exits 1 on an HTTP error (the hub's JSON error on stdout).

@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-attempts"), help: "Delivery attempts before a delivery is dead.") var retryAttempts: Int?
     @Option(name: .customLong("retry-base"), help: "First retry delay, seconds (doubles each attempt, ±20 % jitter).") var retryBase: Double?
     @Option(name: .customLong("retry-max"), help: "Longest retry delay, seconds.") var retryMax: Double?
+    @Flag(inversion: .prefixedNo, help: "Register the demo agencies of Certs/demo when the store has none.") var demoAgencies = true
 
     func run() async throws {
         let settings = try Settings(file: config)
@@ -82,10 +83,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "truc")
         let store = try HubStore(dataDirectory: configuration.dataDirectory)
-        if try await store.agencies().isEmpty {
-            let demoAgencies = try DemoPKI.agencies(demo)
-            for agency in demoAgencies { try await store.upsert(agency) }
-            logger.info("registered the demo agencies", metadata: ["agencies": "\(demoAgencies.map(\.code).joined(separator: ", "))"])
+        if demoAgencies, try await store.agencies().isEmpty {
+            let registered = try DemoPKI.agencies(demo)
+            for agency in registered { try await store.upsert(agency) }
+            logger.info("registered the demo agencies", metadata: ["agencies": "\(registered.map(\.code).joined(separator: ", "))"])
         }
         let hub = try buildHub(configuration: hubConfiguration, store: store, logger: logger) { channel in
             logger.info("Truc hub listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",

@@ -102,3 +102,53 @@ struct CrashTests {
         #expect(output.contains(" passed, 0 failed"))
     }
 }
+
+@Suite("Two hubs as processes")
+struct TwoHubDemoTests {
+    @Test("scripts/two-hub-demo.sh (the docker-compose demo) against two truc serve processes on 127.0.0.1")
+    func demo() async throws {
+        let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        let national = FileManager.default.temporaryDirectory.appendingPathComponent("truc-national-\(UUID().uuidString)").path
+        let provincial = FileManager.default.temporaryDirectory.appendingPathComponent("truc-provincial-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: national)
+            try? FileManager.default.removeItem(atPath: provincial)
+        }
+        let nationalPort = Int.random(in: 20_000...29_999), provincialPort = Int.random(in: 30_000...39_999)
+        func serve(_ arguments: [String]) throws -> Process {
+            let p = Process()
+            p.executableURL = TrucRun.binary
+            p.arguments = ["serve", "--no-demo-agencies"] + arguments
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let hubs = [
+            try serve(["--data", national, "--port", "\(nationalPort)", "--hub-code", "000.00.00.W01",
+                       "--route", "H41=000.00.00.W41@https://127.0.0.1:\(provincialPort)"]),
+            try serve(["--data", provincial, "--port", "\(provincialPort)", "--hub-code", "000.00.00.W41",
+                       "--upstream", "000.00.00.W01@https://127.0.0.1:\(nationalPort)", "--retry-base", "0.2"]),
+        ]
+        defer { for h in hubs { h.terminate(); h.waitUntilExit() } }
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/bin/bash")
+        script.arguments = [repo.appendingPathComponent("scripts/two-hub-demo.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NATIONAL_URL"] = "https://127.0.0.1:\(nationalPort)"
+        environment["PROVINCIAL_URL"] = "https://127.0.0.1:\(provincialPort)"
+        environment["NATIONAL_DATA"] = national
+        environment["PROVINCIAL_DATA"] = provincial
+        environment["TRUC"] = TrucRun.binary.path
+        environment["REPO"] = repo.path
+        script.environment = environment
+        let pipe = Pipe()
+        script.standardOutput = pipe
+        script.standardError = pipe
+        try script.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        script.waitUntilExit()
+        #expect(script.terminationStatus == 0, "\(output)")
+        #expect(output.contains("done: the document crossed both hubs and the status came back"))
+    }
+}
