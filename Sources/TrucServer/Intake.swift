@@ -143,6 +143,7 @@ struct Intake: Sendable {
             recipients: recipients, verdictJSON: JSONText.encode(verdict), bucket: verdict.bucket.rawValue, businessType: businessType,
             statusCode: statusCode, answersDocumentId: answers, answerJSON: JSONText.encode(answer))
         var withSigners = message
+        if case .document(let d) = parsed.message { withSigners.dueDate = d.header.dueDate?.iso }
         withSigners.signers = verdict.signatures.filter { $0.status == .valid }.compactMap { v in
             v.signer.map { Signer(kind: v.kind.rawValue, certificate: "\($0.issuer)|\($0.serial)") }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import EdXML
 import TrucCore
 import TrucStore
 
@@ -13,6 +14,20 @@ struct StatsRoutes: Sendable {
     func register(on router: Router<HubRequestContext>) {
         router.get("/v1/stats/signed-ratio") { request, context in try await signedRatio(request, context) }
         router.get("/v1/stats/volume") { request, context in try await volume(request, context) }
+        router.get("/v1/stats/timeliness") { request, context in try await timeliness(request, context) }
+    }
+
+    func timeliness(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try await auth.authenticate(request, context)
+        let (from, to, agencies, names) = try await scope(request, caller)
+        let documents = try await store.receivedDocuments(from: from, to: to, recipients: agencies)
+        let report = TimelinessReport(
+            from: from, to: to,
+            documents: documents.map { TimelinessReport.Document(messageId: $0.messageId, documentId: $0.documentId, sender: $0.sender,
+                                                                 recipient: $0.recipient, receivedAt: $0.receivedAt, dueDate: $0.dueDate,
+                                                                 statusTimes: $0.statusTimes) },
+            names: names, today: CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970)))
+        return JSONText.response(report)
     }
 
     /// The period, and the senders a report covers: the requested agency (default: the caller's own), or its

@@ -106,13 +106,13 @@ package actor HubStore {
             if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
             try db.run("""
                 INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
-                  verdict, bucket, business_type, status_code, answers_document_id, answer, via)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  verdict, bucket, business_type, status_code, answers_document_id, answer, via, due_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
                       .integer(message.receivedAt), .integer(Int64(size)), .text(message.sha256), .text(path),
                       .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
                       opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
-                      .text(message.via.joined(separator: ","))])
+                      .text(message.via.joined(separator: ",")), opt(message.dueDate)])
             if message.kind == "edoc" {
                 try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
                           bucket: message.bucket, at: message.receivedAt)
@@ -389,6 +389,40 @@ package actor HubStore {
         var result: [String: Int] = [:]
         for (kind, n) in try db.query(sql + " GROUP BY kind", bindings, { ($0.text(0) ?? "", Int($0.int(1))) }) { result[kind] = n }
         return result
+    }
+
+    /// Documents received by the agencies in [from, to] (Vietnam days), each with the earliest time of every
+    /// status code the recipient sent for it.
+    package func receivedDocuments(from: String, to: String, recipients: [String]?) throws -> [ReceivedDocument] {
+        // Vietnam day boundaries as epoch seconds.
+        func start(_ day: String) -> Int64 {
+            let p = day.split(separator: "-").compactMap { Int($0) }
+            return Int64(CivilCalendar.days(year: p[0], month: p[1], day: p[2])) * 86_400 - 7 * 3600
+        }
+        var sql = """
+            SELECT m.id, m.document_id, m.sender, d.recipient, m.received_at, m.due_date FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE m.kind = 'edoc' AND m.document_id IS NOT NULL AND m.received_at >= ? AND m.received_at < ?
+            """
+        var bindings: [SQLiteValue] = [.integer(start(from)), .integer(start(to) + 86_400)]
+        if let recipients {
+            if recipients.isEmpty { return [] }
+            sql += " AND d.recipient IN (\(Array(repeating: "?", count: recipients.count).joined(separator: ",")))"
+            bindings += recipients.map { .text($0) }
+        }
+        var documents = try db.query(sql + " ORDER BY m.received_at", bindings) { row in
+            ReceivedDocument(messageId: row.text(0) ?? "", documentId: row.text(1) ?? "", sender: row.text(2) ?? "", recipient: row.text(3) ?? "",
+                             receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
+        }
+        let statuses = try db.prepare("""
+            SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = ? AND sender = ? GROUP BY status_code
+            """)
+        for i in documents.indices {
+            try statuses.bind([.text(documents[i].documentId), .text(documents[i].recipient)])
+            while let row = try statuses.step() {
+                if let code = row.text(0) { documents[i].statusTimes[code] = row.int(1) }
+            }
+        }
+        return documents
     }
 
     /// Every sender code with counts (for subtree scopes that include agencies of other hubs).

@@ -49,6 +49,11 @@ enum Migrations {
         CREATE INDEX daily_sender_agency ON daily_sender(sender, day);
         CREATE INDEX daily_pair_sender ON daily_pair(sender, day);
         """,
+        // 5: the document's DueDate (for timeliness), and documents by DocumentId (to pair them with statuses).
+        """
+        ALTER TABLE messages ADD COLUMN due_date TEXT;
+        CREATE INDEX messages_document ON messages(document_id);
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -14,6 +14,8 @@ package struct IncomingMessage: Sendable {
     package var via: [String]
     /// Valid signatures' signers: (kind, certificate identity), for the certificates-in-use figures.
     package var signers: [Signer] = []
+    /// A document's DueDate, `yyyy-MM-dd`.
+    package var dueDate: String?
     package var verdictJSON: String
     package var bucket: String
     package var businessType: Int?
@@ -146,4 +148,16 @@ package struct VolumeRow: Sendable, Equatable {
     package var key: String
     package var sent: Int
     package var received: Int
+}
+
+/// A document received by an agency, with the times of the status messages the agency sent about it.
+package struct ReceivedDocument: Sendable, Equatable {
+    package var messageId: String
+    package var documentId: String
+    package var sender: String
+    package var recipient: String
+    package var receivedAt: Int64
+    package var dueDate: String?
+    /// Earliest time of each status code the recipient sent for the document.
+    package var statusTimes: [String: Int64]
 }

@@ -87,3 +87,38 @@ struct StatsTests {
         #expect(!h.isWithin("000.00.00.H41", of: "000.00.00.G22"))
     }
 }
+
+@Suite("Timeliness statistics")
+struct TimelinessTests {
+    @Test("same-day acknowledgement, completion and overdue documents from the statuses relayed")
+    func timeliness() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).status == 202) // DueDate 2019/04/11
+            #expect(try await hub.post("vpcp/status_inbox_01.edxml", token: h41).status == 202)
+            let today = TimelinessTests.today()
+            func h41Row() async throws -> [String: Any] {
+                let report = try #require(try await hub.request(.GET, "/v1/stats/timeliness?from=\(today)&to=\(today)", token: h41).json)
+                return try #require((report["agencies"] as? [[String: Any]])?.first)
+            }
+            var row = try await h41Row()
+            #expect(row["agency"] as? String == "000.00.00.H41" && row["documents"] as? Int == 1)
+            #expect(row["acknowledgedSameDay"] as? Int == 1 && row["sameDayRatio"] as? Double == 1)
+            #expect(row["withDueDate"] as? Int == 1)
+            #expect((row["overdue"] as? [[String: Any]])?.first?["dueDate"] as? String == "2019-04-11")
+            #expect(try await hub.post("vpcp/status_finish_06.edxml", token: h41).status == 202)
+            row = try await h41Row()
+            #expect((row["overdue"] as? [Any])?.isEmpty == true)
+            #expect(row["completedByDueDate"] as? Int == 0) // finished, but years after its due date
+            #expect((row["medianHoursToCompletion"] as? Double ?? -1) >= 0)
+            #expect(try await hub.request(.GET, "/v1/stats/timeliness?from=\(today)&to=\(today)&agency=000.00.00.G22", token: h41).status == 403)
+        }
+    }
+
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        return formatter.string(from: Date())
+    }
+}
