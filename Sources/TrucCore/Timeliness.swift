@@ -26,7 +26,8 @@ package struct TimelinessReport: Sendable, Codable, Equatable {
         package var dueDate: String
     }
 
-    package struct Document: Sendable {
+    /// A document received by an agency, with the earliest time of each status code the agency sent about it.
+    package struct Document: Sendable, Equatable {
         package var messageId: String
         package var documentId: String
         package var sender: String

@@ -23,9 +23,7 @@ struct StatsRoutes: Sendable {
         let documents = try await store.receivedDocuments(from: from, to: to, recipients: agencies)
         let report = TimelinessReport(
             from: from, to: to,
-            documents: documents.map { TimelinessReport.Document(messageId: $0.messageId, documentId: $0.documentId, sender: $0.sender,
-                                                                 recipient: $0.recipient, receivedAt: $0.receivedAt, dueDate: $0.dueDate,
-                                                                 statusTimes: $0.statusTimes) },
+            documents: documents,
             names: names, today: CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970)))
         return JSONText.response(report)
     }

@@ -393,7 +393,7 @@ package actor HubStore {
 
     /// Documents received by the agencies in [from, to] (Vietnam days), each with the earliest time of every
     /// status code the recipient sent for it.
-    package func receivedDocuments(from: String, to: String, recipients: [String]?) throws -> [ReceivedDocument] {
+    package func receivedDocuments(from: String, to: String, recipients: [String]?) throws -> [TimelinessReport.Document] {
         // Vietnam day boundaries as epoch seconds.
         func start(_ day: String) -> Int64 {
             let p = day.split(separator: "-").compactMap { Int($0) }
@@ -410,8 +410,8 @@ package actor HubStore {
             bindings += recipients.map { .text($0) }
         }
         var documents = try db.query(sql + " ORDER BY m.received_at", bindings) { row in
-            ReceivedDocument(messageId: row.text(0) ?? "", documentId: row.text(1) ?? "", sender: row.text(2) ?? "", recipient: row.text(3) ?? "",
-                             receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
+            TimelinessReport.Document(messageId: row.text(0) ?? "", documentId: row.text(1) ?? "", sender: row.text(2) ?? "",
+                                      recipient: row.text(3) ?? "", receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
         }
         let statuses = try db.prepare("""
             SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = ? AND sender = ? GROUP BY status_code

@@ -149,15 +149,3 @@ package struct VolumeRow: Sendable, Equatable {
     package var sent: Int
     package var received: Int
 }
-
-/// A document received by an agency, with the times of the status messages the agency sent about it.
-package struct ReceivedDocument: Sendable, Equatable {
-    package var messageId: String
-    package var documentId: String
-    package var sender: String
-    package var recipient: String
-    package var receivedAt: Int64
-    package var dueDate: String?
-    /// Earliest time of each status code the recipient sent for the document.
-    package var statusTimes: [String: Int64]
-}
