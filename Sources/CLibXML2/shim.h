@@ -17,5 +17,4 @@
 
 /* xmlFree is a mutable global function pointer; Swift 6 refuses to touch it (not concurrency-safe). */
 static inline void truc_xmlFree(void *p) { xmlFree(p); }
-static inline const char *truc_xmlVersion(void) { return LIBXML_DOTTED_VERSION; }
 #endif

@@ -13,8 +13,6 @@
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 
-/* OPENSSL_VERSION_TEXT is a string macro Swift cannot import. */
-static inline const char *truc_openssl_version_text(void) { return OPENSSL_VERSION_TEXT; }
 
 /* The STACK_OF helpers are function-like macros, invisible to Swift. */
 static inline STACK_OF(X509) *truc_sk_X509_new_null(void) { return sk_X509_new_null(); }

@@ -93,7 +93,7 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
     static func oid(_ object: OpaquePointer?) -> String {
         var buffer = [CChar](repeating: 0, count: 128)
         let n = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
-        return n > 0 ? String(cString: buffer) : ""
+        return n > 0 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : ""
     }
 
     static func epoch(_ time: UnsafePointer<ASN1_TIME>?) -> Int64 {

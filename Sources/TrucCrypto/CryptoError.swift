@@ -15,7 +15,7 @@ package struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable 
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            details.append(String(cString: buffer))
+            details.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         return CryptoError(details.isEmpty ? what : "\(what): \(details.joined(separator: "; "))")
     }

@@ -79,10 +79,6 @@ package final class Digest {
     package static func sha256(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { hash(.sha256, $0) } }
 }
 
-package enum OpenSSL {
-    package static var version: String { String(cString: truc_openssl_version_text()) }
-}
-
 extension Array where Element == UInt8 {
     /// Lowercase hexadecimal.
     package var hexString: String {

@@ -7,16 +7,6 @@ package final class PublicKey: @unchecked Sendable {
     init(taking key: OpaquePointer) { self.key = key }
     deinit { EVP_PKEY_free(key) }
 
-    package enum Kind: Sendable { case rsa, ec, other }
-
-    package var kind: Kind {
-        switch EVP_PKEY_get_base_id(key) {
-        case EVP_PKEY_RSA: .rsa
-        case EVP_PKEY_EC: .ec
-        default: .other
-        }
-    }
-
     /// Size of the key in bits.
     package var bits: Int { Int(EVP_PKEY_get_bits(key)) }
 

@@ -84,6 +84,4 @@ package final class Database {
     func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: .init(rawValue: rc), message: String(cString: sqlite3_errmsg(handle)))
     }
-
-    package static var version: String { String(cString: sqlite3_libversion()) }
 }

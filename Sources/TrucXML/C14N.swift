@@ -25,9 +25,6 @@ package enum C14NMethod: Sendable, Equatable {
 }
 
 extension XMLElement {
-    /// Same node.
-    package func isSame(as other: XMLElement) -> Bool { node == other.node }
-
     /// True when this element is `ancestor` or lies inside it.
     package func isDescendant(of ancestor: XMLElement) -> Bool {
         var cur: xmlNodePtr? = node

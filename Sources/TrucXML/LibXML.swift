@@ -14,7 +14,4 @@ private let libxmlSetUp: Void = {
 package enum LibXML {
     /// Ensures the global set-up ran. Cheap after the first call.
     @inline(__always) package static func setUp() { _ = libxmlSetUp }
-
-    /// The libxml2 version Truc was compiled against.
-    package static var version: String { String(cString: truc_xmlVersion()) }
 }

@@ -18,14 +18,6 @@ package final class XMLDocument {
 
     deinit { xmlFreeDoc(doc) }
 
-    /// Size of the source, in bytes.
-    package var sourceCount: Int { storage.count }
-
-    /// Calls `body` with the exact bytes the document was parsed from.
-    package func withSource<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try storage.withUnsafeBytes { try body($0) }
-    }
-
     /// The root element.
     package var root: XMLElement {
         // A successfully parsed document always has a root element (checked in `parse`).

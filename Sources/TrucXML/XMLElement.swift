@@ -104,30 +104,6 @@ package struct XMLElement {
         return String(cString: value)
     }
 
-    /// All attributes as (local name, namespace URI, value).
-    package var attributes: [(name: String, namespaceURI: String?, value: String)] {
-        var result: [(String, String?, String)] = []
-        var cur = node.pointee.properties
-        while let a = cur {
-            let name = String(cString: a.pointee.name)
-            let ns = a.pointee.ns?.pointee.href.map { String(cString: $0) }
-            var value = ""
-            if let v = xmlNodeListGetString(node.pointee.doc, a.pointee.children, 1) {
-                value = String(cString: v)
-                truc_xmlFree(v)
-            }
-            result.append((name, ns, value))
-            cur = a.pointee.next
-        }
-        return result
-    }
-
-    /// True when the element has character data other than white space (detached text counts).
-    package var hasSignificantText: Bool {
-        if hasDetachedText { return textByteCount > 0 }
-        return !text.allSatisfy { $0.isWhitespace }
-    }
-
     /// A readable location: `/edXML/edXMLEnvelope/.../To[2]/OrganId` (position only where siblings share the name).
     package var path: String {
         var parts: [String] = []

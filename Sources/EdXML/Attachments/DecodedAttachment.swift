@@ -29,10 +29,4 @@ package struct DecodedAttachment: Sendable, Equatable, Codable {
     package var bytes: [UInt8]?
 
     enum CodingKeys: String, CodingKey { case index, contentId, name, declaredType, sniffedType, size, sha256, entries }
-
-    /// The files this attachment carries: its ZIP entries, or the attachment itself.
-    package var files: [(name: String, type: String, bytes: [UInt8]?)] {
-        if let entries { return entries.map { ($0.name, $0.sniffedType, $0.bytes) } }
-        return [(name ?? contentId ?? "attachment", sniffedType, bytes)]
-    }
 }
