@@ -14,10 +14,14 @@ struct TrucRun {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("truc")
     }
 
-    static func run(_ arguments: [String]) throws -> TrucRun {
+    static func run(_ arguments: [String]) throws -> TrucRun { try run(executable: binary, arguments) }
+
+    /// Runs any program (a script driving `truc`), waiting for it; stdout and stderr kept apart.
+    static func run(executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> TrucRun {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
