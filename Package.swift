@@ -10,6 +10,7 @@ import PackageDescription
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
 //   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
+//   TrucVXP       the national SDK's dialect without I/O: HMAC header auth, hash-file, answer JSON
 //   TrucStore     the SQLite store (messages, deliveries, agencies), payload files
 //   TrucServer    Hummingbird HTTPS server: auth, intake and inbox API; buildApplication(config)
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -49,11 +51,13 @@ let package = Package(
         ),
         .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(name: "TrucCore", dependencies: ["EdXML"]),
+        .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucCore", "TrucStore", "TrucSignatures", "EdXML", "TrucCrypto",
+                "TrucCore", "TrucStore", "TrucSignatures", "EdXML", "TrucCrypto", "TrucVXP",
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -82,9 +86,10 @@ let package = Package(
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML"]),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),
         .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"]),
+        .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"]),
         .testTarget(
             name: "TrucServerTests",
-            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto",
+            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOCore", package: "swift-nio"),

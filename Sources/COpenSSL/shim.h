@@ -12,6 +12,8 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 
 /* The STACK_OF helpers are function-like macros, invisible to Swift. */

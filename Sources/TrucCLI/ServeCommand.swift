@@ -25,6 +25,10 @@ import TrucStore
 /// | --route PATTERN=HUB@URL (repeatable) | – (config key "routes": ["G=000.00.00.W01@https://…"]) | none |
 /// | --upstream HUB@URL | TRUC_UPSTREAM | none |
 /// | --retry-attempts / --retry-base / --retry-max | – | 8 / 2 s / 600 s |
+/// | --vxp-prefix | TRUC_VXP_PREFIX | /XrdAdapter/adapter |
+/// | --vxp-http HOST:PORT | TRUC_VXP_HTTP | none (VXP only on the HTTPS listener) |
+/// | --vxp-system / --vxp-secret-file | TRUC_VXP_SYSTEM / TRUC_VXP_SECRET_FILE | none (this hub's identity at VXP peers) |
+/// | --vxp-poll | – | 5 s |
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
@@ -46,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-attempts"), help: "Delivery attempts before a delivery is dead.") var retryAttempts: Int?
     @Option(name: .customLong("retry-base"), help: "First retry delay, seconds (doubles each attempt, ±20 % jitter).") var retryBase: Double?
     @Option(name: .customLong("retry-max"), help: "Longest retry delay, seconds.") var retryMax: Double?
+    @Option(name: .customLong("vxp-prefix"), help: "Path prefix of the national SDK's operations.") var vxpPrefix: String?
+    @Option(name: .customLong("vxp-http"), help: "Also serve the SDK's operations over plain HTTP on HOST:PORT (loopback or a private network).")
+    var vxpHTTP: String?
+    @Option(name: .customLong("vxp-system"), help: "This hub's systemid at VXP-dialect peer hubs (routes written HUB@vxp+URL).") var vxpSystem: String?
+    @Option(name: .customLong("vxp-secret-file"), help: "File holding this hub's secret at VXP-dialect peer hubs.") var vxpSecretFile: String?
+    @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs.") var vxpPoll: Double?
     @Flag(inversion: .prefixedNo, help: "Register the demo agencies of Certs/demo when the store has none.") var demoAgencies = true
 
     func run() async throws {
@@ -74,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.retryPolicy = RetryPolicy(
             baseDelay: retryBase ?? settings.double("retry-base") ?? 2, maxDelay: retryMax ?? settings.double("retry-max") ?? 600,
             maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
+        configured.vxp = try vxpSettings(settings, value)
         let hubConfiguration = configured
 
         LoggingSystem.bootstrap { label in
@@ -102,8 +113,12 @@ extension ServeCommand {
     func routingTable(_ settings: Settings) throws -> RoutingTable {
         func peer(_ text: String) throws -> PeerHub {
             let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("https://") || parts[1].hasPrefix("http://") else {
-                throw ValidationError("\(text) is not HUBCODE@URL")
+            let url = parts.count == 2 && parts[1].hasPrefix("vxp+") ? String(parts[1].dropFirst(4)) : parts.last ?? ""
+            guard parts.count == 2, !parts[0].isEmpty, url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw ValidationError("\(text) is not HUBCODE@URL (or HUBCODE@vxp+URL for a hub that speaks the national SDK's dialect)")
+            }
+            if parts.count == 2, parts[1].hasPrefix("vxp+") {
+                return PeerHub(code: parts[0], url: String(parts[1].dropFirst(4)), dialect: .vxp)
             }
             return PeerHub(code: parts[0], url: parts[1])
         }
@@ -115,6 +130,30 @@ extension ServeCommand {
         }
         let upstreamText = upstream ?? ProcessInfo.processInfo.environment["TRUC_UPSTREAM"] ?? settings.string("upstream")
         return RoutingTable(entries: entries, defaultUpstream: try upstreamText.map(peer))
+    }
+}
+
+extension ServeCommand {
+    /// The national SDK's dialect: prefix, plain listener, this hub's identity at VXP peers.
+    func vxpSettings(_ settings: Settings, _ value: (String?, String, String) -> String?) throws -> VXPSettings {
+        var vxp = VXPSettings()
+        if let prefix = value(vxpPrefix, "TRUC_VXP_PREFIX", "vxp-prefix") {
+            guard prefix.hasPrefix("/"), !prefix.hasSuffix("/") else { throw ValidationError("--vxp-prefix starts with / and does not end with /") }
+            vxp.prefix = prefix
+        }
+        if let listen = value(vxpHTTP, "TRUC_VXP_HTTP", "vxp-http") {
+            let parts = listen.split(separator: ":").map(String.init)
+            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--vxp-http \(listen) is not HOST:PORT") }
+            vxp.plainHost = parts[0]
+            vxp.plainPort = port
+        }
+        vxp.systemId = value(vxpSystem, "TRUC_VXP_SYSTEM", "vxp-system")
+        if let file = value(vxpSecretFile, "TRUC_VXP_SECRET_FILE", "vxp-secret-file") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
+            vxp.secret = text.trimmingCharacters(in: .newlines)
+        }
+        vxp.pollSeconds = vxpPoll ?? settings.double("vxp-poll") ?? 5
+        return vxp
     }
 }
 

@@ -1,15 +1,34 @@
 import EdXML
 
+/// How this hub talks to a peer hub.
+package enum PeerDialect: String, Sendable, Codable, Equatable {
+    /// Truc's API: POST /v1/messages with the hub's client certificate.
+    case native
+    /// The national SDK's API (sendEdoc; getReceivedEdocList → getEdoc → updateStatus polled), signed with
+    /// this hub's VXP system id and secret.
+    case vxp
+}
+
 /// A peer hub this hub forwards to.
 package struct PeerHub: Sendable, Codable, Equatable {
     /// The peer hub's own code (checked in trace headers to refuse loops).
     package var code: String
-    /// Its base URL (`https://host:port`).
+    /// Its base URL (`https://host:port`), or for the VXP dialect its endpoint (`http://host:8080/XrdAdapter/adapter`).
     package var url: String
+    package var dialect: PeerDialect
 
-    package init(code: String, url: String) {
+    package init(code: String, url: String, dialect: PeerDialect = .native) {
         self.code = code
         self.url = url
+        self.dialect = dialect
+    }
+
+    /// Where the delivery engine sends a message for this peer: native `…/v1/messages`, or `vxp:ENDPOINT`.
+    package var deliveryTarget: String {
+        switch dialect {
+        case .native: url.hasSuffix("/") ? url + "v1/messages" : url + "/v1/messages"
+        case .vxp: "vxp:" + url
+        }
     }
 }
 
@@ -44,6 +63,13 @@ package struct RoutingTable: Sendable, Equatable {
     package init(entries: [Entry] = [], defaultUpstream: PeerHub? = nil) {
         self.entries = entries
         self.defaultUpstream = defaultUpstream
+    }
+
+    /// Every peer hub the table names, once each.
+    package var peers: [PeerHub] {
+        var seen: [PeerHub] = []
+        for hub in entries.map(\.hub) + [defaultUpstream].compactMap({ $0 }) where !seen.contains(hub) { seen.append(hub) }
+        return seen
     }
 
     package func destination(for code: String, local: Agency?) -> Destination {

@@ -21,6 +21,8 @@ package struct DeliveryService: Service {
     let logger: Logger
     let receipts: ReceiptIssuer
     let metrics: HubMetrics
+    /// This hub's identity at VXP-dialect peer hubs (nil when none is configured).
+    let vxp: VXPClient?
 
     init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -39,6 +41,11 @@ package struct DeliveryService: Service {
         self.logger = logger
         self.receipts = receipts
         self.metrics = metrics
+        if let systemId = configuration.vxp.systemId, let secret = configuration.vxp.secret {
+            self.vxp = VXPClient(client: client, systemId: systemId, secret: Array(secret.utf8))
+        } else {
+            self.vxp = nil
+        }
     }
 
     package func run() async throws {
@@ -62,10 +69,17 @@ package struct DeliveryService: Service {
         log[metadataKey: "message"] = "\(delivery.messageId)"
         log[metadataKey: "recipient"] = "\(delivery.recipient)"
         log[metadataKey: "attempt"] = "\(delivery.attempts + 1)"
-        let how = delivery.target.hasSuffix("/v1/messages") ? "forward" : "push"
+        let how = delivery.target.hasSuffix("/v1/messages") || delivery.target.hasPrefix("vxp:") ? "forward" : "push"
         var failure: String
         var permanent = false
         do {
+            if delivery.target.hasPrefix("vxp:") {
+                try await forwardVXP(delivery)
+                try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
+                log.info("delivered", metadata: ["how": "vxp"])
+                metrics.delivery(how: how, outcome: "delivered")
+                return
+            }
             let payload = try Data(contentsOf: URL(fileURLWithPath: delivery.payloadPath))
             var request = HTTPClientRequest(url: delivery.target)
             request.method = .POST
@@ -86,6 +100,9 @@ package struct DeliveryService: Service {
             }
             failure = "HTTP \(code): \(String(String(buffer: body).prefix(300)))"
             permanent = (400..<500).contains(code) && code != 408 && code != 429
+        } catch let error as VXPCallError {
+            failure = error.description
+            permanent = error.permanent
         } catch {
             failure = "\(error)"
         }
@@ -103,5 +120,18 @@ package struct DeliveryService: Service {
         } else {
             log.notice("delivery failed; will retry", metadata: ["reason": "\(failure)"])
         }
+    }
+}
+
+extension DeliveryService {
+    /// A forward to a VXP-dialect hub: sendEdoc with this hub's system id (the hub's DocId is not kept:
+    /// receipts and statuses come back through the poller).
+    func forwardVXP(_ delivery: DueDelivery) async throws {
+        guard let vxp else {
+            throw VXPCallError(description: "no VXP system id and secret are configured for VXP-dialect peer hubs", permanent: true)
+        }
+        let payload = [UInt8](try Data(contentsOf: URL(fileURLWithPath: delivery.payloadPath)))
+        _ = try await vxp.send(String(delivery.target.dropFirst(4)), payload, from: delivery.sender,
+                               messageType: delivery.kind == "edoc" ? "edoc" : "status")
     }
 }

@@ -18,16 +18,55 @@ package struct Hub {
 }
 
 /// Builds the hub. Kept apart from `truc serve` so tests build the same hub.
+/// - Parameter onPlainServerRunning: called when the plain-HTTP VXP listener (if configured) is up.
 package func buildHub(
     configuration: HubConfiguration, store: HubStore, logger: Logger,
-    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+    onPlainServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> Hub {
     let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
     let metrics = HubMetrics()
-    let app = try buildApplication(configuration: configuration, store: store, logger: logger, receipts: receipts, metrics: metrics,
-                                   onServerRunning: onServerRunning)
+    let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
+    let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
+    let intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
+                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit)
+    let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+                              prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
+    let routes = HubRoutes(
+        store: store,
+        auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
+        intake: intake, maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics)
+    var services: [any Service] = []
+
+    let router = Router(context: HubRequestContext.self)
+    routes.register(on: router)
+    StatsRoutes(store: store, auth: routes.auth).register(on: router)
+    vxpRoutes.register(on: router)
+    services.append(Application(
+        router: router,
+        server: try .tls(.http1(configuration: http1Configuration()), tlsConfiguration: try tlsConfiguration(configuration)),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Truc"),
+        onServerRunning: onServerRunning,
+        logger: logger))
+
+    if let host = configuration.vxp.plainHost, let port = configuration.vxp.plainPort {
+        let plainRouter = Router(context: HubRequestContext.self)
+        plainRouter.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
+        vxpRoutes.register(on: plainRouter)
+        services.append(Application(
+            router: plainRouter, server: .http1(configuration: http1Configuration()),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Truc"),
+            onServerRunning: onPlainServerRunning, logger: logger))
+    }
+
     let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics)
-    return Hub(services: [app, delivery])
+    services.append(delivery)
+    let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
+    if !vxpPeers.isEmpty, let client = delivery.vxp {
+        services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,
+                                  interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger))
+    }
+    return Hub(services: services)
 }
 
 func receiptIssuer(configuration: HubConfiguration, store: HubStore, logger: Logger) throws -> ReceiptIssuer {
@@ -36,37 +75,21 @@ func receiptIssuer(configuration: HubConfiguration, store: HubStore, logger: Log
     return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, logger: logger)
 }
 
-/// Builds the hub's HTTPS application.
-func buildApplication(
-    configuration: HubConfiguration, store: HubStore, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
-    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
-    let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
-    let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
-    let router = Router(context: HubRequestContext.self)
-    let routes = HubRoutes(
-        store: store,
-        auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
-        intake: Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
-                       hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit),
-        maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics)
-    routes.register(on: router)
-    StatsRoutes(store: store, auth: routes.auth).register(on: router)
+/// HTTP/1.1 with `Expect: 100-continue` answered at once.
+func http1Configuration() -> HTTP1Channel.Configuration {
+    HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
+}
 
+/// TLS 1.2+, the hub's certificate; a client certificate is asked for and checked when presented (agencies
+/// may use tokens instead; SDK clients present none).
+func tlsConfiguration(_ configuration: HubConfiguration) throws -> TLSConfiguration {
     var tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) },
         privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem)))
     tls.minimumTLSVersion = .tlsv12
-    // Ask for a client certificate and check it when one is presented; agencies may use tokens instead.
     tls.certificateVerification = .optionalVerification
     tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
-
-    return Application(
-        router: router,
-        server: try .tls(.http1(), tlsConfiguration: tls),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Truc"),
-        onServerRunning: onServerRunning,
-        logger: logger)
+    return tls
 }
 
 func readLimits(maxBytes: Int) -> ReadLimits {

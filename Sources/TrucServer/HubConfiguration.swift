@@ -28,6 +28,8 @@ package struct HubConfiguration: Sendable {
     package var retryPolicy: RetryPolicy
     /// How often the delivery engine looks for due deliveries when idle, in seconds.
     package var deliveryPollSeconds: Double
+    /// The national SDK's dialect.
+    package var vxp = VXPSettings()
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,
@@ -50,4 +52,22 @@ package struct HubConfiguration: Sendable {
         self.retryPolicy = retryPolicy
         self.deliveryPollSeconds = deliveryPollSeconds
     }
+}
+
+/// The national SDK's dialect (VXP): where it is served, and this hub's identity towards VXP peer hubs.
+package struct VXPSettings: Sendable {
+    /// Path prefix of the nine operations, on the HTTPS listener and the plain one.
+    package var prefix = "/XrdAdapter/adapter"
+    /// A plain-HTTP listener serving only the VXP operations (SDK clients configured with `http://`, or
+    /// behind a TLS-terminating proxy); nil: none. The HMAC authenticates the calls, but nothing hides them:
+    /// bind it to loopback or a private network.
+    package var plainHost: String?
+    package var plainPort: Int?
+    /// This hub's system id and secret at VXP-dialect peer hubs.
+    package var systemId: String?
+    package var secret: String?
+    /// How often VXP-dialect peer hubs are polled for messages, in seconds.
+    package var pollSeconds: Double = 5
+
+    package init() {}
 }

@@ -16,6 +16,29 @@ package struct IntakeAnswer: Codable, Sendable {
     package var duplicate: Bool
 }
 
+/// Who sends a message, as the intake sees it: an agency (as itself), a VXP client system (as any agency
+/// it acts for), or a peer hub (relaying for any agency).
+struct IntakeSender: Sendable {
+    /// The caller, for error messages.
+    let name: String
+    /// The `From/OrganId` values the caller may send as.
+    let codes: Set<String>
+    let relay: Bool
+
+    init(name: String, codes: Set<String>, relay: Bool) {
+        self.name = name
+        self.codes = codes
+        self.relay = relay
+    }
+
+    init(_ caller: Caller) throws {
+        guard case .agency(let agency) = caller else {
+            throw HubError.forbidden("an operator credential cannot send messages; send as an agency")
+        }
+        self.init(name: agency.code, codes: [agency.code], relay: agency.relay)
+    }
+}
+
 /// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
 struct Intake: Sendable {
     let store: HubStore
@@ -26,10 +49,7 @@ struct Intake: Sendable {
     let hopLimit: Int
 
     /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
-    func accept(_ bytes: [UInt8], from caller: Caller, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome) {
-        guard case .agency(let agency) = caller else {
-            throw HubError.forbidden("an operator credential cannot send messages; send as an agency")
-        }
+    func accept(_ bytes: [UInt8], from agency: IntakeSender, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome) {
         if via.contains(hubCode) {
             throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
@@ -65,7 +85,7 @@ struct Intake: Sendable {
                     throw HubError(.unprocessableContent, "loop-detected", "the route to \(recipient) leads back to \(peer.code), which the message passed")
                 }
                 handled.append(recipient)
-                prepared.message.targets[recipient] = peer.url.hasSuffix("/") ? peer.url + "v1/messages" : peer.url + "/v1/messages"
+                prepared.message.targets[recipient] = peer.deliveryTarget
             case .unroutable:
                 if agency.relay { continue }
                 throw HubError(.unprocessableContent, "unknown-recipient", "no agency \(recipient) is registered at this hub, and no route leads to it")
@@ -89,7 +109,7 @@ struct Intake: Sendable {
     }
 
     /// Everything that needs the parsed message, done synchronously (the parsed tree never crosses an await).
-    func prepare(_ bytes: [UInt8], sender agency: Agency) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
+    func prepare(_ bytes: [UInt8], sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
         let parsed: ParsedMessage
         do {
             parsed = try EdXMLReader.read(bytes, limits: limits)
@@ -108,9 +128,9 @@ struct Intake: Sendable {
             }
         }
         // A peer hub relays for the agencies behind it; an agency sends only as itself.
-        guard let sender = parsed.message.sender, sender == agency.code || agency.relay else {
+        guard let sender = parsed.message.sender, agency.codes.contains(sender) || agency.relay else {
             throw HubError(.forbidden, "sender-mismatch",
-                           "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.code); an agency sends only as itself")
+                           "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.name); an agency sends only as itself")
         }
         let now = Int64(Date().timeIntervalSince1970)
         let verdict = verifier.verify(parsed, at: now)

@@ -60,7 +60,7 @@ struct HubRoutes: Sendable {
         if case .agency(let agency) = caller, agency.relay, let header = request.headers[HTTPField.Name("Truc-Via")!] {
             via = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: caller, via: via)
+        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: try IntakeSender(caller), via: via)
         if outcome == .accepted { metrics.verdict(bucket: answer.signature.bucket.rawValue) }
         return (JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok), caller.agencyCode)
     }

@@ -9,9 +9,11 @@ import TrucSQLite
 /// this actor; payload files are written and fsynced before the transaction that references them commits,
 /// so a message is on disk before the hub answers 2xx.
 package actor HubStore {
-    private let db: Database
+    let db: Database
     package let dataDirectory: String
     private let payloadDirectory: String
+    /// The key that seals client systems' secrets, once read (see `HubStore+Systems`).
+    var sealingKey: SecretBox?
 
     package init(dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
@@ -154,7 +156,8 @@ package actor HubStore {
     }
 
     /// What waits for `agency`, oldest first, after the cursor.
-    package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int) throws -> [InboxItem] {
+    /// - Parameter includeReceipts: with kind `status` (or nil), the hub's delivery receipts too.
+    package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int, includeReceipts: Bool = true) throws -> [InboxItem] {
         var sql = """
             SELECT d.id, d.message_id, d.kind, m.sender, m.document_id, m.received_at, m.size, m.sha256, m.bucket, m.status_code
             FROM deliveries d JOIN messages m ON m.id = d.message_id
@@ -163,15 +166,17 @@ package actor HubStore {
         var bindings: [SQLiteValue] = [.text(agency), .integer(cursor)]
         if let kind {
             // Status items are the business status messages and the hub's delivery receipts.
-            sql += kind == "status" ? " AND d.kind IN ('status', 'receipt')" : " AND d.kind = ?"
-            if kind != "status" { bindings.append(.text(kind)) }
+            sql += kind == "status" && includeReceipts ? " AND d.kind IN ('status', 'receipt')" : " AND d.kind = ?"
+            if kind != "status" || !includeReceipts { bindings.append(.text(kind)) }
+        } else if !includeReceipts {
+            sql += " AND d.kind <> 'receipt'"
         }
         sql += " ORDER BY d.id LIMIT ?"
         bindings.append(.integer(Int64(limit)))
         return try db.query(sql, bindings) { row in
             InboxItem(cursor: row.int(0), messageId: row.text(1) ?? "", kind: row.text(2) ?? "", sender: row.text(3) ?? "",
                       documentId: row.text(4), receivedAt: row.int(5), size: Int(row.int(6)), sha256: row.text(7) ?? "",
-                      bucket: row.text(8) ?? "", statusCode: row.text(9))
+                      bucket: row.text(8) ?? "", statusCode: row.text(9), recipient: agency)
         }
     }
 
@@ -219,12 +224,13 @@ package actor HubStore {
     package func claimDue(now: Int64, limit: Int) throws -> [DueDelivery] {
         try db.transaction {
             let due = try db.query("""
-                SELECT d.id, d.message_id, d.recipient, d.target, d.attempts, m.payload, m.via FROM deliveries d JOIN messages m ON m.id = d.message_id
+                SELECT d.id, d.message_id, d.recipient, d.target, d.attempts, m.payload, m.via, m.sender, m.kind FROM deliveries d JOIN messages m ON m.id = d.message_id
                 WHERE d.state IN ('queued', 'waiting-retry') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?
                 """, [.integer(now), .integer(Int64(limit))]) { row in
                 DueDelivery(id: row.int(0), messageId: row.text(1) ?? "", recipient: row.text(2) ?? "", target: row.text(3) ?? "",
                             attempts: Int(row.int(4)), payloadPath: row.text(5) ?? "",
-                            via: (row.text(6) ?? "").split(separator: ",").map(String.init))
+                            via: (row.text(6) ?? "").split(separator: ",").map(String.init), sender: row.text(7) ?? "",
+                            kind: row.text(8) ?? "")
             }
             for d in due {
                 try db.run("UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ?", [.integer(now), .integer(d.id)])
@@ -447,9 +453,11 @@ package actor HubStore {
 
 package enum StoreError: Error, CustomStringConvertible {
     case notFound(String)
+    case conflict(String)
+    case invalid(String)
     package var description: String {
         switch self {
-        case .notFound(let m): m
+        case .notFound(let m), .conflict(let m), .invalid(let m): m
         }
     }
 }

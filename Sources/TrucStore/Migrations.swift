@@ -54,6 +54,14 @@ enum Migrations {
         ALTER TABLE messages ADD COLUMN due_date TEXT;
         CREATE INDEX messages_document ON messages(document_id);
         """,
+        // 6: client systems of the national SDK's dialect (VXP): secrets sealed with the data directory's
+        // secrets.key, and the agencies each system acts for (one system per agency).
+        """
+        CREATE TABLE systems(id TEXT PRIMARY KEY, name TEXT NOT NULL, secret BLOB NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE system_agencies(agency TEXT PRIMARY KEY, system_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE INDEX system_agencies_system ON system_agencies(system_id);
+        ALTER TABLE agencies ADD COLUMN mail TEXT;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -77,6 +77,8 @@ package struct InboxItem: Sendable, Codable {
     package var sha256: String
     package var bucket: String
     package var statusCode: String?
+    /// The agency whose inbox holds it.
+    package var recipient: String
 }
 
 package struct DeliveryTrace: Sendable, Codable {
@@ -105,6 +107,9 @@ package struct DueDelivery: Sendable {
     package var attempts: Int
     package var payloadPath: String
     package var via: [String]
+    package var sender: String
+    /// `edoc`, `status` or `receipt`.
+    package var kind: String
 }
 
 /// A delivery as operators see it (queues, dead letters).

@@ -182,6 +182,12 @@ package enum CivilCalendar {
 
     /// The Vietnam day (UTC+7, no daylight saving) of a time, `yyyy-MM-dd`.
     package static func vietnamDay(_ epoch: Int64) -> String { isoDay(split(epoch + 7 * 3600).days) }
+
+    /// `yyyy-MM-dd HH:mm:ss` in Vietnam time (UTC+7).
+    package static func vietnamDateTime(_ epoch: Int64) -> String {
+        let (days, secs) = split(epoch + 7 * 3600)
+        return "\(isoDay(days)) \(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))"
+    }
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrucCore
+import TrucVXP
+
+/// Polls each VXP-dialect peer hub for what waits for this hub's agencies: getReceivedEdocList →
+/// getEdoc → the same intake as any message (as relayed by that peer) → updateStatus `done`, or `fail`
+/// when the intake refuses the message for good. A message the hub could not store is not acknowledged,
+/// so the next poll takes it again (the intake's idempotency makes that safe).
+struct VXPPoller: Service {
+    let peers: [PeerHub]
+    let client: VXPClient
+    let intake: Intake
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            for peer in peers { await poll(peer) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    func poll(_ peer: PeerHub) async {
+        var log = logger
+        log[metadataKey: "peer"] = "\(peer.code)"
+        for messageType in ["edoc", "status"] {
+            let ids: [String]
+            do {
+                ids = try await client.receivedList(peer.url, messageType: messageType)
+            } catch {
+                log.notice("cannot list a peer hub's messages", metadata: ["error": "\(error)"])
+                return
+            }
+            for id in ids {
+                await take(id, from: peer, log: log)
+            }
+        }
+    }
+
+    func take(_ id: String, from peer: PeerHub, log: Logger) async {
+        var log = log
+        log[metadataKey: "peer-doc"] = "\(id)"
+        do {
+            let bytes = try await client.fetch(peer.url, docId: id)
+            let sender = IntakeSender(name: "peer hub \(peer.code)", codes: [], relay: true)
+            do {
+                let (answer, _) = try await intake.accept(bytes, from: sender, via: [peer.code])
+                log.info("took a message from a peer hub", metadata: ["message": "\(answer.id)"])
+                try await client.updateStatus(peer.url, docId: id, status: "done")
+            } catch let refusal as HubError where (400..<500).contains(Int(refusal.status.code)) {
+                log.warning("refused a message from a peer hub", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.message)"])
+                try await client.updateStatus(peer.url, docId: id, status: "fail")
+            }
+        } catch {
+            log.notice("cannot take a message from a peer hub; next poll", metadata: ["error": "\(error)"])
+        }
+    }
+}
