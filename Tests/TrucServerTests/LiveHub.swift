@@ -20,12 +20,16 @@ struct LiveHub {
     let port: Int
     let client: HTTPClient
     let operatorToken = "operator-secret-for-tests"
+    /// The plain-HTTP VXP listener's port (0 when the hub has none).
+    var vxpPort = 0
     var base: String { "https://127.0.0.1:\(port)" }
+    var vxpEndpoint: String { "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter" }
 
     /// Runs `body` against a fresh hub with the demo agencies plus H14 and G17 (the fixtures' recipients).
     static func run(maxBodyBytes: Int = 64 << 20, clientCertificate: String? = nil, hubCode: String = "000.00.00.W00", port: Int = 0,
                     routing: RoutingTable = RoutingTable(), retry: RetryPolicy = RetryPolicy(baseDelay: 0.2, maxDelay: 1, maxAttempts: 3),
                     agencies: [(String, String, String?)]? = nil, relays: [String] = [],
+                    vxp: VXPSettings = VXPSettings(), systems: [(id: String, secret: String, agencies: [String])] = [],
                     _ body: (LiveHub) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
@@ -41,16 +45,23 @@ struct LiveHub {
         for relay in relays {
             try await store.upsert(Agency(code: relay, name: "Peer hub \(relay)", certificateSHA256: Digest.sha256(hubCertificate.der).hexString, relay: true))
         }
-        let configuration = HubConfiguration(hubCode: hubCode, host: "127.0.0.1", port: port, certificatePath: demo("hub/server.chain.pem"),
+        for system in systems {
+            _ = try await store.addSystem(id: system.id, name: system.id, agencies: system.agencies, secret: system.secret)
+        }
+        var configuration = HubConfiguration(hubCode: hubCode, host: "127.0.0.1", port: port, certificatePath: demo("hub/server.chain.pem"),
                                              privateKeyPath: demo("hub/server.key"), clientCAPath: demo("hub/client-ca.pem"),
                                              trustDirectory: demo("trust"), dataDirectory: data, maxBodyBytes: maxBodyBytes,
                                              operatorToken: "operator-secret-for-tests", routing: routing, retryPolicy: retry,
                                              deliveryPollSeconds: 0.05)
+        configuration.vxp = vxp
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let (plainStream, plainContinuation) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "truc-test")
-        let hub = try buildHub(configuration: configuration, store: store, logger: logger) { channel in
+        let hub = try buildHub(configuration: configuration, store: store, logger: logger, onServerRunning: { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
-        }
+        }, onPlainServerRunning: { channel in
+            plainContinuation.yield(channel.localAddress?.port ?? 0)
+        })
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(demo("trust/root-ca.pem")))
         if let clientCertificate {
@@ -64,10 +75,11 @@ struct LiveHub {
         let group = ServiceGroup(configuration: .init(services: hub.services, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            var port = 0
+            var port = 0, plainPort = 0
             for await p in stream { port = p; break }
+            if vxp.plainHost != nil { for await p in plainStream { plainPort = p; break } }
             do {
-                try await body(LiveHub(store: store, port: port, client: client))
+                try await body(LiveHub(store: store, port: port, client: client, vxpPort: plainPort))
             } catch {
                 try? await client.shutdown()
                 await group.triggerGracefulShutdown()
