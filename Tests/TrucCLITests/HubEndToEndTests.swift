@@ -10,11 +10,11 @@ struct HubEndToEndTests {
         let data: String
         let port: Int
 
-        init() throws {
+        init(_ extra: [String] = []) throws {
             data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
             port = Int.random(in: 20_000...40_000)
             process.executableURL = TrucRun.binary
-            process.arguments = ["serve", "--data", data, "--port", String(port)]
+            process.arguments = ["serve", "--data", data, "--port", String(port)] + extra
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -80,6 +80,57 @@ struct HubEndToEndTests {
         #expect(((stats.json?["totals"] as? [String: Any])?["both"] as? Int) == 1, "\(stats.stdout)")
 
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
+    }
+}
+
+@Suite("truc serve with the national SDK's dialect")
+struct VXPEndToEndTests {
+    @Test("truc systems add/list/remove, then the SDK's sequence by an independent client (scripts/vxp_client.py) over plain HTTP",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func sdkSequence() async throws {
+        let vxpPort = Int.random(in: 40_001...50_000)
+        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)"])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let data = ["--data", server.data]
+        let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng"] + data).exitCode == 0)
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.G17", "--name", "Bộ Thông tin"] + data).exitCode == 0)
+
+        // A generated secret (printed once), and an SDK deployment's existing secret from a file.
+        let added = try TrucRun.run(["systems", "add", "00.22.W00", "--agency", "000.00.00.G22"] + data)
+        #expect(added.exitCode == 0)
+        let generated = try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("secret: ") }).dropFirst(8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-vxp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data((generated + "\n").utf8).write(to: dir.appendingPathComponent("g22.secret"))
+        try Data("fake-secret-for-capture\n".utf8).write(to: dir.appendingPathComponent("h41.secret"))
+        let existing = try TrucRun.run(["systems", "add", "00.99.W00", "--agency", "000.00.00.H41", "--secret-file",
+                                        dir.appendingPathComponent("h41.secret").path] + data)
+        #expect(existing.exitCode == 0 && !existing.stdout.contains("secret:"))
+        #expect(try TrucRun.run(["systems", "add", "00.98.W00", "--agency", "000.00.00.H41"] + data).exitCode == 1, "one system per agency")
+        #expect(try TrucRun.run(["systems", "add", "00.97.W00", "--agency", "000.00.99.H99"] + data).exitCode == 1, "unknown agency")
+        let listed = try TrucRun.run(["systems", "list", "--json"] + data)
+        #expect(listed.stdout.contains("00.22.W00") && listed.stdout.contains("00.99.W00") && !listed.stdout.contains(String(generated)))
+
+        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/python3"), [
+            repo.appendingPathComponent("scripts/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter", "demo",
+            "--sender", "00.22.W00:\(dir.appendingPathComponent("g22.secret").path):000.00.00.G22",
+            "--recipient", "00.99.W00:\(dir.appendingPathComponent("h41.secret").path)",
+            CLIFixtures.path("signatures/pdf-both-zip.edxml"),
+        ])
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("done: 7 calls answered OK"))
+        #expect(run.stdout.contains(#""000.00.00.H41": "done""#))
+
+        #expect(try TrucRun.run(["systems", "remove", "00.99.W00"] + data).exitCode == 0)
+        #expect(try TrucRun.run(["systems", "remove", "00.99.W00"] + data).exitCode == 1)
+        let refused = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/python3"), [
+            repo.appendingPathComponent("scripts/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
+            "--system", "00.99.W00", "--secret-file", dir.appendingPathComponent("h41.secret").path, "list"])
+        #expect(refused.exitCode == 1 && refused.stdout.contains("unknown-system"))
+        #expect(server.stop() == 0)
     }
 }
 

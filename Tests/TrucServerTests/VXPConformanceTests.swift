@@ -268,6 +268,23 @@ struct VXPConformanceTests {
         }
     }
 
+    @Test("non-ASCII header values: UTF-8 verifies, the SDK's '?' mangling is refused with the cause")
+    func nonASCIIHeaders() async throws {
+        try await run { hub, government, province in
+            // sendEdoc (HttpURLConnection) sends UTF-8 bytes: the MAC verifies.
+            let sent = try await government.call("getAgenciesList", [("note", "Tài chính Đà Nẵng")])
+            expectShape(sent, ok: true)
+            // HttpClient calls turn characters above U+00FF into '?': nobody can verify that.
+            let mangled = try await province.call("getAgenciesList", [("note", "Tài chính Đà Nẵng")]) { headers in
+                headers = headers.map { name, value in
+                    (name, String(value.unicodeScalars.map { $0.value > 0xFF ? "?" : Character($0) }))
+                }
+            }
+            expectShape(mangled, ok: false)
+            #expect(mangled.errorDesc?.contains("outside ASCII") == true)
+        }
+    }
+
     @Test("the captured updateStatus request authenticates byte for byte")
     func capturedRequest() async throws {
         try await run { hub, _, _ in
