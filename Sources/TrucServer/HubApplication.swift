@@ -39,6 +39,7 @@ package func buildHub(
     var services: [any Service] = []
 
     let router = Router(context: HubRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     routes.register(on: router)
     StatsRoutes(store: store, auth: routes.auth).register(on: router)
     vxpRoutes.register(on: router)
@@ -51,6 +52,7 @@ package func buildHub(
 
     if let host = configuration.vxp.plainHost, let port = configuration.vxp.plainPort {
         let plainRouter = Router(context: HubRequestContext.self)
+        plainRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         plainRouter.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
         vxpRoutes.register(on: plainRouter)
         services.append(Application(

@@ -23,6 +23,22 @@ package final class HubMetrics: Sendable {
         intakeLatency.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }
 
+    /// Every HTTP request, by matched route (not the raw path: ids would explode the label set), method and status.
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", "seconds", "Time to answer a request, by route, method and status"),
+            labels: [("route", route), ("method", method), ("status", String(status))],
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
+            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
+    }
+
+    /// Calls in the national SDK's dialect, by operation and result (ok or Truc's error code).
+    func vxp(operation: String, result: String) {
+        registry.makeCounter(descriptor: Self.name("vxp_calls", "total", "Calls in the national SDK's dialect, by operation and result"),
+                             labels: [("operation", operation), ("result", result)]).increment()
+    }
+
     func verdict(bucket: String) {
         registry.makeCounter(descriptor: Self.name("verification", "total", "Signature verdicts of accepted messages, by statistics bucket"),
                              labels: [("bucket", bucket)]).increment()

@@ -33,7 +33,6 @@ struct VXPRoutes: Sendable {
 
     /// Authenticates, runs the operation, and turns every outcome into the SDK's answer shape.
     func handle(_ operation: VXPOperation, _ request: Request, _ context: HubRequestContext) async -> Response {
-        let started = ContinuousClock.now
         let header: (String) -> [String] = { name in HTTPField.Name(name).map { request.headers[values: $0] } ?? [] }
         var log = logger
         log[metadataKey: "vxp"] = "\(operation.rawValue)"
@@ -47,15 +46,18 @@ struct VXPRoutes: Sendable {
             let call = try VXPAuth.verify(credentials, secret: secret, used: operation.usedParameters, header: header)
             answer = try await run(operation, call, system, request)
             log.info("vxp call answered")
-            metrics.intake(result: "vxp-ok", sender: nil, duration: ContinuousClock.now - started)
+            metrics.vxp(operation: operation.rawValue, result: "ok")
         } catch let failure as VXPFailure {
             log.notice("vxp call refused", metadata: ["code": "\(failure.code)", "reason": "\(failure.reason)"])
+            metrics.vxp(operation: operation.rawValue, result: failure.code)
             answer = VXPAnswer.failure(failure)
         } catch let error as HubError {
             log.notice("vxp call refused", metadata: ["code": "\(error.code)"])
+            metrics.vxp(operation: operation.rawValue, result: error.code)
             answer = VXPAnswer.failure(VXPFailure(Int(error.status.code), error.code, error.message))
         } catch {
             log.error("vxp call failed", metadata: ["error": "\(error)"])
+            metrics.vxp(operation: operation.rawValue, result: "internal")
             answer = VXPAnswer.failure(VXPFailure(500, "internal", "the hub could not complete the call"))
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

@@ -35,6 +35,10 @@ struct MetricsTests {
             #expect(s[#"truc_queue_depth_deliveries{state="dead"}"#] == 0)
             #expect(s["truc_intake_duration_seconds_count"] == 3)
             #expect((s["truc_oldest_undelivered_seconds"] ?? -1) >= 0)
+            // Request latency by matched route (ids do not appear as labels).
+            #expect(s[#"truc_http_request_duration_seconds_count{route="/v1/messages",method="POST",status="202"}"#] == 1)
+            #expect(s[#"truc_http_request_duration_seconds_count{route="/v1/messages",method="POST",status="422"}"#] == 1)
+            #expect(s[#"truc_http_request_duration_seconds_count{route="/metrics",method="GET",status="403"}"#] == 1)
         }
     }
 }
