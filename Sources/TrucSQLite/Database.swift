@@ -4,6 +4,9 @@ import CSQLite
 /// SQLITE_OPEN_NOMUTEX), which is why it is not `Sendable`: the store layer gives each connection an owner.
 package final class Database {
     let handle: OpaquePointer
+    /// Prepared statements by SQL text, reused by `query` and `run` (taken out while in use, so a nested
+    /// use of the same SQL prepares its own).
+    private var statements: [String: Statement] = [:]
 
     /// Opens (creating if needed) the database at `path`, in WAL mode with a busy timeout.
     package init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
@@ -23,7 +26,10 @@ package final class Database {
         try execute("PRAGMA foreign_keys=ON")
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
 
     /// Runs one or more statements that return no rows.
     package func execute(_ sql: String) throws(SQLiteError) {
@@ -46,7 +52,8 @@ package final class Database {
 
     /// Runs `sql` with `bindings` and maps each row.
     package func query<T>(_ sql: String, _ bindings: [SQLiteValue] = [], _ row: (Row) throws -> T) throws(SQLiteError) -> [T] {
-        let statement = try prepare(sql)
+        let statement = try cached(sql)
+        defer { giveBack(sql, statement) }
         try statement.bind(bindings)
         var result: [T] = []
         while let r = try statement.step() {
@@ -60,7 +67,8 @@ package final class Database {
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     package func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {
-        let statement = try prepare(sql)
+        let statement = try cached(sql)
+        defer { giveBack(sql, statement) }
         try statement.bind(bindings)
         _ = try statement.step()
         return Int(sqlite3_changes(handle))
@@ -77,6 +85,18 @@ package final class Database {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    private func cached(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = statements.removeValue(forKey: sql) { return statement }
+        return try prepare(sql)
+    }
+
+    private func giveBack(_ sql: String, _ statement: Statement) {
+        sqlite3_reset(statement.stmt)
+        sqlite3_clear_bindings(statement.stmt)
+        // Statements built with a variable number of parameters (IN lists) are not worth keeping forever.
+        if statements.count < 200 { statements[sql] = statement }
     }
 
     package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

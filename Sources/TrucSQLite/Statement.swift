@@ -12,7 +12,7 @@ package enum SQLiteValue: Equatable, Sendable {
 /// A prepared statement; owns its `sqlite3_stmt*`.
 package final class Statement {
     let stmt: OpaquePointer
-    let database: Database
+    unowned let database: Database
 
     init(_ stmt: OpaquePointer, database: Database) {
         self.stmt = stmt
