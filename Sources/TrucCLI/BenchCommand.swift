@@ -9,7 +9,7 @@ import ZIPFoundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchLoad.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchLoad.self, BenchStatsFill.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.

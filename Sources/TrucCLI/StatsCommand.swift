@@ -24,11 +24,12 @@ struct StatsCommand: AsyncParsableCommand {
         var senders: [String]?
         if let agency {
             senders = scope == "subtree"
-                ? Set(agencies.map(\.code)).union(try await hub.countedSenders()).filter { hierarchy.isWithin($0, of: agency) }.sorted()
+                ? Set(agencies.map(\.code)).union(try await hub.countedAgencies()).filter { hierarchy.isWithin($0, of: agency) }.sorted()
                 : [agency]
         }
         let types = (businessType ?? "").split(separator: ",").compactMap { Int($0) }
-        let counts = try await hub.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: recipient)
+        let counts = try await hub.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: recipient,
+                                                grouping: grouping == .agency ? .sender : grouping == .day ? .day : .month)
         let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: recipient,
                                        counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
                                        names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))

@@ -10,6 +10,13 @@ import TrucStore
 struct StatsRoutes: Sendable {
     let store: HubStore
     let auth: Authenticator
+    let directory: DirectoryCache
+
+    init(store: HubStore, auth: Authenticator) {
+        self.store = store
+        self.auth = auth
+        self.directory = DirectoryCache(store: store)
+    }
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/v1/stats/signed-ratio") { request, context in try await signedRatio(request, context) }
@@ -37,25 +44,19 @@ struct StatsRoutes: Sendable {
         }
         let scope = q.get("scope") ?? "self"
         guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
-        let agencies = try await store.agencies()
-        let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
+        let snapshot = try await directory.current()
         var agency = q.get("agency")
         if case .agency(let own) = caller {
             agency = agency ?? own.code
-            guard let requested = agency, hierarchy.isWithin(requested, of: own.code) else {
+            guard let requested = agency, snapshot.hierarchy.isWithin(requested, of: own.code) else {
                 throw HubError(.forbidden, "out-of-scope", "\(own.code) may see its own statistics and its subtree's, not \(agency ?? "all")")
             }
         }
         var senders: [String]?
         if let agency {
-            if scope == "subtree" {
-                let known = Set(agencies.map(\.code)).union(try await store.countedSenders())
-                senders = known.filter { hierarchy.isWithin($0, of: agency) }.sorted()
-            } else {
-                senders = [agency]
-            }
+            senders = scope == "subtree" ? await directory.subtree(of: agency, in: snapshot) : [agency]
         }
-        return (from, to, senders, Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+        return (from, to, senders, snapshot.names)
     }
 
     func volume(_ request: Request, _ context: HubRequestContext) async throws -> Response {
@@ -103,7 +104,8 @@ struct StatsRoutes: Sendable {
         }
         let format = q.get("format") ?? "json"
         guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
-        let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"))
+        let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"),
+                                                  grouping: grouping == .agency ? .sender : grouping == .day ? .day : .month)
         let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: q.get("recipient"),
                                        counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
                                        names: names)
@@ -118,5 +120,44 @@ struct StatsRoutes: Sendable {
     static func isDay(_ s: String) -> Bool {
         let parts = s.split(separator: "-")
         return parts.count == 3 && parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2 && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
+    }
+}
+
+/// The agency directory as the statistics need it (hierarchy, names, every agency registered or counted),
+/// reloaded only when the store's directory version changes; subtrees cached per version.
+actor DirectoryCache {
+    struct Snapshot: Sendable {
+        let version: String
+        let hierarchy: Hierarchy
+        let names: [String: String]
+        let known: [String]
+    }
+
+    let store: HubStore
+    private var snapshot: Snapshot?
+    private var subtrees: [String: [String]] = [:]
+
+    init(store: HubStore) { self.store = store }
+
+    func current() async throws -> Snapshot {
+        let version = try await store.directoryVersion()
+        if let snapshot, snapshot.version == version { return snapshot }
+        let agencies = try await store.agencies()
+        let fresh = Snapshot(
+            version: version,
+            hierarchy: Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a })),
+            names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }),
+            known: Set(agencies.map(\.code)).union(try await store.countedAgencies()).sorted())
+        snapshot = fresh
+        subtrees = [:]
+        return fresh
+    }
+
+    /// The agency and every agency below it (registered, or seen in the counters).
+    func subtree(of agency: String, in snapshot: Snapshot) -> [String] {
+        if snapshot.version == self.snapshot?.version, let cached = subtrees[agency] { return cached }
+        let members = snapshot.known.filter { snapshot.hierarchy.isWithin($0, of: agency) }
+        if snapshot.version == self.snapshot?.version { subtrees[agency] = members }
+        return members
     }
 }

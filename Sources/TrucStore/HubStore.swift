@@ -21,6 +21,8 @@ package actor HubStore {
         self.payloadDirectory = dataDirectory + "/payloads"
         db = try Database(path: dataDirectory + "/truc.sqlite")
         try db.execute("PRAGMA synchronous=FULL")
+        // 64 MiB of page cache (the default 2 MiB thrashes on national-scale counter tables).
+        try db.execute("PRAGMA cache_size=-65536")
         try Migrations.apply(to: db)
     }
 
@@ -315,16 +317,30 @@ package actor HubStore {
 
     private func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64) throws {
         let day = Self.vietnamDay(time)
-        try db.run("""
-            INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (?, ?, ?, ?, 1)
-            ON CONFLICT DO UPDATE SET count = count + 1
-            """, [.text(day), .text(sender), .integer(Int64(businessType)), .text(bucket)])
+        try addCount(day: day, sender: sender, businessType: businessType, bucket: bucket, count: 1)
         for recipient in recipients {
-            try db.run("""
-                INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count) VALUES (?, ?, ?, ?, ?, 1)
-                ON CONFLICT DO UPDATE SET count = count + 1
-                """, [.text(day), .text(sender), .text(recipient), .integer(Int64(businessType)), .text(bucket)])
+            try addPairCount(day: day, sender: sender, recipient: recipient, businessType: businessType, bucket: bucket, count: 1)
         }
+    }
+
+    func addCount(day: String, sender: String, businessType: Int, bucket: String, count: Int) throws {
+        try db.run("""
+            INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET count = count + excluded.count
+            """, [.text(day), .text(sender), .integer(Int64(businessType)), .text(bucket), .integer(Int64(count))])
+        try db.run("""
+            INSERT INTO daily_total(day, business_type, bucket, count) VALUES (?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET count = count + excluded.count
+            """, [.text(day), .integer(Int64(businessType)), .text(bucket), .integer(Int64(count))])
+        try db.run("INSERT OR IGNORE INTO stat_agencies(code) VALUES (?)", [.text(sender)])
+    }
+
+    func addPairCount(day: String, sender: String, recipient: String, businessType: Int, bucket: String, count: Int) throws {
+        try db.run("INSERT OR IGNORE INTO stat_agencies(code) VALUES (?)", [.text(recipient)])
+        try db.run("""
+            INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET count = count + excluded.count
+            """, [.text(day), .text(sender), .text(recipient), .integer(Int64(businessType)), .text(bucket), .integer(Int64(count))])
     }
 
     /// Counts a document the intake refused because a signature is invalid: it is not stored, but the
@@ -333,17 +349,35 @@ package actor HubStore {
         try db.transaction { try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time) }
     }
 
-    /// Counts per (day, sender, bucket) within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given
-    /// senders (all when nil), business types, and optionally only documents addressed to `recipient`.
-    package func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?) throws -> [DailyCount] {
-        var sql: String
-        var bindings: [SQLiteValue] = [.text(from), .text(to)]
-        if let recipient {
-            sql = "SELECT day, sender, bucket, SUM(count) FROM daily_pair WHERE day BETWEEN ? AND ? AND recipient = ?"
-            bindings.append(.text(recipient))
-        } else {
-            sql = "SELECT day, sender, bucket, SUM(count) FROM daily_sender WHERE day BETWEEN ? AND ?"
+    /// How `signedCounts` groups rows: by sender (the day is then `from`), by day or by month (the sender is
+    /// then empty, the day is the day or the month's first day).
+    package enum CountGrouping: Sendable {
+        case sender, day, month
+    }
+
+    /// Counts per group and bucket within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given senders
+    /// (all when nil), business types, and optionally only documents addressed to `recipient`. Aggregated in
+    /// SQL from the daily counters; whole-hub reports by day or month read the daily totals.
+    package func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?,
+                              grouping: CountGrouping = .sender) throws -> [DailyCount] {
+        let key: String
+        switch grouping {
+        case .sender: key = "?, sender"
+        case .day: key = "day, ''"
+        case .month: key = "substr(day, 1, 7) || '-01', ''"
         }
+        var table = "daily_sender"
+        var bindings: [SQLiteValue] = grouping == .sender ? [.text(from)] : []
+        var conditions = "day BETWEEN ? AND ?"
+        if let recipient {
+            table = "daily_pair"
+            conditions = "recipient = ? AND " + conditions
+            bindings.append(.text(recipient))
+        } else if senders == nil && grouping != .sender {
+            table = "daily_total"
+        }
+        bindings += [.text(from), .text(to)]
+        var sql = "SELECT \(key), bucket, SUM(count) FROM \(table) WHERE \(conditions)"
         if let senders {
             if senders.isEmpty { return [] }
             sql += " AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))"
@@ -353,10 +387,18 @@ package actor HubStore {
             sql += " AND business_type IN (\(Array(repeating: "?", count: businessTypes.count).joined(separator: ",")))"
             bindings += businessTypes.map { .integer(Int64($0)) }
         }
-        sql += " GROUP BY day, sender, bucket ORDER BY day, sender"
+        sql += " GROUP BY 1, 2, 3"
         return try db.query(sql, bindings) { row in
             DailyCount(day: row.text(0) ?? "", sender: row.text(1) ?? "", bucket: row.text(2) ?? "", count: Int(row.int(3)))
         }
+    }
+
+    /// Changes whenever an agency is added, changed or removed (by any process), and when an agency is
+    /// counted for the first time: readers cache the directory under it.
+    package func directoryVersion() throws -> String {
+        let version = try db.query("SELECT value FROM meta WHERE key = 'directory_version'") { $0.int(0) }.first ?? 0
+        let counted = try db.query("SELECT COUNT(*) FROM stat_agencies") { $0.int(0) }.first ?? 0
+        return "\(version)/\(counted)"
     }
 
     /// Documents sent (by the senders) and received (by the same agencies) per group, in [from, to]; documents
@@ -432,8 +474,8 @@ package actor HubStore {
     }
 
     /// Every sender code with counts (for subtree scopes that include agencies of other hubs).
-    package func countedSenders() throws -> [String] {
-        try db.query("SELECT DISTINCT sender FROM daily_sender ORDER BY sender") { $0.text(0) ?? "" }
+    package func countedAgencies() throws -> [String] {
+        try db.query("SELECT code FROM stat_agencies ORDER BY code") { $0.text(0) ?? "" }
     }
 
     /// `yyyy-MM-dd` of a time in Vietnam (UTC+7, no daylight saving).

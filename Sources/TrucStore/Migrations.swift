@@ -62,6 +62,24 @@ enum Migrations {
         CREATE INDEX system_agencies_system ON system_agencies(system_id);
         ALTER TABLE agencies ADD COLUMN mail TEXT;
         """,
+        // 7: statistics at national scale: whole-hub daily totals, the set of counted agencies, recipient
+        // reports by sender, and a directory version (bumped by triggers) so readers can cache the hierarchy.
+        """
+        CREATE TABLE daily_total(
+          day TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL, count INTEGER NOT NULL,
+          PRIMARY KEY(day, business_type, bucket)) WITHOUT ROWID;
+        INSERT INTO daily_total SELECT day, business_type, bucket, SUM(count) FROM daily_sender GROUP BY 1, 2, 3;
+        CREATE TABLE stat_agencies(code TEXT PRIMARY KEY) WITHOUT ROWID;
+        INSERT OR IGNORE INTO stat_agencies SELECT DISTINCT sender FROM daily_sender;
+        INSERT OR IGNORE INTO stat_agencies SELECT DISTINCT recipient FROM daily_pair;
+        DROP INDEX daily_pair_recipient;
+        CREATE INDEX daily_pair_recipient ON daily_pair(recipient, sender, day);
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta VALUES ('directory_version', 0);
+        CREATE TRIGGER agencies_inserted AFTER INSERT ON agencies BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; END;
+        CREATE TRIGGER agencies_updated AFTER UPDATE ON agencies BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; END;
+        CREATE TRIGGER agencies_deleted AFTER DELETE ON agencies BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; END;
+        """,
     ]
 
     static func apply(to db: Database) throws {
