@@ -9,11 +9,21 @@ import TrucStore
 /// Who is calling.
 package enum Caller: Sendable {
     case agency(Agency)
+    /// A statistics viewer: reads the statistics of one agency and its subtree, nothing else.
+    case viewer(Agency)
     case operatorRole
 
     var agencyCode: String? {
         if case .agency(let a) = self { return a.code }
         return nil
+    }
+
+    /// The agency whose subtree bounds what the caller may see in the statistics (nil: everything).
+    var statisticsScope: String? {
+        switch self {
+        case .agency(let a), .viewer(let a): a.code
+        case .operatorRole: nil
+        }
     }
 }
 
@@ -41,8 +51,8 @@ struct Authenticator: Sendable {
             guard header.hasPrefix("Bearer ") else { throw HubError.unauthenticated }
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             if let operatorTokenHash, constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash) { return .operatorRole }
-            guard let agency = try await store.agency(forToken: token) else { throw HubError.unauthenticated }
-            return .agency(agency)
+            guard let credential = try await store.credential(forToken: token) else { throw HubError.unauthenticated }
+            return credential.role == "viewer" ? .viewer(credential.agency) : .agency(credential.agency)
         }
         guard let peer = try await context.channel.nioSSL_peerCertificate().get() else { throw HubError.unauthenticated }
         let certificate = try Certificate(der: try peer.toDERBytes())
@@ -57,10 +67,11 @@ struct Authenticator: Sendable {
         return .agency(agency)
     }
 
-    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in a.indices { diff |= a[i] ^ b[i] }
-        return diff == 0
+    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMAC.constantTimeEqual(a, b) }
+
+    /// True when `token` is the operator's.
+    func isOperatorToken(_ token: String) -> Bool {
+        guard let operatorTokenHash else { return false }
+        return constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash)
     }
 }

@@ -23,8 +23,11 @@ package struct DeliveryService: Service {
     let metrics: HubMetrics
     /// This hub's identity at VXP-dialect peer hubs (nil when none is configured).
     let vxp: VXPClient?
+    let peers: PeerStatusBoard
 
-    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics) throws {
+    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
+         peers: PeerStatusBoard) throws {
+        self.peers = peers
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
@@ -75,6 +78,7 @@ package struct DeliveryService: Service {
         do {
             if delivery.target.hasPrefix("vxp:") {
                 try await forwardVXP(delivery)
+                await peers.record(target: delivery.target, ok: true)
                 try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
                 log.info("delivered", metadata: ["how": "vxp"])
                 metrics.delivery(how: how, outcome: "delivered")
@@ -90,6 +94,7 @@ package struct DeliveryService: Service {
             let response = try await client.execute(request, timeout: .seconds(120))
             let body = try await response.body.collect(upTo: 64 * 1024)
             let code = Int(response.status.code)
+            await peers.record(target: delivery.target, ok: code < 500, error: "HTTP \(code)")
             if (200..<300).contains(code) {
                 try await store.recordAttempt(delivery.id, delivered: true, how: how, reason: nil, retryAt: nil)
                 log.info("delivered", metadata: ["how": "\(how)"])
@@ -103,8 +108,10 @@ package struct DeliveryService: Service {
         } catch let error as VXPCallError {
             failure = error.description
             permanent = error.permanent
+            await peers.record(target: delivery.target, ok: permanent, error: failure)
         } catch {
             failure = "\(error)"
+            await peers.record(target: delivery.target, ok: false, error: failure)
         }
         let attempts = delivery.attempts + 1
         let delay = permanent ? nil : policy.delay(afterFailedAttempts: attempts, random: Double.random(in: 0..<1))

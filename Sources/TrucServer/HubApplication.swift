@@ -38,10 +38,15 @@ package func buildHub(
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics)
     var services: [any Service] = []
 
+    let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     routes.register(on: router)
-    StatsRoutes(store: store, auth: routes.auth).register(on: router)
+    let stats = StatsRoutes(store: store, auth: routes.auth)
+    stats.register(on: router)
+    AdminRoutes(store: store, auth: routes.auth, peers: peerBoard, logger: logger).register(on: router)
+    DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, hubCode: configuration.hubCode, logger: logger)
+        .register(on: router)
     vxpRoutes.register(on: router)
     services.append(Application(
         router: router,
@@ -61,12 +66,13 @@ package func buildHub(
             onServerRunning: onPlainServerRunning, logger: logger))
     }
 
-    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics)
+    let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics,
+                                       peers: peerBoard)
     services.append(delivery)
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
     if !vxpPeers.isEmpty, let client = delivery.vxp {
         services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,
-                                  interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger))
+                                  interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard))
     }
     return Hub(services: services)
 }

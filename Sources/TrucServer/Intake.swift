@@ -33,7 +33,7 @@ struct IntakeSender: Sendable {
 
     init(_ caller: Caller) throws {
         guard case .agency(let agency) = caller else {
-            throw HubError.forbidden("an operator credential cannot send messages; send as an agency")
+            throw HubError.forbidden("only an agency's credential sends messages")
         }
         self.init(name: agency.code, codes: [agency.code], relay: agency.relay)
     }

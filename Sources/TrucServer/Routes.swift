@@ -162,9 +162,16 @@ struct HubRoutes: Sendable {
     /// The message, if the caller is its sender, one of its recipients, or the operator.
     func authorisedMessage(_ id: String, _ caller: Caller) async throws -> StoredMessage {
         guard let message = try await store.message(id) else { throw HubError.notFound("no message \(id)") }
-        if case .agency(let agency) = caller, agency.code != message.sender, !(try await store.recipients(of: id)).contains(agency.code) {
-            throw HubError.notFound("no message \(id)") // not revealed to others
+        switch caller {
+        case .operatorRole:
+            return message
+        case .viewer:
+            throw HubError.forbidden("a viewer credential reads statistics only")
+        case .agency(let agency):
+            if agency.code != message.sender, !(try await store.recipients(of: id)).contains(agency.code) {
+                throw HubError.notFound("no message \(id)") // not revealed to others
+            }
+            return message
         }
-        return message
     }
 }

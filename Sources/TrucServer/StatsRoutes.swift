@@ -46,10 +46,10 @@ struct StatsRoutes: Sendable {
         guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
         let snapshot = try await directory.current()
         var agency = q.get("agency")
-        if case .agency(let own) = caller {
-            agency = agency ?? own.code
-            guard let requested = agency, snapshot.hierarchy.isWithin(requested, of: own.code) else {
-                throw HubError(.forbidden, "out-of-scope", "\(own.code) may see its own statistics and its subtree's, not \(agency ?? "all")")
+        if let own = caller.statisticsScope {
+            agency = agency ?? own
+            guard let requested = agency, snapshot.hierarchy.isWithin(requested, of: own) else {
+                throw HubError(.forbidden, "out-of-scope", "\(own) may see its own statistics and its subtree's, not \(agency ?? "all")")
             }
         }
         var senders: [String]?

@@ -14,6 +14,7 @@ struct VXPPoller: Service {
     let intake: Intake
     let interval: Duration
     let logger: Logger
+    let board: PeerStatusBoard
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -29,8 +30,10 @@ struct VXPPoller: Service {
             let ids: [String]
             do {
                 ids = try await client.receivedList(peer.url, messageType: messageType)
+                await board.record(peer: peer.code, ok: true)
             } catch {
                 log.notice("cannot list a peer hub's messages", metadata: ["error": "\(error)"])
+                await board.record(peer: peer.code, ok: false, error: "\(error)")
                 return
             }
             for id in ids {

@@ -227,7 +227,9 @@ package actor HubStore {
         try db.transaction {
             let due = try db.query("""
                 SELECT d.id, d.message_id, d.recipient, d.target, d.attempts, m.payload, m.via, m.sender, m.kind FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.state IN ('queued', 'waiting-retry') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?
+                WHERE d.state IN ('queued', 'waiting-retry') AND d.next_attempt_at <= ?
+                  AND NOT EXISTS (SELECT 1 FROM paused p WHERE p.code = d.recipient)
+                ORDER BY d.next_attempt_at, d.id LIMIT ?
                 """, [.integer(now), .integer(Int64(limit))]) { row in
                 DueDelivery(id: row.int(0), messageId: row.text(1) ?? "", recipient: row.text(2) ?? "", target: row.text(3) ?? "",
                             attempts: Int(row.int(4)), payloadPath: row.text(5) ?? "",

@@ -80,6 +80,13 @@ enum Migrations {
         CREATE TRIGGER agencies_updated AFTER UPDATE ON agencies BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; END;
         CREATE TRIGGER agencies_deleted AFTER DELETE ON agencies BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; END;
         """,
+        // 8: the operator's view: traffic per minute, deliveries paused per recipient, viewer credentials.
+        """
+        CREATE INDEX messages_received ON messages(received_at);
+        CREATE INDEX deliveries_delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
+        CREATE TABLE paused(code TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+        ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'agency';
+        """,
     ]
 
     static func apply(to db: Database) throws {

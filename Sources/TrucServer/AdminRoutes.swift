@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import Logging
+import TrucCore
+import TrucStore
+
+/// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
+/// to an agency, peer hubs' reachability, and the agency directory with its credentials.
+struct AdminRoutes: Sendable {
+    let store: HubStore
+    let auth: Authenticator
+    let peers: PeerStatusBoard
+    let logger: Logger
+
+    func register(on router: Router<HubRequestContext>) {
+        router.get("/v1/admin/queues") { request, context in
+            try await requireOperator(request, context)
+            return JSONText.response(try await store.operationsView(now: Int64(Date().timeIntervalSince1970)))
+        }
+        router.get("/v1/admin/peers") { request, context in
+            try await requireOperator(request, context)
+            return JSONText.response(["peers": await peers.snapshot()])
+        }
+        router.post("/v1/admin/agencies/:code/requeue") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            let n = try await store.requeueAll(recipient: code)
+            logger.notice("operator requeued dead deliveries", metadata: ["agency": "\(code)", "count": "\(n)"])
+            return JSONText.response(["agency": code, "requeued": "\(n)"])
+        }
+        router.post("/v1/admin/agencies/:code/pause") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            try await store.pause(code)
+            logger.notice("operator paused delivery", metadata: ["agency": "\(code)"])
+            return JSONText.response(["agency": code, "paused": "true"])
+        }
+        router.post("/v1/admin/agencies/:code/resume") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            guard try await store.resume(code) else { throw HubError.notFound("delivery to \(code) is not paused") }
+            logger.notice("operator resumed delivery", metadata: ["agency": "\(code)"])
+            return JSONText.response(["agency": code, "paused": "false"])
+        }
+        router.get("/v1/admin/agencies") { request, context in
+            try await requireOperator(request, context)
+            return JSONText.response(["agencies": try await store.agencies()])
+        }
+        router.get("/v1/admin/agencies/:code") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }
+            return JSONText.response(agency)
+        }
+        router.put("/v1/admin/agencies/:code") { request, context in try await putAgency(request, context) }
+        router.delete("/v1/admin/agencies/:code") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            guard try await store.removeAgency(code) else { throw HubError.notFound("no agency \(code)") }
+            logger.notice("operator removed an agency", metadata: ["agency": "\(code)"])
+            return Response(status: .noContent)
+        }
+        router.post("/v1/admin/agencies/:code/tokens") { request, context in
+            try await requireOperator(request, context)
+            let code = try context.parameters.require("code")
+            let role = request.uri.queryParameters.get("role") ?? "agency"
+            guard role == "agency" || role == "viewer" else { throw HubError(.badRequest, "invalid-parameter", "role is agency or viewer") }
+            do {
+                let token = role == "viewer" ? try await store.issueViewerToken(for: code) : try await store.issueToken(for: code)
+                logger.notice("operator issued a token", metadata: ["agency": "\(code)", "role": "\(role)"]) // never the token
+                return JSONText.response(["agency": code, "role": role, "token": token], status: .created)
+            } catch let error as StoreError {
+                throw HubError.notFound(error.description)
+            }
+        }
+    }
+
+    func putAgency(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        try await requireOperator(request, context)
+        let code = try context.parameters.require("code")
+        struct Body: Decodable {
+            let name: String
+            let parent: String?
+            let certificateIdentifier: String?
+            let certificateSHA256: String?
+            let pushURL: String?
+            let relay: Bool?
+        }
+        let bytes = try await request.body.collect(upTo: 64 * 1024)
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer: bytes))
+        } catch {
+            throw HubError(.badRequest, "invalid-body", "send {\"name\":\"…\"} with optional parent, certificateIdentifier, certificateSHA256, pushURL, relay")
+        }
+        let agency: Agency
+        do {
+            agency = try Agency(code: code, name: body.name, parent: body.parent, certificateIdentifier: body.certificateIdentifier,
+                                certificateSHA256: body.certificateSHA256?.lowercased(), pushURL: body.pushURL, relay: body.relay ?? false).validated()
+        } catch {
+            throw HubError(.unprocessableContent, "malformed-agency-code", error.description)
+        }
+        let existed = try await store.agency(code) != nil
+        try await store.upsert(agency)
+        logger.notice("operator registered an agency", metadata: ["agency": "\(code)"])
+        return JSONText.response(agency, status: existed ? .ok : .created)
+    }
+
+    func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {
+        guard case .operatorRole = try await auth.authenticate(request, context) else {
+            throw HubError.forbidden("this endpoint needs the operator credential")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import TrucCrypto
+import TrucCore
+import TrucSQLite
+
+/// What the operator's dashboard and admin API read and change.
+package struct OperationsView: Sendable, Codable {
+    package struct AgencyQueue: Sendable, Codable {
+        package var agency: String
+        package var states: [String: Int]
+        package var paused: Bool
+    }
+
+    package struct Oldest: Sendable, Codable {
+        package var messageId: String
+        package var recipient: String
+        package var state: String
+        package var receivedAt: Int64
+        package var ageSeconds: Int64
+    }
+
+    /// Deliveries per state (all of them).
+    package var states: [String: Int]
+    /// Per recipient, the deliveries not yet taken (awaiting pull, queued, sending, waiting retry, dead), and
+    /// whether delivery to it is paused.
+    package var agencies: [AgencyQueue]
+    package var oldest: Oldest?
+    /// Messages accepted and deliveries taken in the last minute and the last hour.
+    package var receivedLastMinute: Int
+    package var deliveredLastMinute: Int
+    package var receivedLastHour: Int
+    package var deliveredLastHour: Int
+    /// Messages accepted per minute over the last 30 minutes, oldest first.
+    package var receivedPerMinute: [Int]
+}
+
+/// A message found by hub id or DocumentId.
+package struct FoundMessage: Sendable, Codable {
+    package var id: String
+    package var kind: String
+    package var sender: String
+    package var documentId: String?
+    package var receivedAt: Int64
+    package var bucket: String
+}
+
+extension HubStore {
+    package func operationsView(now: Int64) throws -> OperationsView {
+        let (states, _) = try queueFigures(now: now)
+        var byAgency: [String: [String: Int]] = [:]
+        for (recipient, state, n) in try db.query("""
+            SELECT recipient, state, COUNT(*) FROM deliveries WHERE state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry', 'dead')
+            GROUP BY recipient, state
+            """, [], { ($0.text(0) ?? "", $0.text(1) ?? "", Int($0.int(2))) }) {
+            byAgency[recipient, default: [:]][state] = n
+        }
+        let paused = Set(try pausedAgencies())
+        for code in paused where byAgency[code] == nil { byAgency[code] = [:] }
+        let oldest = try db.query("""
+            SELECT d.message_id, d.recipient, d.state, m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry') ORDER BY m.received_at LIMIT 1
+            """) { row in
+            OperationsView.Oldest(messageId: row.text(0) ?? "", recipient: row.text(1) ?? "", state: row.text(2) ?? "",
+                                  receivedAt: row.int(3), ageSeconds: max(0, now - row.int(3)))
+        }.first
+        func received(since: Int64) throws -> Int {
+            try db.query("SELECT COUNT(*) FROM messages WHERE received_at >= ?", [.integer(since)]) { Int($0.int(0)) }.first ?? 0
+        }
+        func delivered(since: Int64) throws -> Int {
+            try db.query("SELECT COUNT(*) FROM deliveries WHERE delivered_at >= ?", [.integer(since)]) { Int($0.int(0)) }.first ?? 0
+        }
+        var perMinute = [Int](repeating: 0, count: 30)
+        for (minute, n) in try db.query("""
+            SELECT (? - received_at) / 60, COUNT(*) FROM messages WHERE received_at > ? GROUP BY 1
+            """, [.integer(now), .integer(now - 30 * 60)], { (Int($0.int(0)), Int($0.int(1))) }) where (0..<30).contains(minute) {
+            perMinute[29 - minute] = n
+        }
+        return OperationsView(
+            states: states,
+            agencies: byAgency.keys.sorted().map { OperationsView.AgencyQueue(agency: $0, states: byAgency[$0]!, paused: paused.contains($0)) },
+            oldest: oldest,
+            receivedLastMinute: try received(since: now - 60), deliveredLastMinute: try delivered(since: now - 60),
+            receivedLastHour: try received(since: now - 3600), deliveredLastHour: try delivered(since: now - 3600),
+            receivedPerMinute: perMinute)
+    }
+
+    /// Messages whose hub id or DocumentId is `key` (a DocumentId may name several: one per sender).
+    package func findMessages(_ key: String) throws -> [FoundMessage] {
+        try db.query("""
+            SELECT id, kind, sender, document_id, received_at, bucket FROM messages WHERE id = ?
+            UNION ALL SELECT id, kind, sender, document_id, received_at, bucket FROM messages WHERE document_id = ? AND id <> ?
+            ORDER BY 5 LIMIT 50
+            """, [.text(key), .text(key), .text(key)]) { row in
+            FoundMessage(id: row.text(0) ?? "", kind: row.text(1) ?? "", sender: row.text(2) ?? "", documentId: row.text(3),
+                         receivedAt: row.int(4), bucket: row.text(5) ?? "")
+        }
+    }
+
+    /// Stops pushing and forwarding to an agency (or a code behind a peer hub); its deliveries wait, queued.
+    package func pause(_ code: String) throws {
+        try db.run("INSERT OR IGNORE INTO paused(code, since) VALUES (?, ?)", [.text(code), .integer(Self.now())])
+    }
+
+    /// Resumes delivery; returns false when it was not paused.
+    @discardableResult
+    package func resume(_ code: String) throws -> Bool {
+        try db.run("DELETE FROM paused WHERE code = ?", [.text(code)]) > 0
+    }
+
+    package func pausedAgencies() throws -> [String] {
+        try db.query("SELECT code FROM paused ORDER BY code") { $0.text(0) ?? "" }
+    }
+
+    /// Requeues every dead push/forward delivery to an agency; returns how many.
+    package func requeueAll(recipient: String) throws -> Int {
+        try db.run("""
+            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
+            WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL
+            """, [.integer(Self.now()), .integer(Self.now()), .text(recipient)])
+    }
+
+    /// Issues a statistics viewer token scoped to an agency and its subtree (shown once; only its hash is kept).
+    package func issueViewerToken(for code: String) throws -> String {
+        guard try agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        let token = "trucv_" + (try secureRandomBytes(32)).hexString
+        try db.run("INSERT INTO tokens(token_hash, agency, created_at, role) VALUES (?, ?, ?, 'viewer')",
+                   [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+        return token
+    }
+
+    /// The agency a token belongs to and its role (`agency` or `viewer`).
+    package func credential(forToken token: String) throws -> (agency: Agency, role: String)? {
+        try db.query("""
+            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, t.role FROM tokens t
+            JOIN agencies a ON a.code = t.agency WHERE t.token_hash = ?
+            """, [.text(Self.tokenHash(token))]) { (Self.agencyRow($0), $0.text(7) ?? "agency") }.first
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TrucCore
+import TrucStore
+
+/// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
+/// Debian's chromium-driver), and the admin API behind the same operations.
+@Suite("Dashboard and admin API")
+struct DashboardTests {
+    /// Chromium, its driver, and Selenium for the `python3` on PATH (`.ci/run` installs them).
+    static let chromeReady: Bool = {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import selenium"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+
+    /// A hub where H14 has a push endpoint that refuses connections: its delivery of a document goes dead.
+    func withDeadDelivery(_ body: (LiveHub, String) async throws -> Void) async throws {
+        try await LiveHub.run(retry: RetryPolicy(baseDelay: 0.05, maxDelay: 0.1, maxAttempts: 2)) { hub in
+            try await hub.store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng", pushURL: "https://127.0.0.1:1/inbox"))
+            let g22 = try await hub.token("000.00.00.G22")
+            let sent = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            let id = try #require(sent.json?["id"] as? String)
+            #expect(try await hub.eventually { try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "dead" })
+            try await body(hub, id)
+        }
+    }
+
+    @Test("headless Chromium: log in, see queues and dead letters in Vietnamese, screenshot, click Requeue", .enabled(if: chromeReady))
+    func chromium() async throws {
+        try await withDeadDelivery { hub, id in
+            // Pause H14 so the requeued delivery stays visibly queued instead of going dead again at once.
+            try await hub.store.pause("000.00.00.H14")
+            let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("truc-dashboard-\(UUID().uuidString).png")
+            defer { try? FileManager.default.removeItem(at: screenshot) }
+            let script = LiveHub.repo.appendingPathComponent("scripts/dashboard_check.py").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
+                                 "--screenshot", screenshot.path]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(output)")
+            let png = try Data(contentsOf: screenshot)
+            #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a real screenshot")
+            let states = try await hub.deliveryStates(id, token: try await hub.token("000.00.00.G22"))
+            #expect(states["000.00.00.H14"] == "queued", "the click moved the delivery out of dead")
+        }
+    }
+
+    @Test("admin API: queues, peers, requeue all, pause and resume, agency CRUD, tokens")
+    func adminAPI() async throws {
+        try await withDeadDelivery { hub, id in
+            let op = hub.operatorToken
+            let g22 = try await hub.token("000.00.00.G22")
+            #expect(try await hub.request(.GET, "/v1/admin/queues", token: g22).status == 403)
+            let queues = try #require(try await hub.request(.GET, "/v1/admin/queues", token: op).json)
+            #expect((queues["states"] as? [String: Int])?["dead"] == 1)
+            let agencies = try #require(queues["agencies"] as? [[String: Any]])
+            #expect(agencies.contains { $0["agency"] as? String == "000.00.00.H14" && ($0["states"] as? [String: Int])?["dead"] == 1 })
+            #expect((queues["oldest"] as? [String: Any])?["messageId"] as? String == id)
+
+            #expect(try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/pause", token: op).status == 200)
+            let requeued = try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/requeue", token: op)
+            #expect(requeued.json?["requeued"] as? String == "1")
+            // Paused: it stays queued.
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "queued")
+            #expect(try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/resume", token: op).status == 200)
+            #expect(try await hub.eventually { try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "dead" })
+            #expect(try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/resume", token: op).status == 404)
+
+            let created = try await hub.request(.PUT, "/v1/admin/agencies/000.00.05.H41", token: op,
+                                                body: Array(#"{"name":"Sở Tài chính Nghệ An"}"#.utf8))
+            #expect(created.status == 201 && created.json?["parent"] as? String == "000.00.00.H41")
+            #expect(try await hub.request(.GET, "/v1/admin/agencies/000.00.05.H41", token: op).json?["name"] as? String == "Sở Tài chính Nghệ An")
+            #expect(try await hub.request(.PUT, "/v1/admin/agencies/bad-code", token: op, body: Array(#"{"name":"x"}"#.utf8)).errorCode
+                    == "malformed-agency-code")
+            let token = try await hub.request(.POST, "/v1/admin/agencies/000.00.05.H41/tokens", token: op)
+            #expect(token.status == 201 && (token.json?["token"] as? String)?.hasPrefix("truc_") == true)
+            #expect(try await hub.request(.DELETE, "/v1/admin/agencies/000.00.05.H41", token: op).status == 204)
+            #expect(try await hub.request(.GET, "/v1/admin/agencies/000.00.05.H41", token: op).status == 404)
+            #expect(try await hub.request(.GET, "/v1/admin/peers", token: op).status == 200)
+        }
+    }
+
+    @Test("viewer credentials: statistics of one subtree, nothing else")
+    func viewer() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let sent = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            let id = try #require(sent.json?["id"] as? String)
+            let issued = try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H41/tokens?role=viewer", token: hub.operatorToken)
+            let viewer = try #require(issued.json?["token"] as? String)
+            let today = CivilCalendarToday.string
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&scope=subtree", token: viewer).status == 200)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.12.H41", token: viewer).status == 200)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22", token: viewer).errorCode
+                    == "out-of-scope")
+            #expect(try await hub.request(.GET, "/v1/inbox", token: viewer).status == 403)
+            #expect(try await hub.request(.GET, "/v1/messages/\(id)", token: viewer).status == 403)
+            #expect(try await hub.post("vpcp/status_acceptance_03.edxml", token: viewer).status == 403)
+        }
+    }
+}
+
+enum CivilCalendarToday {
+    static var string: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        return formatter.string(from: Date())
+    }
+}
