@@ -72,10 +72,12 @@ struct AgenciesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue an API token for an agency (shown once; only its hash is kept).")
         @OptionGroup var store: StoreOption
         @Argument var code: String
+        @Flag(help: "A statistics viewer token: reads the statistics of the agency and its subtree, nothing else.") var viewer = false
 
         func run() async throws {
             do {
-                print(try await store.open().issueToken(for: code))
+                let hub = try store.open()
+                print(viewer ? try await hub.issueViewerToken(for: code) : try await hub.issueToken(for: code))
             } catch let error as StoreError {
                 throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
             }

@@ -29,6 +29,8 @@ import TrucStore
 /// | --vxp-http HOST:PORT | TRUC_VXP_HTTP | none (VXP only on the HTTPS listener) |
 /// | --vxp-system / --vxp-secret-file | TRUC_VXP_SYSTEM / TRUC_VXP_SECRET_FILE | none (this hub's identity at VXP peers) |
 /// | --vxp-poll | – | 5 s |
+/// | --log-format text\|json | TRUC_LOG_FORMAT | text |
+/// | --min-free-disk BYTES | – | 268435456 (256 MiB) |
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
@@ -56,6 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("vxp-system"), help: "This hub's systemid at VXP-dialect peer hubs (routes written HUB@vxp+URL).") var vxpSystem: String?
     @Option(name: .customLong("vxp-secret-file"), help: "File holding this hub's secret at VXP-dialect peer hubs.") var vxpSecretFile: String?
     @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs.") var vxpPoll: Double?
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).") var logFormat: String?
+    @Option(name: .customLong("min-free-disk"), help: "Bytes free in the data directory below which /readyz fails.") var minFreeDisk: Int?
     @Flag(inversion: .prefixedNo, help: "Register the demo agencies of Certs/demo when the store has none.") var demoAgencies = true
 
     func run() async throws {
@@ -85,9 +89,12 @@ struct ServeCommand: AsyncParsableCommand {
             baseDelay: retryBase ?? settings.double("retry-base") ?? 2, maxDelay: retryMax ?? settings.double("retry-max") ?? 600,
             maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
         configured.vxp = try vxpSettings(settings, value)
+        configured.minFreeDiskBytes = Int64(minFreeDisk ?? settings.int("min-free-disk") ?? 256 << 20)
         let hubConfiguration = configured
 
+        let json = (value(logFormat, "TRUC_LOG_FORMAT", "log-format") ?? "text") == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
             return handler

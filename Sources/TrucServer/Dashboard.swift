@@ -35,6 +35,19 @@ actor DashboardSessions {
     func end(_ id: String) { sessions[id] = nil }
 }
 
+/// The dashboard's 30-day signed-ratio report, recomputed at most once a minute (at national scale it
+/// aggregates every agency's counters for the month).
+actor RatioCache {
+    private var cached: (at: Date, version: String, report: SignedRatioReport)?
+
+    func report(version: String, compute: () async throws -> SignedRatioReport) async throws -> SignedRatioReport {
+        if let cached, cached.version == version, Date().timeIntervalSince(cached.at) < 60 { return cached.report }
+        let fresh = try await compute()
+        cached = (Date(), version, fresh)
+        return fresh
+    }
+}
+
 /// `GET /`: the operator's dashboard (queues, traffic, oldest undelivered, peer hubs, dead letters with
 /// Requeue, pause/resume per agency, message lookup, the signed-ratio table and chart of the last 30 days).
 struct DashboardRoutes: Sendable {
@@ -43,6 +56,7 @@ struct DashboardRoutes: Sendable {
     let peers: PeerStatusBoard
     let directory: DirectoryCache
     let sessions = DashboardSessions()
+    let ratios = RatioCache()
     let hubCode: String
     let logger: Logger
 
@@ -86,9 +100,11 @@ struct DashboardRoutes: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let today = CivilCalendar.vietnamDay(now), from = CivilCalendar.vietnamDay(now - 29 * 86400)
         let snapshot = try await directory.current()
-        let counts = try await store.signedCounts(from: from, to: today, senders: nil, businessTypes: [], recipient: nil, grouping: .sender)
-        let ratio = SignedRatioReport(from: from, to: today, groupBy: .agency, recipient: nil,
-                                      counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: snapshot.names)
+        let ratio = try await ratios.report(version: snapshot.version + today) {
+            let counts = try await store.signedCounts(from: from, to: today, senders: nil, businessTypes: [], recipient: nil, grouping: .sender)
+            return SignedRatioReport(from: from, to: today, groupBy: .agency, recipient: nil,
+                                     counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: snapshot.names)
+        }
         var lookup: DashboardPage.Lookup?
         if let key = q.get("lookup")?.trimmingCharacters(in: .whitespaces), !key.isEmpty {
             var found: [(FoundMessage, [DeliveryTrace], [StatusTrace], [ReceiptTrace])] = []

@@ -35,7 +35,8 @@ package func buildHub(
     let routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
-        intake: intake, maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics)
+        intake: intake, maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics,
+        minFreeDiskBytes: configuration.minFreeDiskBytes, logger: logger)
     var services: [any Service] = []
 
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)

@@ -30,6 +30,8 @@ package struct HubConfiguration: Sendable {
     package var deliveryPollSeconds: Double
     /// The national SDK's dialect.
     package var vxp = VXPSettings()
+    /// `/readyz` fails when the data directory's file system has less free space than this.
+    package var minFreeDiskBytes: Int64 = 256 << 20
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,

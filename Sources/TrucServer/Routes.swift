@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import TrucCore
 import TrucStore
@@ -13,12 +14,18 @@ struct HubRoutes: Sendable {
     let maxBodyBytes: Int
     let receipts: ReceiptIssuer
     let metrics: HubMetrics
+    let minFreeDiskBytes: Int64
+    let logger: Logger
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             guard await store.isWritable() else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes") }
-            return JSONText.response(["status": "ready"])
+            let free = store.freeDiskBytes() ?? 0
+            guard free >= minFreeDiskBytes else {
+                throw HubError(.serviceUnavailable, "disk-low", "\(free) bytes free in the data directory; the threshold is \(minFreeDiskBytes)")
+            }
+            return JSONText.response(["status": "ready", "freeDiskBytes": "\(free)"])
         }
         router.post("/v1/messages") { request, context in
             let started = ContinuousClock.now
@@ -62,6 +69,9 @@ struct HubRoutes: Sendable {
         }
         let (answer, outcome) = try await intake.accept(Array(buffer: body), from: try IntakeSender(caller), via: via)
         if outcome == .accepted { metrics.verdict(bucket: answer.signature.bucket.rawValue) }
+        logger.info(outcome == .accepted ? "message accepted" : "duplicate message", metadata: [
+            "message": "\(answer.id)", "agency": "\(caller.agencyCode ?? "")", "kind": "\(answer.kind)",
+            "recipients": "\(answer.recipients.count)", "bucket": "\(answer.signature.bucket.rawValue)"])
         return (JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok), caller.agencyCode)
     }
 

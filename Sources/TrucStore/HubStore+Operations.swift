@@ -135,3 +135,16 @@ extension HubStore {
             """, [.text(Self.tokenHash(token))]) { (Self.agencyRow($0), $0.text(7) ?? "agency") }.first
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension HubStore {
+    /// Bytes available to the hub in the data directory's file system (nil when it cannot be read).
+    package nonisolated func freeDiskBytes() -> Int64? {
+        var stats = statvfs()
+        guard statvfs(dataDirectory, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
+    }
+}

@@ -10,13 +10,24 @@ struct HubEndToEndTests {
         let data: String
         let port: Int
 
-        init(_ extra: [String] = []) throws {
+        /// Where the server's stderr (its log) goes, when kept.
+        let log: URL?
+
+        init(_ extra: [String] = [], keepLog: Bool = false) throws {
             data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
             port = Int.random(in: 20_000...40_000)
             process.executableURL = TrucRun.binary
             process.arguments = ["serve", "--data", data, "--port", String(port)] + extra
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            if keepLog {
+                let url = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString).log")
+                FileManager.default.createFile(atPath: url.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: url)
+                log = url
+            } else {
+                process.standardError = FileHandle.nullDevice
+                log = nil
+            }
             try process.run()
         }
 
@@ -80,6 +91,37 @@ struct HubEndToEndTests {
         #expect(((stats.json?["totals"] as? [String: Any])?["both"] as? Int) == 1, "\(stats.stdout)")
 
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
+    }
+}
+
+@Suite("truc serve logs")
+struct LogTests {
+    @Test("--log-format json: one JSON object per line, with message id and agency, without tokens")
+    func jsonLogs() async throws {
+        let server = try HubEndToEndTests.Server(["--log-format", "json"], keepLog: true)
+        defer {
+            _ = server.process.isRunning ? server.stop() : 0
+            if let log = server.log { try? FileManager.default.removeItem(at: log) }
+        }
+        try await server.waitUntilReady()
+        let data = ["--data", server.data]
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng"] + data).exitCode == 0)
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.G17", "--name", "Bộ Thông tin"] + data).exitCode == 0)
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sent = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
+                                    "--token", token])
+        let id = try #require(sent.json?["id"] as? String)
+        #expect(server.stop() == 0)
+        let text = try String(contentsOf: try #require(server.log), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count, "every line is a JSON object")
+        let accepted = objects.first { $0["message"] as? String == "message accepted" }
+        let metadata = accepted?["metadata"] as? [String: String]
+        #expect(metadata?["message"] == id && metadata?["agency"] == "000.00.00.G22")
+        #expect(objects.allSatisfy { $0["time"] is String && $0["level"] is String })
+        #expect(!text.contains(token), "tokens never reach the log")
     }
 }
 

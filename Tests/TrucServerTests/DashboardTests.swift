@@ -93,6 +93,19 @@ struct DashboardTests {
         }
     }
 
+    @Test("/readyz fails when the data directory's disk is below the threshold")
+    func readiness() async throws {
+        try await LiveHub.run { hub in
+            let ready = try await hub.request(.GET, "/readyz")
+            #expect(ready.status == 200 && Int64(ready.json?["freeDiskBytes"] as? String ?? "") ?? 0 > 0)
+        }
+        try await LiveHub.run(configure: { $0.minFreeDiskBytes = Int64.max }) { hub in
+            let low = try await hub.request(.GET, "/readyz")
+            #expect(low.status == 503 && low.errorCode == "disk-low")
+            #expect(try await hub.request(.GET, "/healthz").status == 200)
+        }
+    }
+
     @Test("viewer credentials: statistics of one subtree, nothing else")
     func viewer() async throws {
         try await LiveHub.run { hub in

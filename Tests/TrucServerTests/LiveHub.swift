@@ -30,6 +30,7 @@ struct LiveHub {
                     routing: RoutingTable = RoutingTable(), retry: RetryPolicy = RetryPolicy(baseDelay: 0.2, maxDelay: 1, maxAttempts: 3),
                     agencies: [(String, String, String?)]? = nil, relays: [String] = [],
                     vxp: VXPSettings = VXPSettings(), systems: [(id: String, secret: String, agencies: [String])] = [],
+                    configure: (inout HubConfiguration) -> Void = { _ in },
                     _ body: (LiveHub) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
@@ -54,6 +55,7 @@ struct LiveHub {
                                              operatorToken: "operator-secret-for-tests", routing: routing, retryPolicy: retry,
                                              deliveryPollSeconds: 0.05)
         configuration.vxp = vxp
+        configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let (plainStream, plainContinuation) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "truc-test")
