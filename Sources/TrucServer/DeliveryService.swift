@@ -84,13 +84,13 @@ package struct DeliveryService: Service {
                 metrics.delivery(how: how, outcome: "delivered")
                 return
             }
-            let payload = try Data(contentsOf: URL(fileURLWithPath: delivery.payloadPath))
+            let payload = try await store.payload(of: delivery.messageId, at: delivery.payloadPath)
             var request = HTTPClientRequest(url: delivery.target)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/xml")
             request.headers.add(name: "Truc-Via", value: (delivery.via + [hubCode]).joined(separator: ","))
             request.headers.add(name: "Truc-Message-Id", value: delivery.messageId)
-            request.body = .bytes(ByteBuffer(data: payload))
+            request.body = .bytes(ByteBuffer(bytes: payload))
             let response = try await client.execute(request, timeout: .seconds(120))
             let body = try await response.body.collect(upTo: 64 * 1024)
             let code = Int(response.status.code)
@@ -137,7 +137,7 @@ extension DeliveryService {
         guard let vxp else {
             throw VXPCallError(description: "no VXP system id and secret are configured for VXP-dialect peer hubs", permanent: true)
         }
-        let payload = [UInt8](try Data(contentsOf: URL(fileURLWithPath: delivery.payloadPath)))
+        let payload = try await store.payload(of: delivery.messageId, at: delivery.payloadPath)
         _ = try await vxp.send(String(delivery.target.dropFirst(4)), payload, from: delivery.sender,
                                messageType: delivery.kind == "edoc" ? "edoc" : "status")
     }

@@ -119,9 +119,9 @@ struct HubRoutes: Sendable {
         let caller = try await auth.authenticate(request, context)
         let id = try context.parameters.require("id")
         let message = try await authorisedMessage(id, caller)
-        let data = try Data(contentsOf: URL(fileURLWithPath: message.payloadPath))
+        let bytes = try await store.payload(of: message.id, at: message.payloadPath)
         return Response(status: .ok, headers: [.contentType: "application/xml", .init("X-Truc-SHA256")!: message.sha256],
-                        body: .init(byteBuffer: ByteBuffer(data: data)))
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     func trace(_ request: Request, _ context: HubRequestContext) async throws -> Response {

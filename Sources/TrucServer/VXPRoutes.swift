@@ -133,8 +133,8 @@ struct VXPRoutes: Sendable {
             throw VXPFailure(400, "missing-docid", "XroadVnpt-docId is required")
         }
         let message = try await visibleMessage(id, system)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: message.payloadPath))
-        return VXPAnswer.success([("data", .string(bytes.base64EncodedString()))])
+        let bytes = try await store.payload(of: message.id, at: message.payloadPath)
+        return VXPAnswer.success([("data", .string(Data(bytes).base64EncodedString()))])
     }
 
     func updateStatus(_ call: VXPRequest, _ system: ClientSystem) async throws -> VXPValue {
@@ -164,7 +164,7 @@ struct VXPRoutes: Sendable {
         guard let message = try await store.message(id), system.agencies.contains(message.sender) else {
             throw VXPFailure(404, "not-found", "no message \(id) was sent by this system's agencies")
         }
-        let (title, notation) = Self.titleAndNotation(message.payloadPath)
+        let (title, notation) = Self.titleAndNotation(try await store.payload(of: message.id, at: message.payloadPath))
         let deliveries = try await store.trace(id)
         return VXPAnswer.success([("data", .array(deliveries.map { d in
             let (receive, receiveDesc) = Self.receiveStatus(d)
@@ -256,8 +256,8 @@ struct VXPRoutes: Sendable {
     }
 
     /// The document's subject and number/notation, read from the stored bytes (documents only).
-    static func titleAndNotation(_ path: String) -> (String?, String?) {
-        guard let bytes = FileManager.default.contents(atPath: path), let parsed = try? EdXMLReader.read([UInt8](bytes)),
+    static func titleAndNotation(_ bytes: [UInt8]) -> (String?, String?) {
+        guard let parsed = try? EdXMLReader.read(bytes),
               case .document(let d) = parsed.message else { return (nil, nil) }
         return (d.header.subject, d.header.code?.display)
     }

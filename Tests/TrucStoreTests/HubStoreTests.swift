@@ -25,10 +25,47 @@ struct HubStoreTests {
             #expect(try await store.accept(message("m1", key: "k"), payload: Array("<x/>".utf8)) == .accepted)
             #expect(try await store.accept(message("m2", key: "k"), payload: Array("<y/>".utf8)) == .duplicate("{\"id\":\"m1\"}"))
             let stored = try #require(try await store.message("m1"))
-            #expect(try String(contentsOfFile: stored.payloadPath, encoding: .utf8) == "<x/>")
+            #expect(try await store.payload(of: stored.id, at: stored.payloadPath) == Array("<x/>".utf8))
             #expect(try await store.message("m2") == nil)
             #expect(!FileManager.default.fileExists(atPath: dir + "/payloads/m2.edxml"))
             #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10).map(\.messageId) == ["m1"])
+        }
+    }
+
+    @Test("group commit: concurrent accepts are each recorded once; a duplicate within a batch is a duplicate")
+    func groupCommit() async throws {
+        try await withStore { store, _ in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, AcceptOutcome).self) { group in
+                for i in 0..<60 {
+                    // 0–49 distinct; 50–59 repeat the keys of 0–9.
+                    let key = "k\(i % 50)"
+                    group.addTask { (i, try await store.accept(message("m\(i)", key: key), payload: Array("<m\(i)/>".utf8))) }
+                }
+                var all: [Int: AcceptOutcome] = [:]
+                for try await (i, outcome) in group { all[i] = outcome }
+                return all
+            }
+            #expect(outcomes.values.filter { $0 == .accepted }.count == 50)
+            #expect(outcomes.values.filter { if case .duplicate = $0 { true } else { false } }.count == 10)
+            #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 100).count == 50)
+            for (i, outcome) in outcomes where outcome == .accepted {
+                let stored = try #require(try await store.message("m\(i)"))
+                #expect(try await store.payload(of: stored.id, at: stored.payloadPath) == Array("<m\(i)/>".utf8))
+            }
+        }
+    }
+
+    @Test("a payload above the inline limit is its own file; smaller ones live in the database")
+    func largePayloadFile() async throws {
+        try await withStore { store, dir in
+            let big = [UInt8](repeating: 0x41, count: HubStore.inlineLimit + 1)
+            #expect(try await store.accept(message("big", key: "big"), payload: big) == .accepted)
+            #expect(try await store.accept(message("small", key: "small"), payload: [0x42]) == .accepted)
+            let stored = try #require(try await store.message("big"))
+            #expect(stored.payloadPath == dir + "/payloads/big.edxml")
+            #expect(try await store.payload(of: "big", at: stored.payloadPath) == big)
+            #expect(try await store.message("small")?.payloadPath == HubStore.inlineMarker)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/payloads/small.edxml"))
         }
     }
 
