@@ -11,6 +11,8 @@ import argparse, sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main():
@@ -27,7 +29,12 @@ def main():
         options.add_argument(flag)
     options.accept_insecure_certs = True  # the demo PKI's root is not in Chromium's store
     driver = webdriver.Chrome(service=Service(a.chromedriver), options=options)
+    driver.implicitly_wait(15)  # a loaded CI machine: every lookup waits for the page
     failures = 0
+
+    def loaded(element_id):
+        """After a click that navigates: wait for the next page's element."""
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, element_id)))
 
     def check(name, ok):
         nonlocal failures
@@ -39,9 +46,11 @@ def main():
         check("login page first", driver.find_elements(By.ID, "login") != [])
         driver.find_element(By.NAME, "token").send_keys("wrong")
         driver.find_element(By.ID, "login").click()
+        loaded("login-error")
         check("a wrong token is refused", "wrong operator token" in driver.find_element(By.ID, "login-error").text)
         driver.find_element(By.NAME, "token").send_keys(a.token)
         driver.find_element(By.ID, "login").click()
+        loaded("dead")
         body = driver.find_element(By.TAG_NAME, "body").text
         check("dashboard after login", "Dead letters" in body)
         check("Vietnamese text renders", "Tỷ lệ văn bản ký số" in body and "Hàng đợi" in body and "Trục liên thông văn bản" in driver.title + body)
@@ -53,10 +62,13 @@ def main():
         check("screenshot taken", True)
         if rows:
             rows[0].find_element(By.CSS_SELECTOR, "button.requeue").click()
+            loaded("notice")
             notice = driver.find_element(By.ID, "notice").text
             check("requeue confirmed: " + notice, notice.startswith("requeued " + a.message))
+            driver.implicitly_wait(0)
             gone = driver.find_elements(By.CSS_SELECTOR, f'#dead tr[data-message="{a.message}"][data-recipient="{a.recipient}"]')
             check("no longer dead", gone == [])
+        driver.implicitly_wait(15)
         driver.get(a.hub + "/?lookup=" + a.message)
         check("lookup shows the trace", a.recipient in driver.find_element(By.ID, "lookup-result").text)
     finally:

@@ -49,7 +49,8 @@ struct Intake: Sendable {
     let hopLimit: Int
 
     /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
-    func accept(_ bytes: [UInt8], from agency: IntakeSender, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome) {
+    /// - Returns: the answer, whether it was new, and the answer's JSON text (the response body).
+    func accept(_ bytes: [UInt8], from agency: IntakeSender, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome, String) {
         if via.contains(hubCode) {
             throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
@@ -100,11 +101,11 @@ struct Intake: Sendable {
         let outcome = try await store.accept(prepared.message, payload: bytes)
         switch outcome {
         case .accepted:
-            return (prepared.answer, outcome)
+            return (prepared.answer, outcome, prepared.message.answerJSON)
         case .duplicate(let previous):
             var answer = (try? JSONDecoder().decode(IntakeAnswer.self, from: Data(previous.utf8))) ?? prepared.answer
             answer.duplicate = true
-            return (answer, outcome)
+            return (answer, outcome, JSONText.encode(answer))
         }
     }
 
@@ -161,7 +162,7 @@ struct Intake: Sendable {
             id: id, kind: parsed.message.messageType, sender: sender, documentId: parsed.message.documentId,
             idempotencyKey: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: sha256), receivedAt: now, sha256: sha256,
             recipients: recipients, verdictJSON: JSONText.encode(verdict), bucket: verdict.bucket.rawValue, businessType: businessType,
-            statusCode: statusCode, answersDocumentId: answers, answerJSON: JSONText.encode(answer))
+            statusCode: statusCode, answersDocumentId: answers, answerJSON: "") // set once the recipients are final
         var withSigners = message
         if case .document(let d) = parsed.message { withSigners.dueDate = d.header.dueDate?.iso }
         withSigners.signers = verdict.signatures.filter { $0.status == .valid }.compactMap { v in

@@ -67,12 +67,13 @@ struct HubRoutes: Sendable {
         if case .agency(let agency) = caller, agency.relay, let header = request.headers[HTTPField.Name("Truc-Via")!] {
             via = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        let (answer, outcome) = try await intake.accept(Array(buffer: body), from: try IntakeSender(caller), via: via)
+        let (answer, outcome, json) = try await intake.accept(Array(buffer: body), from: try IntakeSender(caller), via: via)
         if outcome == .accepted { metrics.verdict(bucket: answer.signature.bucket.rawValue) }
         logger.info(outcome == .accepted ? "message accepted" : "duplicate message", metadata: [
             "message": "\(answer.id)", "agency": "\(caller.agencyCode ?? "")", "kind": "\(answer.kind)",
             "recipients": "\(answer.recipients.count)", "bucket": "\(answer.signature.bucket.rawValue)"])
-        return (JSONText.response(answer, status: outcome == .accepted ? .accepted : .ok), caller.agencyCode)
+        return (Response(status: outcome == .accepted ? .accepted : .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(string: json))), caller.agencyCode)
     }
 
     func inbox(_ request: Request, _ context: HubRequestContext) async throws -> Response {

@@ -49,7 +49,7 @@ struct VXPPoller: Service {
             let bytes = try await client.fetch(peer.url, docId: id)
             let sender = IntakeSender(name: "peer hub \(peer.code)", codes: [], relay: true)
             do {
-                let (answer, _) = try await intake.accept(bytes, from: sender, via: [peer.code])
+                let (answer, _, _) = try await intake.accept(bytes, from: sender, via: [peer.code])
                 log.info("took a message from a peer hub", metadata: ["message": "\(answer.id)"])
                 try await client.updateStatus(peer.url, docId: id, status: "done")
             } catch let refusal as HubError where (400..<500).contains(Int(refusal.status.code)) {

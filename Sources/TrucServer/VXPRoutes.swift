@@ -105,7 +105,7 @@ struct VXPRoutes: Sendable {
         }
         guard file.count <= maxBodyBytes else { throw VXPFailure(413, "too-large", "the file exceeds \(maxBodyBytes) bytes") }
         let sender = IntakeSender(name: "system \(system.id)", codes: Set(system.agencies), relay: false)
-        let (answer, outcome) = try await intake.accept(file, from: sender)
+        let (answer, outcome, _) = try await intake.accept(file, from: sender)
         if outcome == .accepted { metrics.verdict(bucket: answer.signature.bucket.rawValue) }
         return VXPAnswer.success([("DocId", .string(answer.id))])
     }

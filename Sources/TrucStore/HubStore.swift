@@ -17,6 +17,11 @@ package actor HubStore {
     /// Messages waiting for the next group commit, and whether a commit is running.
     private var pending: [(Pending, CheckedContinuation<AcceptOutcome, any Error>)] = []
     private var committing = false
+    /// The store's own thread (see `StoreExecutor`). One per store, alive as long as the process.
+    private let executor = StoreExecutor(name: "truc-store")
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    deinit { executor.stop() }
 
     package init(dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
