@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"]),
         .testTarget(
             name: "TrucServerTests",
-            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP",
+            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP", "EdXML",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import EdXML
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -84,7 +85,8 @@ package struct DeliveryService: Service {
                 metrics.delivery(how: how, outcome: "delivered")
                 return
             }
-            let payload = try await store.payload(of: delivery.messageId, at: delivery.payloadPath)
+            var payload = try await store.payload(of: delivery.messageId, at: delivery.payloadPath)
+            if how == "forward" { payload = forwardedCopy(payload) }
             var request = HTTPClientRequest(url: delivery.target)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/xml")
@@ -131,13 +133,26 @@ package struct DeliveryService: Service {
 }
 
 extension DeliveryService {
+    /// What goes to the next hub: the document with this hub's `TraceHeader` appended to its
+    /// `TraceHeaderList` — unless its envelope is signed (the enveloped signature covers the trace, so the
+    /// bytes go unchanged and the hop list travels in `Truc-Via`), or it is a status message (no trace).
+    func forwardedCopy(_ payload: [UInt8]) -> [UInt8] {
+        var limits = ReadLimits.default
+        limits.xml.maxBytes = max(limits.xml.maxBytes, payload.count + 1)
+        guard let parsed = try? EdXMLReader.read(payload, limits: limits), case .document = parsed.message,
+              parsed.envelopeSignatureElements.isEmpty,
+              let stamped = TraceStamp.append(to: payload, organId: hubCode, timestamp: TraceStamp.timestamp(Int64(Date().timeIntervalSince1970)))
+        else { return payload }
+        return stamped
+    }
+
     /// A forward to a VXP-dialect hub: sendEdoc with this hub's system id (the hub's DocId is not kept:
     /// receipts and statuses come back through the poller).
     func forwardVXP(_ delivery: DueDelivery) async throws {
         guard let vxp else {
             throw VXPCallError(description: "no VXP system id and secret are configured for VXP-dialect peer hubs", permanent: true)
         }
-        let payload = try await store.payload(of: delivery.messageId, at: delivery.payloadPath)
+        let payload = forwardedCopy(try await store.payload(of: delivery.messageId, at: delivery.payloadPath))
         _ = try await vxp.send(String(delivery.target.dropFirst(4)), payload, from: delivery.sender,
                                messageType: delivery.kind == "edoc" ? "edoc" : "status")
     }

@@ -44,3 +44,24 @@ struct WriterTests {
         #expect(text.contains("Trâm &amp; Co &lt;test&gt;"))
     }
 }
+
+@Suite("Trace stamp")
+struct TraceStampTests {
+    @Test("appends a TraceHeader in the sample's prefix, changing nothing else; status messages have no trace")
+    func stamp() throws {
+        let original = try Fixtures.sample("edoc_new.edxml")
+        let stamped = try #require(TraceStamp.append(to: original, organId: "000.00.00.W01", timestamp: "2026/11/22 10:00:00"))
+        let parsed = try EdXMLReader.read(stamped)
+        guard case .document(let before) = try EdXMLReader.read(original).message, case .document(let after) = parsed.message else {
+            Issue.record("not a document")
+            return
+        }
+        #expect(after.traceHeaders.count == before.traceHeaders.count + 1)
+        #expect(after.traceHeaders.last?.organId == "000.00.00.W01")
+        #expect(after.header == before.header)
+        let inserted = Array("<edXML:TraceHeader><edXML:OrganId>000.00.00.W01</edXML:OrganId><edXML:Timestamp>2026/11/22 10:00:00</edXML:Timestamp></edXML:TraceHeader>".utf8)
+        #expect(stamped.count == original.count + inserted.count)
+        #expect(TraceStamp.append(to: try Fixtures.sample("status_acceptance_03.edxml"), organId: "x", timestamp: "y") == nil)
+        #expect(TraceStamp.timestamp(1_795_281_193) == "2026/11/22 00:13:13")
+    }
+}

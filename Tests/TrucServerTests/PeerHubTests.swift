@@ -1,3 +1,4 @@
+import EdXML
 import Foundation
 import NIOHTTP1
 import Testing
@@ -27,6 +28,30 @@ struct PeerHubTests {
         try await LiveHub.run(hubCode: Self.provincial, port: port,
                               routing: RoutingTable(defaultUpstream: PeerHub(code: Self.national, url: "https://127.0.0.1:\(nationalPort)")),
                               retry: retry, agencies: Self.provinceAgencies, relays: [Self.national], body)
+    }
+
+    @Test("a forwarded document without an envelope signature gains the hub's TraceHeader; its PDF signatures still verify")
+    func traceHeader() async throws {
+        let provincialPort = Self.freePort()
+        try await runNational(provincialPort: provincialPort) { national in
+            try await runProvincial(port: provincialPort, nationalPort: national.port) { province in
+                let g22 = try await national.token("000.00.00.G22"), h41 = try await province.token("000.00.00.H41")
+                let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/pdf-both-zip.edxml"))))
+                let sent = try await national.post("signatures/pdf-both-zip.edxml", token: g22)
+                let id = try #require(sent.json?["id"] as? String)
+                #expect(try await national.eventually { try await national.deliveryStates(id, token: g22)["000.00.00.H41"] == "delivered" })
+                // The national hub keeps the exact bytes it received.
+                #expect(try await national.request(.GET, "/v1/messages/\(id)", token: g22).body == original)
+                let inbox = try #require(try await province.request(.GET, "/v1/inbox?kind=edoc", token: h41).json?["items"] as? [[String: Any]])
+                let copyId = try #require(inbox.first?["messageId"] as? String)
+                #expect(inbox.first?["bucket"] as? String == "both", "the PDF signatures verify at the province")
+                let copy = try await province.request(.GET, "/v1/messages/\(copyId)", token: h41).body
+                let parsed = try EdXMLReader.read(copy)
+                guard case .document(let document) = parsed.message else { Issue.record("not a document"); return }
+                #expect(document.traceHeaders.last?.organId == Self.national)
+                #expect(copy.count > original.count)
+            }
+        }
     }
 
     @Test("a document crosses from the national hub to the province, and the status comes back")
