@@ -151,7 +151,16 @@ struct Intake: Sendable {
         var businessType: Int?
         var statusCode: String?
         var answers: String?
-        if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }
+        if case .document(let d) = parsed.message {
+            businessType = d.business?.docType?.rawValue ?? 0
+            // A revocation, update or replacement names the document it acts on: linked in the trace.
+            // (Bussiness/DocumentId, else its own DocumentId, which the national samples reuse for the original;
+            // ResponseFor keeps its usual meaning, the document this one replies to.)
+            if let type = businessType, (1...3).contains(type) {
+                answers = [d.business?.documentId, d.header.documentId]
+                    .compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+            }
+        }
         if case .status(let s) = parsed.message {
             statusCode = s.statusCode?.rawValue
             answers = s.responseFor?.documentId

@@ -134,17 +134,31 @@ struct HubRoutes: Sendable {
             let kind: String
             let sender: String
             let documentId: String?
+            let businessType: Int?
             let receivedAt: Int64
             let bucket: String
             let deliveries: [DeliveryTrace]
             let statuses: [StatusTrace]
             let receipts: [ReceiptTrace]
+            /// For a revocation, update or replacement: the original document(s) it acts on.
+            let actsOn: [LinkedDocument]?
+            /// For an original: the revocations, updates and replacements received for it.
+            let actedOnBy: [LinkedDocument]?
         }
-        let statuses = message.documentId.map { id in { try await store.statuses(answering: id) } }
+        var statuses: [StatusTrace] = []
+        var actsOn: [LinkedDocument]?, actedOnBy: [LinkedDocument]?
+        if message.kind == "edoc", let documentId = message.documentId {
+            statuses = try await store.statuses(answering: documentId)
+            if let type = message.businessType, (1...3).contains(type) {
+                actsOn = try await store.originals(message.answersDocumentId ?? documentId)
+            } else {
+                actedOnBy = try await store.documentsActingOn(documentId)
+            }
+        }
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
-                                       receivedAt: message.receivedAt, bucket: message.bucket, deliveries: try await store.trace(id),
-                                       statuses: message.kind == "edoc" ? (try await statuses?() ?? []) : [],
-                                       receipts: try await store.receipts(for: id)))
+                                       businessType: message.businessType, receivedAt: message.receivedAt, bucket: message.bucket,
+                                       deliveries: try await store.trace(id), statuses: statuses, receipts: try await store.receipts(for: id),
+                                       actsOn: actsOn, actedOnBy: actedOnBy))
     }
 
     func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {

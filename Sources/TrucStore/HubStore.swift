@@ -228,12 +228,35 @@ package actor HubStore {
 
     package func message(_ id: String) throws -> StoredMessage? {
         try db.query("""
-            SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket FROM messages WHERE id = ?
+            SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
+            FROM messages WHERE id = ?
             """, [.text(id)]) { row in
             StoredMessage(id: row.text(0) ?? "", kind: row.text(1) ?? "", sender: row.text(2) ?? "", documentId: row.text(3),
                           receivedAt: row.int(4), size: Int(row.int(5)), sha256: row.text(6) ?? "", payloadPath: row.text(7) ?? "",
-                          verdictJSON: row.text(8) ?? "{}", bucket: row.text(9) ?? "")
+                          verdictJSON: row.text(8) ?? "{}", bucket: row.text(9) ?? "",
+                          businessType: row.isNull(10) ? nil : Int(row.int(10)), answersDocumentId: row.text(11))
         }.first
+    }
+
+    /// Revocations, updates and replacements received for a document (by its DocumentId), oldest first.
+    package func documentsActingOn(_ documentId: String) throws -> [LinkedDocument] {
+        try db.query("""
+            SELECT id, sender, document_id, business_type, received_at FROM messages
+            WHERE kind = 'edoc' AND answers_document_id = ? AND business_type IN (1, 2, 3) ORDER BY received_at, id
+            """, [.text(documentId)], Self.linkedRow)
+    }
+
+    /// The original documents (business type 0) with this DocumentId.
+    package func originals(_ documentId: String) throws -> [LinkedDocument] {
+        try db.query("""
+            SELECT id, sender, document_id, business_type, received_at FROM messages
+            WHERE kind = 'edoc' AND document_id = ? AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
+            """, [.text(documentId)], Self.linkedRow)
+    }
+
+    static func linkedRow(_ row: Row) -> LinkedDocument {
+        LinkedDocument(messageId: row.text(0) ?? "", sender: row.text(1) ?? "", documentId: row.text(2), businessType: Int(row.int(3)),
+                       receivedAt: row.int(4))
     }
 
     package func recipients(of id: String) throws -> [String] {

@@ -64,6 +64,19 @@ package struct StoredMessage: Sendable {
     package var payloadPath: String
     package var verdictJSON: String
     package var bucket: String
+    /// 0 new, 1 revoke, 2 update, 3 replace (documents).
+    package var businessType: Int?
+    /// For a status: the DocumentId it answers; for a revocation, update or replacement: the one it acts on.
+    package var answersDocumentId: String?
+}
+
+/// A document linked to another: a revocation, update or replacement of it, or the original it acts on.
+package struct LinkedDocument: Sendable, Codable {
+    package var messageId: String
+    package var sender: String
+    package var documentId: String?
+    package var businessType: Int
+    package var receivedAt: Int64
 }
 
 package struct InboxItem: Sendable, Codable {

@@ -83,6 +83,27 @@ struct IntakeTests {
         }
     }
 
+    @Test("a revocation routes like a document and is linked to the original in both traces")
+    func revocationLinked() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let original = try #require(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).json?["id"] as? String)
+            let revocation = try await hub.post("vpcp/edoc_revocation.edxml", token: g22)
+            #expect(revocation.status == 202, "\(String(decoding: revocation.body, as: UTF8.self))")
+            let revocationId = try #require(revocation.json?["id"] as? String)
+            #expect(revocationId != original, "same DocumentId, another business type: not a duplicate")
+            #expect(try await hub.deliveryStates(revocationId, token: g22) == ["000.00.00.H41": "awaiting-pull", "000.00.00.H14": "awaiting-pull",
+                                                                                "000.00.00.G17": "awaiting-pull"])
+            let revocationTrace = try #require(try await hub.request(.GET, "/v1/messages/\(revocationId)/trace", token: g22).json)
+            #expect(revocationTrace["businessType"] as? Int == 1)
+            #expect((revocationTrace["actsOn"] as? [[String: Any]])?.compactMap { $0["messageId"] as? String } == [original])
+            let originalTrace = try #require(try await hub.request(.GET, "/v1/messages/\(original)/trace", token: g22).json)
+            let actedOnBy = try #require(originalTrace["actedOnBy"] as? [[String: Any]])
+            #expect(actedOnBy.compactMap { $0["messageId"] as? String } == [revocationId])
+            #expect(actedOnBy.first?["businessType"] as? Int == 1)
+        }
+    }
+
     @Test("a status message goes to ResponseFor/OrganId")
     func statusRelay() async throws {
         try await LiveHub.run { hub in
