@@ -22,21 +22,8 @@ struct DashboardPage {
     let notice: String?
     let lookup: Lookup?
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// For text and double-quoted attributes alike.
+    static func escape(_ text: String) -> String { MarkupEscape.attribute(text) }
 
     static func time(_ epoch: Int64?) -> String {
         guard let epoch else { return "–" }

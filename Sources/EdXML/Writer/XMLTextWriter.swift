@@ -61,7 +61,14 @@ struct XMLTextWriter {
 
     private mutating func indent() { out += String(repeating: "  ", count: depth) }
 
-    func escapeText(_ s: String) -> String {
+    func escapeText(_ s: String) -> String { MarkupEscape.text(s) }
+
+    func escapeAttribute(_ s: String) -> String { MarkupEscape.attribute(s) }
+}
+
+/// Escaping for XML (and HTML) text and double-quoted attribute values.
+package enum MarkupEscape {
+    package static func text(_ s: String) -> String {
         var r = ""
         r.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
@@ -76,7 +83,7 @@ struct XMLTextWriter {
         return r
     }
 
-    func escapeAttribute(_ s: String) -> String {
-        escapeText(s).replacingAll("\"", with: "&quot;").replacingAll("\n", with: "&#xA;").replacingAll("\t", with: "&#x9;")
+    package static func attribute(_ s: String) -> String {
+        text(s).replacingAll("\"", with: "&quot;").replacingAll("\n", with: "&#xA;").replacingAll("\t", with: "&#x9;")
     }
 }
