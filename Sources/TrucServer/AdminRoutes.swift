@@ -7,7 +7,7 @@ import TrucStore
 /// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
 /// to an agency, peer hubs' reachability, and the agency directory with its credentials.
 struct AdminRoutes: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let auth: Authenticator
     let peers: PeerStatusBoard
     let logger: Logger

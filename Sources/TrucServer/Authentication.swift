@@ -42,7 +42,7 @@ package struct HubRequestContext: RequestContext {
 /// token, or the TLS client certificate (pinned fingerprint or its `MST:` identifier), whose chain and
 /// revocation are re-checked with OpenSSL (swift-nio-ssl has no CRL support).
 struct Authenticator: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let trust: TrustStore
     let operatorTokenHash: [UInt8]?
 

@@ -51,7 +51,7 @@ actor RatioCache {
 /// `GET /`: the operator's dashboard (queues, traffic, oldest undelivered, peer hubs, dead letters with
 /// Requeue, pause/resume per agency, message lookup, the signed-ratio table and chart of the last 30 days).
 struct DashboardRoutes: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let auth: Authenticator
     let peers: PeerStatusBoard
     let directory: DirectoryCache

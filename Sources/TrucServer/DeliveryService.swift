@@ -14,7 +14,7 @@ import TrucStore
 /// the last attempt or on another 4xx. At-least-once on the wire (a crash mid-attempt re-sends; receivers
 /// deduplicate), exactly-once in the store.
 package struct DeliveryService: Service {
-    let store: HubStore
+    let store: any MessageStore
     let client: HTTPClient
     let hubCode: String
     let policy: RetryPolicy
@@ -26,7 +26,7 @@ package struct DeliveryService: Service {
     let vxp: VXPClient?
     let peers: PeerStatusBoard
 
-    init(store: HubStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
+    init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
          peers: PeerStatusBoard) throws {
         self.peers = peers
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -20,7 +20,7 @@ package struct Hub {
 /// Builds the hub. Kept apart from `truc serve` so tests build the same hub.
 /// - Parameter onPlainServerRunning: called when the plain-HTTP VXP listener (if configured) is up.
 package func buildHub(
-    configuration: HubConfiguration, store: HubStore, logger: Logger,
+    configuration: HubConfiguration, store: any MessageStore, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     onPlainServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> Hub {
@@ -78,7 +78,7 @@ package func buildHub(
     return Hub(services: services)
 }
 
-func receiptIssuer(configuration: HubConfiguration, store: HubStore, logger: Logger) throws -> ReceiptIssuer {
+func receiptIssuer(configuration: HubConfiguration, store: any MessageStore, logger: Logger) throws -> ReceiptIssuer {
     let signer = try ReceiptSigner(privateKeyPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.privateKeyPath))),
                                    certificateChainPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))
     return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, logger: logger)

@@ -54,7 +54,7 @@ package final class HubMetrics: Sendable {
     }
 
     /// The text exposition, with the store's current queue figures.
-    func render(store: HubStore) async throws -> [UInt8] {
+    func render(store: any MessageStore) async throws -> [UInt8] {
         let (depths, oldest) = try await store.queueFigures(now: Int64(Date().timeIntervalSince1970))
         for state in DeliveryState.allCases {
             registry.makeGauge(descriptor: Self.name("queue_depth", "deliveries", "Deliveries by state"), labels: [("state", state.rawValue)])

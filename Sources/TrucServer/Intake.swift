@@ -41,7 +41,7 @@ struct IntakeSender: Sendable {
 
 /// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
 struct Intake: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let verifier: SignatureVerifier
     let limits: ReadLimits
     let hubCode: String

@@ -9,7 +9,7 @@ import TrucStore
 /// accepted) and puts it in the sender's inbox (a status item) — for senders registered at this hub.
 struct ReceiptIssuer: Sendable {
     let signer: ReceiptSigner
-    let store: HubStore
+    let store: any MessageStore
     let hubCode: String
     let logger: Logger
 

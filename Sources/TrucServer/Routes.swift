@@ -8,7 +8,7 @@ import TrucStore
 
 /// The versioned API (see `openapi.yaml`).
 struct HubRoutes: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let auth: Authenticator
     let intake: Intake
     let maxBodyBytes: Int

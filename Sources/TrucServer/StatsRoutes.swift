@@ -8,11 +8,11 @@ import TrucStore
 /// `GET /v1/stats/signed-ratio`: the signed-ratio report for an agency (or its subtree) and period, as JSON
 /// or CSV. An agency sees itself and its subtree; the operator sees everything.
 struct StatsRoutes: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let auth: Authenticator
     let directory: DirectoryCache
 
-    init(store: HubStore, auth: Authenticator) {
+    init(store: any MessageStore, auth: Authenticator) {
         self.store = store
         self.auth = auth
         self.directory = DirectoryCache(store: store)
@@ -133,11 +133,11 @@ actor DirectoryCache {
         let known: [String]
     }
 
-    let store: HubStore
+    let store: any MessageStore
     private var snapshot: Snapshot?
     private var subtrees: [String: [String]] = [:]
 
-    init(store: HubStore) { self.store = store }
+    init(store: any MessageStore) { self.store = store }
 
     func current() async throws -> Snapshot {
         let version = try await store.directoryVersion()

@@ -14,7 +14,7 @@ import TrucVXP
 /// `ErrorCode` and `ErrorDesc` present, never a null. The calls work on the same store, intake, delivery
 /// and receipts as the native API.
 struct VXPRoutes: Sendable {
-    let store: HubStore
+    let store: any MessageStore
     let intake: Intake
     let receipts: ReceiptIssuer
     let metrics: HubMetrics

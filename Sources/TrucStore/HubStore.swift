@@ -457,12 +457,6 @@ package actor HubStore {
         try db.transaction { try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time) }
     }
 
-    /// How `signedCounts` groups rows: by sender (the day is then `from`), by day or by month (the sender is
-    /// then empty, the day is the day or the month's first day).
-    package enum CountGrouping: Sendable {
-        case sender, day, month
-    }
-
     /// Counts per group and bucket within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given senders
     /// (all when nil), business types, and optionally only documents addressed to `recipient`. Aggregated in
     /// SQL from the daily counters; whole-hub reports by day or month read the daily totals.

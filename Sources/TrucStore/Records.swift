@@ -167,3 +167,9 @@ package struct VolumeRow: Sendable, Equatable {
     package var sent: Int
     package var received: Int
 }
+
+/// How `signedCounts` groups rows: by sender (the day is then `from`), by day or by month (the sender is
+/// then empty, the day is the day or the month's first day).
+package enum CountGrouping: Sendable {
+    case sender, day, month
+}
