@@ -73,7 +73,8 @@ package struct DeliveryService: Service {
         log[metadataKey: "message"] = "\(delivery.messageId)"
         log[metadataKey: "recipient"] = "\(delivery.recipient)"
         log[metadataKey: "attempt"] = "\(delivery.attempts + 1)"
-        let how = delivery.target.hasSuffix("/v1/messages") || delivery.target.hasPrefix("vxp:") ? "forward" : "push"
+        let how = delivery.target.hasSuffix("/v1/messages") || delivery.target.hasSuffix("/v1/receipts") || delivery.target.hasPrefix("vxp:")
+            ? "forward" : "push"
         var failure: String
         var permanent = false
         do {

@@ -81,7 +81,7 @@ package func buildHub(
 func receiptIssuer(configuration: HubConfiguration, store: any MessageStore, logger: Logger) throws -> ReceiptIssuer {
     let signer = try ReceiptSigner(privateKeyPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.privateKeyPath))),
                                    certificateChainPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))
-    return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, logger: logger)
+    return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, routing: configuration.routing, logger: logger)
 }
 
 /// HTTP/1.1 with `Expect: 100-continue` answered at once.

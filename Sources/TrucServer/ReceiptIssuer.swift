@@ -6,30 +6,57 @@ import TrucSignatures
 import TrucStore
 
 /// Issues the hub-signed delivery receipt when a recipient takes delivery (pull acknowledged, or push
-/// accepted) and puts it in the sender's inbox (a status item) — for senders registered at this hub.
+/// accepted) and puts it in the sender's inbox (a status item). A sender served by another hub gets it
+/// through that hub: the receipt goes to the peer's `POST /v1/receipts` like a forward, and the peer
+/// relays it on or files it in its agency's inbox under its own copy of the message.
 struct ReceiptIssuer: Sendable {
     let signer: ReceiptSigner
     let store: any MessageStore
     let hubCode: String
+    let routing: RoutingTable
     let logger: Logger
 
     func issue(messageId: String, recipient: String, how: String) async {
         do {
-            guard let message = try await store.message(messageId), message.kind != "receipt",
-                  let sender = try await store.agency(message.sender), !sender.relay else { return }
+            guard let message = try await store.message(messageId), message.kind != "receipt" else { return }
             let now = Int64(Date().timeIntervalSince1970)
             let receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
                                           recipient: recipient, deliveredAt: isoUTCString(now), how: how, sha256: message.sha256)
             let bytes = try signer.sign(receipt)
-            let id = UUID().uuidString.lowercased()
-            let record = IncomingMessage(
-                id: id, kind: "receipt", sender: hubCode, documentId: message.documentId, idempotencyKey: "receipt|\(messageId)|\(recipient)",
-                receivedAt: now, sha256: Digest.sha256(bytes).hexString, recipients: [message.sender], verdictJSON: "{}", bucket: "unsigned",
-                businessType: nil, statusCode: nil, answersDocumentId: messageId, answerJSON: "{\"id\":\"\(id)\"}")
-            _ = try await store.accept(record, payload: bytes)
+            _ = try await file(bytes, receipt: receipt, about: messageId, at: now)
         } catch {
             logger.error("cannot issue a delivery receipt", metadata: ["message": "\(messageId)", "recipient": "\(recipient)", "error": "\(error)"])
         }
+    }
+
+    /// A receipt a peer hub relays (`POST /v1/receipts`): filed under this hub's copy of the document (same
+    /// sender and DocumentId), or passed on toward the sender. Returns false when no such document passed here.
+    func relay(_ bytes: [UInt8], receipt: DeliveryReceipt) async throws -> Bool {
+        guard let documentId = receipt.documentId else { return false }
+        let copies = try await store.findMessages(documentId)
+        guard let local = copies.first(where: { $0.kind == "edoc" && $0.sender == receipt.sender }) else { return false }
+        return try await file(bytes, receipt: receipt, about: local.id, at: Int64(Date().timeIntervalSince1970))
+    }
+
+    /// Stores the receipt for the sender: in its inbox when it is served here, else queued for the peer hub
+    /// that leads to it (native peers only: the national SDK's dialect has no receipts). Once per delivery.
+    private func file(_ bytes: [UInt8], receipt: DeliveryReceipt, about messageId: String, at now: Int64) async throws -> Bool {
+        var targets: [String: String] = [:]
+        if let sender = try await store.agency(receipt.sender) {
+            if sender.relay { return false }
+        } else {
+            guard case .peer(let peer) = routing.destination(for: receipt.sender, local: nil), peer.dialect == .native, peer.code != hubCode
+            else { return false }
+            targets[receipt.sender] = peer.url.hasSuffix("/") ? peer.url + "v1/receipts" : peer.url + "/v1/receipts"
+        }
+        let id = UUID().uuidString.lowercased()
+        let record = IncomingMessage(
+            id: id, kind: "receipt", sender: receipt.hubCode, documentId: receipt.documentId,
+            idempotencyKey: "receipt|\(receipt.hubCode)|\(receipt.messageId)|\(receipt.recipient)",
+            receivedAt: now, sha256: Digest.sha256(bytes).hexString, recipients: [receipt.sender], targets: targets, verdictJSON: "{}",
+            bucket: "unsigned", businessType: nil, statusCode: nil, answersDocumentId: messageId, answerJSON: "{\"id\":\"\(id)\"}")
+        _ = try await store.accept(record, payload: bytes)
+        return true
     }
 
     func isoUTCString(_ epoch: Int64) -> String {

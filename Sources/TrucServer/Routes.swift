@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import TrucCore
 import TrucStore
+import TrucSignatures
 
 /// The versioned API (see `openapi.yaml`).
 struct HubRoutes: Sendable {
@@ -44,6 +45,7 @@ struct HubRoutes: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store))))
         }
         router.get("/v1/inbox") { request, context in try await inbox(request, context) }
+        router.post("/v1/receipts") { request, context in try await relayReceipt(request, context) }
         router.post("/v1/inbox/:id/ack") { request, context in try await acknowledge(request, context) }
         router.get("/v1/messages/:id") { request, context in try await fetch(request, context) }
         router.get("/v1/messages/:id/trace") { request, context in try await trace(request, context) }
@@ -159,6 +161,22 @@ struct HubRoutes: Sendable {
                                        businessType: message.businessType, receivedAt: message.receivedAt, bucket: message.bucket,
                                        deliveries: try await store.trace(id), statuses: statuses, receipts: try await store.receipts(for: id),
                                        actsOn: actsOn, actedOnBy: actedOnBy))
+    }
+
+    /// A peer hub relays the delivery receipt of a copy it delivered (only relaying peers may).
+    func relayReceipt(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        guard case .agency(let peer) = try await auth.authenticate(request, context), peer.relay else {
+            throw HubError.forbidden("only a peer hub relays delivery receipts")
+        }
+        let body = try await request.body.collect(upTo: 256 * 1024)
+        guard let receipt = DeliveryReceipt.parse(Array(buffer: body)) else {
+            throw HubError(.badRequest, "invalid-receipt", "the body is not a Truc delivery receipt")
+        }
+        guard try await receipts.relay(Array(buffer: body), receipt: receipt) else {
+            throw HubError(.unprocessableContent, "unknown-document", "no document \(receipt.documentId ?? "") from \(receipt.sender) passed this hub, or its sender cannot be reached")
+        }
+        logger.info("relayed a delivery receipt", metadata: ["hub": "\(receipt.hubCode)", "agency": "\(receipt.sender)", "recipient": "\(receipt.recipient)"])
+        return JSONText.response(["relayed": "true"], status: .accepted)
     }
 
     func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {

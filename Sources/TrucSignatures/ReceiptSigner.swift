@@ -86,3 +86,22 @@ package final class ReceiptSigner: Sendable {
         return Array(document(digest: digestValue, signature: signatureValue).utf8)
     }
 }
+
+extension DeliveryReceipt {
+    /// Reads a receipt another hub signed (hardened parsing; the fields only — its signature is for the
+    /// sender to check, e.g. with `xmlsec1 --verify`). Nil when the bytes are not a Truc delivery receipt.
+    package static func parse(_ bytes: [UInt8]) -> DeliveryReceipt? {
+        guard let document = try? XMLDocument.parse(bytes), document.root.localName == "Receipt",
+              document.root.namespaceURI == ReceiptSigner.namespace else { return nil }
+        var fields: [String: String] = [:]
+        for child in document.root.children where child.namespaceURI == ReceiptSigner.namespace {
+            fields[child.localName] = child.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let hub = fields["Hub"], let messageId = fields["MessageId"], let sender = fields["Sender"], let recipient = fields["Recipient"],
+              let deliveredAt = fields["DeliveredAt"], let sha256 = fields["SHA256"], !hub.isEmpty, !sender.isEmpty, !recipient.isEmpty
+        else { return nil }
+        let documentId = fields["DocumentId"].flatMap { $0.isEmpty ? nil : $0 }
+        return DeliveryReceipt(hubCode: hub, messageId: messageId, documentId: documentId, sender: sender, recipient: recipient,
+                               deliveredAt: deliveredAt, how: fields["How"] ?? "", sha256: sha256)
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 import TrucCore
+import TrucSignatures
 
 /// Two hubs on 127.0.0.1 — a national hub serving central agencies and a provincial hub serving Nghệ An —
 /// forwarding to each other with their client certificates.
@@ -50,6 +51,40 @@ struct PeerHubTests {
                 guard case .document(let document) = parsed.message else { Issue.record("not a document"); return }
                 #expect(document.traceHeaders.last?.organId == Self.national)
                 #expect(copy.count > original.count)
+            }
+        }
+    }
+
+    @Test("a delivery taken at the other hub sends its receipt back to the sender's hub")
+    func receiptAcrossHubs() async throws {
+        let provincialPort = Self.freePort()
+        try await runNational(provincialPort: provincialPort) { national in
+            try await runProvincial(port: provincialPort, nationalPort: national.port) { province in
+                let g22 = try await national.token("000.00.00.G22"), h41 = try await province.token("000.00.00.H41")
+                let sent = try await national.post("signatures/pdf-both-zip.edxml", token: g22)
+                let id = try #require(sent.json?["id"] as? String)
+                var copyId = ""
+                #expect(try await province.eventually {
+                    copyId = (try await province.request(.GET, "/v1/inbox?kind=edoc", token: h41).json?["items"] as? [[String: Any]])?.first?["messageId"] as? String ?? ""
+                    return !copyId.isEmpty
+                })
+                let ack = try await province.request(.POST, "/v1/inbox/\(copyId)/ack", token: h41, body: Array(#"{"outcome":"done"}"#.utf8))
+                #expect(ack.status == 200)
+                // The provincial hub signs the receipt and sends it up; it lands in G22's inbox under the national copy.
+                var items: [[String: Any]] = []
+                #expect(try await national.eventually {
+                    items = try await national.request(.GET, "/v1/inbox?kind=status", token: g22).json?["items"] as? [[String: Any]] ?? []
+                    return !items.isEmpty
+                })
+                #expect(items.first?["kind"] as? String == "receipt" && items.first?["sender"] as? String == Self.provincial)
+                let receiptId = try #require(items.first?["messageId"] as? String)
+                let bytes = try await national.request(.GET, "/v1/messages/\(receiptId)", token: g22).body
+                let receipt = try #require(DeliveryReceipt.parse(bytes))
+                #expect(receipt.hubCode == Self.provincial && receipt.recipient == "000.00.00.H41" && receipt.messageId == copyId)
+                let trace = try #require(try await national.request(.GET, "/v1/messages/\(id)/trace", token: g22).json)
+                #expect((trace["receipts"] as? [[String: Any]])?.compactMap { $0["receiptId"] as? String } == [receiptId])
+                // Only peer hubs relay receipts.
+                #expect(try await national.request(.POST, "/v1/receipts", token: g22, body: bytes).status == 403)
             }
         }
     }
