@@ -176,6 +176,52 @@ struct VXPEndToEndTests {
     }
 }
 
+@Suite("A JVM client of the SDK dialect")
+struct VXPJavaClientTests {
+    /// `java` able to run a source file (a JDK: `.ci/run` installs default-jdk-headless).
+    static let javaReady: Bool = {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["java", "--list-modules"]
+        let out = Pipe()
+        probe.standardOutput = out
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        let modules = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0 && modules.contains("jdk.compiler")
+    }()
+
+    @Test("scripts/VxpClient.java (HttpURLConnection, as the SDK's sendEdoc) runs the SDK's sequence against truc serve",
+          .enabled(if: javaReady))
+    func javaClient() async throws {
+        let vxpPort = Int.random(in: 50_001...60_000)
+        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)"])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let data = ["--data", server.data]
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng"] + data).exitCode == 0)
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.G17", "--name", "Bộ Thông tin"] + data).exitCode == 0)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-java-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (system, agency, secret) in [("00.22.W00", "000.00.00.G22", "government-office-secret"), ("00.99.W00", "000.00.00.H41", "nghe-an-secret")] {
+            let file = dir.appendingPathComponent("\(system).secret")
+            try Data((secret + "\n").utf8).write(to: file)
+            #expect(try TrucRun.run(["systems", "add", system, "--agency", agency, "--secret-file", file.path] + data).exitCode == 0)
+        }
+        let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "java", repo.appendingPathComponent("scripts/VxpClient.java").path, "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
+            "00.22.W00", dir.appendingPathComponent("00.22.W00.secret").path, "000.00.00.G22",
+            "00.99.W00", dir.appendingPathComponent("00.99.W00.secret").path, CLIFixtures.path("signatures/pdf-both-zip.edxml"),
+        ])
+        #expect(run.exitCode == 0, "\(run.stdout.suffix(2000))\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("done: 6 calls answered OK"))
+        #expect(server.stop() == 0)
+    }
+}
+
 @Suite("Crash test")
 struct CrashTests {
     @Test("SIGKILL at random moments under load: every acknowledged message stored, each delivered once",
