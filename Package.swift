@@ -11,8 +11,8 @@ import PackageDescription
 //   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
 //   TrucVXP       the national SDK's dialect without I/O: HMAC header auth, hash-file, answer JSON
-//   TrucStore     the SQLite store (messages, deliveries, agencies), payload files
-//   TrucServer    Hummingbird HTTPS server: auth, intake and inbox API; buildApplication(config)
+//   TrucStore     the MessageStore protocol and its SQLite implementation (messages, deliveries, agencies, counters)
+//   TrucServer    Hummingbird HTTPS server: auth, intake, inbox, admin, stats, dashboard, VXP dialect; delivery engine; buildHub
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
 let package = Package(
     name: "Truc",
