@@ -14,14 +14,14 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var fields: [String: String] = [:]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { _, new in new }) { fields[key] = "\(value)" }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) { fields[key] = "\(value)" }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var object: [String: Any] = ["time": formatter.string(from: Date()), "level": level.rawValue, "label": label,
-                                     "message": message.description, "source": source]
+        var object: [String: Any] = ["time": formatter.string(from: Date()), "level": event.level.rawValue, "label": label,
+                                     "message": event.message.description, "source": event.source]
+        if let error = event.error { object["error"] = "\(error)" }
         if !fields.isEmpty { object["metadata"] = fields }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(0x0A)

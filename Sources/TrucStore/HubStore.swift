@@ -136,7 +136,7 @@ package actor HubStore {
             pending.append((item, continuation))
             if !committing {
                 committing = true
-                Task { await self.commitPending() }
+                Task { self.commitPending() }
             }
         }
     }
