@@ -25,7 +25,7 @@ struct BenchLoad: AsyncParsableCommand {
     func run() async throws {
         // A folder: distinct pre-signed messages (envelope signatures cover the DocumentId, so it cannot be varied).
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: file, isDirectory: &isFolder)
+        _ = FileManager.default.fileExists(atPath: file, isDirectory: &isFolder)
         let prepared: [String] = isFolder.boolValue
             ? try FileManager.default.contentsOfDirectory(atPath: file).sorted().dropFirst(skip).map { String(decoding: try FileInput.load(file + "/" + $0, maxBytes: 1 << 30), as: UTF8.self) }
             : []

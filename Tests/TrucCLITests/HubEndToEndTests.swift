@@ -21,7 +21,7 @@ struct HubEndToEndTests {
             process.standardOutput = FileHandle.nullDevice
             if keepLog {
                 let url = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString).log")
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
                 process.standardError = try FileHandle(forWritingTo: url)
                 log = url
             } else {
