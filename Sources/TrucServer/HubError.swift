@@ -35,6 +35,8 @@ package struct HubError: Error, HTTPResponseError, Sendable {
 /// JSON helpers for hand-assembled bodies.
 package enum JSONText {
     package static func string(_ s: String) -> String {
+        // Most values (ids, codes, hashes) need no escaping at all.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
         let text = String(decoding: data, as: UTF8.self)
         return String(text.dropFirst().dropLast())

@@ -95,7 +95,7 @@ package actor HubStore {
     // MARK: Messages
 
     /// Payloads up to this size are stored in the database with their message; larger ones are files.
-    package static let inlineLimit = 1 << 20
+    package static let inlineLimit = 64 << 10
     /// The `payload` column's value for a payload kept in `payload_blobs`.
     package static let inlineMarker = "inline"
 

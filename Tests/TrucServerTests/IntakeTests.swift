@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import NIOHTTP1
 import Foundation
 import Testing
+import TrucSignatures
 import TrucCore
+@testable import TrucServer
 
 /// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,
 /// fetched byte for byte, acknowledged and traced.
@@ -101,6 +103,16 @@ struct IntakeTests {
             let actedOnBy = try #require(originalTrace["actedOnBy"] as? [[String: Any]])
             #expect(actedOnBy.compactMap { $0["messageId"] as? String } == [revocationId])
             #expect(actedOnBy.first?["businessType"] as? Int == 1)
+        }
+    }
+
+    @Test("the hand-assembled answer JSON is what JSONEncoder writes")
+    func answerJSON() throws {
+        #expect(IntakeAnswer.unsignedVerdictJSON == JSONText.encode(MessageVerdict(signatures: [])))
+        for documentId in ["000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", "a \"quoted\" \\ id\n", nil] as [String?] {
+            let answer = IntakeAnswer(id: "6e600b94", kind: "edoc", documentId: documentId, recipients: ["000.00.00.H41", "000.00.00.G17"],
+                                      sha256: "ab12", signature: MessageVerdict(signatures: []), duplicate: false)
+            #expect(answer.json(verdictJSON: IntakeAnswer.unsignedVerdictJSON) == JSONText.encode(answer))
         }
     }
 
