@@ -24,9 +24,10 @@ hub=https://127.0.0.1:$port
 echo "== (a) typical signed document"
 $truc bench load "$out/load" --hub $hub --token "$g22" --concurrency 8 --seconds "$seconds" | tee "$data/a.txt"
 rate=$(grep accepted "$data/a.txt" | sed -E 's/.*= ([0-9.]+) documents.*/\1/')
+sent=$(grep accepted "$data/a.txt" | awk '{print $2}')
 echo "== (a) at half that rate"
 # a fresh hub store would be needed to reuse the same documents; the second run sends the remaining ones
-$truc bench load "$out/load" --hub $hub --token "$g22" --concurrency 8 --seconds "$seconds" --skip 1500 --rate "$(python3 -c "print(max(1, $rate / 2))")"
+$truc bench load "$out/load" --hub $hub --token "$g22" --concurrency 8 --seconds "$seconds" --skip "$sent" --rate "$(python3 -c "print(max(1, $rate / 2))")"
 echo "== (b) status message, 2 KB"
 $truc bench load Tests/Fixtures/vpcp/status_acceptance_03.edxml --hub $hub --token "$h41" --concurrency 16 --seconds "$seconds"
 if command -v wrk >/dev/null; then

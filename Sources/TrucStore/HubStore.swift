@@ -113,7 +113,7 @@ package actor HubStore {
             return try await enqueue(Pending(message: message, path: Self.inlineMarker, size: payload.count, inline: payload))
         }
         let path = payloadDirectory + "/" + message.id + ".edxml"
-        try DurableFile.write(payload, to: path)
+        try await Self.blockingIO { try DurableFile.write(payload, to: path) }
         do {
             let outcome = try await enqueue(Pending(message: message, path: path, size: payload.count, inline: nil))
             if outcome != .accepted { try? FileManager.default.removeItem(atPath: path) }
@@ -121,6 +121,23 @@ package actor HubStore {
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw error
+        }
+    }
+
+    /// Runs blocking file I/O (write + fsync) on threads of its own, not on the cooperative pool that
+    /// parses and verifies requests (a custom concurrent queue overcommits: a blocked worker gets a sibling).
+    private static let ioQueue = DispatchQueue(label: "truc-store-io", attributes: .concurrent)
+
+    static func blockingIO(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            ioQueue.async {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 
