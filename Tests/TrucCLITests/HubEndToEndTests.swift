@@ -42,7 +42,11 @@ struct HubEndToEndTests {
 
         func stop() -> Int32 {
             process.terminate() // SIGTERM: graceful shutdown
+            // A shutdown that hangs fails the test (killed after 30 s) instead of stalling the suite.
+            let pid = process.processIdentifier, exited = LockedData()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if !exited.isSet { kill(pid, SIGKILL) } }
             process.waitUntilExit()
+            exited.set(Data())
             try? FileManager.default.removeItem(atPath: data)
             return process.terminationStatus
         }

@@ -16,6 +16,9 @@ struct TrucRun {
 
     static func run(_ arguments: [String]) throws -> TrucRun { try run(executable: binary, arguments) }
 
+    /// The longest any program run by a test may take.
+    static let timeLimit: Double = 300
+
     /// Runs any program (a script driving `truc`), waiting for it; stdout and stderr kept apart.
     static func run(executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> TrucRun {
         let process = Process()
@@ -26,11 +29,23 @@ struct TrucRun {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Both pipes drained at once (a child that fills one while we wait on the other would block forever),
+        // and a watchdog: a program that has not finished in `timeLimit` is killed, so a hang fails the test
+        // instead of stalling the suite.
+        let errData = LockedData()
+        let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        errReader.start()
+        let pid = process.processIdentifier
+        let finished = LockedData()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit) {
+            if !finished.isSet { kill(pid, SIGKILL) }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        finished.set(Data())
+        while !errData.isSet { usleep(1000) }
         return TrucRun(exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
+                       stderr: String(decoding: errData.value, as: UTF8.self))
     }
 }
 
@@ -54,4 +69,13 @@ enum CLIFixtures {
     static func sample(_ name: String) throws -> String {
         String(decoding: try Data(contentsOf: root.appendingPathComponent("vpcp/\(name)")), as: UTF8.self)
     }
+}
+
+/// Bytes handed from a reader thread.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
 }
