@@ -69,6 +69,13 @@ struct Authenticator: Sendable {
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMAC.constantTimeEqual(a, b) }
 
+    /// Admin endpoints: the operator credential, or 403.
+    func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {
+        guard case .operatorRole = try await authenticate(request, context) else {
+            throw HubError.forbidden("this endpoint needs the operator credential")
+        }
+    }
+
     /// True when `token` is the operator's.
     func isOperatorToken(_ token: String) -> Bool {
         guard let operatorTokenHash else { return false }

@@ -40,7 +40,7 @@ struct HubRoutes: Sendable {
             }
         }
         router.get("/metrics") { request, context in
-            try await requireOperator(request, context)
+            try await auth.requireOperator(request, context)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store))))
         }
@@ -179,14 +179,8 @@ struct HubRoutes: Sendable {
         return JSONText.response(["relayed": "true"], status: .accepted)
     }
 
-    func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {
-        guard case .operatorRole = try await auth.authenticate(request, context) else {
-            throw HubError.forbidden("this endpoint needs the operator credential")
-        }
-    }
-
     func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        try await requireOperator(request, context)
+        try await auth.requireOperator(request, context)
         let state = request.uri.queryParameters.get("state") ?? "dead"
         let filter = state == "all" ? nil : DeliveryState(rawValue: state)
         if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
@@ -194,7 +188,7 @@ struct HubRoutes: Sendable {
     }
 
     func adminRequeue(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        try await requireOperator(request, context)
+        try await auth.requireOperator(request, context)
         let id = try context.parameters.require("id"), recipient = try context.parameters.require("recipient")
         guard try await store.requeue(messageId: id, recipient: recipient) else {
             throw HubError.notFound("no dead delivery of \(id) to \(recipient)")

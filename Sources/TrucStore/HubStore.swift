@@ -72,10 +72,7 @@ package actor HubStore {
 
     /// The agency a token belongs to.
     package func agency(forToken token: String) throws -> Agency? {
-        try db.query("""
-            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay FROM tokens t
-            JOIN agencies a ON a.code = t.agency WHERE t.token_hash = ?
-            """, [.text(Self.tokenHash(token))], Self.agencyRow).first
+        try credential(forToken: token)?.agency
     }
 
     /// The agency a client certificate authenticates: pinned by fingerprint, else by its identifier.
