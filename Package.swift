@@ -74,7 +74,7 @@ let package = Package(
             dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucServer", "TrucStore", "TrucCore",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
 

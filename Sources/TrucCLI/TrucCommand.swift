@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
 
 /// `truc`: the hub daemon and its tools.
 package struct TrucCommand: AsyncParsableCommand {
@@ -20,6 +23,15 @@ package enum TrucVersion {
 extension TrucCommand {
     /// The program's entry point. (Calling `main()` from the executable target resolves to
     /// ArgumentParser's synchronous overload, which refuses an async root; this is its async body.)
+    /// For `truc serve`: Swift Concurrency's tasks run on NIO's event-loop threads, so a request is read,
+    /// handled and answered without hopping between the event loops and the cooperative pool (measured on
+    /// two cores: fewer context switches per small message). Must run on the main thread before any task.
+    package static func prepareExecutor(arguments: [String] = CommandLine.arguments) {
+        guard arguments.dropFirst().first == "serve",
+              ProcessInfo.processInfo.environment["TRUC_DEFAULT_EXECUTOR"] == nil else { return }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     package static func start() async {
         do {
             var command = try parseAsRoot()

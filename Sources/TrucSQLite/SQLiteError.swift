@@ -8,6 +8,7 @@ package struct SQLiteError: Error, CustomStringConvertible, Sendable {
         package static let busy = Code(rawValue: SQLITE_BUSY)
         package static let constraint = Code(rawValue: SQLITE_CONSTRAINT)
         package static let misuse = Code(rawValue: SQLITE_MISUSE)
+        package static let ioErr = Code(rawValue: SQLITE_IOERR)
         /// The primary code of an extended code.
         package var primary: Code { Code(rawValue: rawValue & 0xFF) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Prometheus
 import TrucCore
 import TrucStore
@@ -9,6 +10,10 @@ import TrucStore
 package final class HubMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let intakeLatency: DurationHistogram
+    /// Counters and histograms by metric and label values, made once: the registry's `make…` builds names,
+    /// checks help texts and takes its lock on every call, a visible share of a small request's time.
+    private let counters = NIOLockedValueBox<[[String]: Counter]>([:])
+    private let histograms = NIOLockedValueBox<[[String]: DurationHistogram]>([:])
 
     init() {
         intakeLatency = registry.makeDurationHistogram(
@@ -18,35 +23,59 @@ package final class HubMetrics: Sendable {
     }
 
     func intake(result: String, sender: String?, duration: Duration) {
-        registry.makeCounter(descriptor: Self.name("intake", "total", "Messages posted to the hub, by result (accepted, duplicate, or the error code)"),
-                             labels: [("result", result), ("sender", sender ?? "unknown")]).increment()
+        counter(["intake", result, sender ?? "unknown"]) {
+            $0.makeCounter(descriptor: Self.name("intake", "total", "Messages posted to the hub, by result (accepted, duplicate, or the error code)"),
+                           labels: [("result", result), ("sender", sender ?? "unknown")])
+        }.increment()
         intakeLatency.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }
 
     /// Every HTTP request, by matched route (not the raw path: ids would explode the label set), method and status.
     func request(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", "seconds", "Time to answer a request, by route, method and status"),
-            labels: [("route", route), ("method", method), ("status", String(status))],
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
-            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
+        let key = ["http_request_duration", route, method, String(status)]
+        let histogram = histograms.withLockedValue { $0[key] } ?? histograms.withLockedValue { cache in
+            let made = registry.makeDurationHistogram(
+                descriptor: Self.name("http_request_duration", "seconds", "Time to answer a request, by route, method and status"),
+                labels: [("route", route), ("method", method), ("status", String(status))],
+                buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                          .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
+            cache[key] = made
+            return made
+        }
+        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }
 
     /// Calls in the national SDK's dialect, by operation and result (ok or Truc's error code).
     func vxp(operation: String, result: String) {
-        registry.makeCounter(descriptor: Self.name("vxp_calls", "total", "Calls in the national SDK's dialect, by operation and result"),
-                             labels: [("operation", operation), ("result", result)]).increment()
+        counter(["vxp_calls", operation, result]) {
+            $0.makeCounter(descriptor: Self.name("vxp_calls", "total", "Calls in the national SDK's dialect, by operation and result"),
+                           labels: [("operation", operation), ("result", result)])
+        }.increment()
     }
 
     func verdict(bucket: String) {
-        registry.makeCounter(descriptor: Self.name("verification", "total", "Signature verdicts of accepted messages, by statistics bucket"),
-                             labels: [("bucket", bucket)]).increment()
+        counter(["verification", bucket]) {
+            $0.makeCounter(descriptor: Self.name("verification", "total", "Signature verdicts of accepted messages, by statistics bucket"),
+                           labels: [("bucket", bucket)])
+        }.increment()
     }
 
     func delivery(how: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.name("delivery_attempts", "total", "Push and forward attempts, by outcome (delivered, retry, dead)"),
-                             labels: [("how", how), ("outcome", outcome)]).increment()
+        counter(["delivery_attempts", how, outcome]) {
+            $0.makeCounter(descriptor: Self.name("delivery_attempts", "total", "Push and forward attempts, by outcome (delivered, retry, dead)"),
+                           labels: [("how", how), ("outcome", outcome)])
+        }.increment()
+    }
+
+    /// The counter for `key` (metric name, then label values), made by `make` the first time.
+    private func counter(_ key: [String], _ make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
+        if let found = counters.withLockedValue({ $0[key] }) { return found }
+        return counters.withLockedValue { cache in
+            if let found = cache[key] { return found }
+            let made = make(registry)
+            cache[key] = made
+            return made
+        }
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

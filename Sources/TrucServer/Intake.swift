@@ -163,7 +163,7 @@ struct Intake: Sendable {
         let sha256 = Digest.sha256(bytes).hexString
         let recipients = Addressing.recipients(of: parsed.message)
         guard !recipients.isEmpty else { throw HubError(.unprocessableContent, "no-recipient", "the message names no recipient") }
-        let id = UUID().uuidString.lowercased()
+        let id = MessageID.make()
         var businessType: Int?
         var statusCode: String?
         var answers: String?

@@ -49,7 +49,7 @@ struct ReceiptIssuer: Sendable {
             else { return false }
             targets[receipt.sender] = peer.url.hasSuffix("/") ? peer.url + "v1/receipts" : peer.url + "/v1/receipts"
         }
-        let id = UUID().uuidString.lowercased()
+        let id = MessageID.make()
         let record = IncomingMessage(
             id: id, kind: "receipt", sender: receipt.hubCode, documentId: receipt.documentId,
             idempotencyKey: "receipt|\(receipt.hubCode)|\(receipt.messageId)|\(receipt.recipient)",

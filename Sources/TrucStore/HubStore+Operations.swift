@@ -120,7 +120,7 @@ extension HubStore {
 
     /// Issues a statistics viewer token scoped to an agency and its subtree (shown once; only its hash is kept).
     package func issueViewerToken(for code: String) throws -> String {
-        guard try agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        guard try writerAgency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
         let token = "trucv_" + (try secureRandomBytes(32)).hexString
         try db.run("INSERT INTO tokens(token_hash, agency, created_at, role) VALUES (?, ?, ?, 'viewer')",
                    [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
@@ -128,11 +128,11 @@ extension HubStore {
     }
 
     /// The agency a token belongs to and its role (`agency` or `viewer`).
-    package func credential(forToken token: String) throws -> (agency: Agency, role: String)? {
-        try db.query("""
+    package nonisolated func credential(forToken token: String) throws -> (agency: Agency, role: String)? {
+        try readers.read { db in try db.query("""
             SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, t.role FROM tokens t
             JOIN agencies a ON a.code = t.agency WHERE t.token_hash = ?
-            """, [.text(Self.tokenHash(token))]) { (Self.agencyRow($0), $0.text(7) ?? "agency") }.first
+            """, [.text(Self.tokenHash(token))]) { (Self.agencyRow($0), $0.text(7) ?? "agency") }.first }
     }
 }
 

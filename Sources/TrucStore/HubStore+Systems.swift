@@ -21,7 +21,7 @@ extension HubStore {
     /// one is generated. Returns the secret (shown once).
     package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil) throws -> String {
         guard Self.isValidSystemId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
-        for code in agencies where try agency(code) == nil { throw StoreError.notFound("no agency \(code)") }
+        for code in agencies where try writerAgency(code) == nil { throw StoreError.notFound("no agency \(code)") }
         let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
         guard !plain.isEmpty else { throw StoreError.invalid("the secret is empty") }
         let sealed = try secretBox().seal(Array(plain.utf8))
@@ -76,7 +76,7 @@ extension HubStore {
         try db.transaction {
             if let owner = try systemOwning(agency.code) {
                 guard owner == system else { throw StoreError.conflict("agency \(agency.code) belongs to another system") }
-            } else if try self.agency(agency.code) != nil {
+            } else if try writerAgency(agency.code) != nil {
                 throw StoreError.conflict("agency \(agency.code) is registered at this hub and not bound to system \(system)")
             }
             try db.run("""
@@ -94,7 +94,7 @@ extension HubStore {
     package func deleteAgency(_ code: String, for system: String) throws -> Bool {
         try db.transaction {
             guard let owner = try systemOwning(code) else {
-                if try agency(code) != nil { throw StoreError.conflict("agency \(code) is not bound to system \(system)") }
+                if try writerAgency(code) != nil { throw StoreError.conflict("agency \(code) is not bound to system \(system)") }
                 return false
             }
             guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }

@@ -19,9 +19,20 @@ package actor HubStore {
     private var committing = false
     /// The store's own thread (see `StoreExecutor`). One per store, alive as long as the process.
     private let executor = StoreExecutor(name: "truc-store")
+    /// Read-only connections for the lookups every request makes (credentials, agencies, idempotency keys),
+    /// so that they do not queue behind the writer's commits on the store's thread.
+    package nonisolated let readers: ReadPool
+    /// Checkpoints the WAL in the background (the writer's automatic checkpoints are off).
+    private let checkpointer: Checkpointer
+    /// Syncs the log after group commits, so that the store's thread goes on with the next batch meanwhile.
+    private let syncer: WALSyncer
     package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    deinit { executor.stop() }
+    deinit {
+        executor.stop()
+        checkpointer.stop()
+        syncer.stop()
+    }
 
     package init(dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
@@ -31,7 +42,16 @@ package actor HubStore {
         try db.execute("PRAGMA synchronous=FULL")
         // 64 MiB of page cache (the default 2 MiB thrashes on national-scale counter tables).
         try db.execute("PRAGMA cache_size=-65536")
+        // Pages read through a memory map, not a read(2) each.
+        try db.execute("PRAGMA mmap_size=268435456")
         try Migrations.apply(to: db)
+        // A commit does not also copy the WAL back into the database: the checkpointer's thread does that,
+        // with its own connection, while the writer goes on.
+        // (The writer still checkpoints if the log passes 80 MiB, should the checkpointer fall behind.)
+        try db.execute("PRAGMA wal_autocheckpoint=20000")
+        readers = try ReadPool(path: dataDirectory + "/truc.sqlite", count: 3)
+        checkpointer = try Checkpointer(path: dataDirectory + "/truc.sqlite")
+        syncer = WALSyncer(databasePath: dataDirectory + "/truc.sqlite")
     }
 
     // MARK: Agencies
@@ -45,8 +65,16 @@ package actor HubStore {
                   opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
     }
 
-    package func agency(_ code: String) throws -> Agency? {
-        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE code = ?", [.text(code)], Self.agencyRow).first
+    /// The agency with this code, as committed (read-only connection, off the store's thread).
+    package nonisolated func agency(_ code: String) throws -> Agency? {
+        try readers.read { try Self.agency(code, in: $0) }
+    }
+
+    /// The agency with this code, seen by the writer's connection (inside the store's own transactions).
+    func writerAgency(_ code: String) throws -> Agency? { try Self.agency(code, in: db) }
+
+    static func agency(_ code: String, in db: Database) throws -> Agency? {
+        try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE code = ?", [.text(code)], agencyRow).first
     }
 
     package func agencies() throws -> [Agency] {
@@ -61,7 +89,7 @@ package actor HubStore {
 
     /// Issues a new API token for the agency; only its SHA-256 is stored. Returns the token (shown once).
     package func issueToken(for code: String) throws -> String {
-        guard try agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        guard try writerAgency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
         var random = [UInt8](repeating: 0, count: 32)
         for i in random.indices { random[i] = UInt8.random(in: 0...255) }
         let token = "truc_" + random.hexString
@@ -71,12 +99,16 @@ package actor HubStore {
     }
 
     /// The agency a token belongs to.
-    package func agency(forToken token: String) throws -> Agency? {
+    package nonisolated func agency(forToken token: String) throws -> Agency? {
         try credential(forToken: token)?.agency
     }
 
     /// The agency a client certificate authenticates: pinned by fingerprint, else by its identifier.
-    package func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) throws -> Agency? {
+    package nonisolated func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) throws -> Agency? {
+        try readers.read { db in try Self.agency(forCertificateSHA256: fingerprint, identifiers: identifiers, in: db) }
+    }
+
+    static func agency(forCertificateSHA256 fingerprint: String, identifiers: [String], in db: Database) throws -> Agency? {
         if let pinned = try db.query("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE cert_sha256 = ?",
                                      [.text(fingerprint)], Self.agencyRow).first { return pinned }
         for identifier in identifiers {
@@ -105,10 +137,12 @@ package actor HubStore {
     /// to its own file and fsynced outside the actor first (concurrent intakes do their file I/O in parallel).
     /// Either way nothing is acknowledged before it is on disk.
     package nonisolated func accept(_ message: IncomingMessage, payload: [UInt8]) async throws -> AcceptOutcome {
-        if let previous = try await previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
         if payload.count <= Self.inlineLimit {
+            // (The transaction checks the idempotency key; a duplicate writes nothing.)
             return try await enqueue(Pending(message: message, path: Self.inlineMarker, size: payload.count, inline: payload))
         }
+        // A duplicate is answered before its payload file is written.
+        if let previous = try readers.read({ try Self.previousAnswer(message.idempotencyKey, in: $0) }) { return .duplicate(previous) }
         let path = payloadDirectory + "/" + message.id + ".edxml"
         try await Self.blockingIO { try DurableFile.write(payload, to: path) }
         do {
@@ -156,31 +190,44 @@ package actor HubStore {
     }
 
     /// Records everything pending in one transaction; runs until nothing is pending.
+    ///
+    /// The transaction commits without its own fsync (`synchronous=NORMAL` for it alone); the callers are
+    /// answered by the syncer once the log is on disk, while this thread records the next batch. Every other
+    /// write of the store commits with `synchronous=FULL`.
     private func commitPending() {
         while !pending.isEmpty {
             let batch = pending
             pending.removeAll()
             var outcomes: [Result<AcceptOutcome, any Error>] = []
             do {
-                try db.execute("BEGIN IMMEDIATE")
+                try db.run("PRAGMA synchronous=NORMAL")
+                defer { _ = try? db.run("PRAGMA synchronous=FULL") }
+                try db.run("BEGIN IMMEDIATE")
                 for (item, _) in batch {
                     do {
-                        try db.execute("SAVEPOINT message")
+                        try db.run("SAVEPOINT message")
                         let outcome = try record(item)
-                        try db.execute("RELEASE message")
+                        try db.run("RELEASE message")
                         outcomes.append(.success(outcome))
                     } catch {
-                        try? db.execute("ROLLBACK TO message")
-                        try? db.execute("RELEASE message")
+                        _ = try? db.run("ROLLBACK TO message")
+                        _ = try? db.run("RELEASE message")
                         outcomes.append(.failure(error))
                     }
                 }
-                try db.execute("COMMIT")
+                try db.run("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")
                 outcomes = batch.map { _ in .failure(error) }
+                for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(with: outcome) }
+                continue
             }
-            for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(with: outcome) }
+            let answers = zip(batch.map(\.1), outcomes).map { ($0, $1) }
+            syncer.afterSync { error in
+                for (continuation, outcome) in answers {
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume(with: outcome) }
+                }
+            }
         }
         committing = false
     }
@@ -188,7 +235,7 @@ package actor HubStore {
     /// One message's rows, inside the batch's transaction.
     private func record(_ item: Pending) throws -> AcceptOutcome {
         let message = item.message
-        if let previous = try previousAnswer(message.idempotencyKey) { return .duplicate(previous) }
+        if let previous = try Self.previousAnswer(message.idempotencyKey, in: db) { return .duplicate(previous) }
         try db.run("""
             INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
               verdict, bucket, business_type, status_code, answers_document_id, answer, via, due_date)
@@ -236,7 +283,7 @@ package actor HubStore {
         try db.query("SELECT bytes FROM payload_blobs WHERE message_id = ?", [.text(id)]) { $0.blob(0) ?? [] }.first
     }
 
-    private func previousAnswer(_ key: String) throws -> String? {
+    static func previousAnswer(_ key: String, in db: Database) throws -> String? {
         try db.query("SELECT answer FROM messages WHERE idempotency_key = ?", [.text(key)]) { $0.text(0) }.first ?? nil
     }
 

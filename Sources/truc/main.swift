@@ -1,3 +1,4 @@
 import TrucCLI
 
+TrucCommand.prepareExecutor()
 await TrucCommand.start()
