@@ -12,6 +12,8 @@ package actor HubStore {
     let db: Database
     package let dataDirectory: String
     private let payloadDirectory: String
+    /// Where payloads above `inlineLimit` go.
+    private let segments: PayloadSegments
     /// The key that seals client systems' secrets, once read (see `HubStore+Systems`).
     var sealingKey: SecretBox?
     /// Messages waiting for the next group commit, and whether a commit is running.
@@ -38,6 +40,7 @@ package actor HubStore {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
         self.payloadDirectory = dataDirectory + "/payloads"
+        segments = try PayloadSegments(directory: dataDirectory + "/payloads")
         db = try Database(path: dataDirectory + "/truc.sqlite")
         try db.execute("PRAGMA synchronous=FULL")
         // 64 MiB of page cache (the default 2 MiB thrashes on national-scale counter tables).
@@ -141,30 +144,23 @@ package actor HubStore {
             // (The transaction checks the idempotency key; a duplicate writes nothing.)
             return try await enqueue(Pending(message: message, path: Self.inlineMarker, size: payload.count, inline: payload))
         }
-        // A duplicate is answered before its payload file is written.
+        // A duplicate is answered before its payload is written.
         if let previous = try readers.read({ try Self.previousAnswer(message.idempotencyKey, in: $0) }) { return .duplicate(previous) }
-        let path = payloadDirectory + "/" + message.id + ".edxml"
-        try await Self.blockingIO { try DurableFile.write(payload, to: path) }
-        do {
-            let outcome = try await enqueue(Pending(message: message, path: path, size: payload.count, inline: nil))
-            if outcome != .accepted { try? FileManager.default.removeItem(atPath: path) }
-            return outcome
-        } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            throw error
-        }
+        let segments = self.segments
+        let location = try await Self.blockingIO { try segments.append(payload) }
+        // (Should the transaction fail, the appended bytes stay unreferenced in the segment.)
+        return try await enqueue(Pending(message: message, path: location, size: payload.count, inline: nil))
     }
 
     /// Runs blocking file I/O (write + fsync) on threads of its own, not on the cooperative pool that
     /// parses and verifies requests (a custom concurrent queue overcommits: a blocked worker gets a sibling).
     private static let ioQueue = DispatchQueue(label: "truc-store-io", attributes: .concurrent)
 
-    static func blockingIO(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    static func blockingIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             ioQueue.async {
                 do {
-                    try body()
-                    continuation.resume()
+                    continuation.resume(returning: try body())
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -276,6 +272,11 @@ package actor HubStore {
             guard let bytes = try await inlinePayload(messageId) else { throw StoreError.notFound("no payload for message \(messageId)") }
             return bytes
         }
+        if location.hasPrefix(PayloadSegments.prefix) {
+            let directory = payloadDirectory
+            return try await Self.blockingIO { try PayloadSegments.read(location, directory: directory) }
+        }
+        // (A file of its own: how versions before payload segments stored large payloads.)
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: location)))
     }
 

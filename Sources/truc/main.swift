@@ -1,4 +1,4 @@
 import TrucCLI
 
-TrucCommand.prepareExecutor()
+TrucCommand.prepareServe()
 await TrucCommand.start()

@@ -55,18 +55,76 @@ struct HubStoreTests {
         }
     }
 
-    @Test("a payload above the inline limit is its own file; smaller ones live in the database")
-    func largePayloadFile() async throws {
+    @Test("a payload above the inline limit is appended to a segment file; smaller ones live in the database")
+    func largePayloadSegment() async throws {
         try await withStore { store, dir in
             let big = [UInt8](repeating: 0x41, count: HubStore.inlineLimit + 1)
             #expect(try await store.accept(message("big", key: "big"), payload: big) == .accepted)
             #expect(try await store.accept(message("small", key: "small"), payload: [0x42]) == .accepted)
             let stored = try #require(try await store.message("big"))
-            #expect(stored.payloadPath == dir + "/payloads/big.edxml")
+            #expect(stored.payloadPath == "segment:00000001.seg:0:\(big.count)")
             #expect(try await store.payload(of: "big", at: stored.payloadPath) == big)
+            // The bytes sit in the segment file where the location says.
+            let segment = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/payloads/00000001.seg")))
+            #expect(segment == big)
             #expect(try await store.message("small")?.payloadPath == HubStore.inlineMarker)
-            #expect(!FileManager.default.fileExists(atPath: dir + "/payloads/small.edxml"))
+            #expect(try await store.payload(of: "small", at: HubStore.inlineMarker) == [0x42])
         }
+    }
+
+    @Test("concurrent large payloads share segments; after a restart new ones go after the old, which still read back")
+    func segmentsAcrossRestart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-segments-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func payload(_ i: Int) -> [UInt8] { [UInt8](repeating: UInt8(i), count: HubStore.inlineLimit + 1000 * i) }
+        do {
+            let store = try HubStore(dataDirectory: dir)
+            try await store.upsert(Agency(code: "000.00.00.H41", name: "Nghệ An"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 1...12 {
+                    group.addTask { _ = try await store.accept(message("m\(i)", key: "k\(i)"), payload: payload(i)) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let store = try HubStore(dataDirectory: dir)
+        #expect(try await store.accept(message("m13", key: "k13"), payload: payload(13)) == .accepted)
+        var offsets = Set<String>()
+        for i in 1...13 {
+            let stored = try #require(try await store.message("m\(i)"))
+            #expect(stored.payloadPath.hasPrefix("segment:00000001.seg:"))
+            offsets.insert(String(stored.payloadPath.split(separator: ":")[2]))
+            #expect(try await store.payload(of: stored.id, at: stored.payloadPath) == payload(i))
+        }
+        #expect(offsets.count == 13)
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/payloads/00000001.seg")[.size] as? Int
+        #expect(size == (1...13).map { payload($0).count }.reduce(0, +))
+    }
+
+    @Test("segments roll over at their limit while appends run concurrently; every payload reads back")
+    func segmentRollover() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-roll-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let segments = try PayloadSegments(directory: dir, segmentLimit: 50_000)
+        let locations = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<40 {
+                group.addTask { (i, try await HubStore.blockingIO { try segments.append([UInt8](repeating: UInt8(i), count: 7_000 + i)) }) }
+            }
+            var all: [Int: String] = [:]
+            for try await (i, location) in group { all[i] = location }
+            return all
+        }
+        for (i, location) in locations {
+            #expect(try PayloadSegments.read(location, directory: dir) == [UInt8](repeating: UInt8(i), count: 7_000 + i))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }.sorted()
+        #expect(files.count >= 6)
+        for file in files {
+            let size = try FileManager.default.attributesOfItem(atPath: dir + "/" + file)[.size] as? Int ?? 0
+            #expect(size <= 50_000)
+        }
+        #expect(throws: PayloadSegments.Failure.self) { try PayloadSegments.read("segment:../x.seg:0:1", directory: dir) }
     }
 
     @Test("tokens are stored hashed and resolve to their agency")
