@@ -9,7 +9,7 @@ import ZIPFoundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchLoad.self, BenchStatsFill.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchBound.self, BenchLoad.self, BenchStatsFill.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.
@@ -160,6 +160,58 @@ struct SplitMix64 {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// The bound of the load benchmark: verification alone (read + verify, as the intake does it) of the same
+/// documents on several threads at once, as many as the hub has cores; no HTTP, TLS or store.
+struct BenchBound: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bound", abstract: "Time verification alone on several threads (the load benchmark's bound).")
+
+    @Argument(help: "A signed message, or a folder of them (the first is used).") var file: String
+    @Option(help: "Threads verifying at once.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "How long to loop, in seconds.") var seconds: Double = 3
+    @Option(help: "Trust directory (default: the demo PKI).") var trust: String?
+
+    func run() throws {
+        TrucCommand.tuneMalloc() // as `truc serve` does
+        var path = file
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            let first = try FileManager.default.contentsOfDirectory(atPath: file).filter { $0.hasSuffix(".edxml") }.sorted().first
+            guard let first else { throw ValidationError("no .edxml file in \(file)") }
+            path = file + "/" + first
+        }
+        let bytes = try FileInput.load(path, maxBytes: 1 << 30)
+        let store = try TrustStore(directory: try TrustDirectory.resolve(trust))
+        let now = Int64(Date().timeIntervalSince1970)
+        let check = SignatureVerifier(trust: store).verify(try EdXMLReader.read(bytes), at: now)
+        guard !check.invalid, !check.signatures.isEmpty else {
+            print("the benchmark message must carry valid signatures; got \(check.signatures.map(\.status))")
+            throw ExitCode(1)
+        }
+        let count = max(1, threads)
+        let rates = RateList(count)
+        let seconds = self.seconds
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let verifier = SignatureVerifier(trust: store)
+            rates.set(index, Timing.loop(seconds) { _ = verifier.verify(try! EdXMLReader.read(bytes), at: now) }.rate)
+        }
+        let total = rates.values.reduce(0, +)
+        print("""
+            document        \(path) (\(bytes.count.grouped) bytes, \(check.signatures.count) signatures)
+            bound           \(String(format: "%.1f", total)) verifications/s on \(count) threads at once (\(rates.values.map { String(format: "%.1f", $0) }.joined(separator: " + ")))
+            """)
+    }
+}
+
+/// Per-thread results of `BenchBound`.
+final class RateList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Double]
+    init(_ count: Int) { storage = Array(repeating: 0, count: count) }
+    func set(_ index: Int, _ value: Double) { lock.withLock { storage[index] = value } }
+    var values: [Double] { lock.withLock { storage } }
 }
 
 /// Verifies one signed message in a loop on one thread; prints the rate, the bound (OpenSSL's digests and

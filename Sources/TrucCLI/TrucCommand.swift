@@ -24,8 +24,6 @@ package enum TrucVersion {
 }
 
 extension TrucCommand {
-    /// The program's entry point. (Calling `main()` from the executable target resolves to
-    /// ArgumentParser's synchronous overload, which refuses an async root; this is its async body.)
     /// For `truc serve`, before anything else runs (on the main thread, before any task):
     /// - Swift Concurrency's tasks run on NIO's event-loop threads, so a request is read, handled and answered
     ///   without hopping between the event loops and the cooperative pool (fewer context switches per message);
@@ -35,6 +33,14 @@ extension TrucCommand {
     ///   zeroed by the kernel every time (measured: about 1 ms of CPU less per typical signed document).
     package static func prepareServe(arguments: [String] = CommandLine.arguments) {
         guard arguments.dropFirst().first == "serve" else { return }
+        tuneMalloc()
+        if ProcessInfo.processInfo.environment["TRUC_DEFAULT_EXECUTOR"] == nil {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+    }
+
+    /// See `prepareServe`.
+    package static func tuneMalloc() {
         #if canImport(Glibc)
         // mallopt(3) is not in Swift's Glibc module; glibc's M_TRIM_THRESHOLD is -1, M_MMAP_THRESHOLD -3.
         if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
@@ -43,11 +49,10 @@ extension TrucCommand {
             _ = mallopt(-3, 32 << 20)
         }
         #endif
-        if ProcessInfo.processInfo.environment["TRUC_DEFAULT_EXECUTOR"] == nil {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
     }
 
+    /// The program's entry point. (Calling `main()` from the executable target resolves to
+    /// ArgumentParser's synchronous overload, which refuses an async root; this is its async body.)
     package static func start() async {
         do {
             var command = try parseAsRoot()
