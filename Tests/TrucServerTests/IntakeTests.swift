@@ -153,6 +153,9 @@ struct IntakeTests {
             #expect(xxe.status == 400 && xxe.errorCode == "forbidden-dtd")
             let large = try await hub.request(.POST, "/v1/messages", token: g22, body: [UInt8](repeating: 0x20, count: 200_000))
             #expect(large.status == 413 && large.errorCode == "too-large")
+            // Without a Content-Length the limit holds while the body streams in.
+            let streamed = try await hub.postChunked("/v1/messages", token: g22, body: [UInt8](repeating: 0x20, count: 200_000))
+            #expect(streamed.status == 413 && streamed.errorCode == "too-large")
             var findings = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_finish_06.edxml"))), as: UTF8.self)
             findings = findings.replacingOccurrences(of: "<edXML:StatusCode>06<", with: "<edXML:StatusCode>09<")
             let invalid = try await hub.request(.POST, "/v1/messages", token: h41, body: Array(findings.utf8))
@@ -164,6 +167,18 @@ struct IntakeTests {
             let unrouted = try await hub.request(.POST, "/v1/messages", token: g22, body: Array(unknown.utf8))
             #expect(unrouted.status == 422 && unrouted.errorCode == "unknown-recipient")
             #expect((try await hub.request(.GET, "/v1/inbox", token: h41).json?["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("a body sent in small chunks without Content-Length is stored whole, byte for byte")
+    func chunkedBody() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let fixture = [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/pdf-both-zip.edxml"))))
+            let sent = try await hub.postChunked("/v1/messages", token: g22, body: fixture, chunk: 1_000)
+            #expect(sent.status == 202, "\(String(decoding: sent.body, as: UTF8.self))")
+            let id = try #require(sent.json?["id"] as? String)
+            #expect(try await hub.request(.GET, "/v1/messages/\(id)", token: g22).body == fixture)
         }
     }
 

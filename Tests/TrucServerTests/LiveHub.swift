@@ -114,6 +114,19 @@ struct LiveHub {
         return Reply(status: Int(response.status.code), body: Array(buffer: collected))
     }
 
+    /// POSTs `body` in chunks with no Content-Length (chunked transfer encoding).
+    func postChunked(_ path: String, token: String, body: [UInt8], chunk: Int = 16_384) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/xml")
+        let parts = stride(from: 0, to: body.count, by: chunk).map { ByteBuffer(bytes: body[$0..<min($0 + chunk, body.count)]) }
+        request.body = .stream(parts.async, length: .unknown)
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 128 << 20)
+        return Reply(status: Int(response.status.code), body: Array(buffer: collected))
+    }
+
     func post(_ fixture: String, token: String?) async throws -> Reply {
         try await request(.POST, "/v1/messages", token: token, body: [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture(fixture)))))
     }
