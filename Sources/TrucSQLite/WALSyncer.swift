@@ -14,52 +14,29 @@ import Glibc
 /// synced here are recovered after a power loss exactly as with `synchronous=FULL`.
 package final class WALSyncer: @unchecked Sendable {
     private let path: String
-    private let condition = NSCondition()
-    private var waiting: [@Sendable (SQLiteError?) -> Void] = []
-    private var stopped = false
+    private var thread: BatchThread<@Sendable (SQLiteError?) -> Void>!
+    /// Used only on the thread.
     private var fd: Int32 = -1
     private var inode: UInt64 = 0
 
     /// - Parameter databasePath: the database; its log is `databasePath-wal`.
     package init(databasePath: String) {
         path = databasePath + "-wal"
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "truc-wal-sync"
-        thread.start()
+        thread = BatchThread(name: "truc-wal-sync") { [self] waiting in
+            let error = self.sync()
+            for work in waiting { work(error) }
+        }
     }
+
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Runs `work` once everything committed before this call is on disk (nil), or with the sync's error.
     package func afterSync(_ work: @escaping @Sendable (SQLiteError?) -> Void) {
-        condition.lock()
-        waiting.append(work)
-        condition.signal()
-        condition.unlock()
+        thread.submit(work)
     }
 
     /// Ends the thread once nothing waits.
-    package func stop() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while waiting.isEmpty && !stopped { condition.wait() }
-            if waiting.isEmpty && stopped {
-                condition.unlock()
-                if fd >= 0 { close(fd) }
-                return
-            }
-            let batch = waiting
-            waiting.removeAll(keepingCapacity: true)
-            condition.unlock()
-            let error = sync()
-            for work in batch { work(error) }
-        }
-    }
+    package func stop() { thread.stop() }
 
     /// fdatasync of the log, through a descriptor reopened if the log file was replaced.
     private func sync() -> SQLiteError? {

@@ -4,10 +4,6 @@ import Testing
 
 @Suite("SQLite read pool, background checkpoints, WAL sync")
 struct ConcurrencyTests {
-    func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("truc-sqlite-\(UUID().uuidString).db").path
-    }
-
     @Test("readers on several threads see what the writer committed, and never its open transaction")
     func readPool() async throws {
         let path = temporaryPath()

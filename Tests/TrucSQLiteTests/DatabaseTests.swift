@@ -4,10 +4,6 @@ import Testing
 
 @Suite("SQLite wrapper")
 struct DatabaseTests {
-    func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("truc-sqlite-\(UUID().uuidString).db").path
-    }
-
     @Test("opens in WAL mode and round-trips every value type")
     func roundTrip() throws {
         let db = try Database(path: temporaryPath())
