@@ -277,7 +277,7 @@ package actor HubStore {
             return try await Self.blockingIO { try PayloadSegments.read(location, directory: directory) }
         }
         // (A file of its own: how versions before payload segments stored large payloads.)
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: location)))
+        return try await Self.blockingIO { [UInt8](try Data(contentsOf: URL(fileURLWithPath: location))) }
     }
 
     private func inlinePayload(_ id: String) throws -> [UInt8]? {

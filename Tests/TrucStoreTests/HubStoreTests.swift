@@ -101,6 +101,16 @@ struct HubStoreTests {
         #expect(size == (1...13).map { payload($0).count }.reduce(0, +))
     }
 
+    @Test("a payload stored as a file of its own (before segments) still reads back")
+    func legacyPayloadFile() async throws {
+        try await withStore { store, dir in
+            let path = dir + "/payloads/old.edxml"
+            try Data("<edXML/>".utf8).write(to: URL(fileURLWithPath: path))
+            #expect(try await store.payload(of: "old", at: path) == Array("<edXML/>".utf8))
+            await #expect(throws: (any Error).self) { try await store.payload(of: "gone", at: dir + "/payloads/gone.edxml") }
+        }
+    }
+
     @Test("segments roll over at their limit while appends run concurrently; every payload reads back")
     func segmentRollover() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-roll-\(UUID().uuidString)").path
