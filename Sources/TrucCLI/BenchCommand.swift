@@ -190,18 +190,23 @@ struct BenchBound: ParsableCommand {
             print("the benchmark message must carry valid signatures; got \(check.signatures.map(\.status))")
             throw ExitCode(1)
         }
-        let count = max(1, threads)
-        let rates = RateList(count)
-        let seconds = self.seconds
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            let verifier = SignatureVerifier(trust: store)
-            rates.set(index, Timing.loop(seconds) { _ = verifier.verify(try! EdXMLReader.read(bytes), at: now) }.rate)
-        }
-        let total = rates.values.reduce(0, +)
+        let rates = Self.measure(bytes, threads: threads, seconds: seconds, trust: store)
         print("""
             document        \(path) (\(bytes.count.grouped) bytes, \(check.signatures.count) signatures)
-            bound           \(String(format: "%.1f", total)) verifications/s on \(count) threads at once (\(rates.values.map { String(format: "%.1f", $0) }.joined(separator: " + ")))
+            bound           \(String(format: "%.1f", rates.reduce(0, +))) verifications/s on \(rates.count) threads at once (\(rates.map { String(format: "%.1f", $0) }.joined(separator: " + ")))
             """)
+    }
+
+    /// Verifications per second of `bytes` (read + verify) on each of `threads` threads running at once.
+    static func measure(_ bytes: [UInt8], threads: Int, seconds: Double, trust: TrustStore) -> [Double] {
+        let now = Int64(Date().timeIntervalSince1970)
+        let count = max(1, threads)
+        let rates = RateList(count)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let verifier = SignatureVerifier(trust: trust)
+            rates.set(index, Timing.loop(seconds) { _ = verifier.verify(try! EdXMLReader.read(bytes), at: now) }.rate)
+        }
+        return rates.values
     }
 }
 
