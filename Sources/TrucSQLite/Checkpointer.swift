@@ -10,8 +10,9 @@ package final class Checkpointer: @unchecked Sendable {
     private var stopped = false
     private let interval: TimeInterval
 
-    /// - Parameter interval: seconds between checkpoints.
-    package init(path: String, interval: TimeInterval = 0.25) throws(SQLiteError) {
+    /// - Parameter interval: seconds between checkpoints (a longer one copies pages that change often, such
+    ///   as the statistics counters, fewer times: 1 s measured better than 250 ms under load).
+    package init(path: String, interval: TimeInterval = 1) throws(SQLiteError) {
         db = try Database(path: path)
         self.interval = interval
         let thread = Thread { [self] in self.loop() }
