@@ -14,7 +14,7 @@ package struct HubConfiguration: Sendable {
     package var clientCAPath: String
     /// Trust directory for signatures and for CRL checks of client certificates.
     package var trustDirectory: String
-    /// Where the SQLite store and the payload files live.
+    /// Where the SQLite store and the payload segments live.
     package var dataDirectory: String
     /// Largest accepted request body, in bytes.
     package var maxBodyBytes: Int

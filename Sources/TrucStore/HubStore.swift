@@ -4,10 +4,11 @@ import TrucCore
 import TrucCrypto
 import TrucSQLite
 
-/// The hub's durable store: agencies and their credentials, messages (metadata in SQLite, bytes in payload
-/// files) and per-recipient deliveries. One SQLite connection in WAL mode with `synchronous=FULL`, owned by
-/// this actor; payload files are written and fsynced before the transaction that references them commits,
-/// so a message is on disk before the hub answers 2xx.
+/// The hub's durable store: agencies and their credentials, messages (metadata in SQLite, bytes in the
+/// database up to `inlineLimit`, else in payload segments) and per-recipient deliveries. SQLite in WAL mode:
+/// one writer connection owned by this actor (on its own thread), read-only connections for hot lookups, a
+/// background checkpointer and a WAL syncer. A large payload is on disk before the transaction that
+/// references it commits, and no message is answered 2xx before its transaction is on disk.
 package actor HubStore {
     let db: Database
     package let dataDirectory: String
@@ -24,7 +25,7 @@ package actor HubStore {
     /// Read-only connections for the lookups every request makes (credentials, agencies, idempotency keys),
     /// so that they do not queue behind the writer's commits on the store's thread.
     package nonisolated let readers: ReadPool
-    /// Checkpoints the WAL in the background (the writer's automatic checkpoints are off).
+    /// Checkpoints the WAL in the background (the writer's own automatic checkpoint only past 80 MiB of log).
     private let checkpointer: Checkpointer
     /// Syncs the log after group commits, so that the store's thread goes on with the next batch meanwhile.
     private let syncer: WALSyncer
@@ -126,7 +127,7 @@ package actor HubStore {
 
     // MARK: Messages
 
-    /// Payloads up to this size are stored in the database with their message; larger ones are files.
+    /// Payloads up to this size are stored in the database with their message; larger ones in segments.
     package static let inlineLimit = 64 << 10
     /// The `payload` column's value for a payload kept in `payload_blobs`.
     package static let inlineMarker = "inline"
@@ -134,11 +135,11 @@ package actor HubStore {
     /// Stores an accepted message and one delivery per recipient, durably; or, when the idempotency key was
     /// seen before, nothing, and returns the first answer.
     ///
-    /// Group commit: messages that arrive while a transaction commits wait and are recorded together in the
-    /// next one (one WAL fsync for all of them; each in its own savepoint, so one failure fails only its
-    /// message). A payload up to `inlineLimit` is written in that same transaction; a larger one is written
-    /// to its own file and fsynced outside the actor first (concurrent intakes do their file I/O in parallel).
-    /// Either way nothing is acknowledged before it is on disk.
+    /// Group commit: messages that arrive while a batch is recorded wait and go together into the next
+    /// transaction (each in its own savepoint, so one failure fails only its message; one WAL sync for the
+    /// batch, see `commitPending`). A payload up to `inlineLimit` is written in that same transaction; a
+    /// larger one is appended to a payload segment and synced off the store's thread first (concurrent
+    /// intakes share the sync). Either way nothing is acknowledged before it is on disk.
     package nonisolated func accept(_ message: IncomingMessage, payload: [UInt8]) async throws -> AcceptOutcome {
         if payload.count <= Self.inlineLimit {
             // (The transaction checks the idempotency key; a duplicate writes nothing.)
@@ -152,8 +153,8 @@ package actor HubStore {
         return try await enqueue(Pending(message: message, path: location, size: payload.count, inline: nil))
     }
 
-    /// Runs blocking file I/O (write + fsync) on threads of its own, not on the cooperative pool that
-    /// parses and verifies requests (a custom concurrent queue overcommits: a blocked worker gets a sibling).
+    /// Runs blocking file I/O (write + fsync, reads of payloads) on threads of its own, not on the threads
+    /// that parse and verify requests (a custom concurrent queue overcommits: a blocked worker gets a sibling).
     private static let ioQueue = DispatchQueue(label: "truc-store-io", attributes: .concurrent)
 
     static func blockingIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
