@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import TrucCore
@@ -40,11 +41,13 @@ package struct HubRequestContext: RequestContext {
 
 /// Authenticates a request: an API token (`Authorization: Bearer …`, compared by SHA-256), the operator
 /// token, or the TLS client certificate (pinned fingerprint or its `MST:` identifier), whose chain and
-/// revocation are re-checked with OpenSSL (swift-nio-ssl has no CRL support).
+/// revocation are re-checked with OpenSSL (swift-nio-ssl has no CRL support). A certificate that passed is
+/// remembered (see `VerifiedCertificates`), so that a connection's later requests do not redo the checks.
 struct Authenticator: Sendable {
     let store: any MessageStore
     let trust: TrustStore
     let operatorTokenHash: [UInt8]?
+    let verified = VerifiedCertificates()
 
     func authenticate(_ request: Request, _ context: HubRequestContext) async throws -> Caller {
         if let header = request.headers[.authorization] {
@@ -55,15 +58,20 @@ struct Authenticator: Sendable {
             return credential.role == "viewer" ? .viewer(credential.agency) : .agency(credential.agency)
         }
         guard let peer = try await context.channel.nioSSL_peerCertificate().get() else { throw HubError.unauthenticated }
-        let certificate = try Certificate(der: try peer.toDERBytes())
-        let check = trust.verify(certificate, at: Int64(Date().timeIntervalSince1970))
+        let der = try peer.toDERBytes()
+        let fingerprint = Digest.sha256(der).hexString
+        let now = Int64(Date().timeIntervalSince1970)
+        let version = try await store.agenciesVersion()
+        if let agency = verified.agency(fingerprint, version: version, at: now) { return .agency(agency) }
+        let certificate = try Certificate(der: der)
+        let check = trust.verify(certificate, at: now)
         if !check.problems.filter({ $0 != .keyUsage }).isEmpty {
             throw HubError(.forbidden, "certificate-rejected", "the client certificate is not acceptable: \(check.detail ?? "")")
         }
-        guard let agency = try await store.agency(forCertificateSHA256: Digest.sha256(certificate.der).hexString,
-                                                  identifiers: certificate.identifiers) else {
+        guard let agency = try await store.agency(forCertificateSHA256: fingerprint, identifiers: certificate.identifiers) else {
             throw HubError(.forbidden, "unknown-client", "the client certificate belongs to no registered agency")
         }
+        verified.remember(fingerprint, agency: agency, version: version, notAfter: certificate.notAfter, at: now)
         return .agency(agency)
     }
 
@@ -80,5 +88,40 @@ struct Authenticator: Sendable {
     func isOperatorToken(_ token: String) -> Bool {
         guard let operatorTokenHash else { return false }
         return constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash)
+    }
+}
+
+/// Client certificates that passed the chain, revocation and directory checks, by the SHA-256 of their DER:
+/// the agency each authenticates, under which version of the agency directory, and until when. An entry
+/// holds for at most a minute, never past the certificate's notAfter, and only while the directory is
+/// unchanged (adding, changing or removing any agency ends every entry at once). The CRLs are read at
+/// start, so a minute-old answer about revocation is as fresh as a new one.
+final class VerifiedCertificates: Sendable {
+    struct Entry {
+        let agency: Agency
+        let version: Int64
+        let until: Int64
+    }
+
+    static let lifetime: Int64 = 60
+    static let capacity = 10_000
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    func agency(_ fingerprint: String, version: Int64, at now: Int64) -> Agency? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[fingerprint] else { return nil }
+            guard entry.version == version, now < entry.until else {
+                entries[fingerprint] = nil
+                return nil
+            }
+            return entry.agency
+        }
+    }
+
+    func remember(_ fingerprint: String, agency: Agency, version: Int64, notAfter: Int64, at now: Int64) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[fingerprint] = Entry(agency: agency, version: version, until: min(now + Self.lifetime, notAfter))
+        }
     }
 }

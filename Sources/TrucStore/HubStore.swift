@@ -558,6 +558,12 @@ package actor HubStore {
         }
     }
 
+    /// Changes whenever an agency is added, changed or removed (by any process): what was looked up under an
+    /// earlier value may be stale. Read-only connection, off the store's thread.
+    package nonisolated func agenciesVersion() throws -> Int64 {
+        try readers.read { try $0.query("SELECT value FROM meta WHERE key = 'directory_version'") { $0.int(0) }.first ?? 0 }
+    }
+
     /// Changes whenever an agency is added, changed or removed (by any process), and when an agency is
     /// counted for the first time: readers cache the directory under it.
     package func directoryVersion() throws -> String {

@@ -19,6 +19,7 @@ package protocol MessageStore: Actor {
     func deleteAgency(_ code: String, for system: String) async throws -> Bool
     func directory() async throws -> [(agency: Agency, mail: String?, system: String?, createdAt: Int64)]
     func directoryVersion() async throws -> String
+    func agenciesVersion() async throws -> Int64
     func countedAgencies() async throws -> [String]
 
     // Messages

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOHTTP1
 import Foundation
 import Testing
+import TrucTestSupport
 import TrucSignatures
 import TrucCore
 @testable import TrucServer
@@ -56,15 +57,9 @@ struct IntakeTests {
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("receipt-\(UUID().uuidString).xml")
                 try Data(receipt.body).write(to: path)
                 defer { try? FileManager.default.removeItem(at: path) }
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: xmlsec1)
-                process.arguments = ["--verify", "--trusted-pem", LiveHub.demo("trust/root-ca.pem"), "--untrusted-pem",
-                                     LiveHub.demo("trust/intermediate-ca.pem"), path.path]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0, "xmlsec1 verifies the hub's receipt")
+                let run = try Program.run(URL(fileURLWithPath: xmlsec1), ["--verify", "--trusted-pem", LiveHub.demo("trust/root-ca.pem"),
+                                                                          "--untrusted-pem", LiveHub.demo("trust/intermediate-ca.pem"), path.path])
+                #expect(run.exitCode == 0, "xmlsec1 verifies the hub's receipt: \(run.stderr)")
             }
             // Acknowledging again issues no second receipt.
             _ = try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: h41, body: Array("{\"outcome\":\"done\"}".utf8))
@@ -137,6 +132,27 @@ struct IntakeTests {
         }
     }
 
+    @Test("a client certificate checked once is remembered, until the agency directory changes")
+    func certificateRemembered() async throws {
+        try await LiveHub.run(clientCertificate: "000.00.00.G22") { hub in
+            for _ in 0..<3 { #expect(try await hub.request(.GET, "/v1/inbox", token: nil).status == 200) }
+            // Pinning G22 to another certificate: the same connection's certificate no longer authenticates it.
+            var g22 = try #require(try await hub.store.agency("000.00.00.G22"))
+            g22.certificateSHA256 = String(repeating: "ab", count: 32)
+            g22.certificateIdentifier = "MST:0000000000"
+            try await hub.store.upsert(g22)
+            let refused = try await hub.request(.GET, "/v1/inbox", token: nil)
+            #expect(refused.status == 403 && refused.errorCode == "unknown-client")
+            // Back as it was: accepted again.
+            g22.certificateSHA256 = nil
+            g22.certificateIdentifier = "MST:0100100001"
+            try await hub.store.upsert(g22)
+            #expect(try await hub.request(.GET, "/v1/inbox", token: nil).status == 200)
+            try await hub.store.removeAgency("000.00.00.G22")
+            #expect(try await hub.request(.GET, "/v1/inbox", token: nil).errorCode == "unknown-client")
+        }
+    }
+
     @Test("refusals carry stable codes, and nothing is stored")
     func refusals() async throws {
         try await LiveHub.run(maxBodyBytes: 100_000) { hub in
@@ -205,12 +221,9 @@ struct OpenAPITests {
         for path in ["/v1/messages:", "/v1/inbox:", "/v1/inbox/{id}/ack:", "/v1/messages/{id}:", "/v1/messages/{id}/trace:", "/healthz:", "/readyz:"] {
             #expect(text.contains(path), "\(path)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, yaml\ntry:\n from openapi_spec_validator import validate\nexcept ImportError:\n sys.exit(3)\nvalidate(yaml.safe_load(open(sys.argv[1])))", spec]
-        try process.run()
-        process.waitUntilExit()
+        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c", "import sys, yaml\ntry:\n from openapi_spec_validator import validate\nexcept ImportError:\n sys.exit(3)\nvalidate(yaml.safe_load(open(sys.argv[1])))", spec])
         // 3: the validator is not installed here (.ci/run installs it); anything else non-zero is a real failure.
-        #expect(process.terminationStatus == 0 || process.terminationStatus == 3)
+        #expect(run.exitCode == 0 || run.exitCode == 3, "\(run.stderr)")
     }
 }
