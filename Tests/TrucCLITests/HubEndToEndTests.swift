@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucTestSupport
 
 /// The hub as a user runs it: `truc serve` as its own process on 127.0.0.1, the agency client commands
 /// against it, and SIGTERM at the end.
@@ -41,12 +42,9 @@ struct HubEndToEndTests {
         }
 
         func stop() -> Int32 {
-            process.terminate() // SIGTERM: graceful shutdown
-            // A shutdown that hangs fails the test (killed after 30 s) instead of stalling the suite.
-            let pid = process.processIdentifier, exited = LockedData()
-            DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if !exited.isSet { kill(pid, SIGKILL) } }
-            process.waitUntilExit()
-            exited.set(Data())
+            // SIGTERM: graceful shutdown. One that hangs fails the test (killed after 30 s) instead of
+            // stalling the suite.
+            Program.stop(process)
             try? FileManager.default.removeItem(atPath: data)
             return process.terminationStatus
         }
@@ -184,16 +182,8 @@ struct VXPEndToEndTests {
 struct VXPJavaClientTests {
     /// `java` able to run a source file (a JDK: `.ci/run` installs default-jdk-headless).
     static let javaReady: Bool = {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["java", "--list-modules"]
-        let out = Pipe()
-        probe.standardOutput = out
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        let modules = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0 && modules.contains("jdk.compiler")
+        guard let probe = try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["java", "--list-modules"], timeLimit: 60) else { return false }
+        return probe.exitCode == 0 && probe.stdout.contains("jdk.compiler")
     }()
 
     @Test("scripts/VxpClient.java (HttpURLConnection, as the SDK's sendEdoc) runs the SDK's sequence against truc serve",
@@ -266,7 +256,7 @@ struct TwoHubDemoTests {
             try serve(["--data", provincial, "--port", "\(provincialPort)", "--hub-code", "000.00.00.W41",
                        "--upstream", "000.00.00.W01@https://127.0.0.1:\(nationalPort)", "--retry-base", "0.2"]),
         ]
-        defer { for h in hubs { h.terminate(); h.waitUntilExit() } }
+        defer { for h in hubs { Program.stop(h) } }
         let run = try TrucRun.run(executable: URL(fileURLWithPath: "/bin/bash"), [repo.appendingPathComponent("scripts/two-hub-demo.sh").path],
                                   environment: ["NATIONAL_URL": "https://127.0.0.1:\(nationalPort)", "PROVINCIAL_URL": "https://127.0.0.1:\(provincialPort)",
                                                 "NATIONAL_DATA": national, "PROVINCIAL_DATA": provincial, "TRUC": TrucRun.binary.path, "REPO": repo.path])

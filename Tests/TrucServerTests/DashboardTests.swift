@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucTestSupport
 import TrucCore
 import TrucStore
 
@@ -10,13 +11,7 @@ struct DashboardTests {
     /// Chromium, its driver, and Selenium for the `python3` on PATH (`.ci/run` installs them).
     static let chromeReady: Bool = {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import selenium"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import selenium"], timeLimit: 60))?.exitCode == 0
     }()
 
     /// A hub where H14 has a push endpoint that refuses connections: its delivery of a document goes dead.
@@ -39,17 +34,10 @@ struct DashboardTests {
             let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("truc-dashboard-\(UUID().uuidString).png")
             defer { try? FileManager.default.removeItem(at: screenshot) }
             let script = LiveHub.repo.appendingPathComponent("scripts/dashboard_check.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
-                                 "--screenshot", screenshot.path]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(output)")
+            let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
+                "python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
+                "--screenshot", screenshot.path])
+            #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
             let png = try Data(contentsOf: screenshot)
             #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a real screenshot")
             let states = try await hub.deliveryStates(id, token: try await hub.token("000.00.00.G22"))

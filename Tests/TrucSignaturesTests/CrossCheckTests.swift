@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucTestSupport
 
 /// The oracles agree: what Truc accepts, xmlsec1 and pdfsig (poppler) accept; what Truc refuses for a
 /// cryptographic reason, they refuse too. (They are run only where installed: `.ci/run` installs them.)
@@ -10,16 +11,8 @@ struct CrossCheckTests {
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try Program.run(URL(fileURLWithPath: tool), arguments)
+        return (run.exitCode, run.stdout + run.stderr)
     }
 
     func xmlsec1(_ name: String) throws -> Bool {

@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a program run by a test printed, and how it ended.
+package struct ProgramResult: Sendable {
+    package let exitCode: Int32
+    package let stdout: String
+    package let stderr: String
+}
+
+/// Runs the programs that tests drive (`truc`, scripts, xmlsec1, a browser through Selenium) so that no
+/// program can stall the suite: one that outlives its time limit is killed together with everything it
+/// started, and output left open by a leftover grandchild is not waited for forever.
+package enum Program {
+    /// The longest a program run by a test may take, by default.
+    package static let timeLimit: Double = 300
+
+    /// Runs `executable` and waits for it; stdout and stderr kept apart.
+    package static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                            timeLimit: Double = timeLimit) throws -> ProgramResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Both pipes drained at once: a child that fills one while we wait on the other would block forever.
+        let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
+        let watchdog = Watchdog(process, seconds: timeLimit)
+        process.waitUntilExit()
+        watchdog.disarm()
+        return ProgramResult(exitCode: process.terminationStatus, stdout: stdout.text(), stderr: stderr.text())
+    }
+
+    /// Asks a long-running program (a `truc serve`) to stop, and kills it with its descendants if it has
+    /// not stopped after `grace` seconds.
+    package static func stop(_ process: Process, grace: Double = 30) {
+        guard process.isRunning else { return }
+        let watchdog = Watchdog(process, seconds: grace)
+        process.terminate()
+        process.waitUntilExit()
+        watchdog.disarm()
+    }
+
+    /// SIGKILL to `pid` and all its descendants (found through /proc), the descendants first.
+    package static func killTree(_ pid: pid_t) {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // "pid (comm) state ppid …": the command may hold spaces and parentheses; the last ')' ends it.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(child) }
+        }
+        var order: [pid_t] = []
+        var queue = [pid]
+        while let next = queue.popLast() {
+            order.append(next)
+            queue += children[next] ?? []
+        }
+        for victim in order.reversed() { kill(victim, SIGKILL) }
+    }
+}
+
+/// Kills a process tree when `seconds` pass before `disarm()`.
+final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var armed = true
+
+    init(_ process: Process, seconds: Double) {
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            if lock.withLock({ armed }) { Program.killTree(pid) }
+        }
+    }
+
+    func disarm() { lock.withLock { armed = false } }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class Drain: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var data = Data()
+    private var ended = false
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                lock.withLock { if chunk.isEmpty { ended = true; lock.broadcast() } else { data.append(chunk) } }
+                if chunk.isEmpty { return }
+            }
+        }.start()
+    }
+
+    /// The text read; once the program has exited, waits at most `seconds` more for the end of the pipe
+    /// (a leftover grandchild may hold it open).
+    func text(waiting seconds: Double = 10) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !ended && lock.wait(until: deadline) {}
+        return String(decoding: data, as: UTF8.self)
+    }
+}
