@@ -561,13 +561,17 @@ package actor HubStore {
     /// Changes whenever an agency is added, changed or removed (by any process): what was looked up under an
     /// earlier value may be stale. Read-only connection, off the store's thread.
     package nonisolated func agenciesVersion() throws -> Int64 {
-        try readers.read { try $0.query("SELECT value FROM meta WHERE key = 'directory_version'") { $0.int(0) }.first ?? 0 }
+        try readers.read { try Self.agenciesVersion(in: $0) }
+    }
+
+    static func agenciesVersion(in db: Database) throws -> Int64 {
+        try db.query("SELECT value FROM meta WHERE key = 'directory_version'") { $0.int(0) }.first ?? 0
     }
 
     /// Changes whenever an agency is added, changed or removed (by any process), and when an agency is
     /// counted for the first time: readers cache the directory under it.
     package func directoryVersion() throws -> String {
-        let version = try db.query("SELECT value FROM meta WHERE key = 'directory_version'") { $0.int(0) }.first ?? 0
+        let version = try Self.agenciesVersion(in: db)
         let counted = try db.query("SELECT COUNT(*) FROM stat_agencies") { $0.int(0) }.first ?? 0
         return "\(version)/\(counted)"
     }
