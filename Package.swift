@@ -6,7 +6,7 @@ import PackageDescription
 //   TrucXML       the only Swift code that touches libxml2
 //   TrucCrypto    the only Swift code that touches OpenSSL
 //   TrucSQLite    the only Swift code that touches SQLite
-//   TrucZlib      zlib's CRC-32 (ZIP entry checks)
+//   TrucZlib      zlib: CRC-32, and a bounds-checked ZIP reader (inflate always ends) and a small ZIP writer
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
 //   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
@@ -22,7 +22,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -46,7 +45,7 @@ let package = Package(
         .target(name: "TrucZlib", dependencies: ["CLibZ"]),
         .target(
             name: "EdXML",
-            dependencies: ["TrucXML", "TrucCrypto", "TrucZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["TrucXML", "TrucCrypto", "TrucZlib"],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
         .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
@@ -62,6 +61,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +75,7 @@ let package = Package(
             dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucServer", "TrucStore", "TrucCore",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib"]
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
 

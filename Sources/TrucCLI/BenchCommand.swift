@@ -3,7 +3,7 @@ import EdXML
 import Foundation
 import TrucCrypto
 import TrucSignatures
-import ZIPFoundation
+import TrucZlib
 
 /// `truc bench`: benchmarks that print figures. Run them in release mode (`scripts/bench.sh`).
 struct BenchCommand: AsyncParsableCommand {
@@ -124,12 +124,9 @@ enum BenchMessages {
             count = pdfSize
         }
         pdf.replaceSubrange(0..<9, with: Array("%PDF-1.7\n".utf8))
-        let archive = try Archive(accessMode: .create)
-        try archive.addEntry(with: "a3661564-bcbb-4406-a6a9-ceddbc8f4e17.pdf", type: .file, uncompressedSize: Int64(pdf.count),
-                             compressionMethod: .deflate) { position, size in
-            Data(pdf[Int(position)..<Int(position) + size])
-        }
-        let zip = [UInt8](archive.data ?? Data())
+        var writer = ZipWriter()
+        try writer.add(name: "a3661564-bcbb-4406-a6a9-ceddbc8f4e17.pdf", contents: pdf)
+        let zip = writer.finish()
         let header = MessageHeader(
             from: sender, to: [recipient], documentId: "000.00.00.G22,2026/11/20,7816/VPCP-TTĐT",
             code: DocumentCode(codeNumber: "7816", codeNotation: "VPCP-TTĐT"),

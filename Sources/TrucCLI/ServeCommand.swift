@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import TrucCrypto
 import Foundation
 import Logging
@@ -27,6 +30,7 @@ import TrucStore
 /// | --retry-attempts / --retry-base / --retry-max | – | 8 / 2 s / 600 s |
 /// | --vxp-prefix | TRUC_VXP_PREFIX | /XrdAdapter/adapter |
 /// | --vxp-http HOST:PORT | TRUC_VXP_HTTP | none (VXP only on the HTTPS listener) |
+/// | --vxp-http-writes | TRUC_VXP_HTTP_WRITES=1 | off (the plain listener serves reads only) |
 /// | --vxp-system / --vxp-secret-file | TRUC_VXP_SYSTEM / TRUC_VXP_SECRET_FILE | none (this hub's identity at VXP peers) |
 /// | --vxp-poll | – | 5 s |
 /// | --log-format text\|json | TRUC_LOG_FORMAT | text |
@@ -55,12 +59,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("vxp-prefix"), help: "Path prefix of the national SDK's operations.") var vxpPrefix: String?
     @Option(name: .customLong("vxp-http"), help: "Also serve the SDK's operations over plain HTTP on HOST:PORT (loopback or a private network).")
     var vxpHTTP: String?
+    @Flag(name: .customLong("vxp-http-writes"), help: "Let the plain-HTTP listener also serve sendEdoc, updateStatus, registerAgency and deleteAgency.")
+    var vxpHTTPWrites = false
     @Option(name: .customLong("vxp-system"), help: "This hub's systemid at VXP-dialect peer hubs (routes written HUB@vxp+URL).") var vxpSystem: String?
     @Option(name: .customLong("vxp-secret-file"), help: "File holding this hub's secret at VXP-dialect peer hubs.") var vxpSecretFile: String?
     @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs.") var vxpPoll: Double?
     @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).") var logFormat: String?
     @Option(name: .customLong("min-free-disk"), help: "Bytes free in the data directory below which /readyz fails.") var minFreeDisk: Int?
     @Flag(inversion: .prefixedNo, help: "Register the demo agencies of Certs/demo when the store has none.") var demoAgencies = true
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before a connection with no request in progress is closed (also unfinished TLS handshakes and request heads). Default 30.")
+    var idleTimeout: Double?
+    @Option(name: .customLong("max-connections"), help: "Open connections per listener; more are closed at once. Default 4096.") var maxConnections: Int?
+    @Option(name: .customLong("max-buffered-bytes"), help: "Request-body bytes held at once across the hub; beyond it 503 busy. Default 268435456.")
+    var maxBufferedBytes: Int?
+    @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
 
     func run() async throws {
         let settings = try Settings(file: config)
@@ -90,6 +102,15 @@ struct ServeCommand: AsyncParsableCommand {
             maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
         configured.vxp = try vxpSettings(settings, value)
         configured.minFreeDiskBytes = Int64(minFreeDisk ?? settings.int("min-free-disk") ?? 256 << 20)
+        var limits = ConnectionLimits()
+        limits.idleTimeoutSeconds = idleTimeout ?? settings.double("idle-timeout") ?? limits.idleTimeoutSeconds
+        limits.maxConnections = maxConnections ?? settings.int("max-connections") ?? limits.maxConnections
+        limits.maxBufferedBodyBytes = maxBufferedBytes ?? settings.int("max-buffered-bytes") ?? limits.maxBufferedBodyBytes
+        limits.verifyQueueLimit = verifyQueue ?? settings.int("verify-queue") ?? limits.verifyQueueLimit
+        guard limits.idleTimeoutSeconds > 0, limits.maxConnections > 0, limits.maxBufferedBodyBytes > 0, limits.verifyQueueLimit >= 0 else {
+            throw ValidationError("--idle-timeout, --max-connections and --max-buffered-bytes must be positive")
+        }
+        configured.limits = limits
         let hubConfiguration = configured
 
         let json = (value(logFormat, "TRUC_LOG_FORMAT", "log-format") ?? "text") == "json"
@@ -100,6 +121,11 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "truc")
+        let files = FileLimit.raise()
+        if files.soft < UInt64(limits.maxConnections) + 64 {
+            logger.warning("the open-file limit is below --max-connections", metadata: [
+                "limit": "\(files.soft)", "maxConnections": "\(limits.maxConnections)"])
+        }
         let store = try HubStore(dataDirectory: configuration.dataDirectory)
         if demoAgencies, try await store.agencies().isEmpty {
             let registered = try DemoPKI.agencies(demo)
@@ -154,6 +180,7 @@ extension ServeCommand {
             vxp.plainHost = parts[0]
             vxp.plainPort = port
         }
+        vxp.plainWrites = vxpHTTPWrites || ProcessInfo.processInfo.environment["TRUC_VXP_HTTP_WRITES"] == "1" || settings.bool("vxp-http-writes")
         vxp.systemId = value(vxpSystem, "TRUC_VXP_SYSTEM", "vxp-system")
         if let file = value(vxpSecretFile, "TRUC_VXP_SECRET_FILE", "vxp-secret-file") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
@@ -203,5 +230,24 @@ enum DemoPKI {
             let identifier = try Certificate.fromPEM([UInt8](pem)).first?.identifiers.first
             return try Agency(code: code, name: name, certificateIdentifier: identifier).validated()
         }
+    }
+}
+
+/// The process's open-file limit: the soft limit raised to the hard one at start (a hub holds a descriptor
+/// per connection; Debian's default soft limit of 1,024 would cap it far below `--max-connections`).
+enum FileLimit {
+    static func raise() -> (soft: UInt64, hard: UInt64) {
+        #if canImport(Glibc)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (0, 0) }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+        #else
+        return (UInt64.max, UInt64.max)
+        #endif
     }
 }

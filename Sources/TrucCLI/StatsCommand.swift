@@ -18,6 +18,12 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else { throw ValidationError("--group-by is agency, day or month") }
+        let range: DayRange
+        switch DayRange.parse(from: from, to: to) {
+        case .success(let r): range = r
+        case .failure(let problem): throw ValidationError("invalid-date: \(problem)")
+        }
+        let (from, to) = (range.from.description, range.to.description)
         let hub = try store.open()
         let agencies = try await hub.agencies()
         let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))

@@ -21,6 +21,9 @@ struct SystemsCommand: AsyncParsableCommand {
         @Option(name: .customLong("agency"), help: "An agency code the system acts for (repeatable; registered agencies).") var agencies: [String] = []
         @Option(name: .customLong("secret-file"), help: "Read the secret from this file (trailing newline dropped) instead of generating one.")
         var secretFile: String?
+        @Flag(name: .customLong("allow-directory-changes"),
+              help: "Let the system add and remove its agencies through the SDK (registerAgency, deleteAgency); off by default.")
+        var allowDirectoryChanges = false
 
         func run() async throws {
             var secret: String?
@@ -31,7 +34,8 @@ struct SystemsCommand: AsyncParsableCommand {
                 secret = text.trimmingCharacters(in: .newlines)
             }
             do {
-                let issued = try await store.open().addSystem(id: id, name: name ?? id, agencies: agencies, secret: secret)
+                let issued = try await store.open().addSystem(id: id, name: name ?? id, agencies: agencies, secret: secret,
+                                                          directoryChanges: allowDirectoryChanges)
                 print("registered system \(id) for \(agencies.isEmpty ? "no agency yet" : agencies.joined(separator: ", "))")
                 if secret == nil { print("secret: \(issued)") }
             } catch let error as StoreError {
@@ -57,7 +61,8 @@ struct SystemsCommand: AsyncParsableCommand {
             let systems = try await store.open().systems()
             if json { print(try Output.json(systems)); return }
             for s in systems {
-                print("\(s.id)  \(s.name)  agencies: \(s.agencies.isEmpty ? "-" : s.agencies.joined(separator: ","))")
+                print("\(s.id)  \(s.name)  agencies: \(s.agencies.isEmpty ? "-" : s.agencies.joined(separator: ","))"
+                      + (s.directoryChanges ? "  (may change the directory)" : ""))
             }
         }
     }

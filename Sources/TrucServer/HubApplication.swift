@@ -28,16 +28,20 @@ package func buildHub(
     let metrics = HubMetrics()
     let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
     let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
+    let limits = configuration.limits
+    let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
+    let bodies = BodyBudget(limit: limits.maxBufferedBodyBytes)
     let intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
-                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit)
-    let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+                        hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit, pool: pool)
+    let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
     let routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
-        intake: intake, maxBodyBytes: configuration.maxBodyBytes, receipts: receipts, metrics: metrics,
-        minFreeDiskBytes: configuration.minFreeDiskBytes, logger: logger)
-    var services: [any Service] = []
+        intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
+        minFreeDiskBytes: configuration.minFreeDiskBytes, routing: configuration.routing, logger: logger)
+    var services: [any Service] = [WorkPoolService(pool: pool)]
+    let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
     let router = Router(context: HubRequestContext.self)
@@ -51,7 +55,7 @@ package func buildHub(
     vxpRoutes.register(on: router)
     services.append(Application(
         router: router,
-        server: try .tls(.http1(configuration: http1Configuration()), tlsConfiguration: try tlsConfiguration(configuration)),
+        server: try .tls(.http1(configuration: http1Configuration(limits, tlsConnections)), tlsConfiguration: try tlsConfiguration(configuration)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Truc"),
         onServerRunning: onServerRunning,
         logger: logger))
@@ -60,9 +64,11 @@ package func buildHub(
         let plainRouter = Router(context: HubRequestContext.self)
         plainRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         plainRouter.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
-        vxpRoutes.register(on: plainRouter)
+        var plainVXP = vxpRoutes
+        plainVXP.allowStateChanges = configuration.vxp.plainWrites
+        plainVXP.register(on: plainRouter)
         services.append(Application(
-            router: plainRouter, server: .http1(configuration: http1Configuration()),
+            router: plainRouter, server: .http1(configuration: http1Configuration(limits, ConnectionCounter(limit: limits.maxConnections))),
             configuration: .init(address: .hostname(host, port: port), serverName: "Truc"),
             onServerRunning: onPlainServerRunning, logger: logger))
     }
@@ -84,9 +90,21 @@ func receiptIssuer(configuration: HubConfiguration, store: any MessageStore, log
     return ReceiptIssuer(signer: signer, store: store, hubCode: configuration.hubCode, routing: configuration.routing, logger: logger)
 }
 
-/// HTTP/1.1 with `Expect: 100-continue` answered at once.
-func http1Configuration() -> HTTP1Channel.Configuration {
-    HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
+/// HTTP/1.1 with `Expect: 100-continue` answered at once, the connection limit, and the idle timeout (which
+/// also ends TLS handshakes and request heads that never finish: the timer runs from the connection's start).
+func http1Configuration(_ limits: ConnectionLimits, _ counter: ConnectionCounter) -> HTTP1Channel.Configuration {
+    HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimitHandler(counter: counter), ExpectContinueHandler()],
+                               idleTimeout: .milliseconds(Int64(limits.idleTimeoutSeconds * 1000)))
+}
+
+/// Shuts the verification threads down when the hub stops.
+struct WorkPoolService: Service {
+    let pool: WorkPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await pool.shutdown()
+    }
 }
 
 /// TLS 1.2+, the hub's certificate; a client certificate is asked for and checked when presented (agencies

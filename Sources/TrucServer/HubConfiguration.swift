@@ -1,3 +1,4 @@
+import NIOCore
 import TrucCore
 
 /// Everything `truc serve` needs, with the demo defaults. Reading it from flags, environment and a
@@ -32,6 +33,8 @@ package struct HubConfiguration: Sendable {
     package var vxp = VXPSettings()
     /// `/readyz` fails when the data directory's file system has less free space than this.
     package var minFreeDiskBytes: Int64 = 256 << 20
+    /// Limits that keep one caller from taking the hub down (see README "Security model").
+    package var limits = ConnectionLimits()
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,
@@ -65,11 +68,31 @@ package struct VXPSettings: Sendable {
     /// bind it to loopback or a private network.
     package var plainHost: String?
     package var plainPort: Int?
+    /// Whether the plain listener also serves the operations that change state (sendEdoc, updateStatus,
+    /// registerAgency, deleteAgency). Off by default: captured plain-HTTP headers could be replayed.
+    package var plainWrites = false
     /// This hub's system id and secret at VXP-dialect peer hubs.
     package var systemId: String?
     package var secret: String?
     /// How often VXP-dialect peer hubs are polled for messages, in seconds.
     package var pollSeconds: Double = 5
+
+    package init() {}
+}
+
+/// Connection hygiene and admission limits.
+package struct ConnectionLimits: Sendable {
+    /// A connection with no request in progress is closed after this many seconds: idle keep-alive
+    /// connections, TLS handshakes that never finish, request heads that never end (slowloris).
+    package var idleTimeoutSeconds: Double = 30
+    /// Open connections per listener; a connection beyond it is closed at once.
+    package var maxConnections = 4_096
+    /// Request-body bytes held at once across the hub; a body beyond it gets `503 busy`.
+    package var maxBufferedBodyBytes = 256 << 20
+    /// Messages waiting for a verification thread; beyond it intake answers `503 busy`.
+    package var verifyQueueLimit = 64
+    /// Verification threads (default: one per core).
+    package var verifyThreads = System.coreCount
 
     package init() {}
 }

@@ -10,20 +10,28 @@ package struct HubError: Error, HTTPResponseError, Sendable {
     package let message: String
     /// Extra JSON members of the error object (already encoded).
     package let details: [String: String]
+    /// Seconds after which the caller may try again (`Retry-After`), for 503 answers.
+    package var retryAfter: Int?
 
-    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:], retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.retryAfter = retryAfter
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
         var body = "{\"error\":{\"code\":\(JSONText.string(code)),\"message\":\(JSONText.string(message))"
         for (key, json) in details.sorted(by: { $0.key < $1.key }) { body += ",\(JSONText.string(key)):\(json)" }
         body += "}}"
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func busy(_ message: String, retryAfter: Int = 2) -> HubError {
+        HubError(.serviceUnavailable, "busy", message, retryAfter: retryAfter)
     }
 
     static let unauthenticated = HubError(.unauthorized, "unauthenticated",

@@ -63,6 +63,8 @@ struct Intake: Sendable {
     let hubCode: String
     let routing: RoutingTable
     let hopLimit: Int
+    /// Where parsing and verification run (off the event loops, bounded).
+    let pool: WorkPool
 
     /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
     /// - Returns: the answer, whether it was new, and the answer's JSON text (the response body).
@@ -75,12 +77,13 @@ struct Intake: Sendable {
         }
         let preparation: (message: IncomingMessage, answer: IntakeAnswer)
         do {
-            preparation = try prepare(bytes, sender: agency)
+            preparation = try await pool.run { try prepare(bytes, sender: agency) }
         } catch let refusal as SignatureRefusal {
             // Refused, but counted: the statistics measure what agencies send.
             if refusal.isDocument {
-                try await store.countRefused(sender: refusal.sender, recipients: refusal.recipients, businessType: refusal.businessType,
-                                             at: Int64(Date().timeIntervalSince1970))
+                // Once per document: re-sending a refused document does not count it again.
+                try await store.countRefused(key: refusal.key, sender: refusal.sender, recipients: refusal.recipients,
+                                             businessType: refusal.businessType, at: Int64(Date().timeIntervalSince1970))
             }
             throw refusal.error
         }
@@ -158,7 +161,8 @@ struct Intake: Sendable {
                 error: HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
                                 details: ["signature": JSONText.encode(verdict)]),
                 isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
-                businessType: businessType)
+                businessType: businessType,
+                key: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: Digest.sha256(bytes).hexString))
         }
         let sha256 = Digest.sha256(bytes).hexString
         let recipients = Addressing.recipients(of: parsed.message)
@@ -204,4 +208,6 @@ struct SignatureRefusal: Error {
     let sender: String
     let recipients: [String]
     let businessType: Int
+    /// The document's idempotency key: it is counted once however often it is re-sent.
+    let key: String
 }

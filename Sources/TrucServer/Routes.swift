@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TrucCore
+import TrucCrypto
 import TrucStore
 import TrucSignatures
 
@@ -13,9 +14,11 @@ struct HubRoutes: Sendable {
     let auth: Authenticator
     let intake: Intake
     let maxBodyBytes: Int
+    let bodies: BodyBudget
     let receipts: ReceiptIssuer
     let metrics: HubMetrics
     let minFreeDiskBytes: Int64
+    let routing: RoutingTable
     let logger: Logger
 
     func register(on router: Router<HubRequestContext>) {
@@ -55,19 +58,7 @@ struct HubRoutes: Sendable {
 
     func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> (Response, String?) {
         let caller = try await auth.authenticate(request, context)
-        let length = request.headers[.contentLength].flatMap(Int.init)
-        if let length, length > maxBodyBytes {
-            throw HubError(.contentTooLarge, "too-large", "the body is \(length) bytes; the limit is \(maxBodyBytes)")
-        }
-        // Collected straight into one array of the announced size (no regrowth, no second copy).
-        var body: [UInt8] = []
-        body.reserveCapacity(min(length ?? 64 * 1024, maxBodyBytes))
-        for try await chunk in request.body {
-            guard body.count + chunk.readableBytes <= maxBodyBytes else {
-                throw HubError(.contentTooLarge, "too-large", "the body exceeds \(maxBodyBytes) bytes")
-            }
-            body.append(contentsOf: chunk.readableBytesView)
-        }
+        let body = try await bodies.collect(request.body, announced: request.headers[.contentLength].flatMap(Int.init), maxBytes: maxBodyBytes)
         // The hop list is taken from peer hubs only.
         var via: [String] = []
         if case .agency(let agency) = caller, agency.relay, let header = request.headers[HTTPField.Name("Truc-Via")!] {
@@ -167,16 +158,36 @@ struct HubRoutes: Sendable {
                                        actsOn: actsOn, actedOnBy: actedOnBy))
     }
 
-    /// A peer hub relays the delivery receipt of a copy it delivered (only relaying peers may).
+    /// A peer hub relays the delivery receipt of a copy it delivered (only relaying peers may). The receipt is
+    /// filed only when its signature verifies against the trust store, its signer is the hub it names (that
+    /// hub's pinned certificate or identifier, when the directory has one), that hub is the relaying peer or
+    /// lies beyond it, and the recipient it names is one this hub reaches through that peer.
     func relayReceipt(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         guard case .agency(let peer) = try await auth.authenticate(request, context), peer.relay else {
             throw HubError.forbidden("only a peer hub relays delivery receipts")
         }
-        let body = try await request.body.collect(upTo: 256 * 1024)
-        guard let receipt = DeliveryReceipt.parse(Array(buffer: body)) else {
-            throw HubError(.badRequest, "invalid-receipt", "the body is not a Truc delivery receipt")
+        let body = Array(buffer: try await request.body.collect(upTo: 256 * 1024))
+        let verified: ReceiptVerifier.Verified
+        switch ReceiptVerifier.verify(body, trust: auth.trust, at: Int64(Date().timeIntervalSince1970)) {
+        case .success(let v): verified = v
+        case .failure(let failure):
+            logger.warning("refused a relayed receipt", metadata: ["peer": "\(peer.code)", "reason": "\(failure)"])
+            throw HubError(.unprocessableContent, "invalid-receipt", failure.description)
         }
-        guard try await receipts.relay(Array(buffer: body), receipt: receipt) else {
+        let receipt = verified.receipt
+        if let hub = try await store.agency(receipt.hubCode), hub.certificateSHA256 != nil || hub.certificateIdentifier != nil {
+            let pinned = hub.certificateSHA256.map { $0.lowercased() == Digest.sha256(verified.signer.der).hexString } ?? false
+            let named = hub.certificateIdentifier.map { verified.signer.identifiers.contains($0) } ?? false
+            guard pinned || named else {
+                throw HubError(.unprocessableContent, "invalid-receipt", "the receipt names hub \(receipt.hubCode) but is not signed with its certificate")
+            }
+        }
+        // The recipient must be one this hub reaches through the relaying peer.
+        guard case .peer(let route) = routing.destination(for: receipt.recipient, local: try await store.agency(receipt.recipient)),
+              route.code == peer.code || receipt.hubCode == peer.code else {
+            throw HubError(.unprocessableContent, "invalid-receipt", "\(receipt.recipient) is not reached through \(peer.code); it cannot relay its receipt")
+        }
+        guard try await receipts.relay(body, receipt: receipt) else {
             throw HubError(.unprocessableContent, "unknown-document", "no document \(receipt.documentId ?? "") from \(receipt.sender) passed this hub, or its sender cannot be reached")
         }
         logger.info("relayed a delivery receipt", metadata: ["hub": "\(receipt.hubCode)", "agency": "\(receipt.sender)", "recipient": "\(receipt.recipient)"])

@@ -39,9 +39,12 @@ struct StatsRoutes: Sendable {
     /// subtree; everything for the operator without `agency`. 403 outside the caller's subtree.
     func scope(_ request: Request, _ caller: Caller) async throws -> (from: String, to: String, senders: [String]?, names: [String: String]) {
         let q = request.uri.queryParameters
-        guard let from = q.get("from"), let to = q.get("to"), Self.isDay(from), Self.isDay(to), from <= to else {
-            throw HubError(.badRequest, "invalid-parameter", "from and to are required, yyyy-MM-dd, from ≤ to (Vietnam days)")
+        let range: DayRange
+        switch DayRange.parse(from: q.get("from"), to: q.get("to")) {
+        case .success(let r): range = r
+        case .failure(let problem): throw HubError(.badRequest, "invalid-date", "\(problem) (Vietnam days)")
         }
+        let from = range.from.description, to = range.to.description
         let scope = q.get("scope") ?? "self"
         guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
         let snapshot = try await directory.current()
@@ -117,10 +120,6 @@ struct StatsRoutes: Sendable {
         return JSONText.response(report)
     }
 
-    static func isDay(_ s: String) -> Bool {
-        let parts = s.split(separator: "-")
-        return parts.count == 3 && parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2 && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
-    }
 }
 
 /// The agency directory as the statistics need it (hierarchy, names, every agency registered or counted),

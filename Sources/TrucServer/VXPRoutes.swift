@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TrucCore
 import TrucCrypto
@@ -19,9 +20,15 @@ struct VXPRoutes: Sendable {
     let receipts: ReceiptIssuer
     let metrics: HubMetrics
     let maxBodyBytes: Int
+    let bodies: BodyBudget
     let prefix: String
     let hubCode: String
     let logger: Logger
+    /// False on the plain-HTTP listener unless the operator enabled state changes there (`--vxp-http-writes`).
+    var allowStateChanges = true
+    /// Headers already seen, with the operation each first authorised (the store keeps them all; this
+    /// spares a write for the headers an SDK client repeats on every poll).
+    let seenHeaders = SeenHeaders()
 
     func register(on router: Router<HubRequestContext>) {
         for operation in VXPOperation.allCases {
@@ -44,6 +51,7 @@ struct VXPRoutes: Sendable {
                 throw VXPFailure(401, "unknown-system", "no client system \(credentials.systemId) is registered at this hub")
             }
             let call = try VXPAuth.verify(credentials, secret: secret, used: operation.usedParameters, header: header)
+            try await checkReuse(operation, credentials, system)
             answer = try await run(operation, call, system, request)
             log.info("vxp call answered")
             metrics.vxp(operation: operation.rawValue, result: "ok")
@@ -64,6 +72,30 @@ struct VXPRoutes: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: answer.asciiJSON)))
     }
 
+    /// The SDK's HMAC covers neither the operation nor registerAgency's body, and its timestamp is fixed for
+    /// the life of a client: captured headers verify on every path. A header is bound to the operation it
+    /// first authorised, and never authorises a different state-changing one; state changes over the plain
+    /// listener only when the operator enabled them; directory changes only for systems allowed to make them.
+    func checkReuse(_ operation: VXPOperation, _ credentials: VXPAuth.Credentials, _ system: ClientSystem) async throws {
+        if operation.changesState && !allowStateChanges {
+            throw VXPFailure(403, "read-only-listener", "\(operation.rawValue) changes the hub's state; this plain-HTTP listener serves only reads (use HTTPS, or start the hub with --vxp-http-writes)")
+        }
+        if operation == .registerAgency || operation == .deleteAgency, !system.directoryChanges {
+            throw VXPFailure(403, "directory-changes-not-allowed", "system \(system.id) may not change the directory; the operator allows it with truc systems add \(system.id) --allow-directory-changes")
+        }
+        let hash = credentials.hashHeader.lowercased()
+        let first: String
+        if let known = seenHeaders.operation(hash) {
+            first = known
+        } else {
+            first = try await store.vxpHeaderFirstUse(hash: hash, system: system.id, operation: operation.rawValue, at: Int64(Date().timeIntervalSince1970))
+            seenHeaders.remember(hash, first)
+        }
+        if first != operation.rawValue && operation.changesState {
+            throw VXPFailure(401, "header-reused", "these signed headers first authorised \(first); they cannot authorise \(operation.rawValue) (sign a new request)")
+        }
+    }
+
     func run(_ operation: VXPOperation, _ call: VXPRequest, _ system: ClientSystem, _ request: Request) async throws -> VXPValue {
         switch operation {
         case .sendEdoc: try await sendEdoc(call, system, request)
@@ -81,20 +113,16 @@ struct VXPRoutes: Sendable {
     // MARK: Documents
 
     func sendEdoc(_ call: VXPRequest, _ system: ClientSystem, _ request: Request) async throws -> VXPValue {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes + 2 {
-            throw VXPFailure(413, "too-large", "the body is \(length) bytes; the limit is \(maxBodyBytes)")
-        }
-        let body: ByteBuffer
+        let whole: [UInt8]
         do {
-            body = try await request.body.collect(upTo: maxBodyBytes + 2)
-        } catch {
+            whole = try await bodies.collect(request.body, announced: request.headers[.contentLength].flatMap(Int.init), maxBytes: maxBodyBytes + 2)
+        } catch let error as HubError where error.code == "too-large" {
             throw VXPFailure(413, "too-large", "the body exceeds \(maxBodyBytes) bytes")
         }
         guard let hashFile = call.parameter("hash-file") else {
             throw VXPFailure(400, "missing-hash-file", "XroadVnpt-hash-file (the SHA-256 of the file) is required; it is what authenticates the body")
         }
         // The SDK appends CRLF to the file; the hash is of the file.
-        let whole = Array(buffer: body)
         var file = whole
         if file.suffix(2) == [13, 10] { file.removeLast(2) }
         if !VXPHashFile.matches(hashFile, digest: TrucCrypto.Digest.sha256(file)) {
@@ -260,5 +288,20 @@ struct VXPRoutes: Sendable {
         guard let parsed = try? EdXMLReader.read(bytes),
               case .document(let d) = parsed.message else { return (nil, nil) }
         return (d.header.subject, d.header.code?.display)
+    }
+}
+
+/// A bounded in-memory copy of the `vxp_headers` table's recent rows.
+final class SeenHeaders: Sendable {
+    static let capacity = 100_000
+    private let entries = NIOLockedValueBox<[String: String]>([:])
+
+    func operation(_ hash: String) -> String? { entries.withLockedValue { $0[hash] } }
+
+    func remember(_ hash: String, _ operation: String) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = operation
+        }
     }
 }

@@ -30,7 +30,12 @@ enum PDFSignatureScanner {
                 i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
                 guard matches(p, at: i, needle) else { i += 1; continue }
                 i += needle.count
-                guard let (range, after) = parseIntArray(p, at: i), range.count == 4 else { continue }
+                guard let (range, after) = parseIntArray(p, at: i), range.count == 4 else {
+                    // A signature whose range cannot be read cannot be checked: a broken signature, never "unsigned".
+                    fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: subFilter(p, around: i),
+                                                    rangeProblem: "the /ByteRange of a signature cannot be read"))
+                    continue
+                }
                 var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter(p, around: i))
                 let (a, b, c, d) = (range[0], range[1], range[2], range[3])
                 if a != 0 || b <= 0 || c <= b || d < 0 || c + d > p.count {
@@ -49,7 +54,36 @@ enum PDFSignatureScanner {
                 i = after
             }
         }
+        // A signature dictionary (/Type /Sig) whose /ByteRange was removed is a broken signature too.
+        let dictionaries = countSignatureDictionaries(pdf)
+        if dictionaries > fields.count, fields.count < limit {
+            fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: nil,
+                                            rangeProblem: "a signature dictionary (/Type /Sig) has no /ByteRange"))
+        }
         return fields
+    }
+
+    /// Occurrences of `/Type /Sig` (any white space between the two names; not `/Type /SigFieldLock` etc.).
+    static func countSignatureDictionaries(_ pdf: [UInt8]) -> Int {
+        let type = Array("/Type".utf8), sig = Array("/Sig".utf8)
+        var count = 0
+        return pdf.withUnsafeBufferPointer { p -> Int in
+            var i = 0
+            while i + type.count < p.count {
+                guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
+                i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
+                guard matches(p, at: i, type) else { i += 1; continue }
+                var j = i + type.count
+                while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D || p[j] == 0x09 { j += 1 }
+                if matches(p, at: j, sig) {
+                    let end = j + sig.count
+                    // the name ends there: a delimiter or white space follows
+                    if end >= p.count || [0x20, 0x0A, 0x0D, 0x09, 0x2F, 0x3E, 0x3C, 0x5B, 0x5D, 0x28].contains(p[end]) { count += 1 }
+                }
+                i = j
+            }
+            return count
+        }
     }
 
     static func matches(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ needle: [UInt8]) -> Bool {
@@ -166,7 +200,7 @@ struct PDFVerifier {
                 detail = detail ?? "the file was changed after its last signature (an unsigned incremental update)"
             }
             guard let der = field.contents else {
-                return SignatureVerdict(location: location, reasons: reasons.isEmpty ? [.malformedSignature] : reasons, detail: detail,
+                return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: detail,
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
             let cms: CMSSignedData

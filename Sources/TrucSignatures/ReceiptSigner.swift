@@ -105,3 +105,74 @@ extension DeliveryReceipt {
                                deliveredAt: deliveredAt, how: fields["How"] ?? "", sha256: sha256)
     }
 }
+
+/// Checks a delivery receipt's signature: exactly the profile `ReceiptSigner` writes (one enveloped
+/// signature over the whole receipt, exclusive C14N, RSA-SHA256, SHA-256, the signer's certificate first in
+/// KeyInfo), the signer's chain against the trust store. Anything else is refused with a reason.
+package enum ReceiptVerifier {
+    package struct Verified: Sendable {
+        package let receipt: DeliveryReceipt
+        package let signer: Certificate
+    }
+
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    private static let dsig = "http://www.w3.org/2000/09/xmldsig#"
+    private static let exc = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+    package static func verify(_ bytes: [UInt8], trust: TrustStore, at time: Int64) -> Result<Verified, Failure> {
+        func fail(_ text: String) -> Result<Verified, Failure> { .failure(Failure(description: text)) }
+        guard let receipt = DeliveryReceipt.parse(bytes), let document = try? XMLDocument.parse(bytes) else {
+            return fail("the body is not a Truc delivery receipt")
+        }
+        let signatures = document.root.children.filter { $0.localName == "Signature" && $0.namespaceURI == dsig }
+        guard signatures.count == 1, let signature = signatures.first else { return fail("the receipt is not signed (one ds:Signature is required)") }
+        func child(_ element: XMLElement, _ name: String) -> XMLElement? {
+            element.children.first { $0.localName == name && $0.namespaceURI == dsig }
+        }
+        guard let signedInfo = child(signature, "SignedInfo"),
+              child(signedInfo, "CanonicalizationMethod")?.attribute("Algorithm") == exc,
+              child(signedInfo, "SignatureMethod")?.attribute("Algorithm") == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" else {
+            return fail("the receipt's SignedInfo is not exclusive C14N with RSA-SHA256")
+        }
+        let references = signedInfo.children.filter { $0.localName == "Reference" && $0.namespaceURI == dsig }
+        guard references.count == 1, let reference = references.first, reference.attribute("URI") == "",
+              let transforms = child(reference, "Transforms")?.children.map({ $0.attribute("Algorithm") ?? "" }),
+              transforms == ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", exc],
+              child(reference, "DigestMethod")?.attribute("Algorithm") == "http://www.w3.org/2001/04/xmlenc#sha256",
+              let digestText = child(reference, "DigestValue")?.text,
+              let expected = Data(base64Encoded: digestText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            return fail("the receipt's signature does not have the one reference to the whole receipt that Truc writes")
+        }
+        let digest = Digest(.sha256)
+        do {
+            try document.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), excluding: signature) { digest.update($0) }
+        } catch {
+            return fail("the receipt cannot be canonicalised")
+        }
+        guard Array(expected) == digest.finalize() else { return fail("the receipt was changed after it was signed (digest mismatch)") }
+        var canonical: [UInt8] = []
+        do {
+            try document.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), subtree: signedInfo) { canonical.append(contentsOf: $0) }
+        } catch {
+            return fail("the receipt's SignedInfo cannot be canonicalised")
+        }
+        let certificates = (child(signature, "KeyInfo").flatMap { child($0, "X509Data") }?.children ?? [])
+            .filter { $0.localName == "X509Certificate" }
+            .compactMap { Data(base64Encoded: $0.text.filter { !$0.isWhitespace }) }
+            .compactMap { try? Certificate(der: [UInt8]($0)) }
+        guard let signer = certificates.first,
+              let value = child(signature, "SignatureValue").flatMap({ Data(base64Encoded: $0.text.filter { !$0.isWhitespace }) }) else {
+            return fail("the receipt's signature carries no certificate or no value")
+        }
+        let verified = canonical.withUnsafeBytes { signer.publicKey?.verify(signature: [UInt8](value), data: $0, digest: .sha256) == true }
+        guard verified else { return fail("the receipt's signature value does not verify with its certificate") }
+        let chain = trust.verify(signer, untrusted: Array(certificates.dropFirst()), at: time)
+        guard chain.problems.filter({ $0 != .keyUsage }).isEmpty else {
+            return fail("the receipt's signer is not trusted: \(chain.detail ?? chain.problems.map(\.rawValue).joined(separator: ", "))")
+        }
+        return .success(Verified(receipt: receipt, signer: signer))
+    }
+}

@@ -12,6 +12,9 @@ package struct ClientSystem: Sendable, Codable, Equatable {
     package var name: String
     package var agencies: [String]
     package var createdAt: Int64
+    /// May change the directory through the SDK dialect (registerAgency, deleteAgency): off unless the
+    /// operator allows it (`truc systems add … --allow-directory-changes`).
+    package var directoryChanges: Bool = false
 }
 
 extension HubStore {
@@ -19,7 +22,7 @@ extension HubStore {
     /// data directory's `secrets.key` (created on first use, mode 0600): the HMAC needs the secret itself,
     /// so it cannot be hashed, but a copy of the database alone does not reveal it. With no secret given,
     /// one is generated. Returns the secret (shown once).
-    package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil) throws -> String {
+    package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil, directoryChanges: Bool = false) throws -> String {
         guard Self.isValidSystemId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
         for code in agencies where try writerAgency(code) == nil { throw StoreError.notFound("no agency \(code)") }
         let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
@@ -32,9 +35,9 @@ extension HubStore {
                 }
             }
             try db.run("""
-                INSERT INTO systems(id, name, secret, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret = excluded.secret
-                """, [.text(id), .text(name), .blob(sealed), .integer(Self.now())])
+                INSERT INTO systems(id, name, secret, created_at, directory_changes) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret = excluded.secret, directory_changes = excluded.directory_changes
+                """, [.text(id), .text(name), .blob(sealed), .integer(Self.now()), .integer(directoryChanges ? 1 : 0)])
             try db.run("DELETE FROM system_agencies WHERE system_id = ?", [.text(id)])
             for code in agencies {
                 try db.run("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (?, ?, ?)",
@@ -45,17 +48,31 @@ extension HubStore {
     }
 
     package func systems() throws -> [ClientSystem] {
-        let rows = try db.query("SELECT id, name, created_at FROM systems ORDER BY id") { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int(2)) }
-        return try rows.map { ClientSystem(id: $0.0, name: $0.1, agencies: try systemAgencies($0.0), createdAt: $0.2) }
+        let rows = try db.query("SELECT id, name, created_at, directory_changes FROM systems ORDER BY id") {
+            ($0.text(0) ?? "", $0.text(1) ?? "", $0.int(2), $0.int(3) != 0)
+        }
+        return try rows.map { ClientSystem(id: $0.0, name: $0.1, agencies: try systemAgencies($0.0), createdAt: $0.2, directoryChanges: $0.3) }
     }
 
     /// The system and its secret, for checking a request's HMAC.
     package func system(_ id: String) throws -> (ClientSystem, secret: [UInt8])? {
-        guard let row = try db.query("SELECT name, secret, created_at FROM systems WHERE id = ?", [.text(id)], {
-            ($0.text(0) ?? "", $0.blob(1) ?? [], $0.int(2))
+        guard let row = try db.query("SELECT name, secret, created_at, directory_changes FROM systems WHERE id = ?", [.text(id)], {
+            ($0.text(0) ?? "", $0.blob(1) ?? [], $0.int(2), $0.int(3) != 0)
         }).first else { return nil }
         let secret = try secretBox().open(row.1)
-        return (ClientSystem(id: id, name: row.0, agencies: try systemAgencies(id), createdAt: row.2), secret)
+        return (ClientSystem(id: id, name: row.0, agencies: try systemAgencies(id), createdAt: row.2, directoryChanges: row.3), secret)
+    }
+
+    /// Remembers the SDK-dialect `hash-header` a system used, with the operation it first authorised.
+    /// Returns that first operation (which is `operation` itself the first time). The SDK signs no
+    /// operation name, so the same headers verify on every path: the caller refuses a header reused for a
+    /// different state-changing operation.
+    package func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) throws -> String {
+        try db.transaction {
+            try db.run("INSERT INTO vxp_headers(hash, system_id, operation, first_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       [.text(hash.lowercased()), .text(system), .text(operation), .integer(time)])
+            return try db.query("SELECT operation FROM vxp_headers WHERE hash = ?", [.text(hash.lowercased())]) { $0.text(0) ?? "" }.first ?? operation
+        }
     }
 
     @discardableResult

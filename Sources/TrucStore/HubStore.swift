@@ -515,9 +515,19 @@ package actor HubStore {
     }
 
     /// Counts a document the intake refused because a signature is invalid: it is not stored, but the
-    /// sender did send it, and the signed-ratio statistics count it in the `invalid` bucket.
-    package func countRefused(sender: String, recipients: [String], businessType: Int, at time: Int64) throws {
-        try db.transaction { try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time) }
+    /// sender did send it, and the signed-ratio statistics count it in the `invalid` bucket — once per
+    /// document (`key`: sender + DocumentId + business type, as the idempotency key), however often it is
+    /// re-sent, and not at all when a copy with that key was already accepted. Returns whether it was counted.
+    @discardableResult
+    package func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) throws -> Bool {
+        try db.transaction {
+            if try Self.previousAnswer(key, in: db) != nil { return false }
+            guard try db.run("INSERT INTO refused_keys(key, first_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(key), .integer(time)]) == 1 else {
+                return false
+            }
+            try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time)
+            return true
+        }
     }
 
     /// Counts per group and bucket within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given senders

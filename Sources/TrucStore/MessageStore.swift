@@ -15,6 +15,7 @@ package protocol MessageStore: Actor {
     func credential(forToken token: String) async throws -> (agency: Agency, role: String)?
     func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency?
     func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])?
+    func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String
     func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws
     func deleteAgency(_ code: String, for system: String) async throws -> Bool
     func directory() async throws -> [(agency: Agency, mail: String?, system: String?, createdAt: Int64)]
@@ -51,7 +52,8 @@ package protocol MessageStore: Actor {
     nonisolated func freeDiskBytes() -> Int64?
 
     // Statistics
-    func countRefused(sender: String, recipients: [String], businessType: Int, at time: Int64) async throws
+    @discardableResult
+    func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) async throws -> Bool
     func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?,
                       grouping: CountGrouping) async throws -> [DailyCount]
     func volume(from: String, to: String, agencies: [String]?, byDay: Bool) async throws -> [VolumeRow]

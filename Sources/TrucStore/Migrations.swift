@@ -101,6 +101,14 @@ enum Migrations {
         """
         CREATE TABLE payload_blobs(message_id TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
         """,
+        // 11: refused documents counted once per document (sender + DocumentId + business type), not per attempt;
+        // SDK-dialect headers remembered with the operation they first authorised; directory changes through the
+        // SDK dialect an explicit per-system permission (off by default).
+        """
+        CREATE TABLE refused_keys(key TEXT PRIMARY KEY, first_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE vxp_headers(hash TEXT PRIMARY KEY, system_id TEXT NOT NULL, operation TEXT NOT NULL, first_at INTEGER NOT NULL) WITHOUT ROWID;
+        ALTER TABLE systems ADD COLUMN directory_changes INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -3,6 +3,14 @@ package enum VXPOperation: String, Sendable, CaseIterable {
     case sendEdoc, getReceivedEdocList, getEdoc, updateStatus, getSentEdocList
     case getAgenciesList, getSynchronizeUnit, registerAgency, deleteAgency
 
+    /// True for the operations that change what the hub holds (a document, a delivery state, the directory).
+    package var changesState: Bool {
+        switch self {
+        case .sendEdoc, .updateStatus, .registerAgency, .deleteAgency: true
+        case .getReceivedEdocList, .getEdoc, .getSentEdocList, .getAgenciesList, .getSynchronizeUnit: false
+        }
+    }
+
     /// The parameters the operation reads (exact case); they must carry their signed values.
     package var usedParameters: [String] {
         switch self {

@@ -133,7 +133,7 @@ struct VXPEndToEndTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func sdkSequence() async throws {
         let vxpPort = Int.random(in: 40_001...50_000)
-        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)"])
+        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)", "--vxp-http-writes"])
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
         let data = ["--data", server.data]
@@ -190,7 +190,7 @@ struct VXPJavaClientTests {
           .enabled(if: javaReady))
     func javaClient() async throws {
         let vxpPort = Int.random(in: 50_001...60_000)
-        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)"])
+        let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)", "--vxp-http-writes"])
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
         let data = ["--data", server.data]

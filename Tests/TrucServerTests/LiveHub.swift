@@ -47,7 +47,7 @@ struct LiveHub {
             try await store.upsert(Agency(code: relay, name: "Peer hub \(relay)", certificateSHA256: Digest.sha256(hubCertificate.der).hexString, relay: true))
         }
         for system in systems {
-            _ = try await store.addSystem(id: system.id, name: system.id, agencies: system.agencies, secret: system.secret)
+            _ = try await store.addSystem(id: system.id, name: system.id, agencies: system.agencies, secret: system.secret, directoryChanges: true)
         }
         var configuration = HubConfiguration(hubCode: hubCode, host: "127.0.0.1", port: port, certificatePath: demo("hub/server.chain.pem"),
                                              privateKeyPath: demo("hub/server.key"), clientCAPath: demo("hub/client-ca.pem"),

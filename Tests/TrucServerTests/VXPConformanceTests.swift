@@ -73,6 +73,7 @@ struct VXPConformanceTests {
         var settings = VXPSettings()
         settings.plainHost = "127.0.0.1"
         settings.plainPort = 0
+        settings.plainWrites = true
         return settings
     }()
     static let systems: [(id: String, secret: String, agencies: [String])] = [
@@ -257,12 +258,14 @@ struct VXPConformanceTests {
             // The recipient's system can read it but not see the sender's trace.
             #expect(try await government.call("getEdoc", [("docId", otherId)], body: Array("{}".utf8)).status == "OK")
             #expect(try await government.call("getSentEdocList", [("docId", otherId)]).errorCode == "404")
-            // registerAgency for another system, or over an agency of another system; malformed JSON.
-            let h = try await province.call("registerAgency", [], body: Array(#"{"code":"000.00.98.H41","pcode":"00.22.W00","name":"X"}"#.utf8))
+            // registerAgency for another system, or over an agency of another system; malformed JSON. (A new
+            // session: the headers of this one already authorised other calls, and are not reused for a directory change.)
+            let registrar = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            let h = try await registrar.call("registerAgency", [], body: Array(#"{"code":"000.00.98.H41","pcode":"00.22.W00","name":"X"}"#.utf8))
             #expect(h.errorCode == "403")
-            let i = try await province.call("registerAgency", [], body: Array(#"{"code":"000.00.00.G22","pcode":"00.99.W00","name":"X"}"#.utf8))
+            let i = try await registrar.call("registerAgency", [], body: Array(#"{"code":"000.00.00.G22","pcode":"00.99.W00","name":"X"}"#.utf8))
             #expect(i.errorCode == "403")
-            let j = try await province.call("registerAgency", [], body: Array(#"{"id":"","code":"000.00.98.H41","mail":cc""}"#.utf8))
+            let j = try await registrar.call("registerAgency", [], body: Array(#"{"id":"","code":"000.00.98.H41","mail":cc""}"#.utf8))
             expectShape(j, ok: false)
             #expect(j.errorDesc?.hasPrefix("invalid-body") == true)
         }

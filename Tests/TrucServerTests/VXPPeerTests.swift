@@ -17,6 +17,7 @@ struct VXPPeerTests {
     func provincialOverVXP() async throws {
         var nationalVXP = VXPSettings()
         nationalVXP.plainHost = "127.0.0.1"
+        nationalVXP.plainWrites = true
         nationalVXP.plainPort = 0
         // At the national hub the province's agencies belong to the provincial hub's system: they pull.
         let central: [(String, String, String?)] = [("000.00.00.G22", "Văn phòng Chính phủ", nil), ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil),
@@ -64,6 +65,7 @@ struct VXPPeerTests {
     func wrongSecret() async throws {
         var nationalVXP = VXPSettings()
         nationalVXP.plainHost = "127.0.0.1"
+        nationalVXP.plainWrites = true
         nationalVXP.plainPort = 0
         try await LiveHub.run(hubCode: Self.national, agencies: [("000.00.00.G22", "Văn phòng Chính phủ", nil), ("000.00.00.H41", "UBND Tỉnh Nghệ An", nil)], vxp: nationalVXP,
                               systems: [(Self.provincial, Self.secret, ["000.00.00.H41"])]) { national in

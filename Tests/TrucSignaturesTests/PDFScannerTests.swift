@@ -22,10 +22,19 @@ struct PDFScannerTests {
         #expect(PDFSignatureScanner.scan(bytes, limit: 8).first?.rangeProblem?.contains("hole") == true)
     }
 
-    @Test("no /ByteRange, no signature; hostile numbers are bounded")
+    @Test("no /ByteRange, no signature; an unreadable /ByteRange is a broken signature; hostile numbers are bounded")
     func hostile() {
-        #expect(PDFSignatureScanner.scan(Array("%PDF-1.4 /ByteRange [99999999999999999999 1 2 3]".utf8), limit: 8).isEmpty)
-        #expect(PDFSignatureScanner.scan(Array("%PDF-1.4 /ByteRange".utf8), limit: 8).isEmpty)
+        for text in ["%PDF-1.4 /ByteRange [99999999999999999999 1 2 3]", "%PDF-1.4 /ByteRange", "%PDF-1.4 /ByteRange [0 1 2]",
+                     "%PDF-1.4 /ByteRange [0 x 2 3]"] {
+            let fields = PDFSignatureScanner.scan(Array(text.utf8), limit: 8)
+            #expect(fields.count == 1, "\(text)")
+            #expect(fields.first?.rangeProblem != nil && fields.first?.contents == nil, "\(text)")
+        }
+        // A signature dictionary whose /ByteRange was removed is a broken signature too; a field type /Sig is not.
+        let stripped = PDFSignatureScanner.scan(Array("%PDF-1.7 1 0 obj <</Type /Sig /Filter /Adobe.PPKLite /Contents <3082>>> endobj".utf8), limit: 8)
+        #expect(stripped.count == 1 && stripped.first?.rangeProblem?.contains("no /ByteRange") == true)
+        #expect(PDFSignatureScanner.scan(Array("%PDF-1.7 <</FT /Sig /T (Signature1)>> <</Type /SigFieldLock>>".utf8), limit: 8).isEmpty)
+        #expect(PDFSignatureScanner.scan(Array("%PDF-1.7 no signature here".utf8), limit: 8).isEmpty)
         #expect(PDFSignatureScanner.scan([], limit: 8).isEmpty)
         let many = Array(String(repeating: "/ByteRange [1 2 3 4] ", count: 100).utf8)
         #expect(PDFSignatureScanner.scan(many, limit: 16).count == 16)

@@ -2,7 +2,6 @@ import Foundation
 import TrucCrypto
 import TrucXML
 import TrucZlib
-import ZIPFoundation
 
 extension ParsedMessage {
     /// Decodes every attachment of a document message: base64, then ZIP containers, within `limits`.
@@ -91,59 +90,60 @@ enum AttachmentDecoding {
     }
 
     /// Opens a ZIP container and digests every entry, enforcing the zip-bomb limits on the declared sizes
-    /// and, since headers can lie, on the bytes actually inflated.
+    /// and, since headers can lie, on the bytes actually inflated. The reader (`ZipArchive`) checks every
+    /// offset and length and always ends, so no archive can trap or stall the process.
     static func unzip(_ data: Data, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true)
         -> Result<([ZipEntryContent], Int), AttachmentFailure> {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            return .failure(AttachmentFailure(code: .invalidZip, message: "the attachment starts like a ZIP file but cannot be opened as one"))
-        }
-        var total = alreadyUncompressed
-        var entries: [ZipEntryContent] = []
-        for entry in archive {
-            guard entries.count < limits.maxEntries else {
-                return .failure(AttachmentFailure(code: .zipBomb, message: "the ZIP has more than \(limits.maxEntries) entries"))
-            }
-            guard entry.type == .file else { continue }
-            let declared = Int(clamping: entry.uncompressedSize), compressed = Int(clamping: entry.compressedSize)
-            if let failure = checkLimits(size: declared, compressed: compressed, total: total + declared, limits: limits, name: entry.path) {
-                return .failure(failure)
-            }
-            let digest = Digest(.sha256)
-            var crc = CRC32()
-            var size = 0
-            var head: [UInt8] = []
-            var kept: [UInt8] = []
-            if retain { kept.reserveCapacity(declared) }
+        data.withUnsafeBytes { bytes in
+            let archive: ZipArchive
             do {
-                // The CRC is checked below with zlib's CRC-32 (ZIPFoundation's own is slow on Linux).
-                _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: true) { chunk in
-                    size += chunk.count
-                    if let failure = checkLimits(size: size, compressed: compressed, total: total + size, limits: limits, name: entry.path) {
-                        throw Stop(failure: failure)
-                    }
-                    chunk.withUnsafeBytes {
-                        if digests { digest.update($0) }
-                        crc.update($0)
-                    }
-                    if head.count < 16 { head.append(contentsOf: chunk.prefix(16 - head.count)) }
-                    if retain { kept.append(contentsOf: chunk) }
-                }
-            } catch let stop as Stop {
-                return .failure(stop.failure)
+                archive = try ZipArchive(bytes, maxEntries: limits.maxEntries)
+            } catch let error as ZipError {
+                if error.isBomb { return .failure(AttachmentFailure(code: .zipBomb, message: error.message)) }
+                return .failure(AttachmentFailure(code: .invalidZip, message: "the attachment starts like a ZIP file but cannot be read as one: \(error.message)"))
             } catch {
-                return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.path) cannot be extracted: \(error)"))
+                return .failure(AttachmentFailure(code: .invalidZip, message: "the attachment cannot be read as a ZIP file"))
             }
-            if crc.value != entry.checksum {
-                return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.path) is corrupt (CRC-32 mismatch)"))
+            var total = alreadyUncompressed
+            var entries: [ZipEntryContent] = []
+            for entry in archive.entries where entry.kind == .file {
+                let declared = entry.uncompressedSize, compressed = entry.compressedSize
+                if let failure = checkLimits(size: declared, compressed: compressed, total: total + declared, limits: limits, name: entry.name) {
+                    return .failure(failure)
+                }
+                let digest = Digest(.sha256)
+                var crc = CRC32()
+                var size = 0
+                var head: [UInt8] = []
+                var kept: [UInt8] = []
+                if retain { kept.reserveCapacity(declared) }
+                do {
+                    try ZipArchive.extract(entry, from: bytes) { chunk in
+                        size += chunk.count
+                        if let failure = checkLimits(size: size, compressed: compressed, total: total + size, limits: limits, name: entry.name) {
+                            throw Stop(failure: failure)
+                        }
+                        if digests { digest.update(chunk) }
+                        crc.update(chunk)
+                        if head.count < 16 { head.append(contentsOf: chunk.prefix(16 - head.count)) }
+                        if retain { kept.append(contentsOf: chunk) }
+                    }
+                } catch let stop as Stop {
+                    return .failure(stop.failure)
+                } catch let error as ZipError {
+                    return .failure(AttachmentFailure(code: error.isBomb ? .zipBomb : .invalidZip, message: "entry \(entry.name) cannot be extracted: \(error.message)"))
+                } catch {
+                    return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.name) cannot be extracted"))
+                }
+                if crc.value != entry.crc32 {
+                    return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.name) is corrupt (CRC-32 mismatch)"))
+                }
+                total += size
+                entries.append(ZipEntryContent(name: entry.name, size: size, compressedSize: compressed, sha256: digests ? digest.finalize().hexString : "",
+                                               sniffedType: ContentSniffer.sniff(head, name: entry.name), bytes: retain ? kept : nil))
             }
-            total += size
-            entries.append(ZipEntryContent(name: entry.path, size: size, compressedSize: compressed, sha256: digests ? digest.finalize().hexString : "",
-                                           sniffedType: ContentSniffer.sniff(head, name: entry.path), bytes: retain ? kept : nil))
+            return .success((entries, total))
         }
-        return .success((entries, total))
     }
 
     static func checkLimits(size: Int, compressed: Int, total: Int, limits: AttachmentLimits, name: String) -> AttachmentFailure? {

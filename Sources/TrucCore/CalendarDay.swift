@@ -1,0 +1,91 @@
+/// A calendar day written `yyyy-MM-dd` in ASCII digits, checked against the calendar (proleptic Gregorian):
+/// the one parser of report dates for the HTTP API and the CLI. Nothing but the ten ASCII digits counts as a
+/// digit ("½", Arabic-Indic or full-width digits are refused), and 2024-02-30 is not a day.
+package struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
+    package let day: Int
+
+    /// Longest report range, in days (both ends included).
+    package static let maxRangeDays = 1_830
+
+    package init?(_ text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                let b = bytes[i]
+                guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(b - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              year >= 1, (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    package static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    package var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    package var description: String {
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    package static func < (a: CalendarDay, b: CalendarDay) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+}
+
+/// A report's day range, validated the same way wherever it is read.
+package struct DayRange: Sendable, Equatable {
+    package let from: CalendarDay
+    package let to: CalendarDay
+
+    package enum Problem: Error, Equatable, CustomStringConvertible {
+        case missing
+        case invalidDate(String)
+        case reversed
+        case tooLong(days: Int)
+
+        package var description: String {
+            switch self {
+            case .missing: "from and to are required (yyyy-MM-dd)"
+            case .invalidDate(let text): "\(text.debugDescription) is not a date written yyyy-MM-dd with ASCII digits, or no such day exists"
+            case .reversed: "from is after to"
+            case .tooLong(let days): "the range spans \(days) days; at most \(CalendarDay.maxRangeDays) are allowed"
+            }
+        }
+    }
+
+    package static func parse(from: String?, to: String?) -> Result<DayRange, Problem> {
+        guard let from, let to else { return .failure(.missing) }
+        guard let start = CalendarDay(from) else { return .failure(.invalidDate(from)) }
+        guard let end = CalendarDay(to) else { return .failure(.invalidDate(to)) }
+        guard start <= end else { return .failure(.reversed) }
+        let days = end.daysSinceEpoch - start.daysSinceEpoch + 1
+        guard days <= CalendarDay.maxRangeDays else { return .failure(.tooLong(days: days)) }
+        return .success(DayRange(from: start, to: end))
+    }
+}
