@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"]),
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"]),
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"]),
-        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto"]),
+        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"]),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"]),
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucTestSupport"]),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),

@@ -11,8 +11,20 @@ struct AgenciesCommand: AsyncParsableCommand {
 
     struct StoreOption: ParsableArguments {
         @Option(help: "Data directory of the hub (env TRUC_DATA_DIR).") var data: String?
+        var directory: String { data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data" }
+
         func open() throws -> HubStore {
-            try HubStore(dataDirectory: data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data")
+            try HubStore(dataDirectory: directory)
+        }
+
+        /// The store of an existing hub: a directory holding no store is an error, never a new empty store
+        /// (for commands that only read, such as reports).
+        func openExisting() throws -> HubStore {
+            guard FileManager.default.fileExists(atPath: directory + "/truc.sqlite") else {
+                throw CommandFailure(code: "no-store", message: "\(directory) holds no Truc store (truc.sqlite); pass --data with a hub's data directory",
+                                     exitCode: 2).report()
+            }
+            return try open()
         }
     }
 

@@ -17,14 +17,16 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "CSV (UTF-8 with BOM) instead of JSON.") var csv = false
 
     func run() async throws {
-        guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else { throw ValidationError("--group-by is agency, day or month") }
+        guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else {
+            throw CommandFailure(code: "invalid-parameter", message: "--group-by is agency, day or month", exitCode: 2).report()
+        }
         let range: DayRange
         switch DayRange.parse(from: from, to: to) {
         case .success(let r): range = r
-        case .failure(let problem): throw ValidationError("invalid-date: \(problem)")
+        case .failure(let problem): throw CommandFailure(code: "invalid-date", message: "\(problem)", exitCode: 2).report()
         }
         let (from, to) = (range.from.description, range.to.description)
-        let hub = try store.open()
+        let hub = try store.openExisting()
         let agencies = try await hub.agencies()
         let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
         var senders: [String]?

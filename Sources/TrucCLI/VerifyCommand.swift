@@ -11,7 +11,7 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Verify the signatures of an edXML message: XMLDSig on the envelope, CMS in attached PDFs.",
         discussion: """
             Exit status: 0 at least one valid signature and none invalid or indeterminate; 1 no valid signature, \
-            or some signature invalid or indeterminate; 2 the file is not readable edXML (stdout then carries \
+            some signature invalid or indeterminate, or an attachment that cannot be decoded (it may hide signatures); 2 the file is not readable edXML (stdout then carries \
             {"error":{"code","message"}}).
             """
     )
@@ -42,7 +42,7 @@ struct VerifyCommand: ParsableCommand {
             let report = try makeReport()
             print(json ? try Output.json(report) : report.text)
             let anyValid = report.signatures.contains { $0.status == .valid }
-            if report.invalid || !anyValid { throw ExitCode(1) }
+            if report.invalid || !anyValid || !report.attachmentProblems.isEmpty { throw ExitCode(1) }
         } catch let failure as CommandFailure {
             throw failure.report()
         }
@@ -60,8 +60,8 @@ struct VerifyCommand: ParsableCommand {
         }
         let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         let verifier = SignatureVerifier(trust: store, policy: VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation))
-        let verdict = verifier.verify(parsed, at: time)
-        return VerifyReport(message: parsed.message, verdict: verdict)
+        let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)
+        return VerifyReport(message: parsed.message, verdict: verdict, attachmentProblems: attachmentProblems)
     }
 
     func verificationTime() throws(CommandFailure) -> Int64 {
@@ -106,8 +106,11 @@ struct VerifyReport: Encodable {
     let signed: SignedClass
     let invalid: Bool
     let bucket: SignatureBucket
+    /// Attachments that cannot be decoded (bad base64, a broken ZIP, a zip bomb): what they hold is unknown.
+    let attachmentProblems: [Finding]
 
-    init(message: EdXMLMessage, verdict: MessageVerdict) {
+    init(message: EdXMLMessage, verdict: MessageVerdict, attachmentProblems: [Finding] = []) {
+        self.attachmentProblems = attachmentProblems
         let to: [String]
         switch message {
         case .document(let d): to = d.header.to.map(\.organId)
@@ -122,7 +125,10 @@ struct VerifyReport: Encodable {
 
     var text: String {
         var lines = ["\(document.messageType) \(document.documentId ?? "(no DocumentId)") from \(document.from ?? "?") to \(document.to.joined(separator: ", "))"]
-        if signatures.isEmpty { lines.append("No signature.") }
+        for problem in attachmentProblems {
+            lines.append("Attachment cannot be decoded (its signatures, if any, are unknown): \(problem.code) at \(problem.path): \(problem.message)")
+        }
+        if signatures.isEmpty { lines.append(attachmentProblems.isEmpty ? "No signature." : "No signature found.") }
         for (i, s) in signatures.enumerated() {
             lines.append("\(i + 1). \(s.location)  \(s.kind.rawValue)  \(s.status.rawValue.uppercased())" + (s.algorithm.map { "  \($0)" } ?? "")
                          + (s.reasons.isEmpty ? "" : "  [\(s.reasons.map(\.rawValue).joined(separator: ", "))]"))

@@ -153,7 +153,15 @@ struct Intake: Sendable {
                            "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.name); an agency sends only as itself")
         }
         let now = Int64(Date().timeIntervalSince1970)
-        let verdict = verifier.verify(parsed, at: now)
+        let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now)
+        if let first = attachmentFindings.first {
+            // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
+            // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
+            let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge }
+            throw HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
+                           "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
+                           details: ["findings": JSONText.encode(attachmentFindings)])
+        }
         if verdict.signatures.contains(where: { $0.status == .invalid }) {
             var businessType = 0
             if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }

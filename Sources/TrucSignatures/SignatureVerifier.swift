@@ -25,14 +25,23 @@ package final class SignatureVerifier: Sendable {
 
     /// - Parameter time: the verification time, seconds since 1970 (normally now).
     package func verify(_ parsed: ParsedMessage, at time: Int64, scope: Scope = .all, attachmentLimits: AttachmentLimits = .default) -> MessageVerdict {
+        verifyReportingAttachments(parsed, at: time, scope: scope, attachmentLimits: attachmentLimits).verdict
+    }
+
+    /// The verdict, and the findings of decoding the attachments (an attachment that cannot be decoded —
+    /// bad base64, a broken ZIP, a zip bomb — hides whatever signatures it holds: the caller must not take
+    /// such a message as unsigned).
+    package func verifyReportingAttachments(_ parsed: ParsedMessage, at time: Int64, scope: Scope = .all,
+                                            attachmentLimits: AttachmentLimits = .default) -> (verdict: MessageVerdict, attachmentFindings: [Finding]) {
         var decoded: [DecodedAttachment]?
+        var findings: [Finding] = []
         func attachments() -> [DecodedAttachment] {
             if let decoded { return decoded }
             let result: [DecodedAttachment]
             if case .document = parsed.message {
                 // ZIP containers' own bytes are kept only when a signature references an attachment (cid:).
                 let cid = parsed.envelopeSignatureElements.contains { Self.hasAttachmentReference($0) }
-                result = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid).0
+                (result, findings) = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid)
             } else {
                 result = []
             }
@@ -50,7 +59,7 @@ package final class SignatureVerifier: Sendable {
                 verdicts += pdf.verify(file.bytes, location: file.location, at: time)
             }
         }
-        return MessageVerdict(signatures: verdicts)
+        return (MessageVerdict(signatures: verdicts), findings.filter { $0.severity == .error })
     }
 
     static func hasAttachmentReference(_ signature: XMLElement) -> Bool {

@@ -121,4 +121,23 @@ struct TimelinessTests {
         formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
         return formatter.string(from: Date())
     }
+
+    @Test("re-sending a refused document does not count it again (by its sender or by a relaying peer)")
+    func refusedOnce() async throws {
+        try await LiveHub.run(relays: ["000.00.00.W41"]) { hub in
+            let g22 = try await hub.token("000.00.00.G22"), peer = try await hub.token("000.00.00.W41")
+            let today = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            func invalid() async throws -> Int? {
+                let report = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22", token: hub.operatorToken)
+                return (report.json?["totals"] as? [String: Any])?["invalid"] as? Int
+            }
+            let tampered = try StatsTests().variant("signatures/pdf-tampered.edxml", 1)
+            for _ in 0..<5 { #expect(try await hub.request(.POST, "/v1/messages", token: g22, body: tampered).status == 422) }
+            for _ in 0..<5 { #expect(try await hub.request(.POST, "/v1/messages", token: peer, body: tampered).status == 422) }
+            #expect(try await invalid() == 1)
+            // Another document is another entry.
+            #expect(try await hub.request(.POST, "/v1/messages", token: g22, body: try StatsTests().variant("signatures/pdf-tampered.edxml", 2)).status == 422)
+            #expect(try await invalid() == 2)
+        }
+    }
 }

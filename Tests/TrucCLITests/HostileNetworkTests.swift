@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// The attacks of the hostile-network issue, against real `truc serve` and `truc verify` processes.
+@Suite("Hostile input and a hostile network")
+struct HostileNetworkTests {
+    static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("scripts/hostile_check.py: crafted ZIPs, impossible dates, idle and slowloris connections, the connection limit, slow 60 MB bodies, all at once with status messages")
+    func hostileCheck() throws {
+        let script = Self.repo.appendingPathComponent("scripts/hostile_check.py").path
+        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                  ["python3", script, "--truc", TrucRun.binary.path, "--idle", "200", "--idle-timeout", "1.5",
+                                   "--load", "3", "--big-mib", "1"])
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
+        #expect(run.stdout.contains("check load every status message was accepted under attack: ok"))
+    }
+
+    @Test("truc verify reports a crafted ZIP as an attachment that cannot be decoded (exit 1), never crashes",
+          arguments: ["cd-offset-past-end", "deflate-no-final-block", "deflate-truncated", "local-offset-past", "truncated", "encrypted"])
+    func verifyCraftedZip(_ name: String) throws {
+        let run = try TrucRun.run(["verify", CLIFixtures.path("attachments/hostile/\(name).edxml"), "--json"])
+        #expect(run.exitCode == 1, "\(run.stdout)\(run.stderr)")
+        let problems = run.json?["attachmentProblems"] as? [[String: Any]]
+        #expect(problems?.first?["code"] as? String == "invalid-zip", "\(run.stdout)")
+        let text = try TrucRun.run(["verify", CLIFixtures.path("attachments/hostile/\(name).edxml")])
+        #expect(text.exitCode == 1 && text.stdout.contains("Attachment cannot be decoded"), "\(text.stdout)")
+    }
+
+    @Test("truc stats refuses impossible dates with the API's rule (exit 2), and never creates a store for them")
+    func statsDates() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-stats-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        for (from, to) in [("2024-01-01", "2024-01-0½"), ("2024-13-45", "2024-12-31"), ("01/11/2026", "2026-11-02"),
+                           ("٢٠٢٤-٠١-٠١", "2024-01-02"), ("2024-02-01", "2024-01-01"), ("2000-01-01", "2024-01-01")] {
+            let run = try TrucRun.run(["stats", "--data", data, "--from", from, "--to", to])
+            #expect(run.exitCode == 2, "\(from) \(to): \(run.stdout)\(run.stderr)")
+            #expect(run.stderr.contains("invalid-date"), "\(run.stderr)")
+        }
+    }
+}
+
+extension HostileNetworkTests {
+    @Test("truc stats on a directory without a store is an error, and creates nothing")
+    func statsWithoutStore() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-nostore-\(UUID().uuidString)").path
+        let run = try TrucRun.run(["stats", "--data", data, "--from", "2026-01-01", "--to", "2026-01-31"])
+        #expect(run.exitCode == 2 && run.stderr.contains("no-store"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
+}

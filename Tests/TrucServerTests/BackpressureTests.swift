@@ -1,0 +1,67 @@
+import Foundation
+import NIOCore
+import Testing
+@testable import TrucServer
+
+@Suite("Admission limits: the verification pool and the body budget")
+struct BackpressureTests {
+    @Test("the pool runs jobs off the caller, and answers 503 busy with Retry-After when threads and queue are full")
+    func pool() async throws {
+        let pool = WorkPool(threads: 1, queueLimit: 1)
+        let gate = DispatchSemaphore(value: 0)
+        let first = Task { try await pool.run { gate.wait(); return Thread.isMainThread } }
+        let second = Task { try await pool.run { 2 } }
+        // Wait until both are admitted (one running, one queued).
+        for _ in 0..<200 where pool.load < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(pool.load == 2)
+        do {
+            _ = try await pool.run { 3 }
+            Issue.record("a third job was admitted")
+        } catch let error as HubError {
+            #expect(error.status == .serviceUnavailable && error.code == "busy" && error.retryAfter != nil)
+        }
+        gate.signal()
+        #expect(try await first.value == false)
+        #expect(try await second.value == 2)
+        #expect(pool.load == 0)
+        #expect(try await pool.run { 4 } == 4)
+        await pool.shutdown()
+    }
+
+    struct Chunks: AsyncSequence {
+        typealias Element = ByteBuffer
+        let sizes: [Int]
+        struct AsyncIterator: AsyncIteratorProtocol {
+            var sizes: [Int]
+            mutating func next() async -> ByteBuffer? {
+                guard !sizes.isEmpty else { return nil }
+                return ByteBuffer(repeating: 0x3C, count: sizes.removeFirst())
+            }
+        }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(sizes: sizes) }
+    }
+
+    @Test("bodies are admitted while the hub holds less than its cap, counted as they arrive, released after")
+    func budget() async throws {
+        let budget = BodyBudget(limit: 1000)
+        // Announced and within the cap; chunked (no length) and within.
+        #expect(try await budget.collect(Chunks(sizes: [300, 300]), announced: 600, maxBytes: 800).count == 600)
+        #expect(try await budget.collect(Chunks(sizes: [400, 400]), announced: nil, maxBytes: 900).count == 800)
+        #expect(budget.inUse == 0)
+        // Over the per-request limit: 413.
+        await #expect(throws: HubError.self) { try await budget.collect(Chunks(sizes: [10]), announced: 5000, maxBytes: 800) }
+        // While another body holds 700 bytes, one announcing 400 is refused at once: 503.
+        #expect(budget.reserve(700))
+        do {
+            _ = try await budget.collect(Chunks(sizes: [400]), announced: 400, maxBytes: 800)
+            Issue.record("admitted past the cap")
+        } catch let error as HubError {
+            #expect(error.code == "busy" && error.status == .serviceUnavailable)
+        }
+        // A chunked body is stopped when it grows past what is left.
+        await #expect(throws: HubError.self) { try await budget.collect(Chunks(sizes: [200, 200]), announced: nil, maxBytes: 800) }
+        #expect(budget.inUse == 700)
+        budget.release(700)
+        #expect(budget.inUse == 0)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TrucCore
+import TrucServer
+import TrucVXP
+
+/// The SDK's HMAC covers neither the operation nor registerAgency's body, and the SDK fixes its timestamp
+/// for the life of a client: what a captured request's headers can and cannot do at this hub.
+@Suite("VXP dialect: reused headers cannot change state")
+struct VXPReplayTests {
+    static let systems = VXPConformanceTests.systems
+
+    func run(plainWrites: Bool, _ body: (LiveHub) async throws -> Void) async throws {
+        var vxp = VXPSettings()
+        vxp.plainHost = "127.0.0.1"
+        vxp.plainPort = 0
+        vxp.plainWrites = plainWrites
+        try await LiveHub.run(vxp: vxp, systems: Self.systems, body)
+    }
+
+    @Test("the headers of a getAgenciesList call, replayed on registerAgency, register nothing")
+    func replayOnRegisterAgency() async throws {
+        try await run(plainWrites: true) { hub in
+            let captured = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            #expect(try await captured.call("getAgenciesList", []).status == "OK")
+            // The same session signs the same parameters again: the very headers an eavesdropper captured.
+            let replay = try await captured.call("registerAgency", [], body: Array(#"{"code":"000.00.77.H41","name":"Giả mạo","pcode":"00.99.W00"}"#.utf8))
+            #expect(replay.status == "FAILED" && replay.errorCode == "401" && replay.errorDesc?.hasPrefix("header-reused") == true, "\(replay.text)")
+            #expect(try await hub.store.agency("000.00.77.H41") == nil)
+            // The same after a restart of the cache: the store remembers (a second hub instance is not needed:
+            // the first use is in the vxp_headers table).
+            #expect(try await hub.store.vxpHeaderFirstUse(hash: String(repeating: "0", count: 64), system: "00.99.W00",
+                                                          operation: "getEdoc", at: 0) == "getEdoc")
+            // Newly signed headers (a new timestamp) for registerAgency work, for a system allowed to change the directory.
+            let fresh = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            let ok = try await fresh.call("registerAgency", [], body: Array(#"{"code":"000.00.77.H41","name":"Phòng mới","pcode":"00.99.W00"}"#.utf8))
+            #expect(ok.status == "OK", "\(ok.text)")
+            #expect(try await hub.store.agency("000.00.77.H41") != nil)
+        }
+    }
+
+    @Test("directory changes through the dialect are off unless the operator allows them for that system")
+    func directoryPermission() async throws {
+        try await run(plainWrites: true) { hub in
+            _ = try await hub.store.addSystem(id: "00.22.W00", name: "VPCP", agencies: ["000.00.00.G22"], secret: "secret-of-the-government-office",
+                                              directoryChanges: false)
+            let government = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            let refused = try await government.call("registerAgency", [], body: Array(#"{"code":"000.00.78.G22","name":"X","pcode":"00.22.W00"}"#.utf8))
+            #expect(refused.errorCode == "403" && refused.errorDesc?.hasPrefix("directory-changes-not-allowed") == true, "\(refused.text)")
+            let delete = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            let deleted = try await delete.call("deleteAgency", [("AgencyCode", "000.00.00.G22")], body: Array("{}".utf8))
+            #expect(deleted.errorCode == "403", "\(deleted.text)")
+            let kept = try await hub.store.agency("000.00.00.G22")
+            let added = try await hub.store.agency("000.00.78.G22")
+            #expect(added == nil && kept != nil)
+        }
+    }
+
+    @Test("the plain-HTTP listener serves reads only by default")
+    func plainReadOnly() async throws {
+        try await run(plainWrites: false) { hub in
+            let government = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            #expect(try await government.call("getReceivedEdocList", [("messagetype", "edoc")]).status == "OK")
+            let file = try VXPConformanceTests.fixture("signatures/env-valid-inclusive.edxml")
+            let sent = try await government.sendEdoc(file, from: "000.00.00.G22")
+            #expect(sent.errorCode == "403" && sent.errorDesc?.hasPrefix("read-only-listener") == true, "\(sent.text)")
+            #expect(try await hub.store.deliveries(state: nil).isEmpty)
+        }
+    }
+}

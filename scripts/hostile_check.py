@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Attacks a real `truc serve` on 127.0.0.1 the way the hostile-network issue reproduced them, and checks
+that the hub survives and answers. It starts its own hub (demo PKI given explicitly, a fresh data folder).
+
+  zip       each crafted ZIP of Tests/Fixtures/attachments/hostile inside a document: refused, hub alive
+  dates     impossible report dates ("2024-01-0½", Arabic-Indic digits, 2024-13-45, ...): 400 invalid-date
+  idle      plain TCP connections that never send, TLS connections that never send a request, slowloris
+            request heads: /healthz keeps answering, and the hub closes every one after --idle-timeout
+  limit     more connections than --max-connections: the extra ones are closed at once, then all is well
+  bodies    eight 60 MB bodies announced at once, sent slowly: all but what --max-buffered-bytes holds get
+            503 busy at once; the hub's memory stays bounded
+  load      (with --load SECONDS) large documents, crafted ZIPs and idle connections at the same time as
+            status messages: prints /healthz and status-message latency, quiet and under attack
+
+Usage: python3 scripts/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
+Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
+import argparse, http.client, json, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--truc", default=".build/debug/truc")
+ap.add_argument("--idle", type=int, default=200, help="idle plain-TCP connections (plus a quarter as TLS, a tenth slowloris)")
+ap.add_argument("--idle-timeout", type=float, default=2)
+ap.add_argument("--max-connections", type=int, default=0, help="default: enough for the idle phase plus 100")
+ap.add_argument("--load", type=float, default=0, help="seconds of combined load (0: skip)")
+ap.add_argument("--big-mib", type=int, default=2, help="size of the large document of the load phase")
+ap.add_argument("--keep", action="store_true", help="keep the data folder")
+args = ap.parse_args()
+
+repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+truc = os.path.abspath(args.truc)
+demo = os.path.join(repo, "Certs/demo")
+data = tempfile.mkdtemp(prefix="truc-hostile-")
+port = random.randint(20000, 40000)
+ctx = ssl.create_default_context(cafile=os.path.join(demo, "trust/root-ca.pem"))
+slots = args.max_connections or int(args.idle * 1.35) + 150
+results = []
+figures = {}
+
+
+def check(name, ok, detail=""):
+    results.append((name, bool(ok), detail))
+    print(f"check {name}: {'ok' if ok else 'FAILED'}{' - ' + detail if detail else ''}", flush=True)
+
+
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port),
+                           "--tls-cert", f"{demo}/hub/server.chain.pem", "--tls-key", f"{demo}/hub/server.key",
+                           "--client-ca", f"{demo}/hub/client-ca.pem", "--trust", f"{demo}/trust",
+                           "--idle-timeout", str(args.idle_timeout), "--max-connections", str(slots),
+                           "--max-buffered-bytes", str(100 << 20)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def alive():
+    return server.poll() is None
+
+
+def request(method, path, token=None, body=None, timeout=30):
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
+    headers = {}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    if body is not None:
+        headers["Content-Type"] = "application/xml"
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    out = (r.status, r.read())
+    c.close()
+    return out
+
+
+def healthz(timeout=10):
+    started = time.monotonic()
+    try:
+        status, _ = request("GET", "/healthz", timeout=timeout)
+    except OSError:
+        status = 0
+    return status, (time.monotonic() - started) * 1000
+
+
+for _ in range(300):
+    if healthz(2)[0] == 200:
+        break
+    if not alive():
+        sys.exit("the hub exited at start")
+    time.sleep(0.05)
+else:
+    sys.exit("the hub did not start")
+
+
+def token(code):
+    return subprocess.run([truc, "agencies", "token", code, "--data", data], check=True, capture_output=True, text=True).stdout.strip()
+
+
+g22, h41 = token("000.00.00.G22"), token("000.00.00.H41")
+for code, name in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin và Truyền thông")]:
+    subprocess.run([truc, "agencies", "add", code, "--name", name, "--data", data], check=True, capture_output=True)
+hostile_dir = os.path.join(repo, "Tests/Fixtures/attachments/hostile")
+hostile = [os.path.join(hostile_dir, n) for n in sorted(os.listdir(hostile_dir))
+           if n.endswith(".edxml") and not n.startswith("zip64") and not n.startswith("pdf-")]
+status_template = open(os.path.join(repo, "Tests/Fixtures/vpcp/status_acceptance_03.edxml"), encoding="utf-8").read()
+status_id = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
+assert status_id in status_template
+counter = [0]
+counter_lock = threading.Lock()
+
+
+def status_message():
+    with counter_lock:
+        counter[0] += 1
+        n = counter[0]
+    return status_template.replace(status_id, f"{status_id}-{os.getpid()}-{n}", 1).encode()
+
+# --- zip ------------------------------------------------------------------------------------------
+for path in hostile:
+    name = os.path.basename(path)
+    try:
+        status, body = request("POST", "/v1/messages", g22, open(path, "rb").read())
+        check(f"zip {name}", status == 422 and b"invalid-attachment" in body and alive(), f"{status} {body[:160]!r}")
+    except OSError as e:
+        check(f"zip {name}", False, f"{e}; hub alive: {alive()}")
+status, body = request("POST", "/v1/messages", g22, open(os.path.join(hostile_dir, "zip64.edxml"), "rb").read())
+check("zip a valid ZIP64 container is accepted", status == 202, f"{status} {body[:160]!r}")
+
+status, body = request("POST", "/v1/messages", g22, open(os.path.join(hostile_dir, "pdf-byterange-broken.edxml"), "rb").read())
+check("zip a tampered PDF whose /ByteRange was made unreadable is an invalid signature, not unsigned",
+      status == 422 and b"invalid-signature" in body, f"{status} {body[:160]!r}")
+
+# --- dates ----------------------------------------------------------------------------------------
+bad_days = ["2024-01-0%C2%BD", "2024-13-45", "2024-02-30", "01%2F11%2F2026", "%D9%A2%D9%A0%D9%A2%D9%A4-01-01", "2024-1-01", "2024-01-01x"]
+for endpoint in ["signed-ratio", "volume", "timeliness"]:
+    for day in bad_days:
+        try:
+            status, body = request("GET", f"/v1/stats/{endpoint}?from=2024-01-01&to={day}", h41)
+            check(f"dates {endpoint} to={day}", status == 400 and b"invalid-date" in body and alive(), f"{status} {body[:120]!r}")
+        except OSError as e:
+            check(f"dates {endpoint} to={day}", False, f"{e}; hub alive: {alive()}")
+status, body = request("GET", "/v1/stats/signed-ratio?from=2024-02-29&to=2024-03-01", h41)
+check("dates a real leap day is accepted", status == 200, f"{status}")
+
+
+# --- idle -----------------------------------------------------------------------------------------
+def open_plain():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s
+
+
+def open_tls():
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="localhost")
+
+
+def open_slowloris():
+    s = open_tls()
+    s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+    return s
+
+
+def closed_by_server(s, wait):
+    s.settimeout(wait)
+    try:
+        data = s.recv(1)
+        return data == b""
+    except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+        return True
+    except (socket.timeout, TimeoutError):
+        return False
+    except OSError:
+        return True
+
+
+def hold(n_plain, n_tls, n_slow):
+    socks = []
+    for _ in range(n_plain):
+        socks.append(open_plain())
+    for _ in range(n_tls):
+        socks.append(open_tls())
+    for _ in range(n_slow):
+        socks.append(open_slowloris())
+    return socks
+
+
+n_tls, n_slow = args.idle // 4, max(1, args.idle // 10)
+started = time.monotonic()
+socks = hold(args.idle, n_tls, n_slow)
+opened = time.monotonic() - started
+probes = [healthz() for _ in range(10)]
+check(f"idle /healthz answers while {len(socks)} idle connections are held",
+      all(s == 200 for s, _ in probes) and alive(), f"max {max(ms for _, ms in probes):.1f} ms")
+deadline = time.monotonic() + args.idle_timeout + 5
+still_open = [s for s in socks if not closed_by_server(s, max(0.05, deadline - time.monotonic()))]
+check(f"idle the hub closed every idle connection within --idle-timeout ({args.idle_timeout} s)", not still_open and alive(),
+      f"{len(still_open)} of {len(socks)} still open after {args.idle_timeout + 5:.0f} s")
+for s in socks:
+    s.close()
+
+# --- limit ----------------------------------------------------------------------------------------
+socks = []
+try:
+    for _ in range(slots + 20):
+        socks.append(open_plain())
+except OSError:
+    pass
+time.sleep(0.5)
+refused = sum(1 for s in socks[-40:] if closed_by_server(s, 0.2))
+check(f"limit connections beyond --max-connections ({slots}) are closed at once", refused >= 20 and alive(), f"{refused} of the last 40 closed")
+for s in socks:
+    s.close()
+time.sleep(0.5)
+check("limit the hub answers again once they are gone", healthz()[0] == 200)
+
+
+# --- bodies ---------------------------------------------------------------------------------------
+def rss_mib():
+    try:
+        for line in open(f"/proc/{server.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0
+
+
+before = rss_mib()
+bodies = []
+for _ in range(8):
+    s = open_tls()
+    s.sendall(f"POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {g22}\r\n"
+              f"Content-Type: application/xml\r\nContent-Length: 60000000\r\n\r\n".encode() + b"<" * 65536)
+    bodies.append(s)
+busy = 0
+for s in bodies:
+    s.settimeout(3)
+    try:
+        if b" 503 " in s.recv(4096).split(b"\r\n", 1)[0]:
+            busy += 1
+    except (socket.timeout, TimeoutError, OSError):
+        pass
+peak = rss_mib()
+check("bodies 60 MB bodies beyond --max-buffered-bytes get 503 busy at once", busy >= 6 and alive(), f"{busy} of 8 answered 503")
+check("bodies the hub's memory stays bounded", peak - before < 250, f"RSS {before:.0f} -> {peak:.0f} MiB")
+for s in bodies:
+    s.close()
+time.sleep(0.3)
+check("bodies the hub answers afterwards", healthz()[0] == 200)
+
+
+# --- load -----------------------------------------------------------------------------------------
+def status_latencies(seconds):
+    latencies, failures = [], 0
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        t = time.monotonic()
+        try:
+            c.request("POST", "/v1/messages", body=status_message(), headers={"Authorization": "Bearer " + h41, "Content-Type": "application/xml"})
+            r = c.getresponse()
+            r.read()
+            if r.status != 202:
+                failures += 1
+        except OSError:
+            failures += 1
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+        latencies.append((time.monotonic() - t) * 1000)
+        time.sleep(0.01)
+    return latencies, failures
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))] if values else float("nan")
+
+
+if args.load > 0:
+    big_dir = tempfile.mkdtemp(prefix="truc-hostile-big-")
+    subprocess.run([truc, "bench", "generate", "--out", big_dir, "--document-mi-b", str(args.big_mib)], check=True, capture_output=True)
+    big = open(os.path.join(big_dir, f"document-{args.big_mib}m.edxml"), "rb").read()
+    quiet, _ = status_latencies(min(5, args.load))
+    quiet_health = [healthz()[1] for _ in range(20)]
+    stop = threading.Event()
+    sent = {"big": 0, "zip": 0}
+
+    def big_sender():
+        while not stop.is_set():
+            try:
+                request("POST", "/v1/messages", g22, big, timeout=120)
+                sent["big"] += 1
+            except OSError:
+                time.sleep(0.1)
+
+    def zip_sender():
+        while not stop.is_set():
+            for path in hostile:
+                if stop.is_set():
+                    break
+                try:
+                    request("POST", "/v1/messages", g22, open(path, "rb").read())
+                    sent["zip"] += 1
+                except OSError:
+                    time.sleep(0.1)
+
+    held = hold(args.idle, 0, 0)
+    workers = [threading.Thread(target=big_sender), threading.Thread(target=big_sender), threading.Thread(target=zip_sender)]
+    for w in workers:
+        w.start()
+    time.sleep(1)
+    loaded, failures = status_latencies(args.load)
+    loaded_health = [healthz()[1] for _ in range(20)]
+    stop.set()
+    for w in workers:
+        w.join()
+    for s in held:
+        s.close()
+    shutil.rmtree(big_dir, ignore_errors=True)
+    figures = {
+        "quiet": {"statusP50": pct(quiet, 0.5), "statusP90": pct(quiet, 0.9), "statusP99": pct(quiet, 0.99), "healthzP90": pct(quiet_health, 0.9)},
+        "underAttack": {"statusP50": pct(loaded, 0.5), "statusP90": pct(loaded, 0.9), "statusP99": pct(loaded, 0.99),
+                        "healthzP90": pct(loaded_health, 0.9), "statusMessages": len(loaded), "bigDocuments": sent["big"],
+                        "craftedZips": sent["zip"], "idleConnections": len(held)},
+    }
+    print("figures " + json.dumps(figures), flush=True)
+    check("load every status message was accepted under attack", failures == 0 and loaded and alive(), f"{failures} failures")
+
+server.send_signal(signal.SIGTERM)
+try:
+    server.wait(30)
+except subprocess.TimeoutExpired:
+    server.kill()
+if not args.keep:
+    shutil.rmtree(data, ignore_errors=True)
+failed = sum(1 for _, ok, _ in results if not ok)
+print(f"{len(results) - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
