@@ -8,60 +8,50 @@ import TrucStore
 /// to an agency, peer hubs' reachability, and the agency directory with its credentials.
 struct AdminRoutes: Sendable {
     let store: any MessageStore
-    let auth: Authenticator
     let peers: PeerStatusBoard
     let logger: Logger
 
-    func register(on router: Router<HubRequestContext>) {
-        router.get("/v1/admin/queues") { request, context in
-            try await auth.requireOperator(request, context)
+    func register(on router: AccessRouter) {
+        router.get("/v1/admin/queues", .operatorOnly) { request, context in
             return JSONText.response(try await store.operationsView(now: Int64(Date().timeIntervalSince1970)))
         }
-        router.get("/v1/admin/peers") { request, context in
-            try await auth.requireOperator(request, context)
+        router.get("/v1/admin/peers", .operatorOnly) { request, context in
             return JSONText.response(["peers": await peers.snapshot()])
         }
-        router.post("/v1/admin/agencies/:code/requeue") { request, context in
-            try await auth.requireOperator(request, context)
+        router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             let n = try await store.requeueAll(recipient: code)
             logger.notice("operator requeued dead deliveries", metadata: ["agency": "\(code)", "count": "\(n)"])
             return JSONText.response(["agency": code, "requeued": "\(n)"])
         }
-        router.post("/v1/admin/agencies/:code/pause") { request, context in
-            try await auth.requireOperator(request, context)
+        router.post("/v1/admin/agencies/:code/pause", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             try await store.pause(code)
             logger.notice("operator paused delivery", metadata: ["agency": "\(code)"])
             return JSONText.response(["agency": code, "paused": "true"])
         }
-        router.post("/v1/admin/agencies/:code/resume") { request, context in
-            try await auth.requireOperator(request, context)
+        router.post("/v1/admin/agencies/:code/resume", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             guard try await store.resume(code) else { throw HubError.notFound("delivery to \(code) is not paused") }
             logger.notice("operator resumed delivery", metadata: ["agency": "\(code)"])
             return JSONText.response(["agency": code, "paused": "false"])
         }
-        router.get("/v1/admin/agencies") { request, context in
-            try await auth.requireOperator(request, context)
+        router.get("/v1/admin/agencies", .operatorOnly) { request, context in
             return JSONText.response(["agencies": try await store.agencies()])
         }
-        router.get("/v1/admin/agencies/:code") { request, context in
-            try await auth.requireOperator(request, context)
+        router.get("/v1/admin/agencies/:code", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }
             return JSONText.response(agency)
         }
-        router.put("/v1/admin/agencies/:code") { request, context in try await putAgency(request, context) }
-        router.delete("/v1/admin/agencies/:code") { request, context in
-            try await auth.requireOperator(request, context)
+        router.put("/v1/admin/agencies/:code", .operatorOnly) { request, context in try await putAgency(request, context) }
+        router.delete("/v1/admin/agencies/:code", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             guard try await store.removeAgency(code) else { throw HubError.notFound("no agency \(code)") }
             logger.notice("operator removed an agency", metadata: ["agency": "\(code)"])
             return Response(status: .noContent)
         }
-        router.post("/v1/admin/agencies/:code/tokens") { request, context in
-            try await auth.requireOperator(request, context)
+        router.post("/v1/admin/agencies/:code/tokens", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             let role = request.uri.queryParameters.get("role") ?? "agency"
             guard role == "agency" || role == "viewer" else { throw HubError(.badRequest, "invalid-parameter", "role is agency or viewer") }
@@ -76,7 +66,6 @@ struct AdminRoutes: Sendable {
     }
 
     func putAgency(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        try await auth.requireOperator(request, context)
         let code = try context.parameters.require("code")
         struct Body: Decodable {
             let name: String

@@ -32,6 +32,8 @@ package enum Caller: Sendable {
 package struct HubRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     package let channel: any Channel
+    /// The authenticated caller, set by the route's `AccessMiddleware`.
+    package var caller: Caller?
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -76,13 +78,6 @@ struct Authenticator: Sendable {
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMAC.constantTimeEqual(a, b) }
-
-    /// Admin endpoints: the operator credential, or 403.
-    func requireOperator(_ request: Request, _ context: HubRequestContext) async throws {
-        guard case .operatorRole = try await authenticate(request, context) else {
-            throw HubError.forbidden("this endpoint needs the operator credential")
-        }
-    }
 
     /// True when `token` is the operator's.
     func isOperatorToken(_ token: String) -> Bool {

@@ -55,22 +55,22 @@ struct DashboardRoutes: Sendable {
     let auth: Authenticator
     let peers: PeerStatusBoard
     let directory: DirectoryCache
-    let sessions = DashboardSessions()
+    let sessions: DashboardSessions
     let ratios = RatioCache()
     let hubCode: String
     let logger: Logger
 
     static let cookie = "truc_session"
 
-    func register(on router: Router<HubRequestContext>) {
-        router.get("/") { request, context in try await page(request, context) }
-        router.post("/login") { request, context in try await login(request, context) }
-        router.post("/logout") { request, context in
+    func register(on router: AccessRouter) {
+        router.get("/", .public) { request, context in try await page(request, context) }
+        router.post("/login", .public) { request, context in try await login(request, context) }
+        router.post("/logout", .dashboard) { request, context in
             let (id, _) = try await session(request, form: try await form(request))
             await sessions.end(id)
             return redirect("/", setCookie: "\(Self.cookie)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
         }
-        router.post("/dashboard/requeue") { request, context in
+        router.post("/dashboard/requeue", .dashboard) { request, context in
             let fields = try await form(request)
             _ = try await session(request, form: fields)
             guard let message = fields["message"], let recipient = fields["recipient"] else {
@@ -81,7 +81,7 @@ struct DashboardRoutes: Sendable {
             return redirect("/?notice=" + (done ? "requeued \(message) → \(recipient)" : "no dead delivery of \(message) to \(recipient)").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
         }
         for action in ["pause", "resume"] {
-            router.post(RouterPath("/dashboard/" + action)) { request, context in
+            router.post("/dashboard/" + action, .dashboard) { request, context in
                 let fields = try await form(request)
                 _ = try await session(request, form: fields)
                 guard let agency = fields["agency"], !agency.isEmpty else { throw HubError(.badRequest, "invalid-body", "agency is required") }
@@ -143,11 +143,13 @@ struct DashboardRoutes: Sendable {
         return (id, csrf)
     }
 
-    func cookie(_ request: Request) -> String? {
+    func cookie(_ request: Request) -> String? { Self.sessionCookie(in: request) }
+
+    static func sessionCookie(in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for part in header.split(separator: ";") {
                 let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
-                if pair.count == 2, pair[0] == Self.cookie, !pair[1].isEmpty { return pair[1] }
+                if pair.count == 2, pair[0] == cookie, !pair[1].isEmpty { return pair[1] }
             }
         }
         return nil

@@ -15,6 +15,10 @@ import TrucStore
 /// The hub's long-running parts, to run in one `ServiceGroup`: the HTTPS application and the delivery engine.
 package struct Hub {
     package let services: [any Service]
+    /// Every route of the HTTPS listener with who may call it (see `Access`).
+    package let routes: [RouteRule]
+    /// What the router itself holds ("METHOD path"), to check that no route bypassed `AccessRouter`.
+    package let registered: [String]
 }
 
 /// Builds the hub. Kept apart from `truc serve` so tests build the same hub.
@@ -46,13 +50,16 @@ package func buildHub(
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    routes.register(on: router)
+    let sessions = DashboardSessions()
+    let access = AccessRouter(router: router, auth: routes.auth, sessions: sessions)
+    routes.register(on: access)
     let stats = StatsRoutes(store: store, auth: routes.auth)
-    stats.register(on: router)
-    AdminRoutes(store: store, auth: routes.auth, peers: peerBoard, logger: logger).register(on: router)
-    DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, hubCode: configuration.hubCode, logger: logger)
-        .register(on: router)
-    vxpRoutes.register(on: router)
+    stats.register(on: access)
+    AdminRoutes(store: store, peers: peerBoard, logger: logger).register(on: access)
+    DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
+                    hubCode: configuration.hubCode, logger: logger)
+        .register(on: access)
+    vxpRoutes.register(on: access)
     services.append(Application(
         router: router,
         server: try .tls(.http1(configuration: http1Configuration(limits, tlsConnections)), tlsConfiguration: try tlsConfiguration(configuration)),
@@ -63,10 +70,11 @@ package func buildHub(
     if let host = configuration.vxp.plainHost, let port = configuration.vxp.plainPort {
         let plainRouter = Router(context: HubRequestContext.self)
         plainRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        plainRouter.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
+        let plainAccess = AccessRouter(router: plainRouter, auth: routes.auth, sessions: sessions)
+        plainAccess.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
         var plainVXP = vxpRoutes
         plainVXP.allowStateChanges = configuration.vxp.plainWrites
-        plainVXP.register(on: plainRouter)
+        plainVXP.register(on: plainAccess)
         services.append(Application(
             router: plainRouter, server: .http1(configuration: http1Configuration(limits, ConnectionCounter(limit: limits.maxConnections))),
             configuration: .init(address: .hostname(host, port: port), serverName: "Truc"),
@@ -81,7 +89,7 @@ package func buildHub(
         services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,
                                   interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard))
     }
-    return Hub(services: services)
+    return Hub(services: services, routes: access.rules, registered: router.routes.map { "\($0.method) \($0.path)" })
 }
 
 func receiptIssuer(configuration: HubConfiguration, store: any MessageStore, logger: Logger) throws -> ReceiptIssuer {

@@ -21,9 +21,9 @@ struct HubRoutes: Sendable {
     let routing: RoutingTable
     let logger: Logger
 
-    func register(on router: Router<HubRequestContext>) {
-        router.get("/healthz") { _, _ in JSONText.response(["status": "ok"]) }
-        router.get("/readyz") { _, _ in
+    func register(on router: AccessRouter) {
+        router.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
+        router.get("/readyz", .public) { _, _ in
             guard await store.isWritable() else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes") }
             let free = store.freeDiskBytes() ?? 0
             guard free >= minFreeDiskBytes else {
@@ -31,7 +31,7 @@ struct HubRoutes: Sendable {
             }
             return JSONText.response(["status": "ready", "freeDiskBytes": "\(free)"])
         }
-        router.post("/v1/messages") { request, context in
+        router.post("/v1/messages", .agency) { request, context in
             let started = ContinuousClock.now
             do {
                 let (response, sender) = try await postMessage(request, context)
@@ -42,22 +42,21 @@ struct HubRoutes: Sendable {
                 throw error
             }
         }
-        router.get("/metrics") { request, context in
-            try await auth.requireOperator(request, context)
+        router.get("/metrics", .operatorOnly) { request, context in
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store))))
         }
-        router.get("/v1/inbox") { request, context in try await inbox(request, context) }
-        router.post("/v1/receipts") { request, context in try await relayReceipt(request, context) }
-        router.post("/v1/inbox/:id/ack") { request, context in try await acknowledge(request, context) }
-        router.get("/v1/messages/:id") { request, context in try await fetch(request, context) }
-        router.get("/v1/messages/:id/trace") { request, context in try await trace(request, context) }
-        router.get("/v1/admin/deliveries") { request, context in try await adminDeliveries(request, context) }
-        router.post("/v1/admin/deliveries/:id/:recipient/requeue") { request, context in try await adminRequeue(request, context) }
+        router.get("/v1/inbox", .agency) { request, context in try await inbox(request, context) }
+        router.post("/v1/receipts", .peerHub) { request, context in try await relayReceipt(request, context) }
+        router.post("/v1/inbox/:id/ack", .agency) { request, context in try await acknowledge(request, context) }
+        router.get("/v1/messages/:id", .reader) { request, context in try await fetch(request, context) }
+        router.get("/v1/messages/:id/trace", .reader) { request, context in try await trace(request, context) }
+        router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
+        router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }
     }
 
     func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> (Response, String?) {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let body = try await bodies.collect(request.body, announced: request.headers[.contentLength].flatMap(Int.init), maxBytes: maxBodyBytes)
         // The hop list is taken from peer hubs only.
         var via: [String] = []
@@ -74,9 +73,7 @@ struct HubRoutes: Sendable {
     }
 
     func inbox(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        guard case .agency(let agency) = try await auth.authenticate(request, context) else {
-            throw HubError.forbidden("an inbox belongs to an agency")
-        }
+        let agency = try context.requireAgency()
         let query = request.uri.queryParameters
         let kind = query.get("kind")
         if let kind, kind != "edoc", kind != "status" { throw HubError(.badRequest, "invalid-parameter", "kind is edoc or status") }
@@ -91,9 +88,7 @@ struct HubRoutes: Sendable {
     }
 
     func acknowledge(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        guard case .agency(let agency) = try await auth.authenticate(request, context) else {
-            throw HubError.forbidden("only the recipient acknowledges")
-        }
+        let agency = try context.requireAgency()
         let id = try context.parameters.require("id")
         struct Ack: Decodable {
             let outcome: AckOutcome
@@ -114,7 +109,7 @@ struct HubRoutes: Sendable {
     }
 
     func fetch(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let id = try context.parameters.require("id")
         let message = try await authorisedMessage(id, caller)
         let bytes = try await store.payload(of: message.id, at: message.payloadPath)
@@ -123,7 +118,7 @@ struct HubRoutes: Sendable {
     }
 
     func trace(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let id = try context.parameters.require("id")
         let message = try await authorisedMessage(id, caller)
         struct Trace: Encodable {
@@ -163,9 +158,7 @@ struct HubRoutes: Sendable {
     /// hub's pinned certificate or identifier, when the directory has one), that hub is the relaying peer or
     /// lies beyond it, and the recipient it names is one this hub reaches through that peer.
     func relayReceipt(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        guard case .agency(let peer) = try await auth.authenticate(request, context), peer.relay else {
-            throw HubError.forbidden("only a peer hub relays delivery receipts")
-        }
+        let peer = try context.requireAgency()
         let body = Array(buffer: try await request.body.collect(upTo: 256 * 1024))
         let verified: ReceiptVerifier.Verified
         switch ReceiptVerifier.verify(body, trust: auth.trust, at: Int64(Date().timeIntervalSince1970)) {
@@ -195,7 +188,6 @@ struct HubRoutes: Sendable {
     }
 
     func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        try await auth.requireOperator(request, context)
         let state = request.uri.queryParameters.get("state") ?? "dead"
         let filter = state == "all" ? nil : DeliveryState(rawValue: state)
         if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
@@ -203,7 +195,6 @@ struct HubRoutes: Sendable {
     }
 
     func adminRequeue(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        try await auth.requireOperator(request, context)
         let id = try context.parameters.require("id"), recipient = try context.parameters.require("recipient")
         guard try await store.requeue(messageId: id, recipient: recipient) else {
             throw HubError.notFound("no dead delivery of \(id) to \(recipient)")

@@ -18,14 +18,14 @@ struct StatsRoutes: Sendable {
         self.directory = DirectoryCache(store: store)
     }
 
-    func register(on router: Router<HubRequestContext>) {
-        router.get("/v1/stats/signed-ratio") { request, context in try await signedRatio(request, context) }
-        router.get("/v1/stats/volume") { request, context in try await volume(request, context) }
-        router.get("/v1/stats/timeliness") { request, context in try await timeliness(request, context) }
+    func register(on router: AccessRouter) {
+        router.get("/v1/stats/signed-ratio", .statistics) { request, context in try await signedRatio(request, context) }
+        router.get("/v1/stats/volume", .statistics) { request, context in try await volume(request, context) }
+        router.get("/v1/stats/timeliness", .statistics) { request, context in try await timeliness(request, context) }
     }
 
     func timeliness(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let (from, to, agencies, names) = try await scope(request, caller)
         let documents = try await store.receivedDocuments(from: from, to: to, recipients: agencies)
         let report = TimelinessReport(
@@ -63,7 +63,7 @@ struct StatsRoutes: Sendable {
     }
 
     func volume(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let (from, to, senders, names) = try await scope(request, caller)
         let groupBy = request.uri.queryParameters.get("groupBy") ?? "agency"
         guard groupBy == "agency" || groupBy == "day" else { throw HubError(.badRequest, "invalid-parameter", "groupBy is agency or day") }
@@ -95,7 +95,7 @@ struct StatsRoutes: Sendable {
     }
 
     func signedRatio(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let caller = try await auth.authenticate(request, context)
+        let caller = try context.requireCaller()
         let q = request.uri.queryParameters
         let (from, to, senders, names) = try await scope(request, caller)
         guard let grouping = SignedRatioReport.Grouping(rawValue: q.get("groupBy") ?? "agency") else {

@@ -30,9 +30,9 @@ struct VXPRoutes: Sendable {
     /// spares a write for the headers an SDK client repeats on every poll).
     let seenHeaders = SeenHeaders()
 
-    func register(on router: Router<HubRequestContext>) {
+    func register(on router: AccessRouter) {
         for operation in VXPOperation.allCases {
-            router.post(RouterPath(prefix + "/" + operation.rawValue)) { request, context in
+            router.post(prefix + "/" + operation.rawValue, .vxp) { request, context in
                 await handle(operation, request, context)
             }
         }

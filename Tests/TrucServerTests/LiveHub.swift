@@ -20,6 +20,9 @@ struct LiveHub {
     let port: Int
     let client: HTTPClient
     let operatorToken = "operator-secret-for-tests"
+    /// Every route of the HTTPS listener with its rule, and what the router holds.
+    var routes: [RouteRule] = []
+    var registered: [String] = []
     /// The plain-HTTP VXP listener's port (0 when the hub has none).
     var vxpPort = 0
     var base: String { "https://127.0.0.1:\(port)" }
@@ -81,7 +84,7 @@ struct LiveHub {
             for await p in stream { port = p; break }
             if vxp.plainHost != nil { for await p in plainStream { plainPort = p; break } }
             do {
-                try await body(LiveHub(store: store, port: port, client: client, vxpPort: plainPort))
+                try await body(LiveHub(store: store, port: port, client: client, routes: hub.routes, registered: hub.registered, vxpPort: plainPort))
             } catch {
                 try? await client.shutdown()
                 await group.triggerGracefulShutdown()

@@ -1,0 +1,132 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TrucCore
+
+/// Who may call a route. Every route is registered through `AccessRouter` with one of these, and the
+/// rule's middleware runs before the handler: a handler cannot be reached without its rule, and the
+/// table of routes and rules is what the route-walk test checks.
+package enum Access: String, Sendable, CaseIterable {
+    /// Anyone: `/healthz`, `/readyz`, the dashboard's login page and login form.
+    case `public`
+    /// The operator's credential.
+    case operatorOnly = "operator"
+    /// An agency's credential (token or client certificate), including a peer hub's; not a viewer's.
+    case agency
+    /// A peer hub's credential (an agency marked relay).
+    case peerHub = "peer-hub"
+    /// An agency's or the operator's credential (messages and their traces; the handler then checks that
+    /// the agency is the sender or a recipient).
+    case reader
+    /// An agency's, a viewer's or the operator's credential (statistics, scoped in the handler).
+    case statistics
+    /// An operator's dashboard session (cookie; each form also carries its CSRF token).
+    case dashboard
+    /// The national SDK's HMAC-signed headers, checked by the dialect's single entry point before any
+    /// operation runs (refusals answer in the SDK's shape, not with an HTTP error).
+    case vxp
+}
+
+/// One registered route and its rule.
+package struct RouteRule: Sendable, Hashable, CustomStringConvertible {
+    package let method: String
+    package let path: String
+    package let access: Access
+    package var description: String { "\(method) \(path) [\(access.rawValue)]" }
+}
+
+/// Authenticates the caller for a rule and puts it in the request context, or refuses (401/403).
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+    let access: Access
+    let auth: Authenticator
+    let sessions: DashboardSessions
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        switch access {
+        case .public, .vxp:
+            return try await next(request, context)
+        case .dashboard:
+            guard let id = DashboardRoutes.sessionCookie(in: request), await sessions.csrf(for: id) != nil else {
+                throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
+            }
+            return try await next(request, context)
+        case .operatorOnly, .agency, .peerHub, .reader, .statistics:
+            let caller = try await auth.authenticate(request, context)
+            try Self.check(access, caller)
+            context.caller = caller
+            return try await next(request, context)
+        }
+    }
+
+    static func check(_ access: Access, _ caller: Caller) throws {
+        switch (access, caller) {
+        case (.operatorOnly, .operatorRole), (.statistics, _), (.reader, .operatorRole), (.reader, .agency), (.agency, .agency):
+            return
+        case (.peerHub, .agency(let agency)) where agency.relay:
+            return
+        case (.peerHub, _):
+            throw HubError.forbidden("only a peer hub may call this")
+        case (.operatorOnly, _):
+            throw HubError.forbidden("this endpoint needs the operator credential")
+        case (_, .viewer):
+            throw HubError.forbidden("a viewer credential reads statistics only")
+        default:
+            throw HubError.forbidden("this endpoint needs an agency's credential")
+        }
+    }
+}
+
+/// Registers routes, each with its rule: the only way routes reach the router.
+final class AccessRouter {
+    let router: Router<HubRequestContext>
+    let auth: Authenticator
+    let sessions: DashboardSessions
+    private(set) var rules: [RouteRule] = []
+
+    init(router: Router<HubRequestContext>, auth: Authenticator, sessions: DashboardSessions) {
+        self.router = router
+        self.auth = auth
+        self.sessions = sessions
+    }
+
+    @discardableResult
+    func on(_ method: HTTPRequest.Method, _ path: String, _ access: Access,
+            use handler: @Sendable @escaping (Request, HubRequestContext) async throws -> some ResponseGenerator) -> Self {
+        router.group().add(middleware: AccessMiddleware(access: access, auth: auth, sessions: sessions))
+            .on(RouterPath(path), method: method, use: handler)
+        rules.append(RouteRule(method: method.rawValue, path: path, access: access))
+        return self
+    }
+
+    func get(_ path: String, _ access: Access, use handler: @Sendable @escaping (Request, HubRequestContext) async throws -> some ResponseGenerator) {
+        on(.get, path, access, use: handler)
+    }
+
+    func post(_ path: String, _ access: Access, use handler: @Sendable @escaping (Request, HubRequestContext) async throws -> some ResponseGenerator) {
+        on(.post, path, access, use: handler)
+    }
+
+    func put(_ path: String, _ access: Access, use handler: @Sendable @escaping (Request, HubRequestContext) async throws -> some ResponseGenerator) {
+        on(.put, path, access, use: handler)
+    }
+
+    func delete(_ path: String, _ access: Access, use handler: @Sendable @escaping (Request, HubRequestContext) async throws -> some ResponseGenerator) {
+        on(.delete, path, access, use: handler)
+    }
+}
+
+extension HubRequestContext {
+    /// The caller the route's rule authenticated (every rule but public, dashboard and vxp sets it).
+    func requireCaller() throws -> Caller {
+        guard let caller else { throw HubError.unauthenticated }
+        return caller
+    }
+
+    /// The calling agency (rules agency and peer-hub).
+    func requireAgency() throws -> Agency {
+        guard case .agency(let agency) = try requireCaller() else { throw HubError.forbidden("this endpoint needs an agency's credential") }
+        return agency
+    }
+}
