@@ -52,20 +52,42 @@ package struct DeliveryService: Service {
         }
     }
 
+    /// Runs until the hub shuts down. A store error (disk full, database locked, …) is logged, counted and
+    /// retried with backoff: it never ends the service, which would take the whole hub down with it.
     package func run() async throws {
-        try await store.recoverInFlight()
+        var failures = 0
+        var recovered = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 16)
-            if due.isEmpty {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
-                continue
-            }
-            // Attempts already started are finished, even during a graceful shutdown.
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in due { group.addTask { await attempt(delivery) } }
+            do {
+                if !recovered {
+                    try await store.recoverInFlight()
+                    recovered = true
+                }
+                let due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 16)
+                failures = 0
+                if due.isEmpty {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                    continue
+                }
+                // Attempts already started are finished, even during a graceful shutdown.
+                await withTaskGroup(of: Void.self) { group in
+                    for delivery in due { group.addTask { await attempt(delivery) } }
+                }
+            } catch {
+                failures += 1
+                metrics.serviceError(service: "delivery")
+                let backoff = Self.backoff(afterFailures: failures)
+                logger.error("delivery engine: the store failed; retrying", metadata: [
+                    "error": "\(error)", "failures": "\(failures)", "retryIn": "\(backoff)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
             }
         }
-        try await client.shutdown()
+        try? await client.shutdown()
+    }
+
+    /// 0.5 s doubling per consecutive failure, at most 30 s.
+    static func backoff(afterFailures n: Int) -> Duration {
+        .milliseconds(min(30_000, 500 << min(max(n - 1, 0), 6)))
     }
 
     func attempt(_ delivery: DueDelivery) async {

@@ -87,7 +87,8 @@ package func buildHub(
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
     if !vxpPeers.isEmpty, let client = delivery.vxp {
         services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,
-                                  interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard))
+                                  interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard,
+                                  metrics: metrics))
     }
     return Hub(services: services, routes: access.rules, registered: router.routes.map { "\($0.method) \($0.path)" })
 }

@@ -67,6 +67,14 @@ package final class HubMetrics: Sendable {
         }.increment()
     }
 
+    /// A background service's error that it recovered from (logged, retried with backoff).
+    func serviceError(service: String) {
+        counter(["service_errors", service]) {
+            $0.makeCounter(descriptor: Self.name("service_errors", "total", "Errors a background service recovered from, by service"),
+                           labels: [("service", service)])
+        }.increment()
+    }
+
     /// The counter for `key` (metric name, then label values), made by `make` the first time.
     private func counter(_ key: [String], _ make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
         if let found = counters.withLockedValue({ $0[key] }) { return found }

@@ -15,6 +15,7 @@ struct VXPPoller: Service {
     let interval: Duration
     let logger: Logger
     let board: PeerStatusBoard
+    let metrics: HubMetrics
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -32,6 +33,7 @@ struct VXPPoller: Service {
                 ids = try await client.receivedList(peer.url, messageType: messageType)
                 await board.record(peer: peer.code, ok: true)
             } catch {
+                metrics.serviceError(service: "vxp-poller")
                 log.notice("cannot list a peer hub's messages", metadata: ["error": "\(error)"])
                 await board.record(peer: peer.code, ok: false, error: "\(error)")
                 return
@@ -57,6 +59,7 @@ struct VXPPoller: Service {
                 try await client.updateStatus(peer.url, docId: id, status: "fail")
             }
         } catch {
+            metrics.serviceError(service: "vxp-poller")
             log.notice("cannot take a message from a peer hub; next poll", metadata: ["error": "\(error)"])
         }
     }

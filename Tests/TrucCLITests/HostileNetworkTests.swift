@@ -51,3 +51,31 @@ extension HostileNetworkTests {
         #expect(!FileManager.default.fileExists(atPath: data))
     }
 }
+
+extension HostileNetworkTests {
+    @Test("a store error in the delivery engine is logged and retried; the hub keeps serving (another process holds the database's write lock for 7 s)")
+    func storeErrorDoesNotEndTheHub() async throws {
+        let server = try HubEndToEndTests.Server(["--log-format", "json"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let lock = """
+            import sqlite3, sys, time
+            con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            con.execute("BEGIN EXCLUSIVE")
+            time.sleep(7)
+            con.execute("ROLLBACK")
+            """
+        let held = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", lock, server.data + "/truc.sqlite"])
+        #expect(held.exitCode == 0, "\(held.stderr)")
+        #expect(server.process.isRunning, "the hub ended on a store error")
+        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
+        }
+        let sent = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
+                                    "--token", g22])
+        #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+        let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
+        #expect(log.contains("delivery engine: the store failed; retrying"), "\(log.suffix(2000))")
+    }
+}
