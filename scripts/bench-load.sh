@@ -24,7 +24,7 @@ start_hub() { # sets hub, g22, h41
   local data port
   data=$(mktemp -d)
   port=$((20000 + RANDOM % 20000))
-  $truc serve --data "$data" --port $port >"$data/serve.log" 2>&1 &
+  $truc serve --data "$data" --port $port --demo-pki >"$data/serve.log" 2>&1 &
   pids+=($!)
   dirs+=("$data")
   sleep 2

@@ -18,7 +18,7 @@ if [ ! -f "$data/filled-$messages" ]; then
 fi
 port=$((20000 + RANDOM % 20000))
 operator=bench-operator-token
-TRUC_OPERATOR_TOKEN=$operator $truc serve --data "$data" --port $port --no-demo-agencies >"$data/serve.log" 2>&1 &
+TRUC_OPERATOR_TOKEN=$operator $truc serve --data "$data" --port $port --no-demo-agencies --demo-pki >"$data/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -s --cacert Certs/demo/trust/root-ca.pem https://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done

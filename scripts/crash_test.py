@@ -35,7 +35,7 @@ lock = threading.Lock()
 
 def start():
     global server
-    server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port), "--demo-pki"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=2)

@@ -46,8 +46,7 @@ soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port),
-                           "--tls-cert", f"{demo}/hub/server.chain.pem", "--tls-key", f"{demo}/hub/server.key",
-                           "--client-ca", f"{demo}/hub/client-ca.pem", "--trust", f"{demo}/trust",
+                           "--demo-pki",
                            "--idle-timeout", str(args.idle_timeout), "--max-connections", str(slots),
                            "--max-buffered-bytes", str(100 << 20)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,16 +11,18 @@ import TrucServer
 import TrucStore
 
 /// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
-/// variable, config file (JSON with the same key names as the flags), default (the demo PKI in Certs/demo).
+/// variable, config file (JSON with the same key names as the flags), default. With no PKI given, the hub
+/// makes one for its installation under DATA/pki (see `LocalPKI`); the committed Certs/demo only with --demo-pki.
 ///
 /// | flag | environment | default |
 /// |---|---|---|
 /// | --host | TRUC_HOST | 127.0.0.1 |
 /// | --port | TRUC_PORT | 8443 |
 /// | --data | TRUC_DATA_DIR | ./data |
-/// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | Certs/demo/hub/server.chain.pem / server.key |
-/// | --client-ca | TRUC_CLIENT_CA | Certs/demo/hub/client-ca.pem |
-/// | --trust | TRUC_TRUST_DIR | Certs/demo/trust |
+/// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | DATA/pki/hub/server.chain.pem / server.key (made on first start) |
+/// | --client-ca | TRUC_CLIENT_CA | DATA/pki/hub/client-ca.pem |
+/// | --trust | TRUC_TRUST_DIR | DATA/pki/trust |
+/// | --demo-pki | – | off (Certs/demo: public keys, tests only) |
 /// | --hub-code | TRUC_HUB_CODE | 000.00.00.W00 |
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
@@ -66,7 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs.") var vxpPoll: Double?
     @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).") var logFormat: String?
     @Option(name: .customLong("min-free-disk"), help: "Bytes free in the data directory below which /readyz fails.") var minFreeDisk: Int?
-    @Flag(inversion: .prefixedNo, help: "Register the demo agencies of Certs/demo when the store has none.") var demoAgencies = true
+    @Flag(inversion: .prefixedNo, help: "Register the demo agencies (of this installation's PKI, or of Certs/demo with --demo-pki) when the store has none.")
+    var demoAgencies = true
+    @Flag(name: .customLong("demo-pki"), help: "Use the committed demo PKI of Certs/demo. Its private keys are public: for tests and demonstrations only.")
+    var demoPKI = false
     @Option(name: .customLong("idle-timeout"), help: "Seconds before a connection with no request in progress is closed (also unfinished TLS handshakes and request heads). Default 30.")
     var idleTimeout: Double?
     @Option(name: .customLong("max-connections"), help: "Open connections per listener; more are closed at once. Default 4096.") var maxConnections: Int?
@@ -79,16 +84,14 @@ struct ServeCommand: AsyncParsableCommand {
         func value(_ flag: String?, _ env: String, _ key: String) -> String? {
             flag ?? ProcessInfo.processInfo.environment[env] ?? settings.string(key)
         }
-        let demo = try DemoPKI.locate()
+        let dataDirectory = value(data, "TRUC_DATA_DIR", "data") ?? "./data"
+        let pki = try resolvePKI(value, dataDirectory: dataDirectory)
         let configuration = HubConfiguration(
             hubCode: value(hubCode, "TRUC_HUB_CODE", "hub-code") ?? "000.00.00.W00",
             host: value(host, "TRUC_HOST", "host") ?? "127.0.0.1",
             port: port ?? ProcessInfo.processInfo.environment["TRUC_PORT"].flatMap(Int.init) ?? settings.int("port") ?? 8443,
-            certificatePath: value(tlsCert, "TRUC_TLS_CERT", "tls-cert") ?? demo + "/hub/server.chain.pem",
-            privateKeyPath: value(tlsKey, "TRUC_TLS_KEY", "tls-key") ?? demo + "/hub/server.key",
-            clientCAPath: value(clientCA, "TRUC_CLIENT_CA", "client-ca") ?? demo + "/hub/client-ca.pem",
-            trustDirectory: value(trust, "TRUC_TRUST_DIR", "trust") ?? demo + "/trust",
-            dataDirectory: value(data, "TRUC_DATA_DIR", "data") ?? "./data",
+            certificatePath: pki.certificate, privateKeyPath: pki.privateKey, clientCAPath: pki.clientCA, trustDirectory: pki.trust,
+            dataDirectory: dataDirectory,
             maxBodyBytes: maxBodyBytes ?? ProcessInfo.processInfo.environment["TRUC_MAX_BODY_BYTES"].flatMap(Int.init)
                 ?? settings.int("max-body-bytes") ?? 64 << 20,
             operatorToken: value(operatorToken, "TRUC_OPERATOR_TOKEN", "operator-token"),
@@ -126,9 +129,21 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("the open-file limit is below --max-connections", metadata: [
                 "limit": "\(files.soft)", "maxConnections": "\(limits.maxConnections)"])
         }
+        if pki.created {
+            logger.notice("made a PKI for this installation (its keys never left this machine)", metadata: [
+                "ca": "\(pki.rootCertificate ?? "")", "agencies": "\(pki.agencies ?? "")"])
+        }
+        if let root = pki.rootCertificate { logger.info("clients trust the hub's CA certificate", metadata: ["ca": "\(root)"]) }
+        if pki.demo {
+            logger.warning("USING THE DEMO PKI OF Certs/demo: ITS PRIVATE KEYS ARE PUBLIC. Anyone can mint certificates it trusts; for tests and demonstrations only")
+        }
+        for anchor in LocalPKI.untrustworthyAnchors(in: pki.trust) {
+            logger.warning("SIGNATURES ARE VERIFIED AGAINST A DEMO OR SELF-MADE CA: a valid signature proves nothing outside this test bench; give --trust with the real CAs",
+                           metadata: ["anchor": "\(anchor)"])
+        }
         let store = try HubStore(dataDirectory: configuration.dataDirectory)
-        if demoAgencies, try await store.agencies().isEmpty {
-            let registered = try DemoPKI.agencies(demo)
+        if demoAgencies, let folder = pki.agencies, try await store.agencies().isEmpty {
+            let registered = try DemoPKI.agencies(in: folder)
             for agency in registered { try await store.upsert(agency) }
             logger.info("registered the demo agencies", metadata: ["agencies": "\(registered.map(\.code).joined(separator: ", "))"])
         }
@@ -211,19 +226,57 @@ struct Settings {
     func strings(_ key: String) -> [String] { (values[key] as? [Any])?.map { "\($0)" } ?? [] }
 }
 
+/// The PKI a hub runs with: given explicitly, the committed demo PKI (`--demo-pki`), or the one the hub
+/// makes for its installation (`DATA/pki`) for whatever is not given.
+struct HubPKI {
+    var certificate: String
+    var privateKey: String
+    var clientCA: String
+    var trust: String
+    /// The demo agencies' certificates to register (nil when the PKI is the operator's own).
+    var agencies: String?
+    var rootCertificate: String?
+    var created = false
+    var demo = false
+}
+
+extension ServeCommand {
+    func resolvePKI(_ value: (String?, String, String) -> String?, dataDirectory: String) throws -> HubPKI {
+        let given = (cert: value(tlsCert, "TRUC_TLS_CERT", "tls-cert"), key: value(tlsKey, "TRUC_TLS_KEY", "tls-key"),
+                     ca: value(clientCA, "TRUC_CLIENT_CA", "client-ca"), trust: value(trust, "TRUC_TRUST_DIR", "trust"))
+        if demoPKI {
+            let demo = try DemoPKI.locate()
+            return HubPKI(certificate: given.cert ?? demo + "/hub/server.chain.pem", privateKey: given.key ?? demo + "/hub/server.key",
+                          clientCA: given.ca ?? demo + "/hub/client-ca.pem", trust: given.trust ?? demo + "/trust", agencies: demo + "/agencies",
+                          rootCertificate: demo + "/trust/root-ca.pem", demo: true)
+        }
+        if let cert = given.cert, let key = given.key, let ca = given.ca, let trust = given.trust {
+            return HubPKI(certificate: cert, privateKey: key, clientCA: ca, trust: trust)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(code: "data-unusable", message: "cannot create the data directory \(dataDirectory): \(error.localizedDescription)",
+                                 exitCode: 3).report()
+        }
+        let (local, created) = try LocalPKI.ensure(dataDirectory: dataDirectory)
+        return HubPKI(certificate: given.cert ?? local.certificate, privateKey: given.key ?? local.privateKey, clientCA: given.ca ?? local.clientCA,
+                      trust: given.trust ?? local.trust, agencies: local.agencies, rootCertificate: local.rootCertificate, created: created)
+    }
+}
+
 /// The committed demo PKI and its agencies.
 enum DemoPKI {
     static func locate() throws -> String {
         do {
-            return URL(fileURLWithPath: try TrustDirectory.resolve(nil)).deletingLastPathComponent().path
+            return URL(fileURLWithPath: try TrustDirectory.demo()).deletingLastPathComponent().path
         } catch {
-            throw ValidationError("the demo PKI (Certs/demo) was not found; pass --tls-cert, --tls-key, --client-ca and --trust")
+            throw ValidationError("the demo PKI (Certs/demo) was not found; --demo-pki needs the repository's Certs/demo")
         }
     }
 
-    /// One agency per folder of Certs/demo/agencies, authenticated by its organisation certificate's MST identifier.
-    static func agencies(_ demo: String) throws -> [Agency] {
-        let folder = demo + "/agencies"
+    /// One agency per folder of `folder`, authenticated by its organisation certificate's MST identifier.
+    static func agencies(in folder: String) throws -> [Agency] {
         return try FileManager.default.contentsOfDirectory(atPath: folder).sorted().compactMap { code in
             let name = (try? String(contentsOfFile: "\(folder)/\(code)/name.txt", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? code
             let pem = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(code)/organisation.pem"))

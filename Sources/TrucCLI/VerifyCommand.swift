@@ -75,17 +75,27 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-/// Where the demo trust directory is when none is given.
+/// Which trust directory a command uses when none is given: TRUC_TRUST_DIR, else the local hub's own
+/// (`$TRUC_DATA_DIR/pki/trust` or `./data/pki/trust`), else the committed demo PKI — with a warning, since
+/// its private keys are public.
 enum TrustDirectory {
     static func resolve(_ given: String?) throws(CommandFailure) -> String {
         if let given { return given }
         if let env = ProcessInfo.processInfo.environment["TRUC_TRUST_DIR"] { return env }
+        let data = ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data"
+        if FileManager.default.fileExists(atPath: data + "/pki/trust") { return data + "/pki/trust" }
+        let demo = try demo()
+        FileHandle.standardError.write(Data("truc: warning: trusting the demo PKI (\(demo)), whose private keys are public; pass --trust DIR\n".utf8))
+        return demo
+    }
+
+    /// The committed demo PKI's trust directory.
+    static func demo() throws(CommandFailure) -> String {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [
             FileManager.default.currentDirectoryPath + "/Certs/demo/trust",
             executable.appendingPathComponent("../../Certs/demo/trust").standardized.path, // .build/<config>/truc
             executable.appendingPathComponent("../../../Certs/demo/trust").standardized.path, // .build/<triple>/<config>/truc
-            "/opt/truc/Certs/demo/trust",
         ]
         for c in candidates where FileManager.default.fileExists(atPath: c) { return c }
         throw CommandFailure(code: "trust-unreadable", message: "no trust directory found; pass --trust DIR or set TRUC_TRUST_DIR", exitCode: 2)

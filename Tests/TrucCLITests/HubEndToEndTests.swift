@@ -14,11 +14,12 @@ struct HubEndToEndTests {
         /// Where the server's stderr (its log) goes, when kept.
         let log: URL?
 
-        init(_ extra: [String] = [], keepLog: Bool = false) throws {
-            data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
+        /// - Parameter demoPKI: run with the committed demo PKI (`--demo-pki`); else the hub makes its own.
+        init(_ extra: [String] = [], keepLog: Bool = false, demoPKI: Bool = true, data existing: String? = nil) throws {
+            data = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
             port = Int.random(in: 20_000...40_000)
             process.executableURL = TrucRun.binary
-            process.arguments = ["serve", "--data", data, "--port", String(port)] + extra
+            process.arguments = ["serve", "--data", data, "--port", String(port)] + (demoPKI ? ["--demo-pki"] : []) + extra
             process.standardOutput = FileHandle.nullDevice
             if keepLog {
                 let url = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString).log")
@@ -32,20 +33,20 @@ struct HubEndToEndTests {
             try process.run()
         }
 
-        func waitUntilReady() async throws {
+        func waitUntilReady(ca: String? = nil) async throws {
             for _ in 0..<100 {
-                let probe = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "none"])
+                let probe = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "none"] + (ca.map { ["--ca", $0] } ?? []))
                 if !probe.stdout.contains("hub-unreachable") { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
             Issue.record("the hub did not start")
         }
 
-        func stop() -> Int32 {
+        func stop(keepData: Bool = false) -> Int32 {
             // SIGTERM: graceful shutdown. One that hangs fails the test (killed after 30 s) instead of
             // stalling the suite.
             Program.stop(process)
-            try? FileManager.default.removeItem(atPath: data)
+            if !keepData { try? FileManager.default.removeItem(atPath: data) }
             return process.terminationStatus
         }
     }
@@ -244,7 +245,7 @@ struct TwoHubDemoTests {
         func serve(_ arguments: [String]) throws -> Process {
             let p = Process()
             p.executableURL = TrucRun.binary
-            p.arguments = ["serve", "--no-demo-agencies"] + arguments
+            p.arguments = ["serve", "--no-demo-agencies", "--demo-pki"] + arguments
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
