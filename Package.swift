@@ -79,6 +79,12 @@ let package = Package(
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
 
+        // Fuzzing: the parsers a caller's bytes reach, as targets (TrucFuzzing), and the libFuzzer entry point
+        // (truc-fuzz: an empty program unless built by scripts/fuzz.sh with -sanitize=fuzzer,address).
+        .target(name: "TrucFuzzing", dependencies: ["EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"]),
+        .systemLibrary(name: "CFuzzDriver"),
+        .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"]),
+
         // Runs the programs tests drive, with time limits (no product: used by the test targets only).
         .target(name: "TrucTestSupport", path: "Tests/TrucTestSupport"),
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"]),
@@ -90,6 +96,7 @@ let package = Package(
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),
         .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"]),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"]),
+        .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"]),
         .testTarget(
             name: "TrucServerTests",
             dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP", "EdXML", "TrucTestSupport",

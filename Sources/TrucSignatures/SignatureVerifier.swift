@@ -8,7 +8,7 @@ import TrucXML
 package final class SignatureVerifier: Sendable {
     package let trust: TrustStore
     package let policy: VerificationPolicy
-    private let chains = ChainCache()
+    let chains = ChainCache()
 
     package init(trust: TrustStore, policy: VerificationPolicy = VerificationPolicy()) {
         self.trust = trust
@@ -104,4 +104,14 @@ extension String {
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
     }
+}
+
+extension SignatureVerifier {
+    /// The signatures of one PDF file (for the fuzz targets and tools that hold a PDF rather than a message).
+    package func verifyPDF(_ pdf: [UInt8], location: String = "pdf", at time: Int64) -> [SignatureVerdict] {
+        PDFVerifier(trust: trust, policy: policy, chains: chains).verify(pdf, location: location, at: time)
+    }
+
+    /// Whether `der` parses as CMS SignedData (the fuzz target for the ASN.1 path).
+    package static func parsesAsCMS(_ der: [UInt8]) -> Bool { (try? CMSSignedData(der: der)) != nil }
 }

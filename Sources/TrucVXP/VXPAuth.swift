@@ -38,6 +38,12 @@ package enum VXPAuth {
         package let systemId: String
         package let signHeader: String
         package let hashHeader: String
+
+        package init(systemId: String, signHeader: String, hashHeader: String) {
+            self.systemId = systemId
+            self.signHeader = signHeader
+            self.hashHeader = hashHeader
+        }
     }
 
     /// - Parameter header: every value of a header, by case-insensitive name.

@@ -44,7 +44,7 @@ struct FailClosedTests {
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         let pki = server.data + "/pki"
         let ca = pki + "/trust/root-ca.pem"
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: ca) { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: ca) { try await Task.sleep(for: .milliseconds(100)) }
         try await server.waitUntilReady(ca: ca)
         let hub = "https://127.0.0.1:\(server.port)"
         let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
