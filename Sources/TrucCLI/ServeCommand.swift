@@ -78,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-buffered-bytes"), help: "Request-body bytes held at once across the hub; beyond it 503 busy. Default 268435456.")
     var maxBufferedBytes: Int?
     @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
+    @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
+    var workBudget: Double?
 
     func run() async throws {
         let settings = try Settings(file: config)
@@ -110,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxConnections = maxConnections ?? settings.int("max-connections") ?? limits.maxConnections
         limits.maxBufferedBodyBytes = maxBufferedBytes ?? settings.int("max-buffered-bytes") ?? limits.maxBufferedBodyBytes
         limits.verifyQueueLimit = verifyQueue ?? settings.int("verify-queue") ?? limits.verifyQueueLimit
+        limits.workBudgetSeconds = workBudget ?? settings.double("work-budget") ?? limits.workBudgetSeconds
         guard limits.idleTimeoutSeconds > 0, limits.maxConnections > 0, limits.maxBufferedBodyBytes > 0, limits.verifyQueueLimit >= 0 else {
             throw ValidationError("--idle-timeout, --max-connections and --max-buffered-bytes must be positive")
         }

@@ -35,8 +35,9 @@ package func buildHub(
     let limits = configuration.limits
     let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
     let bodies = BodyBudget(limit: limits.maxBufferedBodyBytes)
-    let intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
+    var intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
                         hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit, pool: pool)
+    intake.workBudget = .milliseconds(Int64(limits.workBudgetSeconds * 1000))
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
     let routes = HubRoutes(

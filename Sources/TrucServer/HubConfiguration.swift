@@ -93,6 +93,9 @@ package struct ConnectionLimits: Sendable {
     package var verifyQueueLimit = 64
     /// Verification threads (default: one per core).
     package var verifyThreads = System.coreCount
+    /// Time one document may take to decode its attachments and verify its signatures; past it, 422
+    /// too-complex (a 20 MB document takes well under a second on this project's 2-core machine).
+    package var workBudgetSeconds: Double = 20
 
     package init() {}
 }

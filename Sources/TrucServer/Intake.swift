@@ -65,6 +65,8 @@ struct Intake: Sendable {
     let hopLimit: Int
     /// Where parsing and verification run (off the event loops, bounded).
     let pool: WorkPool
+    /// Time one document may take to decode and verify; past it, 422 too-complex.
+    var workBudget: Duration = .seconds(20)
 
     /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
     /// - Returns: the answer, whether it was new, and the answer's JSON text (the response body).
@@ -153,11 +155,13 @@ struct Intake: Sendable {
                            "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.name); an agency sends only as itself")
         }
         let now = Int64(Date().timeIntervalSince1970)
-        let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now)
+        var attachmentLimits = AttachmentLimits.default
+        attachmentLimits.deadline = ContinuousClock.now + workBudget
+        let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
         if let first = attachmentFindings.first {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
-            let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge }
+            let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge || $0.code == .workBudget }
             throw HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
                            "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
                            details: ["findings": JSONText.encode(attachmentFindings)])

@@ -56,6 +56,10 @@ package final class SignatureVerifier: Sendable {
         if scope == .all {
             let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains)
             for file in Self.pdfFiles(attachments()) {
+                if attachmentLimits.budgetSpent {
+                    findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
+                    break
+                }
                 verdicts += pdf.verify(file.bytes, location: file.location, at: time)
             }
         }

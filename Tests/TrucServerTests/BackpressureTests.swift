@@ -64,4 +64,16 @@ struct BackpressureTests {
         budget.release(700)
         #expect(budget.inUse == 0)
     }
+
+    @Test("a document that needs more than the work budget is refused as too-complex (422), and the hub goes on")
+    func workBudget() async throws {
+        try await LiveHub.run(configure: { $0.limits.workBudgetSeconds = 0 }) { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let refused = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            #expect(refused.status == 422 && refused.errorCode == "too-complex", "\(String(decoding: refused.body.prefix(300), as: UTF8.self))")
+            // A status message (no attachment) is not held to it.
+            let h41 = try await hub.token("000.00.00.H41")
+            #expect(try await hub.post("vpcp/status_acceptance_03.edxml", token: h41).status == 202)
+        }
+    }
 }

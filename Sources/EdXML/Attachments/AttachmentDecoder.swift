@@ -22,6 +22,10 @@ extension ParsedMessage {
         var uncompressedTotal = 0
         for (index, info) in doc.attachments.enumerated() {
             let path = "/edXML/AttachmentEncoded/Attachment\(doc.attachments.count > 1 ? "[\(index + 1)]" : "")/ContentTransferEncoded"
+            if limits.budgetSpent {
+                findings.append(Finding(.workBudget, path, "decoding the attachments took longer than the hub's work budget for one document"))
+                break
+            }
             guard let element = encodedContent[index] else {
                 findings.append(Finding(.missingElement, path, "attachment \(info.attachmentName ?? String(index + 1)) has no ContentTransferEncoded"))
                 continue
@@ -122,6 +126,9 @@ enum AttachmentDecoding {
                         size += chunk.count
                         if let failure = checkLimits(size: size, compressed: compressed, total: total + size, limits: limits, name: entry.name) {
                             throw Stop(failure: failure)
+                        }
+                        if limits.budgetSpent {
+                            throw Stop(failure: AttachmentFailure(code: .workBudget, message: "inflating \(entry.name) took longer than the hub's work budget for one document"))
                         }
                         if digests { digest.update(chunk) }
                         crc.update(chunk)

@@ -9,6 +9,12 @@ package struct AttachmentLimits: Sendable, Equatable {
     package var ratioFloor: Int
     /// Most entries in one ZIP attachment.
     package var maxEntries: Int
+    /// When decoding (and verifying what it yields) must be over: the per-document work budget. Past it the
+    /// document gets a `work-budget` finding instead of more work. Nil: no time limit.
+    package var deadline: ContinuousClock.Instant?
+
+    /// True when the work budget is spent.
+    package var budgetSpent: Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
 
     package init(maxDecodedBytes: Int = 64 << 20, maxUncompressedTotal: Int = 256 << 20, maxRatio: Int = 100,
                  ratioFloor: Int = 1 << 20, maxEntries: Int = 256) {

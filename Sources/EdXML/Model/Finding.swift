@@ -70,6 +70,8 @@ package struct FindingCode: RawRepresentable, Hashable, Sendable, Codable, Custo
     package static let invalidZip = FindingCode(rawValue: "invalid-zip")
     /// A ZIP attachment over the decompression limits (size or ratio): a zip bomb.
     package static let zipBomb = FindingCode(rawValue: "zip-bomb")
+    /// The document needs more work than the per-document budget allows (time spent decoding or verifying).
+    package static let workBudget = FindingCode(rawValue: "work-budget")
     /// An attachment over the size limit.
     package static let attachmentTooLarge = FindingCode(rawValue: "attachment-too-large")
     /// The declared content type does not match the content.
