@@ -39,6 +39,11 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         do {
+            if let receipt = try receiptReport() {
+                print(json ? try Output.json(receipt) : receipt.text)
+                if !receipt.valid { throw ExitCode(1) }
+                return
+            }
             let report = try makeReport()
             print(json ? try Output.json(report) : report.text)
             let anyValid = report.signatures.contains { $0.status == .valid }
@@ -62,6 +67,32 @@ struct VerifyCommand: ParsableCommand {
         let verifier = SignatureVerifier(trust: store, policy: VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation))
         let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)
         return VerifyReport(message: parsed.message, verdict: verdict, attachmentProblems: attachmentProblems)
+    }
+
+    /// A Truc delivery receipt (`urn:truc:delivery-receipt:1`) is verified as one: its hub's signature against
+    /// the trust directory. Nil when the file is not a receipt.
+    func receiptReport() throws(CommandFailure) -> ReceiptReport? {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileInput.load(file, maxBytes: min(maxBytes, 1 << 20))
+        } catch {
+            return nil // too large or unreadable for a receipt: handled as a message below
+        }
+        guard DeliveryReceipt.parse(bytes) != nil else { return nil }
+        let store: TrustStore
+        do {
+            store = try TrustStore(directory: try TrustDirectory.resolve(trust))
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+        }
+        switch ReceiptVerifier.verify(bytes, trust: store, at: try verificationTime()) {
+        case .success(let verified):
+            return ReceiptReport(receipt: verified.receipt, valid: true, signer: verified.signer.subject, problem: nil)
+        case .failure(let failure):
+            return ReceiptReport(receipt: DeliveryReceipt.parse(bytes)!, valid: false, signer: nil, problem: failure.description)
+        }
     }
 
     func verificationTime() throws(CommandFailure) -> Int64 {
@@ -99,6 +130,44 @@ enum TrustDirectory {
         ]
         for c in candidates where FileManager.default.fileExists(atPath: c) { return c }
         throw CommandFailure(code: "trust-unreadable", message: "no trust directory found; pass --trust DIR or set TRUC_TRUST_DIR", exitCode: 2)
+    }
+}
+
+/// `truc verify` of a delivery receipt.
+struct ReceiptReport: Encodable {
+    let kind = "receipt"
+    let hub: String
+    let messageId: String
+    let documentId: String?
+    let sender: String
+    let recipient: String
+    let deliveredAt: String
+    let how: String
+    let sha256: String
+    let valid: Bool
+    let signer: String?
+    let problem: String?
+
+    init(receipt: DeliveryReceipt, valid: Bool, signer: String?, problem: String?) {
+        hub = receipt.hubCode
+        messageId = receipt.messageId
+        documentId = receipt.documentId
+        sender = receipt.sender
+        recipient = receipt.recipient
+        deliveredAt = receipt.deliveredAt
+        how = receipt.how
+        sha256 = receipt.sha256
+        self.valid = valid
+        self.signer = signer
+        self.problem = problem
+    }
+
+    var text: String {
+        """
+        delivery receipt of hub \(hub): message \(messageId) (\(documentId ?? "no DocumentId")) from \(sender) delivered to \(recipient) at \(deliveredAt) (\(how))
+        delivered bytes SHA-256 \(sha256)
+        \(valid ? "Signature: VALID, signed by \(signer ?? "?")" : "Signature: INVALID: \(problem ?? "")")
+        """
     }
 }
 

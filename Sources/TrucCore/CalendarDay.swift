@@ -89,3 +89,18 @@ package struct DayRange: Sendable, Equatable {
         return .success(DayRange(from: start, to: end))
     }
 }
+
+/// Whole numbers written in ASCII digits only (no sign, no spaces, no other script's digits), within a range:
+/// query parameters and options are read with this, never with `Character.isNumber`.
+package enum ASCIINumber {
+    package static func parse(_ text: some StringProtocol, in range: ClosedRange<Int64>) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for b in bytes {
+            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(b - UInt8(ascii: "0"))
+        }
+        return range.contains(value) ? value : nil
+    }
+}

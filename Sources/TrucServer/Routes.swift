@@ -77,8 +77,12 @@ struct HubRoutes: Sendable {
         let query = request.uri.queryParameters
         let kind = query.get("kind")
         if let kind, kind != "edoc", kind != "status" { throw HubError(.badRequest, "invalid-parameter", "kind is edoc or status") }
-        let after = Int64(query.get("after") ?? "0") ?? 0
-        let limit = min(max(Int(query.get("limit") ?? "100") ?? 100, 1), 1000)
+        guard let after = ASCIINumber.parse(query.get("after") ?? "0", in: 0...Int64.max) else {
+            throw HubError(.badRequest, "invalid-parameter", "after is a cursor: a whole number in ASCII digits")
+        }
+        guard let limit = ASCIINumber.parse(query.get("limit") ?? "100", in: 1...1000).map(Int.init) else {
+            throw HubError(.badRequest, "invalid-parameter", "limit is a whole number from 1 to 1000")
+        }
         let items = try await store.inbox(for: agency.code, kind: kind, after: after, limit: limit)
         struct Page: Encodable {
             let items: [InboxItem]

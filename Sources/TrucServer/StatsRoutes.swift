@@ -102,7 +102,7 @@ struct StatsRoutes: Sendable {
             throw HubError(.badRequest, "invalid-parameter", "groupBy is agency, day or month")
         }
         let types = try (q.get("businessType") ?? "").split(separator: ",").map { part -> Int in
-            guard let v = Int(part), (0...3).contains(v) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
+            guard let v = ASCIINumber.parse(part, in: 0...3).map(Int.init) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
             return v
         }
         let format = q.get("format") ?? "json"

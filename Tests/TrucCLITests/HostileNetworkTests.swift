@@ -79,3 +79,20 @@ extension HostileNetworkTests {
         #expect(log.contains("delivery engine: the store failed; retrying"), "\(log.suffix(2000))")
     }
 }
+
+extension HostileNetworkTests {
+    @Test("truc verify checks a delivery receipt (signed by xmlsec1 with the demo hub key): valid, tampered, unsigned")
+    func verifyReceipt() throws {
+        let trust = Self.repo.appendingPathComponent("Certs/demo/trust").path
+        let signed = Self.repo.appendingPathComponent("Tests/Fuzz/corpus/receipt/signed.xml").path
+        let ok = try TrucRun.run(["verify", signed, "--trust", trust, "--json"])
+        #expect(ok.exitCode == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.json?["kind"] as? String == "receipt" && ok.json?["valid"] as? Bool == true && ok.json?["recipient"] as? String == "000.00.00.H41")
+        let text = try String(contentsOfFile: signed, encoding: .utf8)
+        let tampered = try CLIFixtures.temporary(text.replacingOccurrences(of: "<How>pull</How>", with: "<How>push</How>"), name: "receipt.xml")
+        let bad = try TrucRun.run(["verify", tampered, "--trust", trust])
+        #expect(bad.exitCode == 1 && bad.stdout.contains("INVALID"), "\(bad.stdout)")
+        let unsigned = try TrucRun.run(["verify", Self.repo.appendingPathComponent("Tests/Fuzz/corpus/receipt/unsigned.xml").path, "--trust", trust])
+        #expect(unsigned.exitCode == 1 && unsigned.stdout.contains("not signed"), "\(unsigned.stdout)")
+    }
+}
