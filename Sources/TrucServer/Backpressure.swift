@@ -13,11 +13,32 @@ package final class WorkPool: Sendable {
     package let threads: Int
     package let queueLimit: Int
 
-    package init(threads: Int = System.coreCount, queueLimit: Int = 64) {
+    /// - Parameter niceness: added to the threads' nice value (Linux): a lane for large documents runs below
+    ///   the event loops and the small-message lane, so that it uses the spare CPU without delaying them.
+    package init(threads: Int = System.coreCount, queueLimit: Int = 64, niceness: Int32 = 0) {
         self.threads = max(1, threads)
         self.queueLimit = max(0, queueLimit)
         pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
+        if niceness > 0 { lowerPriority(by: niceness) }
+    }
+
+    /// Runs one task on each thread of the pool (they wait for each other, so each lands on its own thread)
+    /// that raises the thread's nice value.
+    private func lowerPriority(by niceness: Int32) {
+        #if os(Linux)
+        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        for _ in 0..<threads {
+            pool.submit { _ in
+                // On Linux the nice value is per thread, and who = 0 names the calling thread (setpriority(2)).
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                arrived.signal()
+                release.wait()
+            }
+        }
+        for _ in 0..<threads { arrived.wait() }
+        for _ in 0..<threads { release.signal() }
+        #endif
     }
 
     /// Jobs admitted now (running or waiting).

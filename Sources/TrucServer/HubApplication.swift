@@ -34,10 +34,12 @@ package func buildHub(
     let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
     let limits = configuration.limits
     let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
+    let largePool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit, niceness: 10)
     let bodies = BodyBudget(limit: limits.maxBufferedBodyBytes)
     var intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
                         hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit, pool: pool)
     intake.workBudget = .milliseconds(Int64(limits.workBudgetSeconds * 1000))
+    intake.largePool = largePool
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
     let routes = HubRoutes(
@@ -45,7 +47,7 @@ package func buildHub(
         auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
         minFreeDiskBytes: configuration.minFreeDiskBytes, routing: configuration.routing, logger: logger)
-    var services: [any Service] = [WorkPoolService(pool: pool)]
+    var services: [any Service] = [WorkPoolService(pools: [pool, largePool])]
     let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
@@ -109,11 +111,11 @@ func http1Configuration(_ limits: ConnectionLimits, _ counter: ConnectionCounter
 
 /// Shuts the verification threads down when the hub stops.
 struct WorkPoolService: Service {
-    let pool: WorkPool
+    let pools: [WorkPool]
 
     func run() async throws {
         try? await gracefulShutdown()
-        await pool.shutdown()
+        for pool in pools { await pool.shutdown() }
     }
 }
 

@@ -63,8 +63,12 @@ struct Intake: Sendable {
     let hubCode: String
     let routing: RoutingTable
     let hopLimit: Int
-    /// Where parsing and verification run (off the event loops, bounded).
+    /// Where parsing and verification run (off the event loops, bounded): small messages in one lane, large
+    /// documents (`largeThreshold` bytes and more) in another, at a lower priority, so that a status message
+    /// never waits behind a 20 MB document.
     let pool: WorkPool
+    var largePool: WorkPool?
+    var largeThreshold = 1 << 20
     /// Time one document may take to decode and verify; past it, 422 too-complex.
     var workBudget: Duration = .seconds(20)
 
@@ -79,7 +83,8 @@ struct Intake: Sendable {
         }
         let preparation: (message: IncomingMessage, answer: IntakeAnswer)
         do {
-            preparation = try await pool.run { try prepare(bytes, sender: agency) }
+            let lane = bytes.count >= largeThreshold ? (largePool ?? pool) : pool
+            preparation = try await lane.run { try prepare(bytes, sender: agency) }
         } catch let refusal as SignatureRefusal {
             // Refused, but counted: the statistics measure what agencies send.
             if refusal.isDocument {
