@@ -78,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-buffered-bytes"), help: "Request-body bytes held at once across the hub; beyond it 503 busy. Default 268435456.")
     var maxBufferedBytes: Int?
     @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
+    @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
     var workBudget: Double?
 
@@ -117,6 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--idle-timeout, --max-connections and --max-buffered-bytes must be positive")
         }
         configured.limits = limits
+        configured.refusalRetentionDays = refusalRetentionDays ?? settings.int("refusal-retention-days") ?? 90
+        guard configured.refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
         let hubConfiguration = configured
 
         let json = (value(logFormat, "TRUC_LOG_FORMAT", "log-format") ?? "text") == "json"

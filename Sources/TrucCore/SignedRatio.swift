@@ -77,10 +77,15 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
     package var groups: [Group]
     package var totals: Counts
 
+    /// The definition, written once: stated word for word in the README, the JSON report, the CSV, the
+    /// dashboard and `truc stats`.
     package static let definitionText = """
-        Population: document messages accepted by the hub in the period (Vietnam days, UTC+7), by sender. \
-        Buckets, first match wins: invalid (a signature is wrong), indeterminate (none wrong, some undecided), \
-        both (valid personal and organisation signatures), organisation, personal, unsigned (no signature). \
+        Population: one entry per distinct document (sender + DocumentId + business type) that reached the hub \
+        in the period, counted on the Vietnam day (UTC+7) of its first arrival, whether it was accepted or refused \
+        for an invalid signature; re-sending a document never adds an entry. Its bucket is the verdict of its \
+        accepted copy if one was accepted, else invalid (the verdict of its refused attempts). Buckets, first \
+        match wins: invalid (a signature is wrong), indeterminate (none wrong, some undecided), both (valid \
+        personal and organisation signatures), organisation, personal, unsigned (no signature). \
         signedRatio = (both+organisation+personal)/total; organisationSignedRatio = (both+organisation)/total; \
         fullySignedRatio = both/total.
         """
@@ -117,7 +122,9 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
             [cell(key), cell(name ?? ""), "\(c.total)", "\(c.invalid)", "\(c.indeterminate)", "\(c.both)", "\(c.organisation)", "\(c.personal)",
              "\(c.unsigned)", ratio(c.signedRatio), ratio(c.organisationSignedRatio), ratio(c.fullySignedRatio)].joined(separator: ",")
         }
-        var lines = ["\(groupBy.rawValue),name,total,invalid,indeterminate,both,organisation,personal,unsigned,signedRatio,organisationSignedRatio,fullySignedRatio"]
+        // The definition first, as a comment line (spreadsheets show it; CSV readers that know comments skip it).
+        var lines = [cell("# " + Self.definitionText),
+                     "\(groupBy.rawValue),name,total,invalid,indeterminate,both,organisation,personal,unsigned,signedRatio,organisationSignedRatio,fullySignedRatio"]
         lines += groups.map { row($0.key, $0.name, $0.counts) }
         lines.append(row("total", nil, totals))
         return [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)

@@ -206,6 +206,7 @@ struct DashboardPage {
         let t = ratio.totals
         return """
             <section class="wide"><h2>Tỷ lệ văn bản ký số, 30 ngày / Signed-document ratio, last 30 days (\(ratio.from) – \(ratio.to))</h2>
+            <p class="muted" id="ratio-definition">Định nghĩa / Definition: \(Self.escape(SignedRatioReport.definitionText))</p>
             <p>All senders: <b id="ratio-total">\(Self.percent(t.signedRatio))</b> of \(t.total) documents signed; organisation-signed \(Self.percent(t.organisationSignedRatio)); fully signed \(Self.percent(t.fullySignedRatio)). The 30 agencies that sent most are shown.</p>
             \(svg)
             <table id="ratio"><tr><th>agency</th><th class="n">documents</th><th class="n">both</th><th class="n">organisation</th><th class="n">personal</th><th class="n">unsigned</th><th class="n">indeterminate</th><th class="n">invalid</th><th class="n">signed</th></tr>\(rows)</table>

@@ -40,6 +40,8 @@ package func buildHub(
                         hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit, pool: pool)
     intake.workBudget = .milliseconds(Int64(limits.workBudgetSeconds * 1000))
     intake.largePool = largePool
+    intake.logger = logger
+    intake.receipts = receipts
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
     let routes = HubRoutes(
@@ -59,6 +61,7 @@ package func buildHub(
     let stats = StatsRoutes(store: store, auth: routes.auth)
     stats.register(on: access)
     AdminRoutes(store: store, peers: peerBoard, logger: logger).register(on: access)
+    RefusalRoutes(store: store).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, logger: logger)
         .register(on: access)
@@ -87,6 +90,8 @@ package func buildHub(
     let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics,
                                        peers: peerBoard)
     services.append(delivery)
+    services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
+                                     logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
     if !vxpPeers.isEmpty, let client = delivery.vxp {
         services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,

@@ -35,6 +35,8 @@ package struct HubConfiguration: Sendable {
     package var minFreeDiskBytes: Int64 = 256 << 20
     /// Limits that keep one caller from taking the hub down (see README "Security model").
     package var limits = ConnectionLimits()
+    /// How long refusal records are kept, in days.
+    package var refusalRetentionDays = 90
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,

@@ -22,10 +22,12 @@ package final class HubMetrics: Sendable {
                       .milliseconds(500), .seconds(1), .seconds(5)])
     }
 
-    func intake(result: String, sender: String?, duration: Duration) {
-        counter(["intake", result, sender ?? "unknown"]) {
+    /// Messages posted, by result — never by agency: a national hub has 30,000 of them (per-agency detail is in
+    /// the API: statistics and refusals). The result is a bounded set (accepted, duplicate, the error codes).
+    func intake(result: String, duration: Duration) {
+        counter(["intake", result]) {
             $0.makeCounter(descriptor: Self.name("intake", "total", "Messages posted to the hub, by result (accepted, duplicate, or the error code)"),
-                           labels: [("result", result), ("sender", sender ?? "unknown")])
+                           labels: [("result", result)])
         }.increment()
         intakeLatency.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }

@@ -1,5 +1,6 @@
 import EdXML
 import Foundation
+import Logging
 import TrucCore
 import TrucCrypto
 import TrucSignatures
@@ -14,6 +15,8 @@ package struct IntakeAnswer: Codable, Sendable {
     package var sha256: String
     package var signature: MessageVerdict
     package var duplicate: Bool
+    /// Recipients no route reaches: left out of an accepted message (the others are served).
+    package var unroutedRecipients: [UnroutedRecipient]? = nil
 }
 
 extension IntakeAnswer {
@@ -27,7 +30,12 @@ extension IntakeAnswer {
         if let documentId { out += "\"documentId\":\(JSONText.string(documentId))," }
         out += "\"duplicate\":\(duplicate),\"id\":\(JSONText.string(id)),\"kind\":\(JSONText.string(kind)),"
         out += "\"recipients\":[\(recipients.map(JSONText.string).joined(separator: ","))],"
-        out += "\"sha256\":\(JSONText.string(sha256)),\"signature\":\(verdictJSON)}"
+        out += "\"sha256\":\(JSONText.string(sha256)),\"signature\":\(verdictJSON)"
+        if let unroutedRecipients, !unroutedRecipients.isEmpty {
+            out += ",\"unroutedRecipients\":[" + unroutedRecipients.map { "{\"code\":\(JSONText.string($0.code)),\"reason\":\(JSONText.string($0.reason))}" }
+                .joined(separator: ",") + "]"
+        }
+        out += "}"
         return out
     }
 }
@@ -71,34 +79,46 @@ struct Intake: Sendable {
     var largeThreshold = 1 << 20
     /// Time one document may take to decode and verify; past it, 422 too-complex.
     var workBudget: Duration = .seconds(20)
+    var logger = Logger(label: "truc")
+    /// Issues the non-delivery receipts of recipients no route reaches.
+    var receipts: ReceiptIssuer?
 
     /// - Parameter via: the hubs the message passed before (the `Truc-Via` header of a relaying peer).
     /// - Returns: the answer, whether it was new, and the answer's JSON text (the response body).
+    /// Every refusal (but `503 busy`, which refuses nothing) is recorded, logged and, for an invalid
+    /// signature, counted once per document.
     func accept(_ bytes: [UInt8], from agency: IntakeSender, via: [String] = []) async throws -> (IntakeAnswer, AcceptOutcome, String) {
+        do {
+            return try await checkedAccept(bytes, from: agency, via: via)
+        } catch let failure as IntakeFailure {
+            await refuse(failure, bytes: bytes, caller: agency)
+            throw failure.error
+        } catch let error as HubError where error.status != .serviceUnavailable {
+            await refuse(IntakeFailure(error), bytes: bytes, caller: agency)
+            throw error
+        }
+    }
+
+    private func checkedAccept(_ bytes: [UInt8], from agency: IntakeSender, via: [String]) async throws -> (IntakeAnswer, AcceptOutcome, String) {
         if via.contains(hubCode) {
             throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
         if via.count >= hopLimit {
             throw HubError(.unprocessableContent, "hop-limit", "the message passed \(via.count) hubs; the limit is \(hopLimit)")
         }
-        let preparation: (message: IncomingMessage, answer: IntakeAnswer)
-        do {
-            let lane = bytes.count >= largeThreshold ? (largePool ?? pool) : pool
-            preparation = try await lane.run { try prepare(bytes, sender: agency) }
-        } catch let refusal as SignatureRefusal {
-            // Refused, but counted: the statistics measure what agencies send.
-            if refusal.isDocument {
-                // Once per document: re-sending a refused document does not count it again.
-                try await store.countRefused(key: refusal.key, sender: refusal.sender, recipients: refusal.recipients,
-                                             businessType: refusal.businessType, at: Int64(Date().timeIntervalSince1970))
-            }
-            throw refusal.error
+        let lane = bytes.count >= largeThreshold ? (largePool ?? pool) : pool
+        var prepared = try await lane.run { try prepare(bytes, sender: agency) }
+        func failure(_ error: HubError) -> IntakeFailure {
+            IntakeFailure(error, sender: prepared.message.sender, documentId: prepared.message.documentId, kind: prepared.message.kind)
         }
-        var prepared = preparation
         prepared.message.via = via
+        // A peer hub may relay a document again with its own trace stamp: that is the same document.
+        prepared.message.differentBytesAreDuplicates = agency.relay
         // From a peer hub, only the recipients this hub serves (locally or onwards) are taken; the others
-        // are served by the hubs the message came through.
+        // are served by the hubs the message came through. From an agency, the recipients no route reaches
+        // are left out (and reported); the message is refused only when it reaches no one.
         var handled: [String] = []
+        var unrouted: [UnroutedRecipient] = []
         for recipient in prepared.message.recipients {
             switch routing.destination(for: recipient, local: try await store.agency(recipient)) {
             case .pull:
@@ -109,29 +129,64 @@ struct Intake: Sendable {
             case .peer(let peer):
                 if peer.code == hubCode || via.contains(peer.code) {
                     if agency.relay { continue }
-                    throw HubError(.unprocessableContent, "loop-detected", "the route to \(recipient) leads back to \(peer.code), which the message passed")
+                    throw failure(HubError(.unprocessableContent, "loop-detected", "the route to \(recipient) leads back to \(peer.code), which the message passed"))
                 }
                 handled.append(recipient)
                 prepared.message.targets[recipient] = peer.deliveryTarget
             case .unroutable:
                 if agency.relay { continue }
-                throw HubError(.unprocessableContent, "unknown-recipient", "no agency \(recipient) is registered at this hub, and no route leads to it")
+                unrouted.append(UnroutedRecipient(code: recipient, reason: "unknown-recipient: no agency \(recipient) is registered at this hub, and no route leads to it"))
             }
         }
         guard !handled.isEmpty else {
-            throw HubError(.unprocessableContent, "unknown-recipient", "none of the message's recipients is served by this hub")
+            let names = unrouted.map(\.code).joined(separator: ", ")
+            throw failure(HubError(.unprocessableContent, "unknown-recipient",
+                                   unrouted.isEmpty ? "none of the message's recipients is served by this hub"
+                                       : "no agency \(names) is registered at this hub, and no route leads to \(unrouted.count == 1 ? "it" : "them")"))
         }
         prepared.message.recipients = handled
+        prepared.message.unrouted = Dictionary(unrouted.map { ($0.code, $0.reason) }, uniquingKeysWith: { a, _ in a })
         prepared.answer.recipients = handled
+        prepared.answer.unroutedRecipients = unrouted.isEmpty ? nil : unrouted
         prepared.message.answerJSON = prepared.answer.json(verdictJSON: prepared.message.verdictJSON)
         let outcome = try await store.accept(prepared.message, payload: bytes)
         switch outcome {
         case .accepted:
+            // The sender learns of each recipient left out from the answer, the trace (failed:
+            // unknown-recipient) and a signed non-delivery receipt in its status inbox.
+            for left in unrouted {
+                await receipts?.issue(messageId: prepared.message.id, recipient: left.code, how: "none", undeliverable: left.reason)
+            }
             return (prepared.answer, outcome, prepared.message.answerJSON)
         case .duplicate(let previous):
             var answer = (try? JSONDecoder().decode(IntakeAnswer.self, from: Data(previous.utf8))) ?? prepared.answer
             answer.duplicate = true
             return (answer, outcome, JSONText.encode(answer))
+        case .conflict(let messageId, let sha256):
+            throw failure(HubError(.conflict, "document-id-conflict",
+                                   "a different message with the same sender, DocumentId and business type was accepted as \(messageId) (SHA-256 \(sha256)); to correct it, send an update or a replacement (BussinessDocType 2 or 3) that names it",
+                                   details: ["accepted": "{\"id\":\(JSONText.string(messageId)),\"sha256\":\(JSONText.string(sha256))}"]))
+        }
+    }
+
+    /// Records the refusal (never the payload), logs it, and counts a document refused for its signatures.
+    private func refuse(_ failure: IntakeFailure, bytes: [UInt8], caller: IntakeSender) async {
+        let now = Int64(Date().timeIntervalSince1970)
+        let reasons = failure.reasons.isEmpty ? [failure.error.message] : failure.reasons
+        let refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
+                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: Digest.sha256(bytes).hexString, size: bytes.count)
+        logger.notice("refused a message", metadata: [
+            "caller": "\(caller.name)", "agency": "\(failure.sender ?? "")", "documentId": "\(failure.documentId ?? "")",
+            "code": "\(failure.error.code)", "reasons": "\(reasons.joined(separator: "; ").prefix(600))"])
+        do {
+            try await store.recordRefusal(refusal)
+            if let counted = failure.counted {
+                // Once per document: re-sending a refused document does not count it again.
+                try await store.countRefused(key: counted.key, sender: counted.sender, recipients: counted.recipients,
+                                             businessType: counted.businessType, at: now)
+            }
+        } catch {
+            logger.error("cannot record a refusal", metadata: ["error": "\(error)"])
         }
     }
 
@@ -143,6 +198,30 @@ struct Intake: Sendable {
         } catch {
             throw HubError(.badRequest, error.code, error.message + (error.line.map { " (line \($0))" } ?? ""))
         }
+        do {
+            return try prepare(parsed, bytes, sender: agency)
+        } catch let error as HubError {
+            var failure = IntakeFailure(error, sender: parsed.message.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
+            failure.reasons = Self.reasons(error)
+            throw failure
+        } catch let refusal as SignatureRefusal {
+            var failure = IntakeFailure(refusal.error, sender: refusal.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
+            failure.reasons = refusal.reasons
+            if refusal.isDocument {
+                failure.counted = (refusal.key, refusal.sender, refusal.recipients, refusal.businessType)
+            }
+            throw failure
+        }
+    }
+
+    /// The findings of a validation failure, as reasons.
+    static func reasons(_ error: HubError) -> [String] {
+        guard let json = error.details["findings"],
+              let findings = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else { return [error.message] }
+        return findings.map { "\($0["code"] as? String ?? ""): \($0["message"] as? String ?? "") (\($0["path"] as? String ?? ""))" }
+    }
+
+    private func prepare(_ parsed: ParsedMessage, _ bytes: [UInt8], sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
         let errors = parsed.validate().filter { $0.severity == .error }
         if !errors.isEmpty {
             throw HubError(.unprocessableContent, "invalid-message", "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
@@ -177,6 +256,9 @@ struct Intake: Sendable {
             throw SignatureRefusal(
                 error: HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
                                 details: ["signature": JSONText.encode(verdict)]),
+                reasons: verdict.signatures.filter { $0.status != .valid }.map { v in
+                    "\(v.location): \(v.status.rawValue) [\(v.reasons.map(\.rawValue).joined(separator: ", "))]" + (v.detail.map { " \($0)" } ?? "")
+                },
                 isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
                 businessType: businessType,
                 key: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: Digest.sha256(bytes).hexString))
@@ -218,9 +300,34 @@ struct Intake: Sendable {
     }
 }
 
+/// A refusal with what is known of the message, for the refusal record and the statistics.
+struct IntakeFailure: Error {
+    let error: HubError
+    var sender: String?
+    var documentId: String?
+    var kind: String?
+    var reasons: [String] = []
+    /// For a document refused for its signatures: what the statistics count (once per key).
+    var counted: (key: String, sender: String, recipients: [String], businessType: Int)?
+
+    init(_ error: HubError, sender: String? = nil, documentId: String? = nil, kind: String? = nil) {
+        self.error = error
+        self.sender = sender
+        self.documentId = documentId
+        self.kind = kind
+    }
+}
+
+/// A recipient the hub left out of an accepted message, and why.
+package struct UnroutedRecipient: Codable, Sendable, Equatable {
+    package var code: String
+    package var reason: String
+}
+
 /// A message refused for an invalid signature, with what the statistics need to count it.
 struct SignatureRefusal: Error {
     let error: HubError
+    let reasons: [String]
     let isDocument: Bool
     let sender: String
     let recipients: [String]

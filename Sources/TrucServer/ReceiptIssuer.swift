@@ -16,12 +16,17 @@ struct ReceiptIssuer: Sendable {
     let routing: RoutingTable
     let logger: Logger
 
-    func issue(messageId: String, recipient: String, how: String) async {
+    /// - Parameter undeliverable: the reason, for a non-delivery receipt (no route reaches the recipient).
+    func issue(messageId: String, recipient: String, how: String, undeliverable: String? = nil) async {
         do {
             guard let message = try await store.message(messageId), message.kind != "receipt" else { return }
             let now = Int64(Date().timeIntervalSince1970)
-            let receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
+            var receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
                                           recipient: recipient, deliveredAt: isoUTCString(now), how: how, sha256: message.sha256)
+            if let undeliverable {
+                receipt.outcome = "undeliverable"
+                receipt.reason = undeliverable
+            }
             let bytes = try signer.sign(receipt)
             _ = try await file(bytes, receipt: receipt, about: messageId, at: now)
         } catch {
@@ -50,11 +55,12 @@ struct ReceiptIssuer: Sendable {
             targets[receipt.sender] = peer.url.hasSuffix("/") ? peer.url + "v1/receipts" : peer.url + "/v1/receipts"
         }
         let id = MessageID.make()
-        let record = IncomingMessage(
+        var record = IncomingMessage(
             id: id, kind: "receipt", sender: receipt.hubCode, documentId: receipt.documentId,
             idempotencyKey: "receipt|\(receipt.hubCode)|\(receipt.messageId)|\(receipt.recipient)",
             receivedAt: now, sha256: Digest.sha256(bytes).hexString, recipients: [receipt.sender], targets: targets, verdictJSON: "{}",
             bucket: "unsigned", businessType: nil, statusCode: nil, answersDocumentId: messageId, answerJSON: "{\"id\":\"\(id)\"}")
+        record.differentBytesAreDuplicates = true // one receipt per delivery, however often it is signed
         _ = try await store.accept(record, payload: bytes)
         return true
     }

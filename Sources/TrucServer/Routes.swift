@@ -34,11 +34,11 @@ struct HubRoutes: Sendable {
         router.post("/v1/messages", .agency) { request, context in
             let started = ContinuousClock.now
             do {
-                let (response, sender) = try await postMessage(request, context)
-                metrics.intake(result: response.status == .accepted ? "accepted" : "duplicate", sender: sender, duration: ContinuousClock.now - started)
+                let (response, _) = try await postMessage(request, context)
+                metrics.intake(result: response.status == .accepted ? "accepted" : "duplicate", duration: ContinuousClock.now - started)
                 return response
             } catch let error as HubError {
-                metrics.intake(result: error.code, sender: nil, duration: ContinuousClock.now - started)
+                metrics.intake(result: error.code, duration: ContinuousClock.now - started)
                 throw error
             }
         }

@@ -15,6 +15,10 @@ package struct DeliveryReceipt: Sendable, Equatable {
     package var how: String
     /// SHA-256 (hex) of the delivered bytes.
     package var sha256: String
+    /// `delivered`, or `undeliverable` (a non-delivery receipt: no route reaches the recipient).
+    package var outcome: String = "delivered"
+    /// Why it is undeliverable.
+    package var reason: String?
 
     package init(hubCode: String, messageId: String, documentId: String?, sender: String, recipient: String, deliveredAt: String,
                  how: String, sha256: String) {
@@ -61,6 +65,7 @@ package final class ReceiptSigner: Sendable {
             <DeliveredAt>\(esc(receipt.deliveredAt))</DeliveredAt>
             <How>\(esc(receipt.how))</How>
             <SHA256>\(esc(receipt.sha256))</SHA256>
+            \(receipt.outcome == "delivered" ? "" : "<Outcome>\(esc(receipt.outcome))</Outcome>\n<Reason>\(esc(receipt.reason ?? ""))</Reason>\n")\
             <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="\(exc)"/>\
             <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>\
             <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="\(exc)"/></ds:Transforms>\
@@ -101,8 +106,11 @@ extension DeliveryReceipt {
               let deliveredAt = fields["DeliveredAt"], let sha256 = fields["SHA256"], !hub.isEmpty, !sender.isEmpty, !recipient.isEmpty
         else { return nil }
         let documentId = fields["DocumentId"].flatMap { $0.isEmpty ? nil : $0 }
-        return DeliveryReceipt(hubCode: hub, messageId: messageId, documentId: documentId, sender: sender, recipient: recipient,
-                               deliveredAt: deliveredAt, how: fields["How"] ?? "", sha256: sha256)
+        var receipt = DeliveryReceipt(hubCode: hub, messageId: messageId, documentId: documentId, sender: sender, recipient: recipient,
+                                      deliveredAt: deliveredAt, how: fields["How"] ?? "", sha256: sha256)
+        receipt.outcome = fields["Outcome"].flatMap { $0.isEmpty ? nil : $0 } ?? "delivered"
+        receipt.reason = fields["Reason"]
+        return receipt
     }
 }
 

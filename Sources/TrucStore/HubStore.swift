@@ -145,8 +145,8 @@ package actor HubStore {
             // (The transaction checks the idempotency key; a duplicate writes nothing.)
             return try await enqueue(Pending(message: message, path: Self.inlineMarker, size: payload.count, inline: payload))
         }
-        // A duplicate is answered before its payload is written.
-        if let previous = try readers.read({ try Self.previousAnswer(message.idempotencyKey, in: $0) }) { return .duplicate(previous) }
+        // A duplicate or a conflict is answered before its payload is written.
+        if let previous = try readers.read({ try Self.previous(message.idempotencyKey, in: $0) }) { return Self.outcome(message, previous) }
         let segments = self.segments
         let location = try await Self.blockingIO { try segments.append(payload) }
         // (Should the transaction fail, the appended bytes stay unreferenced in the segment.)
@@ -232,7 +232,7 @@ package actor HubStore {
     /// One message's rows, inside the batch's transaction.
     private func record(_ item: Pending) throws -> AcceptOutcome {
         let message = item.message
-        if let previous = try Self.previousAnswer(message.idempotencyKey, in: db) { return .duplicate(previous) }
+        if let previous = try Self.previous(message.idempotencyKey, in: db) { return Self.outcome(message, previous) }
         try db.run("""
             INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
               verdict, bucket, business_type, status_code, answers_document_id, answer, via, due_date)
@@ -246,13 +246,30 @@ package actor HubStore {
             try db.run("INSERT INTO payload_blobs(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
         }
         if message.kind == "edoc" {
+            // One entry per distinct document, on the day of its first arrival: a document refused before
+            // (counted invalid then) moves to the bucket of its accepted copy, on that first day.
+            var countedAt = message.receivedAt
+            if let refused = try db.query("""
+                SELECT first_at, sender, business_type, recipients FROM refused_keys WHERE key = ? AND resolved = 0
+                """, [.text(message.idempotencyKey)], { ($0.int(0), $0.text(1) ?? "", Int($0.int(2)), $0.text(3) ?? "") }).first {
+                let recipients = refused.3.split(separator: "\n").map(String.init)
+                try count(sender: refused.1, recipients: recipients, businessType: refused.2, bucket: "invalid", at: refused.0, by: -1)
+                try db.run("UPDATE refused_keys SET resolved = 1 WHERE key = ?", [.text(message.idempotencyKey)])
+                countedAt = refused.0
+            }
             try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
-                      bucket: message.bucket, at: message.receivedAt)
+                      bucket: message.bucket, at: countedAt)
             let day = Self.vietnamDay(message.receivedAt)
             for signer in message.signers {
                 try db.run("INSERT OR IGNORE INTO daily_signer(day, agency, kind, certificate) VALUES (?, ?, ?, ?)",
                            [.text(day), .text(message.sender), .text(signer.kind), .text(signer.certificate)])
             }
+        }
+        for (recipient, reason) in message.unrouted.sorted(by: { $0.key < $1.key }) {
+            try db.run("""
+                INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, reason) VALUES (?, ?, ?, ?, 0, ?, ?)
+                """, [.text(message.id), .text(recipient), .text(message.kind), .text(DeliveryState.failed.rawValue),
+                      .integer(message.receivedAt), .text(reason)])
         }
         for recipient in message.recipients {
             let target = message.targets[recipient]
@@ -286,7 +303,21 @@ package actor HubStore {
     }
 
     static func previousAnswer(_ key: String, in db: Database) throws -> String? {
-        try db.query("SELECT answer FROM messages WHERE idempotency_key = ?", [.text(key)]) { $0.text(0) }.first ?? nil
+        try previous(key, in: db)?.answer
+    }
+
+    /// The accepted message under `key`: its answer, id and SHA-256.
+    static func previous(_ key: String, in db: Database) throws -> (answer: String, id: String, sha256: String)? {
+        try db.query("SELECT answer, id, sha256 FROM messages WHERE idempotency_key = ?", [.text(key)]) {
+            ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "")
+        }.first
+    }
+
+    /// A message under an accepted key: the same bytes are a duplicate; other bytes a conflict (the sender
+    /// must send an update or a replacement instead), unless they come from a relaying peer.
+    static func outcome(_ message: IncomingMessage, _ previous: (answer: String, id: String, sha256: String)) -> AcceptOutcome {
+        if previous.sha256 == message.sha256 || message.differentBytesAreDuplicates { return .duplicate(previous.answer) }
+        return .conflict(messageId: previous.id, sha256: previous.sha256)
     }
 
     package func message(_ id: String) throws -> StoredMessage? {
@@ -486,11 +517,11 @@ package actor HubStore {
 
     // MARK: Statistics
 
-    private func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64) throws {
+    private func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64, by n: Int = 1) throws {
         let day = Self.vietnamDay(time)
-        try addCount(day: day, sender: sender, businessType: businessType, bucket: bucket, count: 1)
+        try addCount(day: day, sender: sender, businessType: businessType, bucket: bucket, count: n)
         for recipient in recipients {
-            try addPairCount(day: day, sender: sender, recipient: recipient, businessType: businessType, bucket: bucket, count: 1)
+            try addPairCount(day: day, sender: sender, recipient: recipient, businessType: businessType, bucket: bucket, count: n)
         }
     }
 
@@ -522,7 +553,10 @@ package actor HubStore {
     package func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) throws -> Bool {
         try db.transaction {
             if try Self.previousAnswer(key, in: db) != nil { return false }
-            guard try db.run("INSERT INTO refused_keys(key, first_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(key), .integer(time)]) == 1 else {
+            let recipientList = recipients.joined(separator: "\n")
+            guard try db.run("""
+                INSERT INTO refused_keys(key, first_at, sender, business_type, recipients) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, [.text(key), .integer(time), .text(sender), .integer(Int64(businessType)), .text(recipientList)]) == 1 else {
                 return false
             }
             try count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time)

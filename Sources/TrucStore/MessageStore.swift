@@ -51,6 +51,12 @@ package protocol MessageStore: Actor {
     func isWritable() async -> Bool
     nonisolated func freeDiskBytes() -> Int64?
 
+    // Refusals
+    func recordRefusal(_ refusal: Refusal) async throws
+    func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal]
+    func refusalCounts(from: Int64, to: Int64) async throws -> RefusalCounts
+    @discardableResult func pruneRefusals(before: Int64) async throws -> Int
+
     // Statistics
     @discardableResult
     func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) async throws -> Bool

@@ -105,9 +105,18 @@ enum Migrations {
         // SDK-dialect headers remembered with the operation they first authorised; directory changes through the
         // SDK dialect an explicit per-system permission (off by default).
         """
-        CREATE TABLE refused_keys(key TEXT PRIMARY KEY, first_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE refused_keys(key TEXT PRIMARY KEY, first_at INTEGER NOT NULL, sender TEXT NOT NULL, business_type INTEGER NOT NULL,
+                                  recipients TEXT NOT NULL, resolved INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
         CREATE TABLE vxp_headers(hash TEXT PRIMARY KEY, system_id TEXT NOT NULL, operation TEXT NOT NULL, first_at INTEGER NOT NULL) WITHOUT ROWID;
         ALTER TABLE systems ADD COLUMN directory_changes INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 12: refused messages as records (no payload), for the agency's and the operator's view.
+        """
+        CREATE TABLE refusals(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, caller TEXT NOT NULL, sender TEXT, document_id TEXT, kind TEXT,
+                              code TEXT NOT NULL, reasons TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL);
+        CREATE INDEX refusals_at ON refusals(at);
+        CREATE INDEX refusals_sender ON refusals(sender, at);
+        CREATE INDEX refusals_caller ON refusals(caller, at);
         """,
     ]
 

@@ -24,6 +24,11 @@ package struct IncomingMessage: Sendable {
     package var answersDocumentId: String?
     /// The 202 body, returned again for a duplicate.
     package var answerJSON: String
+    /// Other bytes under an accepted key count as a duplicate rather than a conflict: for what peer hubs relay
+    /// (each hop may stamp its own trace) and for the hub's own receipts.
+    package var differentBytesAreDuplicates = false
+    /// Recipients left out because no route reaches them, with the reason: recorded in the trace as failed.
+    package var unrouted: [String: String] = [:]
 
     package init(id: String, kind: String, sender: String, documentId: String?, idempotencyKey: String, receivedAt: Int64, sha256: String,
                  recipients: [String], targets: [String: String] = [:], via: [String] = [], verdictJSON: String, bucket: String,
@@ -49,8 +54,11 @@ package struct IncomingMessage: Sendable {
 
 package enum AcceptOutcome: Sendable, Equatable {
     case accepted
-    /// Seen before: the first answer.
+    /// Seen before, the same bytes: the first answer.
     case duplicate(String)
+    /// The key (sender + DocumentId + business type) of a message already accepted, with other bytes: the
+    /// accepted message's id and SHA-256. Nothing is stored.
+    case conflict(messageId: String, sha256: String)
 }
 
 package struct StoredMessage: Sendable {

@@ -33,3 +33,15 @@ struct CalendarDayTests {
         }
     }
 }
+
+import Foundation
+
+@Suite("The signed-ratio definition is stated once")
+struct DefinitionTests {
+    @Test("the README states the code's definition word for word")
+    func readme() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: repo.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("> " + SignedRatioReport.definitionText))
+    }
+}

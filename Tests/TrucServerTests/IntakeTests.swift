@@ -177,9 +177,11 @@ struct IntakeTests {
             let invalid = try await hub.request(.POST, "/v1/messages", token: h41, body: Array(findings.utf8))
             #expect(invalid.status == 422 && invalid.errorCode == "invalid-message")
             #expect(((invalid.json?["error"] as? [String: Any])?["findings"] as? [[String: Any]])?.first?["code"] as? String == "unknown-status-code")
-            // An unknown recipient: the sample's 28.22.H17 is not registered.
+            // No recipient that any route reaches (one that some route reaches would be served: see RecordTruthTests).
             var unknown = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/pdf-organisation.edxml"))), as: UTF8.self)
-            unknown = unknown.replacingOccurrences(of: "<edXML:OrganId>000.00.00.G17</edXML:OrganId>", with: "<edXML:OrganId>000.00.00.G99</edXML:OrganId>")
+            for (known, missing) in [("000.00.00.G17", "000.00.00.G99"), ("000.00.00.H41", "000.00.00.G98"), ("000.00.00.H14", "000.00.00.G97")] {
+                unknown = unknown.replacingOccurrences(of: "<edXML:OrganId>\(known)</edXML:OrganId>", with: "<edXML:OrganId>\(missing)</edXML:OrganId>")
+            }
             let unrouted = try await hub.request(.POST, "/v1/messages", token: g22, body: Array(unknown.utf8))
             #expect(unrouted.status == 422 && unrouted.errorCode == "unknown-recipient")
             #expect((try await hub.request(.GET, "/v1/inbox", token: h41).json?["items"] as? [Any])?.isEmpty == true)

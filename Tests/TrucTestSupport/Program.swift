@@ -67,19 +67,30 @@ package enum Program {
     }
 }
 
-/// Kills a process tree when `seconds` pass before `disarm()`.
+/// Kills a process tree when `seconds` pass before `disarm()`. On a thread of its own: under a busy test
+/// suite the global dispatch queue's threads can all be blocked, and a watchdog that waits for one fires late.
 final class Watchdog: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var armed = true
 
     init(_ process: Process, seconds: Double) {
         let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-            if lock.withLock({ armed }) { Program.killTree(pid) }
-        }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        Thread { [self] in
+            condition.lock()
+            while armed && condition.wait(until: deadline) {}
+            let fire = armed
+            condition.unlock()
+            if fire { Program.killTree(pid) }
+        }.start()
     }
 
-    func disarm() { lock.withLock { armed = false } }
+    func disarm() {
+        condition.lock()
+        armed = false
+        condition.broadcast()
+        condition.unlock()
+    }
 }
 
 /// Reads a pipe to its end on a thread of its own.

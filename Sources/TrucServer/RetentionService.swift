@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrucStore
+
+/// Prunes the refusal records older than the retention (at start, then every hour). An error is logged,
+/// counted and retried at the next round; it never ends the hub.
+struct RetentionService: Service {
+    let store: any MessageStore
+    let days: Int
+    let interval: Duration
+    let metrics: HubMetrics
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let cutoff = Int64(Date().timeIntervalSince1970) - Int64(days) * 86_400
+                let pruned = try await store.pruneRefusals(before: cutoff)
+                if pruned > 0 { logger.info("pruned refusal records", metadata: ["count": "\(pruned)", "retentionDays": "\(days)"]) }
+            } catch {
+                metrics.serviceError(service: "retention")
+                logger.error("cannot prune refusal records", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import TrucSQLite
+
+/// A message the hub refused: what an agency's IT needs to find out why (never the payload).
+package struct Refusal: Sendable, Codable, Equatable {
+    package var id: Int64 = 0
+    /// Seconds since 1970.
+    package var at: Int64
+    /// ISO 8601 with offset (Vietnam time), for people and scripts.
+    package var time: String = ""
+    /// Who called: an agency code, `system <id>` (SDK dialect), `peer hub <code>`.
+    package var caller: String
+    /// `From/OrganId` when the message could be read.
+    package var sender: String?
+    package var documentId: String?
+    /// edoc or status, when the message could be read.
+    package var kind: String?
+    /// The error code of the answer (invalid-signature, invalid-message, document-id-conflict, …).
+    package var code: String
+    /// Why: the signatures' reasons, the validation findings, or the message of the answer.
+    package var reasons: [String]
+    package var sha256: String
+    package var size: Int
+
+    package init(at: Int64, caller: String, sender: String?, documentId: String?, kind: String?, code: String, reasons: [String],
+                 sha256: String, size: Int) {
+        self.at = at
+        self.caller = caller
+        self.sender = sender
+        self.documentId = documentId
+        self.kind = kind
+        self.code = code
+        self.reasons = reasons
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// Refusals counted by error code and by sender, for the operator's view.
+package struct RefusalCounts: Sendable, Codable, Equatable {
+    package var total: Int
+    package var byCode: [String: Int]
+    /// The senders with most refusals (at most 20), most first.
+    package var bySender: [SenderCount]
+
+    package struct SenderCount: Sendable, Codable, Equatable {
+        package var sender: String
+        package var count: Int
+    }
+}
+
+extension HubStore {
+    package func recordRefusal(_ refusal: Refusal) throws {
+        let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
+        try db.run("""
+            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(refusal.at), .text(refusal.caller), refusal.sender.map { .text($0) } ?? .null,
+                  refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
+                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size))])
+    }
+
+    /// Refusals in [from, to) (epoch seconds), newest first; only `sender`'s (or those its caller made) when given.
+    package func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) throws -> [Refusal] {
+        var sql = "SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size FROM refusals WHERE at >= ? AND at < ?"
+        var bindings: [SQLiteValue] = [.integer(from), .integer(to)]
+        if let sender {
+            sql += " AND (sender = ? OR (sender IS NULL AND caller = ?))"
+            bindings += [.text(sender), .text(sender)]
+        }
+        if let code {
+            sql += " AND code = ?"
+            bindings.append(.text(code))
+        }
+        sql += " ORDER BY at DESC, id DESC LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try db.query(sql, bindings) { row in
+            var refusal = Refusal(at: row.int(1), caller: row.text(2) ?? "", sender: row.text(3), documentId: row.text(4), kind: row.text(5),
+                                  code: row.text(6) ?? "",
+                                  reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
+                                  sha256: row.text(8) ?? "", size: Int(row.int(9)))
+            refusal.id = row.int(0)
+            refusal.time = CivilCalendarISO.vietnam(refusal.at)
+            return refusal
+        }
+    }
+
+    package func refusalCounts(from: Int64, to: Int64) throws -> RefusalCounts {
+        var byCode: [String: Int] = [:]
+        for (code, n) in try db.query("SELECT code, COUNT(*) FROM refusals WHERE at >= ? AND at < ? GROUP BY code",
+                                      [.integer(from), .integer(to)], { ($0.text(0) ?? "", Int($0.int(1))) }) {
+            byCode[code] = n
+        }
+        let bySender = try db.query("""
+            SELECT COALESCE(sender, caller) AS who, COUNT(*) AS n FROM refusals WHERE at >= ? AND at < ?
+            GROUP BY who ORDER BY n DESC, who LIMIT 20
+            """, [.integer(from), .integer(to)]) { RefusalCounts.SenderCount(sender: $0.text(0) ?? "", count: Int($0.int(1))) }
+        return RefusalCounts(total: byCode.values.reduce(0, +), byCode: byCode, bySender: bySender)
+    }
+
+    /// Deletes the refusals older than `before`; returns how many.
+    @discardableResult
+    package func pruneRefusals(before: Int64) throws -> Int {
+        try db.run("DELETE FROM refusals WHERE at < ?", [.integer(before)])
+    }
+}
+
+/// ISO 8601 with the +07:00 offset (Vietnam has no daylight saving).
+package enum CivilCalendarISO {
+    package static func vietnam(_ epoch: Int64) -> String {
+        let local = epoch + 7 * 3600
+        let days = Int(local.floorDiv(86_400)), seconds = Int(local - Int64(days) * 86_400)
+        // civil_from_days (Howard Hinnant)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
+        return "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))+07:00"
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
+}
