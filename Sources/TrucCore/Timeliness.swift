@@ -17,6 +17,27 @@ package struct TimelinessReport: Sendable, Codable, Equatable {
         package var completedByDueDateRatio: Double?
         /// Documents past their DueDate without a status 06.
         package var overdue: [Overdue]
+
+        enum CodingKeys: String, CodingKey {
+            case agency, name, documents, acknowledgedSameDay, sameDayRatio, medianHoursToAcceptance, medianHoursToCompletion, withDueDate,
+                 completedByDueDate, completedByDueDateRatio, overdue
+        }
+
+        /// Ratios and medians that cannot be computed are written as null, never left out (as in every report).
+        package func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(agency, forKey: .agency)
+            try c.encode(name, forKey: .name)
+            try c.encode(documents, forKey: .documents)
+            try c.encode(acknowledgedSameDay, forKey: .acknowledgedSameDay)
+            try c.encode(sameDayRatio, forKey: .sameDayRatio)
+            try c.encode(medianHoursToAcceptance, forKey: .medianHoursToAcceptance)
+            try c.encode(medianHoursToCompletion, forKey: .medianHoursToCompletion)
+            try c.encode(withDueDate, forKey: .withDueDate)
+            try c.encode(completedByDueDate, forKey: .completedByDueDate)
+            try c.encode(completedByDueDateRatio, forKey: .completedByDueDateRatio)
+            try c.encode(overdue, forKey: .overdue)
+        }
     }
 
     package struct Overdue: Sendable, Codable, Equatable {

@@ -132,6 +132,7 @@ struct HubRoutes: Sendable {
             let documentId: String?
             let businessType: Int?
             let receivedAt: Int64
+            let receivedTime: String
             let bucket: String
             let deliveries: [DeliveryTrace]
             let statuses: [StatusTrace]
@@ -152,7 +153,8 @@ struct HubRoutes: Sendable {
             }
         }
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
-                                       businessType: message.businessType, receivedAt: message.receivedAt, bucket: message.bucket,
+                                       businessType: message.businessType, receivedAt: message.receivedAt,
+                                       receivedTime: CivilCalendarISO.vietnam(message.receivedAt), bucket: message.bucket,
                                        deliveries: try await store.trace(id), statuses: statuses, receipts: try await store.receipts(for: id),
                                        actsOn: actsOn, actedOnBy: actedOnBy))
     }

@@ -55,6 +55,9 @@ struct StatsRoutes: Sendable {
                 throw HubError(.forbidden, "out-of-scope", "\(own) may see its own statistics and its subtree's, not \(agency ?? "all")")
             }
         }
+        for code in [agency, q.get("recipient")].compactMap({ $0 }) where snapshot.names[code] == nil && !snapshot.known.contains(code) {
+            throw HubError(.notFound, "unknown-agency", "no agency \(code) is registered at this hub or has sent documents through it")
+        }
         var senders: [String]?
         if let agency {
             senders = scope == "subtree" ? await directory.subtree(of: agency, in: snapshot) : [agency]

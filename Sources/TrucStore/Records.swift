@@ -87,12 +87,14 @@ package struct LinkedDocument: Sendable, Codable {
     package var receivedAt: Int64
 }
 
-package struct InboxItem: Sendable, Codable {
+package struct InboxItem: Sendable, Encodable {
     package var cursor: Int64
     package var messageId: String
     package var kind: String
     package var sender: String
     package var documentId: String?
+    /// Times in API answers: `…At` in seconds since 1970, and `…Time` the same instant in ISO 8601 with the
+    /// Vietnam offset (+07:00).
     package var receivedAt: Int64
     package var size: Int
     package var sha256: String
@@ -100,9 +102,30 @@ package struct InboxItem: Sendable, Codable {
     package var statusCode: String?
     /// The agency whose inbox holds it.
     package var recipient: String
+    package var receivedTime: String { CivilCalendarISO.vietnam(receivedAt) }
+
+    enum CodingKeys: String, CodingKey {
+        case cursor, messageId, kind, sender, documentId, receivedAt, size, sha256, bucket, statusCode, recipient, receivedTime
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cursor, forKey: .cursor)
+        try c.encode(messageId, forKey: .messageId)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(sender, forKey: .sender)
+        try c.encodeIfPresent(documentId, forKey: .documentId)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(receivedTime, forKey: .receivedTime)
+        try c.encode(size, forKey: .size)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(bucket, forKey: .bucket)
+        try c.encodeIfPresent(statusCode, forKey: .statusCode)
+        try c.encode(recipient, forKey: .recipient)
+    }
 }
 
-package struct DeliveryTrace: Sendable, Codable {
+package struct DeliveryTrace: Sendable, Encodable {
     package var recipient: String
     package var state: String
     package var attempts: Int
@@ -110,13 +133,41 @@ package struct DeliveryTrace: Sendable, Codable {
     package var how: String?
     package var reason: String?
     package var updatedAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case recipient, state, attempts, deliveredAt, deliveredTime, how, reason, updatedAt, updatedTime
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(recipient, forKey: .recipient)
+        try c.encode(state, forKey: .state)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encodeIfPresent(deliveredAt, forKey: .deliveredAt)
+        try c.encodeIfPresent(deliveredAt.map(CivilCalendarISO.vietnam), forKey: .deliveredTime)
+        try c.encodeIfPresent(how, forKey: .how)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(CivilCalendarISO.vietnam(updatedAt), forKey: .updatedTime)
+    }
 }
 
-package struct StatusTrace: Sendable, Codable {
+package struct StatusTrace: Sendable, Encodable {
     package var messageId: String
     package var sender: String
     package var statusCode: String?
     package var receivedAt: Int64
+
+    enum CodingKeys: String, CodingKey { case messageId, sender, statusCode, receivedAt, receivedTime }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(messageId, forKey: .messageId)
+        try c.encode(sender, forKey: .sender)
+        try c.encodeIfPresent(statusCode, forKey: .statusCode)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(CivilCalendarISO.vietnam(receivedAt), forKey: .receivedTime)
+    }
 }
 
 /// A delivery the engine is to attempt now.
@@ -146,9 +197,18 @@ package struct QueuedDelivery: Sendable, Codable {
     package var documentId: String?
 }
 
-package struct ReceiptTrace: Sendable, Codable {
+package struct ReceiptTrace: Sendable, Encodable {
     package var receiptId: String
     package var issuedAt: Int64
+
+    enum CodingKeys: String, CodingKey { case receiptId, issuedAt, issuedTime }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(receiptId, forKey: .receiptId)
+        try c.encode(issuedAt, forKey: .issuedAt)
+        try c.encode(CivilCalendarISO.vietnam(issuedAt), forKey: .issuedTime)
+    }
 }
 
 package struct DailyCount: Sendable, Equatable {
