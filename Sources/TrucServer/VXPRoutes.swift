@@ -176,7 +176,11 @@ struct VXPRoutes: Sendable {
         }
         let recipients = Set(try await store.recipients(of: id)).intersection(system.agencies).sorted()
         guard !recipients.isEmpty else { throw VXPFailure(404, "not-found", "no message \(id) waits for this system's agencies") }
-        guard status != "processing" else { return VXPAnswer.success() }
+        if status == "processing" {
+            // Recorded: the sender sees it (getSentEdocList receiveStatus processing; the native trace's progress).
+            for recipient in recipients { _ = try await store.markProgress(id, by: recipient, progress: "processing") }
+            return VXPAnswer.success()
+        }
         for recipient in recipients {
             let state = try await store.acknowledge(id, by: recipient, outcome: status == "done" ? .done : .fail,
                                                     reason: status == "fail" ? "reported fail by system \(system.id)" : nil)
@@ -187,8 +191,20 @@ struct VXPRoutes: Sendable {
 
     func sentList(_ call: VXPRequest, _ system: ClientSystem) async throws -> VXPValue {
         guard let id = call.parameter("docId") ?? call.parameter("docid") else {
-            throw VXPFailure(400, "missing-docid", "XroadVnpt-docId (the DocId sendEdoc returned) is required")
+            // Without a docId: the rows of the system's 50 latest documents (possibly none), never a failure.
+            var rows: [VXPValue] = []
+            for recent in try await store.recentSent(by: system.agencies, limit: 50) {
+                if case .object(let members) = try await sentRows(recent, system), let data = members.first(where: { $0.0 == "data" })?.1,
+                   case .array(let items) = data {
+                    rows += items
+                }
+            }
+            return VXPAnswer.success([("data", .array(rows))])
         }
+        return try await sentRows(id, system)
+    }
+
+    func sentRows(_ id: String, _ system: ClientSystem) async throws -> VXPValue {
         guard let message = try await store.message(id), system.agencies.contains(message.sender) else {
             throw VXPFailure(404, "not-found", "no message \(id) was sent by this system's agencies")
         }
@@ -218,16 +234,29 @@ struct VXPRoutes: Sendable {
     // MARK: Agencies
 
     func agencies(synchronize: Bool) async throws -> VXPValue {
-        let directory = try await store.directory().filter { !$0.agency.relay }
+        let everything = try await store.directory()
+        let directory = everything.filter { !$0.agency.relay }
+        if synchronize {
+            // Every entry's latest change, deletions included: the version grows with each change, so a
+            // client that keeps the highest version it saw learns of new, changed and removed agencies.
+            let current = Dictionary(directory.map { ($0.agency.code, $0) }, uniquingKeysWith: { a, _ in a })
+            let relays = Set(everything.filter(\.agency.relay).map(\.agency.code))
+            let changes = try await store.directoryChanges().filter { !relays.contains($0.code) }
+            return VXPAnswer.success([("data", .array(changes.map { change in
+                let entry = current[change.code]
+                return .object([
+                    ("id", .string(change.code)), ("pid", .string(change.parent ?? "")), ("code", .string(change.code)),
+                    ("name", .string(change.name)), ("mail", .string(entry?.mail ?? "")),
+                    ("centerCode", .string(entry?.system ?? hubCode)), ("modifyDate", .string(Self.time(change.at))),
+                    ("version", .int(Int(change.version))), ("deleted", .bool(change.deleted || entry == nil)), ("isAgency", .bool(true)),
+                ])
+            }))])
+        }
         return VXPAnswer.success([("data", .array(directory.map { entry in
             var members: [(String, VXPValue)] = [
                 ("id", .string(entry.agency.code)), ("pid", .string(entry.agency.parent ?? "")), ("code", .string(entry.agency.code)),
                 ("name", .string(entry.agency.name)), ("mail", .string(entry.mail ?? "")),
             ]
-            if synchronize {
-                members += [("centerCode", .string(entry.system ?? hubCode)), ("modifyDate", .string(Self.time(entry.createdAt))),
-                            ("version", .int(1)), ("deleted", .bool(false)), ("isAgency", .bool(true))]
-            }
             return .object(members)
         }))])
     }
@@ -279,6 +308,7 @@ struct VXPRoutes: Sendable {
         case .failed: ("fail", d.reason ?? "the recipient reported fail")
         case .dead: ("fail", "undeliverable: \(d.reason ?? "")")
         case .sending, .waitingRetry: ("processing", d.state)
+        case _ where d.progress == "processing": ("processing", "the recipient is processing it")
         default: ("initial", d.state)
         }
     }

@@ -96,6 +96,7 @@ extension HubStore {
             } else if try writerAgency(agency.code) != nil {
                 throw StoreError.conflict("agency \(agency.code) is registered at this hub and not bound to system \(system)")
             }
+            try logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false)
             try db.run("""
                 INSERT INTO agencies(code, name, parent, mail, relay, created_at) VALUES (?, ?, ?, ?, 0, ?)
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, mail = excluded.mail

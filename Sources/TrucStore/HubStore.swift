@@ -61,6 +61,7 @@ package actor HubStore {
     // MARK: Agencies
 
     package func upsert(_ agency: Agency) throws {
+        try logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false)
         try db.run("""
             INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
@@ -87,8 +88,45 @@ package actor HubStore {
 
     @discardableResult
     package func removeAgency(_ code: String) throws -> Bool {
+        guard let existing = try writerAgency(code) else { return false }
         try db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
+        try logDirectoryChange(code: code, name: existing.name, parent: existing.parent, deleted: true)
         return try db.run("DELETE FROM agencies WHERE code = ?", [.text(code)]) > 0
+    }
+
+    func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool) throws {
+        try db.run("INSERT INTO directory_log(code, name, parent, deleted, at) VALUES (?, ?, ?, ?, ?)",
+                   [.text(code), .text(name), opt(parent), .integer(deleted ? 1 : 0), .integer(Self.now())])
+    }
+
+    /// The directory as the SDK synchronises it: each code's latest change (its version is the change's
+    /// sequence number), deletions included.
+    package func directoryChanges() throws -> [DirectoryChange] {
+        try db.query("""
+            SELECT l.code, l.name, l.parent, l.deleted, l.at, l.seq FROM directory_log l
+            JOIN (SELECT code, MAX(seq) AS seq FROM directory_log GROUP BY code) latest ON latest.seq = l.seq ORDER BY l.code
+            """) { row in
+            DirectoryChange(code: row.text(0) ?? "", name: row.text(1) ?? "", parent: row.text(2), deleted: row.int(3) != 0, at: row.int(4),
+                            version: row.int(5))
+        }
+    }
+
+    /// A recipient's progress short of delivery (the SDK's `updateStatus processing`). False when no such
+    /// delivery waits (delivered, failed or unknown).
+    package func markProgress(_ id: String, by agency: String, progress: String) throws -> Bool {
+        try db.run("""
+            UPDATE deliveries SET progress = ?, progress_at = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
+              AND state NOT IN ('delivered', 'failed', 'dead')
+            """, [.text(progress), .integer(Self.now()), .integer(Self.now()), .text(id), .text(agency)]) > 0
+    }
+
+    /// The latest documents the given agencies sent (newest first).
+    package func recentSent(by senders: [String], limit: Int) throws -> [String] {
+        guard !senders.isEmpty else { return [] }
+        return try db.query("""
+            SELECT id FROM messages WHERE kind = 'edoc' AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))
+            ORDER BY received_at DESC, id DESC LIMIT ?
+            """, senders.map { .text($0) } + [.integer(Int64(limit))]) { $0.text(0) ?? "" }
     }
 
     /// Issues a new API token for the agency; only its SHA-256 is stored. Returns the token (shown once).
@@ -399,10 +437,12 @@ package actor HubStore {
 
     package func trace(_ id: String) throws -> [DeliveryTrace] {
         try db.query("""
-            SELECT recipient, state, attempts, delivered_at, how, reason, updated_at FROM deliveries WHERE message_id = ? ORDER BY id
+            SELECT recipient, state, attempts, delivered_at, how, reason, updated_at, progress, progress_at FROM deliveries
+            WHERE message_id = ? ORDER BY id
             """, [.text(id)]) { row in
             DeliveryTrace(recipient: row.text(0) ?? "", state: row.text(1) ?? "", attempts: Int(row.int(2)),
-                          deliveredAt: row.isNull(3) ? nil : row.int(3), how: row.text(4), reason: row.text(5), updatedAt: row.int(6))
+                          deliveredAt: row.isNull(3) ? nil : row.int(3), how: row.text(4), reason: row.text(5), updatedAt: row.int(6),
+                          progress: row.text(7), progressAt: row.isNull(8) ? nil : row.int(8))
         }
     }
 

@@ -16,6 +16,9 @@ package protocol MessageStore: Actor {
     func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency?
     func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])?
     func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String
+    func directoryChanges() async throws -> [DirectoryChange]
+    func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool
+    func recentSent(by senders: [String], limit: Int) async throws -> [String]
     func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws
     func deleteAgency(_ code: String, for system: String) async throws -> Bool
     func directory() async throws -> [(agency: Agency, mail: String?, system: String?, createdAt: Int64)]

@@ -118,6 +118,16 @@ enum Migrations {
         CREATE INDEX refusals_sender ON refusals(sender, at);
         CREATE INDEX refusals_caller ON refusals(caller, at);
         """,
+        // 13: a recipient's progress short of delivery (the SDK's updateStatus processing); the directory's change
+        // log (getSynchronizeUnit: versions and deletions), seeded with the agencies registered now.
+        """
+        ALTER TABLE deliveries ADD COLUMN progress TEXT;
+        ALTER TABLE deliveries ADD COLUMN progress_at INTEGER;
+        CREATE TABLE directory_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, name TEXT NOT NULL, parent TEXT,
+                                   deleted INTEGER NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX directory_log_code ON directory_log(code, seq);
+        INSERT INTO directory_log(code, name, parent, deleted, at) SELECT code, name, parent, 0, created_at FROM agencies ORDER BY created_at, code;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -133,9 +133,12 @@ package struct DeliveryTrace: Sendable, Encodable {
     package var how: String?
     package var reason: String?
     package var updatedAt: Int64
+    /// The recipient's progress short of delivery (`processing`, reported through the SDK), and when.
+    package var progress: String? = nil
+    package var progressAt: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
-        case recipient, state, attempts, deliveredAt, deliveredTime, how, reason, updatedAt, updatedTime
+        case recipient, state, attempts, deliveredAt, deliveredTime, how, reason, updatedAt, updatedTime, progress, progressTime
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -149,7 +152,20 @@ package struct DeliveryTrace: Sendable, Encodable {
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encode(CivilCalendarISO.vietnam(updatedAt), forKey: .updatedTime)
+        try c.encodeIfPresent(progress, forKey: .progress)
+        try c.encodeIfPresent(progressAt.map(CivilCalendarISO.vietnam), forKey: .progressTime)
     }
+}
+
+/// The latest change of one directory entry (the SDK's getSynchronizeUnit).
+package struct DirectoryChange: Sendable, Equatable {
+    package var code: String
+    package var name: String
+    package var parent: String?
+    package var deleted: Bool
+    package var at: Int64
+    /// The change's sequence number: grows with every change of the directory.
+    package var version: Int64
 }
 
 package struct StatusTrace: Sendable, Encodable {

@@ -68,3 +68,54 @@ struct VXPReplayTests {
         }
     }
 }
+
+@Suite("VXP dialect: what the real SDK exposed")
+struct VXPSemanticsTests {
+    @Test("updateStatus processing is recorded: getSentEdocList says processing, the native trace shows it; getSentEdocList without docId lists")
+    func processing() async throws {
+        try await VXPReplayTests().run(plainWrites: true) { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let sent = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            let id = try #require(sent.json?["id"] as? String)
+            let government = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            let province = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            #expect(try await province.call("updateStatus", [("docid", id), ("status", "processing")], body: Array("{}".utf8)).status == "OK")
+            let rows = try await government.call("getSentEdocList", [("docId", id)]).data ?? []
+            #expect(rows.first { $0["toCode"] as? String == "000.00.00.H41" }?["receiveStatus"] as? String == "processing", "\(rows)")
+            let trace = try await hub.request(.GET, "/v1/messages/\(id)/trace", token: g22).json?["deliveries"] as? [[String: Any]] ?? []
+            let h41 = trace.first { $0["recipient"] as? String == "000.00.00.H41" }
+            #expect(h41?["progress"] as? String == "processing" && (h41?["progressTime"] as? String)?.hasSuffix("+07:00") == true)
+            #expect(h41?["state"] as? String == "awaiting-pull", "still in the inbox")
+            // Without a docId: a valid list (the system's latest documents), never a failure.
+            let fresh = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            let all = try await fresh.call("getSentEdocList", [])
+            #expect(all.status == "OK" && (all.data?.contains { $0["senderDocId"] as? String == id } ?? false), "\(all.text)")
+            let nobody = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.14.W00", secret: "secret-of-cao-bang")
+            let empty = try await nobody.call("getSentEdocList", [])
+            #expect(empty.status == "OK" && empty.data?.isEmpty == true && !empty.text.contains("null"), "\(empty.text)")
+        }
+    }
+
+    @Test("getSynchronizeUnit reports versions and deletions, so SDK clients learn of removed agencies")
+    func synchronize() async throws {
+        try await VXPReplayTests().run(plainWrites: true) { hub in
+            func unit() async throws -> [String: [String: Any]] {
+                let s = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+                let rows = try await s.call("getSynchronizeUnit", []).data ?? []
+                return Dictionary(rows.map { ($0["code"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            let register = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            #expect(try await register.call("registerAgency", [], body: Array(#"{"code":"000.00.77.H41","name":"Phòng mới","pcode":"00.99.W00"}"#.utf8)).status == "OK")
+            let before = try await unit()
+            let added = try #require(before["000.00.77.H41"])
+            #expect(added["deleted"] as? Bool == false)
+            let remove = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.99.W00", secret: "fake-secret-for-capture")
+            #expect(try await remove.call("deleteAgency", [("AgencyCode", "000.00.77.H41")], body: Array("{}".utf8)).status == "OK")
+            let after = try await unit()
+            let removed = try #require(after["000.00.77.H41"])
+            #expect(removed["deleted"] as? Bool == true)
+            #expect((removed["version"] as? Int ?? 0) > (added["version"] as? Int ?? 0))
+            #expect(after["000.00.00.G22"]?["deleted"] as? Bool == false)
+        }
+    }
+}
