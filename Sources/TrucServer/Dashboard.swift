@@ -115,9 +115,11 @@ struct DashboardRoutes: Sendable {
             }
             lookup = DashboardPage.Lookup(key: key, messages: found)
         }
-        let page = DashboardPage(hubCode: hubCode, now: now, view: try await store.operationsView(now: now), peers: await peers.snapshot(),
+        var page = DashboardPage(hubCode: hubCode, now: now, view: try await store.operationsView(now: now), peers: await peers.snapshot(),
                                  dead: try await store.deliveries(state: .dead, limit: 200), ratio: ratio, names: snapshot.names,
                                  csrf: csrf, notice: q.get("notice"), lookup: lookup)
+        page.refusals = try await store.refusals(sender: nil, code: nil, from: now - 7 * 86_400, to: now + 1, limit: 20)
+        page.refusalCounts = try await store.refusalCounts(from: now - 7 * 86_400, to: now + 1)
         return html(page.html)
     }
 

@@ -21,6 +21,9 @@ struct DashboardPage {
     let csrf: String
     let notice: String?
     let lookup: Lookup?
+    /// The latest refusals and the counts of the last 7 days.
+    var refusals: [Refusal] = []
+    var refusalCounts = RefusalCounts(total: 0, byCode: [:], bySender: [])
 
     /// For text and double-quoted attributes alike.
     static func escape(_ text: String) -> String { MarkupEscape.attribute(text) }
@@ -65,7 +68,7 @@ struct DashboardPage {
             """
         if let notice { h += "<div class=\"notice\" id=\"notice\">\(Self.escape(notice))</div>" }
         h += "<main>"
-        h += traffic + queues + oldestAndPeers + deadLetters + lookupSection + ratioSection
+        h += traffic + queues + oldestAndPeers + deadLetters + refusalSection + lookupSection + ratioSection
         h += "</main></body></html>"
         return h
     }
@@ -171,6 +174,26 @@ struct DashboardPage {
             }
         }
         return h + "</section>"
+    }
+
+    /// Refused messages: counts by code and by sender over 7 days, and the latest ones with their first reason.
+    var refusalSection: String {
+        let codes = refusalCounts.byCode.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            .map { "<tr><td>\(Self.escape($0.key))</td><td class=\"n\">\($0.value)</td></tr>" }.joined()
+        let senders = refusalCounts.bySender.prefix(10)
+            .map { "<tr><td>\(Self.escape($0.sender))<br><span class=\"muted\">\(Self.escape(names[$0.sender] ?? ""))</span></td><td class=\"n\">\($0.count)</td></tr>" }
+            .joined()
+        let latest = refusals.prefix(20).map { r in
+            "<tr><td>\(Self.escape(String(r.time.prefix(19)).replacingOccurrences(of: "T", with: " ")))</td><td>\(Self.escape(r.sender ?? r.caller))</td>"
+                + "<td>\(Self.escape(r.documentId ?? "–"))</td><td>\(Self.escape(r.code))</td><td>\(Self.escape(String((r.reasons.first ?? "").prefix(160))))</td></tr>"
+        }.joined()
+        return """
+            <section class="wide" id="refusals"><h2>Văn bản bị từ chối, 7 ngày / Refused messages, last 7 days (\(refusalCounts.total))</h2>
+            <table id="refusals-by-code"><tr><th>mã lỗi / code</th><th class="n">số / count</th></tr>\(codes)</table>
+            <table id="refusals-by-agency"><tr><th>cơ quan gửi / sender</th><th class="n">số / count</th></tr>\(senders)</table>
+            <table id="refusals-latest"><tr><th>thời gian / time</th><th>gửi / sender</th><th>DocumentId</th><th>mã lỗi / code</th><th>lý do / reason</th></tr>\(latest)</table>
+            </section>
+            """
     }
 
     var ratioSection: String {

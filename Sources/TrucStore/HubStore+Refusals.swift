@@ -43,6 +43,12 @@ package struct RefusalCounts: Sendable, Codable, Equatable {
     /// The senders with most refusals (at most 20), most first.
     package var bySender: [SenderCount]
 
+    package init(total: Int, byCode: [String: Int], bySender: [SenderCount]) {
+        self.total = total
+        self.byCode = byCode
+        self.bySender = bySender
+    }
+
     package struct SenderCount: Sendable, Codable, Equatable {
         package var sender: String
         package var count: Int

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import EdXML
+import NIOCore
+import NIOSSL
 import Foundation
 import NIOHTTP1
 import Testing
@@ -102,6 +105,34 @@ struct RecordTruthTests {
         try await LiveHub.run(agencies: [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001")]) { hub in
             let refused = try await hub.post("signatures/pdf-both-zip.edxml", token: try await hub.token("000.00.00.G22"))
             #expect(refused.status == 422 && refused.errorCode == "unknown-recipient")
+        }
+    }
+}
+
+extension RecordTruthTests {
+    @Test("the dashboard shows the refusals: counts by code and by agency, the latest with their reason")
+    func dashboardPanel() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(LiveHub.demo("trust/root-ca.pem")))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
+            var login = HTTPClientRequest(url: hub.base + "/login")
+            login.method = .POST
+            login.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            login.body = .bytes(ByteBuffer(string: "token=" + hub.operatorToken))
+            let answer = try await client.execute(login, timeout: .seconds(30))
+            let cookie = try #require(answer.headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init))
+            var page = HTTPClientRequest(url: hub.base + "/")
+            page.headers.add(name: "Cookie", value: cookie)
+            let html = String(buffer: try await client.execute(page, timeout: .seconds(30)).body.collect(upTo: 8 << 20))
+            #expect(html.contains("id=\"refusals\"") && html.contains("Refused messages, last 7 days (2)"), "\(html.prefix(500))")
+            #expect(html.contains("<td>invalid-signature</td><td class=\"n\">2</td>"))
+            #expect(html.contains("000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"))
+            #expect(html.contains("digest-mismatch"))
+            #expect(html.contains("id=\"ratio-definition\""))
+            try await client.shutdown()
         }
     }
 }
