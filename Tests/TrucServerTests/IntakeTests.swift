@@ -5,6 +5,7 @@ import Testing
 import TrucTestSupport
 import TrucSignatures
 import TrucCore
+import TrucServer
 @testable import TrucServer
 
 /// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,
@@ -217,11 +218,19 @@ struct IntakeTests {
 struct OpenAPITests {
     @Test("docs/openapi.yaml is a valid OpenAPI document and names every route",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
-    func valid() throws {
+    func valid() async throws {
         let spec = LiveHub.repo.appendingPathComponent("docs/openapi.yaml").path
         let text = try String(contentsOfFile: spec, encoding: .utf8)
         for path in ["/v1/messages:", "/v1/inbox:", "/v1/inbox/{id}/ack:", "/v1/messages/{id}:", "/v1/messages/{id}/trace:", "/healthz:", "/readyz:"] {
             #expect(text.contains(path), "\(path)")
+        }
+        // Every route of the API the hub registers (not the dashboard's pages nor the SDK dialect's operations).
+        var routes: [RouteRule] = []
+        try await LiveHub.run { hub in routes = hub.routes }
+        #expect(routes.count > 30)
+        for rule in routes where rule.path.hasPrefix("/v1/") || rule.path == "/metrics" {
+            let path = rule.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            #expect(text.contains("  /\(path):"), "docs/openapi.yaml does not describe \(rule)")
         }
         let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
             "python3", "-c", "import sys, yaml\ntry:\n from openapi_spec_validator import validate\nexcept ImportError:\n sys.exit(3)\nvalidate(yaml.safe_load(open(sys.argv[1])))", spec])
