@@ -118,4 +118,19 @@ struct VXPSemanticsTests {
             #expect(after["000.00.00.G22"]?["deleted"] as? Bool == false)
         }
     }
+
+    @Test("a conflicting re-send through sendEdoc answers in the SDK's error shape; an identical one returns the same DocId")
+    func conflictThroughSendEdoc() async throws {
+        try await VXPReplayTests().run(plainWrites: true) { hub in
+            let government = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
+            let unsigned = try VXPConformanceTests.fixture("signatures/pdf-unsigned.edxml")
+            let first = try await government.sendEdoc(unsigned, from: "000.00.00.G22")
+            #expect(first.status == "OK", "\(first.text)")
+            let again = try await government.sendEdoc(unsigned, from: "000.00.00.G22")
+            #expect(again.status == "OK" && again.json["DocId"] as? String == first.json["DocId"] as? String)
+            let signed = try await government.sendEdoc(try VXPConformanceTests.fixture("signatures/pdf-both-zip.edxml"), from: "000.00.00.G22")
+            #expect(signed.status == "FAILED" && signed.errorCode == "409" && signed.errorDesc?.hasPrefix("document-id-conflict") == true, "\(signed.text)")
+            #expect(!signed.text.contains("null"))
+        }
+    }
 }
