@@ -44,4 +44,11 @@ struct DefinitionTests {
         let readme = try String(contentsOf: repo.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("> " + SignedRatioReport.definitionText))
     }
+
+    @Test("the OpenAPI file states it too")
+    func openAPI() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try String(contentsOf: repo.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        #expect(spec.contains("        " + SignedRatioReport.definitionText + "\n"))
+    }
 }

@@ -123,6 +123,29 @@ struct TimelinessTests {
         return formatter.string(from: Date())
     }
 
+    @Test("report inputs are strict: unknown agency or recipient 404, impossible dates 400, parameters from their sets")
+    func strictInputs() async throws {
+        try await LiveHub.run { hub in
+            let op = hub.operatorToken
+            let day = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            for path in ["signed-ratio", "volume", "timeliness"] {
+                #expect(try await hub.request(.GET, "/v1/stats/\(path)?from=\(day)&to=\(day)&agency=000.00.99.H99", token: op).errorCode == "unknown-agency")
+                #expect(try await hub.request(.GET, "/v1/stats/\(path)?from=2024-02-30&to=\(day)", token: op).errorCode == "invalid-date")
+                #expect(try await hub.request(.GET, "/v1/stats/\(path)?from=\(day)&to=\(day)&scope=all", token: op).status == 400)
+            }
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(day)&to=\(day)&recipient=000.00.99.H99", token: op).status == 404)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(day)&to=\(day)&groupBy=week", token: op).status == 400)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(day)&to=\(day)&format=xml", token: op).status == 400)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(day)&to=\(day)&businessType=%D9%A3", token: op).status == 400)
+            #expect(try await hub.request(.GET, "/v1/inbox?limit=%EF%BC%91", token: try await hub.token("000.00.00.H41")).status == 400)
+            // Missing medians and ratios are null, not left out.
+            #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: try await hub.token("000.00.00.G22")).status == 202)
+            let timeliness = try await hub.request(.GET, "/v1/stats/timeliness?from=\(day)&to=\(day)&agency=000.00.00.H41", token: op)
+            let text = String(decoding: timeliness.body, as: UTF8.self)
+            #expect(timeliness.status == 200 && text.contains("\"medianHoursToAcceptance\":null"), "\(text.prefix(400))")
+        }
+    }
+
     @Test("re-sending a refused document does not count it again (by its sender or by a relaying peer)")
     func refusedOnce() async throws {
         try await LiveHub.run(relays: ["000.00.00.W41"]) { hub in
