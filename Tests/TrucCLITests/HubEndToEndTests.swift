@@ -114,6 +114,9 @@ struct LogTests {
         let sent = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
                                     "--token", token])
         let id = try #require(sent.json?["id"] as? String)
+        let refused = try TrucRun.run(["send", CLIFixtures.path("signatures/pdf-tampered.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
+                                       "--token", token])
+        #expect(refused.exitCode == 1)
         #expect(server.stop() == 0)
         let text = try String(contentsOf: try #require(server.log), encoding: .utf8)
         let lines = text.split(separator: "\n")
@@ -125,6 +128,10 @@ struct LogTests {
         #expect(metadata?["message"] == id && metadata?["agency"] == "000.00.00.G22")
         #expect(objects.allSatisfy { $0["time"] is String && $0["level"] is String })
         #expect(!text.contains(token), "tokens never reach the log")
+        // One line per refusal: caller, agency, DocumentId, code and reasons.
+        let refusal = objects.first { $0["message"] as? String == "refused a message" }?["metadata"] as? [String: String]
+        #expect(refusal?["code"] == "invalid-signature" && refusal?["agency"] == "000.00.00.G22" && refusal?["caller"] == "000.00.00.G22")
+        #expect(refusal?["documentId"]?.hasPrefix("000.00.00.G22,2015/09/30") == true && refusal?["reasons"]?.contains("digest-mismatch") == true)
     }
 }
 

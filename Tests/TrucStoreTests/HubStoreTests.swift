@@ -193,4 +193,69 @@ struct HubStoreTests {
         let again = try HubStore(dataDirectory: dir)
         #expect(try await again.agency("000.00.00.G22")?.name == "Văn phòng Chính phủ")
     }
+
+    @Test("the same key with other bytes is a conflict naming the accepted message; nothing is stored")
+    func conflict() async throws {
+        try await withStore { store, _ in
+            var original = message("m1", key: "k")
+            original.sha256 = "aa"
+            let accepted = try await store.accept(original, payload: Array("<x/>".utf8))
+            #expect(accepted == .accepted)
+            var other = message("m2", key: "k")
+            other.sha256 = "bb"
+            let refused = try await store.accept(other, payload: Array("<y/>".utf8))
+            #expect(refused == .conflict(messageId: "m1", sha256: "aa"))
+            other.differentBytesAreDuplicates = true
+            let relayed = try await store.accept(other, payload: Array("<y/>".utf8))
+            #expect(relayed == .duplicate("{\"id\":\"m1\"}"))
+            let stored = try await store.message("m2")
+            #expect(stored == nil)
+        }
+    }
+
+    @Test("refusal records: filtered by sender and code, counted, pruned after the retention")
+    func refusals() async throws {
+        try await withStore { store, _ in
+            func refusal(_ at: Int64, _ sender: String?, _ code: String, caller: String = "000.00.00.G22") -> Refusal {
+                Refusal(at: at, caller: caller, sender: sender, documentId: "d", kind: "edoc", code: code, reasons: ["why"], sha256: "00", size: 1)
+            }
+            try await store.recordRefusal(refusal(1_000, "000.00.00.G22", "invalid-signature"))
+            try await store.recordRefusal(refusal(2_000, "000.00.00.G22", "invalid-message"))
+            try await store.recordRefusal(refusal(3_000, nil, "malformed-xml", caller: "000.00.00.H41"))
+            #expect(try await store.refusals(sender: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["invalid-message", "invalid-signature"])
+            #expect(try await store.refusals(sender: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
+            #expect(try await store.refusals(sender: nil, code: "invalid-message", from: 0, to: 10_000, limit: 10).count == 1)
+            #expect(try await store.refusals(sender: nil, code: nil, from: 1_500, to: 10_000, limit: 10).count == 2)
+            let counts = try await store.refusalCounts(from: 0, to: 10_000)
+            #expect(counts.total == 3 && counts.byCode["invalid-signature"] == 1 && counts.bySender.first?.sender == "000.00.00.G22")
+            #expect(try await store.pruneRefusals(before: 2_500) == 2)
+            #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
+        }
+    }
+
+    @Test("a refused document counts once; accepted later, it moves to its accepted bucket on the day of its first arrival")
+    func distinctDocuments() async throws {
+        try await withStore { store, _ in
+            let firstDay: Int64 = 1_764_550_800, later = firstDay + 3 * 86_400 // 2025-12-01 and 2025-12-04, Vietnam
+            for _ in 0..<3 {
+                _ = try await store.countRefused(key: "k", sender: "000.00.00.G22", recipients: ["000.00.00.H41"], businessType: 0, at: firstDay)
+            }
+            func counts(_ day: Int64) async throws -> [String: Int] {
+                let d = HubStore.vietnamDay(day)
+                return Dictionary(try await store.signedCounts(from: d, to: d, senders: nil, businessTypes: [], recipient: nil, grouping: .day)
+                    .map { ($0.bucket, $0.count) }, uniquingKeysWith: +)
+            }
+            #expect(try await counts(firstDay) == ["invalid": 1])
+            var accepted = message("m1", key: "k")
+            accepted.receivedAt = later
+            accepted.bucket = "both"
+            #expect(try await store.accept(accepted, payload: Array("<x/>".utf8)) == .accepted)
+            #expect(try await counts(firstDay).filter { $0.value != 0 } == ["both": 1])
+            #expect(try await counts(later).filter { $0.value != 0 }.isEmpty)
+            // The pair counters (documents sent to one recipient) moved too.
+            let d = HubStore.vietnamDay(firstDay)
+            let pairs = try await store.signedCounts(from: d, to: d, senders: nil, businessTypes: [], recipient: "000.00.00.H41", grouping: .day)
+            #expect(Dictionary(pairs.map { ($0.bucket, $0.count) }, uniquingKeysWith: +).filter { $0.value != 0 } == ["both": 1])
+        }
+    }
 }
