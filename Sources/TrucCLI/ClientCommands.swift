@@ -10,13 +10,14 @@ struct HubConnection: ParsableArguments {
     @Option(help: "API token (env TRUC_TOKEN).") var token: String?
     @Option(help: "PEM client certificate (chain) instead of a token.") var cert: String?
     @Option(help: "PEM private key of --cert.") var key: String?
-    @Option(name: .customLong("ca"), help: "PEM CA bundle to trust for the hub (default: the demo root CA).") var ca: String?
+    @Option(name: .customLong("ca"), help: "PEM CA bundle to trust for the hub (default: ./data/pki/trust/root-ca.pem or $TRUC_DATA_DIR's, else the demo root CA).")
+    var ca: String?
 
     var baseURL: String { hub ?? ProcessInfo.processInfo.environment["TRUC_HUB_URL"] ?? "https://127.0.0.1:8443" }
 
     func client() throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
-        let caPath = try ca ?? (URL(fileURLWithPath: try TrustDirectory.resolve(nil)).appendingPathComponent("root-ca.pem").path)
+        let caPath = try ca ?? Self.defaultCA()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
         if let cert {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
@@ -27,6 +28,15 @@ struct HubConnection: ParsableArguments {
         // A hub that is not listening is reported at once (scripts wait and retry themselves).
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The local hub's own CA (`$TRUC_DATA_DIR` or `./data`, `pki/trust/root-ca.pem`), else the demo root with a warning.
+    static func defaultCA() throws -> String {
+        let data = ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data"
+        if FileManager.default.fileExists(atPath: data + "/pki/trust/root-ca.pem") { return data + "/pki/trust/root-ca.pem" }
+        let demo = try TrustDirectory.demo() + "/root-ca.pem"
+        FileHandle.standardError.write(Data("truc: warning: trusting the demo PKI's root CA (\(demo)) for the hub's certificate; pass --ca\n".utf8))
+        return demo
     }
 
     /// Performs one request; prints the body; exits 1 on an HTTP error (the hub's JSON error on stdout).
@@ -58,8 +68,26 @@ struct HubConnection: ParsableArguments {
             throw exit
         } catch {
             try? await client.shutdown()
-            throw CommandFailure(code: "hub-unreachable", message: "\(baseURL): \(error)", exitCode: 2).report()
+            throw CommandFailure(code: "hub-unreachable", message: Self.explain(error, baseURL), exitCode: 3).report()
         }
+    }
+
+    /// What went wrong reaching the hub, in words a person can act on.
+    static func explain(_ error: any Error, _ url: String) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") || text.contains("errno: 111") {
+            return "nothing listens at \(url): is truc serve running there? (check --hub or TRUC_HUB_URL)"
+        }
+        if text.contains("certificate") || text.contains("handshake") || text.contains("SSL") || text.contains("TLS") {
+            return "the TLS connection to \(url) failed (\(text)): give the hub's CA with --ca (a hub that made its own PKI: DATA/pki/trust/root-ca.pem)"
+        }
+        if text.contains("Timeout") || text.contains("timeout") {
+            return "\(url) did not answer in time: check the address, the network and the hub's load"
+        }
+        if text.contains("name resolution") || text.contains("getaddrinfo") || text.contains("NXDOMAIN") {
+            return "the host of \(url) is not known: check --hub or TRUC_HUB_URL"
+        }
+        return "cannot reach the hub at \(url): \(text)"
     }
 }
 
@@ -70,7 +98,12 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var connection: HubConnection
 
     func run() async throws {
-        let bytes = try FileInput.load(file, maxBytes: 1 << 30)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileInput.load(file, maxBytes: 1 << 30)
+        } catch {
+            throw CommandFailure(code: error.code, message: error.message, exitCode: 2).report()
+        }
         try await connection.call("POST", "/v1/messages", body: bytes, contentType: "application/xml")
     }
 }

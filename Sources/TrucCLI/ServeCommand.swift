@@ -88,11 +88,16 @@ struct ServeCommand: AsyncParsableCommand {
             flag ?? ProcessInfo.processInfo.environment[env] ?? settings.string(key)
         }
         let dataDirectory = value(data, "TRUC_DATA_DIR", "data") ?? "./data"
+        // Before anything is created: the data directory and the ports.
+        try Preflight.dataDirectory(dataDirectory)
+        let listenHost = value(host, "TRUC_HOST", "host") ?? "127.0.0.1"
+        let listenPort = port ?? ProcessInfo.processInfo.environment["TRUC_PORT"].flatMap(Int.init) ?? settings.int("port") ?? 8443
+        try Preflight.port(listenHost, listenPort, flag: "--port")
         let pki = try resolvePKI(value, dataDirectory: dataDirectory)
         let configuration = HubConfiguration(
             hubCode: value(hubCode, "TRUC_HUB_CODE", "hub-code") ?? "000.00.00.W00",
-            host: value(host, "TRUC_HOST", "host") ?? "127.0.0.1",
-            port: port ?? ProcessInfo.processInfo.environment["TRUC_PORT"].flatMap(Int.init) ?? settings.int("port") ?? 8443,
+            host: listenHost,
+            port: listenPort,
             certificatePath: pki.certificate, privateKeyPath: pki.privateKey, clientCAPath: pki.clientCA, trustDirectory: pki.trust,
             dataDirectory: dataDirectory,
             maxBodyBytes: maxBodyBytes ?? ProcessInfo.processInfo.environment["TRUC_MAX_BODY_BYTES"].flatMap(Int.init)
@@ -107,6 +112,9 @@ struct ServeCommand: AsyncParsableCommand {
             baseDelay: retryBase ?? settings.double("retry-base") ?? 2, maxDelay: retryMax ?? settings.double("retry-max") ?? 600,
             maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
         configured.vxp = try vxpSettings(settings, value)
+        if let plainHost = configured.vxp.plainHost, let plainPort = configured.vxp.plainPort, plainPort != 0 {
+            try Preflight.port(plainHost, plainPort, flag: "--vxp-http")
+        }
         configured.minFreeDiskBytes = Int64(minFreeDisk ?? settings.int("min-free-disk") ?? 256 << 20)
         var limits = ConnectionLimits()
         limits.idleTimeoutSeconds = idleTimeout ?? settings.double("idle-timeout") ?? limits.idleTimeoutSeconds

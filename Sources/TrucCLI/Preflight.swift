@@ -1,0 +1,60 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `truc serve` checks before it creates anything (a store, a PKI, demo agencies): that the data
+/// directory is usable and that its ports are free — each failure named with what to do, exit 3.
+enum Preflight {
+    static func dataDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw CommandFailure(code: "data-unusable", message: "\(path) is a file, not a directory: choose another --data (or TRUC_DATA_DIR)",
+                                     exitCode: 3).report()
+            }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw CommandFailure(code: "data-unusable", message: "the data directory \(path) is not writable by this user: fix its owner or permissions, or choose another --data",
+                                     exitCode: 3).report()
+            }
+            return
+        }
+        // Not there yet: it will be made, so its nearest existing ancestor must be a writable directory.
+        var ancestor = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
+        var ancestorIsDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsDirectory), ancestorIsDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: ancestor.path) else {
+            throw CommandFailure(code: "data-unusable", message: "cannot create the data directory \(path): \(ancestor.path) is not a writable directory; choose another --data",
+                                 exitCode: 3).report()
+        }
+    }
+
+    /// Fails when something already listens on host:port (or the address cannot be bound).
+    static func port(_ host: String, _ port: Int, flag: String) throws {
+        #if canImport(Glibc)
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw CommandFailure(code: "address-unusable", message: "cannot resolve \(host) for \(flag): give an address of this machine", exitCode: 3).report()
+        }
+        defer { freeaddrinfo(list) }
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
+            let reason = errno
+            if reason == EADDRINUSE {
+                throw CommandFailure(code: "port-in-use", message: "\(host):\(port) is already in use by another program: stop it, or choose another \(flag)",
+                                     exitCode: 3).report()
+            }
+            throw CommandFailure(code: "address-unusable", message: "cannot listen on \(host):\(port) (\(String(cString: strerror(reason)))): choose another \(flag)",
+                                 exitCode: 3).report()
+        }
+        #endif
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// One error style for the mistakes people make: `truc: CODE: message` on stderr, the JSON error on stdout,
+/// the exit code of the table in the README (2 unreadable input, 3 environment), and nothing created.
+@Suite("Errors a person can act on")
+struct ErrorStyleTests {
+    @Test("truc serve on a port in use: exit 3, the port named, nothing created")
+    func portInUse() async throws {
+        let first = try HubEndToEndTests.Server()
+        defer { _ = first.process.isRunning ? first.stop() : 0 }
+        try await first.waitUntilReady()
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-busy-\(UUID().uuidString)").path
+        let run = try TrucRun.run(["serve", "--data", data, "--port", String(first.port)])
+        #expect(run.exitCode == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("truc: port-in-use: 127.0.0.1:\(first.port) is already in use"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "nothing was created")
+    }
+
+    @Test("truc serve with a data directory that is a file: exit 3 and what to do")
+    func dataIsAFile() throws {
+        let file = try CLIFixtures.temporary("not a directory", name: "data")
+        let run = try TrucRun.run(["serve", "--data", file, "--port", String(Int.random(in: 41_000...49_000))])
+        #expect(run.exitCode == 3 && run.stderr.contains("truc: data-unusable: \(file) is a file, not a directory"), "\(run.stderr)")
+        #expect(run.json?["error"] != nil)
+    }
+
+    @Test("a client against a hub that is not there: exit 3, what to check; a missing file: exit 2")
+    func clientMistakes() throws {
+        let port = Int.random(in: 41_000...49_000)
+        let unreachable = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "x"])
+        #expect(unreachable.exitCode == 3 && unreachable.stderr.contains("nothing listens at https://127.0.0.1:\(port)"), "\(unreachable.stderr)")
+        let missing = try TrucRun.run(["send", "/nonexistent/doc.edxml", "--token", "x"])
+        #expect(missing.exitCode == 2 && missing.stderr.contains("truc: file-unreadable: cannot open /nonexistent/doc.edxml"), "\(missing.stderr)")
+        #expect((missing.json?["error"] as? [String: Any])?["code"] as? String == "file-unreadable")
+    }
+}
