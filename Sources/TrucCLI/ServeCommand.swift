@@ -164,8 +164,10 @@ struct ServeCommand: AsyncParsableCommand {
         let hub = try buildHub(configuration: hubConfiguration, store: store, logger: logger) { channel in
             logger.info("Truc hub listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
                                                          "hub": "\(hubConfiguration.hubCode)", "data": "\(hubConfiguration.dataDirectory)"])
+            SystemdNotify.send("READY=1\nSTATUS=listening on \(hubConfiguration.host):\(hubConfiguration.port)")
         }
-        let group = ServiceGroup(configuration: .init(services: hub.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: hub.services + [SystemdStoppingNotifier()],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
