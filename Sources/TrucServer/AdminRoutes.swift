@@ -9,6 +9,7 @@ import TrucStore
 struct AdminRoutes: Sendable {
     let store: any MessageStore
     let peers: PeerStatusBoard
+    let trust: TrustState
     let logger: Logger
 
     func register(on router: AccessRouter) {
@@ -17,6 +18,16 @@ struct AdminRoutes: Sendable {
         }
         router.get("/v1/admin/peers", .operatorOnly) { request, context in
             return JSONText.response(["peers": await peers.snapshot()])
+        }
+        router.post("/v1/admin/trust/reload", .operatorOnly) { _, _ in
+            do {
+                try trust.reload()
+            } catch {
+                logger.error("cannot reload the trust directory; the previous one stays in use", metadata: ["error": "\(error)"])
+                throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
+            }
+            logger.notice("reloaded the trust directory (admin API)", metadata: ["directory": "\(trust.directory)"])
+            return JSONText.response(["directory": trust.directory, "loadedTime": CivilCalendarISO.vietnam(Int64(trust.loadedAt.timeIntervalSince1970))])
         }
         router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")

@@ -47,9 +47,11 @@ package struct HubRequestContext: RequestContext {
 /// remembered (see `VerifiedCertificates`), so that a connection's later requests do not redo the checks.
 struct Authenticator: Sendable {
     let store: any MessageStore
-    let trust: TrustStore
+    let trustState: TrustState
     let operatorTokenHash: [UInt8]?
-    let verified = VerifiedCertificates()
+    let verified: VerifiedCertificates
+    /// The trust store in force now (it changes when the trust directory is reloaded).
+    var trust: TrustStore { trustState.trust }
 
     func authenticate(_ request: Request, _ context: HubRequestContext) async throws -> Caller {
         if let header = request.headers[.authorization] {
@@ -89,8 +91,8 @@ struct Authenticator: Sendable {
 /// Client certificates that passed the chain, revocation and directory checks, by the SHA-256 of their DER:
 /// the agency each authenticates, under which version of the agency directory, and until when. An entry
 /// holds for at most a minute, never past the certificate's notAfter, and only while the directory is
-/// unchanged (adding, changing or removing any agency ends every entry at once). The CRLs are read at
-/// start, so a minute-old answer about revocation is as fresh as a new one.
+/// unchanged (adding, changing or removing any agency ends every entry at once). Reloading the trust
+/// directory (new CRLs) ends every entry too.
 final class VerifiedCertificates: Sendable {
     struct Entry {
         let agency: Agency
@@ -112,6 +114,9 @@ final class VerifiedCertificates: Sendable {
             return entry.agency
         }
     }
+
+    /// Forgets every remembered certificate (the trust directory, hence the CRLs, changed).
+    func forgetAll() { entries.withLockedValue { $0.removeAll() } }
 
     func remember(_ fingerprint: String, agency: Agency, version: Int64, notAfter: Int64, at now: Int64) {
         entries.withLockedValue { entries in

@@ -30,13 +30,14 @@ package func buildHub(
 ) throws -> Hub {
     let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
     let metrics = HubMetrics()
-    let trust = try TrustStore(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData)
-    let verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: configuration.requireRevocationData))
+    let verified = VerifiedCertificates()
+    let trust = try TrustState(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData,
+                               onReload: { verified.forgetAll() })
     let limits = configuration.limits
     let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
     let largePool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit, niceness: 10)
     let bodies = BodyBudget(limit: limits.maxBufferedBodyBytes)
-    var intake = Intake(store: store, verifier: verifier, limits: readLimits(maxBytes: configuration.maxBodyBytes),
+    var intake = Intake(store: store, trust: trust, limits: readLimits(maxBytes: configuration.maxBodyBytes),
                         hubCode: configuration.hubCode, routing: configuration.routing, hopLimit: configuration.hopLimit, pool: pool)
     intake.workBudget = .milliseconds(Int64(limits.workBudgetSeconds * 1000))
     intake.largePool = largePool
@@ -46,7 +47,8 @@ package func buildHub(
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
     let routes = HubRoutes(
         store: store,
-        auth: Authenticator(store: store, trust: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) }),
+        auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
+                            verified: verified),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
         minFreeDiskBytes: configuration.minFreeDiskBytes, routing: configuration.routing, logger: logger)
     var services: [any Service] = [WorkPoolService(pools: [pool, largePool])]
@@ -60,7 +62,7 @@ package func buildHub(
     routes.register(on: access)
     let stats = StatsRoutes(store: store, auth: routes.auth)
     stats.register(on: access)
-    AdminRoutes(store: store, peers: peerBoard, logger: logger).register(on: access)
+    AdminRoutes(store: store, peers: peerBoard, trust: trust, logger: logger).register(on: access)
     RefusalRoutes(store: store).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, logger: logger)
@@ -90,6 +92,7 @@ package func buildHub(
     let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics,
                                        peers: peerBoard)
     services.append(delivery)
+    services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger))
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

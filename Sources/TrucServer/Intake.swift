@@ -66,7 +66,8 @@ struct IntakeSender: Sendable {
 /// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
 struct Intake: Sendable {
     let store: any MessageStore
-    let verifier: SignatureVerifier
+    /// The trust directory and its verifier (reloadable: each message uses the state current when it arrives).
+    let trust: TrustState
     let limits: ReadLimits
     let hubCode: String
     let routing: RoutingTable
@@ -241,7 +242,7 @@ struct Intake: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         var attachmentLimits = AttachmentLimits.default
         attachmentLimits.deadline = ContinuousClock.now + workBudget
-        let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
+        let (verdict, attachmentFindings) = trust.verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
         if let first = attachmentFindings.first {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.

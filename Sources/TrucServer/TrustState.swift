@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import TrucCrypto
+import TrucSignatures
+import UnixSignals
+
+/// The trust directory as the hub uses it — the trust store (anchors, intermediates, CRLs) and the
+/// signature verifier built on it — replaced as a whole when the directory is reloaded (SIGHUP,
+/// `systemctl reload`, or `POST /v1/admin/trust/reload`): a new CRL takes effect without a restart. A
+/// directory that no longer loads leaves the previous state in place.
+package final class TrustState: Sendable {
+    let directory: String
+    let requireRevocationData: Bool
+    private let state: NIOLockedValueBox<(trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date)>
+    /// Called after each reload (the client-certificate cache forgets what it remembered).
+    let onReload: @Sendable () -> Void
+
+    package init(directory: String, requireRevocationData: Bool, onReload: @escaping @Sendable () -> Void = {}) throws {
+        self.directory = directory
+        self.requireRevocationData = requireRevocationData
+        self.onReload = onReload
+        state = NIOLockedValueBox(try Self.load(directory, requireRevocationData))
+    }
+
+    static func load(_ directory: String, _ requireRevocationData: Bool) throws -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
+        let trust = try TrustStore(directory: directory, requireRevocationData: requireRevocationData)
+        return (trust, SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: requireRevocationData)), Date())
+    }
+
+    package var trust: TrustStore { state.withLockedValue { $0.trust } }
+    package var verifier: SignatureVerifier { state.withLockedValue { $0.verifier } }
+    package var loadedAt: Date { state.withLockedValue { $0.loadedAt } }
+
+    /// Reads the directory again; throws (and keeps the previous state) when it does not load.
+    package func reload() throws {
+        let fresh = try Self.load(directory, requireRevocationData)
+        state.withLockedValue { $0 = fresh }
+        onReload()
+    }
+}
+
+/// Reloads the trust directory on SIGHUP. An error is logged and counted; the previous trust stays.
+struct TrustReloadService: Service {
+    let trust: TrustState
+    let metrics: HubMetrics
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                do {
+                    try trust.reload()
+                    logger.notice("reloaded the trust directory (SIGHUP)", metadata: ["directory": "\(trust.directory)"])
+                } catch {
+                    metrics.serviceError(service: "trust-reload")
+                    logger.error("cannot reload the trust directory; the previous one stays in use", metadata: [
+                        "directory": "\(trust.directory)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// A CRL published after the hub started takes effect without a restart: SIGHUP (`systemctl reload`) or the
+/// admin API reloads the trust directory.
+@Suite("Reloading the trust directory")
+struct TrustReloadTests {
+    static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("a document accepted before is refused as revoked after the CA revokes its signer and the hub gets SIGHUP",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func sighup() async throws {
+        let demo = Self.repo.appendingPathComponent("Certs/demo").path
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-reload-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // The hub's own copy of the trust directory, and a copy of the demo intermediate CA's database.
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: demo + "/trust", toPath: work + "/trust")
+        try FileManager.default.copyItem(atPath: demo + "/ca/intermediate", toPath: work + "/ca")
+        try FileManager.default.copyItem(atPath: demo + "/ca/openssl.cnf", toPath: work + "/openssl.cnf")
+        let server = try HubEndToEndTests.Server(["--trust", work + "/trust", "--operator-token", "reload-test-operator"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)"
+        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
+        }
+        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let document = CLIFixtures.path("signatures/pdf-personal.edxml")
+        let before = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        #expect(before.exitCode == 0, "\(before.stdout)\(before.stderr)")
+
+        // The CA revokes the signer (serial 1002, Nguyễn Văn An) and publishes a new CRL into the hub's trust directory.
+        let env = ["CA_DIR": work + "/ca"]
+        let ca = ["-config", work + "/openssl.cnf", "-cert", work + "/ca/intermediate-ca.pem", "-keyfile", work + "/ca/intermediate-ca.key"]
+        let revoke = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
+                                     ["ca", "-batch"] + ca + ["-revoke", demo + "/agencies/000.00.00.G22/personal.pem", "-crl_reason", "keyCompromise"],
+                                     environment: env)
+        #expect(revoke.exitCode == 0, "\(revoke.stderr)")
+        let crl = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
+                                  ["ca", "-batch", "-gencrl"] + ca + ["-out", work + "/trust/intermediate.crl.pem"], environment: env)
+        #expect(crl.exitCode == 0, "\(crl.stderr)")
+        // Not yet reloaded: the hub still uses the CRL it read at start.
+        #expect(try TrucRun.run(["send", document, "--hub", hub, "--token", g22]).exitCode == 0)
+
+        kill(server.process.processIdentifier, SIGHUP)
+        var after = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        for _ in 0..<50 where after.exitCode == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        }
+        #expect(after.exitCode == 1 && after.stdout.contains("invalid-signature") && after.stdout.contains("revoked"), "\(after.stdout)")
+        #expect(server.process.isRunning, "reloaded without a restart")
+        // The admin API does the same on demand; a broken directory leaves the previous trust in place.
+        let reload = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
+            "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
+        #expect(reload.stdout == "200", "\(reload.stdout)\(reload.stderr)")
+        let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
+        #expect(log.contains("reloaded the trust directory (SIGHUP)"))
+    }
+}
