@@ -32,6 +32,8 @@ package final class TrustStore: @unchecked Sendable {
     package let anchors: [Certificate]
     package let intermediates: [Certificate]
     package let crlCount: Int
+    /// Each CRL's issuer and nextUpdate (seconds since 1970; 0 when it has none), for expiry alerts.
+    package let crls: [CRLInfo]
     /// When true, a certificate whose issuer has no CRL in the store is `revocation-unknown`.
     package let requireRevocationData: Bool
 
@@ -70,6 +72,7 @@ package final class TrustStore: @unchecked Sendable {
         self.store = store
         self.requireRevocationData = requireRevocationData
         var anchors: [Certificate] = [], intermediates: [Certificate] = []
+        var infos: [CRLInfo] = []
         for c in certificates {
             if c.isSelfSigned { anchors.append(c) } else { intermediates.append(c) }
             X509_STORE_add_cert(store, c.x509) // the store takes its own reference
@@ -84,6 +87,7 @@ package final class TrustStore: @unchecked Sendable {
                 return d2i_X509_CRL(nil, &p, buffer.count)
             }
             guard let crl else { throw CryptoError.openssl("a CRL in the trust directory cannot be read") }
+            infos.append(CRLInfo(issuer: Certificate.name(X509_CRL_get_issuer(crl)), nextUpdate: Certificate.epoch(X509_CRL_get0_nextUpdate(crl))))
             X509_STORE_add_crl(store, crl)
             X509_CRL_free(crl)
         }
@@ -91,6 +95,7 @@ package final class TrustStore: @unchecked Sendable {
         self.anchors = anchors
         self.intermediates = intermediates
         self.crlCount = crls.count
+        self.crls = infos
         if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
     }
 
@@ -188,4 +193,10 @@ func readFile(_ path: String) throws(CryptoError) -> [UInt8] {
         if bytes.count > 64 << 20 { throw CryptoError("\(path) is too large for a certificate or CRL") }
     }
     return bytes
+}
+
+/// A CRL of the trust directory: who issued it and when it must be replaced.
+package struct CRLInfo: Sendable, Equatable {
+    package let issuer: String
+    package let nextUpdate: Int64
 }

@@ -45,7 +45,7 @@ package func buildHub(
     intake.receipts = receipts
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
-    let routes = HubRoutes(
+    var routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
                             verified: verified),
@@ -55,6 +55,11 @@ package func buildHub(
     let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
+    routes.gauges = GaugeSources(
+        trust: trust,
+        hubCertificates: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))) ?? [],
+        clientCAs: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.clientCAPath))))) ?? [],
+        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     let sessions = DashboardSessions()

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Prometheus
 import TrucCore
+import TrucCrypto
 import TrucStore
 
 /// The hub's Prometheus metrics (text format at `GET /metrics`, operator credential): intake results by
@@ -92,9 +93,11 @@ package final class HubMetrics: Sendable {
         MetricNameDescriptor(namespace: "truc", metricName: metric, unitName: unit, helpText: help)
     }
 
-    /// The text exposition, with the store's current queue figures.
-    func render(store: any MessageStore) async throws -> [UInt8] {
-        let (depths, oldest) = try await store.queueFigures(now: Int64(Date().timeIntervalSince1970))
+    /// The text exposition, with the store's current queue figures and the gauges alerts need.
+    func render(store: any MessageStore, sources: GaugeSources? = nil) async throws -> [UInt8] {
+        let now = Int64(Date().timeIntervalSince1970)
+        if let sources { try await gauges(store: store, sources: sources, now: now) }
+        let (depths, oldest) = try await store.queueFigures(now: now)
         for state in DeliveryState.allCases {
             registry.makeGauge(descriptor: Self.name("queue_depth", "deliveries", "Deliveries by state"), labels: [("state", state.rawValue)])
                 .set(Double(depths[state.rawValue] ?? 0))
@@ -104,5 +107,48 @@ package final class HubMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+/// What the alerting gauges read besides the store: certificates, the trust directory, peers, the disk.
+struct GaugeSources: Sendable {
+    let trust: TrustState
+    /// The hub's own TLS certificate chain and the client-certificate CAs (read once at start).
+    let hubCertificates: [Certificate]
+    let clientCAs: [Certificate]
+    let peers: PeerStatusBoard
+    let minFreeDiskBytes: Int64
+}
+
+extension HubMetrics {
+    /// Readiness, free disk, the oldest message awaiting pull, certificate and CRL expiry, peer reachability.
+    /// Label values are bounded by configuration (certificates, peers), never by agencies.
+    func gauges(store: any MessageStore, sources: GaugeSources, now: Int64) async throws {
+        let free = store.freeDiskBytes() ?? 0
+        let writable = await store.isWritable()
+        registry.makeGauge(descriptor: Self.name("ready", "", "1 when /readyz would answer 200 (store writable, disk above the threshold)"))
+            .set(writable && free >= sources.minFreeDiskBytes ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: Self.name("disk_free", "bytes", "Free space in the data directory's file system")).set(Double(free))
+        registry.makeGauge(descriptor: Self.name("disk_free_threshold", "bytes", "The --min-free-disk threshold of /readyz"))
+            .set(Double(sources.minFreeDiskBytes))
+        registry.makeGauge(descriptor: Self.name("oldest_awaiting_pull", "seconds", "Age of the oldest message waiting in an inbox to be pulled"))
+            .set(Double(try await store.oldestAwaitingPull(now: now) ?? 0))
+        let expiry = Self.name("certificate_expiry", "timestamp_seconds", "notAfter of the hub's, the client CAs' and the trust directory's certificates")
+        let trust = sources.trust.trust
+        for (role, certificates) in [("hub", sources.hubCertificates), ("client-ca", sources.clientCAs), ("trust-anchor", trust.anchors),
+                                     ("trust-intermediate", trust.intermediates)] {
+            for certificate in certificates {
+                registry.makeGauge(descriptor: expiry, labels: [("role", role), ("subject", certificate.subject)]).set(Double(certificate.notAfter))
+            }
+        }
+        for crl in trust.crls {
+            registry.makeGauge(descriptor: Self.name("crl_next_update", "timestamp_seconds", "nextUpdate of each CRL of the trust directory"),
+                               labels: [("issuer", crl.issuer)]).set(Double(crl.nextUpdate))
+        }
+        for peer in await sources.peers.snapshot() {
+            guard let reachable = peer.reachable else { continue }
+            registry.makeGauge(descriptor: Self.name("peer_up", "", "1 when the last contact with a peer hub succeeded"), labels: [("peer", peer.code)])
+                .set(reachable ? 1.0 : 0.0)
+        }
     }
 }

@@ -20,6 +20,8 @@ struct HubRoutes: Sendable {
     let minFreeDiskBytes: Int64
     let routing: RoutingTable
     let logger: Logger
+    /// What the alerting gauges of /metrics read.
+    var gauges: GaugeSources?
 
     func register(on router: AccessRouter) {
         router.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
@@ -44,7 +46,7 @@ struct HubRoutes: Sendable {
         }
         router.get("/metrics", .operatorOnly) { request, context in
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store))))
+                            body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store, sources: gauges))))
         }
         router.get("/v1/inbox", .agency) { request, context in try await inbox(request, context) }
         router.post("/v1/receipts", .peerHub) { request, context in try await relayReceipt(request, context) }

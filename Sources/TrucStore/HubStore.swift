@@ -536,6 +536,13 @@ package actor HubStore {
         }
     }
 
+    /// The age in seconds of the oldest message waiting in an inbox (awaiting pull), nil when none waits.
+    package func oldestAwaitingPull(now: Int64) throws -> Int64? {
+        try db.query("""
+            SELECT MIN(m.received_at) FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.state = 'awaiting-pull'
+            """) { $0.isNull(0) ? nil : now - $0.int(0) }.first ?? nil
+    }
+
     /// Deliveries per state, and the age in seconds of the oldest one still waiting (any state but
     /// delivered, failed and dead).
     package func queueFigures(now: Int64) throws -> ([String: Int], Int64?) {

@@ -50,6 +50,7 @@ package protocol MessageStore: Actor {
     @discardableResult func resume(_ code: String) async throws -> Bool
     func deliveries(state: DeliveryState?, limit: Int) async throws -> [QueuedDelivery]
     func queueFigures(now: Int64) async throws -> ([String: Int], Int64?)
+    func oldestAwaitingPull(now: Int64) async throws -> Int64?
     func operationsView(now: Int64) async throws -> OperationsView
     func isWritable() async -> Bool
     nonisolated func freeDiskBytes() -> Int64?

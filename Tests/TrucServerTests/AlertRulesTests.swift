@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// The alerting rules (deploy/prometheus) are valid, behave as their unit tests say, and name only metrics
+/// the hub exposes.
+@Suite("Alerting rules")
+struct AlertRulesTests {
+    static let folder = LiveHub.repo.appendingPathComponent("deploy/prometheus")
+
+    @Test("promtool check rules and promtool test rules pass", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")))
+    func promtool() throws {
+        let check = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["check", "rules", Self.folder.appendingPathComponent("truc-alerts.yml").path])
+        #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
+        let test = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["test", "rules", Self.folder.appendingPathComponent("truc-alerts.test.yml").path])
+        #expect(test.exitCode == 0 && test.stdout.contains("SUCCESS"), "\(test.stdout)\(test.stderr)")
+    }
+
+    @Test("every truc_ metric the rules use is exposed by a running hub's /metrics")
+    func metricsExist() async throws {
+        let rules = try String(contentsOf: Self.folder.appendingPathComponent("truc-alerts.yml"), encoding: .utf8)
+        let used = Set(rules.matches(of: /truc_[a-z_]+/).map { String($0.output) })
+        #expect(used.count >= 10)
+        try await LiveHub.run { hub in
+            #expect(try await hub.post("signatures/pdf-tampered.edxml", token: try await hub.token("000.00.00.G22")).status == 422)
+            let text = String(decoding: try await hub.request(.GET, "/metrics", token: hub.operatorToken).body, as: UTF8.self)
+            // Series that exist only once something happened: a peer contacted, a service error.
+            let onlyAfterEvents: Set<String> = ["truc_peer_up", "truc_service_errors_total"]
+            let source = try String(contentsOf: LiveHub.repo.appendingPathComponent("Sources/TrucServer/HubMetrics.swift"), encoding: .utf8)
+            for name in used.sorted() {
+                if onlyAfterEvents.contains(name) {
+                    #expect(source.contains("\"\(name.dropFirst(5).replacingOccurrences(of: "_total", with: ""))\""), "\(name) is not made by HubMetrics")
+                } else {
+                    #expect(text.contains("\n\(name)") || text.contains("\(name){") || text.hasPrefix(name), "\(name) is not in /metrics")
+                }
+            }
+        }
+    }
+}
