@@ -41,33 +41,33 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
     @Option(help: "A JSON config file whose keys are the flag names (host, port, data, tls-cert, ...).") var config: String?
-    @Option(help: "Listen address.") var host: String?
-    @Option(help: "Listen port.") var port: Int?
-    @Option(help: "Data directory (SQLite store and payloads).") var data: String?
-    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub.") var tlsCert: String?
-    @Option(name: .customLong("tls-key"), help: "PEM private key of the hub.") var tlsKey: String?
-    @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates.") var clientCA: String?
-    @Option(help: "Trust directory for signatures and client-certificate CRLs.") var trust: String?
-    @Option(name: .customLong("hub-code"), help: "This hub's own code.") var hubCode: String?
-    @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body.") var maxBodyBytes: Int?
+    @Option(help: "Listen address (env TRUC_HOST). Default 127.0.0.1.") var host: String?
+    @Option(help: "Listen port (env TRUC_PORT). Default 8443.") var port: Int?
+    @Option(help: "Data directory: SQLite store, payloads, the installation's PKI (env TRUC_DATA_DIR). Default ./data.") var data: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub (env TRUC_TLS_CERT). Default DATA/pki/hub/server.chain.pem, made on first start.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the hub (env TRUC_TLS_KEY). Default DATA/pki/hub/server.key.") var tlsKey: String?
+    @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates (env TRUC_CLIENT_CA). Default DATA/pki/hub/client-ca.pem.") var clientCA: String?
+    @Option(help: "Trust directory for signatures and client-certificate CRLs (env TRUC_TRUST_DIR; reloaded on SIGHUP). Default DATA/pki/trust.") var trust: String?
+    @Option(name: .customLong("hub-code"), help: "This hub's own code (env TRUC_HUB_CODE). Default 000.00.00.W00.") var hubCode: String?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body, bytes (env TRUC_MAX_BODY_BYTES). Default 67108864.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
     @Flag(name: .customLong("require-revocation"), help: "Signers without CRL coverage are indeterminate.") var requireRevocation = false
     @Option(name: .customLong("route"), help: "A peer-hub route PATTERN=HUBCODE@URL (repeatable); PATTERN: a code, PREFIX*, a level-1 code (H41) or a group letter (G).")
     var routes: [String] = []
     @Option(help: "The default upstream hub, HUBCODE@URL (env TRUC_UPSTREAM).") var upstream: String?
-    @Option(name: .customLong("retry-attempts"), help: "Delivery attempts before a delivery is dead.") var retryAttempts: Int?
-    @Option(name: .customLong("retry-base"), help: "First retry delay, seconds (doubles each attempt, ±20 % jitter).") var retryBase: Double?
-    @Option(name: .customLong("retry-max"), help: "Longest retry delay, seconds.") var retryMax: Double?
-    @Option(name: .customLong("vxp-prefix"), help: "Path prefix of the national SDK's operations.") var vxpPrefix: String?
+    @Option(name: .customLong("retry-attempts"), help: "Delivery attempts before a delivery is dead. Default 8.") var retryAttempts: Int?
+    @Option(name: .customLong("retry-base"), help: "First retry delay, seconds (doubles each attempt, ±20 % jitter). Default 2.") var retryBase: Double?
+    @Option(name: .customLong("retry-max"), help: "Longest retry delay, seconds. Default 600.") var retryMax: Double?
+    @Option(name: .customLong("vxp-prefix"), help: "Path prefix of the national SDK's operations. Default /XrdAdapter/adapter.") var vxpPrefix: String?
     @Option(name: .customLong("vxp-http"), help: "Also serve the SDK's operations over plain HTTP on HOST:PORT (loopback or a private network).")
     var vxpHTTP: String?
     @Flag(name: .customLong("vxp-http-writes"), help: "Let the plain-HTTP listener also serve sendEdoc, updateStatus, registerAgency and deleteAgency.")
     var vxpHTTPWrites = false
     @Option(name: .customLong("vxp-system"), help: "This hub's systemid at VXP-dialect peer hubs (routes written HUB@vxp+URL).") var vxpSystem: String?
     @Option(name: .customLong("vxp-secret-file"), help: "File holding this hub's secret at VXP-dialect peer hubs.") var vxpSecretFile: String?
-    @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs.") var vxpPoll: Double?
-    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).") var logFormat: String?
-    @Option(name: .customLong("min-free-disk"), help: "Bytes free in the data directory below which /readyz fails.") var minFreeDisk: Int?
+    @Option(name: .customLong("vxp-poll"), help: "Seconds between polls of VXP-dialect peer hubs. Default 5.") var vxpPoll: Double?
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line) (env TRUC_LOG_FORMAT). Default text.") var logFormat: String?
+    @Option(name: .customLong("min-free-disk"), help: "Bytes free in the data directory below which /readyz fails. Default 268435456.") var minFreeDisk: Int?
     @Flag(inversion: .prefixedNo, help: "Register the demo agencies (of this installation's PKI, or of Certs/demo with --demo-pki) when the store has none.")
     var demoAgencies = true
     @Flag(name: .customLong("demo-pki"), help: "Use the committed demo PKI of Certs/demo. Its private keys are public: for tests and demonstrations only.")
