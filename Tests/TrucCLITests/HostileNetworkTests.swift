@@ -96,3 +96,14 @@ extension HostileNetworkTests {
         #expect(unsigned.exitCode == 1 && unsigned.stdout.contains("not signed"), "\(unsigned.stdout)")
     }
 }
+
+@Suite("Backups")
+struct BackupTests {
+    @Test("scripts/backup_check.py: truc backup under load, truc restore into a new directory, every acknowledged message fetched byte for byte; a damaged backup refused")
+    func backupUnderLoad() throws {
+        let script = HostileNetworkTests.repo.appendingPathComponent("scripts/backup_check.py").path
+        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "--truc", TrucRun.binary.path])
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
+    }
+}
