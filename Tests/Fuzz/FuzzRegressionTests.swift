@@ -61,8 +61,10 @@ struct FuzzRegressionTests {
     @Test("a short libFuzzer run of every target stays clean (scripts/fuzz.sh --runs 3000)",
           .enabled(if: ProcessInfo.processInfo.environment["TRUC_SKIP_FUZZ"] == nil))
     func shortRun() throws {
-        let run = try Program.run(URL(fileURLWithPath: "/bin/bash"), [Self.repo.appendingPathComponent("scripts/fuzz.sh").path, "--runs", "3000"],
-                                  timeLimit: 1500)
+        let run = try HeavyLoad.exclusive {
+            try Program.run(URL(fileURLWithPath: "/bin/bash"), [Self.repo.appendingPathComponent("scripts/fuzz.sh").path, "--runs", "3000"],
+                            timeLimit: 1500)
+        }
         #expect(run.exitCode == 0, "\(run.stdout.suffix(4000))\(run.stderr.suffix(4000))")
         #expect(run.stdout.contains("fuzz: every target clean"), "\(run.stdout.suffix(2000))")
     }

@@ -213,11 +213,13 @@ struct VXPJavaClientTests {
             #expect(try TrucRun.run(["systems", "add", system, "--agency", agency, "--secret-file", file.path] + data).exitCode == 0)
         }
         let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
-            "java", repo.appendingPathComponent("scripts/VxpClient.java").path, "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
-            "00.22.W00", dir.appendingPathComponent("00.22.W00.secret").path, "000.00.00.G22",
-            "00.99.W00", dir.appendingPathComponent("00.99.W00.secret").path, CLIFixtures.path("signatures/pdf-both-zip.edxml"),
-        ])
+        let run = try HeavyLoad.exclusive {
+            try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+                "java", repo.appendingPathComponent("scripts/VxpClient.java").path, "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
+                "00.22.W00", dir.appendingPathComponent("00.22.W00.secret").path, "000.00.00.G22",
+                "00.99.W00", dir.appendingPathComponent("00.99.W00.secret").path, CLIFixtures.path("signatures/pdf-both-zip.edxml"),
+            ])
+        }
         #expect(run.exitCode == 0, "\(run.stdout.suffix(2000))\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("done: 6 calls answered OK"))
         #expect(server.stop() == 0)
@@ -230,8 +232,10 @@ struct CrashTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
     func crash() throws {
         let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
-        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
-                                  ["python3", script, "--truc", TrucRun.binary.path, "--messages", "150", "--kills", "6"])
+        let run = try HeavyLoad.exclusive {
+            try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                            ["python3", script, "--truc", TrucRun.binary.path, "--messages", "150", "--kills", "6"])
+        }
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains(" passed, 0 failed"))
     }

@@ -119,3 +119,16 @@ final class Drain: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// Tests that load both cores for long (a fuzz build and run, the crash test, attacks under load, backups
+/// under load) take turns: run together, they starve the timing-sensitive tests of CPU (a JVM client that
+/// waits 5 s for `100 Continue`, for instance). Tests that are sensitive to time take a turn too.
+package enum HeavyLoad {
+    private static let gate = DispatchSemaphore(value: 1)
+
+    package static func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+        gate.wait()
+        defer { gate.signal() }
+        return try body()
+    }
+}
