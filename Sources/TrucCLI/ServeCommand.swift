@@ -127,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configured.limits = limits
         configured.refusalRetentionDays = refusalRetentionDays ?? settings.int("refusal-retention-days") ?? 90
+        configured.reloadOnSIGHUP = true
         guard configured.refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
         let hubConfiguration = configured
 

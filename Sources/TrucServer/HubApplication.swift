@@ -97,7 +97,7 @@ package func buildHub(
     let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics,
                                        peers: peerBoard)
     services.append(delivery)
-    services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger))
+    if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger)) }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

@@ -37,6 +37,9 @@ package struct HubConfiguration: Sendable {
     package var limits = ConnectionLimits()
     /// How long refusal records are kept, in days.
     package var refusalRetentionDays = 90
+    /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
+    /// test process do not, and reload through the admin API).
+    package var reloadOnSIGHUP = false
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,

@@ -65,7 +65,7 @@ struct FailClosedTests {
         let ext = work + "/ext.cnf"
         try "keyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=clientAuth,emailProtection\n".write(toFile: ext, atomically: true, encoding: .utf8)
         let issued = try Self.run("openssl", ["x509", "-req", "-in", mintedCSR, "-CA", Self.demo + "/ca/intermediate/intermediate-ca.pem",
-                                              "-CAkey", Self.demo + "/ca/intermediate/intermediate-ca.key", "-CAcreateserial", "-days", "30",
+                                              "-CAkey", Self.demo + "/ca/intermediate/intermediate-ca.key", "-CAserial", work + "/minted.srl", "-CAcreateserial", "-days", "30",
                                               "-extfile", ext, "-out", minted])
         #expect(issued.exitCode == 0, "\(issued.stderr)")
         let mintedChain = work + "/minted.chain.pem"
