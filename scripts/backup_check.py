@@ -22,16 +22,32 @@ def check(name, ok, detail=""):
     print(f"check {name}: {'ok' if ok else 'FAILED'}{' - ' + detail if detail else ''}", flush=True)
 
 
-def serve(data, port):
-    p = subprocess.Popen([truc, "serve", "--demo-pki", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=2)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return p
-        except OSError:
-            time.sleep(0.1)
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(data):
+    """A hub on a free port (another one if the port was taken meanwhile); returns (process, port)."""
+    for _ in range(5):
+        port = free_port()
+        log = open(os.path.join(work, f"serve-{port}.log"), "w")
+        p = subprocess.Popen([truc, "serve", "--demo-pki", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=log)
+        for _ in range(600):
+            if p.poll() is not None:
+                break
+            try:
+                c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=2)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    return p, port
+            except OSError:
+                time.sleep(0.1)
+        if p.poll() is None:
+            p.kill()
+        print(open(log.name).read()[-2000:], file=sys.stderr)
     sys.exit("the hub did not start")
 
 
@@ -50,8 +66,7 @@ def run(*argv):
 
 
 data = os.path.join(work, "data")
-port = random.randint(41000, 49000)
-hub = serve(data, port)
+hub, port = serve(data)
 for code, name in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")]:
     run("agencies", "add", code, "--name", name, "--data", data)
 g22 = run("agencies", "token", "000.00.00.G22", "--data", data).stdout.strip()
@@ -108,8 +123,7 @@ check("documents were acknowledged before the backup began, small and large", le
 restored = os.path.join(work, "restored")
 r = run("restore", backup, "--data", restored)
 check("truc restore checks the manifest and restores", r.returncode == 0, (r.stdout + r.stderr).strip())
-port2 = random.randint(41000, 49000)
-hub2 = serve(restored, port2)
+hub2, port2 = serve(restored)
 missing = []
 for message_id, body in before:
     status, got = request(port2, "GET", f"/v1/messages/{message_id}", g22)

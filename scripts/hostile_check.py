@@ -30,7 +30,13 @@ repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 truc = os.path.abspath(args.truc)
 demo = os.path.join(repo, "Certs/demo")
 data = tempfile.mkdtemp(prefix="truc-hostile-")
-port = random.randint(20000, 40000)
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+port = free_port()
 ctx = ssl.create_default_context(cafile=os.path.join(demo, "trust/root-ca.pem"))
 slots = args.max_connections or int(args.idle * 1.35) + 150
 results = []

@@ -28,7 +28,7 @@ struct ErrorStyleTests {
 
     @Test("a client against a hub that is not there: exit 3, what to check; a missing file: exit 2")
     func clientMistakes() throws {
-        let port = Int.random(in: 41_000...49_000)
+        let port = freeTCPPort()
         let unreachable = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "x"])
         #expect(unreachable.exitCode == 3 && unreachable.stderr.contains("nothing listens at https://127.0.0.1:\(port)"), "\(unreachable.stderr)")
         let missing = try TrucRun.run(["send", "/nonexistent/doc.edxml", "--token", "x"])

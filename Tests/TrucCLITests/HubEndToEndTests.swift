@@ -17,7 +17,7 @@ struct HubEndToEndTests {
         /// - Parameter demoPKI: run with the committed demo PKI (`--demo-pki`); else the hub makes its own.
         init(_ extra: [String] = [], keepLog: Bool = false, demoPKI: Bool = true, data existing: String? = nil) throws {
             data = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
-            port = Int.random(in: 20_000...40_000)
+            port = freeTCPPort()
             process.executableURL = TrucRun.binary
             process.arguments = ["serve", "--data", data, "--port", String(port)] + (demoPKI ? ["--demo-pki"] : []) + extra
             process.standardOutput = FileHandle.nullDevice
@@ -140,7 +140,7 @@ struct VXPEndToEndTests {
     @Test("truc systems add/list/remove, then the SDK's sequence by an independent client (scripts/vxp_client.py) over plain HTTP",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func sdkSequence() async throws {
-        let vxpPort = Int.random(in: 40_001...50_000)
+        let vxpPort = freeTCPPort()
         let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)", "--vxp-http-writes"])
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
@@ -197,7 +197,7 @@ struct VXPJavaClientTests {
     @Test("scripts/VxpClient.java (HttpURLConnection, as the SDK's sendEdoc) runs the SDK's sequence against truc serve",
           .enabled(if: javaReady))
     func javaClient() async throws {
-        let vxpPort = Int.random(in: 50_001...60_000)
+        let vxpPort = freeTCPPort()
         let server = try HubEndToEndTests.Server(["--vxp-http", "127.0.0.1:\(vxpPort)", "--vxp-http-writes"])
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
@@ -252,7 +252,7 @@ struct TwoHubDemoTests {
             try? FileManager.default.removeItem(atPath: national)
             try? FileManager.default.removeItem(atPath: provincial)
         }
-        let nationalPort = Int.random(in: 20_000...29_999), provincialPort = Int.random(in: 30_000...39_999)
+        let nationalPort = freeTCPPort(), provincialPort = freeTCPPort()
         func serve(_ arguments: [String]) throws -> Process {
             let p = Process()
             p.executableURL = TrucRun.binary

@@ -4,6 +4,7 @@ import NIOHTTP1
 import Testing
 import TrucCore
 import TrucSignatures
+import TrucTestSupport
 
 /// Two hubs on 127.0.0.1 — a national hub serving central agencies and a provincial hub serving Nghệ An —
 /// forwarding to each other with their client certificates.
@@ -16,7 +17,7 @@ struct PeerHubTests {
     static let provinceAgencies: [(String, String, String?)] = [("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
                                                                 ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003")]
 
-    static func freePort() -> Int { Int.random(in: 41_000...59_000) }
+    static func freePort() -> Int { freeTCPPort() }
 
     func runNational(port: Int = 0, provincialPort: Int, _ body: (LiveHub) async throws -> Void) async throws {
         try await LiveHub.run(hubCode: Self.national, port: port,

@@ -132,3 +132,26 @@ package enum HeavyLoad {
         return try body()
     }
 }
+
+/// A TCP port nothing listens on now (bound to 0 and released): fewer collisions than a random one when
+/// many tests start servers at once.
+package func freeTCPPort() -> Int {
+    #if canImport(Glibc)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return Int.random(in: 20_000...40_000) }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa -> Bool in
+            bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
+        }
+    }
+    return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000...40_000)
+    #else
+    return Int.random(in: 20_000...40_000)
+    #endif
+}
