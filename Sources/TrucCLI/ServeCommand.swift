@@ -40,7 +40,9 @@ import TrucStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
-    @Option(help: "A JSON config file whose keys are the flag names (host, port, data, tls-cert, ...).") var config: String?
+    @Option(help: "A JSON config file whose keys are the flag names (host, port, data, tls-cert, ...); an unknown key is refused.") var config: String?
+    @Flag(name: .customLong("print-config"), help: "Print the effective configuration and where each value comes from (secrets masked), and exit.")
+    var printConfig = false
     @Option(help: "Listen address (env TRUC_HOST). Default 127.0.0.1.") var host: String?
     @Option(help: "Listen port (env TRUC_PORT). Default 8443.") var port: Int?
     @Option(help: "Data directory: SQLite store, payloads, the installation's PKI (env TRUC_DATA_DIR). Default ./data.") var data: String?
@@ -84,6 +86,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try Settings(file: config)
+        try refuseUnknownKeys(settings)
+        if printConfig {
+            printConfiguration(settings)
+            return
+        }
         func value(_ flag: String?, _ env: String, _ key: String) -> String? {
             flag ?? ProcessInfo.processInfo.environment[env] ?? settings.string(key)
         }
@@ -226,12 +233,15 @@ extension ServeCommand {
 /// The optional JSON config file.
 struct Settings {
     private var values: [String: Any] = [:]
+    var keys: [String] { Array(values.keys) }
 
     init(file: String?) throws {
         guard let file else { return }
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("\(file) is not a JSON object")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CommandFailure(code: "config-unreadable", message: "cannot read the config file \(file)", exitCode: 2).report()
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw CommandFailure(code: "config-invalid", message: "\(file) is not a JSON object whose keys are the flag names", exitCode: 2).report()
         }
         values = object
     }

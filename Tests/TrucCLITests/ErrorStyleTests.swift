@@ -36,3 +36,23 @@ struct ErrorStyleTests {
         #expect((missing.json?["error"] as? [String: Any])?["code"] as? String == "file-unreadable")
     }
 }
+
+extension ErrorStyleTests {
+    @Test("a misspelt key in the config file is refused with its name and a suggestion; --print-config shows each value's source, never a secret")
+    func configuration() throws {
+        let bad = try CLIFixtures.temporary(#"{"hots": "0.0.0.0", "port": 9443}"#, name: "truc.json")
+        let refused = try TrucRun.run(["serve", "--config", bad])
+        #expect(refused.exitCode == 2 && refused.stderr.contains(#"unknown key "hots" (did you mean "host"?)"#), "\(refused.stderr)")
+        let good = try CLIFixtures.temporary(#"{"host": "0.0.0.0", "port": 9443}"#, name: "truc.json")
+        let printed = try TrucRun.run(executable: TrucRun.binary, ["serve", "--config", good, "--print-config", "--hub-code", "000.00.00.W41"],
+                                      environment: ["TRUC_OPERATOR_TOKEN": "a-secret-operator-token", "TRUC_DATA_DIR": "/srv/truc"])
+        #expect(printed.exitCode == 0, "\(printed.stderr)")
+        let lines = Set(printed.stdout.split(separator: "\n").map(String.init))
+        #expect(lines.contains("host\t0.0.0.0\tconfig file \(good)"))
+        #expect(lines.contains("hub-code\t000.00.00.W41\tflag --hub-code"))
+        #expect(lines.contains("data\t/srv/truc\tenvironment TRUC_DATA_DIR"))
+        #expect(lines.contains("idle-timeout\t30\tdefault"))
+        #expect(lines.contains("operator-token\t(set, not shown)\tenvironment TRUC_OPERATOR_TOKEN"))
+        #expect(!printed.stdout.contains("a-secret-operator-token"))
+    }
+}
