@@ -61,6 +61,7 @@ struct DashboardRoutes: Sendable {
     let logger: Logger
 
     static let cookie = "truc_session"
+    static let accessOff = "Truy cập vận hành đang tắt / operator access is off: start the hub with --operator-token or TRUC_OPERATOR_TOKEN"
 
     func register(on router: AccessRouter) {
         router.get("/", .public) { request, context in try await page(request, context) }
@@ -94,7 +95,7 @@ struct DashboardRoutes: Sendable {
 
     func page(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         guard let id = cookie(request), let csrf = await sessions.csrf(for: id) else {
-            return html(DashboardPage.login(error: nil))
+            return html(DashboardPage.login(error: auth.operatorTokenHash == nil ? Self.accessOff : nil))
         }
         let q = request.uri.queryParameters
         let now = Int64(Date().timeIntervalSince1970)
@@ -125,6 +126,9 @@ struct DashboardRoutes: Sendable {
 
     func login(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         let fields = try await form(request)
+        guard auth.operatorTokenHash != nil else {
+            return html(DashboardPage.login(error: Self.accessOff), status: .forbidden)
+        }
         guard let token = fields["token"], auth.isOperatorToken(token) else {
             logger.notice("dashboard login refused")
             return html(DashboardPage.login(error: "Sai mã vận hành / wrong operator token"), status: .unauthorized)

@@ -135,4 +135,14 @@ extension RecordTruthTests {
             try await client.shutdown()
         }
     }
+
+    @Test("without an operator token, the dashboard says that operator access is off (not \"wrong token\")")
+    func operatorAccessOff() async throws {
+        try await LiveHub.run(configure: { $0.operatorToken = nil }) { hub in
+            let page = String(decoding: try await hub.request(.GET, "/").body, as: UTF8.self)
+            #expect(page.contains("operator access is off"))
+            let login = try await hub.request(.POST, "/login", body: Array("token=anything".utf8))
+            #expect(login.status == 403 && String(decoding: login.body, as: UTF8.self).contains("operator access is off"))
+        }
+    }
 }
