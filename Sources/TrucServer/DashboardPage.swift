@@ -97,9 +97,14 @@ struct DashboardPage {
         for agency in view.agencies.prefix(200) {
             let cells = ["awaiting-pull", "queued", "sending", "waiting-retry", "dead"].map { "<td class=\"n\">\(agency.states[$0] ?? 0)</td>" }.joined()
             let action = agency.paused ? "resume" : "pause"
+            // Pausing holds pushes and forwards: offered only where the agency has some (pulls are not affected).
+            let pushes = ["queued", "sending", "waiting-retry", "dead"].contains { (agency.states[$0] ?? 0) > 0 }
+            let control = agency.paused || pushes
+                ? "<form class=\"inline\" method=\"post\" action=\"/dashboard/\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"agency\" value=\"\(Self.escape(agency.agency))\"><button>\(action == "pause" ? "Pause" : "Resume")</button></form>"
+                : "<span class=\"muted\" data-pull-only=\"\(Self.escape(agency.agency))\">pull</span>"
             rows += """
                 <tr><td>\(Self.escape(agency.agency))<br><span class="muted">\(Self.escape(names[agency.agency] ?? ""))</span>\(agency.paused ? " <b class=\"bad\">paused</b>" : "")</td>\(cells)
-                <td><form class="inline" method="post" action="/dashboard/\(action)"><input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="agency" value="\(Self.escape(agency.agency))"><button>\(action == "pause" ? "Pause" : "Resume")</button></form></td></tr>
+                <td>\(control)</td></tr>
                 """
         }
         return """

@@ -115,6 +115,8 @@ extension RecordTruthTests {
         try await LiveHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22")
             for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
+            // H41 pulls its messages: no Pause for it (pausing holds pushes and forwards only).
+            #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: g22).status == 202)
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(LiveHub.demo("trust/root-ca.pem")))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
@@ -132,6 +134,7 @@ extension RecordTruthTests {
             #expect(html.contains("000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"))
             #expect(html.contains("digest-mismatch"))
             #expect(html.contains("id=\"ratio-definition\""))
+            #expect(html.contains("data-pull-only=\"000.00.00.H41\"") && !html.contains("name=\"agency\" value=\"000.00.00.H41\""))
             try await client.shutdown()
         }
     }
