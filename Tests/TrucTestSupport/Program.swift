@@ -46,7 +46,7 @@ package enum Program {
         watchdog.disarm()
     }
 
-    /// SIGKILL to `pid` and all its descendants (found through /proc), the descendants first.
+    /// SIGKILL to `pid` and all its descendants (found through /proc).
     package static func killTree(_ pid: pid_t) {
         var children: [pid_t: [pid_t]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
@@ -63,7 +63,9 @@ package enum Program {
             order.append(next)
             queue += children[next] ?? []
         }
-        for victim in order.reversed() { kill(victim, SIGKILL) }
+        // The program first, then what it started (their pids are known already): killed in the other order,
+        // a shell waiting for its child could see the child die and exit 0 before its own SIGKILL arrives.
+        for victim in order { kill(victim, SIGKILL) }
     }
 }
 
