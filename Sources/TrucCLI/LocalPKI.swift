@@ -64,9 +64,7 @@ enum LocalPKI {
         for sub in ["ca", "trust", "hub", "agencies"] {
             try fm.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        var random = [UInt8](repeating: 0, count: 4)
-        for i in random.indices { random[i] = UInt8.random(in: 0...255) }
-        let tag = random.map { String(format: "%02x", $0) }.joined()
+        let tag = try secureRandomBytes(4).hexString
         let host = ProcessInfo.processInfo.hostName
 
         let rootKey = try CertificateIssuer.rsaKeyPEM(bits: 3072)

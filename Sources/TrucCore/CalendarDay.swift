@@ -1,3 +1,5 @@
+import EdXML
+
 /// A calendar day written `yyyy-MM-dd` in ASCII digits, checked against the calendar (proleptic Gregorian):
 /// the one parser of report dates for the HTTP API and the CLI. Nothing but the ten ASCII digits counts as a
 /// digit ("½", Arabic-Indic or full-width digits are refused), and 2024-02-30 is not a day.
@@ -22,38 +24,17 @@ package struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConverti
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              year >= 1, (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year) else { return nil }
+              year >= 1, (1...12).contains(month), day >= 1,
+              CivilCalendar.date(fromDays: CivilCalendar.days(year: year, month: month, day: day)) == (year, month, day) else { return nil }
         self.year = year
         self.month = month
         self.day = day
     }
 
-    package static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
+    /// Days since 1970-01-01.
+    package var daysSinceEpoch: Int { CivilCalendar.days(year: year, month: month, day: day) }
 
-    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    package var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    package var description: String {
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
+    package var description: String { CivilCalendar.isoDay(daysSinceEpoch) }
 
     package static func < (a: CalendarDay, b: CalendarDay) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 }

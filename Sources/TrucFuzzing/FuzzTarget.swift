@@ -69,7 +69,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
             let text = String(decoding: bytes, as: UTF8.self)
             let parts = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             let sign = parts.first ?? ""
-            let hash = HMAC.sha256(key: Self.secret, message: Array(sign.utf8)).map { String(format: "%02x", $0) }.joined()
+            let hash = HMAC.sha256(key: Self.secret, message: Array(sign.utf8)).hexString
             let credentials = VXPAuth.Credentials(systemId: "00.99.W00", signHeader: sign, hashHeader: parts.count > 1 ? parts[1] : hash)
             let headers = parts.count > 2 ? parts[2] : ""
             _ = try? VXPAuth.verify(credentials, secret: Self.secret, used: ["docId", "docid", "status", "hash-file"]) { name in

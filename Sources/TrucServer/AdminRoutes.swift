@@ -1,3 +1,4 @@
+import EdXML
 import Foundation
 import Hummingbird
 import Logging
@@ -27,7 +28,7 @@ struct AdminRoutes: Sendable {
                 throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
             }
             logger.notice("reloaded the trust directory (admin API)", metadata: ["directory": "\(trust.directory)"])
-            return JSONText.response(["directory": trust.directory, "loadedTime": CivilCalendarISO.vietnam(Int64(trust.loadedAt.timeIntervalSince1970))])
+            return JSONText.response(["directory": trust.directory, "loadedTime": CivilCalendar.vietnamISO(Int64(trust.loadedAt.timeIntervalSince1970))])
         }
         router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")

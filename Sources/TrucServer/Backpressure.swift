@@ -131,7 +131,6 @@ final class ConnectionLimitHandler: ChannelInboundHandler, RemovableChannelHandl
         if counter.tryOpen() {
             counted = true
         } else {
-            counter.refused()
             context.close(promise: nil)
         }
     }
@@ -144,24 +143,20 @@ final class ConnectionLimitHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 }
 
-/// Open connections of one listener, and how many were refused for the limit.
+/// Open connections of one listener.
 package final class ConnectionCounter: Sendable {
     package let limit: Int
-    private let state = NIOLockedValueBox((open: 0, refused: 0))
+    private let open = NIOLockedValueBox(0)
 
     package init(limit: Int) { self.limit = limit }
 
-    package var openCount: Int { state.withLockedValue { $0.open } }
-    package var refusedCount: Int { state.withLockedValue { $0.refused } }
-
     func tryOpen() -> Bool {
-        state.withLockedValue { s in
-            guard s.open < limit else { return false }
-            s.open += 1
+        open.withLockedValue { open in
+            guard open < limit else { return false }
+            open += 1
             return true
         }
     }
 
-    func closed() { state.withLockedValue { $0.open -= 1 } }
-    func refused() { state.withLockedValue { $0.refused += 1 } }
+    func closed() { open.withLockedValue { $0 -= 1 } }
 }

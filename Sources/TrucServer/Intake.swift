@@ -201,10 +201,11 @@ struct Intake: Sendable {
         }
         do {
             return try prepare(parsed, bytes, sender: agency)
-        } catch let error as HubError {
-            var failure = IntakeFailure(error, sender: parsed.message.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
-            failure.reasons = Self.reasons(error)
+        } catch var failure as IntakeFailure {
+            (failure.sender, failure.documentId, failure.kind) = (parsed.message.sender, parsed.message.documentId, parsed.message.messageType)
             throw failure
+        } catch let error as HubError {
+            throw IntakeFailure(error, sender: parsed.message.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
         } catch let refusal as SignatureRefusal {
             var failure = IntakeFailure(refusal.error, sender: refusal.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
             failure.reasons = refusal.reasons
@@ -216,17 +217,14 @@ struct Intake: Sendable {
     }
 
     /// The findings of a validation failure, as reasons.
-    static func reasons(_ error: HubError) -> [String] {
-        guard let json = error.details["findings"],
-              let findings = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else { return [error.message] }
-        return findings.map { "\($0["code"] as? String ?? ""): \($0["message"] as? String ?? "") (\($0["path"] as? String ?? ""))" }
-    }
-
     private func prepare(_ parsed: ParsedMessage, _ bytes: [UInt8], sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
         let errors = parsed.validate().filter { $0.severity == .error }
         if !errors.isEmpty {
-            throw HubError(.unprocessableContent, "invalid-message", "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
-                           details: ["findings": JSONText.encode(errors)])
+            var failure = IntakeFailure(HubError(.unprocessableContent, "invalid-message",
+                                                 "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
+                                                 details: ["findings": JSONText.encode(errors)]))
+            failure.reasons = errors.map { "\($0.code): \($0.message) (\($0.path))" }
+            throw failure
         }
         if let refusal = LoopGuard.check(parsed.message, hubCode: hubCode, hopLimit: hopLimit) {
             switch refusal {

@@ -52,8 +52,8 @@ struct RefusalRoutes: Sendable {
 
     static func daysBefore(_ day: String, _ n: Int) -> String {
         guard let d = CalendarDay(day) else { return day }
-        return CivilCalendar.vietnamDay(vietnamStart(d) - Int64(n) * 86_400 + 3600)
+        return CivilCalendar.isoDay(d.daysSinceEpoch - n)
     }
 
-    static func iso(_ epoch: Int64) -> String { CivilCalendarISO.vietnam(epoch) }
+    static func iso(_ epoch: Int64) -> String { CivilCalendar.vietnamISO(epoch) }
 }

@@ -1,3 +1,4 @@
+import EdXML
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -156,7 +157,7 @@ struct HubRoutes: Sendable {
         }
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
                                        businessType: message.businessType, receivedAt: message.receivedAt,
-                                       receivedTime: CivilCalendarISO.vietnam(message.receivedAt), bucket: message.bucket,
+                                       receivedTime: CivilCalendar.vietnamISO(message.receivedAt), bucket: message.bucket,
                                        deliveries: try await store.trace(id), statuses: statuses, receipts: try await store.receipts(for: id),
                                        actsOn: actsOn, actedOnBy: actedOnBy))
     }

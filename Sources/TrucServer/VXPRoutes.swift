@@ -193,24 +193,19 @@ struct VXPRoutes: Sendable {
         guard let id = call.parameter("docId") ?? call.parameter("docid") else {
             // Without a docId: the rows of the system's 50 latest documents (possibly none), never a failure.
             var rows: [VXPValue] = []
-            for recent in try await store.recentSent(by: system.agencies, limit: 50) {
-                if case .object(let members) = try await sentRows(recent, system), let data = members.first(where: { $0.0 == "data" })?.1,
-                   case .array(let items) = data {
-                    rows += items
-                }
-            }
+            for recent in try await store.recentSent(by: system.agencies, limit: 50) { rows += try await sentRows(recent, system) }
             return VXPAnswer.success([("data", .array(rows))])
         }
-        return try await sentRows(id, system)
+        return VXPAnswer.success([("data", .array(try await sentRows(id, system)))])
     }
 
-    func sentRows(_ id: String, _ system: ClientSystem) async throws -> VXPValue {
+    /// One row per recipient of a document the system's agencies sent.
+    func sentRows(_ id: String, _ system: ClientSystem) async throws -> [VXPValue] {
         guard let message = try await store.message(id), system.agencies.contains(message.sender) else {
             throw VXPFailure(404, "not-found", "no message \(id) was sent by this system's agencies")
         }
         let (title, notation) = Self.titleAndNotation(try await store.payload(of: message.id, at: message.payloadPath))
-        let deliveries = try await store.trace(id)
-        return VXPAnswer.success([("data", .array(deliveries.map { d in
+        return try await store.trace(id).map { d in
             let (receive, receiveDesc) = Self.receiveStatus(d)
             return VXPAnswer.item([
                 ("senderDocId", message.id), ("receiverDocId", message.id), ("fromCode", message.sender), ("toCode", d.recipient),
@@ -219,7 +214,7 @@ struct VXPRoutes: Sendable {
                 ("receiveStatus", receive), ("receiveStatusDesc", receiveDesc),
                 ("sentTime", Self.time(message.receivedAt)), ("receivedTime", d.deliveredAt.map(Self.time) ?? ""),
             ])
-        }))])
+        }
     }
 
     /// The message, if one of the system's agencies sent or receives it; otherwise not revealed.

@@ -1,3 +1,4 @@
+import EdXML
 import Foundation
 import TrucSQLite
 
@@ -85,7 +86,7 @@ extension HubStore {
                                   reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
                                   sha256: row.text(8) ?? "", size: Int(row.int(9)))
             refusal.id = row.int(0)
-            refusal.time = CivilCalendarISO.vietnam(refusal.at)
+            refusal.time = CivilCalendar.vietnamISO(refusal.at)
             return refusal
         }
     }
@@ -108,28 +109,4 @@ extension HubStore {
     package func pruneRefusals(before: Int64) throws -> Int {
         try db.run("DELETE FROM refusals WHERE at < ?", [.integer(before)])
     }
-}
-
-/// ISO 8601 with the +07:00 offset (Vietnam has no daylight saving).
-package enum CivilCalendarISO {
-    package static func vietnam(_ epoch: Int64) -> String {
-        let local = epoch + 7 * 3600
-        let days = Int(local.floorDiv(86_400)), seconds = Int(local - Int64(days) * 86_400)
-        // civil_from_days (Howard Hinnant)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
-        return "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))+07:00"
-    }
-}
-
-extension Int64 {
-    fileprivate func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }

@@ -1,3 +1,4 @@
+import EdXML
 /// A message the intake accepted, ready to be stored.
 package struct IncomingMessage: Sendable {
     package var id: String
@@ -102,7 +103,7 @@ package struct InboxItem: Sendable, Encodable {
     package var statusCode: String?
     /// The agency whose inbox holds it.
     package var recipient: String
-    package var receivedTime: String { CivilCalendarISO.vietnam(receivedAt) }
+    package var receivedTime: String { CivilCalendar.vietnamISO(receivedAt) }
 
     enum CodingKeys: String, CodingKey {
         case cursor, messageId, kind, sender, documentId, receivedAt, size, sha256, bucket, statusCode, recipient, receivedTime
@@ -147,13 +148,13 @@ package struct DeliveryTrace: Sendable, Encodable {
         try c.encode(state, forKey: .state)
         try c.encode(attempts, forKey: .attempts)
         try c.encodeIfPresent(deliveredAt, forKey: .deliveredAt)
-        try c.encodeIfPresent(deliveredAt.map(CivilCalendarISO.vietnam), forKey: .deliveredTime)
+        try c.encodeIfPresent(deliveredAt.map(CivilCalendar.vietnamISO), forKey: .deliveredTime)
         try c.encodeIfPresent(how, forKey: .how)
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(CivilCalendarISO.vietnam(updatedAt), forKey: .updatedTime)
+        try c.encode(CivilCalendar.vietnamISO(updatedAt), forKey: .updatedTime)
         try c.encodeIfPresent(progress, forKey: .progress)
-        try c.encodeIfPresent(progressAt.map(CivilCalendarISO.vietnam), forKey: .progressTime)
+        try c.encodeIfPresent(progressAt.map(CivilCalendar.vietnamISO), forKey: .progressTime)
     }
 }
 
@@ -182,7 +183,7 @@ package struct StatusTrace: Sendable, Encodable {
         try c.encode(sender, forKey: .sender)
         try c.encodeIfPresent(statusCode, forKey: .statusCode)
         try c.encode(receivedAt, forKey: .receivedAt)
-        try c.encode(CivilCalendarISO.vietnam(receivedAt), forKey: .receivedTime)
+        try c.encode(CivilCalendar.vietnamISO(receivedAt), forKey: .receivedTime)
     }
 }
 
@@ -223,7 +224,7 @@ package struct ReceiptTrace: Sendable, Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(receiptId, forKey: .receiptId)
         try c.encode(issuedAt, forKey: .issuedAt)
-        try c.encode(CivilCalendarISO.vietnam(issuedAt), forKey: .issuedTime)
+        try c.encode(CivilCalendar.vietnamISO(issuedAt), forKey: .issuedTime)
     }
 }
 

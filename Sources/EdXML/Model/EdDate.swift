@@ -183,6 +183,12 @@ package enum CivilCalendar {
     /// The Vietnam day (UTC+7, no daylight saving) of a time, `yyyy-MM-dd`.
     package static func vietnamDay(_ epoch: Int64) -> String { isoDay(split(epoch + 7 * 3600).days) }
 
+    /// ISO 8601 in Vietnam time with its offset: `yyyy-MM-ddTHH:mm:ss+07:00` (times in API answers).
+    package static func vietnamISO(_ epoch: Int64) -> String {
+        let (days, secs) = split(epoch + 7 * 3600)
+        return "\(isoDay(days))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))+07:00"
+    }
+
     /// `yyyy-MM-dd HH:mm:ss` in Vietnam time (UTC+7).
     package static func vietnamDateTime(_ epoch: Int64) -> String {
         let (days, secs) = split(epoch + 7 * 3600)
