@@ -57,6 +57,15 @@ struct TrustReloadTests {
             "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
             "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
         #expect(reload.stdout == "200", "\(reload.stdout)\(reload.stderr)")
+        // A trust directory that no longer loads (a damaged CRL): refused, and the previous trust stays in force.
+        try Data("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n".utf8).write(to: URL(fileURLWithPath: work + "/trust/intermediate.crl.pem"))
+        let broken = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "curl", "-s", "-w", "\n%{http_code}", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
+            "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
+        #expect(broken.stdout.hasSuffix("\n422") && broken.stdout.contains("trust-unreadable"), "\(broken.stdout)")
+        kill(server.process.processIdentifier, SIGHUP)
+        let still = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        #expect(still.exitCode == 1 && still.stdout.contains("revoked") && server.process.isRunning, "\(still.stdout)")
         let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
         #expect(log.contains("reloaded the trust directory (SIGHUP)"))
     }
