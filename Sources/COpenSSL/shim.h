@@ -14,6 +14,7 @@
 #include <openssl/objects.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/ocsp.h>
 
 
 /* The STACK_OF helpers are function-like macros, invisible to Swift. */
@@ -33,4 +34,27 @@ static inline void truc_policies_free(CERTIFICATEPOLICIES *p) { CERTIFICATEPOLIC
 static inline long truc_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
 /* XN_FLAG_RFC2253 is a composite macro; without ESC_MSB so UTF-8 names print as UTF-8. */
 static inline unsigned long truc_xn_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+/* Revocation pointers of a certificate: the URIs of its CRL distribution points (full names only). */
+static inline STACK_OF(DIST_POINT) *truc_crl_dps(X509 *x) { return X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL); }
+static inline void truc_crl_dps_free(STACK_OF(DIST_POINT) *d) { sk_DIST_POINT_pop_free(d, DIST_POINT_free); }
+/* The index-th URI over every distribution point's full name, or NULL past the last. */
+static inline const ASN1_IA5STRING *truc_crl_dp_uri(STACK_OF(DIST_POINT) *dps, int index) {
+    int seen = 0;
+    for (int i = 0; i < sk_DIST_POINT_num(dps); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (dp->distpoint == NULL || dp->distpoint->type != 0) continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *n = sk_GENERAL_NAME_value(names, j);
+            if (n->type != GEN_URI) continue;
+            if (seen++ == index) return n->d.uniformResourceIdentifier;
+        }
+    }
+    return NULL;
+}
+/* X509_get1_ocsp returns a STACK_OF(OPENSSL_STRING). */
+static inline int truc_sk_string_num(STACK_OF(OPENSSL_STRING) *s) { return sk_OPENSSL_STRING_num(s); }
+static inline const char *truc_sk_string_value(STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
+/* The extended key usage bits and whether the extension is there (EXFLAG_XKUSAGE). */
+static inline int truc_has_eku(X509 *x) { return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) != 0; }
 #endif

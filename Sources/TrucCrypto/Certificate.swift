@@ -53,6 +53,47 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         return Certificate.entries(name, nid: NID_userId) + Certificate.entries(name, nid: NID_serialNumber)
     }
 
+    /// `organizationIdentifier` (2.5.4.97) values of the subject (ETSI EN 319 412-1: `VATVN-…`, `NTRVN-…`).
+    package var organizationIdentifiers: [String] { Certificate.entries(X509_get_subject_name(x509), nid: NID_organizationIdentifier) }
+
+    /// OCSP responder URLs from the Authority Information Access extension.
+    package var ocspURLs: [String] {
+        guard let stack = X509_get1_ocsp(x509) else { return [] }
+        defer { X509_email_free(stack) }
+        return (0..<truc_sk_string_num(stack)).compactMap { truc_sk_string_value(stack, $0).map { String(cString: $0) } }
+    }
+
+    /// The URIs of the CRL distribution points (full names).
+    package var crlDistributionURLs: [String] {
+        guard let dps = truc_crl_dps(x509) else { return [] }
+        defer { truc_crl_dps_free(dps) }
+        var urls: [String] = []
+        var index: Int32 = 0
+        while urls.count < 8, let uri = truc_crl_dp_uri(dps, index) {
+            if let data = ASN1_STRING_get0_data(uri) {
+                urls.append(String(decoding: UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(uri))), as: UTF8.self))
+            }
+            index += 1
+        }
+        return urls
+    }
+
+    /// True when the certificate may sign time-stamps: an extended key usage that includes id-kp-timeStamping.
+    package var allowsTimeStamping: Bool {
+        truc_has_eku(x509) != 0 && X509_get_extended_key_usage(x509) & UInt32(XKU_TIMESTAMP) != 0
+    }
+
+    /// True when the certificate may sign OCSP responses for its issuer (id-kp-OCSPSigning).
+    package var allowsOCSPSigning: Bool {
+        truc_has_eku(x509) != 0 && X509_get_extended_key_usage(x509) & UInt32(XKU_OCSP_SIGN) != 0
+    }
+
+    /// True when `self` issued `certificate` (names match and the signature verifies).
+    package func issued(_ certificate: Certificate) -> Bool {
+        defer { clearOpenSSLErrors() }
+        return X509_check_issued(x509, certificate.x509) == X509_V_OK && X509_verify(certificate.x509, X509_get0_pubkey(x509)) == 1
+    }
+
     /// Serial number, uppercase hex.
     package var serialHex: String {
         guard let bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x509), nil) else { return "" }

@@ -21,15 +21,25 @@ package struct ChainResult: Sendable {
     package let problems: [ChainProblem]
     /// OpenSSL's message for the first problem, for the operator.
     package let detail: String?
+    /// The chain OpenSSL built, the certificate first and the anchor last (partial when no path was found).
+    package var chain: [Certificate] = []
     package var isValid: Bool { problems.isEmpty }
+
+    package init(problems: [ChainProblem], detail: String?, chain: [Certificate] = []) {
+        self.problems = problems
+        self.detail = detail
+        self.chain = chain
+    }
 }
 
 /// Trust anchors, intermediates and CRLs loaded from a directory, and chain checks against them with OpenSSL
 /// (`X509_STORE` + `X509_verify_cert`). Shared read-only across threads after loading (OpenSSL allows
 /// concurrent verification against one store), hence `@unchecked Sendable`; reload by making a new one.
 package final class TrustStore: @unchecked Sendable {
-    private let store: OpaquePointer
+    let store: OpaquePointer
     package let anchors: [Certificate]
+    /// The CRLs of the directory (an offline revocation source for document signatures).
+    package let crlList: [CRL]
     package let intermediates: [Certificate]
     package let crlCount: Int
     /// Each CRL's issuer and nextUpdate (seconds since 1970; 0 when it has none), for expiry alerts.
@@ -73,29 +83,25 @@ package final class TrustStore: @unchecked Sendable {
         self.requireRevocationData = requireRevocationData
         var anchors: [Certificate] = [], intermediates: [Certificate] = []
         var infos: [CRLInfo] = []
+        var list: [CRL] = []
         for c in certificates {
             if c.isSelfSigned { anchors.append(c) } else { intermediates.append(c) }
             X509_STORE_add_cert(store, c.x509) // the store takes its own reference
         }
         clearOpenSSLErrors() // duplicates are reported as errors; they are harmless
         for bytes in crls {
-            let crl: OpaquePointer? = try withMemoryBIO(bytes) { bio in
-                if let pem = PEM_read_bio_X509_CRL(bio, nil, nil, nil) { return pem }
-                return nil
-            } ?? bytes.withUnsafeBufferPointer { buffer in
-                var p: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_X509_CRL(nil, &p, buffer.count)
-            }
-            guard let crl else { throw CryptoError.openssl("a CRL in the trust directory cannot be read") }
-            infos.append(CRLInfo(issuer: Certificate.name(X509_CRL_get_issuer(crl)), nextUpdate: Certificate.epoch(X509_CRL_get0_nextUpdate(crl))))
-            X509_STORE_add_crl(store, crl)
-            X509_CRL_free(crl)
+            let crl: CRL
+            do { crl = try CRL(bytes: bytes) } catch { throw CryptoError.openssl("a CRL in the trust directory cannot be read") }
+            infos.append(CRLInfo(issuer: crl.issuer, nextUpdate: crl.nextUpdate ?? 0))
+            X509_STORE_add_crl(store, crl.crl)
+            list.append(crl)
         }
         clearOpenSSLErrors()
         self.anchors = anchors
         self.intermediates = intermediates
         self.crlCount = crls.count
         self.crls = infos
+        self.crlList = list
         if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
     }
 
@@ -105,6 +111,17 @@ package final class TrustStore: @unchecked Sendable {
     /// intermediates and `untrusted` (certificates carried in the signature), validity, CRL revocation
     /// wherever the issuer's CRL is present, and document-signing key usage.
     package func verify(_ certificate: Certificate, untrusted: [Certificate] = [], at time: Int64) -> ChainResult {
+        check(certificate, untrusted: untrusted, at: time, revocation: true)
+    }
+
+    /// Checks the path only — a chain to an anchor, validity at `time`, key usage — and returns the chain,
+    /// leaving revocation to the caller (document signatures decide it from OCSP, fetched and embedded
+    /// CRLs, and time-stamps).
+    package func path(_ certificate: Certificate, untrusted: [Certificate] = [], at time: Int64, documentSigning: Bool = true) -> ChainResult {
+        check(certificate, untrusted: untrusted, at: time, revocation: false, documentSigning: documentSigning)
+    }
+
+    private func check(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, revocation: Bool, documentSigning: Bool = true) -> ChainResult {
         guard let ctx = X509_STORE_CTX_new() else { return ChainResult(problems: [.untrusted], detail: "cannot allocate a context") }
         defer {
             X509_STORE_CTX_free(ctx)
@@ -117,7 +134,7 @@ package final class TrustStore: @unchecked Sendable {
             return ChainResult(problems: [.untrusted], detail: "cannot initialise the verification")
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time))
-        X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        if revocation { X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
         let state = VerifyState()
         let unmanaged = Unmanaged.passRetained(state)
         defer { unmanaged.release() }
@@ -138,11 +155,17 @@ package final class TrustStore: @unchecked Sendable {
         if problems == [.revocationUnknown], errors.contains(X509_V_ERR_UNABLE_TO_GET_CRL) {
             detail = "no CRL for an issuer in the chain, and the policy requires revocation data"
         }
-        if !certificate.allowsDocumentSigning {
+        if documentSigning, !certificate.allowsDocumentSigning {
             problems.append(.keyUsage)
             detail = detail ?? "the key usage allows neither digitalSignature nor nonRepudiation"
         }
-        return ChainResult(problems: problems, detail: detail)
+        var path: [Certificate] = []
+        if let built = X509_STORE_CTX_get1_chain(ctx) {
+            // get1: each element carries a reference of its own, which the Certificate takes over.
+            for i in 0..<truc_sk_X509_num(built) { if let x = truc_sk_X509_value(built, i) { path.append(Certificate(taking: x)) } }
+            truc_sk_X509_free(built)
+        }
+        return ChainResult(problems: problems, detail: detail, chain: path)
     }
 
     static func severity(_ p: ChainProblem) -> Int {

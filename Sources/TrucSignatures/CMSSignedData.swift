@@ -18,6 +18,11 @@ struct CMSSignedData {
         var signingTime: Int64?
         var signatureAlgorithm: String
         var signature: [UInt8]
+        /// The RFC 3161 token of the unsigned `id-aa-signatureTimeStampToken` attribute (a ContentInfo, DER).
+        var timeStampToken: [UInt8]?
+        /// Revocation data of the signed `adbe-revocationInfoArchival` attribute (CRLs and OCSP responses, DER).
+        var archivedCRLs: [[UInt8]] = []
+        var archivedOCSP: [[UInt8]] = []
     }
 
     struct Malformed: Error, CustomStringConvertible {
@@ -25,6 +30,9 @@ struct CMSSignedData {
     }
 
     var certificates: [[UInt8]] = []
+    /// RevocationInfoChoices: CRLs (DER) and OCSP responses (`id-ri-ocsp-response`) carried in the SignedData.
+    var crls: [[UInt8]] = []
+    var ocspResponses: [[UInt8]] = []
     var encapsulatedContentType: String
     var encapsulatedContent: [UInt8]?
     var signer: SignerInfo
@@ -52,6 +60,16 @@ struct CMSSignedData {
         for node in signedData.dropFirst(3) {
             if node.identifier.tagClass == .contextSpecific && node.identifier.tagNumber == 0 {
                 certificates = try Self.children(node).filter { $0.identifier == .sequence }.map { Array($0.encodedBytes) }
+            } else if node.identifier.tagClass == .contextSpecific && node.identifier.tagNumber == 1 {
+                for choice in try Self.children(node) {
+                    if choice.identifier == .sequence {
+                        crls.append(Array(choice.encodedBytes))
+                    } else if choice.identifier.tagClass == .contextSpecific && choice.identifier.tagNumber == 1 {
+                        // OtherRevocationInfoFormat { otherRevInfoFormat OID, otherRevInfo }
+                        let parts = try Self.children(choice)
+                        if parts.count == 2, try Self.oid(parts[0]) == "1.3.6.1.5.5.7.16.2" { ocspResponses.append(Array(parts[1].encodedBytes)) }
+                    }
+                }
             } else if node.identifier == .set {
                 signerInfosNode = node
             }
@@ -86,6 +104,13 @@ struct CMSSignedData {
                 case "1.2.840.113549.1.9.4": info.messageDigest = try octets(value)
                 case "1.2.840.113549.1.9.3": info.contentType = try oid(value)
                 case "1.2.840.113549.1.9.5": info.signingTime = time(value)
+                case "1.2.840.113583.1.1.8":
+                    // RevocationInfoArchival ::= SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CRL, ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse, ... }
+                    for tagged in try children(value) where tagged.identifier.tagClass == .contextSpecific {
+                        guard let list = try children(tagged).first else { continue }
+                        let items = try children(list).map { Array($0.encodedBytes) }
+                        if tagged.identifier.tagNumber == 0 { info.archivedCRLs += items } else if tagged.identifier.tagNumber == 1 { info.archivedOCSP += items }
+                    }
                 default: break
                 }
             }
@@ -94,6 +119,13 @@ struct CMSSignedData {
         guard i + 1 < fields.count else { throw Malformed(description: "SignerInfo has no signature") }
         info.signatureAlgorithm = try oid(try children(fields[i]).first.orThrow("no signature algorithm"))
         info.signature = try octets(fields[i + 1])
+        if i + 2 < fields.count, fields[i + 2].identifier.tagClass == .contextSpecific, fields[i + 2].identifier.tagNumber == 1 {
+            for attribute in try children(fields[i + 2]) {
+                let parts = try children(attribute)
+                guard parts.count == 2, try oid(parts[0]) == "1.2.840.113549.1.9.16.2.14", let token = try children(parts[1]).first else { continue }
+                info.timeStampToken = Array(token.encodedBytes)
+            }
+        }
         return info
     }
 

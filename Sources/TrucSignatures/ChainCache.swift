@@ -1,7 +1,7 @@
 import Foundation
 import TrucCrypto
 
-/// Chain results per signer certificate and hour of verification time: OpenSSL's chain building with CRLs
+/// Chain results per signer certificate and hour of verification time: OpenSSL's chain building
 /// costs about a million instructions, and the same agency certificates sign message after message.
 /// Shared by all verifications; the lock guards only the dictionary.
 final class ChainCache: @unchecked Sendable {
@@ -9,6 +9,7 @@ final class ChainCache: @unchecked Sendable {
         let der: [UInt8]
         let untrusted: [[UInt8]]
         let hour: Int64
+        let documentSigning: Bool
     }
 
     private let lock = NSLock()
@@ -31,10 +32,11 @@ final class ChainCache: @unchecked Sendable {
         return certificate
     }
 
-    func verify(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, trust: TrustStore) -> ChainResult {
-        let key = Key(der: certificate.der, untrusted: untrusted.map(\.der), hour: time / 3600)
+    /// The path check (chain, validity, key usage; revocation is decided apart), cached per hour of `time`.
+    func path(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, trust: TrustStore, documentSigning: Bool = true) -> ChainResult {
+        let key = Key(der: certificate.der, untrusted: untrusted.map(\.der), hour: time / 3600, documentSigning: documentSigning)
         if let cached = lock.withLock({ results[key] }) { return cached }
-        let result = trust.verify(certificate, untrusted: untrusted, at: time)
+        let result = trust.path(certificate, untrusted: untrusted, at: time, documentSigning: documentSigning)
         lock.withLock {
             if results.count >= capacity { results.removeAll(keepingCapacity: true) }
             results[key] = result

@@ -186,6 +186,7 @@ struct PDFVerifier {
     let trust: TrustStore
     let policy: VerificationPolicy
     let chains: ChainCache
+    let validation: SignerValidation
 
     func verify(_ pdf: [UInt8], location: String, at time: Int64) -> [SignatureVerdict] {
         let fields = PDFSignatureScanner.scan(pdf, limit: policy.maxSignaturesPerFile)
@@ -286,12 +287,23 @@ struct PDFVerifier {
                                                                          : "the CMS signature does not verify with the signer's key"),
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
-            let chain = chains.verify(signer, untrusted: certificates, at: time, trust: trust)
-            reasons += chain.problems.map { SignatureReason(rawValue: $0.rawValue) }
-            return SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
-                                    signer: SignerClassifier.describe(signer), algorithm: algorithmName,
-                                    signingTime: signerInfo.signingTime.map(isoUTC), detail: detail ?? chain.detail,
-                                    refuseWeak: policy.refuseWeakAlgorithms)
+            // A signature time-stamp proves the signature value existed at its time (validation in the past).
+            let stamp = signerInfo.timeStampToken.map { TimeStampToken.check($0, stamped: signerInfo.signature, trust: trust, chains: chains) }
+            let provenAt = stamp?.valid == true ? stamp?.time : nil
+            let embedded = EmbeddedRevocation(crls: (cms.crls + signerInfo.archivedCRLs).compactMap { try? CRL(bytes: $0) },
+                                              ocspResponses: cms.ocspResponses + signerInfo.archivedOCSP)
+            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: provenAt, embedded: embedded)
+            reasons += judged.reasons
+            var notes = judged.notes
+            if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
+            var verdict = SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
+                                           signer: SignerClassifier.describe(signer), algorithm: algorithmName,
+                                           signingTime: signerInfo.signingTime.map(isoUTC), detail: detail ?? judged.detail,
+                                           refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
+            verdict.timestamp = stamp?.report
+            verdict.revocation = judged.revocation
+            verdict.notes = notes.isEmpty ? nil : notes
+            return verdict
         }
     }
 }

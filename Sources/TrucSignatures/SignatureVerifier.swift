@@ -8,11 +8,18 @@ import TrucXML
 package final class SignatureVerifier: Sendable {
     package let trust: TrustStore
     package let policy: VerificationPolicy
+    /// Where revocation answers come from (the trust directory's CRLs unless a network source is given).
+    package let revocation: any RevocationSource
     let chains = ChainCache()
 
-    package init(trust: TrustStore, policy: VerificationPolicy = VerificationPolicy()) {
+    package init(trust: TrustStore, policy: VerificationPolicy = VerificationPolicy(), revocation: any RevocationSource = OfflineRevocation()) {
         self.trust = trust
         self.policy = policy
+        self.revocation = revocation
+    }
+
+    func validation() -> SignerValidation {
+        SignerValidation(trust: trust, policy: policy, chains: chains, revocation: revocation, deadline: ContinuousClock.now + policy.revocationBudget)
     }
 
     /// What to verify.
@@ -49,12 +56,13 @@ package final class SignatureVerifier: Sendable {
             return result
         }
         var verdicts: [SignatureVerdict] = []
-        let xml = XMLDSigVerifier(trust: trust, policy: policy, chains: chains)
+        let validation = validation()
+        let xml = XMLDSigVerifier(trust: trust, policy: policy, chains: chains, validation: validation)
         for signature in parsed.envelopeSignatureElements {
             verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
         }
         if scope == .all {
-            let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains)
+            let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains, validation: validation)
             for file in Self.pdfFiles(attachments()) {
                 if attachmentLimits.budgetSpent {
                     findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
@@ -113,7 +121,7 @@ extension String {
 extension SignatureVerifier {
     /// The signatures of one PDF file (for the fuzz targets and tools that hold a PDF rather than a message).
     package func verifyPDF(_ pdf: [UInt8], location: String = "pdf", at time: Int64) -> [SignatureVerdict] {
-        PDFVerifier(trust: trust, policy: policy, chains: chains).verify(pdf, location: location, at: time)
+        PDFVerifier(trust: trust, policy: policy, chains: chains, validation: validation()).verify(pdf, location: location, at: time)
     }
 
     /// Whether `der` parses as CMS SignedData (the fuzz target for the ASN.1 path).

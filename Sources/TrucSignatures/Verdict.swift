@@ -68,9 +68,15 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
     package var signingTime: String?
     /// OpenSSL's or Truc's explanation of the first problem, for operators.
     package var detail: String?
+    /// The signature's RFC 3161 time-stamp, when it carries one.
+    package var timestamp: TimestampReport?
+    /// The revocation answer for the signer certificate and where it came from.
+    package var revocation: RevocationReport?
+    /// Events that do not change the verdict, e.g. a certificate expired or revoked after the time-stamp.
+    package var notes: [String]?
 
     init(location: String, kind: SignerKind = .unknown, reasons: [SignatureReason], signer: SignerDescription? = nil,
-         algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool) {
+         algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool, failUnknownRevocation: Bool = false) {
         self.location = location
         self.kind = kind
         self.reasons = reasons
@@ -79,7 +85,7 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
         self.signingTime = signingTime
         self.detail = detail
         let failing = reasons.filter { $0 != .weakAlgorithm || refuseWeak }
-        if failing.contains(where: { !$0.isIndeterminate }) {
+        if failing.contains(where: { !$0.isIndeterminate || ($0 == .revocationUnknown && failUnknownRevocation) }) {
             status = .invalid
         } else if !failing.isEmpty {
             status = .indeterminate

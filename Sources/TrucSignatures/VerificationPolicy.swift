@@ -1,9 +1,24 @@
+/// What a signature whose revocation cannot be decided becomes.
+package enum RevocationUnknownAction: String, Sendable, CaseIterable, Codable {
+    /// `indeterminate` (`revocation-unknown`): accepted by the hub, counted apart in the statistics.
+    case indeterminate
+    /// `invalid`: refused like a revoked signature.
+    case invalid
+    /// Taken as not revoked (the verdict still reports `revocation.status = unknown`).
+    case accept
+}
+
 /// What the verifier accepts.
 package struct VerificationPolicy: Sendable {
     /// Refuse SHA-1 (rsa-sha1, sha1 digests, adbe.pkcs7.sha1) instead of accepting it with `weak-algorithm`.
     package var refuseWeakAlgorithms: Bool
     /// A signer whose issuer has no CRL in the trust directory is `indeterminate` (`revocation-unknown`).
     package var requireRevocationData: Bool
+    /// What happens when revocation sources exist but none answers (unreachable, stale, too slow).
+    package var revocationUnknown: RevocationUnknownAction = .indeterminate
+    /// How long one document's verification may wait for revocation answers from the network; past it
+    /// the cache and the offline sources decide, or the answer is unknown.
+    package var revocationBudget: Duration = .seconds(3)
     /// Certificate-policy OIDs that classify a signer when its subject has no CCCD:/MST: style identifier.
     package var policyKinds: [String: SignerKind]
     /// Limits (secure validation).

@@ -10,6 +10,7 @@ struct XMLDSigVerifier {
     let trust: TrustStore
     let policy: VerificationPolicy
     let chains: ChainCache
+    let validation: SignerValidation
 
     struct Failure: Error {
         let reason: SignatureReason
@@ -51,12 +52,15 @@ struct XMLDSigVerifier {
                 reasons.append(.malformedSignature)
                 detail = detail ?? "the signature does not cover the edXMLEnvelope that is read (signature wrapping)"
             }
-            let chain = chains.verify(signer, untrusted: certificates, at: time, trust: trust)
-            reasons += chain.problems.map { SignatureReason(rawValue: $0.rawValue) }
-            detail = detail ?? chain.detail
-            return SignatureVerdict(location: "envelope", kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
-                                    signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
-                                    refuseWeak: policy.refuseWeakAlgorithms)
+            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: nil)
+            reasons += judged.reasons
+            detail = detail ?? judged.detail
+            var verdict = SignatureVerdict(location: "envelope", kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
+                                           signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
+                                           refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
+            verdict.revocation = judged.revocation
+            verdict.notes = judged.notes.isEmpty ? nil : judged.notes
+            return verdict
         } catch let failure as Failure {
             return SignatureVerdict(location: "envelope", reasons: reasons + [failure.reason], algorithm: algorithm, detail: failure.detail,
                                     refuseWeak: policy.refuseWeakAlgorithms)

@@ -1,0 +1,152 @@
+import Foundation
+import TrucCrypto
+
+/// Where revocation answers may come from.
+package enum RevocationMode: String, Sendable, CaseIterable, Codable {
+    /// OCSP from the certificate's AIA first, then CRLs (fetched from its distribution points, and the trust
+    /// directory's files).
+    case preferOCSP = "prefer-ocsp"
+    /// CRLs only: fetched from the distribution points, and the trust directory's files.
+    case crlOnly = "crl-only"
+    /// The trust directory's CRL files only (nothing fetched).
+    case offline
+}
+
+/// What a revocation source knows about one certificate.
+package struct RevocationStatus: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
+        case good
+        case revoked(at: Int64, reason: String?)
+        /// Sources exist (a CRL file for the issuer, OCSP or CRL URLs) but none gave a usable answer in time.
+        case unknown
+        /// Nothing to ask: no CRL for the issuer, and no revocation pointer in the certificate (or offline).
+        case noSource
+    }
+
+    package var state: State
+    /// Where the answer came from: `ocsp http://…`, `crl http://…`, `file <issuer>`, `embedded …`.
+    package var source: String?
+    /// Why there is no answer (for operators), or notes about the answer.
+    package var detail: String?
+
+    package init(_ state: State, source: String? = nil, detail: String? = nil) {
+        self.state = state
+        self.source = source
+        self.detail = detail
+    }
+}
+
+/// Revocation data carried inside the signed document (CMS `crls`, adbe-revocationInfoArchival, PDF DSS).
+/// It counts when it is current now, or when it was issued after the time a time-stamp proves the signature
+/// existed (`provenAt`: then it shows the certificate was not revoked at that time).
+package struct EmbeddedRevocation: Sendable {
+    package var crls: [CRL] = []
+    package var ocspResponses: [[UInt8]] = []
+    package var provenAt: Int64?
+    package init(crls: [CRL] = [], ocspResponses: [[UInt8]] = [], provenAt: Int64? = nil) {
+        self.crls = crls
+        self.ocspResponses = ocspResponses
+        self.provenAt = provenAt
+    }
+    package static let none = EmbeddedRevocation()
+
+    /// The answer of the embedded data about `certificate`, or nil (problems of unusable data appended).
+    package func answer(for certificate: Certificate, issuer: Certificate, trust: TrustStore, now: Int64, problems: inout [String]) -> RevocationStatus? {
+        for der in ocspResponses {
+            guard let answer = try? OCSPRequest.check(embedded: der, certificate: certificate, issuer: issuer, trust: trust) else { continue }
+            let current = answer.thisUpdate <= now + 300 && (answer.nextUpdate ?? answer.thisUpdate + 86_400) >= now
+            let afterProof = provenAt.map { answer.thisUpdate >= $0 } ?? false
+            switch answer.status {
+            case .revoked:
+                return RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp")
+            case .good where current || afterProof:
+                return RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))")
+            default:
+                problems.append("an embedded OCSP response is neither current nor after the time-stamp")
+            }
+        }
+        for crl in crls where crl.names(issuer: issuer) && crl.isSigned(by: issuer) {
+            if let entry = crl.entry(for: certificate) {
+                return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)")
+            }
+            let current = (crl.nextUpdate ?? Int64.max) >= now && crl.thisUpdate <= now + 300
+            if current || provenAt.map({ crl.thisUpdate >= $0 }) == true {
+                return RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))")
+            }
+            problems.append("an embedded CRL of \(issuer.subject) is neither current nor after the time-stamp")
+        }
+        return nil
+    }
+}
+
+/// Answers "is this certificate revoked?" for the certificates of a validated chain (never for anything
+/// that does not chain to a configured anchor). Implementations must be safe to call from many threads and
+/// must return by `deadline` (a slow CA must not stall intake).
+package protocol RevocationSource: Sendable {
+    func status(of certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore,
+                deadline: ContinuousClock.Instant) -> RevocationStatus
+}
+
+/// The sources that need no network: CRLs in the document, then the trust directory's CRL files. A CRL
+/// counts only when the issuer's key verifies it and it is current (a stale CRL is no answer).
+package struct OfflineRevocation: RevocationSource {
+    package init() {}
+
+    package func status(of certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore,
+                        deadline: ContinuousClock.Instant) -> RevocationStatus {
+        let now = Int64(Date().timeIntervalSince1970)
+        var problems: [String] = []
+        if let answer = Self.answer(from: trust.crlList, certificate: certificate, issuer: issuer, now: now, source: "file", problems: &problems) {
+            return answer
+        }
+        if let answer = embedded.answer(for: certificate, issuer: issuer, trust: trust, now: now, problems: &problems) {
+            return answer
+        }
+        return problems.isEmpty ? RevocationStatus(.noSource) : RevocationStatus(.unknown, detail: problems.joined(separator: "; "))
+    }
+
+    /// The first current, correctly signed CRL of `issuer` among `crls`, as an answer; problems of the others.
+    package static func answer(from crls: [CRL], certificate: Certificate, issuer: Certificate, now: Int64, source: String,
+                               problems: inout [String]) -> RevocationStatus? {
+        for crl in crls where crl.names(issuer: issuer) {
+            if !crl.isSigned(by: issuer) {
+                problems.append("a CRL named for \(issuer.subject) (\(source)) is not signed by it")
+                continue
+            }
+            if let next = crl.nextUpdate, next < now {
+                problems.append("the CRL of \(issuer.subject) (\(source)) is stale: its nextUpdate \(isoUTC(next)) has passed")
+                continue
+            }
+            if crl.thisUpdate > now + 300 {
+                problems.append("the CRL of \(issuer.subject) (\(source)) is not yet valid")
+                continue
+            }
+            if let entry = crl.entry(for: certificate) {
+                return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "\(source) \(crl.issuer)")
+            }
+            return RevocationStatus(.good, source: "\(source) \(crl.issuer)")
+        }
+        return nil
+    }
+}
+
+/// What the verdict reports about revocation of the signer certificate.
+package struct RevocationReport: Sendable, Codable, Equatable {
+    /// `good`, `revoked`, `unknown` or `none` (nothing to ask, and the policy does not require it).
+    package var status: String
+    /// Where the answer came from (`ocsp http://…`, `crl http://…`, `file CN=…`, `embedded crl CN=…`).
+    package var source: String?
+    package var revokedAt: String?
+    package var reason: String?
+}
+
+/// The RFC 3161 time-stamp of a signature, as the verdict reports it.
+package struct TimestampReport: Sendable, Codable, Equatable {
+    /// The time the token proves (genTime), ISO 8601 UTC.
+    package var time: String
+    /// The TSA certificate's subject.
+    package var tsa: String?
+    /// False when the token does not verify (then it proves nothing).
+    package var valid: Bool
+    package var detail: String?
+}

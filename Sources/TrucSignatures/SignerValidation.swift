@@ -1,0 +1,78 @@
+import TrucCrypto
+
+/// Judges a signer certificate as EN 319 102-1 does, simplified: the path (chain to an anchor, validity, key
+/// usage) at the verification time, revocation of every certificate of the path from the configured
+/// sources, and — when a valid time-stamp proves the signature existed at an earlier time — validation at
+/// that time: a certificate that expired, or was revoked, *after* the proven time does not make the
+/// signature invalid (the event is reported in `notes`); revoked *before* it stays `revoked`.
+struct SignerValidation {
+    let trust: TrustStore
+    let policy: VerificationPolicy
+    let chains: ChainCache
+    let revocation: any RevocationSource
+    let deadline: ContinuousClock.Instant
+
+    struct Outcome {
+        var reasons: [SignatureReason] = []
+        var detail: String?
+        var revocation: RevocationReport?
+        var notes: [String] = []
+    }
+
+    func validate(_ signer: Certificate, untrusted: [Certificate], at now: Int64, provenAt: Int64?,
+                  embedded: EmbeddedRevocation = .none) -> Outcome {
+        var outcome = Outcome()
+        var path = chains.path(signer, untrusted: untrusted, at: now, trust: trust)
+        if path.problems.contains(.expired), let provenAt {
+            let then = chains.path(signer, untrusted: untrusted, at: provenAt, trust: trust)
+            if !then.problems.contains(.expired) {
+                outcome.notes.append("the certificate expired \(isoUTC(signer.notAfter)), after the time-stamp proves the signature existed (\(isoUTC(provenAt)))")
+                path = then
+            }
+        }
+        outcome.reasons = path.problems.map { SignatureReason(rawValue: $0.rawValue) }
+        outcome.detail = path.detail
+        // Revocation is asked only for a path that reaches an anchor (no URL of an unknown CA is fetched).
+        guard !path.problems.contains(.untrusted), path.chain.count >= 2 else { return outcome }
+
+        var embedded = embedded
+        embedded.provenAt = provenAt
+        var unknown: [String] = []
+        for index in 0..<(path.chain.count - 1) {
+            let certificate = path.chain[index], issuer = path.chain[index + 1]
+            if certificate.isSelfSigned { break }
+            let status = revocation.status(of: certificate, issuer: issuer, embedded: embedded, trust: trust, deadline: deadline)
+            let who = index == 0 ? "the signer certificate" : "the CA certificate \(certificate.subject)"
+            switch status.state {
+            case .good:
+                if index == 0 { outcome.revocation = RevocationReport(status: "good", source: status.source) }
+            case .revoked(let at, let reason):
+                if index == 0 { outcome.revocation = RevocationReport(status: "revoked", source: status.source, revokedAt: isoUTC(at), reason: reason) }
+                let event = "\(who) was revoked \(isoUTC(at))" + (reason.map { " (\($0))" } ?? "") + (status.source.map { " per \($0)" } ?? "")
+                if let provenAt, at > provenAt {
+                    outcome.notes.append(event + ", after the time-stamp proves the signature existed (\(isoUTC(provenAt)))")
+                } else {
+                    if !outcome.reasons.contains(.revoked) { outcome.reasons.insert(.revoked, at: 0) }
+                    outcome.detail = event
+                }
+            case .unknown:
+                if index == 0 { outcome.revocation = RevocationReport(status: "unknown", source: status.source) }
+                unknown.append("\(who): " + (status.detail ?? "no revocation source answered"))
+            case .noSource:
+                if index == 0 { outcome.revocation = RevocationReport(status: "none") }
+                if policy.requireRevocationData || trust.requireRevocationData {
+                    unknown.append("\(who): no CRL for its issuer and no revocation pointer, while the policy requires revocation data")
+                }
+            }
+        }
+        if !unknown.isEmpty, !outcome.reasons.contains(.revoked) {
+            if policy.revocationUnknown == .accept {
+                outcome.notes.append("revocation could not be decided and is accepted by policy: " + unknown.joined(separator: "; "))
+            } else {
+                outcome.reasons.append(.revocationUnknown)
+                outcome.detail = outcome.detail ?? unknown.joined(separator: "; ")
+            }
+        }
+        return outcome
+    }
+}
