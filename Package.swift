@@ -9,6 +9,7 @@ import PackageDescription
 //   TrucZlib      zlib: CRC-32, and a bounds-checked ZIP reader (inflate always ends) and a small ZIP writer
 //   EdXML         edXML model, reader, writer, validation, agency codes, attachments (no C)
 //   TrucSignatures  XMLDSig and PDF (CMS) signature verification, verdicts, classification
+//   TrucRevocation  OCSP and CRL fetching with caches (the network revocation source of TrucSignatures)
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
 //   TrucVXP       the national SDK's dialect without I/O: HMAC header auth, hash-file, answer JSON
 //   TrucStore     the MessageStore protocol and its SQLite implementation (messages, deliveries, agencies, counters)
@@ -49,13 +50,20 @@ let package = Package(
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
         .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(
+            name: "TrucRevocation",
+            dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "TrucCore", dependencies: ["EdXML"]),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucCore", "TrucStore", "TrucSignatures", "EdXML", "TrucCrypto", "TrucVXP",
+                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -73,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucServer", "TrucStore", "TrucCore", "TrucSQLite",
+            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucCore", "TrucSQLite",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib"]

@@ -8,6 +8,7 @@ import Logging
 import ServiceLifecycle
 import TrucCore
 import TrucServer
+import TrucSignatures
 import TrucStore
 
 /// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
@@ -27,6 +28,9 @@ import TrucStore
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=1 | off |
+/// | --revocation prefer-ocsp\|crl-only\|offline | TRUC_REVOCATION | prefer-ocsp |
+/// | --revocation-unknown indeterminate\|invalid\|accept | TRUC_REVOCATION_UNKNOWN | indeterminate |
+/// | --revocation-freshness / --revocation-budget / --revocation-timeout | – | 3600 s / 3 s / 10 s |
 /// | --route PATTERN=HUB@URL (repeatable) | – (config key "routes": ["G=000.00.00.W01@https://…"]) | none |
 /// | --upstream HUB@URL | TRUC_UPSTREAM | none |
 /// | --retry-attempts / --retry-base / --retry-max | – | 8 / 2 s / 600 s |
@@ -53,7 +57,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("hub-code"), help: "This hub's own code (env TRUC_HUB_CODE). Default 000.00.00.W00.") var hubCode: String?
     @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body, bytes (env TRUC_MAX_BODY_BYTES). Default 67108864.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
-    @Flag(name: .customLong("require-revocation"), help: "Signers without CRL coverage are indeterminate.") var requireRevocation = false
+    @Flag(name: .customLong("require-revocation"), help: "Signers with no revocation source at all (no CRL for the issuer, no OCSP or CRL URL) are indeterminate.")
+    var requireRevocation = false
+    @Option(help: "Revocation sources for document signers: prefer-ocsp (OCSP, then fetched and file CRLs), crl-only, offline (the trust directory's CRL files) (env TRUC_REVOCATION). Default prefer-ocsp.")
+    var revocation: String?
+    @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers in time: indeterminate, invalid (refused) or accept (env TRUC_REVOCATION_UNKNOWN). Default indeterminate.")
+    var revocationUnknown: String?
+    @Option(name: .customLong("revocation-freshness"), help: "Seconds an OCSP answer or fetched CRL is used before it is asked again. Default 3600.")
+    var revocationFreshness: Int?
+    @Option(name: .customLong("revocation-budget"), help: "Seconds one document's verification may wait for OCSP responders and CRL servers. Default 3.")
+    var revocationBudget: Double?
+    @Option(name: .customLong("revocation-timeout"), help: "Time limit of one OCSP or CRL fetch, seconds. Default 10.") var revocationTimeout: Double?
     @Option(name: .customLong("route"), help: "A peer-hub route PATTERN=HUBCODE@URL (repeatable); PATTERN: a code, PREFIX*, a level-1 code (H41) or a group letter (G).")
     var routes: [String] = []
     @Option(help: "The default upstream hub, HUBCODE@URL (env TRUC_UPSTREAM).") var upstream: String?
@@ -135,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.limits = limits
         configured.refusalRetentionDays = refusalRetentionDays ?? settings.int("refusal-retention-days") ?? 90
         configured.reloadOnSIGHUP = true
+        configured.revocation = try revocationSettings(settings, value)
         guard configured.refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
         let hubConfiguration = configured
 
@@ -202,6 +217,32 @@ extension ServeCommand {
         }
         let upstreamText = upstream ?? ProcessInfo.processInfo.environment["TRUC_UPSTREAM"] ?? settings.string("upstream")
         return RoutingTable(entries: entries, defaultUpstream: try upstreamText.map(peer))
+    }
+}
+
+extension ServeCommand {
+    /// `--revocation`, `--revocation-unknown`, `--revocation-freshness`, `--revocation-budget`, `--revocation-timeout`.
+    func revocationSettings(_ settings: Settings, _ value: (String?, String, String) -> String?) throws -> RevocationSettings {
+        var result = RevocationSettings()
+        if let text = value(revocation, "TRUC_REVOCATION", "revocation") {
+            guard let mode = RevocationMode(rawValue: text) else {
+                throw ValidationError("--revocation \(text) is not one of \(RevocationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            result.mode = mode
+        }
+        if let text = value(revocationUnknown, "TRUC_REVOCATION_UNKNOWN", "revocation-unknown") {
+            guard let action = RevocationUnknownAction(rawValue: text) else {
+                throw ValidationError("--revocation-unknown \(text) is not one of \(RevocationUnknownAction.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            result.unknown = action
+        }
+        result.freshnessSeconds = Int64(revocationFreshness ?? settings.int("revocation-freshness") ?? 3600)
+        result.budgetSeconds = revocationBudget ?? settings.double("revocation-budget") ?? 3
+        result.fetchTimeoutSeconds = revocationTimeout ?? settings.double("revocation-timeout") ?? 10
+        guard result.freshnessSeconds > 0, result.budgetSeconds >= 0, result.fetchTimeoutSeconds > 0 else {
+            throw ValidationError("--revocation-freshness and --revocation-timeout must be positive, --revocation-budget not negative")
+        }
+        return result
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import EdXML
 import Foundation
 import TrucCrypto
+import TrucRevocation
 import TrucSignatures
 
 /// `truc verify FILE`: every signature of a message, verified against a trust directory.
@@ -28,8 +29,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the verdict as JSON.")
     var json = false
 
-    @Flag(help: "A signer whose issuer has no CRL in the trust directory is indeterminate.")
+    @Flag(help: "A signer with no revocation source at all (no CRL for its issuer, no OCSP or CRL URL) is indeterminate.")
     var requireRevocation = false
+
+    @Option(help: "Revocation sources: prefer-ocsp (OCSP, then fetched and file CRLs), crl-only, offline (the trust directory's CRL files only, no network). Default prefer-ocsp, as the hub.")
+    var revocation: String = RevocationMode.preferOCSP.rawValue
+
+    @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers: indeterminate, invalid or accept. Default indeterminate.")
+    var revocationUnknown: String = RevocationUnknownAction.indeterminate.rawValue
+
+    @Option(help: "A hub's data directory: fetched CRLs are read from and kept in DATA/revocation, as the hub does.")
+    var data: String?
 
     @Flag(help: "Refuse SHA-1 signatures instead of accepting them with a weak-algorithm warning.")
     var refuseSha1 = false
@@ -63,8 +73,19 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
         }
+        guard let mode = RevocationMode(rawValue: revocation) else {
+            throw CommandFailure(code: "invalid-option", message: "--revocation \(revocation) is not one of \(RevocationMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+        }
+        guard let unknownAction = RevocationUnknownAction(rawValue: revocationUnknown) else {
+            throw CommandFailure(code: "invalid-option",
+                                 message: "--revocation-unknown \(revocationUnknown) is not one of \(RevocationUnknownAction.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+        }
         let parsed = try MessageInput.read(file, maxBytes: maxBytes)
-        let verifier = SignatureVerifier(trust: store, policy: VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation))
+        var policy = VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation)
+        policy.revocationUnknown = unknownAction
+        let network = mode == .offline ? nil : NetworkRevocation(configuration: .init(mode: mode, cacheDirectory: data.map { $0 + "/revocation" }))
+        defer { network?.shutdownNow() }
+        let verifier = SignatureVerifier(trust: store, policy: policy, revocation: network ?? OfflineRevocation())
         let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)
         return VerifyReport(message: parsed.message, verdict: verdict, attachmentProblems: attachmentProblems)
     }
@@ -215,7 +236,15 @@ struct VerifyReport: Encodable {
                 lines.append("   signer: \(signer.commonName ?? signer.subject)" + (signer.identifier.map { " (\($0))" } ?? ""))
                 lines.append("   issuer: \(signer.issuer), serial \(signer.serial)")
             }
-            if let time = s.signingTime { lines.append("   signed at \(time)") }
+            if let time = s.signingTime { lines.append("   signed at \(time) (claimed by the signer)") }
+            if let stamp = s.timestamp {
+                lines.append("   time-stamp: \(stamp.time)" + (stamp.tsa.map { " by \($0)" } ?? "") + (stamp.valid ? "" : "  NOT VALID: \(stamp.detail ?? "")"))
+            }
+            if let revocation = s.revocation {
+                lines.append("   revocation: \(revocation.status)" + (revocation.revokedAt.map { " at \($0)" } ?? "") + (revocation.reason.map { " (\($0))" } ?? "")
+                             + (revocation.source.map { ", from \($0)" } ?? ""))
+            }
+            for note in s.notes ?? [] { lines.append("   note: \(note)") }
             if let detail = s.detail, s.status != .valid { lines.append("   \(detail)") }
         }
         lines.append("Signed: \(signed.rawValue)   Bucket: \(bucket.rawValue)   Invalid: \(invalid ? "yes" : "no")")

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import TrucCore
+import TrucRevocation
+import TrucSignatures
 import TrucStore
 
 /// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
@@ -29,6 +31,9 @@ struct AdminRoutes: Sendable {
             }
             logger.notice("reloaded the trust directory (admin API)", metadata: ["directory": "\(trust.directory)"])
             return JSONText.response(["directory": trust.directory, "loadedTime": CivilCalendar.vietnamISO(Int64(trust.loadedAt.timeIntervalSince1970))])
+        }
+        router.get("/v1/admin/revocation", .operatorOnly) { _, _ in
+            JSONText.response(RevocationView(trust.revocation))
         }
         router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
@@ -105,5 +110,51 @@ struct AdminRoutes: Sendable {
         try await store.upsert(agency)
         logger.notice("operator registered an agency", metadata: ["agency": "\(code)"])
         return JSONText.response(agency, status: existed ? .ok : .created)
+    }
+}
+
+/// `GET /v1/admin/revocation`: how revocation is decided and what the network source holds — per OCSP
+/// responder and CRL URL the cache hits and misses, fetches, failures and mean fetch time; each fetched CRL's
+/// age and nextUpdate.
+struct RevocationView: Encodable {
+    struct Source: Encodable {
+        let url: String
+        let hits: Int
+        let misses: Int
+        let fetches: Int
+        let failures: Int
+        let meanFetchSeconds: Double?
+    }
+
+    struct FetchedCRL: Encodable {
+        let url: String
+        let issuer: String
+        let thisUpdate: String
+        let nextUpdate: String?
+        let fetchedTime: String
+        let ageSeconds: Int64
+    }
+
+    let mode: String
+    let sources: [Source]
+    let crls: [FetchedCRL]
+
+    init(_ source: any RevocationSource) {
+        guard let network = source as? NetworkRevocation else {
+            mode = RevocationMode.offline.rawValue
+            sources = []
+            crls = []
+            return
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        mode = network.configuration.mode.rawValue
+        sources = network.responders.sorted { $0.key < $1.key }.map { url, s in
+            Source(url: url, hits: s.hits, misses: s.misses, fetches: s.fetches, failures: s.failures,
+                   meanFetchSeconds: s.fetches > 0 ? s.fetchSeconds / Double(s.fetches) : nil)
+        }
+        crls = network.crlStates.map {
+            FetchedCRL(url: $0.url, issuer: $0.issuer, thisUpdate: CivilCalendar.vietnamISO($0.thisUpdate), nextUpdate: $0.nextUpdate.map(CivilCalendar.vietnamISO),
+                       fetchedTime: CivilCalendar.vietnamISO($0.fetchedAt), ageSeconds: now - $0.thisUpdate)
+        }
     }
 }

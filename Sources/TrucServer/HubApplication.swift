@@ -9,6 +9,7 @@ import NIOSSL
 import ServiceLifecycle
 import TrucCore
 import TrucCrypto
+import TrucRevocation
 import TrucSignatures
 import TrucStore
 
@@ -31,7 +32,15 @@ package func buildHub(
     let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
     let metrics = HubMetrics()
     let verified = VerifiedCertificates()
-    let trust = try TrustState(directory: configuration.trustDirectory, requireRevocationData: configuration.requireRevocationData,
+    var policy = VerificationPolicy(requireRevocationData: configuration.requireRevocationData)
+    policy.revocationUnknown = configuration.revocation.unknown
+    policy.revocationBudget = .milliseconds(Int64(configuration.revocation.budgetSeconds * 1000))
+    let network: NetworkRevocation? = configuration.revocation.mode == .offline ? nil : NetworkRevocation(
+        configuration: .init(mode: configuration.revocation.mode, freshness: configuration.revocation.freshnessSeconds,
+                             fetchTimeout: .milliseconds(Int64(configuration.revocation.fetchTimeoutSeconds * 1000)),
+                             cacheDirectory: configuration.dataDirectory + "/revocation"),
+        logger: logger)
+    let trust = try TrustState(directory: configuration.trustDirectory, policy: policy, revocation: network ?? OfflineRevocation(),
                                onReload: { verified.forgetAll() })
     let limits = configuration.limits
     let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
@@ -97,6 +106,7 @@ package func buildHub(
     let delivery = try DeliveryService(store: store, configuration: configuration, logger: logger, receipts: receipts, metrics: metrics,
                                        peers: peerBoard)
     services.append(delivery)
+    if let network { services.append(RevocationRefreshService(revocation: network, interval: .seconds(max(1, min(60, configuration.revocation.freshnessSeconds / 2))))) }
     if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger)) }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))

@@ -1,5 +1,6 @@
 import NIOCore
 import TrucCore
+import TrucSignatures
 
 /// Everything `truc serve` needs, with the demo defaults. Reading it from flags, environment and a
 /// config file happens in the CLI (`ServeCommand`), which lists every key.
@@ -40,6 +41,8 @@ package struct HubConfiguration: Sendable {
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false
+    /// How revocation of document signers is decided (see README "Revocation").
+    package var revocation = RevocationSettings()
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,
                  certificatePath: String, privateKeyPath: String, clientCAPath: String, trustDirectory: String,
@@ -62,6 +65,19 @@ package struct HubConfiguration: Sendable {
         self.retryPolicy = retryPolicy
         self.deliveryPollSeconds = deliveryPollSeconds
     }
+}
+
+/// Revocation of document signers: sources, caching, and what an undecidable answer becomes.
+package struct RevocationSettings: Sendable {
+    package var mode: RevocationMode = .preferOCSP
+    package var unknown: RevocationUnknownAction = .indeterminate
+    /// Seconds an OCSP answer or fetched CRL is used before it is asked again.
+    package var freshnessSeconds: Int64 = 3600
+    /// How long one document's verification waits for the network, in seconds.
+    package var budgetSeconds: Double = 3
+    /// Time limit of one fetch, in seconds.
+    package var fetchTimeoutSeconds: Double = 10
+    package init() {}
 }
 
 /// The national SDK's dialect (VXP): where it is served, and this hub's identity towards VXP peer hubs.

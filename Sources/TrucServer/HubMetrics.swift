@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import Prometheus
 import TrucCore
 import TrucCrypto
+import TrucRevocation
 import TrucStore
 
 /// The hub's Prometheus metrics (text format at `GET /metrics`, operator credential): intake results by
@@ -144,6 +145,26 @@ extension HubMetrics {
         for crl in trust.crls {
             registry.makeGauge(descriptor: Self.name("crl_next_update", "timestamp_seconds", "nextUpdate of each CRL of the trust directory"),
                                labels: [("issuer", crl.issuer)]).set(Double(crl.nextUpdate))
+        }
+        if let network = sources.trust.revocation as? NetworkRevocation {
+            for (url, stats) in network.responders {
+                let lookups = Self.name("revocation_lookups", "", "Revocation lookups per OCSP responder or CRL URL, answered from the cache (hit) or not (miss)")
+                registry.makeGauge(descriptor: lookups, labels: [("url", url), ("result", "hit")]).set(Double(stats.hits))
+                registry.makeGauge(descriptor: lookups, labels: [("url", url), ("result", "miss")]).set(Double(stats.misses))
+                registry.makeGauge(descriptor: Self.name("revocation_fetches", "", "OCSP and CRL fetches per URL"), labels: [("url", url)]).set(Double(stats.fetches))
+                registry.makeGauge(descriptor: Self.name("revocation_fetch_failures", "", "OCSP and CRL fetches that gave no usable answer, per URL"),
+                                   labels: [("url", url)]).set(Double(stats.failures))
+                registry.makeGauge(descriptor: Self.name("revocation_fetch_duration", "seconds", "Total time spent fetching, per URL"),
+                                   labels: [("url", url)]).set(stats.fetchSeconds)
+            }
+            for crl in network.crlStates {
+                registry.makeGauge(descriptor: Self.name("revocation_crl_age", "seconds", "Age (now - thisUpdate) of each fetched CRL"), labels: [("url", crl.url)])
+                    .set(Double(now - crl.thisUpdate))
+                if let next = crl.nextUpdate {
+                    registry.makeGauge(descriptor: Self.name("crl_next_update", "timestamp_seconds", "nextUpdate of each CRL of the trust directory"),
+                                       labels: [("issuer", crl.issuer)]).set(Double(next))
+                }
+            }
         }
         for peer in await sources.peers.snapshot() {
             guard let reachable = peer.reachable else { continue }

@@ -12,21 +12,26 @@ import UnixSignals
 /// directory that no longer loads leaves the previous state in place.
 package final class TrustState: Sendable {
     let directory: String
-    let requireRevocationData: Bool
+    let policy: VerificationPolicy
+    /// Where revocation answers come from (kept across reloads: its caches survive them).
+    package let revocation: any RevocationSource
     private let state: NIOLockedValueBox<(trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date)>
     /// Called after each reload (the client-certificate cache forgets what it remembered).
     let onReload: @Sendable () -> Void
 
-    package init(directory: String, requireRevocationData: Bool, onReload: @escaping @Sendable () -> Void = {}) throws {
+    package init(directory: String, policy: VerificationPolicy, revocation: any RevocationSource = OfflineRevocation(),
+                 onReload: @escaping @Sendable () -> Void = {}) throws {
         self.directory = directory
-        self.requireRevocationData = requireRevocationData
+        self.policy = policy
+        self.revocation = revocation
         self.onReload = onReload
-        state = NIOLockedValueBox(try Self.load(directory, requireRevocationData))
+        state = NIOLockedValueBox(try Self.load(directory, policy, revocation))
     }
 
-    static func load(_ directory: String, _ requireRevocationData: Bool) throws -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
-        let trust = try TrustStore(directory: directory, requireRevocationData: requireRevocationData)
-        return (trust, SignatureVerifier(trust: trust, policy: VerificationPolicy(requireRevocationData: requireRevocationData)), Date())
+    static func load(_ directory: String, _ policy: VerificationPolicy, _ revocation: any RevocationSource) throws
+        -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
+        let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData)
+        return (trust, SignatureVerifier(trust: trust, policy: policy, revocation: revocation), Date())
     }
 
     package var trust: TrustStore { state.withLockedValue { $0.trust } }
@@ -35,7 +40,7 @@ package final class TrustState: Sendable {
 
     /// Reads the directory again; throws (and keeps the previous state) when it does not load.
     package func reload() throws {
-        let fresh = try Self.load(directory, requireRevocationData)
+        let fresh = try Self.load(directory, policy, revocation)
         state.withLockedValue { $0 = fresh }
         onReload()
     }

@@ -3,7 +3,8 @@ import TrucCrypto
 
 /// Vietnamese CA practice: a personal certificate carries an identity number (`CMND:`, `CCCD:`, `HC:`),
 /// an organisation certificate a tax or budget code (`MST:`, `MNS:`), in the subject's UID or
-/// serialNumber. Otherwise the configured certificate-policy OIDs decide.
+/// serialNumber; an eIDAS-style `organizationIdentifier` (2.5.4.97: `VATVN-…`, `NTRVN-…`) names an
+/// organisation. Otherwise the configured certificate-policy OIDs decide.
 enum SignerClassifier {
     static let personalPrefixes = ["CMND:", "CCCD:", "HC:"]
     static let organisationPrefixes = ["MST:", "MNS:"]
@@ -14,6 +15,7 @@ enum SignerClassifier {
             if personalPrefixes.contains(where: { upper.hasPrefix($0) }) { return .personal }
             if organisationPrefixes.contains(where: { upper.hasPrefix($0) }) { return .organisation }
         }
+        if !certificate.organizationIdentifiers.isEmpty { return .organisation }
         for oid in certificate.policyOIDs {
             if let kind = policy.policyKinds[oid] { return kind }
         }
@@ -24,11 +26,11 @@ enum SignerClassifier {
         let identifier = certificate.identifiers.first { id in
             let upper = id.uppercased()
             return (personalPrefixes + organisationPrefixes).contains { upper.hasPrefix($0) }
-        } ?? certificate.identifiers.first
+        } ?? certificate.identifiers.first ?? certificate.organizationIdentifiers.first
         return SignerDescription(subject: certificate.subject, commonName: certificate.commonName, identifier: identifier,
                                  issuer: certificate.issuer, serial: certificate.serialHex)
     }
 }
 
 /// `2026-11-22T02:14:03Z`.
-func isoUTC(_ epoch: Int64) -> String { CivilCalendar.isoUTC(epoch) }
+package func isoUTC(_ epoch: Int64) -> String { CivilCalendar.isoUTC(epoch) }

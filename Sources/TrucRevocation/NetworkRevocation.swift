@@ -1,0 +1,410 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import TrucCrypto
+import TrucSignatures
+
+/// Revocation answers from the network, cached: OCSP (RFC 6960) from the certificate's AIA, CRLs from its
+/// distribution points (also kept on disk and refreshed in the background), then the trust directory's
+/// CRL files and the revocation data embedded in the document.
+///
+/// Bounded by construction: it is only asked about certificates of a path that reached a configured anchor;
+/// only `http`/`https` URLs, no redirects, a time limit and a size limit per fetch, a limit of concurrent
+/// fetches per host, one fetch per URL/certificate at a time (callers wait for the same one). A caller waits
+/// at most until its deadline; a fetch that answers later still fills the cache. An answer past the
+/// freshness but still current (before its `nextUpdate`) is used at once and refreshed behind the caller.
+package final class NetworkRevocation: RevocationSource, Sendable {
+    package struct Configuration: Sendable {
+        package var mode: RevocationMode
+        /// Seconds an OCSP answer or a fetched CRL is used before it is asked again (X-Road: 3,600).
+        package var freshness: Int64
+        /// Time limit of one fetch.
+        package var fetchTimeout: Duration
+        package var maxOCSPBytes: Int
+        package var maxCRLBytes: Int
+        package var perHostConcurrency: Int
+        /// Where fetched CRLs are kept (`DATA/revocation`); nil keeps them in memory only.
+        package var cacheDirectory: String?
+
+        package init(mode: RevocationMode = .preferOCSP, freshness: Int64 = 3600, fetchTimeout: Duration = .seconds(10),
+                     maxOCSPBytes: Int = 64 << 10, maxCRLBytes: Int = 32 << 20, perHostConcurrency: Int = 4, cacheDirectory: String? = nil) {
+            self.mode = mode
+            self.freshness = freshness
+            self.fetchTimeout = fetchTimeout
+            self.maxOCSPBytes = maxOCSPBytes
+            self.maxCRLBytes = maxCRLBytes
+            self.perHostConcurrency = perHostConcurrency
+            self.cacheDirectory = cacheDirectory
+        }
+    }
+
+    package let configuration: Configuration
+    private let http: HTTPClient
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var ocsp: [String: CachedOCSP] = [:]
+        var crls: [String: CachedCRL] = [:]
+        var inflight: [String: Inflight] = [:]
+        var perHost: [String: Int] = [:]
+        var responders: [String: ResponderStatistics] = [:]
+        /// The issuer each fetched CRL is checked against (for the background refresh).
+        var crlIssuers: [String: Certificate] = [:]
+    }
+
+    struct CachedOCSP {
+        let answer: OCSPAnswer
+        let url: String
+        let fetchedAt: Int64
+    }
+
+    struct CachedCRL {
+        let crl: CRL
+        let fetchedAt: Int64
+    }
+
+    package init(configuration: Configuration, logger: Logger = Logger(label: "truc.revocation")) {
+        self.configuration = configuration
+        self.logger = logger
+        var client = HTTPClient.Configuration()
+        client.redirectConfiguration = .disallow
+        client.timeout = .init(connect: .seconds(3), read: .seconds(Int64(configuration.fetchTimeout.components.seconds)))
+        client.decompression = .disabled
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: client)
+        if let directory = configuration.cacheDirectory {
+            try? FileManager.default.createDirectory(atPath: directory + "/crl", withIntermediateDirectories: true)
+        }
+    }
+
+    package func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// For synchronous callers (`truc verify`), outside any event loop.
+    package func shutdownNow() {
+        try? http.syncShutdown()
+    }
+
+    // MARK: RevocationSource
+
+    package func status(of certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore,
+                        deadline: ContinuousClock.Instant) -> RevocationStatus {
+        let now = Int64(Date().timeIntervalSince1970)
+        var problems: [String] = []
+        var hadSource = false
+        if configuration.mode == .preferOCSP {
+            for url in certificate.ocspURLs.prefix(2) where Self.fetchable(url) {
+                hadSource = true
+                switch ocsp(certificate, issuer: issuer, url: url, trust: trust, now: now, deadline: deadline) {
+                case .success(let answer) where answer.status != .unknown:
+                    if answer.status == .revoked {
+                        return RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "ocsp \(url)")
+                    }
+                    return RevocationStatus(.good, source: "ocsp \(url)")
+                case .success:
+                    problems.append("the OCSP responder \(url) does not know the certificate")
+                case .failure(let problem):
+                    problems.append("OCSP \(url): \(problem.message)")
+                }
+            }
+        }
+        if configuration.mode != .offline {
+            for url in certificate.crlDistributionURLs.prefix(2) where Self.fetchable(url) {
+                hadSource = true
+                switch crl(url, issuer: issuer, now: now, deadline: deadline) {
+                case .success(let crl):
+                    if let entry = crl.entry(for: certificate) {
+                        return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "crl \(url)")
+                    }
+                    return RevocationStatus(.good, source: "crl \(url)")
+                case .failure(let problem):
+                    problems.append("CRL \(url): \(problem.message)")
+                }
+            }
+        }
+        var offlineProblems: [String] = []
+        if let answer = OfflineRevocation.answer(from: trust.crlList, certificate: certificate, issuer: issuer, now: now, source: "file",
+                                                 problems: &offlineProblems) {
+            return answer
+        }
+        if let answer = embedded.answer(for: certificate, issuer: issuer, trust: trust, now: now, problems: &offlineProblems) {
+            return answer
+        }
+        problems += offlineProblems
+        if !hadSource && problems.isEmpty { return RevocationStatus(.noSource) }
+        return RevocationStatus(.unknown, detail: problems.isEmpty ? "no revocation source answered" : problems.joined(separator: "; "))
+    }
+
+    static func fetchable(_ url: String) -> Bool {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = parsed.host, !host.isEmpty else { return false }
+        return true
+    }
+
+    // MARK: OCSP
+
+    private func ocsp(_ certificate: Certificate, issuer: Certificate, url: String, trust: TrustStore, now: Int64,
+                      deadline: ContinuousClock.Instant) -> Result<OCSPAnswer, FetchProblem> {
+        let key = "ocsp|" + Digest.sha256(issuer.der).hexString + "|" + certificate.serialHex
+        let cached = state.withLockedValue { $0.ocsp[key] }
+        if let cached, current(cached.answer, now: now) {
+            record(url) { $0.hits += 1 }
+            if now - cached.fetchedAt >= configuration.freshness { startOCSP(key: key, certificate, issuer: issuer, url: url, trust: trust) }
+            return .success(cached.answer)
+        }
+        record(url) { $0.misses += 1 }
+        let inflight = startOCSP(key: key, certificate, issuer: issuer, url: url, trust: trust)
+        switch inflight.wait(until: deadline) {
+        case .none:
+            return .failure(FetchProblem("no answer within the revocation budget (the answer, when it comes, is cached)"))
+        case .failure(let problem)?:
+            return .failure(problem)
+        case .success?:
+            if let fresh = state.withLockedValue({ $0.ocsp[key] }) { return .success(fresh.answer) }
+            return .failure(FetchProblem("the answer was not usable"))
+        }
+    }
+
+    private func current(_ answer: OCSPAnswer, now: Int64) -> Bool {
+        answer.thisUpdate <= now + 300 && (answer.nextUpdate.map { now <= $0 } ?? true)
+            && (answer.nextUpdate != nil || now - answer.thisUpdate < configuration.freshness)
+    }
+
+    @discardableResult
+    private func startOCSP(key: String, _ certificate: Certificate, issuer: Certificate, url: String, trust: TrustStore) -> Inflight {
+        let request: OCSPRequest
+        do { request = try OCSPRequest(certificate: certificate, issuer: issuer) } catch {
+            return Inflight(failed: FetchProblem("cannot make the OCSP request: \(error)"))
+        }
+        return fetch(key: key, url: url, method: .POST, body: request.der, contentType: "application/ocsp-request",
+                     limit: configuration.maxOCSPBytes) { [weak self] bytes in
+            guard let self else { return }
+            let answer = try request.check(response: bytes, issuer: issuer, trust: trust, now: Int64(Date().timeIntervalSince1970))
+            state.withLockedValue { $0.ocsp[key] = CachedOCSP(answer: answer, url: url, fetchedAt: Int64(Date().timeIntervalSince1970)) }
+        }
+    }
+
+    // MARK: CRLs
+
+    private func crl(_ url: String, issuer: Certificate, now: Int64, deadline: ContinuousClock.Instant) -> Result<CRL, FetchProblem> {
+        let key = "crl|" + url
+        var cached = state.withLockedValue { state in
+            if state.crlIssuers[url] == nil { state.crlIssuers[url] = issuer }
+            return state.crls[url]
+        }
+        if cached == nil, let fromDisk = loadFromDisk(url, issuer: issuer) {
+            cached = fromDisk
+            state.withLockedValue { $0.crls[url] = fromDisk }
+        }
+        if let cached, cached.crl.names(issuer: issuer), usable(cached.crl, now: now) {
+            record(url) { $0.hits += 1 }
+            if now - cached.fetchedAt >= configuration.freshness || refreshDue(cached.crl, now: now) { startCRL(key: key, url: url, issuer: issuer) }
+            return .success(cached.crl)
+        }
+        record(url) { $0.misses += 1 }
+        switch startCRL(key: key, url: url, issuer: issuer).wait(until: deadline) {
+        case .none: return .failure(FetchProblem("no answer within the revocation budget (the CRL, when it comes, is cached)"))
+        case .failure(let problem)?: return .failure(problem)
+        case .success?:
+            if let fresh = state.withLockedValue({ $0.crls[url] }), usable(fresh.crl, now: now) { return .success(fresh.crl) }
+            return .failure(FetchProblem("the CRL is not current"))
+        }
+    }
+
+    private func usable(_ crl: CRL, now: Int64) -> Bool {
+        crl.thisUpdate <= now + 300 && (crl.nextUpdate.map { now <= $0 } ?? true)
+    }
+
+    /// Refresh before `nextUpdate`: in the last tenth of the CRL's validity (at least the last hour).
+    private func refreshDue(_ crl: CRL, now: Int64) -> Bool {
+        guard let next = crl.nextUpdate else { return false }
+        return next - now <= max(3600, (next - crl.thisUpdate) / 10)
+    }
+
+    @discardableResult
+    private func startCRL(key: String, url: String, issuer: Certificate) -> Inflight {
+        fetch(key: key, url: url, method: .GET, body: nil, contentType: nil, limit: configuration.maxCRLBytes) { [weak self] bytes in
+            guard let self else { return }
+            let crl = try CRL(bytes: bytes)
+            guard crl.isSigned(by: issuer) else { throw FetchProblem("the CRL is not signed by \(issuer.subject)") }
+            let now = Int64(Date().timeIntervalSince1970)
+            if let next = crl.nextUpdate, next < now { throw FetchProblem("the CRL is stale: its nextUpdate \(isoUTC(next)) has passed") }
+            let previous = state.withLockedValue { $0.crls[url] }
+            if let previous, previous.crl.thisUpdate > crl.thisUpdate { throw FetchProblem("the CRL is older than the one already held") }
+            state.withLockedValue { $0.crls[url] = CachedCRL(crl: crl, fetchedAt: now) }
+            saveToDisk(url, crl)
+        }
+    }
+
+    private func diskPath(_ url: String) -> String? {
+        configuration.cacheDirectory.map { $0 + "/crl/" + Digest.sha256(Array(url.utf8)).hexString + ".crl" }
+    }
+
+    private func loadFromDisk(_ url: String, issuer: Certificate) -> CachedCRL? {
+        guard let path = diskPath(url), let data = FileManager.default.contents(atPath: path), let crl = try? CRL(bytes: Array(data)),
+              crl.isSigned(by: issuer) else { return nil }
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970) }
+        return CachedCRL(crl: crl, fetchedAt: modified ?? crl.thisUpdate)
+    }
+
+    private func saveToDisk(_ url: String, _ crl: CRL) {
+        guard let path = diskPath(url) else { return }
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(crl.der)) else { return }
+        _ = rename(temporary, path)
+    }
+
+    // MARK: Background refresh
+
+    /// Fetches again every cached CRL that is due (in the last tenth of its validity, or older than the
+    /// freshness). Called periodically by the hub's revocation service.
+    package func refreshCRLs() {
+        let now = Int64(Date().timeIntervalSince1970)
+        let due = state.withLockedValue { state in
+            state.crls.filter { now - $0.value.fetchedAt >= configuration.freshness || refreshDue($0.value.crl, now: now) }
+                .compactMap { entry in state.crlIssuers[entry.key].map { (entry.key, $0) } }
+        }
+        for (url, issuer) in due { startCRL(key: "crl|" + url, url: url, issuer: issuer) }
+    }
+
+    // MARK: Fetching
+
+    private func fetch(key: String, url: String, method: HTTPMethod, body: [UInt8]?, contentType: String?, limit: Int,
+                       accept: @escaping @Sendable ([UInt8]) throws -> Void) -> Inflight {
+        let host = URL(string: url)?.host ?? url
+        let (inflight, start) = state.withLockedValue { state -> (Inflight, Bool) in
+            if let running = state.inflight[key] { return (running, false) }
+            if state.perHost[host, default: 0] >= configuration.perHostConcurrency {
+                state.responders[url, default: ResponderStatistics()].failures += 1
+                return (Inflight(failed: FetchProblem("too many fetches to \(host) at once")), false)
+            }
+            let fresh = Inflight()
+            state.inflight[key] = fresh
+            state.perHost[host, default: 0] += 1
+            return (fresh, true)
+        }
+        guard start else { return inflight }
+        let started = ContinuousClock.now
+        let finish: @Sendable (Result<Void, FetchProblem>) -> Void = { [weak self] result in
+            guard let self else { return inflight.complete(result) }
+            let elapsed = ContinuousClock.now - started
+            state.withLockedValue { state in
+                state.inflight[key] = nil
+                state.perHost[host, default: 1] -= 1
+                var stats = state.responders[url, default: ResponderStatistics()]
+                stats.fetches += 1
+                stats.fetchSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                if case .failure = result { stats.failures += 1 }
+                state.responders[url] = stats
+            }
+            if case .failure(let problem) = result {
+                logger.warning("revocation fetch failed", metadata: ["url": "\(url)", "problem": "\(problem.message)"])
+            }
+            inflight.complete(result)
+        }
+        do {
+            var request = try HTTPClient.Request(url: url, method: method)
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            if let body { request.body = .bytes(body) }
+            let accumulator = ResponseAccumulator(request: request, maxBodySize: limit)
+            let timeout = configuration.fetchTimeout
+            http.execute(request: request, delegate: accumulator,
+                         deadline: .now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                .futureResult.whenComplete { result in
+                    switch result {
+                    case .success(let response):
+                        guard response.status == .ok, var buffer = response.body else {
+                            return finish(.failure(FetchProblem("HTTP \(response.status.code)")))
+                        }
+                        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                        do {
+                            try accept(bytes)
+                            finish(.success(()))
+                        } catch let problem as FetchProblem {
+                            finish(.failure(problem))
+                        } catch {
+                            finish(.failure(FetchProblem("\(error)")))
+                        }
+                    case .failure(let error):
+                        finish(.failure(FetchProblem(error is ResponseAccumulator.ResponseTooBigError ? "the answer is larger than \(limit) bytes"
+                                                                                                       : "\(error)")))
+                    }
+                }
+        } catch {
+            finish(.failure(FetchProblem("\(error)")))
+        }
+        return inflight
+    }
+
+    // MARK: Statistics
+
+    package struct ResponderStatistics: Sendable, Equatable {
+        package var hits = 0
+        package var misses = 0
+        package var fetches = 0
+        package var failures = 0
+        package var fetchSeconds = 0.0
+    }
+
+    package struct CRLState: Sendable, Equatable {
+        package let url: String
+        package let issuer: String
+        package let thisUpdate: Int64
+        package let nextUpdate: Int64?
+        package let fetchedAt: Int64
+    }
+
+    /// Per OCSP responder / CRL URL: cache hits and misses, fetches, failures, total fetch time.
+    package var responders: [String: ResponderStatistics] { state.withLockedValue { $0.responders } }
+
+    /// The fetched CRLs held, with their ages.
+    package var crlStates: [CRLState] {
+        state.withLockedValue { state in
+            state.crls.map { CRLState(url: $0.key, issuer: $0.value.crl.issuer, thisUpdate: $0.value.crl.thisUpdate,
+                                      nextUpdate: $0.value.crl.nextUpdate, fetchedAt: $0.value.fetchedAt) }.sorted { $0.url < $1.url }
+        }
+    }
+
+    private func record(_ url: String, _ change: (inout ResponderStatistics) -> Void) {
+        state.withLockedValue { change(&$0.responders[url, default: ResponderStatistics()]) }
+    }
+}
+
+/// Why a fetch gave no usable answer.
+struct FetchProblem: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// One fetch that callers wait for (with a deadline) and that completes once.
+final class Inflight: Sendable {
+    private let condition = NIOLockedValueBox<Result<Void, FetchProblem>?>(nil)
+    private let signal = NSCondition()
+
+    init() {}
+    init(failed: FetchProblem) { condition.withLockedValue { $0 = .failure(failed) } }
+
+    func complete(_ result: Result<Void, FetchProblem>) {
+        signal.lock()
+        condition.withLockedValue { $0 = result }
+        signal.broadcast()
+        signal.unlock()
+    }
+
+    /// The result, or nil when the deadline passed first.
+    func wait(until deadline: ContinuousClock.Instant) -> Result<Void, FetchProblem>? {
+        signal.lock()
+        defer { signal.unlock() }
+        while true {
+            if let result = condition.withLockedValue({ $0 }) { return result }
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { return nil }
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+            _ = signal.wait(until: Date(timeIntervalSinceNow: seconds))
+        }
+    }
+}

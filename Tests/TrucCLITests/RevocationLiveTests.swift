@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// Revocation as a user meets it: a hub with the default policy (prefer OCSP, then CRLs) and a trust directory
+/// holding only a CA whose certificates point at a lab on 127.0.0.1 (`Tests/Fixtures/revocation/lab.py`:
+/// `openssl ca` for the CA and its CRL, `openssl ocsp` as the responder). Documents are signed with xmlsec1.
+@Suite("Revocation, live: OCSP and CRLs fetched by a running hub", .serialized)
+struct RevocationLiveTests {
+    static let available = ["/usr/bin/xmlsec1", "/usr/bin/openssl", "/usr/bin/python3", "/usr/bin/curl"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The lab: a Python process serving OCSP, CRLs and time-stamps on 127.0.0.1.
+    final class Lab {
+        let process = Process()
+        let work: String
+        let info: [String: Any]
+
+        init() throws {
+            work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-lab-\(UUID().uuidString)").path
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", CLIFixtures.path("revocation/lab.py"), work]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let file = work + "/lab.json"
+            var loaded: [String: Any]?
+            for _ in 0..<300 {
+                if let data = FileManager.default.contents(atPath: file), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                    loaded = json
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            guard let loaded else {
+                process.terminate()
+                throw CancellationError()
+            }
+            info = loaded
+            Thread.sleep(forTimeInterval: 0.3) // lab.json is written just before the socket listens
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(atPath: work)
+        }
+
+        var base: String { info["base"] as! String }
+        var trust: String { info["trust"] as! String }
+
+        func signer(_ name: String) -> (key: String, cert: String) {
+            let signers = info["signers"] as! [String: [String: String]]
+            return (signers[name]!["key"]!, signers[name]!["cert"]!)
+        }
+
+        /// A new G22 document (its own DocumentId) signed on the envelope by the lab signer `name`, with xmlsec1.
+        func document(signedBy name: String) throws -> String {
+            let template = try String(contentsOfFile: CLIFixtures.path("signatures/pdf-unsigned.edxml"), encoding: .utf8)
+                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
+            let signature = try String(contentsOfFile: FailClosedTests.repo.appendingPathComponent("docs/signature-template.xml").path, encoding: .utf8)
+            let input = work + "/unsigned-\(UUID().uuidString).xml", output = work + "/\(name)-\(UUID().uuidString).edxml"
+            try template.replacingOccurrences(of: "</edXML:edXMLHeader>", with: signature + "</edXML:edXMLHeader>")
+                .write(toFile: input, atomically: true, encoding: .utf8)
+            let (key, cert) = signer(name)
+            let run = try FailClosedTests.run("xmlsec1", ["--sign", "--privkey-pem", "\(key),\(cert)", "--output", output, input])
+            #expect(run.exitCode == 0, "xmlsec1: \(run.stderr)")
+            return output
+        }
+    }
+
+    static func signature(_ run: TrucRun) -> [String: Any]? {
+        ((run.json?["signature"] as? [String: Any])?["signatures"] as? [[String: Any]])?.first
+            ?? ((run.json?["error"] as? [String: Any])?["signature"] as? [String: Any]).flatMap {
+                ($0["signatures"] as? [[String: Any]])?.first
+            }
+    }
+
+    @Test("a hub with the default policy: OCSP good and revoked, a CA with only a CRL, a CRL published after start, unreachable, slow and rogue responders",
+          .enabled(if: available))
+    func liveHub() async throws {
+        let lab = try Lab()
+        let demo = FailClosedTests.demo
+        let server = try HubEndToEndTests.Server(["--trust", lab.trust, "--revocation-freshness", "2", "--revocation-budget", "1.5",
+                                                  "--operator-token", "op-secret"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)"
+        let ca = demo + "/trust/root-ca.pem"
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func send(_ name: String) throws -> TrucRun {
+            try TrucRun.run(["send", try lab.document(signedBy: name), "--hub", hub, "--ca", ca, "--token", token])
+        }
+
+        // A CA that publishes only OCSP: accepted, the answer from the responder.
+        let good = try send("ocsp-good")
+        #expect(good.exitCode == 0, "\(good.stdout)\(good.stderr)")
+        let goodVerdict = try #require(Self.signature(good), "\(good.stdout)")
+        #expect(goodVerdict["status"] as? String == "valid")
+        #expect((goodVerdict["revocation"] as? [String: Any])?["source"] as? String == "ocsp \(lab.base)/ocsp", "\(goodVerdict)")
+        // organizationIdentifier (2.5.4.97) names an organisation.
+        #expect(goodVerdict["kind"] as? String == "organisation")
+        #expect((goodVerdict["signer"] as? [String: Any])?["identifier"] as? String == "VATVN-0100100001")
+
+        // OCSP says revoked: refused.
+        let revoked = try send("ocsp-revoked")
+        #expect(revoked.exitCode == 1 && revoked.stdout.contains("invalid-signature"), "\(revoked.stdout)")
+        #expect(Self.signature(revoked)?["reasons"] as? [String] == ["revoked"], "\(revoked.stdout)")
+
+        // A CA with only a CRL distribution point: good from the fetched CRL; revoked in a CRL published after
+        // the hub started, and refused without a restart once the freshness (2 s) has passed.
+        let before = try send("crl-late")
+        #expect(before.exitCode == 0, "\(before.stdout)")
+        #expect((Self.signature(before)?["revocation"] as? [String: Any])?["source"] as? String == "crl \(lab.base)/ca.crl")
+        let control = try FailClosedTests.run("curl", ["-sf", "-X", "POST", lab.base + "/control/revoke?name=crl-late"])
+        #expect(control.exitCode == 0)
+        var after: TrucRun?
+        for _ in 0..<20 {
+            try await Task.sleep(for: .seconds(1))
+            let attempt = try send("crl-late")
+            if attempt.exitCode == 1 { after = attempt; break }
+        }
+        let late = try #require(after, "the new CRL was never used")
+        #expect(Self.signature(late)?["reasons"] as? [String] == ["revoked"], "\(late.stdout)")
+        #expect(late.stdout.contains("superseded"), "\(late.stdout)")
+
+        // No responder answers (connection refused; a responder whose certificate may not sign OCSP answers):
+        // the revocation is unknown, the signature indeterminate (accepted and counted apart).
+        for name in ["unreachable", "rogue"] {
+            let run = try send(name)
+            #expect(run.exitCode == 0, "\(name): \(run.stdout)")
+            #expect(Self.signature(run)?["status"] as? String == "indeterminate", "\(name): \(run.stdout)")
+            #expect(Self.signature(run)?["reasons"] as? [String] == ["revocation-unknown"], "\(name): \(run.stdout)")
+        }
+
+        // A slow responder (4 s) does not hold intake past the budget (1.5 s); its answer, when it comes, is
+        // cached, and the next document of that signer is decided from the cache.
+        let started = ContinuousClock.now
+        let slow = try send("slow")
+        #expect(ContinuousClock.now - started < .seconds(4), "intake waited for the slow responder")
+        #expect(Self.signature(slow)?["status"] as? String == "indeterminate", "\(slow.stdout)")
+        try await Task.sleep(for: .seconds(4))
+        let cached = try send("slow")
+        #expect(Self.signature(cached)?["status"] as? String == "valid", "\(cached.stdout)")
+
+        // The operator sees the sources: cache hits and misses, fetches, failures, the CRL's age.
+        let view = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret", hub + "/v1/admin/revocation"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any], "\(view.stdout)")
+        #expect(json["mode"] as? String == "prefer-ocsp")
+        let sources = json["sources"] as? [[String: Any]] ?? []
+        let ocsp = sources.first { $0["url"] as? String == lab.base + "/ocsp" }
+        #expect((ocsp?["fetches"] as? Int ?? 0) >= 2 && (ocsp?["hits"] as? Int ?? -1) >= 0, "\(view.stdout)")
+        #expect((sources.first { $0["url"] as? String == lab.base + "/rogue" }?["failures"] as? Int ?? 0) >= 1, "\(view.stdout)")
+        #expect((json["crls"] as? [[String: Any]])?.first?["url"] as? String == lab.base + "/ca.crl", "\(view.stdout)")
+        let metrics = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret", hub + "/metrics"])
+        #expect(metrics.stdout.contains("truc_revocation_fetches{url=\"\(lab.base)/ocsp\"}"), "\(metrics.stdout.prefix(3000))")
+        #expect(metrics.stdout.contains("truc_revocation_crl_age_seconds{url=\"\(lab.base)/ca.crl\"}"))
+        // The fetched CRL is kept in the data directory.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: server.data + "/revocation/crl")
+        #expect(kept.contains { $0.hasSuffix(".crl") }, "\(kept)")
+    }
+
+    @Test("truc verify: --revocation prefer-ocsp asks the responder and says so; offline reads only the trust directory",
+          .enabled(if: available))
+    func verifyCommand() throws {
+        let lab = try Lab()
+        let revoked = try lab.document(signedBy: "ocsp-revoked")
+        let online = try TrucRun.run(["verify", revoked, "--trust", lab.trust])
+        #expect(online.exitCode == 1, "\(online.stdout)")
+        #expect(online.stdout.contains("revocation: revoked") && online.stdout.contains("(keyCompromise), from ocsp \(lab.base)/ocsp"), "\(online.stdout)")
+        // Offline: no CRL file for the lab CA and no network: nothing to ask, so not caught (unless required).
+        let offline = try TrucRun.run(["verify", revoked, "--trust", lab.trust, "--revocation", "offline"])
+        #expect(offline.exitCode == 0, "\(offline.stdout)")
+        #expect(offline.stdout.contains("revocation: none"), "\(offline.stdout)")
+        let required = try TrucRun.run(["verify", revoked, "--trust", lab.trust, "--revocation", "offline", "--require-revocation"])
+        #expect(required.exitCode == 1 && required.stdout.contains("revocation-unknown"), "\(required.stdout)")
+        // crl-only: the CRL of the distribution point (an OCSP-only certificate has none: unknown → indeterminate).
+        let crlOnly = try TrucRun.run(["verify", try lab.document(signedBy: "crl-late"), "--trust", lab.trust, "--revocation", "crl-only", "--json"])
+        #expect(crlOnly.exitCode == 0, "\(crlOnly.stdout)")
+        #expect(crlOnly.stdout.contains("crl \(lab.base)/ca.crl"), "\(crlOnly.stdout)")
+        // --revocation-unknown invalid turns an unreachable responder into a refusal.
+        let strict = try TrucRun.run(["verify", try lab.document(signedBy: "unreachable"), "--trust", lab.trust, "--revocation-unknown", "invalid", "--json"])
+        #expect(strict.exitCode == 1 && strict.stdout.contains("\"status\" : \"invalid\""), "\(strict.stdout)")
+        let bad = try TrucRun.run(["verify", revoked, "--trust", lab.trust, "--revocation", "sometimes"])
+        #expect(bad.exitCode == 2 && bad.stderr.contains("--revocation sometimes"), "\(bad.stdout)\(bad.stderr)")
+    }
+}
