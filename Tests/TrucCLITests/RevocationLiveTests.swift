@@ -182,4 +182,52 @@ struct RevocationLiveTests {
         let bad = try TrucRun.run(["verify", revoked, "--trust", lab.trust, "--revocation", "sometimes"])
         #expect(bad.exitCode == 2 && bad.stderr.contains("--revocation sometimes"), "\(bad.stdout)\(bad.stderr)")
     }
+
+    static let pyHanko: Bool = (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]).exitCode) == 0
+
+    @Test("a hub accepts a document time-stamped in 2017 by a signer whose certificate expired in 2018, and refuses it without the time-stamp")
+    func archivedDocument() async throws {
+        let archive = CLIFixtures.path("signatures/pki/archive")
+        let server = try HubEndToEndTests.Server(["--trust", archive + "/trust"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)", ca = FailClosedTests.demo + "/trust/root-ca.pem"
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stamped = try TrucRun.run(["send", archive + "/pdf-ts-expired.edxml", "--hub", hub, "--ca", ca, "--token", token])
+        #expect(stamped.exitCode == 0, "\(stamped.stdout)\(stamped.stderr)")
+        let verdict = Self.signature(stamped)
+        #expect(verdict?["status"] as? String == "valid")
+        #expect((verdict?["timestamp"] as? [String: Any])?["time"] as? String == "2017-06-01T00:00:00Z", "\(stamped.stdout)")
+        let plain = try TrucRun.run(["send", archive + "/pdf-expired.edxml", "--hub", hub, "--ca", ca, "--token", token])
+        #expect(plain.exitCode == 1 && Self.signature(plain)?["reasons"] as? [String] == ["expired"], "\(plain.stdout)")
+    }
+
+    @Test("openssl ts as the TSA: a PDF signed by pyHanko with a live time-stamp stays valid after its certificate expires (truc verify --at)",
+          .enabled(if: available && (pyHanko || ProcessInfo.processInfo.environment["CI"] != nil)))
+    func liveTimestamp() throws {
+        let lab = try Lab()
+        let (key, cert) = lab.signer("ocsp-good")
+        let tsa = (lab.info["tsa"] as! [String: String])["url"]!
+        let output = lab.work + "/stamped.edxml"
+        let signed = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", CLIFixtures.path("revocation/sign_pdf_with_tsa.py"), key, cert, tsa, output])
+        #expect(signed.exitCode == 0, "pyHanko: \(signed.stderr)")
+        // The lab's certificates run one year: two years from now the signer certificate has expired.
+        let later = CivilCalendarText.isoDay(secondsFromNow: 2 * 366 * 86_400)
+        let verified = try TrucRun.run(["verify", output, "--trust", lab.trust, "--revocation", "offline", "--at", later])
+        #expect(verified.exitCode == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("time-stamp: ") && verified.stdout.contains("by CN=Lab TSA"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("after the time-stamp proves the signature existed"), "\(verified.stdout)")
+        // Without a time-stamp, the same signer two years on: expired.
+        let withoutStamp = try TrucRun.run(["verify", try lab.document(signedBy: "ocsp-good"), "--trust", lab.trust, "--revocation", "offline", "--at", later])
+        #expect(withoutStamp.exitCode == 1 && withoutStamp.stdout.contains("[expired]"), "\(withoutStamp.stdout)")
+    }
+}
+
+enum CivilCalendarText {
+    /// `YYYY-MM-DD` of a day `seconds` from now (UTC).
+    static func isoDay(secondsFromNow seconds: Int) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: Date(timeIntervalSinceNow: TimeInterval(seconds)))
+    }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TrucCrypto
+import TrucSignatures
+import EdXML
+
+/// Validation in the past: PDFs signed by pyHanko with RFC 3161 signature time-stamps of 2017 by signers
+/// whose certificates ran 2015–2018 (`Tests/Fixtures/signatures/make_timestamp_fixtures.py`; pyHanko's
+/// validator cross-checks each token). The archive CA's CRL lists one signer revoked in 2018 and one in 2016.
+@Suite("Time-stamps: a signature proven to exist before its certificate expired or was revoked")
+struct TimestampTests {
+    static let archive = SignatureFixtures.path("pki/archive")
+    static let verifier: SignatureVerifier = {
+        do { return SignatureVerifier(trust: try TrustStore(directory: archive + "/trust")) } catch { fatalError("archive trust: \(error)") }
+    }()
+
+    static func verdict(_ name: String, at time: Int64 = SignatureFixtures.now) throws -> SignatureVerdict {
+        let message = try EdXMLReader.read([UInt8](try Data(contentsOf: URL(fileURLWithPath: archive + "/" + name))))
+        return try #require(verifier.verify(message, at: time).signatures.first)
+    }
+
+    @Test("expired after the time-stamp: valid, the time-stamp and the later expiry reported")
+    func expiredAfterTimestamp() throws {
+        let v = try Self.verdict("pdf-ts-expired.edxml")
+        #expect(v.status == .valid && v.reasons.isEmpty, "\(v)")
+        #expect(v.timestamp?.time == "2017-06-01T00:00:00Z" && v.timestamp?.tsa == "CN=Truc Archive TSA,C=VN" && v.timestamp?.valid == true)
+        #expect(v.notes?.contains { $0.contains("expired 2018-12-31") && $0.contains("after the time-stamp") } == true, "\(v.notes ?? [])")
+        // Verified in 2017 the same document needs no proof from the past.
+        let then = try Self.verdict("pdf-ts-expired.edxml", at: 1_500_000_000)
+        #expect(then.status == .valid && (then.notes ?? []).isEmpty, "\(then)")
+    }
+
+    @Test("without a time-stamp, or with one after the expiry, or one not signed by a TSA: expired")
+    func expired() throws {
+        let none = try Self.verdict("pdf-expired.edxml")
+        #expect(none.reasons == [.expired] && none.timestamp == nil)
+        let late = try Self.verdict("pdf-ts-after-expiry.edxml")
+        #expect(late.reasons == [.expired] && late.timestamp?.time == "2019-06-01T00:00:00Z" && late.timestamp?.valid == true)
+        let fake = try Self.verdict("pdf-ts-not-tsa.edxml")
+        #expect(fake.reasons == [.expired], "\(fake)")
+        #expect(fake.timestamp?.valid == false && fake.timestamp?.detail?.contains("id-kp-timeStamping") == true, "\(String(describing: fake.timestamp))")
+    }
+
+    @Test("revoked after the time-stamp: valid, the revocation reported; revoked before it: revoked")
+    func revocation() throws {
+        let later = try Self.verdict("pdf-ts-revoked-later.edxml")
+        #expect(later.status == .valid, "\(later)")
+        #expect(later.revocation?.status == "revoked" && later.revocation?.revokedAt == "2018-03-01T00:00:00Z")
+        #expect(later.notes?.contains { $0.contains("revoked 2018-03-01") && $0.contains("after the time-stamp") } == true, "\(later.notes ?? [])")
+        let before = try Self.verdict("pdf-ts-revoked-before.edxml")
+        #expect(before.reasons == [.revoked], "\(before)")
+        #expect(before.detail?.contains("revoked 2016-06-01") == true)
+    }
+
+    @Test("a token whose imprint is not the signature's digest proves nothing")
+    func tamperedToken() throws {
+        // Flip one byte of the signature value inside the CMS: the signature breaks, and the token's imprint
+        // no longer matches — the time-stamp must not rescue anything.
+        var pdf = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.archive + "/pdf-ts-expired.pdf")))
+        let text = String(decoding: pdf, as: UTF8.self)
+        let contents = try #require(text.range(of: "/Contents <"))
+        let offset = text.utf8.distance(from: text.startIndex, to: contents.upperBound) + 1200 // inside the hex, in the signature value area
+        pdf[offset] = pdf[offset] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        let verdicts = Self.verifier.verifyPDF(pdf, at: SignatureFixtures.now)
+        #expect(verdicts.first?.status == .invalid, "\(verdicts)")
+    }
+}
