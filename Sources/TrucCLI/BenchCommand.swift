@@ -2,6 +2,7 @@ import ArgumentParser
 import EdXML
 import Foundation
 import TrucCrypto
+import TrucRevocation
 import TrucSignatures
 import TrucZlib
 
@@ -9,7 +10,7 @@ import TrucZlib
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchBound.self, BenchLoad.self, BenchStatsFill.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchBound.self, BenchLoad.self, BenchStatsFill.self, BenchRevocation.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.
@@ -300,5 +301,59 @@ enum Timing {
         let elapsed = clock.now - start
         let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return (Double(iterations) / secs, iterations)
+    }
+}
+
+/// Verification throughput with revocation: offline (the trust directory's CRLs), with a warm OCSP cache,
+/// and with a cold cache (a fresh revocation source per document, so every document waits for the
+/// responder). `scripts/bench-revocation.sh` runs it against the lab's `openssl ocsp` on 127.0.0.1.
+struct BenchRevocation: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revocation", abstract: "Time verification with revocation offline, warm and cold.")
+
+    @Argument(help: "A message signed by a certificate with an OCSP URL.")
+    var file: String
+
+    @Option(help: "Trust directory.")
+    var trust: String
+
+    @Option(help: "How long to loop each mode, in seconds.")
+    var seconds: Double = 5
+
+    func run() throws {
+        let bytes = try FileInput.load(file, maxBytes: 1 << 30)
+        let store = try TrustStore(directory: trust)
+        let now = Int64(Date().timeIntervalSince1970)
+        let message = try EdXMLReader.read(bytes)
+        let offline = SignatureVerifier(trust: store, revocation: OfflineRevocation())
+        let network = NetworkRevocation(configuration: .init(mode: .preferOCSP))
+        defer { network.shutdownNow() }
+        let warm = SignatureVerifier(trust: store, revocation: network)
+        let first = warm.verify(message, at: now)
+        guard first.signatures.first?.revocation?.source?.hasPrefix("ocsp") == true, !first.invalid else {
+            print("the benchmark message must carry a valid signature whose revocation comes from OCSP; got \(first.signatures)")
+            throw ExitCode(1)
+        }
+        let offlineRate = Timing.loop(seconds) { _ = offline.verify(try! EdXMLReader.read(bytes), at: now) }
+        let warmRate = Timing.loop(seconds) { _ = warm.verify(try! EdXMLReader.read(bytes), at: now) }
+        var coldTimes: [Double] = []
+        let coldRate = Timing.loop(seconds) {
+            let fresh = NetworkRevocation(configuration: .init(mode: .preferOCSP))
+            let verifier = SignatureVerifier(trust: store, revocation: fresh)
+            let started = ContinuousClock.now
+            let verdict = verifier.verify(try! EdXMLReader.read(bytes), at: now)
+            let elapsed = ContinuousClock.now - started
+            coldTimes.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            precondition(verdict.signatures.first?.revocation?.source?.hasPrefix("ocsp") == true, "the cold lookup did not reach the responder")
+            fresh.shutdownNow()
+        }
+        coldTimes.sort()
+        let offlineMs = 1000 / offlineRate.rate
+        print("""
+            file            \(file) (\(bytes.count.grouped) bytes)
+            offline         \(String(format: "%.1f", offlineRate.rate)) documents/s on one thread (trust-directory CRLs only)
+            warm OCSP       \(String(format: "%.1f", warmRate.rate)) documents/s on one thread (answer from the cache)
+            cold OCSP       \(String(format: "%.1f", coldRate.rate)) documents/s on one thread (a fetch per document, new HTTP client each time)
+            cold fetch adds median \(String(format: "%.1f", coldTimes[coldTimes.count / 2] - offlineMs)) ms, p90 \(String(format: "%.1f", coldTimes[coldTimes.count * 9 / 10] - offlineMs)) ms to one verification (\(coldTimes.count) samples)
+            """)
     }
 }
