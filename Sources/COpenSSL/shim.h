@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/ocsp.h>
+#include <openssl/rsa.h>
 
 
 /* The STACK_OF helpers are function-like macros, invisible to Swift. */

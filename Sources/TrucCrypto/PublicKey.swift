@@ -10,15 +10,22 @@ package final class PublicKey: @unchecked Sendable {
     /// Size of the key in bits.
     package var bits: Int { Int(EVP_PKEY_get_bits(key)) }
 
-    /// Verifies an RSA PKCS#1 v1.5 or ECDSA (DER-encoded) signature over `data`. False means the
+    /// Verifies an RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA (DER-encoded) signature over `data`. False means the
     /// signature does not match; nothing throws.
-    package func verify(signature: [UInt8], data: UnsafeRawBufferPointer, digest: DigestAlgorithm) -> Bool {
+    package func verify(signature: [UInt8], data: UnsafeRawBufferPointer, digest: DigestAlgorithm, padding: SignaturePadding = .pkcs1) -> Bool {
         guard let ctx = EVP_MD_CTX_new() else { return false }
         defer {
             EVP_MD_CTX_free(ctx)
             clearOpenSSLErrors()
         }
-        guard EVP_DigestVerifyInit(ctx, nil, digest.md, nil, key) == 1 else { return false }
+        var pctx: OpaquePointer?
+        guard EVP_DigestVerifyInit(ctx, &pctx, digest.md, nil, key) == 1 else { return false }
+        if case .pss(let mgf1, let saltLength) = padding {
+            guard EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS,
+                  EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1,
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf1.md) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, Int32(saltLength)) == 1 else { return false }
+        }
         return signature.withUnsafeBufferPointer { sig in
             EVP_DigestVerify(ctx, sig.baseAddress, sig.count, data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count) == 1
         }
@@ -38,4 +45,12 @@ package final class PublicKey: @unchecked Sendable {
         defer { truc_openssl_free(p) }
         return Array(UnsafeBufferPointer(start: p, count: Int(n)))
     }
+}
+
+/// How an RSA signature is padded.
+package enum SignaturePadding: Sendable, Equatable {
+    /// PKCS#1 v1.5 (and anything that is not RSA).
+    case pkcs1
+    /// RSASSA-PSS with MGF1 over `mgf1` and a salt of `saltLength` bytes.
+    case pss(mgf1: DigestAlgorithm, saltLength: Int)
 }

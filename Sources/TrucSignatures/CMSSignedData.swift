@@ -17,6 +17,8 @@ struct CMSSignedData {
         var contentType: String?
         var signingTime: Int64?
         var signatureAlgorithm: String
+        /// The DER parameters of the signature algorithm (RSASSA-PSS-params), when present.
+        var signatureParameters: [UInt8]?
         var signature: [UInt8]
         /// The RFC 3161 token of the unsigned `id-aa-signatureTimeStampToken` attribute (a ContentInfo, DER).
         var timeStampToken: [UInt8]?
@@ -117,7 +119,9 @@ struct CMSSignedData {
             i += 1
         }
         guard i + 1 < fields.count else { throw Malformed(description: "SignerInfo has no signature") }
-        info.signatureAlgorithm = try oid(try children(fields[i]).first.orThrow("no signature algorithm"))
+        let algorithm = try children(fields[i])
+        info.signatureAlgorithm = try oid(try algorithm.first.orThrow("no signature algorithm"))
+        if algorithm.count > 1, algorithm[1].identifier != .null { info.signatureParameters = Array(algorithm[1].encodedBytes) }
         info.signature = try octets(fields[i + 1])
         if i + 2 < fields.count, fields[i + 2].identifier.tagClass == .contextSpecific, fields[i + 2].identifier.tagNumber == 1 {
             for attribute in try children(fields[i + 2]) {

@@ -1,3 +1,4 @@
+import SwiftASN1
 import TrucCrypto
 #if canImport(Glibc)
 import Glibc
@@ -217,7 +218,8 @@ struct PDFVerifier {
             }
             let signerInfo = cms.signer
             guard let digestAlgorithm = CMSAlgorithms.digest(signerInfo.digestAlgorithm),
-                  let (algorithmName, signatureDigest) = CMSAlgorithms.signature(signerInfo.signatureAlgorithm, digest: digestAlgorithm) else {
+                  let (algorithmName, signatureDigest, padding) = CMSAlgorithms.signature(signerInfo.signatureAlgorithm, digest: digestAlgorithm,
+                                                                                         parameters: signerInfo.signatureParameters) else {
                 return SignatureVerdict(location: location, reasons: reasons + [.unsupportedAlgorithm],
                                         detail: "CMS algorithm \(signerInfo.signatureAlgorithm) / \(signerInfo.digestAlgorithm) is not supported",
                                         refuseWeak: policy.refuseWeakAlgorithms)
@@ -263,7 +265,7 @@ struct PDFVerifier {
             var signer: Certificate?
             if let signedBytes {
                 signer = signedBytes.withUnsafeBytes { data in
-                    certificates.first { $0.publicKey?.verify(signature: signerInfo.signature, data: data, digest: signatureDigest) == true }
+                    certificates.first { $0.publicKey?.verify(signature: signerInfo.signature, data: data, digest: signatureDigest, padding: padding) == true }
                 }
             } else {
                 // No signed attributes over detached content: the signature is over the ranges themselves.
@@ -274,7 +276,7 @@ struct PDFVerifier {
                         let r = field.byteRange
                         joined = Array(raw[r[0]..<(r[0] + r[1])]) + Array(raw[r[2]..<(r[2] + r[3])])
                     }
-                    return joined.withUnsafeBytes { key.verify(signature: signerInfo.signature, data: $0, digest: signatureDigest) }
+                    return joined.withUnsafeBytes { key.verify(signature: signerInfo.signature, data: $0, digest: signatureDigest, padding: padding) }
                 }
             }
             guard let signer else {
@@ -320,21 +322,58 @@ enum CMSAlgorithms {
         }
     }
 
-    /// (readable name, digest the signature is computed with). RSASSA-PSS and others: nil (unsupported).
-    static func signature(_ oid: String, digest: DigestAlgorithm) -> (String, DigestAlgorithm)? {
+    /// (readable name, digest the signature is computed with, padding); nil: unsupported.
+    static func signature(_ oid: String, digest: DigestAlgorithm, parameters: [UInt8]? = nil) -> (String, DigestAlgorithm, SignaturePadding)? {
         func name(_ key: String, _ d: DigestAlgorithm) -> String { "\(key)-\(d.name.lowercased())" }
         switch oid {
-        case "1.2.840.113549.1.1.1": return (name("rsa", digest), digest)
-        case "1.2.840.113549.1.1.5": return (name("rsa", .sha1), .sha1)
-        case "1.2.840.113549.1.1.11": return (name("rsa", .sha256), .sha256)
-        case "1.2.840.113549.1.1.12": return (name("rsa", .sha384), .sha384)
-        case "1.2.840.113549.1.1.13": return (name("rsa", .sha512), .sha512)
-        case "1.2.840.10045.2.1": return (name("ecdsa", digest), digest)
-        case "1.2.840.10045.4.3.2": return (name("ecdsa", .sha256), .sha256)
-        case "1.2.840.10045.4.3.3": return (name("ecdsa", .sha384), .sha384)
-        case "1.2.840.10045.4.3.4": return (name("ecdsa", .sha512), .sha512)
+        case "1.2.840.113549.1.1.1": return (name("rsa", digest), digest, .pkcs1)
+        case "1.2.840.113549.1.1.5": return (name("rsa", .sha1), .sha1, .pkcs1)
+        case "1.2.840.113549.1.1.11": return (name("rsa", .sha256), .sha256, .pkcs1)
+        case "1.2.840.113549.1.1.12": return (name("rsa", .sha384), .sha384, .pkcs1)
+        case "1.2.840.113549.1.1.13": return (name("rsa", .sha512), .sha512, .pkcs1)
+        case "1.2.840.113549.1.1.10":
+            guard let (hash, mgf1, salt) = pssParameters(parameters) else { return nil }
+            return (name("rsa-pss", hash), hash, .pss(mgf1: mgf1, saltLength: salt))
+        case "1.2.840.10045.2.1": return (name("ecdsa", digest), digest, .pkcs1)
+        case "1.2.840.10045.4.3.2": return (name("ecdsa", .sha256), .sha256, .pkcs1)
+        case "1.2.840.10045.4.3.3": return (name("ecdsa", .sha384), .sha384, .pkcs1)
+        case "1.2.840.10045.4.3.4": return (name("ecdsa", .sha512), .sha512, .pkcs1)
         default: return nil
         }
+    }
+
+    /// RSASSA-PSS-params (RFC 4055): [0] hashAlgorithm (default SHA-1), [1] maskGenAlgorithm (MGF1 with a hash,
+    /// default SHA-1), [2] saltLength (default 20), [3] trailerField (must be 1). Nil when malformed or unknown.
+    static func pssParameters(_ der: [UInt8]?) -> (DigestAlgorithm, DigestAlgorithm, Int)? {
+        var hash = DigestAlgorithm.sha1, mgf1 = DigestAlgorithm.sha1, salt = 20
+        guard let der else { return (hash, mgf1, salt) }
+        do {
+            let fields = try CMSSignedData.children(try DER.parse(der))
+            for field in fields where field.identifier.tagClass == .contextSpecific {
+                guard let inner = try CMSSignedData.children(field).first else { return nil }
+                switch field.identifier.tagNumber {
+                case 0:
+                    guard let d = digest(try CMSSignedData.oid(try CMSSignedData.children(inner).first.orThrow("no hash"))) else { return nil }
+                    hash = d
+                case 1:
+                    let parts = try CMSSignedData.children(inner)
+                    guard parts.count == 2, try CMSSignedData.oid(parts[0]) == "1.2.840.113549.1.1.8",
+                          let d = digest(try CMSSignedData.oid(try CMSSignedData.children(parts[1]).first.orThrow("no MGF1 hash"))) else { return nil }
+                    mgf1 = d
+                case 2:
+                    let value = try Int(derEncoded: inner)
+                    guard value >= 0, value <= 512 else { return nil }
+                    salt = value
+                case 3:
+                    guard try Int(derEncoded: inner) == 1 else { return nil }
+                default:
+                    return nil
+                }
+            }
+        } catch {
+            return nil
+        }
+        return (hash, mgf1, salt)
     }
 
     /// The certificate the SignerInfo names by serial number (for reporting when the signature fails).

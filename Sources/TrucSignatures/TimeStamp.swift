@@ -50,7 +50,7 @@ struct TimeStampToken {
         }
         let signer = cms.signer
         guard let digest = CMSAlgorithms.digest(signer.digestAlgorithm),
-              let (_, signatureDigest) = CMSAlgorithms.signature(signer.signatureAlgorithm, digest: digest) else {
+              let (_, signatureDigest, padding) = CMSAlgorithms.signature(signer.signatureAlgorithm, digest: digest, parameters: signer.signatureParameters) else {
             result.problem = "the time-stamp's algorithm \(signer.signatureAlgorithm) is not supported"
             return result
         }
@@ -63,7 +63,7 @@ struct TimeStampToken {
         // The TSA certificate: carried in the token, or configured in the trust directory.
         let candidates = cms.certificates.compactMap { try? chains.certificate(der: $0) } + trust.intermediates + trust.anchors
         let tsa = signedAttributes.withUnsafeBytes { data in
-            candidates.first { $0.publicKey?.verify(signature: signer.signature, data: data, digest: signatureDigest) == true }
+            candidates.first { $0.publicKey?.verify(signature: signer.signature, data: data, digest: signatureDigest, padding: padding) == true }
         }
         guard let tsa else {
             result.problem = "the time-stamp's signature does not verify with any certificate it carries or the trust directory holds"

@@ -26,7 +26,7 @@ enum XMLDSigProfile {
         }
     }
 
-    enum KeyType { case rsa, ecdsa }
+    enum KeyType { case rsa, rsaPSS, ecdsa }
 
     /// (name, key type, digest) of a SignatureMethod.
     static func signature(_ uri: String) -> (name: String, key: KeyType, digest: DigestAlgorithm)? {
@@ -35,8 +35,13 @@ enum XMLDSigProfile {
         case "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": ("rsa-sha256", .rsa, .sha256)
         case "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": ("rsa-sha384", .rsa, .sha384)
         case "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": ("rsa-sha512", .rsa, .sha512)
+        // RFC 9231 RSASSA-PSS without parameters: MGF1 with the same hash, a salt as long as the hash.
+        case "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1": ("rsa-pss-sha256", .rsaPSS, .sha256)
+        case "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1": ("rsa-pss-sha384", .rsaPSS, .sha384)
+        case "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1": ("rsa-pss-sha512", .rsaPSS, .sha512)
         case "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": ("ecdsa-sha256", .ecdsa, .sha256)
         case "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384": ("ecdsa-sha384", .ecdsa, .sha384)
+        case "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": ("ecdsa-sha512", .ecdsa, .sha512)
         default: nil
         }
     }

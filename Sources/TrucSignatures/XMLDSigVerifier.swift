@@ -34,7 +34,8 @@ struct XMLDSigVerifier {
             }
             let signatureBytes = method.key == .ecdsa ? (PublicKey.ecdsaDER(fromRaw: value) ?? []) : value
             let signer = canonicalSignedInfo.withUnsafeBytes { data in
-                certificates.first { $0.publicKey?.verify(signature: signatureBytes, data: data, digest: method.digest) == true }
+                certificates.first { $0.publicKey?.verify(signature: signatureBytes, data: data, digest: method.digest,
+                                                         padding: method.key == .rsaPSS ? .pss(mgf1: method.digest, saltLength: method.digest.size) : .pkcs1) == true }
             }
             guard let signer else {
                 let reported = certificates.first

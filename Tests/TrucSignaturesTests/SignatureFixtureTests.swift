@@ -39,6 +39,9 @@ struct SignatureFixtureTests {
         ("env-valid-id-reference.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
         ("env-valid-ecdsa-signxml.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
         ("env-valid-cid.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
+        // RSASSA-PSS: signxml (RFC 9231 sha256-rsa-MGF1) and pyHanko (prefer_pss), see make_pss_fixtures.py.
+        ("env-pss-signxml.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
+        ("pdf-pss.edxml", .organisation, [("attachment:van-ban.pdf", .organisation, .valid, [])]),
         ("env-valid-personal.edxml", .personal, [("envelope", .personal, .valid, [])]),
         ("env-digest-mismatch.edxml", .invalid, [("envelope", .organisation, .invalid, ["digest-mismatch"]),
                                                  ("attachment:van-ban.pdf", .personal, .valid, []), ("attachment:van-ban.pdf", .organisation, .valid, [])]),

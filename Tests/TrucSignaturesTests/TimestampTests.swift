@@ -65,3 +65,20 @@ struct TimestampTests {
         #expect(verdicts.first?.status == .invalid, "\(verdicts)")
     }
 }
+
+@Suite("RSASSA-PSS signatures made by pyHanko and signxml")
+struct PSSTests {
+    @Test("PSS verifies in a PDF and on the envelope, and a flipped bit in the signature breaks it")
+    func pss() throws {
+        let pdf = try #require(try SignatureFixtures.verdict("pdf-pss.edxml").signatures.first)
+        #expect(pdf.status == .valid && pdf.algorithm == "rsa-pss-sha256", "\(pdf)")
+        let envelope = try #require(try SignatureFixtures.verdict("env-pss-signxml.edxml").signatures.first)
+        #expect(envelope.status == .valid && envelope.algorithm == "rsa-pss-sha256", "\(envelope)")
+        var text = String(decoding: try SignatureFixtures.bytes("env-pss-signxml.edxml"), as: UTF8.self)
+        let value = try #require(text.range(of: "SignatureValue>"))
+        let index = text.index(value.upperBound, offsetBy: 10)
+        text.replaceSubrange(index...index, with: text[index] == "A" ? "B" : "A")
+        let broken = SignatureFixtures.verifier.verify(try EdXMLReader.read(Array(text.utf8)), at: SignatureFixtures.now)
+        #expect(broken.signatures.first?.reasons == [.signatureMismatch], "\(broken)")
+    }
+}
