@@ -42,7 +42,9 @@ package final class NetworkRevocation: RevocationSource, Sendable {
     }
 
     package let configuration: Configuration
-    private let http: HTTPClient
+    private let clientConfiguration: HTTPClient.Configuration
+    /// Made on the first fetch (most hubs of a test suite never fetch), shut down by `shutdown()`.
+    private let client = NIOLockedValueBox<(client: HTTPClient?, closed: Bool)>((nil, false))
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
@@ -74,19 +76,42 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         client.redirectConfiguration = .disallow
         client.timeout = .init(connect: .seconds(3), read: .seconds(Int64(configuration.fetchTimeout.components.seconds)))
         client.decompression = .disabled
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: client)
+        clientConfiguration = client
         if let directory = configuration.cacheDirectory {
             try? FileManager.default.createDirectory(atPath: directory + "/crl", withIntermediateDirectories: true)
         }
     }
 
     package func shutdown() async {
-        try? await http.shutdown()
+        try? await takeClient()?.shutdown()
     }
 
     /// For synchronous callers (`truc verify`), outside any event loop.
     package func shutdownNow() {
-        try? http.syncShutdown()
+        try? takeClient()?.syncShutdown()
+    }
+
+    deinit {
+        // Never shut down (a hub whose services did not run): release the client without blocking.
+        takeClient()?.shutdown(queue: .global()) { _ in }
+    }
+
+    private func takeClient() -> HTTPClient? {
+        client.withLockedValue { state in
+            defer { state = (nil, true) }
+            return state.client
+        }
+    }
+
+    /// The HTTP client, made on first use; nil once shut down.
+    private var http: HTTPClient? {
+        client.withLockedValue { state in
+            if state.closed { return nil }
+            if let existing = state.client { return existing }
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            state.client = made
+            return made
+        }
     }
 
     // MARK: RevocationSource
@@ -305,6 +330,10 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 logger.warning("revocation fetch failed", metadata: ["url": "\(url)", "problem": "\(problem.message)"])
             }
             inflight.complete(result)
+        }
+        guard let http else {
+            finish(.failure(FetchProblem("the revocation source is shut down")))
+            return inflight
         }
         do {
             var request = try HTTPClient.Request(url: url, method: method)
