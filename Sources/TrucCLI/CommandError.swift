@@ -25,3 +25,16 @@ enum Output {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
+
+/// A word of a fixed set given to an option (`--revocation prefer-ocsp`).
+struct ChoiceError: Error {
+    let message: String
+}
+
+extension CaseIterable where Self: RawRepresentable, RawValue == String {
+    /// The case named `text`, or an error that names the option, the value and the choices.
+    static func choice(_ text: String, flag: String) -> Result<Self, ChoiceError> {
+        if let value = Self(rawValue: text) { return .success(value) }
+        return .failure(ChoiceError(message: "\(flag) \(text) is not one of \(allCases.map(\.rawValue).joined(separator: ", "))"))
+    }
+}

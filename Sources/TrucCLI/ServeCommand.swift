@@ -225,16 +225,10 @@ extension ServeCommand {
     func revocationSettings(_ settings: Settings, _ value: (String?, String, String) -> String?) throws -> RevocationSettings {
         var result = RevocationSettings()
         if let text = value(revocation, "TRUC_REVOCATION", "revocation") {
-            guard let mode = RevocationMode(rawValue: text) else {
-                throw ValidationError("--revocation \(text) is not one of \(RevocationMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            result.mode = mode
+            result.mode = try RevocationMode.choice(text, flag: "--revocation").mapError { ValidationError($0.message) }.get()
         }
         if let text = value(revocationUnknown, "TRUC_REVOCATION_UNKNOWN", "revocation-unknown") {
-            guard let action = RevocationUnknownAction(rawValue: text) else {
-                throw ValidationError("--revocation-unknown \(text) is not one of \(RevocationUnknownAction.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            result.unknown = action
+            result.unknown = try RevocationUnknownAction.choice(text, flag: "--revocation-unknown").mapError { ValidationError($0.message) }.get()
         }
         result.freshnessSeconds = Int64(revocationFreshness ?? settings.int("revocation-freshness") ?? 3600)
         result.budgetSeconds = revocationBudget ?? settings.double("revocation-budget") ?? 3

@@ -73,13 +73,9 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
         }
-        guard let mode = RevocationMode(rawValue: revocation) else {
-            throw CommandFailure(code: "invalid-option", message: "--revocation \(revocation) is not one of \(RevocationMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
-        }
-        guard let unknownAction = RevocationUnknownAction(rawValue: revocationUnknown) else {
-            throw CommandFailure(code: "invalid-option",
-                                 message: "--revocation-unknown \(revocationUnknown) is not one of \(RevocationUnknownAction.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
-        }
+        func invalid(_ error: ChoiceError) -> CommandFailure { CommandFailure(code: "invalid-option", message: error.message, exitCode: 2) }
+        let mode = try RevocationMode.choice(revocation, flag: "--revocation").mapError(invalid).get()
+        let unknownAction = try RevocationUnknownAction.choice(revocationUnknown, flag: "--revocation-unknown").mapError(invalid).get()
         let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         var policy = VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation)
         policy.revocationUnknown = unknownAction

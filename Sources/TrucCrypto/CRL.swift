@@ -34,6 +34,11 @@ package final class CRL: @unchecked Sendable {
         return Certificate.epoch(next)
     }
 
+    /// True when the CRL may be used at `now`: issued (within `leeway` seconds) and not past its nextUpdate.
+    package func isCurrent(at now: Int64, leeway: Int64 = 300) -> Bool {
+        thisUpdate <= now + leeway && (nextUpdate.map { now <= $0 } ?? true)
+    }
+
     /// True when `issuer` issued this CRL: its subject is the CRL's issuer name and its key verifies the
     /// CRL's signature.
     package func isSigned(by issuer: Certificate) -> Bool {

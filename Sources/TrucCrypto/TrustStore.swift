@@ -38,12 +38,10 @@ package struct ChainResult: Sendable {
 package final class TrustStore: @unchecked Sendable {
     let store: OpaquePointer
     package let anchors: [Certificate]
-    /// The CRLs of the directory (an offline revocation source for document signatures).
-    package let crlList: [CRL]
     package let intermediates: [Certificate]
-    package let crlCount: Int
-    /// Each CRL's issuer and nextUpdate (seconds since 1970; 0 when it has none), for expiry alerts.
-    package let crls: [CRLInfo]
+    /// The CRLs of the directory: checked by OpenSSL in `verify`, an offline revocation source for document
+    /// signatures, and their nextUpdate feeds the expiry alerts.
+    package let crls: [CRL]
     /// When true, a certificate whose issuer has no CRL in the store is `revocation-unknown`.
     package let requireRevocationData: Bool
 
@@ -82,7 +80,6 @@ package final class TrustStore: @unchecked Sendable {
         self.store = store
         self.requireRevocationData = requireRevocationData
         var anchors: [Certificate] = [], intermediates: [Certificate] = []
-        var infos: [CRLInfo] = []
         var list: [CRL] = []
         for c in certificates {
             if c.isSelfSigned { anchors.append(c) } else { intermediates.append(c) }
@@ -92,16 +89,13 @@ package final class TrustStore: @unchecked Sendable {
         for bytes in crls {
             let crl: CRL
             do { crl = try CRL(bytes: bytes) } catch { throw CryptoError.openssl("a CRL in the trust directory cannot be read") }
-            infos.append(CRLInfo(issuer: crl.issuer, nextUpdate: crl.nextUpdate ?? 0))
             X509_STORE_add_crl(store, crl.crl)
             list.append(crl)
         }
         clearOpenSSLErrors()
         self.anchors = anchors
         self.intermediates = intermediates
-        self.crlCount = crls.count
-        self.crls = infos
-        self.crlList = list
+        self.crls = list
         if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
     }
 
@@ -218,8 +212,3 @@ func readFile(_ path: String) throws(CryptoError) -> [UInt8] {
     return bytes
 }
 
-/// A CRL of the trust directory: who issued it and when it must be replaced.
-package struct CRLInfo: Sendable, Equatable {
-    package let issuer: String
-    package let nextUpdate: Int64
-}

@@ -151,16 +151,13 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 }
             }
         }
-        var offlineProblems: [String] = []
-        if let answer = OfflineRevocation.answer(from: trust.crlList, certificate: certificate, issuer: issuer, now: now, source: "file",
-                                                 problems: &offlineProblems) {
-            return answer
+        // Then what needs no network: the trust directory's CRL files and the document's embedded data.
+        let offline = OfflineRevocation().status(of: certificate, issuer: issuer, embedded: embedded, trust: trust, deadline: deadline)
+        switch offline.state {
+        case .good, .revoked: return offline
+        case .unknown: problems += offline.detail.map { [$0] } ?? []
+        case .noSource: if !hadSource { return offline }
         }
-        if let answer = embedded.answer(for: certificate, issuer: issuer, trust: trust, now: now, problems: &offlineProblems) {
-            return answer
-        }
-        problems += offlineProblems
-        if !hadSource && problems.isEmpty { return RevocationStatus(.noSource) }
         return RevocationStatus(.unknown, detail: problems.isEmpty ? "no revocation source answered" : problems.joined(separator: "; "))
     }
 
@@ -225,7 +222,7 @@ package final class NetworkRevocation: RevocationSource, Sendable {
             cached = fromDisk
             state.withLockedValue { $0.crls[url] = fromDisk }
         }
-        if let cached, cached.crl.names(issuer: issuer), usable(cached.crl, now: now) {
+        if let cached, cached.crl.names(issuer: issuer), cached.crl.isCurrent(at: now) {
             record(url) { $0.hits += 1 }
             if now - cached.fetchedAt >= configuration.freshness || refreshDue(cached.crl, now: now) { startCRL(key: key, url: url, issuer: issuer) }
             return .success(cached.crl)
@@ -235,13 +232,9 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         case .none: return .failure(FetchProblem("no answer within the revocation budget (the CRL, when it comes, is cached)"))
         case .failure(let problem)?: return .failure(problem)
         case .success?:
-            if let fresh = state.withLockedValue({ $0.crls[url] }), usable(fresh.crl, now: now) { return .success(fresh.crl) }
+            if let fresh = state.withLockedValue({ $0.crls[url] }), fresh.crl.isCurrent(at: now) { return .success(fresh.crl) }
             return .failure(FetchProblem("the CRL is not current"))
         }
-    }
-
-    private func usable(_ crl: CRL, now: Int64) -> Bool {
-        crl.thisUpdate <= now + 300 && (crl.nextUpdate.map { now <= $0 } ?? true)
     }
 
     /// Refresh before `nextUpdate`: in the last tenth of the CRL's validity (at least the last hour).
@@ -410,16 +403,16 @@ struct FetchProblem: Error, Sendable {
 }
 
 /// One fetch that callers wait for (with a deadline) and that completes once.
-final class Inflight: Sendable {
-    private let condition = NIOLockedValueBox<Result<Void, FetchProblem>?>(nil)
+/// The result is guarded by the condition's own lock, hence `@unchecked Sendable`.
+final class Inflight: @unchecked Sendable {
+    private var result: Result<Void, FetchProblem>?
     private let signal = NSCondition()
 
-    init() {}
-    init(failed: FetchProblem) { condition.withLockedValue { $0 = .failure(failed) } }
+    init(failed: FetchProblem? = nil) { result = failed.map { .failure($0) } }
 
     func complete(_ result: Result<Void, FetchProblem>) {
         signal.lock()
-        condition.withLockedValue { $0 = result }
+        self.result = result
         signal.broadcast()
         signal.unlock()
     }
@@ -429,7 +422,7 @@ final class Inflight: Sendable {
         signal.lock()
         defer { signal.unlock() }
         while true {
-            if let result = condition.withLockedValue({ $0 }) { return result }
+            if let result { return result }
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return nil }
             let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18

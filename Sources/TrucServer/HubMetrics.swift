@@ -144,7 +144,7 @@ extension HubMetrics {
         }
         for crl in trust.crls {
             registry.makeGauge(descriptor: Self.name("crl_next_update", "timestamp_seconds", "nextUpdate of each CRL of the trust directory"),
-                               labels: [("issuer", crl.issuer)]).set(Double(crl.nextUpdate))
+                               labels: [("issuer", crl.issuer)]).set(Double(crl.nextUpdate ?? 0))
         }
         if let network = sources.trust.revocation as? NetworkRevocation {
             for (url, stats) in network.responders {

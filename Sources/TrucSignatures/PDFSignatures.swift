@@ -184,10 +184,10 @@ enum PDFSignatureScanner {
 
 /// Verifies every signature of one PDF.
 struct PDFVerifier {
-    let trust: TrustStore
-    let policy: VerificationPolicy
-    let chains: ChainCache
     let validation: SignerValidation
+    var trust: TrustStore { validation.trust }
+    var policy: VerificationPolicy { validation.policy }
+    var chains: ChainCache { validation.chains }
 
     func verify(_ pdf: [UInt8], location: String, at time: Int64) -> [SignatureVerdict] {
         let fields = PDFSignatureScanner.scan(pdf, limit: policy.maxSignaturesPerFile)

@@ -69,8 +69,7 @@ package struct EmbeddedRevocation: Sendable {
             if let entry = crl.entry(for: certificate) {
                 return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)")
             }
-            let current = (crl.nextUpdate ?? Int64.max) >= now && crl.thisUpdate <= now + 300
-            if current || provenAt.map({ crl.thisUpdate >= $0 }) == true {
+            if crl.isCurrent(at: now) || provenAt.map({ crl.thisUpdate >= $0 }) == true {
                 return RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))")
             }
             problems.append("an embedded CRL of \(issuer.subject) is neither current nor after the time-stamp")
@@ -96,7 +95,7 @@ package struct OfflineRevocation: RevocationSource {
                         deadline: ContinuousClock.Instant) -> RevocationStatus {
         let now = Int64(Date().timeIntervalSince1970)
         var problems: [String] = []
-        if let answer = Self.answer(from: trust.crlList, certificate: certificate, issuer: issuer, now: now, source: "file", problems: &problems) {
+        if let answer = Self.answer(from: trust.crls, certificate: certificate, issuer: issuer, now: now, source: "file", problems: &problems) {
             return answer
         }
         if let answer = embedded.answer(for: certificate, issuer: issuer, trust: trust, now: now, problems: &problems) {

@@ -57,12 +57,12 @@ package final class SignatureVerifier: Sendable {
         }
         var verdicts: [SignatureVerdict] = []
         let validation = validation()
-        let xml = XMLDSigVerifier(trust: trust, policy: policy, chains: chains, validation: validation)
+        let xml = XMLDSigVerifier(validation: validation)
         for signature in parsed.envelopeSignatureElements {
             verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
         }
         if scope == .all {
-            let pdf = PDFVerifier(trust: trust, policy: policy, chains: chains, validation: validation)
+            let pdf = PDFVerifier(validation: validation)
             for file in Self.pdfFiles(attachments()) {
                 if attachmentLimits.budgetSpent {
                     findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
@@ -121,7 +121,7 @@ extension String {
 extension SignatureVerifier {
     /// The signatures of one PDF file (for the fuzz targets and tools that hold a PDF rather than a message).
     package func verifyPDF(_ pdf: [UInt8], location: String = "pdf", at time: Int64) -> [SignatureVerdict] {
-        PDFVerifier(trust: trust, policy: policy, chains: chains, validation: validation()).verify(pdf, location: location, at: time)
+        PDFVerifier(validation: validation()).verify(pdf, location: location, at: time)
     }
 
     /// Whether `der` parses as CMS SignedData (the fuzz target for the ASN.1 path).

@@ -7,10 +7,10 @@ import TrucXML
 /// references only, nothing fetched, limited references and transforms, unique IDs, and the signature must
 /// cover the `edXMLEnvelope` that Truc reads.
 struct XMLDSigVerifier {
-    let trust: TrustStore
-    let policy: VerificationPolicy
-    let chains: ChainCache
     let validation: SignerValidation
+    var trust: TrustStore { validation.trust }
+    var policy: VerificationPolicy { validation.policy }
+    var chains: ChainCache { validation.chains }
 
     struct Failure: Error {
         let reason: SignatureReason

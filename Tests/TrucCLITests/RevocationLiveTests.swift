@@ -183,6 +183,23 @@ struct RevocationLiveTests {
         #expect(bad.exitCode == 2 && bad.stderr.contains("--revocation sometimes"), "\(bad.stdout)\(bad.stderr)")
     }
 
+    @Test("hostile revocation answers decide nothing: not DER, oversized, HTTP 500, a replayed response, a stale CRL, another CA's CRL",
+          .enabled(if: available))
+    func hostileAnswers() throws {
+        let lab = try Lab()
+        let cases = [("garbage", "is not DER"), ("huge", "larger than 65536 bytes"), ("http-error", "HTTP 500"),
+                     ("replay", "different nonce"), ("stale-crl", "stale"), ("wrong-crl", "is not signed by")]
+        for (name, problem) in cases {
+            let started = ContinuousClock.now
+            let run = try TrucRun.run(["verify", try lab.document(signedBy: name), "--trust", lab.trust, "--json"])
+            #expect(ContinuousClock.now - started < .seconds(10), "\(name) took too long")
+            let verdict = (run.json?["signatures"] as? [[String: Any]])?.first
+            #expect(run.exitCode == 1, "\(name): \(run.stdout)\(run.stderr)")
+            #expect(verdict?["status"] as? String == "indeterminate" && verdict?["reasons"] as? [String] == ["revocation-unknown"], "\(name): \(run.stdout)")
+            #expect((verdict?["detail"] as? String)?.contains(problem) == true, "\(name): \(run.stdout)")
+        }
+    }
+
     static let pyHanko: Bool = (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]).exitCode) == 0
 
     @Test("a hub accepts a document time-stamped in 2017 by a signer whose certificate expired in 2018, and refuses it without the time-stamp")

@@ -9,6 +9,10 @@
   * the CA's CRL (`openssl ca -gencrl`) served at /ca.crl;
   * `openssl ts` as a TSA at /tsa (RFC 3161 over HTTP).
 
+Hostile answers, one signer each: OCSP bytes that are not DER (/garbage), an answer larger than any OCSP
+response (/huge), HTTP 500 (/error), a genuine response to another request (/replay: a nonce the client never
+sent), a CRL whose nextUpdate has passed (/stale.crl), a CRL of another CA (/wrong.crl).
+
 Control: POST /control/revoke?name=NAME revokes a certificate and publishes a new CRL.
 
 Usage: lab.py WORKDIR  -> writes WORKDIR/lab.json (port, paths) and prints READY, then serves until killed.
@@ -82,6 +86,24 @@ authorityInfoAccess = OCSP;URI:{BASE}/slow
 [ rogue ]
 keyUsage = critical,digitalSignature,nonRepudiation
 authorityInfoAccess = OCSP;URI:{BASE}/rogue
+[ garbage ]
+keyUsage = critical,digitalSignature,nonRepudiation
+authorityInfoAccess = OCSP;URI:{BASE}/garbage
+[ huge ]
+keyUsage = critical,digitalSignature,nonRepudiation
+authorityInfoAccess = OCSP;URI:{BASE}/huge
+[ http_error ]
+keyUsage = critical,digitalSignature,nonRepudiation
+authorityInfoAccess = OCSP;URI:{BASE}/error
+[ replay ]
+keyUsage = critical,digitalSignature,nonRepudiation
+authorityInfoAccess = OCSP;URI:{BASE}/replay
+[ stale_crl ]
+keyUsage = critical,digitalSignature,nonRepudiation
+crlDistributionPoints = URI:{BASE}/stale.crl
+[ wrong_crl ]
+keyUsage = critical,digitalSignature,nonRepudiation
+crlDistributionPoints = URI:{BASE}/wrong.crl
 [ responder ]
 keyUsage = critical,digitalSignature
 extendedKeyUsage = OCSPSigning
@@ -113,6 +135,12 @@ SIGNERS = {
     "unreachable": ("unreachable", "/C=VN/O=So Xay dung/CN=Unreachable responder/UID=MST:0100100004"),
     "slow": ("slow", "/C=VN/O=So Y te/CN=Slow responder/UID=MST:0100100005"),
     "rogue": ("rogue", "/C=VN/O=So Giao duc/CN=Rogue responder/UID=MST:0100100006"),
+    "garbage": ("garbage", "/C=VN/CN=Garbage responder/UID=MST:0100100007"),
+    "huge": ("huge", "/C=VN/CN=Huge responder/UID=MST:0100100008"),
+    "http-error": ("http_error", "/C=VN/CN=Failing responder/UID=MST:0100100009"),
+    "replay": ("replay", "/C=VN/CN=Replaying responder/UID=MST:0100100010"),
+    "stale-crl": ("stale_crl", "/C=VN/CN=Stale CRL/UID=MST:0100100011"),
+    "wrong-crl": ("wrong_crl", "/C=VN/CN=Wrong CRL/UID=MST:0100100012"),
 }
 
 
@@ -143,6 +171,23 @@ def make_pki():
         issue(name, section, subject)
     run("openssl", "ca", "-config", "ca.cnf", "-revoke", "ocsp-revoked.pem", "-crl_reason", "keyCompromise")
     publish_crl()
+    # Hostile material: a stale CRL of this CA, a CRL of another CA, a response to a request the hub never made.
+    run("openssl", "ca", "-config", "ca.cnf", "-gencrl", "-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200102000000Z",
+        "-out", "stale.crl.pem")
+    run("openssl", "crl", "-in", "stale.crl.pem", "-outform", "DER", "-out", "stale.crl")
+    with open(path("other.cnf"), "w") as f:
+        f.write(CA_CONFIG.replace(f"{WORK}/index.txt", f"{WORK}/other-index.txt").replace(f"{WORK}/crlnumber", f"{WORK}/other-crlnumber")
+                .replace(f"{WORK}/ca.pem", f"{WORK}/other-ca.pem").replace(f"{WORK}/ca.key", f"{WORK}/other-ca.key"))
+    open(path("other-index.txt"), "w").close()
+    with open(path("other-crlnumber"), "w") as f:
+        f.write("01\n")
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "3650",
+        "-subj", "/C=VN/O=Somebody else/CN=Other CA", "-config", "other.cnf", "-extensions", "ca_ext")
+    run("openssl", "ca", "-config", "other.cnf", "-gencrl", "-out", "wrong.crl.pem")
+    run("openssl", "crl", "-in", "wrong.crl.pem", "-outform", "DER", "-out", "wrong.crl")
+    run("openssl", "ocsp", "-issuer", "ca.pem", "-cert", "replay.pem", "-reqout", "replay.req")
+    run("openssl", "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "responder.pem", "-rkey", "responder.key",
+        "-reqin", "replay.req", "-respout", "replay.resp", "-ndays", "1")
 
 
 def publish_crl():
@@ -187,9 +232,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path == "/ca.crl":
+        if self.path in ("/ca.crl", "/stale.crl", "/wrong.crl"):
             with LOCK:
-                with open(path("ca.crl"), "rb") as f:
+                with open(path(self.path[1:]), "rb") as f:
                     body = f.read()
             self.reply(200, body, "application/pkix-crl")
         else:
@@ -206,6 +251,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, ocsp(body), "application/ocsp-response")
         elif url.path == "/rogue":
             self.reply(200, ocsp(body, signer="not-responder"), "application/ocsp-response")
+        elif url.path == "/garbage":
+            self.reply(200, os.urandom(200), "application/ocsp-response")
+        elif url.path == "/huge":
+            self.reply(200, b"\x30\x84" + os.urandom(100 << 10), "application/ocsp-response")
+        elif url.path == "/error":
+            self.reply(500, b"responder failed\n", "text/plain")
+        elif url.path == "/replay":
+            with open(path("replay.resp"), "rb") as f:
+                self.reply(200, f.read(), "application/ocsp-response")
         elif url.path == "/tsa":
             self.reply(200, tsa(body), "application/timestamp-reply")
         elif url.path == "/control/revoke":
