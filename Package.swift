@@ -49,7 +49,7 @@ let package = Package(
             dependencies: ["TrucXML", "TrucCrypto", "TrucZlib"],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
         ),
-        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(
             name: "TrucRevocation",
             dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),

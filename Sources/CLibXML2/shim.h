@@ -14,6 +14,17 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/valid.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+/* XPath reports errors through the thread's generic error handler (a variadic C function, which Swift cannot
+   write) and the context's structured handler: both silenced, the caller turns a failed evaluation into a value. */
+static void truc_silentGeneric(void *context, const char *message, ...) { (void)context; (void)message; }
+static void truc_silentStructured(void *user, xmlErrorPtr error) { (void)user; (void)error; }
+static inline void truc_xpathSilence(xmlXPathContextPtr context) {
+    xmlSetGenericErrorFunc(NULL, truc_silentGeneric);
+    context->error = truc_silentStructured;
+}
 
 /* xmlFree is a mutable global function pointer; Swift 6 refuses to touch it (not concurrency-safe). */
 static inline void truc_xmlFree(void *p) { xmlFree(p); }

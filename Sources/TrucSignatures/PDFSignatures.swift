@@ -189,17 +189,45 @@ struct PDFVerifier {
     var policy: VerificationPolicy { validation.policy }
     var chains: ChainCache { validation.chains }
 
+    static let documentTimeStamp = "ETSI.RFC3161"
+
     func verify(_ pdf: [UInt8], location: String, at time: Int64) -> [SignatureVerdict] {
         let fields = PDFSignatureScanner.scan(pdf, limit: policy.maxSignaturesPerFile)
         guard !fields.isEmpty else { return [] }
-        let newestSigned = fields.filter { $0.rangeProblem == nil }.map(\.signedEnd).max() ?? 0
-        let fileCovered = PDFSignatureScanner.coversNewestRevision(pdf, signedEnd: newestSigned)
-        return fields.map { field in
+        // PAdES document time-stamps (ETSI.RFC3161) are not signatures: a valid one proves that everything
+        // it covers — the signatures before it and their validation data — existed at its time.
+        let digestOfRanges = { (field: PDFSignatureField, algorithm: DigestAlgorithm) -> [UInt8] in
+            let digest = Digest(algorithm)
+            pdf.withUnsafeBytes { raw in
+                let r = field.byteRange
+                digest.update(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
+                digest.update(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
+            }
+            return digest.finalize()
+        }
+        var stamps: [(end: Int, checked: TimeStampToken.Checked)] = []
+        for field in fields where field.subFilter == Self.documentTimeStamp {
+            guard field.rangeProblem == nil, let token = field.contents else { continue }
+            stamps.append((field.signedEnd, TimeStampToken.check(token, imprint: { digestOfRanges(field, $0) }, trust: trust, chains: chains)))
+        }
+        let signatures = fields.filter { $0.subFilter != Self.documentTimeStamp }
+        guard !signatures.isEmpty else { return [] }
+        // What the signatures and valid document time-stamps cover; after that, only validation data may follow.
+        let coveredEnd = (signatures.filter { $0.rangeProblem == nil }.map(\.signedEnd) + stamps.filter { $0.checked.valid }.map(\.end)).max() ?? 0
+        let unsignedChange: String? = pdf.withUnsafeBufferPointer { buffer in
+            if PDFSignatureScanner.coversNewestRevision(pdf, signedEnd: coveredEnd) { return nil }
+            guard coveredEnd > 0 else { return "no signature covers the file" }
+            return PDFIncrementalUpdate.problem(buffer, after: coveredEnd)
+        }
+        let stored = pdf.withUnsafeBufferPointer { PDFValidationData.read($0) }
+        let storedCertificates = stored.certificates.compactMap { try? chains.certificate(der: $0) }
+        let storedCRLs = stored.crls.compactMap { try? CRL(bytes: $0) }
+        return signatures.map { field in
             var reasons: [SignatureReason] = []
             var detail = field.rangeProblem
-            if field.rangeProblem != nil || !fileCovered {
+            if field.rangeProblem != nil || unsignedChange != nil {
                 reasons.append(.byteRangeIncomplete)
-                detail = detail ?? "the file was changed after its last signature (an unsigned incremental update)"
+                detail = detail ?? "the file was changed after its last signature: \(unsignedChange ?? "an unsigned incremental update")"
             }
             guard let der = field.contents else {
                 return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: detail,
@@ -289,20 +317,34 @@ struct PDFVerifier {
                                                                          : "the CMS signature does not verify with the signer's key"),
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
-            // A signature time-stamp proves the signature value existed at its time (validation in the past).
+            // A signature time-stamp proves the signature value existed at its time (validation in the past); so
+            // does a later document time-stamp over the revision that holds the signature.
             let stamp = signerInfo.timeStampToken.map { TimeStampToken.check($0, stamped: signerInfo.signature, trust: trust, chains: chains) }
-            let provenAt = stamp?.valid == true ? stamp?.time : nil
-            let embedded = EmbeddedRevocation(crls: (cms.crls + signerInfo.archivedCRLs).compactMap { try? CRL(bytes: $0) },
-                                              ocspResponses: cms.ocspResponses + signerInfo.archivedOCSP)
-            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: provenAt, embedded: embedded)
+            let covering = stamps.filter { $0.end > field.signedEnd }
+            let documentProof = covering.filter { $0.checked.valid }.min { ($0.checked.time ?? .max) < ($1.checked.time ?? .max) }?.checked
+            var provenAt = stamp?.valid == true ? stamp?.time : nil
+            var usedDocumentStamp = false
+            if let proof = documentProof?.time, provenAt.map({ proof < $0 }) ?? true {
+                provenAt = proof
+                usedDocumentStamp = true
+            }
+            let embedded = EmbeddedRevocation(crls: (cms.crls + signerInfo.archivedCRLs).compactMap { try? CRL(bytes: $0) } + storedCRLs,
+                                              ocspResponses: cms.ocspResponses + signerInfo.archivedOCSP + stored.ocspResponses)
+            let judged = validation.validate(signer, untrusted: certificates + storedCertificates, at: time, provenAt: provenAt, embedded: embedded)
             reasons += judged.reasons
             var notes = judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
+            for broken in covering where !broken.checked.valid {
+                notes.append("a document time-stamp proves nothing: \(broken.checked.problem ?? "it cannot be read")")
+            }
+            if usedDocumentStamp, let proof = documentProof {
+                notes.append("the signature is proven to exist at \(isoUTC(proof.time ?? 0)) by a document time-stamp" + (proof.tsa.map { " of \($0.subject)" } ?? ""))
+            }
             var verdict = SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
                                            signer: SignerClassifier.describe(signer), algorithm: algorithmName,
                                            signingTime: signerInfo.signingTime.map(isoUTC), detail: detail ?? judged.detail,
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
-            verdict.timestamp = stamp?.report
+            verdict.timestamp = usedDocumentStamp ? documentProof?.report : stamp?.report
             verdict.revocation = judged.revocation
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict

@@ -60,6 +60,10 @@ package final class SignatureVerifier: Sendable {
         let xml = XMLDSigVerifier(validation: validation)
         for signature in parsed.envelopeSignatureElements {
             verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
+            // Signatures nested in its ds:Object (countersignatures) are found and reported too.
+            for nested in xml.nestedSignatures(of: signature) {
+                verdicts.append(xml.verify(nested, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time, enclosing: signature))
+            }
         }
         if scope == .all {
             let pdf = PDFVerifier(validation: validation)

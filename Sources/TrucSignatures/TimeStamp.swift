@@ -24,6 +24,12 @@ struct TimeStampToken {
     /// Checks `token` (DER ContentInfo) as a time-stamp over `stamped` (for a CAdES signature time-stamp:
     /// the signature value).
     static func check(_ token: [UInt8], stamped: [UInt8], trust: TrustStore, chains: ChainCache) -> Checked {
+        check(token, imprint: { algorithm in stamped.withUnsafeBytes { Digest.hash(algorithm, $0) } }, trust: trust, chains: chains)
+    }
+
+    /// Checks `token` as a time-stamp over data whose digest `imprint` computes with the token's algorithm (for
+    /// a PAdES document time-stamp: the byte ranges of the file).
+    static func check(_ token: [UInt8], imprint: (DigestAlgorithm) -> [UInt8], trust: TrustStore, chains: ChainCache) -> Checked {
         var result = Checked()
         let cms: CMSSignedData
         do { cms = try CMSSignedData(der: token) } catch {
@@ -44,8 +50,8 @@ struct TimeStampToken {
             result.problem = "the time-stamp's imprint algorithm \(info.imprintAlgorithm) is not supported"
             return result
         }
-        if stamped.withUnsafeBytes({ Digest.hash(imprintDigest, $0) }) != info.imprint {
-            result.problem = "the time-stamp's imprint is not the digest of the signature it claims to stamp"
+        if imprint(imprintDigest) != info.imprint {
+            result.problem = "the time-stamp's imprint is not the digest of the data it claims to stamp"
             return result
         }
         let signer = cms.signer

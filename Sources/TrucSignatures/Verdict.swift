@@ -37,6 +37,8 @@ package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, C
     package static let referenceNotAllowed = SignatureReason(rawValue: "reference-not-allowed")
     /// A PDF signature whose byte range is malformed, or a file changed after its last signature.
     package static let byteRangeIncomplete = SignatureReason(rawValue: "byte-range-incomplete")
+    /// XAdES: the signed SigningCertificate(V2) digest is not the digest of the certificate that made the signature.
+    package static let signingCertificateMismatch = SignatureReason(rawValue: "signing-certificate-mismatch")
     /// Revocation could not be checked while the policy requires it.
     package static let revocationUnknown = SignatureReason(rawValue: "revocation-unknown")
 

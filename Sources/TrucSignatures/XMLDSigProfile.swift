@@ -5,11 +5,16 @@ import TrucXML
 enum XMLDSigProfile {
     static let ds = "http://www.w3.org/2000/09/xmldsig#"
     static let envelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+    /// XPath Filter 2.0 (the transform's URI and the namespace of its XPath elements).
+    static let xpathFilter2 = "http://www.w3.org/2002/06/xmldsig-filter2"
+    static let filter2 = "http://www.w3.org/2002/06/xmldsig-filter2"
 
     static func canonicalization(_ uri: String, inclusivePrefixes: [String] = []) -> C14NMethod? {
         switch uri {
         case "http://www.w3.org/TR/2001/REC-xml-c14n-20010315": .inclusive(withComments: false)
         case "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments": .inclusive(withComments: true)
+        case "http://www.w3.org/2006/12/xml-c14n11": .inclusive11(withComments: false)
+        case "http://www.w3.org/2006/12/xml-c14n11#WithComments": .inclusive11(withComments: true)
         case "http://www.w3.org/2001/10/xml-exc-c14n#": .exclusive(withComments: false, inclusivePrefixes: inclusivePrefixes)
         case "http://www.w3.org/2001/10/xml-exc-c14n#WithComments": .exclusive(withComments: true, inclusivePrefixes: inclusivePrefixes)
         default: nil

@@ -17,7 +17,12 @@ struct XMLDSigVerifier {
         let detail: String
     }
 
-    func verify(_ signature: XMLElement, in parsed: ParsedMessage, attachments: () -> [String: [UInt8]], at time: Int64) -> SignatureVerdict {
+    /// - Parameter enclosing: for a signature nested in another's `ds:Object` (a countersignature), the
+    ///   signature it sits in: covering that signature's value counts as covering the envelope, which the
+    ///   enclosing signature covers.
+    func verify(_ signature: XMLElement, in parsed: ParsedMessage, attachments: () -> [String: [UInt8]], at time: Int64,
+                enclosing: XMLElement? = nil) -> SignatureVerdict {
+        let location = enclosing == nil ? "envelope" : "envelope/nested"
         var reasons: [SignatureReason] = []
         var algorithm: String?
         var detail: String?
@@ -25,7 +30,8 @@ struct XMLDSigVerifier {
             let (method, signedInfo, canonicalSignedInfo) = try signedInfo(of: signature, in: parsed)
             algorithm = method.name
             if method.digest == .sha1 { reasons.append(.weakAlgorithm) }
-            let references = try checkReferences(signedInfo, signature: signature, in: parsed, attachments: attachments, weak: &reasons)
+            let references = try checkReferences(signedInfo, signature: signature, in: parsed, attachments: attachments, enclosing: enclosing,
+                                                 weak: &reasons)
 
             // The certificates carried in KeyInfo: one of them made the signature, the others are untrusted intermediates.
             let certificates = try keyInfoCertificates(signature)
@@ -39,12 +45,11 @@ struct XMLDSigVerifier {
             }
             guard let signer else {
                 let reported = certificates.first
-                return SignatureVerdict(location: "envelope", kind: reported.map { SignerClassifier.kind(of: $0, policy: policy) } ?? .unknown,
+                return SignatureVerdict(location: location, kind: reported.map { SignerClassifier.kind(of: $0, policy: policy) } ?? .unknown,
                                         reasons: reasons + (references.digestFailure.map { [$0] } ?? []) + [.signatureMismatch],
                                         signer: reported.map(SignerClassifier.describe), algorithm: algorithm,
                                         detail: "the signature value does not verify with the certificate in KeyInfo", refuseWeak: policy.refuseWeakAlgorithms)
             }
-            _ = signedInfo
             if let digestFailure = references.digestFailure {
                 reasons.append(digestFailure)
                 detail = references.detail
@@ -53,20 +58,24 @@ struct XMLDSigVerifier {
                 reasons.append(.malformedSignature)
                 detail = detail ?? "the signature does not cover the edXMLEnvelope that is read (signature wrapping)"
             }
+            if let failure = XAdES.check(signature, signer: signer, signedIds: references.signedIds) {
+                reasons.append(failure.reason)
+                detail = detail ?? failure.detail
+            }
             let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: nil)
             reasons += judged.reasons
             detail = detail ?? judged.detail
-            var verdict = SignatureVerdict(location: "envelope", kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
+            var verdict = SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,
                                            signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.revocation = judged.revocation
             verdict.notes = judged.notes.isEmpty ? nil : judged.notes
             return verdict
         } catch let failure as Failure {
-            return SignatureVerdict(location: "envelope", reasons: reasons + [failure.reason], algorithm: algorithm, detail: failure.detail,
+            return SignatureVerdict(location: location, reasons: reasons + [failure.reason], algorithm: algorithm, detail: failure.detail,
                                     refuseWeak: policy.refuseWeakAlgorithms)
         } catch {
-            return SignatureVerdict(location: "envelope", reasons: reasons + [.malformedSignature], algorithm: algorithm,
+            return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], algorithm: algorithm,
                                     detail: "\(error)", refuseWeak: policy.refuseWeakAlgorithms)
         }
     }
@@ -97,12 +106,14 @@ struct XMLDSigVerifier {
 
     struct ReferenceResult {
         var coversEnvelope = false
+        /// The `Id`s of the elements the same-document references resolved to.
+        var signedIds: Set<String> = []
         var digestFailure: SignatureReason?
         var detail: String?
     }
 
     func checkReferences(_ signedInfo: XMLElement, signature: XMLElement, in parsed: ParsedMessage,
-                         attachments: () -> [String: [UInt8]], weak: inout [SignatureReason]) throws -> ReferenceResult {
+                         attachments: () -> [String: [UInt8]], enclosing: XMLElement? = nil, weak: inout [SignatureReason]) throws -> ReferenceResult {
         let references = signedInfo.children.filter { isDS($0, "Reference") }
         guard !references.isEmpty else { throw Failure(reason: .malformedSignature, detail: "SignedInfo has no Reference") }
         guard references.count <= policy.maxReferences else {
@@ -129,15 +140,18 @@ struct XMLDSigVerifier {
                 throw Failure(reason: .malformedSignature, detail: "more than \(policy.maxTransforms) transforms")
             }
             var enveloped = false
+            var subtracted: [XMLElement] = []
             var c14n: C14NMethod = .inclusive(withComments: false)
             for transform in transforms {
                 let algorithm = transform.attribute("Algorithm") ?? ""
                 if algorithm == XMLDSigProfile.envelopedSignature {
                     enveloped = true
+                } else if algorithm == XMLDSigProfile.xpathFilter2 {
+                    subtracted += try filter2(transform, in: parsed)
                 } else if let method = XMLDSigProfile.canonicalization(algorithm, inclusivePrefixes: prefixList(transform)) {
                     c14n = method
                 } else {
-                    throw Failure(reason: .unsupportedAlgorithm, detail: "transform \(algorithm) is not allowed (only enveloped-signature and C14N)")
+                    throw Failure(reason: .unsupportedAlgorithm, detail: "transform \(algorithm) is not allowed (only enveloped-signature, XPath Filter 2.0 subtract and C14N)")
                 }
             }
 
@@ -158,15 +172,20 @@ struct XMLDSigVerifier {
                         throw Failure(reason: .malformedSignature, detail: matches.isEmpty ? "no element has Id \(id)" : "Id \(id) is not unique in the document")
                     }
                     subtree = element
+                    result.signedIds.insert(id)
                 }
                 let d = Digest(digest)
-                try parsed.document.canonicalize(c14n, subtree: subtree, excluding: enveloped ? signature : nil, includeComments: false) {
+                try parsed.document.canonicalize(c14n, subtree: subtree, excludingAll: (enveloped ? [signature] : []) + subtracted, includeComments: false) {
                     d.update($0)
                 }
                 actual = d.finalize()
                 if let subtree {
-                    // Covered when the referenced element is the envelope Truc reads, or contains it.
+                    // Covered when the referenced element is the envelope Truc reads, or contains it; for a
+                    // countersignature, when it is the enclosing signature or that signature's value.
                     if parsed.envelope.isDescendant(of: subtree) { result.coversEnvelope = true }
+                    if let enclosing, let value = child(enclosing, "SignatureValue"), value.isDescendant(of: subtree), subtree.isDescendant(of: enclosing) {
+                        result.coversEnvelope = true
+                    }
                 } else {
                     result.coversEnvelope = true
                 }
@@ -179,6 +198,58 @@ struct XMLDSigVerifier {
             }
         }
         return result
+    }
+
+    /// XPath Filter 2.0 (`subtract` only): the elements to leave out of the reference. Only signatures may
+    /// be subtracted — a filter that removes anything else would leave part of the envelope unsigned.
+    func filter2(_ transform: XMLElement, in parsed: ParsedMessage) throws -> [XMLElement] {
+        let filters = transform.children.filter { $0.namespaceURI == XMLDSigProfile.filter2 && $0.localName == "XPath" }
+        guard !filters.isEmpty, filters.count <= 4 else {
+            throw Failure(reason: .malformedSignature, detail: "an XPath Filter 2.0 transform needs one to four XPath elements")
+        }
+        var selected: [XMLElement] = []
+        for filter in filters {
+            let operation = filter.attribute("Filter") ?? ""
+            guard operation == "subtract" else {
+                throw Failure(reason: .unsupportedAlgorithm, detail: "XPath Filter 2.0 \"\(operation)\" is not supported (only subtract)")
+            }
+            do {
+                selected += try parsed.document.selectElements(filter.text, namespacesOf: filter)
+            } catch {
+                throw Failure(reason: .malformedSignature, detail: "XPath Filter 2.0: \(error.message)")
+            }
+        }
+        guard selected.count <= 64 else { throw Failure(reason: .malformedSignature, detail: "an XPath filter that removes more than 64 elements") }
+        if let other = selected.first(where: { element in !isDS(element, "Signature") && !ancestors(element).contains { isDS($0, "Signature") } }) {
+            throw Failure(reason: .malformedSignature,
+                          detail: "the XPath filter removes <\(other.localName)> from the signed content (only signatures may be subtracted)")
+        }
+        return selected
+    }
+
+    func ancestors(_ element: XMLElement) -> [XMLElement] {
+        var result: [XMLElement] = []
+        var current = element.parent
+        while let c = current, result.count < 256 {
+            result.append(c)
+            current = c.parent
+        }
+        return result
+    }
+
+    /// Signatures inside the `ds:Object`s of `signature` (XAdES countersignatures, or any signature a signer
+    /// nested there), at most `limit`, without descending into the nested ones.
+    func nestedSignatures(of signature: XMLElement, limit: Int = 8) -> [XMLElement] {
+        var found: [XMLElement] = []
+        var queue = signature.children.filter { isDS($0, "Object") }
+        var visited = 0
+        while !queue.isEmpty, found.count < limit, visited < 10_000 {
+            let element = queue.removeFirst()
+            visited += 1
+            if isDS(element, "Signature") { found.append(element); continue }
+            queue += element.children
+        }
+        return found
     }
 
     // MARK: KeyInfo

@@ -7,19 +7,22 @@ import Glibc
 package enum C14NMethod: Sendable, Equatable {
     /// Canonical XML 1.0 (inclusive).
     case inclusive(withComments: Bool)
+    /// Canonical XML 1.1 (inclusive; xml:id and xml:base handled as 1.1 says).
+    case inclusive11(withComments: Bool)
     /// Exclusive XML Canonicalization 1.0, with the InclusiveNamespaces PrefixList.
     case exclusive(withComments: Bool, inclusivePrefixes: [String])
 
     var mode: Int32 {
         switch self {
         case .inclusive: Int32(XML_C14N_1_0.rawValue)
+        case .inclusive11: Int32(XML_C14N_1_1.rawValue)
         case .exclusive: Int32(XML_C14N_EXCLUSIVE_1_0.rawValue)
         }
     }
 
     package var withComments: Bool {
         switch self {
-        case .inclusive(let c), .exclusive(let c, _): c
+        case .inclusive(let c), .inclusive11(let c), .exclusive(let c, _): c
         }
     }
 }
@@ -67,10 +70,16 @@ extension XMLDocument {
 
     /// Canonicalises a node set and streams the octets to `sink`, never holding the whole output.
     ///
-    /// The node set is the document (`subtree` nil) or the subtree of `subtree`, minus the subtree of
-    /// `excluding` (the enveloped-signature transform), minus comments unless `includeComments`. Text kept
+    /// The node set is the document (`subtree` nil) or the subtree of `subtree`, minus the subtrees of
+    /// `excluding` (the enveloped-signature transform, XPath Filter 2.0 subtract), minus comments unless
+    /// `includeComments`. Text kept
     /// out of the tree while parsing (detached base64) is put back in its place, escaped as C14N escapes text.
-    package func canonicalize(_ method: C14NMethod, subtree: XMLElement? = nil, excluding: XMLElement? = nil,
+    package func canonicalize(_ method: C14NMethod, subtree: XMLElement? = nil, excluding: XMLElement?,
+                              includeComments: Bool = false, into sink: (UnsafeRawBufferPointer) -> Void) throws(XMLError) {
+        try canonicalize(method, subtree: subtree, excludingAll: excluding.map { [$0] } ?? [], includeComments: includeComments, into: sink)
+    }
+
+    package func canonicalize(_ method: C14NMethod, subtree: XMLElement? = nil, excludingAll excluding: [XMLElement] = [],
                               includeComments: Bool = false, into sink: (UnsafeRawBufferPointer) -> Void) throws(XMLError) {
         // Stand-in text nodes for detached text: \u{1} can never occur in parsed XML text, so the
         // marker cannot collide with content.
@@ -99,12 +108,15 @@ extension XMLDocument {
         }
     }
 
-    private func run(_ method: C14NMethod, output: C14NOutput, subtree: XMLElement?, excluding: XMLElement?,
+    private func run(_ method: C14NMethod, output: C14NOutput, subtree: XMLElement?, excluding: [XMLElement],
                      includeComments: Bool) -> (Int32, Bool) {
         let result: Int32 = withExtendedLifetime(output) {
             let opaque = Unmanaged.passUnretained(output).toOpaque()
             guard let buffer = xmlOutputBufferCreateIO(c14nWrite, nil, opaque, nil) else { return -1 }
-            var scope = C14NScope(include: subtree?.node, exclude: excluding?.node, comments: includeComments ? 1 : 0)
+            let excluded = UnsafeMutableBufferPointer<xmlNodePtr?>.allocate(capacity: max(excluding.count, 1))
+            defer { excluded.deallocate() }
+            for (i, element) in excluding.enumerated() { excluded[i] = element.node }
+            var scope = C14NScope(include: subtree?.node, exclude: excluded.baseAddress, excludeCount: excluding.count, comments: includeComments ? 1 : 0)
             var prefixes: [UnsafeMutablePointer<xmlChar>?] = []
             if case .exclusive(_, let list) = method, !list.isEmpty {
                 prefixes = list.map { xmlStrdup($0) } + [nil]
@@ -127,7 +139,8 @@ extension XMLDocument {
 /// The node set, as the visibility callback sees it.
 private struct C14NScope {
     var include: xmlNodePtr?
-    var exclude: xmlNodePtr?
+    var exclude: UnsafeMutablePointer<xmlNodePtr?>?
+    var excludeCount: Int
     var comments: Int32
 }
 
@@ -142,8 +155,9 @@ private let c14nVisible: xmlC14NIsVisibleCallback = { user, node, parent in
     if type == XML_COMMENT_NODE && scope.pointee.comments == 0 { return 0 }
     var cur: xmlNodePtr? = (type == XML_NAMESPACE_DECL || type == XML_ATTRIBUTE_NODE) ? parent : node
     var inside = scope.pointee.include == nil
+    let excluded = UnsafeBufferPointer(start: scope.pointee.exclude, count: scope.pointee.excludeCount)
     while let c = cur {
-        if c == scope.pointee.exclude { return 0 }
+        if excluded.contains(c) { return 0 }
         if c == scope.pointee.include { inside = true }
         cur = c.pointee.parent
     }

@@ -186,10 +186,13 @@ extension ZipError {
 /// Raw deflate (RFC 1951) through zlib, with the guarantees the reader needs: input never read past its end,
 /// output never past `declared` bytes, and every call must make progress, so the loop always ends.
 enum Inflater {
-    static func inflate(_ input: UnsafeRawBufferPointer, declared: Int, name: String, chunkSize: Int,
-                        _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// - Parameters:
+    ///   - zlibWrapped: RFC 1950 (a zlib header and Adler-32, as PDF's FlateDecode) instead of raw deflate.
+    ///   - exact: the output must be exactly `declared` bytes (ZIP); otherwise `declared` is only a ceiling.
+    static func inflate(_ input: UnsafeRawBufferPointer, declared: Int, name: String, chunkSize: Int, zlibWrapped: Bool = false,
+                        exact: Bool = true, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var stream = z_stream()
-        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, zlibWrapped ? 15 : -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ZipError("zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
@@ -217,7 +220,7 @@ enum Inflater {
             }
             switch rc {
             case Z_STREAM_END:
-                guard produced == declared else {
+                guard produced == declared || !exact else {
                     throw ZipError("\(name) inflates to \(produced) bytes; its header declares \(declared)")
                 }
                 return
@@ -228,6 +231,18 @@ enum Inflater {
                 throw ZipError("the deflate stream of \(name) is corrupt")
             }
         }
+    }
+}
+
+/// zlib-wrapped deflate (RFC 1950), as PDF's FlateDecode filter holds it.
+package enum Zlib {
+    /// The inflated bytes of `input`; throws when the stream is corrupt or truncated, or inflates past `limit`.
+    package static func inflate(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
+        var output: [UInt8] = []
+        try Inflater.inflate(input, declared: limit, name: "the stream", chunkSize: 1 << 16, zlibWrapped: true, exact: false) {
+            output.append(contentsOf: $0)
+        }
+        return output
     }
 }
 

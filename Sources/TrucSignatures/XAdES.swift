@@ -1,0 +1,44 @@
+import TrucCrypto
+import TrucXML
+
+/// XAdES-BES/EPES (ETSI EN 319 132-1) on an envelope signature: when the signature carries
+/// `QualifyingProperties/SignedProperties`, those properties must be signed (a Reference resolves to them),
+/// and the certificate digest of `SigningCertificate` (XAdES 1.3.2) or `SigningCertificateV2` must be that
+/// of the certificate whose key verified the signature — else someone swapped the certificate a signer
+/// committed to (`signing-certificate-mismatch`).
+enum XAdES {
+    static let namespaces: Set<String> = ["http://uri.etsi.org/01903/v1.3.2#", "http://uri.etsi.org/01903/v1.4.1#"]
+
+    struct Failure {
+        let reason: SignatureReason
+        let detail: String
+    }
+
+    static func check(_ signature: XMLElement, signer: Certificate, signedIds: Set<String>) -> Failure? {
+        let ds = XMLDSigProfile.ds
+        func isX(_ e: XMLElement, _ name: String) -> Bool { e.localName == name && e.namespaceURI.map(namespaces.contains) == true }
+        let qualifying = signature.children.filter { $0.localName == "Object" && $0.namespaceURI == ds }
+            .flatMap { $0.children.filter { isX($0, "QualifyingProperties") } }
+        guard let signedProperties = qualifying.flatMap({ $0.children.filter { isX($0, "SignedProperties") } }).first else { return nil }
+        guard let id = signedProperties.attribute("Id"), signedIds.contains(id) else {
+            return Failure(reason: .malformedSignature, detail: "the XAdES SignedProperties are not covered by a Reference of the signature")
+        }
+        let certificates = signedProperties.children.filter { isX($0, "SignedSignatureProperties") }
+            .flatMap { $0.children.filter { isX($0, "SigningCertificate") || isX($0, "SigningCertificateV2") } }
+            .flatMap { $0.children.filter { isX($0, "Cert") } }
+        guard !certificates.isEmpty else { return nil }
+        for cert in certificates.prefix(16) {
+            guard let digest = cert.children.first(where: { isX($0, "CertDigest") }),
+                  let method = digest.children.first(where: { $0.localName == "DigestMethod" && $0.namespaceURI == ds })?.attribute("Algorithm"),
+                  let value = digest.children.first(where: { $0.localName == "DigestValue" && $0.namespaceURI == ds }).flatMap({ decodeBase64($0.text) }) else {
+                return Failure(reason: .malformedSignature, detail: "a XAdES SigningCertificate without a readable CertDigest")
+            }
+            guard let algorithm = XMLDSigProfile.digest(method) else {
+                return Failure(reason: .unsupportedAlgorithm, detail: "the XAdES certificate digest \(method) is not supported")
+            }
+            if signer.der.withUnsafeBytes({ Digest.hash(algorithm, $0) }) == value { return nil }
+        }
+        return Failure(reason: .signingCertificateMismatch,
+                       detail: "the XAdES SigningCertificate names another certificate than the one whose key made the signature")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TrucCrypto
+import TrucSignatures
+import EdXML
+
+/// The envelope forms real signing tools produce (`Tests/Fixtures/signatures/make_xades_fixtures.py`: xmlsec1
+/// and signxml, each valid fixture verified by them): an organisation and a personal signature side by side
+/// with XPath Filter 2.0, XAdES-BES signing-certificate commitments, countersignatures nested in `ds:Object`.
+@Suite("Envelope forms: XPath Filter 2.0, XAdES, nested signatures")
+struct EnvelopeFormsTests {
+    typealias Row = (location: String, kind: SignerKind, status: SignatureStatus, reasons: [SignatureReason])
+
+    static func rows(_ name: String) throws -> [Row] {
+        try SignatureFixtures.verdict(name).signatures.map { ($0.location, $0.kind, $0.status, $0.reasons) }
+    }
+
+    static func verdicts(text: String) throws -> [SignatureVerdict] {
+        SignatureFixtures.verifier.verify(try EdXMLReader.read(Array(text.utf8)), at: SignatureFixtures.now).signatures
+    }
+
+    @Test("an organisation and a personal signature, each subtracting the signatures: both valid")
+    func twoSignatures() throws {
+        let rows = try Self.rows("env-two-filter2.edxml")
+        #expect(rows.map(\.kind) == [.organisation, .personal] && rows.allSatisfy { $0.status == .valid && $0.reasons.isEmpty }, "\(rows)")
+        #expect(try SignatureFixtures.verdict("env-two-filter2.edxml").bucket == .both)
+        // The subject changed: the filter protects nothing else, both break.
+        let tampered = try Self.rows("env-two-filter2-tampered.edxml")
+        #expect(tampered.count == 2 && tampered.allSatisfy { $0.reasons == [.digestMismatch] }, "\(tampered)")
+        // Why the filter: two plain enveloped signatures, the first is broken by the second.
+        let plain = try Self.rows("env-two-enveloped.edxml")
+        #expect(plain.map(\.reasons) == [[.digestMismatch], []], "\(plain)")
+    }
+
+    @Test("a filter may subtract only signatures, and only subtract")
+    func filterLimits() throws {
+        let content = try SignatureFixtures.verdict("env-filter2-content.edxml").signatures
+        #expect(content.first?.reasons == [.malformedSignature] && content.first?.detail?.contains("MessageHeader") == true, "\(content)")
+        #expect(try Self.rows("env-filter2-intersect.edxml").first?.reasons == [.unsupportedAlgorithm])
+    }
+
+    @Test("hostile XPath: a costly expression, an unknown function or prefix, a non-element result, a huge expression")
+    func hostileXPath() throws {
+        let text = String(decoding: try SignatureFixtures.bytes("env-two-filter2.edxml"), as: UTF8.self)
+        let original = "Filter=\"subtract\">//ds:Signature</"
+        #expect(text.contains(original))
+        func detail(_ expression: String) throws -> (SignatureReason?, String?) {
+            let escaped = expression.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            let first = try #require(try Self.verdicts(text: text.replacingOccurrences(of: original, with: "Filter=\"subtract\">\(escaped)</")).first)
+            return (first.reasons.first, first.detail)
+        }
+        let started = ContinuousClock.now
+        // every element against every element against every element: stopped by the operation limit
+        let costly = try detail("//*[count(//*[count(//*) > 1]) > 1]")
+        #expect(costly.0 == .malformedSignature && costly.1?.contains("XPath") == true, "\(costly)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        for expression in ["here()/ancestor::ds:Signature[1]", "//evil:Signature", "//ds:Signature/@Id", "//text()", "count(//*)", "document('http://192.0.2.1/x')", "//ds:Signature[", String(repeating: "/", count: 5000)] {
+            let (reason, message) = try detail(expression)
+            #expect(reason == .malformedSignature, "\(expression): \(String(describing: reason)) \(message ?? "")")
+        }
+    }
+
+    @Test("XAdES-BES: the signed signing-certificate digest must be the signer's")
+    func xades() throws {
+        let good = try Self.rows("env-xades-signxml.edxml")
+        #expect(good.count == 1 && good[0].status == .valid && good[0].kind == .organisation, "\(good)")
+        let wrong = try SignatureFixtures.verdict("env-xades-wrong-cert.edxml").signatures
+        #expect(wrong.first?.reasons == [.signingCertificateMismatch] && wrong.first?.status == .invalid, "\(wrong)")
+    }
+
+    @Test("xmlsec1 agrees, signature by signature", .enabled(if: CrossCheckTests.tool("xmlsec1") != nil), arguments: [
+        ("env-two-filter2.edxml", "sig-org", true), ("env-two-filter2.edxml", "sig-personal", true),
+        ("env-two-filter2-tampered.edxml", "sig-org", false), ("env-two-enveloped.edxml", "sig-org", false),
+        ("env-countersigned.edxml", "sig-org", true), ("env-countersigned.edxml", "sig-counter", true),
+    ])
+    func xmlsec1(name: String, node: String, valid: Bool) throws {
+        let tool = try #require(CrossCheckTests.tool("xmlsec1"))
+        let trust = SignatureFixtures.trustDirectory
+        let (status, _) = try CrossCheckTests.run(tool, ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem",
+                                                         "--node-id", node, "--id-attr:Id", "Signature", "--id-attr:Id", "SignatureValue",
+                                                         "--id-attr:Id", "Object", SignatureFixtures.path(name)])
+        #expect((status == 0) == valid)
+    }
+
+    @Test("a countersignature in the ds:Object is found, verified and counted; an unrelated nested one is malformed")
+    func nested() throws {
+        let rows = try Self.rows("env-countersigned.edxml")
+        #expect(rows.map(\.location) == ["envelope", "envelope/nested"] && rows.allSatisfy { $0.status == .valid }, "\(rows)")
+        #expect(try SignatureFixtures.verdict("env-countersigned.edxml").bucket == .both)
+        let unrelated = try Self.rows("env-nested-unrelated.edxml")
+        #expect(unrelated.count == 2 && unrelated[0].status == .valid && unrelated[1].reasons == [.malformedSignature], "\(unrelated)")
+    }
+}
