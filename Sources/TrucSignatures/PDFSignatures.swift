@@ -37,21 +37,9 @@ enum PDFSignatureScanner {
                                                     rangeProblem: "the /ByteRange of a signature cannot be read"))
                     continue
                 }
-                var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter(p, around: i))
-                let (a, b, c, d) = (range[0], range[1], range[2], range[3])
-                if a != 0 || b <= 0 || c <= b || d < 0 || c + d > p.count {
-                    field.rangeProblem = "the byte range [\(a) \(b) \(c) \(d)] does not start at 0, overlaps, or runs past the file"
-                } else if p[b] != UInt8(ascii: "<") || p[c - 1] != UInt8(ascii: ">") {
-                    field.rangeProblem = "the hole of the byte range is not exactly the /Contents string"
-                } else if let der = hexDER(p, from: b + 1, to: c - 1) {
-                    field = PDFSignatureField(byteRange: range, contents: der, subFilter: field.subFilter)
-                    if !endsRevision(p, at: c + d) {
-                        field.rangeProblem = "the signed range does not end at the end of a revision (%%EOF)"
-                    }
-                } else {
-                    field.rangeProblem = "/Contents is not hex-encoded DER"
-                }
-                fields.append(field)
+                fields.append(field(range: range, subFilter: subFilter(p, around: i), count: p.count,
+                                    hole: { b, c in (p[b], p[c - 1]) }, hex: { hexDER(p, from: $0, to: $1) },
+                                    endsRevision: { endsRevision(p, at: $0) }))
                 i = after
             }
         }
@@ -62,6 +50,28 @@ enum PDFSignatureScanner {
                                             rangeProblem: "a signature dictionary (/Type /Sig) has no /ByteRange"))
         }
         return fields
+    }
+
+    /// A signature field from its `/ByteRange` values, checked against the file: `hole` gives the bytes at the
+    /// hole's two ends, `hex` the DER of the hex string between them, `endsRevision` whether an offset ends a
+    /// revision. (The file is read in memory, or streamed in passes: see `StreamedPDF`.)
+    static func field(range: [Int], subFilter: String?, count: Int, hole: (Int, Int) -> (UInt8, UInt8),
+                      hex: (Int, Int) -> [UInt8]?, endsRevision: (Int) -> Bool) -> PDFSignatureField {
+        var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter)
+        let (a, b, c, d) = (range[0], range[1], range[2], range[3])
+        if a != 0 || b <= 0 || c <= b || d < 0 || c + d > count {
+            field.rangeProblem = "the byte range [\(a) \(b) \(c) \(d)] does not start at 0, overlaps, or runs past the file"
+        } else if hole(b, c) != (UInt8(ascii: "<"), UInt8(ascii: ">")) {
+            field.rangeProblem = "the hole of the byte range is not exactly the /Contents string"
+        } else if let der = hex(b + 1, c - 1) {
+            field = PDFSignatureField(byteRange: range, contents: der, subFilter: subFilter)
+            if !endsRevision(c + d) {
+                field.rangeProblem = "the signed range does not end at the end of a revision (%%EOF)"
+            }
+        } else {
+            field.rangeProblem = "/Contents is not hex-encoded DER"
+        }
+        return field
     }
 
     /// Occurrences of `/Type /Sig` (any white space between the two names; not `/Type /SigFieldLock` etc.).
@@ -192,37 +202,29 @@ struct PDFVerifier {
     static let documentTimeStamp = "ETSI.RFC3161"
 
     func verify(_ pdf: [UInt8], location: String, at time: Int64) -> [SignatureVerdict] {
-        let fields = PDFSignatureScanner.scan(pdf, limit: policy.maxSignaturesPerFile)
+        verify(InMemoryPDF(pdf, limit: policy.maxSignaturesPerFile), location: location, at: time)
+    }
+
+    func verify(_ evidence: some PDFEvidence, location: String, at time: Int64) -> [SignatureVerdict] {
+        let fields = evidence.fields
         guard !fields.isEmpty else { return [] }
         // PAdES document time-stamps (ETSI.RFC3161) are not signatures: a valid one proves that everything
         // it covers — the signatures before it and their validation data — existed at its time.
-        let digestOfRanges = { (field: PDFSignatureField, algorithm: DigestAlgorithm) -> [UInt8] in
-            let digest = Digest(algorithm)
-            pdf.withUnsafeBytes { raw in
-                let r = field.byteRange
-                digest.update(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
-                digest.update(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
-            }
-            return digest.finalize()
-        }
         var stamps: [(end: Int, checked: TimeStampToken.Checked)] = []
-        for field in fields where field.subFilter == Self.documentTimeStamp {
+        for (index, field) in fields.enumerated() where field.subFilter == Self.documentTimeStamp {
             guard field.rangeProblem == nil, let token = field.contents else { continue }
-            stamps.append((field.signedEnd, TimeStampToken.check(token, imprint: { digestOfRanges(field, $0) }, trust: trust, chains: chains)))
+            stamps.append((field.signedEnd, TimeStampToken.check(token, imprint: { evidence.digest(index, $0) }, trust: trust, chains: chains)))
         }
-        let signatures = fields.filter { $0.subFilter != Self.documentTimeStamp }
-        guard !signatures.isEmpty else { return [] }
+        guard fields.contains(where: { $0.subFilter != Self.documentTimeStamp }) else { return [] }
         // What the signatures and valid document time-stamps cover; after that, only validation data may follow.
-        let coveredEnd = (signatures.filter { $0.rangeProblem == nil }.map(\.signedEnd) + stamps.filter { $0.checked.valid }.map(\.end)).max() ?? 0
-        let unsignedChange: String? = pdf.withUnsafeBufferPointer { buffer in
-            if PDFSignatureScanner.coversNewestRevision(pdf, signedEnd: coveredEnd) { return nil }
-            guard coveredEnd > 0 else { return "no signature covers the file" }
-            return PDFIncrementalUpdate.problem(buffer, after: coveredEnd)
-        }
-        let stored = pdf.withUnsafeBufferPointer { PDFValidationData.read($0) }
+        let coveredEnd = (fields.filter { $0.rangeProblem == nil && $0.subFilter != Self.documentTimeStamp }.map(\.signedEnd)
+            + stamps.filter { $0.checked.valid }.map(\.end)).max() ?? 0
+        let unsignedChange: String? = evidence.covers(end: coveredEnd) ? nil
+            : coveredEnd > 0 ? evidence.unsignedChange(after: coveredEnd) : "no signature covers the file"
+        let stored = evidence.validationData
         let storedCertificates = stored.certificates.compactMap { try? chains.certificate(der: $0) }
         let storedCRLs = stored.crls.compactMap { try? CRL(bytes: $0) }
-        return signatures.map { field in
+        return fields.enumerated().filter { $0.element.subFilter != Self.documentTimeStamp }.map { index, field in
             var reasons: [SignatureReason] = []
             var detail = field.rangeProblem
             if field.rangeProblem != nil || unsignedChange != nil {
@@ -255,26 +257,15 @@ struct PDFVerifier {
             if digestAlgorithm == .sha1 || signatureDigest == .sha1 || field.subFilter == "adbe.pkcs7.sha1" { reasons.append(.weakAlgorithm) }
 
             // The content digest: the byte ranges, or for adbe.pkcs7.sha1 the encapsulated SHA-1 of them.
-            let ranges: (Digest) -> Void = { digest in
-                pdf.withUnsafeBytes { raw in
-                    let r = field.byteRange
-                    digest.update(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
-                    digest.update(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
-                }
-            }
             var digestMatches = true
             var signedContent: [UInt8]?
             let contentDigest: [UInt8]
             if let encapsulated = cms.encapsulatedContent, !encapsulated.isEmpty {
-                let sha1 = Digest(.sha1)
-                ranges(sha1)
-                digestMatches = sha1.finalize() == encapsulated
+                digestMatches = evidence.digest(index, .sha1) == encapsulated
                 signedContent = encapsulated
                 contentDigest = encapsulated.withUnsafeBytes { Digest.hash(digestAlgorithm, $0) }
             } else {
-                let d = Digest(digestAlgorithm)
-                ranges(d)
-                contentDigest = d.finalize()
+                contentDigest = evidence.digest(index, digestAlgorithm)
             }
             if signerInfo.signedAttributes != nil {
                 digestMatches = digestMatches && signerInfo.messageDigest == contentDigest
@@ -297,13 +288,9 @@ struct PDFVerifier {
                 }
             } else {
                 // No signed attributes over detached content: the signature is over the ranges themselves.
+                let joined = evidence.joinedRanges(index)
                 signer = certificates.first { certificate in
-                    guard let key = certificate.publicKey else { return false }
-                    var joined: [UInt8] = []
-                    pdf.withUnsafeBytes { raw in
-                        let r = field.byteRange
-                        joined = Array(raw[r[0]..<(r[0] + r[1])]) + Array(raw[r[2]..<(r[2] + r[3])])
-                    }
+                    guard let key = certificate.publicKey, let joined else { return false }
                     return joined.withUnsafeBytes { key.verify(signature: signerInfo.signature, data: $0, digest: signatureDigest, padding: padding) }
                 }
             }
@@ -350,6 +337,62 @@ struct PDFVerifier {
             return verdict
         }
     }
+}
+
+/// What verifying the signatures of a PDF needs from its bytes. `InMemoryPDF` reads a file held in memory;
+/// `StreamedPDF` reads a large file in passes (inflated from its ZIP each time) and never holds it whole.
+protocol PDFEvidence {
+    /// The signature fields (`/ByteRange`s) found, in file order.
+    var fields: [PDFSignatureField] { get }
+    /// The digest of field `index`'s byte ranges.
+    func digest(_ index: Int, _ algorithm: DigestAlgorithm) -> [UInt8]
+    /// The bytes of field `index`'s ranges, joined (a signature without signed attributes is over them).
+    func joinedRanges(_ index: Int) -> [UInt8]?
+    /// Whether nothing but white space follows `end`.
+    func covers(end: Int) -> Bool
+    /// What the unsigned revisions after `end` change (nil: only validation data).
+    func unsignedChange(after end: Int) -> String?
+    /// The Document Security Store of the newest revision.
+    var validationData: PDFValidationData { get }
+}
+
+/// A PDF held in memory.
+struct InMemoryPDF: PDFEvidence {
+    let pdf: [UInt8]
+    let fields: [PDFSignatureField]
+
+    init(_ pdf: [UInt8], limit: Int) {
+        self.pdf = pdf
+        fields = PDFSignatureScanner.scan(pdf, limit: limit)
+    }
+
+    func ranges(_ index: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        pdf.withUnsafeBytes { raw in
+            let r = fields[index].byteRange
+            body(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
+            body(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
+        }
+    }
+
+    func digest(_ index: Int, _ algorithm: DigestAlgorithm) -> [UInt8] {
+        let digest = Digest(algorithm)
+        ranges(index) { digest.update($0) }
+        return digest.finalize()
+    }
+
+    func joinedRanges(_ index: Int) -> [UInt8]? {
+        var joined: [UInt8] = []
+        ranges(index) { joined.append(contentsOf: $0) }
+        return joined
+    }
+
+    func covers(end: Int) -> Bool { PDFSignatureScanner.coversNewestRevision(pdf, signedEnd: end) }
+
+    func unsignedChange(after end: Int) -> String? {
+        pdf.withUnsafeBufferPointer { PDFIncrementalUpdate.problem($0, after: end) }
+    }
+
+    var validationData: PDFValidationData { pdf.withUnsafeBufferPointer { PDFValidationData.read($0) } }
 }
 
 /// CMS algorithm identifiers Truc accepts.

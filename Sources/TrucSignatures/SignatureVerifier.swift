@@ -1,6 +1,7 @@
 import EdXML
 import TrucCrypto
 import TrucXML
+import TrucZlib
 
 /// Verifies every signature of an edXML message — XMLDSig on the envelope, CMS in attached PDFs (raw or
 /// zipped) — against a trust store. One instance serves all threads: the trust store and chain cache are
@@ -48,7 +49,9 @@ package final class SignatureVerifier: Sendable {
             if case .document = parsed.message {
                 // ZIP containers' own bytes are kept only when a signature references an attachment (cid:).
                 let cid = parsed.envelopeSignatureElements.contains { Self.hasAttachmentReference($0) }
-                (result, findings) = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid)
+                // Large files inside ZIPs are not kept next to their container: they are streamed (StreamedPDF).
+                (result, findings) = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid,
+                                                              retainEntriesUpTo: policy.streamPDFsAbove)
             } else {
                 result = []
             }
@@ -72,7 +75,12 @@ package final class SignatureVerifier: Sendable {
                     findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
                     break
                 }
-                verdicts += pdf.verify(file.bytes, location: file.location, at: time)
+                switch file.content {
+                case .bytes(let bytes):
+                    verdicts += pdf.verify(bytes, location: file.location, at: time)
+                case .zipped(let container, let entry):
+                    verdicts += Self.verifyZipped(entry, in: container, with: pdf, location: file.location, at: time)
+                }
             }
         }
         return (MessageVerdict(signatures: verdicts), findings.filter { $0.severity == .error })
@@ -95,21 +103,58 @@ package final class SignatureVerifier: Sendable {
         return result
     }
 
+    /// A PDF's bytes in memory, or a large file left in its ZIP container.
+    enum PDFContent {
+        case bytes([UInt8])
+        case zipped(container: [UInt8], entry: ZipEntry)
+    }
+
     /// The PDFs among the attachments (raw, or files inside a ZIP), with their verdict location.
-    static func pdfFiles(_ attachments: [DecodedAttachment]) -> [(location: String, bytes: [UInt8])] {
-        var files: [(location: String, bytes: [UInt8])] = []
+    static func pdfFiles(_ attachments: [DecodedAttachment]) -> [(location: String, content: PDFContent)] {
+        var files: [(location: String, content: PDFContent)] = []
         for attachment in attachments {
             let name = attachment.name ?? attachment.contentId ?? "attachment-\(attachment.index + 1)"
             if let entries = attachment.entries {
                 for entry in entries where entry.sniffedType == ContentSniffer.pdf {
                     let location = entries.count == 1 ? "attachment:\(name)" : "attachment:\(name)/\(entry.name)"
-                    if let bytes = entry.bytes { files.append((location, bytes)) }
+                    if let bytes = entry.bytes {
+                        files.append((location, .bytes(bytes)))
+                    } else if let zipEntry = entry.entry, let container = attachment.bytes {
+                        files.append((location, .zipped(container: container, entry: zipEntry)))
+                    }
                 }
             } else if attachment.sniffedType == ContentSniffer.pdf, let bytes = attachment.bytes {
-                files.append(("attachment:\(name)", bytes))
+                files.append(("attachment:\(name)", .bytes(bytes)))
             }
         }
         return files
+    }
+
+    private struct StopPass: Error {}
+
+    /// A large PDF inside a ZIP: verified in passes that inflate it again each time (never held whole), or —
+    /// when its form needs random access (`StreamedPDF`) — inflated once into memory.
+    static func verifyZipped(_ entry: ZipEntry, in container: [UInt8], with verifier: PDFVerifier, location: String, at time: Int64) -> [SignatureVerdict] {
+        let pass: StreamedPDF.Pass = { body in
+            do {
+                try container.withUnsafeBytes { bytes in
+                    try ZipArchive.extract(entry, from: bytes) { chunk in if !body(chunk) { throw StopPass() } }
+                }
+            } catch is StopPass {}
+        }
+        if let streamed = StreamedPDF.read(count: entry.uncompressedSize, limit: verifier.policy.maxSignaturesPerFile, pass: pass) {
+            return verifier.verify(streamed, location: location, at: time)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entry.uncompressedSize)
+        do {
+            try pass { bytes.append(contentsOf: $0); return true }
+        } catch {
+            // The entry inflated once already while the attachment was decoded: this cannot fail but on memory.
+            return [SignatureVerdict(location: location, reasons: [.malformedSignature], detail: "the PDF cannot be inflated again: \(error)",
+                                     refuseWeak: verifier.policy.refuseWeakAlgorithms)]
+        }
+        return verifier.verify(bytes, location: location, at: time)
     }
 }
 
@@ -126,6 +171,30 @@ extension SignatureVerifier {
     /// The signatures of one PDF file (for the fuzz targets and tools that hold a PDF rather than a message).
     package func verifyPDF(_ pdf: [UInt8], location: String = "pdf", at time: Int64) -> [SignatureVerdict] {
         PDFVerifier(validation: validation()).verify(pdf, location: location, at: time)
+    }
+
+    /// The signatures of one PDF read in passes of `chunkSize` bytes, as a large file inside a ZIP is (falling
+    /// back to memory for the forms that need it): the same verdicts as `verifyPDF`, which the tests and the
+    /// fuzz target check on every input.
+    /// `streamed` is false when the file's form needed the in-memory reading.
+    package func verifyPDFStreamed(_ pdf: [UInt8], location: String = "pdf", at time: Int64,
+                                   chunkSize: Int = 1 << 16) -> (verdicts: [SignatureVerdict], streamed: Bool) {
+        let verifier = PDFVerifier(validation: validation())
+        let step = max(1, chunkSize)
+        let pass: StreamedPDF.Pass = { body in
+            try pdf.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let end = min(raw.count, offset + step)
+                    if !body(UnsafeRawBufferPointer(rebasing: raw[offset..<end])) { return }
+                    offset = end
+                }
+            }
+        }
+        guard let streamed = StreamedPDF.read(count: pdf.count, limit: policy.maxSignaturesPerFile, pass: pass) else {
+            return (verifier.verify(pdf, location: location, at: time), false)
+        }
+        return (verifier.verify(streamed, location: location, at: time), true)
     }
 
     /// Whether `der` parses as CMS SignedData (the fuzz target for the ASN.1 path).

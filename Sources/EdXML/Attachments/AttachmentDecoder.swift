@@ -14,8 +14,11 @@ extension ParsedMessage {
     ///   which digests what it needs itself, turns this off; the `sha256` fields are then empty).
     /// - Parameter retainContainers: with `retainContent`, also keep the bytes of ZIP containers (not only
     ///   of the files inside them); needed only for signatures that reference an attachment itself (`cid:`).
+    /// - Parameter retainEntriesUpTo: with `retainContent`, keep the bytes of ZIP entries only up to this size;
+    ///   a larger entry keeps its place in the archive (`ZipEntryContent.entry`) and the container is kept, so
+    ///   that the entry can be inflated again, in passes, instead of being held next to its container.
     package func decodeAttachments(limits: AttachmentLimits = .default, retainContent: Bool = false, digests: Bool = true,
-                                   retainContainers: Bool = true) -> ([DecodedAttachment], [Finding]) {
+                                   retainContainers: Bool = true, retainEntriesUpTo: Int = .max) -> ([DecodedAttachment], [Finding]) {
         guard case .document(let doc) = message else { return ([], []) }
         var results: [DecodedAttachment] = []
         var findings: [Finding] = []
@@ -39,7 +42,8 @@ extension ParsedMessage {
                     sniffedType: ContentSniffer.sniff(data.prefix(16), name: info.attachmentName), size: data.count,
                     sha256: digests ? data.withUnsafeBytes { Digest.hash(.sha256, $0) }.hexString : "")
                 if decoded.sniffedType == ContentSniffer.zip {
-                    switch AttachmentDecoding.unzip(data, limits: limits, alreadyUncompressed: uncompressedTotal, retain: retainContent, digests: digests) {
+                    switch AttachmentDecoding.unzip(data, limits: limits, alreadyUncompressed: uncompressedTotal, retain: retainContent, digests: digests,
+                                                    retainUpTo: retainEntriesUpTo) {
                     case .success(let (entries, total)):
                         decoded.entries = entries
                         uncompressedTotal = total
@@ -51,7 +55,8 @@ extension ParsedMessage {
                     findings.append(Finding(.contentTypeMismatch, path,
                                             "declared \(declared) but the content is \(decoded.sniffedType)", severity: .warning))
                 }
-                if retainContent && (retainContainers || decoded.entries == nil) { decoded.bytes = [UInt8](data) }
+                let entryLeftInContainer = decoded.entries?.contains { $0.entry != nil } ?? false
+                if retainContent && (retainContainers || decoded.entries == nil || entryLeftInContainer) { decoded.bytes = data }
                 results.append(decoded)
             }
         }
@@ -66,26 +71,24 @@ struct AttachmentFailure: Error {
 
 enum AttachmentDecoding {
     /// Decodes the base64 text of a `ContentTransferEncoded` element where it lies in the source.
-    static func decodeBase64(_ element: XMLElement, limits: AttachmentLimits) -> Result<Data, AttachmentFailure> {
+    static func decodeBase64(_ element: XMLElement, limits: AttachmentLimits) -> Result<[UInt8], AttachmentFailure> {
         let encodedLength = element.textByteCount
         let capacity = Base64Decoder.maxDecodedLength(encodedLength)
         if encodedLength / 4 * 3 > limits.maxDecodedBytes + 3 {
             return .failure(AttachmentFailure(code: .attachmentTooLarge,
                                               message: "the attachment decodes to about \(encodedLength / 4 * 3) bytes; the limit is \(limits.maxDecodedBytes)"))
         }
-        var data = Data(count: capacity)
         var decoder = Base64Decoder()
-        let written = data.withUnsafeMutableBytes { raw -> Int in
-            let out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let data = [UInt8](unsafeUninitializedCapacity: max(capacity, 1)) { buffer, initialized in
+            let out = buffer.baseAddress!
             var n = 0
             element.withDetachedText { chunk in n += decoder.feed(chunk, into: out + n) }
             n += decoder.finish(into: out + n)
-            return n
+            initialized = n
         }
         if let failure = decoder.failure {
             return .failure(AttachmentFailure(code: .invalidBase64, message: failure.message))
         }
-        data.count = written
         return .success(data)
     }
 
@@ -96,8 +99,8 @@ enum AttachmentDecoding {
     /// Opens a ZIP container and digests every entry, enforcing the zip-bomb limits on the declared sizes
     /// and, since headers can lie, on the bytes actually inflated. The reader (`ZipArchive`) checks every
     /// offset and length and always ends, so no archive can trap or stall the process.
-    static func unzip(_ data: Data, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true)
-        -> Result<([ZipEntryContent], Int), AttachmentFailure> {
+    static func unzip(_ data: some ContiguousBytes, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true,
+                      retainUpTo: Int = .max) -> Result<([ZipEntryContent], Int), AttachmentFailure> {
         data.withUnsafeBytes { bytes in
             let archive: ZipArchive
             do {
@@ -120,7 +123,8 @@ enum AttachmentDecoding {
                 var size = 0
                 var head: [UInt8] = []
                 var kept: [UInt8] = []
-                if retain { kept.reserveCapacity(declared) }
+                let keep = retain && declared <= retainUpTo
+                if keep { kept.reserveCapacity(declared) }
                 do {
                     try ZipArchive.extract(entry, from: bytes) { chunk in
                         size += chunk.count
@@ -133,7 +137,7 @@ enum AttachmentDecoding {
                         if digests { digest.update(chunk) }
                         crc.update(chunk)
                         if head.count < 16 { head.append(contentsOf: chunk.prefix(16 - head.count)) }
-                        if retain { kept.append(contentsOf: chunk) }
+                        if keep { kept.append(contentsOf: chunk) }
                     }
                 } catch let stop as Stop {
                     return .failure(stop.failure)
@@ -146,8 +150,10 @@ enum AttachmentDecoding {
                     return .failure(AttachmentFailure(code: .invalidZip, message: "entry \(entry.name) is corrupt (CRC-32 mismatch)"))
                 }
                 total += size
-                entries.append(ZipEntryContent(name: entry.name, size: size, compressedSize: compressed, sha256: digests ? digest.finalize().hexString : "",
-                                               sniffedType: ContentSniffer.sniff(head, name: entry.name), bytes: retain ? kept : nil))
+                var content = ZipEntryContent(name: entry.name, size: size, compressedSize: compressed, sha256: digests ? digest.finalize().hexString : "",
+                                              sniffedType: ContentSniffer.sniff(head, name: entry.name), bytes: keep ? kept : nil)
+                if retain && !keep { content.entry = entry }
+                entries.append(content)
             }
             return .success((entries, total))
         }

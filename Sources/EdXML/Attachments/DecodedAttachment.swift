@@ -1,3 +1,5 @@
+import TrucZlib
+
 /// A file inside a ZIP attachment.
 package struct ZipEntryContent: Sendable, Equatable, Codable {
     package var name: String
@@ -7,6 +9,9 @@ package struct ZipEntryContent: Sendable, Equatable, Codable {
     package var sniffedType: String
     /// The bytes, when decoding was asked to retain them.
     package var bytes: [UInt8]?
+    /// Where the entry lies in its container, when it was too large to retain (inflate it again from
+    /// `DecodedAttachment.bytes` with `ZipArchive.extract`).
+    package var entry: ZipEntry?
 
     enum CodingKeys: String, CodingKey { case name, size, compressedSize, sha256, sniffedType }
 }
