@@ -12,7 +12,8 @@ import PackageDescription
 //   TrucRevocation  OCSP and CRL fetching with caches (the network revocation source of TrucSignatures)
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
 //   TrucVXP       the national SDK's dialect without I/O: HMAC header auth, hash-file, answer JSON
-//   TrucStore     the MessageStore protocol and its SQLite implementation (messages, deliveries, agencies, counters)
+//   TrucStore     the store protocols (by role) and their SQLite implementation (messages, deliveries, agencies, counters)
+//   TrucPostgres  the PostgreSQL implementation of the store protocols (several nodes), on postgres-nio
 //   TrucServer    Hummingbird HTTPS server: auth, intake, inbox, admin, stats, dashboard, VXP dialect; delivery engine; buildHub
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
 let package = Package(
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -60,6 +62,8 @@ let package = Package(
         .target(name: "TrucCore", dependencies: ["EdXML"]),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
+        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                      .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "TrucServer",
             dependencies: [
@@ -104,6 +108,9 @@ let package = Package(
         .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucTestSupport"]),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),
         .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"]),
+        // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
+        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
+                                                                  .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"]),
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"]),
         .testTarget(

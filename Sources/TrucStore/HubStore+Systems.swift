@@ -15,6 +15,14 @@ package struct ClientSystem: Sendable, Codable, Equatable {
     /// May change the directory through the SDK dialect (registerAgency, deleteAgency): off unless the
     /// operator allows it (`truc systems add … --allow-directory-changes`).
     package var directoryChanges: Bool = false
+
+    package init(id: String, name: String, agencies: [String], createdAt: Int64, directoryChanges: Bool = false) {
+        self.id = id
+        self.name = name
+        self.agencies = agencies
+        self.createdAt = createdAt
+        self.directoryChanges = directoryChanges
+    }
 }
 
 extension HubStore {
@@ -134,7 +142,7 @@ extension HubStore {
         try db.query("SELECT agency FROM system_agencies WHERE system_id = ? ORDER BY agency", [.text(id)]) { $0.text(0) ?? "" }
     }
 
-    static func isValidSystemId(_ id: String) -> Bool {
+    package static func isValidSystemId(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64 && id.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" || $0 == "_"
         }
@@ -143,13 +151,16 @@ extension HubStore {
     /// The key that seals secrets: `secrets.key` in the data directory, 32 random bytes, created once.
     private func secretBox() throws -> SecretBox {
         if let sealingKey { return sealingKey }
-        let box = try loadSecretBox()
+        let box = try SecretsKey.load(path: dataDirectory + "/secrets.key")
         sealingKey = box
         return box
     }
+}
 
-    private func loadSecretBox() throws -> SecretBox {
-        let path = dataDirectory + "/secrets.key"
+/// The key that seals client systems' secrets: 32 random bytes in a file of mode 0600, created on first use
+/// (every node of a hub needs the same file).
+package enum SecretsKey {
+    package static func load(path: String) throws -> SecretBox {
         if let data = FileManager.default.contents(atPath: path) { return try SecretBox(key: [UInt8](data)) }
         let key = try secureRandomBytes(32)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

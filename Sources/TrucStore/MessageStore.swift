@@ -1,11 +1,13 @@
 import TrucCore
 
-/// What the hub needs from its store. `HubStore` (SQLite, one node) implements it; the server, delivery
-/// engine and dialects depend only on this protocol, so another implementation (PostgreSQL, for several
-/// nodes behind one address) can be added without touching them. Every write that answers a client must be
-/// durable when it returns.
-package protocol MessageStore: Actor {
-    // Agencies, credentials, client systems
+/// What the hub needs from its store, split by role so that a reader (and a component) holds one role at a
+/// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
+/// Every write that answers a client must be durable when it returns.
+package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
+    & RefusalStore & StatisticsStore
+
+/// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
+package protocol DirectoryStore: Actor {
     func agency(_ code: String) async throws -> Agency?
     func agencies() async throws -> [Agency]
     func upsert(_ agency: Agency) async throws
@@ -15,32 +17,41 @@ package protocol MessageStore: Actor {
     func credential(forToken token: String) async throws -> (agency: Agency, role: String)?
     func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency?
     func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])?
+    /// Registers a client system of the SDK dialect (or replaces it); returns its secret (shown once).
+    func addSystem(id: String, name: String, agencies: [String], secret: String?, directoryChanges: Bool) async throws -> String
     func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String
     func directoryChanges() async throws -> [DirectoryChange]
-    func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool
-    func recentSent(by senders: [String], limit: Int) async throws -> [String]
     func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws
     func deleteAgency(_ code: String, for system: String) async throws -> Bool
     func directory() async throws -> [(agency: Agency, mail: String?, system: String?, createdAt: Int64)]
     func directoryVersion() async throws -> String
     func agenciesVersion() async throws -> Int64
-    func countedAgencies() async throws -> [String]
+}
 
-    // Messages
+/// Taking a message in: stored with its payload and deliveries, once (idempotent), durable on return.
+package protocol IntakeStore: Actor {
     func accept(_ message: IncomingMessage, payload: [UInt8]) async throws -> AcceptOutcome
     func payload(of messageId: String, at location: String) async throws -> [UInt8]
     func message(_ id: String) async throws -> StoredMessage?
     func recipients(of id: String) async throws -> [String]
+    func findMessages(_ key: String) async throws -> [FoundMessage]
+}
+
+/// What a recipient pulls and acknowledges, and what a sender can trace of its messages.
+package protocol InboxStore: Actor {
     func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int, includeReceipts: Bool) async throws -> [InboxItem]
     func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) async throws -> DeliveryState?
+    func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool
+    func recentSent(by senders: [String], limit: Int) async throws -> [String]
     func trace(_ id: String) async throws -> [DeliveryTrace]
     func statuses(answering documentId: String) async throws -> [StatusTrace]
     func receipts(for messageId: String) async throws -> [ReceiptTrace]
     func originals(_ documentId: String) async throws -> [LinkedDocument]
     func documentsActingOn(_ documentId: String) async throws -> [LinkedDocument]
-    func findMessages(_ key: String) async throws -> [FoundMessage]
+}
 
-    // Delivery engine and operations
+/// The delivery engine's queue: due deliveries claimed, attempts recorded, retries and pauses.
+package protocol DeliveryQueueStore: Actor {
     func recoverInFlight() async throws
     func claimDue(now: Int64, limit: Int) async throws -> [DueDelivery]
     func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws
@@ -48,20 +59,28 @@ package protocol MessageStore: Actor {
     func requeueAll(recipient: String) async throws -> Int
     func pause(_ code: String) async throws
     @discardableResult func resume(_ code: String) async throws -> Bool
+}
+
+/// What operators watch: queues, the oldest waiting message, the store's health.
+package protocol OperationsStore: Actor {
     func deliveries(state: DeliveryState?, limit: Int) async throws -> [QueuedDelivery]
     func queueFigures(now: Int64) async throws -> ([String: Int], Int64?)
     func oldestAwaitingPull(now: Int64) async throws -> Int64?
     func operationsView(now: Int64) async throws -> OperationsView
     func isWritable() async -> Bool
     nonisolated func freeDiskBytes() -> Int64?
+}
 
-    // Refusals
+/// Documents refused at intake, kept as evidence for their senders and operators.
+package protocol RefusalStore: Actor {
     func recordRefusal(_ refusal: Refusal) async throws
     func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal]
     func refusalCounts(from: Int64, to: Int64) async throws -> RefusalCounts
     @discardableResult func pruneRefusals(before: Int64) async throws -> Int
+}
 
-    // Statistics
+/// The signed-ratio counters and the reports built on them.
+package protocol StatisticsStore: Actor {
     @discardableResult
     func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) async throws -> Bool
     func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?,
@@ -69,16 +88,20 @@ package protocol MessageStore: Actor {
     func volume(from: String, to: String, agencies: [String]?, byDay: Bool) async throws -> [VolumeRow]
     func signerCounts(from: String, to: String, agencies: [String]?) async throws -> [String: Int]
     func receivedDocuments(from: String, to: String, recipients: [String]?) async throws -> [TimelinessReport.Document]
+    func countedAgencies() async throws -> [String]
 }
 
-extension MessageStore {
+extension InboxStore {
     package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int) async throws -> [InboxItem] {
         try await inbox(for: agency, kind: kind, after: cursor, limit: limit, includeReceipts: true)
     }
 
+}
+
+extension OperationsStore {
     package func deliveries(state: DeliveryState?) async throws -> [QueuedDelivery] {
         try await deliveries(state: state, limit: 500)
     }
 }
 
-extension HubStore: MessageStore {}
+extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore {}

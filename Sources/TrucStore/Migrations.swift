@@ -132,6 +132,10 @@ enum Migrations {
 
     static func apply(to db: Database) throws {
         let current = try db.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
+        // A newer truc wrote this database: an older one must not write to it.
+        guard current <= steps.count else {
+            throw StoreError.invalid("the store's schema is version \(current), newer than this truc's (\(steps.count)): upgrade truc before starting it on this data directory")
+        }
         for (index, step) in steps.enumerated() where index >= current {
             try db.transaction {
                 try db.execute(step)

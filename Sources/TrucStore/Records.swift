@@ -167,6 +167,15 @@ package struct DirectoryChange: Sendable, Equatable {
     package var at: Int64
     /// The change's sequence number: grows with every change of the directory.
     package var version: Int64
+
+    package init(code: String, name: String, parent: String?, deleted: Bool, at: Int64, version: Int64) {
+        self.code = code
+        self.name = name
+        self.parent = parent
+        self.deleted = deleted
+        self.at = at
+        self.version = version
+    }
 }
 
 package struct StatusTrace: Sendable, Encodable {

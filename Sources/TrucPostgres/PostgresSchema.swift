@@ -1,0 +1,148 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, versioned like the SQLite one (`TrucStore.Migrations`): each step is applied once, in
+/// a transaction, under an advisory lock (several nodes may start at once), and recorded in `truc_schema`. A
+/// database whose schema is newer than this code is refused: an older node must not write to it.
+enum PostgresSchema {
+    /// The lock every node takes while migrating (an arbitrary constant: "truc" in ASCII).
+    static let migrationLock: Int64 = 0x7472_7563
+
+    static let steps: [[String]] = [
+        // 1: the SQLite schema as of its version 13, in PostgreSQL's types; payloads in chunked rows; delivery
+        // leases (claimed_by, lease_until) for several nodes.
+        [
+            """
+            CREATE TABLE agencies(
+              code TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT, cert_identifier TEXT, cert_sha256 TEXT, push_url TEXT,
+              relay BOOLEAN NOT NULL DEFAULT false, mail TEXT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX agencies_cert_sha256 ON agencies(cert_sha256)",
+            "CREATE INDEX agencies_cert_identifier ON agencies(cert_identifier)",
+            """
+            CREATE TABLE tokens(
+              token_hash TEXT PRIMARY KEY, agency TEXT NOT NULL REFERENCES agencies(code) ON DELETE CASCADE, role TEXT NOT NULL DEFAULT 'agency',
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE messages(
+              id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, document_id TEXT, idempotency_key TEXT NOT NULL UNIQUE,
+              received_at BIGINT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, payload TEXT NOT NULL, verdict TEXT NOT NULL,
+              bucket TEXT NOT NULL, business_type INTEGER, status_code TEXT, answers_document_id TEXT, answer TEXT NOT NULL,
+              via TEXT NOT NULL DEFAULT '', due_date TEXT)
+            """,
+            "CREATE INDEX messages_answers ON messages(answers_document_id)",
+            "CREATE INDEX messages_document ON messages(document_id)",
+            "CREATE INDEX messages_received ON messages(received_at)",
+            "CREATE TABLE payload_chunks(message_id TEXT NOT NULL, seq INTEGER NOT NULL, bytes BYTEA NOT NULL, PRIMARY KEY(message_id, seq))",
+            """
+            CREATE TABLE deliveries(
+              id BIGSERIAL PRIMARY KEY, message_id TEXT NOT NULL REFERENCES messages(id), recipient TEXT NOT NULL, kind TEXT NOT NULL,
+              state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, delivered_at BIGINT, how TEXT, reason TEXT, updated_at BIGINT NOT NULL,
+              target TEXT, next_attempt_at BIGINT, progress TEXT, progress_at BIGINT, claimed_by TEXT, lease_until BIGINT,
+              UNIQUE(message_id, recipient))
+            """,
+            "CREATE INDEX deliveries_inbox ON deliveries(recipient, state, id)",
+            "CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at)",
+            "CREATE INDEX deliveries_delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL",
+            """
+            CREATE TABLE daily_sender(
+              day TEXT NOT NULL, sender TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL, count BIGINT NOT NULL,
+              PRIMARY KEY(day, sender, business_type, bucket))
+            """,
+            "CREATE INDEX daily_sender_agency ON daily_sender(sender, day, business_type, bucket, count)",
+            """
+            CREATE TABLE daily_pair(
+              day TEXT NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL,
+              count BIGINT NOT NULL, PRIMARY KEY(day, sender, recipient, business_type, bucket))
+            """,
+            "CREATE INDEX daily_pair_sender ON daily_pair(sender, day, business_type, bucket, count)",
+            "CREATE INDEX daily_pair_recipient ON daily_pair(recipient, sender, day, business_type, bucket, count)",
+            """
+            CREATE TABLE daily_signer(
+              day TEXT NOT NULL, agency TEXT NOT NULL, kind TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY(day, agency, kind, certificate))
+            """,
+            "CREATE INDEX daily_signer_agency ON daily_signer(agency, day)",
+            """
+            CREATE TABLE daily_total(
+              day TEXT NOT NULL, business_type INTEGER NOT NULL, bucket TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY(day, business_type, bucket))
+            """,
+            "CREATE TABLE stat_agencies(code TEXT PRIMARY KEY)",
+            "CREATE TABLE systems(id TEXT PRIMARY KEY, name TEXT NOT NULL, secret BYTEA NOT NULL, directory_changes BOOLEAN NOT NULL DEFAULT false, created_at BIGINT NOT NULL)",
+            "CREATE TABLE system_agencies(agency TEXT PRIMARY KEY, system_id TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            "CREATE INDEX system_agencies_system ON system_agencies(system_id)",
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            "INSERT INTO meta VALUES ('directory_version', 0)",
+            """
+            CREATE FUNCTION truc_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; RETURN NULL; END $$
+            """,
+            "CREATE TRIGGER agencies_changed AFTER INSERT OR UPDATE OR DELETE ON agencies FOR EACH ROW EXECUTE FUNCTION truc_directory_changed()",
+            "CREATE TABLE paused(code TEXT PRIMARY KEY, since BIGINT NOT NULL)",
+            """
+            CREATE TABLE refused_keys(key TEXT PRIMARY KEY, first_at BIGINT NOT NULL, sender TEXT NOT NULL, business_type INTEGER NOT NULL,
+                                      recipients TEXT NOT NULL, resolved BOOLEAN NOT NULL DEFAULT false)
+            """,
+            "CREATE TABLE vxp_headers(hash TEXT PRIMARY KEY, system_id TEXT NOT NULL, operation TEXT NOT NULL, first_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE refusals(id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, caller TEXT NOT NULL, sender TEXT, document_id TEXT, kind TEXT,
+                                  code TEXT NOT NULL, reasons TEXT NOT NULL, sha256 TEXT NOT NULL, size BIGINT NOT NULL)
+            """,
+            "CREATE INDEX refusals_at ON refusals(at)",
+            "CREATE INDEX refusals_sender ON refusals(sender, at)",
+            "CREATE INDEX refusals_caller ON refusals(caller, at)",
+            """
+            CREATE TABLE directory_log(seq BIGSERIAL PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, parent TEXT,
+                                       deleted BOOLEAN NOT NULL, at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX directory_log_code ON directory_log(code, seq)",
+        ],
+    ]
+
+    /// Applies the missing steps; throws when the database is newer than this code.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        do {
+            try await apply(client, logger: logger)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    private static func apply(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS truc_schema(version INTEGER NOT NULL)", logger: logger)
+            var current = 0
+            for try await version in try await connection.query("SELECT version FROM truc_schema", logger: logger).decode(Int.self) {
+                current = version
+            }
+            guard current <= steps.count else {
+                throw PostgresStoreError.newerSchema(database: current, code: steps.count)
+            }
+            for (index, step) in steps.enumerated() where index >= current {
+                for statement in step {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+            }
+            if current == 0 {
+                try await connection.query("INSERT INTO truc_schema(version) VALUES (\(steps.count))", logger: logger)
+            } else if current < steps.count {
+                try await connection.query("UPDATE truc_schema SET version = \(steps.count)", logger: logger)
+            }
+        }
+    }
+}
+
+/// Why the PostgreSQL store cannot be used.
+package enum PostgresStoreError: Error, CustomStringConvertible {
+    case newerSchema(database: Int, code: Int)
+    case badURL(String)
+
+    package var description: String {
+        switch self {
+        case .newerSchema(let database, let code):
+            "the database's schema is version \(database), newer than this truc's (\(code)): upgrade truc before starting it on this database"
+        case .badURL(let why): why
+        }
+    }
+}

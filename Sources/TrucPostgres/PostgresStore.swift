@@ -1,0 +1,332 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrucCore
+import TrucCrypto
+import TrucStore
+
+/// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM). Roles are added one by
+/// one behind the same protocols as `HubStore` and checked by the same conformance tests; today: the
+/// directory and credentials (`DirectoryStore`).
+///
+/// Every write commits before it returns (the server's `synchronous_commit` is left on; the connection sets
+/// it explicitly). Secrets of client systems are sealed with the `secrets.key` given, which every node needs
+/// (the database alone does not reveal them).
+package actor PostgresStore {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+    private let secretsKeyPath: String
+    private var sealingKey: SecretBox?
+
+    /// Connects (`postgres://user[:password]@host[:port]/database`, TLS off unless `?sslmode=require`), starts
+    /// the pool and applies the schema migrations.
+    package init(url: String, secretsKey: String, logger: Logger = Logger(label: "truc.postgres")) async throws {
+        var configuration = try Self.configuration(url)
+        configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "truc")]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.secretsKeyPath = secretsKey
+        runner = Task { await client.run() }
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    /// Stops the pool (its connections close).
+    package func shutdown() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty else {
+            throw PostgresStoreError.badURL("a PostgreSQL URL looks like postgres://user:password@host:5432/database")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        let tls: PostgresClient.Configuration.TLS
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "require", "verify-full": tls = .require(.makeClientConfiguration())
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case let other: throw PostgresStoreError.badURL("sslmode \(other) is not supported (disable, prefer, require)")
+        }
+        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                                            password: components.password, database: database.isEmpty ? nil : database, tls: tls)
+    }
+
+    /// A transaction; the closure's own error (not PostgresNIO's wrapper) reaches the caller.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
+        do {
+            return try await client.withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw closureError }
+            throw error
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    static func tokenHash(_ token: String) -> String { Digest.sha256(Array(token.utf8)).hexString }
+
+    typealias AgencyColumns = (String, String, String?, String?, String?, String?, Bool)
+    static let agencyColumns = "code, name, parent, cert_identifier, cert_sha256, push_url, relay"
+    static func agency(_ c: AgencyColumns) -> Agency {
+        Agency(code: c.0, name: c.1, parent: c.2, certificateIdentifier: c.3, certificateSHA256: c.4, pushURL: c.5, relay: c.6)
+    }
+
+    func agencies(_ query: PostgresQuery) async throws -> [Agency] {
+        let rows = try await client.query(query, logger: logger)
+        var result: [Agency] = []
+        for try await columns in rows.decode(AgencyColumns.self) { result.append(Self.agency(columns)) }
+        return result
+    }
+}
+
+// MARK: DirectoryStore
+
+extension PostgresStore: DirectoryStore {
+    package func agency(_ code: String) async throws -> Agency? {
+        try await agencies("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE code = \(code)").first
+    }
+
+    package func agencies() async throws -> [Agency] {
+        try await agencies("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies ORDER BY code")
+    }
+
+    package func upsert(_ agency: Agency) async throws {
+        let now = Self.now()
+        try await transaction { connection in
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: logger)
+            try await connection.query("""
+                INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at)
+                VALUES (\(agency.code), \(agency.name), \(agency.parent), \(agency.certificateIdentifier), \(agency.certificateSHA256),
+                        \(agency.pushURL), \(agency.relay), \(now))
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, cert_identifier = excluded.cert_identifier,
+                  cert_sha256 = excluded.cert_sha256, push_url = excluded.push_url, relay = excluded.relay
+                """, logger: logger)
+        }
+    }
+
+    @discardableResult
+    package func removeAgency(_ code: String) async throws -> Bool {
+        try await transaction { connection in
+            try await Self.remove(code, on: connection, logger: logger)
+        }
+    }
+
+    static func remove(_ code: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        var existing: (String, String?)?
+        for try await row in try await connection.query("SELECT name, parent FROM agencies WHERE code = \(code) FOR UPDATE", logger: logger)
+            .decode((String, String?).self) { existing = row }
+        guard let existing else { return false }
+        try await connection.query("DELETE FROM tokens WHERE agency = \(code)", logger: logger)
+        try await logDirectoryChange(code: code, name: existing.0, parent: existing.1, deleted: true, on: connection, logger: logger)
+        try await connection.query("DELETE FROM agencies WHERE code = \(code)", logger: logger)
+        return true
+    }
+
+    static func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool, on connection: PostgresConnection,
+                                   logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO directory_log(code, name, parent, deleted, at) VALUES (\(code), \(name), \(parent), \(deleted), \(now()))
+            """, logger: logger)
+    }
+
+    package func issueToken(for code: String) async throws -> String {
+        try await issue(prefix: "truc_", role: "agency", for: code)
+    }
+
+    package func issueViewerToken(for code: String) async throws -> String {
+        try await issue(prefix: "trucv_", role: "viewer", for: code)
+    }
+
+    private func issue(prefix: String, role: String, for code: String) async throws -> String {
+        guard try await agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        let token = prefix + (try secureRandomBytes(32)).hexString
+        let hash = Self.tokenHash(token), now = Self.now()
+        do {
+            try await client.query("INSERT INTO tokens(token_hash, agency, role, created_at) VALUES (\(hash), \(code), \(role), \(now))", logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            throw StoreError.notFound("no agency \(code)") // removed meanwhile (foreign key)
+        }
+        return token
+    }
+
+    package func credential(forToken token: String) async throws -> (agency: Agency, role: String)? {
+        let rows = try await client.query("""
+            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, t.role FROM tokens t
+            JOIN agencies a ON a.code = t.agency WHERE t.token_hash = \(Self.tokenHash(token))
+            """, logger: logger)
+        for try await c in rows.decode((String, String, String?, String?, String?, String?, Bool, String).self) {
+            return (Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), c.7)
+        }
+        return nil
+    }
+
+    package func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency? {
+        if let pinned = try await agencies("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE cert_sha256 = \(fingerprint)").first {
+            return pinned
+        }
+        for identifier in identifiers {
+            let matches = try await agencies("""
+                SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies
+                WHERE cert_identifier = \(identifier) AND cert_sha256 IS NULL
+                """)
+            if matches.count == 1 { return matches[0] }
+        }
+        return nil
+    }
+
+    package func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])? {
+        var found: (String, [UInt8], Int64, Bool)?
+        for try await row in try await client.query("SELECT name, secret, created_at, directory_changes FROM systems WHERE id = \(id)", logger: logger)
+            .decode((String, ByteBuffer, Int64, Bool).self) {
+            found = (row.0, Array(row.1.readableBytesView), row.2, row.3)
+        }
+        guard let found else { return nil }
+        let secret = try secretBox().open(found.1)
+        return (ClientSystem(id: id, name: found.0, agencies: try await systemAgencies(id), createdAt: found.2, directoryChanges: found.3), secret)
+    }
+
+    /// Registers a client system (or replaces it): the same contract as `HubStore.addSystem`.
+    package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil, directoryChanges: Bool = false) async throws -> String {
+        guard HubStore.isValidSystemId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
+        for code in agencies where try await agency(code) == nil { throw StoreError.notFound("no agency \(code)") }
+        let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
+        guard !plain.isEmpty else { throw StoreError.invalid("the secret is empty") }
+        let sealed = ByteBuffer(bytes: try secretBox().seal(Array(plain.utf8)))
+        let now = Self.now()
+        try await transaction { connection in
+            for code in agencies {
+                for try await owner in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: logger)
+                    .decode(String.self) where owner != id {
+                    throw StoreError.conflict("agency \(code) already belongs to system \(owner)")
+                }
+            }
+            try await connection.query("""
+                INSERT INTO systems(id, name, secret, created_at, directory_changes) VALUES (\(id), \(name), \(sealed), \(now), \(directoryChanges))
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret = excluded.secret, directory_changes = excluded.directory_changes
+                """, logger: logger)
+            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: logger)
+            for code in agencies {
+                try await connection.query("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(code), \(id), \(now))", logger: logger)
+            }
+        }
+        return plain
+    }
+
+    package func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String {
+        let key = hash.lowercased()
+        // The insert wins, or waits for the transaction that wins and does nothing; a second statement (a new
+        // snapshot) then reads the winner — one statement would not see a row committed while it waited.
+        for try await mine in try await client.query("""
+            INSERT INTO vxp_headers(hash, system_id, operation, first_at) VALUES (\(key), \(system), \(operation), \(time))
+            ON CONFLICT DO NOTHING RETURNING operation
+            """, logger: logger).decode(String.self) {
+            return mine
+        }
+        for try await first in try await client.query("SELECT operation FROM vxp_headers WHERE hash = \(key)", logger: logger).decode(String.self) {
+            return first
+        }
+        return operation
+    }
+
+    package func directoryChanges() async throws -> [DirectoryChange] {
+        let rows = try await client.query("""
+            SELECT DISTINCT ON (code) code, name, parent, deleted, at, seq FROM directory_log ORDER BY code, seq DESC
+            """, logger: logger)
+        var changes: [DirectoryChange] = []
+        for try await c in rows.decode((String, String, String?, Bool, Int64, Int64).self) {
+            changes.append(DirectoryChange(code: c.0, name: c.1, parent: c.2, deleted: c.3, at: c.4, version: c.5))
+        }
+        return changes
+    }
+
+    package func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws {
+        let now = Self.now()
+        try await transaction { connection in
+            var owner: String?
+            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(agency.code) FOR UPDATE", logger: logger)
+                .decode(String.self) { owner = o }
+            if let owner {
+                guard owner == system else { throw StoreError.conflict("agency \(agency.code) belongs to another system") }
+            } else {
+                var exists = false
+                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(agency.code)", logger: logger).decode(Int.self) { exists = true }
+                if exists { throw StoreError.conflict("agency \(agency.code) is registered at this hub and not bound to system \(system)") }
+            }
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: logger)
+            try await connection.query("""
+                INSERT INTO agencies(code, name, parent, mail, relay, created_at) VALUES (\(agency.code), \(agency.name), \(agency.parent), \(mail), false, \(now))
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, mail = excluded.mail
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(agency.code), \(system), \(now)) ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    package func deleteAgency(_ code: String, for system: String) async throws -> Bool {
+        try await transaction { connection in
+            var owner: String?
+            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: logger)
+                .decode(String.self) { owner = o }
+            guard let owner else {
+                var exists = false
+                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(code)", logger: logger).decode(Int.self) { exists = true }
+                if exists { throw StoreError.conflict("agency \(code) is not bound to system \(system)") }
+                return false
+            }
+            guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }
+            try await connection.query("DELETE FROM system_agencies WHERE agency = \(code)", logger: logger)
+            return try await Self.remove(code, on: connection, logger: logger)
+        }
+    }
+
+    package func directory() async throws -> [(agency: Agency, mail: String?, system: String?, createdAt: Int64)] {
+        let rows = try await client.query("""
+            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, a.mail, s.system_id, a.created_at
+            FROM agencies a LEFT JOIN system_agencies s ON s.agency = a.code ORDER BY a.code
+            """, logger: logger)
+        var result: [(agency: Agency, mail: String?, system: String?, createdAt: Int64)] = []
+        for try await c in rows.decode((String, String, String?, String?, String?, String?, Bool, String?, String?, Int64).self) {
+            result.append((Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), c.7, c.8, c.9))
+        }
+        return result
+    }
+
+    package func directoryVersion() async throws -> String {
+        let rows = try await client.query("""
+            SELECT (SELECT value FROM meta WHERE key = 'directory_version'), (SELECT COUNT(*) FROM stat_agencies)
+            """, logger: logger)
+        for try await (version, counted) in rows.decode((Int64, Int64).self) { return "\(version)/\(counted)" }
+        return "0/0"
+    }
+
+    package func agenciesVersion() async throws -> Int64 {
+        for try await version in try await client.query("SELECT value FROM meta WHERE key = 'directory_version'", logger: logger).decode(Int64.self) {
+            return version
+        }
+        return 0
+    }
+
+    private func systemAgencies(_ id: String) async throws -> [String] {
+        var codes: [String] = []
+        for try await code in try await client.query("SELECT agency FROM system_agencies WHERE system_id = \(id) ORDER BY agency", logger: logger)
+            .decode(String.self) { codes.append(code) }
+        return codes
+    }
+
+    /// The key that seals secrets (`secrets.key`, created with mode 0600 when missing; every node shares it).
+    private func secretBox() throws -> SecretBox {
+        if let sealingKey { return sealingKey }
+        let box = try SecretsKey.load(path: secretsKeyPath)
+        sealingKey = box
+        return box
+    }
+}

@@ -1,0 +1,116 @@
+import EdXML
+import Foundation
+import TrucCore
+import TrucCrypto
+import TrucSQLite
+
+// The InboxStore role: what recipients pull and acknowledge, what senders trace.
+extension HubStore {
+    /// A recipient's progress short of delivery (the SDK's `updateStatus processing`). False when no such
+    /// delivery waits (delivered, failed or unknown).
+    package func markProgress(_ id: String, by agency: String, progress: String) throws -> Bool {
+        try db.run("""
+            UPDATE deliveries SET progress = ?, progress_at = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
+              AND state NOT IN ('delivered', 'failed', 'dead')
+            """, [.text(progress), .integer(Self.now()), .integer(Self.now()), .text(id), .text(agency)]) > 0
+    }
+
+    /// The latest documents the given agencies sent (newest first).
+    package func recentSent(by senders: [String], limit: Int) throws -> [String] {
+        guard !senders.isEmpty else { return [] }
+        return try db.query("""
+            SELECT id FROM messages WHERE kind = 'edoc' AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))
+            ORDER BY received_at DESC, id DESC LIMIT ?
+            """, senders.map { .text($0) } + [.integer(Int64(limit))]) { $0.text(0) ?? "" }
+    }
+
+    /// What waits for `agency`, oldest first, after the cursor.
+    /// - Parameter includeReceipts: with kind `status` (or nil), the hub's delivery receipts too.
+    package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int, includeReceipts: Bool = true) throws -> [InboxItem] {
+        var sql = """
+            SELECT d.id, d.message_id, d.kind, m.sender, m.document_id, m.received_at, m.size, m.sha256, m.bucket, m.status_code
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.recipient = ? AND d.state = 'awaiting-pull' AND d.id > ?
+            """
+        var bindings: [SQLiteValue] = [.text(agency), .integer(cursor)]
+        if let kind {
+            // Status items are the business status messages and the hub's delivery receipts.
+            sql += kind == "status" && includeReceipts ? " AND d.kind IN ('status', 'receipt')" : " AND d.kind = ?"
+            if kind != "status" || !includeReceipts { bindings.append(.text(kind)) }
+        } else if !includeReceipts {
+            sql += " AND d.kind <> 'receipt'"
+        }
+        sql += " ORDER BY d.id LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try db.query(sql, bindings) { row in
+            InboxItem(cursor: row.int(0), messageId: row.text(1) ?? "", kind: row.text(2) ?? "", sender: row.text(3) ?? "",
+                      documentId: row.text(4), receivedAt: row.int(5), size: Int(row.int(6)), sha256: row.text(7) ?? "",
+                      bucket: row.text(8) ?? "", statusCode: row.text(9), recipient: agency)
+        }
+    }
+
+    /// Marks the recipient's delivery taken (`done`) or refused (`fail`). Idempotent: acknowledging again
+    /// with the same outcome changes nothing and succeeds; returns nil when there is no such delivery.
+    package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) throws -> DeliveryState? {
+        let current = try db.query("SELECT state FROM deliveries WHERE message_id = ? AND recipient = ?", [.text(id), .text(agency)]) {
+            $0.text(0).flatMap(DeliveryState.init(rawValue:))
+        }
+        guard let found = current.first, let state = found else { return nil }
+        let target: DeliveryState = outcome == .done ? .delivered : .failed
+        if state == .delivered || state == .failed { return state }
+        try db.run("""
+            UPDATE deliveries SET state = ?, delivered_at = ?, how = 'pull', reason = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
+            """, [.text(target.rawValue), .integer(Self.now()), opt(reason), .integer(Self.now()), .text(id), .text(agency)])
+        return target
+    }
+
+    package func trace(_ id: String) throws -> [DeliveryTrace] {
+        try db.query("""
+            SELECT recipient, state, attempts, delivered_at, how, reason, updated_at, progress, progress_at FROM deliveries
+            WHERE message_id = ? ORDER BY id
+            """, [.text(id)]) { row in
+            DeliveryTrace(recipient: row.text(0) ?? "", state: row.text(1) ?? "", attempts: Int(row.int(2)),
+                          deliveredAt: row.isNull(3) ? nil : row.int(3), how: row.text(4), reason: row.text(5), updatedAt: row.int(6),
+                          progress: row.text(7), progressAt: row.isNull(8) ? nil : row.int(8))
+        }
+    }
+
+    /// Status messages the hub received that answer this document.
+    package func statuses(answering documentId: String) throws -> [StatusTrace] {
+        try db.query("""
+            SELECT id, sender, status_code, received_at FROM messages WHERE kind = 'status' AND answers_document_id = ? ORDER BY received_at, id
+            """, [.text(documentId)]) { row in
+            StatusTrace(messageId: row.text(0) ?? "", sender: row.text(1) ?? "", statusCode: row.text(2), receivedAt: row.int(3))
+        }
+    }
+
+    /// Revocations, updates and replacements received for a document (by its DocumentId), oldest first.
+    package func documentsActingOn(_ documentId: String) throws -> [LinkedDocument] {
+        try db.query("""
+            SELECT id, sender, document_id, business_type, received_at FROM messages
+            WHERE kind = 'edoc' AND answers_document_id = ? AND business_type IN (1, 2, 3) ORDER BY received_at, id
+            """, [.text(documentId)], Self.linkedRow)
+    }
+
+    /// The original documents (business type 0) with this DocumentId.
+    package func originals(_ documentId: String) throws -> [LinkedDocument] {
+        try db.query("""
+            SELECT id, sender, document_id, business_type, received_at FROM messages
+            WHERE kind = 'edoc' AND document_id = ? AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
+            """, [.text(documentId)], Self.linkedRow)
+    }
+
+    static func linkedRow(_ row: Row) -> LinkedDocument {
+        LinkedDocument(messageId: row.text(0) ?? "", sender: row.text(1) ?? "", documentId: row.text(2), businessType: Int(row.int(3)),
+                       receivedAt: row.int(4))
+    }
+
+    /// Receipts the hub issued for a message (hub ids), by recipient.
+    package func receipts(for messageId: String) throws -> [ReceiptTrace] {
+        try db.query("""
+            SELECT id, received_at, payload FROM messages WHERE kind = 'receipt' AND answers_document_id = ? ORDER BY received_at, id
+            """, [.text(messageId)]) { row in
+            ReceiptTrace(receiptId: row.text(0) ?? "", issuedAt: row.int(1))
+        }
+    }
+}
