@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
         .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                      .product(name: "Logging", package: "swift-log")]),
+                                                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TrucServer",
             dependencies: [

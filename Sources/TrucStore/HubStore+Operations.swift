@@ -41,6 +41,15 @@ package struct FoundMessage: Sendable, Codable {
     package var documentId: String?
     package var receivedAt: Int64
     package var bucket: String
+
+    package init(id: String, kind: String, sender: String, documentId: String?, receivedAt: Int64, bucket: String) {
+        self.id = id
+        self.kind = kind
+        self.sender = sender
+        self.documentId = documentId
+        self.receivedAt = receivedAt
+        self.bucket = bucket
+    }
 }
 
 extension HubStore {

@@ -248,7 +248,7 @@ package actor HubStore {
 
     /// A message under an accepted key: the same bytes are a duplicate; other bytes a conflict (the sender
     /// must send an update or a replacement instead), unless they come from a relaying peer.
-    static func outcome(_ message: IncomingMessage, _ previous: (answer: String, id: String, sha256: String)) -> AcceptOutcome {
+    package static func outcome(_ message: IncomingMessage, _ previous: (answer: String, id: String, sha256: String)) -> AcceptOutcome {
         if previous.sha256 == message.sha256 || message.differentBytesAreDuplicates { return .duplicate(previous.answer) }
         return .conflict(messageId: previous.id, sha256: previous.sha256)
     }

@@ -77,6 +77,22 @@ package struct StoredMessage: Sendable {
     package var businessType: Int?
     /// For a status: the DocumentId it answers; for a revocation, update or replacement: the one it acts on.
     package var answersDocumentId: String?
+
+    package init(id: String, kind: String, sender: String, documentId: String?, receivedAt: Int64, size: Int, sha256: String,
+                 payloadPath: String, verdictJSON: String, bucket: String, businessType: Int?, answersDocumentId: String?) {
+        self.id = id
+        self.kind = kind
+        self.sender = sender
+        self.documentId = documentId
+        self.receivedAt = receivedAt
+        self.size = size
+        self.sha256 = sha256
+        self.payloadPath = payloadPath
+        self.verdictJSON = verdictJSON
+        self.bucket = bucket
+        self.businessType = businessType
+        self.answersDocumentId = answersDocumentId
+    }
 }
 
 /// A document linked to another: a revocation, update or replacement of it, or the original it acts on.

@@ -1,0 +1,169 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import TrucCore
+import TrucStore
+
+// The IntakeStore role on PostgreSQL: a message, its payload (in chunked rows: no node needs a shared
+// filesystem, and no value of 64 MiB is built twice), its deliveries and its counters in one transaction,
+// committed (synchronous_commit on) before the caller answers 2xx. The unique idempotency key decides between
+// nodes that take the same document at once: the loser answers like a duplicate (or a conflict).
+extension PostgresStore: IntakeStore {
+    /// Rows of payload: 1 MiB each.
+    static let chunkSize = 1 << 20
+    /// The `payload` column's value for a payload in `payload_chunks`.
+    package static let payloadMarker = "chunks"
+
+    package func accept(_ message: IncomingMessage, payload: [UInt8]) async throws -> AcceptOutcome {
+        // A duplicate or a conflict is answered before its payload is sent to the server.
+        if let previous = try await previous(message.idempotencyKey) { return HubStore.outcome(message, previous) }
+        let outcome: AcceptOutcome? = try await transaction { connection in
+            var inserted = false
+            let via = message.via.joined(separator: ",")
+            for try await _ in try await connection.query("""
+                INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload, verdict, bucket,
+                  business_type, status_code, answers_document_id, answer, via, due_date)
+                VALUES (\(message.id), \(message.kind), \(message.sender), \(message.documentId), \(message.idempotencyKey), \(message.receivedAt),
+                        \(Int64(payload.count)), \(message.sha256), \(Self.payloadMarker), \(message.verdictJSON), \(message.bucket),
+                        \(message.businessType), \(message.statusCode), \(message.answersDocumentId), \(message.answerJSON), \(via), \(message.dueDate))
+                ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+                """, logger: logger).decode(String.self) { inserted = true }
+            // Another node took this key first (the insert waited for it to commit): nothing is written here.
+            guard inserted else { return nil }
+            var seq: Int32 = 0
+            var offset = 0
+            repeat {
+                let end = min(payload.count, offset + Self.chunkSize)
+                let chunk = ByteBuffer(bytes: payload[offset..<end])
+                try await connection.query("INSERT INTO payload_chunks(message_id, seq, bytes) VALUES (\(message.id), \(seq), \(chunk))", logger: logger)
+                seq += 1
+                offset = end
+            } while offset < payload.count
+            if message.kind == "edoc" { try await Self.countAccepted(message, on: connection, logger: logger) }
+            for (recipient, reason) in message.unrouted.sorted(by: { $0.key < $1.key }) {
+                try await connection.query("""
+                    INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, reason)
+                    VALUES (\(message.id), \(recipient), \(message.kind), \(DeliveryState.failed.rawValue), 0, \(message.receivedAt), \(reason))
+                    """, logger: logger)
+            }
+            for recipient in message.recipients {
+                let target = message.targets[recipient]
+                let state: DeliveryState = target == nil ? .awaitingPull : .queued
+                let due: Int64? = target == nil ? nil : message.receivedAt
+                try await connection.query("""
+                    INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, target, next_attempt_at)
+                    VALUES (\(message.id), \(recipient), \(message.kind), \(state.rawValue), 0, \(message.receivedAt), \(target), \(due))
+                    """, logger: logger)
+            }
+            return .accepted
+        }
+        if let outcome { return outcome }
+        guard let previous = try await previous(message.idempotencyKey) else {
+            throw StoreError.conflict("the idempotency key of message \(message.id) was taken and released meanwhile; send it again")
+        }
+        return HubStore.outcome(message, previous)
+    }
+
+    /// The signed-ratio counters of an accepted document (in its transaction): one entry per distinct document,
+    /// on the day of its first arrival; a document refused before (counted invalid then) moves to the bucket of
+    /// its accepted copy, on that first day. Counters are added in place (`count = count + n`): exact under
+    /// concurrent nodes.
+    static func countAccepted(_ message: IncomingMessage, on connection: PostgresConnection, logger: Logger) async throws {
+        var countedAt = message.receivedAt
+        var refused: (Int64, String, Int, String)?
+        for try await row in try await connection.query("""
+            UPDATE refused_keys SET resolved = true WHERE key = \(message.idempotencyKey) AND NOT resolved
+            RETURNING first_at, sender, business_type, recipients
+            """, logger: logger).decode((Int64, String, Int, String).self) { refused = row }
+        if let refused {
+            try await count(sender: refused.1, recipients: refused.3.split(separator: "\n").map(String.init), businessType: refused.2,
+                            bucket: "invalid", at: refused.0, by: -1, on: connection, logger: logger)
+            countedAt = refused.0
+        }
+        try await count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0, bucket: message.bucket,
+                        at: countedAt, on: connection, logger: logger)
+        let day = HubStore.vietnamDay(message.receivedAt)
+        for signer in message.signers {
+            try await connection.query("""
+                INSERT INTO daily_signer(day, agency, kind, certificate) VALUES (\(day), \(message.sender), \(signer.kind), \(signer.certificate))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    static func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64, by n: Int64 = 1,
+                      on connection: PostgresConnection, logger: Logger) async throws {
+        let day = HubStore.vietnamDay(time)
+        try await connection.query("""
+            INSERT INTO daily_sender(day, sender, business_type, bucket, count) VALUES (\(day), \(sender), \(businessType), \(bucket), \(n))
+            ON CONFLICT (day, sender, business_type, bucket) DO UPDATE SET count = daily_sender.count + excluded.count
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO daily_total(day, business_type, bucket, count) VALUES (\(day), \(businessType), \(bucket), \(n))
+            ON CONFLICT (day, business_type, bucket) DO UPDATE SET count = daily_total.count + excluded.count
+            """, logger: logger)
+        try await connection.query("INSERT INTO stat_agencies(code) VALUES (\(sender)) ON CONFLICT DO NOTHING", logger: logger)
+        for recipient in recipients {
+            try await connection.query("INSERT INTO stat_agencies(code) VALUES (\(recipient)) ON CONFLICT DO NOTHING", logger: logger)
+            try await connection.query("""
+                INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, count)
+                VALUES (\(day), \(sender), \(recipient), \(businessType), \(bucket), \(n))
+                ON CONFLICT (day, sender, recipient, business_type, bucket) DO UPDATE SET count = daily_pair.count + excluded.count
+                """, logger: logger)
+        }
+    }
+
+    /// The accepted message under `key`: its answer, id and SHA-256.
+    func previous(_ key: String) async throws -> (answer: String, id: String, sha256: String)? {
+        for try await row in try await client.query("SELECT answer, id, sha256 FROM messages WHERE idempotency_key = \(key)", logger: logger)
+            .decode((String, String, String).self) {
+            return row
+        }
+        return nil
+    }
+
+    package func payload(of messageId: String, at location: String) async throws -> [UInt8] {
+        guard location == Self.payloadMarker else { throw StoreError.notFound("payload location \(location) is not in this store") }
+        var bytes: [UInt8] = []
+        var chunks = 0
+        for try await chunk in try await client.query("SELECT bytes FROM payload_chunks WHERE message_id = \(messageId) ORDER BY seq", logger: logger)
+            .decode(ByteBuffer.self) {
+            bytes.append(contentsOf: chunk.readableBytesView)
+            chunks += 1
+        }
+        guard chunks > 0 else { throw StoreError.notFound("no payload for message \(messageId)") }
+        return bytes
+    }
+
+    package func message(_ id: String) async throws -> StoredMessage? {
+        let rows = try await client.query("""
+            SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
+            FROM messages WHERE id = \(id)
+            """, logger: logger)
+        for try await r in rows.decode((String, String, String, String?, Int64, Int64, String, String, String, String, Int?, String?).self) {
+            return StoredMessage(id: r.0, kind: r.1, sender: r.2, documentId: r.3, receivedAt: r.4, size: Int(r.5), sha256: r.6, payloadPath: r.7,
+                                 verdictJSON: r.8, bucket: r.9, businessType: r.10, answersDocumentId: r.11)
+        }
+        return nil
+    }
+
+    package func recipients(of id: String) async throws -> [String] {
+        var result: [String] = []
+        for try await recipient in try await client.query("SELECT recipient FROM deliveries WHERE message_id = \(id) ORDER BY id", logger: logger)
+            .decode(String.self) { result.append(recipient) }
+        return result
+    }
+
+    package func findMessages(_ key: String) async throws -> [FoundMessage] {
+        let rows = try await client.query("""
+            (SELECT id, kind, sender, document_id, received_at, bucket FROM messages WHERE id = \(key)
+             UNION ALL SELECT id, kind, sender, document_id, received_at, bucket FROM messages WHERE document_id = \(key) AND id <> \(key))
+            ORDER BY 5 LIMIT 50
+            """, logger: logger)
+        var found: [FoundMessage] = []
+        for try await r in rows.decode((String, String, String, String?, Int64, String).self) {
+            found.append(FoundMessage(id: r.0, kind: r.1, sender: r.2, documentId: r.3, receivedAt: r.4, bucket: r.5))
+        }
+        return found
+    }
+}

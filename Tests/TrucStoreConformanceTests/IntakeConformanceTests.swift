@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import TrucCore
+import TrucCrypto
+import TrucPostgres
+import TrucStore
+import TrucTestSupport
+
+@Suite("Store conformance: intake, on SQLite and PostgreSQL")
+struct IntakeConformanceTests {
+    static func message(_ id: String, key: String, bytes: [UInt8], recipients: [String] = ["000.00.00.H41", "000.00.00.H14"],
+                        targets: [String: String] = [:]) -> IncomingMessage {
+        var message = IncomingMessage(id: id, kind: "edoc", sender: "000.00.00.G22", documentId: "000.00.00.G22,2026/12/01,\(key)/VPCP",
+                                      idempotencyKey: key, receivedAt: 1_796_000_000, sha256: Digest.sha256(bytes).hexString,
+                                      recipients: recipients, targets: targets, verdictJSON: #"{"signatures":[]}"#, bucket: "organisation",
+                                      businessType: 0, statusCode: nil, answersDocumentId: nil, answerJSON: #"{"id":"\#(id)"}"#)
+        message.signers = [Signer(kind: "organisation", certificate: "CN=CA/01")]
+        return message
+    }
+
+    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) } }
+
+    @Test("a message is stored with its exact bytes and its deliveries; found by id and DocumentId", arguments: StoreKind.allCases)
+    func accept(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        for size in [0, 1, 70_000, (3 << 20) + 17] {
+            let bytes = Self.bytes(size, seed: UInt8(size % 251))
+            let id = "msg-\(size)"
+            let message = Self.message(id, key: "key-\(size)", bytes: bytes, targets: ["000.00.00.H14": "https://h14.example/inbox"])
+            #expect(try await store.accept(message, payload: bytes) == .accepted)
+            let stored = try #require(try await store.message(id))
+            #expect(stored.size == size && stored.sha256 == message.sha256 && stored.sender == "000.00.00.G22" && stored.bucket == "organisation")
+            let read = try await store.payload(of: id, at: stored.payloadPath)
+            #expect(read == bytes, "payload of \(size) bytes read back with \(read.count) bytes")
+            #expect(try await store.recipients(of: id) == ["000.00.00.H41", "000.00.00.H14"])
+        }
+        #expect(try await store.message("nobody") == nil)
+        #expect(try await store.findMessages("msg-0").map(\.id) == ["msg-0"])
+        #expect(try await store.findMessages("000.00.00.G22,2026/12/01,key-1/VPCP").map(\.id) == ["msg-1"])
+    }
+
+    @Test("the same key again: the same bytes are a duplicate with the first answer, other bytes a conflict", arguments: StoreKind.allCases)
+    func idempotency(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let bytes = Self.bytes(1000, seed: 1)
+        let first = Self.message("first", key: "k", bytes: bytes)
+        #expect(try await store.accept(first, payload: bytes) == .accepted)
+        var again = Self.message("again", key: "k", bytes: bytes)
+        again.answerJSON = #"{"id":"again"}"#
+        #expect(try await store.accept(again, payload: bytes) == .duplicate(#"{"id":"first"}"#))
+        let other = Self.bytes(1000, seed: 2)
+        #expect(try await store.accept(Self.message("other", key: "k", bytes: other), payload: other)
+                == .conflict(messageId: "first", sha256: first.sha256))
+        #expect(try await store.message("again") == nil)
+        #expect(try await store.message("other") == nil)
+    }
+
+    @Test("the same document at the same moment on two nodes is stored once; the others answer as duplicates", arguments: StoreKind.allCases)
+    func race(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let first = s.store, second = try await s.secondNode()
+        let bytes = Self.bytes(200_000, seed: 7)
+        let outcomes = try await withThrowingTaskGroup(of: AcceptOutcome.self) { group in
+            for i in 0..<12 {
+                let node = i % 2 == 0 ? first : second
+                group.addTask { try await node.accept(Self.message("race-\(i)", key: "race", bytes: bytes), payload: bytes) }
+            }
+            return try await group.reduce(into: [AcceptOutcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .accepted }.count == 1, "\(outcomes)")
+        #expect(outcomes.allSatisfy { if case .duplicate = $0 { true } else { $0 == .accepted } }, "\(outcomes)")
+        let stored = try await first.findMessages("000.00.00.G22,2026/12/01,race/VPCP")
+        #expect(stored.count == 1)
+        if let id = stored.first?.id, let message = try await second.message(id) {
+            #expect(try await second.payload(of: id, at: message.payloadPath) == bytes)
+        }
+        if let node = second as? PostgresStore, kind == .postgres { await node.shutdown() }
+    }
+}
