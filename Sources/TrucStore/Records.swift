@@ -102,6 +102,14 @@ package struct LinkedDocument: Sendable, Codable {
     package var documentId: String?
     package var businessType: Int
     package var receivedAt: Int64
+
+    package init(messageId: String, sender: String, documentId: String?, businessType: Int, receivedAt: Int64) {
+        self.messageId = messageId
+        self.sender = sender
+        self.documentId = documentId
+        self.businessType = businessType
+        self.receivedAt = receivedAt
+    }
 }
 
 package struct InboxItem: Sendable, Encodable {
@@ -140,6 +148,20 @@ package struct InboxItem: Sendable, Encodable {
         try c.encodeIfPresent(statusCode, forKey: .statusCode)
         try c.encode(recipient, forKey: .recipient)
     }
+
+    package init(cursor: Int64, messageId: String, kind: String, sender: String, documentId: String?, receivedAt: Int64, size: Int, sha256: String, bucket: String, statusCode: String?, recipient: String) {
+        self.cursor = cursor
+        self.messageId = messageId
+        self.kind = kind
+        self.sender = sender
+        self.documentId = documentId
+        self.receivedAt = receivedAt
+        self.size = size
+        self.sha256 = sha256
+        self.bucket = bucket
+        self.statusCode = statusCode
+        self.recipient = recipient
+    }
 }
 
 package struct DeliveryTrace: Sendable, Encodable {
@@ -171,6 +193,18 @@ package struct DeliveryTrace: Sendable, Encodable {
         try c.encode(CivilCalendar.vietnamISO(updatedAt), forKey: .updatedTime)
         try c.encodeIfPresent(progress, forKey: .progress)
         try c.encodeIfPresent(progressAt.map(CivilCalendar.vietnamISO), forKey: .progressTime)
+    }
+
+    package init(recipient: String, state: String, attempts: Int, deliveredAt: Int64?, how: String?, reason: String?, updatedAt: Int64, progress: String? = nil, progressAt: Int64? = nil) {
+        self.recipient = recipient
+        self.state = state
+        self.attempts = attempts
+        self.deliveredAt = deliveredAt
+        self.how = how
+        self.reason = reason
+        self.updatedAt = updatedAt
+        self.progress = progress
+        self.progressAt = progressAt
     }
 }
 
@@ -209,6 +243,13 @@ package struct StatusTrace: Sendable, Encodable {
         try c.encodeIfPresent(statusCode, forKey: .statusCode)
         try c.encode(receivedAt, forKey: .receivedAt)
         try c.encode(CivilCalendar.vietnamISO(receivedAt), forKey: .receivedTime)
+    }
+
+    package init(messageId: String, sender: String, statusCode: String?, receivedAt: Int64) {
+        self.messageId = messageId
+        self.sender = sender
+        self.statusCode = statusCode
+        self.receivedAt = receivedAt
     }
 }
 
@@ -250,6 +291,11 @@ package struct ReceiptTrace: Sendable, Encodable {
         try c.encode(receiptId, forKey: .receiptId)
         try c.encode(issuedAt, forKey: .issuedAt)
         try c.encode(CivilCalendar.vietnamISO(issuedAt), forKey: .issuedTime)
+    }
+
+    package init(receiptId: String, issuedAt: Int64) {
+        self.receiptId = receiptId
+        self.issuedAt = issuedAt
     }
 }
 

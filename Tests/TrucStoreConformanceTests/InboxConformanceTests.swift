@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TrucCore
+import TrucCrypto
+import TrucPostgres
+import TrucStore
+import TrucTestSupport
+
+@Suite("Store conformance: inbox and traces, on SQLite and PostgreSQL")
+struct InboxConformanceTests {
+    @Test("the recipient's inbox, acknowledgements, progress and the sender's trace", arguments: StoreKind.allCases)
+    func inbox(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let doc = [UInt8]("document".utf8), status = [UInt8]("status".utf8)
+        var document = IntakeConformanceTests.message("doc-1", key: "d1", bytes: doc)
+        document.receivedAt = 1_796_000_000
+        #expect(try await store.accept(document, payload: doc) == .accepted)
+        var later = IntakeConformanceTests.message("doc-2", key: "d2", bytes: doc + [1], recipients: ["000.00.00.H41"])
+        later.receivedAt = 1_796_000_100
+        #expect(try await store.accept(later, payload: doc + [1]) == .accepted)
+        var answer = IncomingMessage(id: "st-1", kind: "status", sender: "000.00.00.H41", documentId: document.documentId, idempotencyKey: "s1",
+                                     receivedAt: 1_796_000_200, sha256: Digest.sha256(status).hexString, recipients: ["000.00.00.G22"],
+                                     verdictJSON: "{}", bucket: "unsigned", businessType: nil, statusCode: "03",
+                                     answersDocumentId: document.documentId, answerJSON: "{}")
+        answer.signers = []
+        #expect(try await store.accept(answer, payload: status) == .accepted)
+
+        let waiting = try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10, includeReceipts: true)
+        #expect(waiting.map(\.messageId) == ["doc-1", "doc-2"] && waiting.allSatisfy { $0.recipient == "000.00.00.H41" })
+        #expect(waiting.first?.size == doc.count && waiting.first?.sha256 == document.sha256 && waiting.first?.bucket == "organisation")
+        let afterFirst = try await store.inbox(for: "000.00.00.H41", kind: "edoc", after: waiting[0].cursor, limit: 10, includeReceipts: true)
+        #expect(afterFirst.map(\.messageId) == ["doc-2"])
+        #expect(try await store.inbox(for: "000.00.00.H41", kind: "status", after: 0, limit: 10, includeReceipts: true).isEmpty)
+        let statuses = try await store.inbox(for: "000.00.00.G22", kind: "status", after: 0, limit: 10, includeReceipts: true)
+        #expect(statuses.map(\.messageId) == ["st-1"] && statuses.first?.statusCode == "03")
+        #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 1, includeReceipts: false).count == 1)
+
+        #expect(try await store.markProgress("doc-1", by: "000.00.00.H41", progress: "processing"))
+        #expect(try await store.acknowledge("doc-1", by: "000.00.00.H41", outcome: .done, reason: nil) == .delivered)
+        #expect(try await store.acknowledge("doc-1", by: "000.00.00.H41", outcome: .fail, reason: "late") == .delivered, "the first outcome stays")
+        #expect(try await !store.markProgress("doc-1", by: "000.00.00.H41", progress: "processing"))
+        #expect(try await store.acknowledge("doc-1", by: "000.00.00.X99", outcome: .done, reason: nil) == nil)
+        #expect(try await store.acknowledge("doc-2", by: "000.00.00.H41", outcome: .fail, reason: "not ours") == .failed)
+        #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10, includeReceipts: true).isEmpty)
+
+        let trace = try await store.trace("doc-1")
+        #expect(trace.map(\.recipient) == ["000.00.00.H41", "000.00.00.H14"])
+        #expect(trace.first?.state == "delivered" && trace.first?.how == "pull" && trace.first?.deliveredAt != nil && trace.first?.progress == "processing")
+        #expect(trace.last?.state == "awaiting-pull")
+        #expect(try await store.trace("doc-2").first?.reason == "not ours")
+        #expect(try await store.recentSent(by: ["000.00.00.G22"], limit: 5) == ["doc-2", "doc-1"])
+        #expect(try await store.recentSent(by: [], limit: 5).isEmpty)
+        let answered = try await store.statuses(answering: try #require(document.documentId))
+        #expect(answered.map(\.messageId) == ["st-1"] && answered.first?.statusCode == "03" && answered.first?.sender == "000.00.00.H41")
+        #expect(try await store.originals(try #require(document.documentId)).map(\.messageId) == ["doc-1"])
+        #expect(try await store.documentsActingOn(try #require(document.documentId)).isEmpty)
+        #expect(try await store.receipts(for: "doc-1").isEmpty)
+    }
+}
