@@ -18,10 +18,17 @@ package actor PostgresStore {
     private let runner: Task<Void, Never>
     private let secretsKeyPath: String
     private var sealingKey: SecretBox?
+    /// This node's name in delivery leases (stable across restarts: its own in-flight deliveries are resumed).
+    package let node: String
+    /// How long a claimed delivery stays this node's before another node may take it over.
+    package let leaseSeconds: Int64
 
     /// Connects (`postgres://user[:password]@host[:port]/database`, TLS off unless `?sslmode=require`), starts
     /// the pool and applies the schema migrations.
-    package init(url: String, secretsKey: String, logger: Logger = Logger(label: "truc.postgres")) async throws {
+    package init(url: String, secretsKey: String, node: String = ProcessInfo.processInfo.hostName, leaseSeconds: Int64 = 300,
+                 logger: Logger = Logger(label: "truc.postgres")) async throws {
+        self.node = node
+        self.leaseSeconds = leaseSeconds
         var configuration = try Self.configuration(url)
         configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "truc")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)

@@ -265,6 +265,18 @@ package struct DueDelivery: Sendable {
     package var sender: String
     /// `edoc`, `status` or `receipt`.
     package var kind: String
+
+    package init(id: Int64, messageId: String, recipient: String, target: String, attempts: Int, payloadPath: String, via: [String], sender: String, kind: String) {
+        self.id = id
+        self.messageId = messageId
+        self.recipient = recipient
+        self.target = target
+        self.attempts = attempts
+        self.payloadPath = payloadPath
+        self.via = via
+        self.sender = sender
+        self.kind = kind
+    }
 }
 
 /// A delivery as operators see it (queues, dead letters).
@@ -278,6 +290,18 @@ package struct QueuedDelivery: Sendable, Codable {
     package var reason: String?
     package var sender: String
     package var documentId: String?
+
+    package init(messageId: String, recipient: String, state: String, attempts: Int, target: String?, nextAttemptAt: Int64?, reason: String?, sender: String, documentId: String?) {
+        self.messageId = messageId
+        self.recipient = recipient
+        self.state = state
+        self.attempts = attempts
+        self.target = target
+        self.nextAttemptAt = nextAttemptAt
+        self.reason = reason
+        self.sender = sender
+        self.documentId = documentId
+    }
 }
 
 package struct ReceiptTrace: Sendable, Encodable {

@@ -51,7 +51,7 @@ let quiet: Logger = {
 }()
 
 /// The roles both stores implement today.
-typealias MessageStoreRoles = DirectoryStore & IntakeStore & InboxStore
+typealias MessageStoreRoles = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore
 
 /// Whether a kind can run here: SQLite always; PostgreSQL when a server can be started (under CI it must).
 func runs(_ kind: StoreKind) -> Bool { kind == .sqlite || PostgresCluster.available }

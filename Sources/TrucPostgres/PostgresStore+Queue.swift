@@ -1,0 +1,93 @@
+import Foundation
+import PostgresNIO
+import TrucCore
+import TrucStore
+
+// The DeliveryQueueStore role on PostgreSQL, for several nodes: a due delivery is claimed with a lease
+// (`FOR UPDATE SKIP LOCKED`, `claimed_by`, `lease_until`), so two nodes never attempt it at once; a node that dies
+// mid-attempt loses the lease and another node takes the delivery over once it expires (at-least-once on the
+// wire; receivers de-duplicate, as with one node).
+extension PostgresStore: DeliveryQueueStore {
+    /// Deliveries this node claimed in a previous life (same node name) are attempted again at once; those of
+    /// other nodes wait for their lease.
+    package func recoverInFlight() async throws {
+        let now = Self.now()
+        try await client.query("""
+            UPDATE deliveries SET state = 'queued', next_attempt_at = \(now), claimed_by = NULL, lease_until = NULL
+            WHERE state = 'sending' AND claimed_by = \(node)
+            """, logger: logger)
+    }
+
+    package func claimDue(now: Int64, limit: Int) async throws -> [DueDelivery] {
+        let until = now + leaseSeconds
+        let rows = try await client.query("""
+            WITH picked AS (
+              SELECT d.id FROM deliveries d
+              WHERE ((d.state IN ('queued', 'waiting-retry') AND d.next_attempt_at <= \(now)) OR (d.state = 'sending' AND d.lease_until < \(now)))
+                AND NOT EXISTS (SELECT 1 FROM paused p WHERE p.code = d.recipient)
+              ORDER BY d.next_attempt_at, d.id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED),
+            claimed AS (
+              UPDATE deliveries d SET state = 'sending', claimed_by = \(node), lease_until = \(until), updated_at = \(now)
+              FROM picked WHERE d.id = picked.id
+              RETURNING d.id, d.message_id, d.recipient, d.target, d.attempts)
+            SELECT c.id, c.message_id, c.recipient, COALESCE(c.target, ''), c.attempts, m.payload, m.via, m.sender, m.kind
+            FROM claimed c JOIN messages m ON m.id = c.message_id ORDER BY c.id
+            """, logger: logger)
+        var due: [DueDelivery] = []
+        for try await r in rows.decode((Int64, String, String, String, Int, String, String, String, String).self) {
+            due.append(DueDelivery(id: r.0, messageId: r.1, recipient: r.2, target: r.3, attempts: r.4, payloadPath: r.5,
+                                   via: r.6.split(separator: ",").map(String.init), sender: r.7, kind: r.8))
+        }
+        return due
+    }
+
+    package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws {
+        let now = Self.now()
+        if delivered {
+            try await client.query("""
+                UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = \(now), how = \(how), reason = NULL,
+                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id)
+                """, logger: logger)
+        } else {
+            let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
+            // A late failure never undoes a delivery another node completed meanwhile.
+            try await client.query("""
+                UPDATE deliveries SET state = \(state.rawValue), attempts = attempts + 1, reason = \(reason), next_attempt_at = \(retryAt),
+                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state <> 'delivered'
+                """, logger: logger)
+        }
+    }
+
+    package func requeue(messageId: String, recipient: String) async throws -> Bool {
+        let now = Self.now()
+        var changed = false
+        for try await _ in try await client.query("""
+            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
+            WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+            """, logger: logger).decode(Int64.self) { changed = true }
+        return changed
+    }
+
+    package func requeueAll(recipient: String) async throws -> Int {
+        let now = Self.now()
+        var count = 0
+        for try await _ in try await client.query("""
+            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
+            WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+            """, logger: logger).decode(Int64.self) { count += 1 }
+        return count
+    }
+
+    package func pause(_ code: String) async throws {
+        try await client.query("INSERT INTO paused(code, since) VALUES (\(code), \(Self.now())) ON CONFLICT DO NOTHING", logger: logger)
+    }
+
+    @discardableResult
+    package func resume(_ code: String) async throws -> Bool {
+        var changed = false
+        for try await _ in try await client.query("DELETE FROM paused WHERE code = \(code) RETURNING code", logger: logger).decode(String.self) {
+            changed = true
+        }
+        return changed
+    }
+}

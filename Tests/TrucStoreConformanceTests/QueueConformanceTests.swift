@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import Testing
+import TrucCore
+import TrucCrypto
+import TrucPostgres
+import TrucStore
+import TrucTestSupport
+
+@Suite("Store conformance: the delivery queue, on SQLite and PostgreSQL; leases between PostgreSQL nodes")
+struct QueueConformanceTests {
+    static func pushed(_ count: Int, to store: any MessageStoreRoles, prefix: String = "p") async throws -> [String] {
+        var ids: [String] = []
+        for i in 0..<count {
+            let bytes = [UInt8]("push \(prefix) \(i)".utf8)
+            let message = IntakeConformanceTests.message("\(prefix)-\(i)", key: "\(prefix)-\(i)", bytes: bytes, recipients: ["000.00.00.H41"],
+                                                          targets: ["000.00.00.H41": "https://h41.example/inbox"])
+            #expect(try await store.accept(message, payload: bytes) == .accepted)
+            ids.append(message.id)
+        }
+        return ids
+    }
+
+    @Test("claimed once; retried when due; dead, requeued; paused and resumed; delivered", arguments: StoreKind.allCases)
+    func queue(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        _ = try await Self.pushed(1, to: store)
+        // (requeue and resume act at the real time: the test's clock starts there)
+        let now = Int64(Date().timeIntervalSince1970) + 10
+        let due = try await store.claimDue(now: now, limit: 10)
+        #expect(due.count == 1 && due.first?.target == "https://h41.example/inbox" && due.first?.recipient == "000.00.00.H41" && due.first?.kind == "edoc")
+        let delivery = try #require(due.first)
+        #expect(try await store.claimDue(now: now, limit: 10).isEmpty, "a claimed delivery is not claimed again")
+        try await store.recordAttempt(delivery.id, delivered: false, how: "push", reason: "HTTP 503", retryAt: now + 60)
+        #expect(try await store.claimDue(now: now + 30, limit: 10).isEmpty)
+        let retried = try await store.claimDue(now: now + 60, limit: 10)
+        #expect(retried.map(\.id) == [delivery.id] && retried.first?.attempts == 1)
+        try await store.recordAttempt(delivery.id, delivered: false, how: "push", reason: "HTTP 410", retryAt: nil)
+        #expect(try await store.trace(delivery.messageId).first?.state == "dead")
+        #expect(try await store.requeue(messageId: delivery.messageId, recipient: "000.00.00.H41"))
+        #expect(try await !store.requeue(messageId: delivery.messageId, recipient: "000.00.00.H41"), "only a dead delivery is requeued")
+        try await store.pause("000.00.00.H41")
+        #expect(try await store.claimDue(now: now + 120, limit: 10).isEmpty, "a paused recipient's deliveries wait")
+        #expect(try await store.resume("000.00.00.H41"))
+        #expect(try await !store.resume("000.00.00.H41"))
+        let again = try await store.claimDue(now: now + 120, limit: 10)
+        #expect(again.map(\.id) == [delivery.id] && again.first?.attempts == 0)
+        try await store.recordAttempt(delivery.id, delivered: true, how: "push", reason: nil, retryAt: nil)
+        let trace = try await store.trace(delivery.messageId)
+        #expect(trace.first?.state == "delivered" && trace.first?.how == "push" && trace.first?.attempts == 1)
+        #expect(try await store.requeueAll(recipient: "000.00.00.H41") == 0)
+    }
+
+    static func node(_ url: String, _ name: String, lease: Int64, directory: String) async throws -> PostgresStore {
+        try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: name, leaseSeconds: lease, logger: quiet)
+    }
+
+    @Test("two nodes claiming at once never take the same delivery; a dead node's lease expires and another node takes over")
+    func leases() async throws {
+        guard runs(.postgres) else { return }
+        let url = try PostgresCluster.require().makeDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-lease-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let a = try await Self.node(url, "node-a", lease: 2, directory: directory)
+        let b = try await Self.node(url, "node-b", lease: 2, directory: directory)
+        _ = try await Self.pushed(60, to: a)
+        let now = Int64(Date().timeIntervalSince1970) + 10
+        // both nodes claim in small batches, concurrently, until nothing is left
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for node in [a, b, a, b] {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let batch = try await node.claimDue(now: now, limit: 5)
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+        }
+        let all = claims.flatMap { $0 }
+        #expect(all.count == 60 && Set(all).count == 60, "\(all.count) claims, \(Set(all).count) distinct")
+        for id in all { try await a.recordAttempt(id, delivered: true, how: "push", reason: nil, retryAt: nil) }
+
+        // node A dies holding a delivery: B takes it over once A's lease has passed, not before
+        _ = try await Self.pushed(1, to: a, prefix: "lease")
+        let held = try await a.claimDue(now: now, limit: 1)
+        #expect(held.count == 1)
+        #expect(try await b.claimDue(now: now + 1, limit: 10).isEmpty, "the lease still holds")
+        let taken = try await b.claimDue(now: now + 3, limit: 10)
+        #expect(taken.map(\.id) == held.map(\.id), "taken over after the lease")
+        try await b.recordAttempt(taken[0].id, delivered: true, how: "push", reason: nil, retryAt: nil)
+        // A's late failure does not undo B's delivery
+        try await a.recordAttempt(held[0].id, delivered: false, how: "push", reason: "late", retryAt: now + 100)
+        #expect(try await a.trace(held[0].messageId).first?.state == "delivered")
+
+        // node A restarts under the same name: what it held is queued again at once
+        _ = try await Self.pushed(1, to: a, prefix: "restart")
+        let before = try await a.claimDue(now: now + 3, limit: 10)
+        #expect(before.count == 1)
+        await a.shutdown()
+        let restarted = try await Self.node(url, "node-a", lease: 300, directory: directory)
+        try await restarted.recoverInFlight()
+        #expect(try await b.claimDue(now: now + 4, limit: 10).map(\.id) == before.map(\.id), "queued again without waiting for the lease")
+        await restarted.shutdown()
+        await b.shutdown()
+    }
+}
