@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "TrucCore", dependencies: ["EdXML"]),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
-        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TrucServer",

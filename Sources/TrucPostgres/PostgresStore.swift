@@ -17,6 +17,8 @@ package actor PostgresStore {
     let logger: Logger
     private let runner: Task<Void, Never>
     private let secretsKeyPath: String
+    /// The directory of `secrets.key`: this node's local files.
+    nonisolated let localDirectory: String
     private var sealingKey: SecretBox?
     /// This node's name in delivery leases (stable across restarts: its own in-flight deliveries are resumed).
     package let node: String
@@ -35,6 +37,7 @@ package actor PostgresStore {
         self.client = client
         self.logger = logger
         self.secretsKeyPath = secretsKey
+        self.localDirectory = (secretsKey as NSString).deletingLastPathComponent
         runner = Task { await client.run() }
         do {
             try await PostgresSchema.migrate(client, logger: logger)

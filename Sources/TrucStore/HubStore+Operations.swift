@@ -8,6 +8,12 @@ package struct OperationsView: Sendable, Codable {
         package var agency: String
         package var states: [String: Int]
         package var paused: Bool
+
+        package init(agency: String, states: [String: Int], paused: Bool) {
+            self.agency = agency
+            self.states = states
+            self.paused = paused
+        }
     }
 
     package struct Oldest: Sendable, Codable {
@@ -16,6 +22,14 @@ package struct OperationsView: Sendable, Codable {
         package var state: String
         package var receivedAt: Int64
         package var ageSeconds: Int64
+
+        package init(messageId: String, recipient: String, state: String, receivedAt: Int64, ageSeconds: Int64) {
+            self.messageId = messageId
+            self.recipient = recipient
+            self.state = state
+            self.receivedAt = receivedAt
+            self.ageSeconds = ageSeconds
+        }
     }
 
     /// Deliveries per state (all of them).
@@ -31,6 +45,18 @@ package struct OperationsView: Sendable, Codable {
     package var deliveredLastHour: Int
     /// Messages accepted per minute over the last 30 minutes, oldest first.
     package var receivedPerMinute: [Int]
+
+    package init(states: [String: Int], agencies: [AgencyQueue], oldest: Oldest?, receivedLastMinute: Int, deliveredLastMinute: Int,
+                 receivedLastHour: Int, deliveredLastHour: Int, receivedPerMinute: [Int]) {
+        self.states = states
+        self.agencies = agencies
+        self.oldest = oldest
+        self.receivedLastMinute = receivedLastMinute
+        self.deliveredLastMinute = deliveredLastMinute
+        self.receivedLastHour = receivedLastHour
+        self.deliveredLastHour = deliveredLastHour
+        self.receivedPerMinute = receivedPerMinute
+    }
 }
 
 /// A message found by hub id or DocumentId.

@@ -53,6 +53,11 @@ package struct RefusalCounts: Sendable, Codable, Equatable {
     package struct SenderCount: Sendable, Codable, Equatable {
         package var sender: String
         package var count: Int
+
+        package init(sender: String, count: Int) {
+            self.sender = sender
+            self.count = count
+        }
     }
 }
 

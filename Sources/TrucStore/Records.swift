@@ -328,6 +328,13 @@ package struct DailyCount: Sendable, Equatable {
     package var sender: String
     package var bucket: String
     package var count: Int
+
+    package init(day: String, sender: String, bucket: String, count: Int) {
+        self.day = day
+        self.sender = sender
+        self.bucket = bucket
+        self.count = count
+    }
 }
 
 /// A signer seen on an accepted message.
@@ -346,6 +353,12 @@ package struct VolumeRow: Sendable, Equatable {
     package var key: String
     package var sent: Int
     package var received: Int
+
+    package init(key: String, sent: Int, received: Int) {
+        self.key = key
+        self.sent = sent
+        self.received = received
+    }
 }
 
 /// How `signedCounts` groups rows: by sender (the day is then `from`), by day or by month (the sender is

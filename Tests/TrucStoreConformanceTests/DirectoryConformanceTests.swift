@@ -50,8 +50,8 @@ let quiet: Logger = {
     return logger
 }()
 
-/// The roles both stores implement today.
-typealias MessageStoreRoles = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore
+/// Every role: both stores implement them all.
+typealias MessageStoreRoles = MessageStore
 
 /// Whether a kind can run here: SQLite always; PostgreSQL when a server can be started (under CI it must).
 func runs(_ kind: StoreKind) -> Bool { kind == .sqlite || PostgresCluster.available }

@@ -117,7 +117,7 @@ package final class PostgresCluster: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: arguments[0])
             process.arguments = Array(arguments.dropFirst())
         }
-        FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/server.log"))
         log.seekToEndOfFile()
         process.standardOutput = log

@@ -1,0 +1,99 @@
+import Foundation
+import PostgresNIO
+import TrucCore
+import TrucStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The OperationsStore role on PostgreSQL: what operators watch.
+extension PostgresStore: OperationsStore {
+    package func deliveries(state: DeliveryState?, limit: Int) async throws -> [QueuedDelivery] {
+        let rows = try await client.query("""
+            SELECT d.message_id, d.recipient, d.state, d.attempts, d.target, d.next_attempt_at, d.reason, m.sender, m.document_id
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE (\(state == nil) OR d.state = \(state?.rawValue)) ORDER BY d.id LIMIT \(Int64(limit))
+            """, logger: logger)
+        var result: [QueuedDelivery] = []
+        for try await r in rows.decode((String, String, String, Int, String?, Int64?, String?, String, String?).self) {
+            result.append(QueuedDelivery(messageId: r.0, recipient: r.1, state: r.2, attempts: r.3, target: r.4, nextAttemptAt: r.5, reason: r.6,
+                                         sender: r.7, documentId: r.8))
+        }
+        return result
+    }
+
+    package func queueFigures(now: Int64) async throws -> ([String: Int], Int64?) {
+        var depths: [String: Int] = [:]
+        for try await (state, n) in try await client.query("SELECT state, COUNT(*) FROM deliveries GROUP BY state", logger: logger)
+            .decode((String, Int64).self) { depths[state] = Int(n) }
+        var oldest: Int64?
+        for try await first in try await client.query("""
+            SELECT MIN(m.received_at) FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.state NOT IN ('delivered', 'failed', 'dead')
+            """, logger: logger).decode(Int64?.self) { oldest = first }
+        return (depths, oldest.map { max(0, now - $0) })
+    }
+
+    package func oldestAwaitingPull(now: Int64) async throws -> Int64? {
+        for try await first in try await client.query("""
+            SELECT MIN(m.received_at) FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.state = 'awaiting-pull'
+            """, logger: logger).decode(Int64?.self) { return first.map { now - $0 } }
+        return nil
+    }
+
+    package func operationsView(now: Int64) async throws -> OperationsView {
+        let (states, _) = try await queueFigures(now: now)
+        var byAgency: [String: [String: Int]] = [:]
+        for try await (recipient, state, n) in try await client.query("""
+            SELECT recipient, state, COUNT(*) FROM deliveries WHERE state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry', 'dead')
+            GROUP BY recipient, state
+            """, logger: logger).decode((String, String, Int64).self) { byAgency[recipient, default: [:]][state] = Int(n) }
+        var paused: Set<String> = []
+        for try await code in try await client.query("SELECT code FROM paused", logger: logger).decode(String.self) { paused.insert(code) }
+        for code in paused where byAgency[code] == nil { byAgency[code] = [:] }
+        var oldest: OperationsView.Oldest?
+        for try await r in try await client.query("""
+            SELECT d.message_id, d.recipient, d.state, m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry') ORDER BY m.received_at LIMIT 1
+            """, logger: logger).decode((String, String, String, Int64).self) {
+            oldest = OperationsView.Oldest(messageId: r.0, recipient: r.1, state: r.2, receivedAt: r.3, ageSeconds: max(0, now - r.3))
+        }
+        var figures = (0, 0, 0, 0)
+        for try await r in try await client.query("""
+            SELECT (SELECT COUNT(*) FROM messages WHERE received_at >= \(now - 60)),
+                   (SELECT COUNT(*) FROM deliveries WHERE delivered_at >= \(now - 60)),
+                   (SELECT COUNT(*) FROM messages WHERE received_at >= \(now - 3600)),
+                   (SELECT COUNT(*) FROM deliveries WHERE delivered_at >= \(now - 3600))
+            """, logger: logger).decode((Int64, Int64, Int64, Int64).self) { figures = (Int(r.0), Int(r.1), Int(r.2), Int(r.3)) }
+        var perMinute = [Int](repeating: 0, count: 30)
+        for try await (minute, n) in try await client.query("""
+            SELECT (\(now) - received_at) / 60, COUNT(*) FROM messages WHERE received_at > \(now - 30 * 60) GROUP BY 1
+            """, logger: logger).decode((Int64, Int64).self) where (0..<30).contains(minute) {
+            perMinute[29 - Int(minute)] = Int(n)
+        }
+        return OperationsView(states: states,
+                              agencies: byAgency.keys.sorted().map { OperationsView.AgencyQueue(agency: $0, states: byAgency[$0]!, paused: paused.contains($0)) },
+                              oldest: oldest, receivedLastMinute: figures.0, deliveredLastMinute: figures.1, receivedLastHour: figures.2,
+                              deliveredLastHour: figures.3, receivedPerMinute: perMinute)
+    }
+
+    /// True when the server takes a write: a transaction that gets an id (a read-only standby after a
+    /// failover, or an unreachable server, is not writable).
+    package func isWritable() async -> Bool {
+        do {
+            return try await transaction { connection in
+                for try await _ in try await connection.query("SELECT txid_current()", logger: logger).decode(Int64.self) { return true }
+                return false
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// Free space where this node keeps its local files (the directory of `secrets.key`); PostgreSQL's own disk
+    /// is watched on the database server.
+    package nonisolated func freeDiskBytes() -> Int64? {
+        var stats = statvfs()
+        guard statvfs(localDirectory, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
+    }
+}

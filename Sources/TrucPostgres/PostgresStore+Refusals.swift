@@ -1,0 +1,58 @@
+import EdXML
+import Foundation
+import PostgresNIO
+import TrucCore
+import TrucStore
+
+// The RefusalStore role on PostgreSQL: refused documents as records (never their payload).
+extension PostgresStore: RefusalStore {
+    package func recordRefusal(_ refusal: Refusal) async throws {
+        let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
+        try await client.query("""
+            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size)
+            VALUES (\(refusal.at), \(refusal.caller), \(refusal.sender), \(refusal.documentId), \(refusal.kind), \(refusal.code), \(reasons),
+                    \(refusal.sha256), \(Int64(refusal.size)))
+            """, logger: logger)
+    }
+
+    package func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal] {
+        let rows = try await client.query("""
+            SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size FROM refusals
+            WHERE at >= \(from) AND at < \(to)
+              AND (\(sender == nil) OR sender = \(sender) OR (sender IS NULL AND caller = \(sender)))
+              AND (\(code == nil) OR code = \(code))
+            ORDER BY at DESC, id DESC LIMIT \(Int64(limit))
+            """, logger: logger)
+        var result: [Refusal] = []
+        for try await r in rows.decode((Int64, Int64, String, String?, String?, String?, String, String, String, Int64).self) {
+            var refusal = Refusal(at: r.1, caller: r.2, sender: r.3, documentId: r.4, kind: r.5, code: r.6,
+                                  reasons: (try? JSONDecoder().decode([String].self, from: Data(r.7.utf8))) ?? [], sha256: r.8, size: Int(r.9))
+            refusal.id = r.0
+            refusal.time = CivilCalendar.vietnamISO(refusal.at)
+            result.append(refusal)
+        }
+        return result
+    }
+
+    package func refusalCounts(from: Int64, to: Int64) async throws -> RefusalCounts {
+        var byCode: [String: Int] = [:]
+        for try await (code, n) in try await client.query("""
+            SELECT code, COUNT(*) FROM refusals WHERE at >= \(from) AND at < \(to) GROUP BY code
+            """, logger: logger).decode((String, Int64).self) { byCode[code] = Int(n) }
+        var bySender: [RefusalCounts.SenderCount] = []
+        for try await (who, n) in try await client.query("""
+            SELECT COALESCE(sender, caller) AS who, COUNT(*) AS n FROM refusals WHERE at >= \(from) AND at < \(to)
+            GROUP BY who ORDER BY n DESC, who LIMIT 20
+            """, logger: logger).decode((String, Int64).self) { bySender.append(RefusalCounts.SenderCount(sender: who, count: Int(n))) }
+        return RefusalCounts(total: byCode.values.reduce(0, +), byCode: byCode, bySender: bySender)
+    }
+
+    @discardableResult
+    package func pruneRefusals(before: Int64) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.query("DELETE FROM refusals WHERE at < \(before) RETURNING id", logger: logger).decode(Int64.self) {
+            count += 1
+        }
+        return count
+    }
+}
