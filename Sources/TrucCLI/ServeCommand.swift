@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TrucCore
+import TrucPostgres
 import TrucServer
 import TrucSignatures
 import TrucStore
@@ -20,6 +21,8 @@ import TrucStore
 /// | --host | TRUC_HOST | 127.0.0.1 |
 /// | --port | TRUC_PORT | 8443 |
 /// | --data | TRUC_DATA_DIR | ./data |
+/// | --database postgres://… | TRUC_DATABASE_URL | none (SQLite in the data directory) |
+/// | --node NAME | TRUC_NODE | the host name |
 /// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | DATA/pki/hub/server.chain.pem / server.key (made on first start) |
 /// | --client-ca | TRUC_CLIENT_CA | DATA/pki/hub/client-ca.pem |
 /// | --trust | TRUC_TRUST_DIR | DATA/pki/trust |
@@ -50,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen address (env TRUC_HOST). Default 127.0.0.1.") var host: String?
     @Option(help: "Listen port (env TRUC_PORT). Default 8443.") var port: Int?
     @Option(help: "Data directory: SQLite store, payloads, the installation's PKI (env TRUC_DATA_DIR). Default ./data.") var data: String?
+    @Option(help: "A PostgreSQL store instead of the data directory's SQLite, shared by several nodes: postgres://user:password@host:5432/db (env TRUC_DATABASE_URL). Default none.")
+    var database: String?
+    @Option(help: "This node's name in delivery leases, stable across restarts (env TRUC_NODE). Default the host name.") var node: String?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub (env TRUC_TLS_CERT). Default DATA/pki/hub/server.chain.pem, made on first start.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of the hub (env TRUC_TLS_KEY). Default DATA/pki/hub/server.key.") var tlsKey: String?
     @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates (env TRUC_CLIENT_CA). Default DATA/pki/hub/client-ca.pem.") var clientCA: String?
@@ -178,7 +184,21 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("SIGNATURES ARE VERIFIED AGAINST A DEMO OR SELF-MADE CA: a valid signature proves nothing outside this test bench; give --trust with the real CAs",
                            metadata: ["anchor": "\(anchor)"])
         }
-        let store = try HubStore(dataDirectory: configuration.dataDirectory)
+        let store: any MessageStore
+        let postgres: PostgresStore?
+        if let url = value(database, "TRUC_DATABASE_URL", "database") {
+            let name = value(node, "TRUC_NODE", "node") ?? ProcessInfo.processInfo.hostName
+            do {
+                postgres = try await PostgresStore(url: url, secretsKey: configuration.dataDirectory + "/secrets.key", node: name, logger: logger)
+            } catch {
+                throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
+            }
+            store = postgres!
+            logger.info("store: PostgreSQL", metadata: ["node": "\(name)"])
+        } else {
+            postgres = nil
+            store = try HubStore(dataDirectory: configuration.dataDirectory)
+        }
         if demoAgencies, let folder = pki.agencies, try await store.agencies().isEmpty {
             let registered = try DemoPKI.agencies(in: folder)
             for agency in registered { try await store.upsert(agency) }
@@ -192,6 +212,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: hub.services + [SystemdStoppingNotifier()],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await postgres?.shutdown()
     }
 }
 

@@ -19,6 +19,8 @@ extension ServeCommand {
             Key(name: "host", flag: host, environment: "TRUC_HOST", defaultText: "127.0.0.1"),
             Key(name: "port", flag: s(port), environment: "TRUC_PORT", defaultText: "8443"),
             Key(name: "data", flag: data, environment: "TRUC_DATA_DIR", defaultText: "./data"),
+            Key(name: "database", flag: database, environment: "TRUC_DATABASE_URL", defaultText: "none (SQLite in the data directory)", secret: true),
+            Key(name: "node", flag: node, environment: "TRUC_NODE", defaultText: "the host name"),
             Key(name: "tls-cert", flag: tlsCert, environment: "TRUC_TLS_CERT", defaultText: "DATA/pki/hub/server.chain.pem"),
             Key(name: "tls-key", flag: tlsKey, environment: "TRUC_TLS_KEY", defaultText: "DATA/pki/hub/server.key"),
             Key(name: "client-ca", flag: clientCA, environment: "TRUC_CLIENT_CA", defaultText: "DATA/pki/hub/client-ca.pem"),

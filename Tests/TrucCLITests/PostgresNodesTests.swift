@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// Two `truc serve` nodes on one PostgreSQL database (`--database`), as one hub: a document sent to one node
+/// is listed, fetched byte for byte and acknowledged on the other.
+@Suite("Several nodes on PostgreSQL")
+struct PostgresNodesTests {
+    static let demo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/agencies").path
+    static func certificate(_ agency: String) -> [String] {
+        ["--cert", "\(demo)/\(agency)/organisation.pem", "--key", "\(demo)/\(agency)/organisation.key"]
+    }
+
+    @Test("send to node A, pull and acknowledge on node B", .enabled(if: PostgresCluster.available))
+    func twoNodes() async throws {
+        let url = try PostgresCluster.require().makeDatabase()
+        let a = try HubEndToEndTests.Server(["--database", url, "--node", "node-a"], keepLog: true)
+        defer { _ = a.process.isRunning ? a.stop() : 0 }
+        try await a.waitUntilReady()
+        let b = try HubEndToEndTests.Server(["--database", url, "--node", "node-b"], keepLog: true)
+        defer { _ = b.process.isRunning ? b.stop() : 0 }
+        try await b.waitUntilReady()
+        let hubA = "https://127.0.0.1:\(a.port)", hubB = "https://127.0.0.1:\(b.port)"
+
+        let file = CLIFixtures.path("signatures/env-valid-inclusive.edxml")
+        let sent = try TrucRun.run(["send", file, "--hub", hubA] + Self.certificate("000.00.00.G22"))
+        #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+        let id = try #require(sent.json?["id"] as? String)
+        // the same document again, on the other node: a duplicate, stored once
+        let again = try TrucRun.run(["send", file, "--hub", hubB] + Self.certificate("000.00.00.G22"))
+        #expect(again.exitCode == 0 && again.json?["id"] as? String == id, "\(again.stdout)\(again.stderr)")
+
+        let inbox = try TrucRun.run(["inbox", "--hub", hubB, "--kind", "edoc"] + Self.certificate("000.00.00.H41"))
+        let items = inbox.json?["items"] as? [[String: Any]] ?? []
+        #expect(items.map { $0["messageId"] as? String } == [id], "\(inbox.stdout)\(inbox.stderr)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(id).edxml").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try TrucRun.run(["fetch", id, "--hub", hubB, "-o", out] + Self.certificate("000.00.00.H41")).exitCode == 0)
+        #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: file), "the exact bytes")
+        #expect(try TrucRun.run(["ack", id, "--hub", hubB] + Self.certificate("000.00.00.H41")).exitCode == 0)
+        let after = try TrucRun.run(["inbox", "--hub", hubA, "--kind", "edoc"] + Self.certificate("000.00.00.H41"))
+        #expect((after.json?["items"] as? [[String: Any]] ?? []).isEmpty, "acknowledged on B, gone on A: \(after.stdout)")
+        #expect(a.stop() == 0 && b.stop() == 0)
+    }
+}
