@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TrucCore
+import Logging
+import TrucPostgres
 import TrucStore
 
 /// `truc agencies …`: the agency directory in the store.
@@ -11,20 +13,33 @@ struct AgenciesCommand: AsyncParsableCommand {
 
     struct StoreOption: ParsableArguments {
         @Option(help: "Data directory of the hub (env TRUC_DATA_DIR).") var data: String?
+        @Option(help: "The hub's PostgreSQL store, when it runs on one (env TRUC_DATABASE_URL).") var database: String?
         var directory: String { data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data" }
+        var databaseURL: String? { database ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] }
 
-        func open() throws -> HubStore {
-            try HubStore(dataDirectory: directory)
+        /// The hub's store: PostgreSQL when `--database` (or TRUC_DATABASE_URL) names one, else the data
+        /// directory's SQLite.
+        func open() async throws -> any MessageStore {
+            if let url = databaseURL {
+                var logger = Logger(label: "truc.postgres")
+                logger.logLevel = .error
+                do {
+                    return try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", logger: logger)
+                } catch {
+                    throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
+                }
+            }
+            return try HubStore(dataDirectory: directory)
         }
 
         /// The store of an existing hub: a directory holding no store is an error, never a new empty store
         /// (for commands that only read, such as reports).
-        func openExisting() throws -> HubStore {
-            guard FileManager.default.fileExists(atPath: directory + "/truc.sqlite") else {
-                throw CommandFailure(code: "no-store", message: "\(directory) holds no Truc store (truc.sqlite); pass --data with a hub's data directory",
+        func openExisting() async throws -> any MessageStore {
+            guard databaseURL != nil || FileManager.default.fileExists(atPath: directory + "/truc.sqlite") else {
+                throw CommandFailure(code: "no-store", message: "\(directory) holds no Truc store (truc.sqlite); pass --data with a hub's data directory, or --database",
                                      exitCode: 2).report()
             }
-            return try open()
+            return try await open()
         }
     }
 
@@ -88,7 +103,7 @@ struct AgenciesCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let hub = try store.open()
+                let hub = try await store.open()
                 print(viewer ? try await hub.issueViewerToken(for: code) : try await hub.issueToken(for: code))
             } catch let error as StoreError {
                 throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()

@@ -26,7 +26,7 @@ struct StatsCommand: AsyncParsableCommand {
         case .failure(let problem): throw CommandFailure(code: "invalid-date", message: "\(problem)", exitCode: 2).report()
         }
         let (from, to) = (range.from.description, range.to.description)
-        let hub = try store.openExisting()
+        let hub = try await store.openExisting()
         let agencies = try await hub.agencies()
         let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
         var senders: [String]?

@@ -230,6 +230,29 @@ extension PostgresStore: DirectoryStore {
         return plain
     }
 
+    package func systems() async throws -> [ClientSystem] {
+        var rows: [(String, String, Int64, Bool)] = []
+        for try await r in try await client.query("SELECT id, name, created_at, directory_changes FROM systems ORDER BY id", logger: logger)
+            .decode((String, String, Int64, Bool).self) { rows.append(r) }
+        var result: [ClientSystem] = []
+        for r in rows {
+            result.append(ClientSystem(id: r.0, name: r.1, agencies: try await systemAgencies(r.0), createdAt: r.2, directoryChanges: r.3))
+        }
+        return result
+    }
+
+    @discardableResult
+    package func removeSystem(_ id: String) async throws -> Bool {
+        try await transaction { connection in
+            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: logger)
+            var removed = false
+            for try await _ in try await connection.query("DELETE FROM systems WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
+                removed = true
+            }
+            return removed
+        }
+    }
+
     package func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String {
         let key = hash.lowercased()
         // The insert wins, or waits for the transaction that wins and does nothing; a second statement (a new

@@ -19,6 +19,8 @@ package protocol DirectoryStore: Actor {
     func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])?
     /// Registers a client system of the SDK dialect (or replaces it); returns its secret (shown once).
     func addSystem(id: String, name: String, agencies: [String], secret: String?, directoryChanges: Bool) async throws -> String
+    func systems() async throws -> [ClientSystem]
+    @discardableResult func removeSystem(_ id: String) async throws -> Bool
     func vxpHeaderFirstUse(hash: String, system: String, operation: String, at time: Int64) async throws -> String
     func directoryChanges() async throws -> [DirectoryChange]
     func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws

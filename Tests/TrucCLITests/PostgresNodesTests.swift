@@ -30,6 +30,12 @@ struct PostgresNodesTests {
         let again = try TrucRun.run(["send", file, "--hub", hubB] + Self.certificate("000.00.00.G22"))
         #expect(again.exitCode == 0 && again.json?["id"] as? String == id, "\(again.stdout)\(again.stderr)")
 
+        // the operator's commands reach the same store: a token issued with --database works on either node
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.H41", "--database", url, "--data", a.data])
+        #expect(token.exitCode == 0 && token.stdout.hasPrefix("truc_"), "\(token.stdout)\(token.stderr)")
+        let listed = try TrucRun.run(["inbox", "--hub", hubA, "--kind", "edoc", "--token", token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect((listed.json?["items"] as? [[String: Any]] ?? []).count == 1, "\(listed.stdout)\(listed.stderr)")
+
         let inbox = try TrucRun.run(["inbox", "--hub", hubB, "--kind", "edoc"] + Self.certificate("000.00.00.H41"))
         let items = inbox.json?["items"] as? [[String: Any]] ?? []
         #expect(items.map { $0["messageId"] as? String } == [id], "\(inbox.stdout)\(inbox.stderr)")

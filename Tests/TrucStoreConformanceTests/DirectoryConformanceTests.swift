@@ -153,6 +153,10 @@ struct DirectoryConformanceTests {
         _ = try await store.addSystem(id: "other", name: "Other", agencies: [], secret: "s", directoryChanges: true)
         await #expect(throws: StoreError.self) { try await store.registerAgency(unit, mail: nil, for: "other") }
         await #expect(throws: StoreError.self) { _ = try await store.deleteAgency(unit.code, for: "other") }
+        #expect(try await store.systems().map(\.id) == ["other", "vpcp.edoc"])
+        #expect(try await store.systems().last?.agencies == ["000.00.00.G22", "000.01.01.G22"])
+        #expect(try await store.removeSystem("other"))
+        #expect(try await !store.removeSystem("other"))
         #expect(try await store.deleteAgency(unit.code, for: "vpcp.edoc"))
         #expect(try await !store.deleteAgency(unit.code, for: "vpcp.edoc"))
         #expect(try await store.agency(unit.code) == nil)
