@@ -69,7 +69,7 @@ package final class PostgresCluster: @unchecked Sendable {
         var chosen = 0
         var ready = false
         for _ in 0..<3 where !ready {
-            chosen = Self.freePort()
+            chosen = freeTCPPort()
             try Self.launch(bin: bin, directory: dir, port: chosen, as: runAs)
             ready = Self.waitReady(bin: bin, port: chosen, seconds: 60)
         }
@@ -163,19 +163,6 @@ package final class PostgresCluster: @unchecked Sendable {
             return try Program.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", user, "--", executable] + arguments, timeLimit: 120)
         }
         return try Program.run(URL(fileURLWithPath: executable), arguments, timeLimit: 120)
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -32,7 +32,7 @@ import datetime, io, os, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_fixtures as mf  # noqa: E402
-from make_timestamp_fixtures import d, key  # noqa: E402
+from make_timestamp_fixtures import cert as timestamp_cert, d, key  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
@@ -42,21 +42,7 @@ CDP = "http://127.0.0.1:9/ltv.crl"
 
 
 def cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=False, eku=None, cdp=False):
-    name = x509.Name([x509.NameAttribute(oid, value) for oid, value in subject])
-    b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_cert.subject if issuer_cert else name)
-         .public_key(public_key).serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end))
-    if ca:
-        b = b.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-    else:
-        b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True).add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-    if eku:
-        b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=True)
-    if cdp:
-        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint([x509.UniformResourceIdentifier(CDP)], None, None, None)]),
-                            critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
+    return timestamp_cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=ca, eku=eku, cdp=CDP if cdp else None)
 
 
 def rewrite_xref(pdf):

@@ -37,7 +37,8 @@ def key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=False, eku=None, serial=None):
+def cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=False, eku=None, serial=None, cdp=None):
+    """cdp: a CRL distribution point URL to name in the certificate."""
     name = x509.Name([x509.NameAttribute(oid, value) for oid, value in subject])
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_cert.subject if issuer_cert else name)
          .public_key(public_key).serial_number(serial or x509.random_serial_number()).not_valid_before(start).not_valid_after(end))
@@ -49,6 +50,9 @@ def cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=False, eku
             x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=True)
+    if cdp:
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint([x509.UniformResourceIdentifier(cdp)], None, None, None)]),
+                            critical=False)
     return b.sign(issuer_key, hashes.SHA256())
 
 
