@@ -97,6 +97,10 @@ enum PostgresSchema {
             """,
             "CREATE INDEX directory_log_code ON directory_log(code, seq)",
         ],
+        // 2: singleton jobs (one node at a time): who holds each, until when.
+        [
+            "CREATE TABLE singletons(name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BIGINT NOT NULL)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

@@ -76,6 +76,18 @@ extension PostgresStore: OperationsStore {
                               deliveredLastHour: figures.3, receivedPerMinute: perMinute)
     }
 
+    /// A claim row per job: taken when free or expired, renewed by its holder, in one statement (no race).
+    package func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool {
+        let now = Self.now()
+        for try await _ in try await client.query("""
+            INSERT INTO singletons(name, holder, until) VALUES (\(name), \(node), \(now + seconds))
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+            WHERE singletons.holder = excluded.holder OR singletons.until < \(now)
+            RETURNING holder
+            """, logger: logger).decode(String.self) { return true }
+        return false
+    }
+
     /// True when the server takes a write: a transaction that gets an id (a read-only standby after a
     /// failover, or an unreachable server, is not writable).
     package func isWritable() async -> Bool {

@@ -15,6 +15,11 @@ struct RetentionService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
+                // One node of a hub prunes (the others skip the round).
+                guard try await store.holdsSingleton("retention", seconds: interval.components.seconds * 2 + 60) else {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    continue
+                }
                 let cutoff = Int64(Date().timeIntervalSince1970) - Int64(days) * 86_400
                 let pruned = try await store.pruneRefusals(before: cutoff)
                 if pruned > 0 { logger.info("pruned refusal records", metadata: ["count": "\(pruned)", "retentionDays": "\(days)"]) }

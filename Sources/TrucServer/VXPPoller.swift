@@ -19,7 +19,9 @@ struct VXPPoller: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for peer in peers { await poll(peer) }
+            // One node of a hub polls the upstream hubs (the others skip the round; one that dies hands over).
+            let mine = (try? await intake.store.holdsSingleton("vxp-poller", seconds: interval.components.seconds * 3 + 60)) ?? false
+            if mine { for peer in peers { await poll(peer) } }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

@@ -99,6 +99,9 @@ extension HubStore {
         return (depths, oldest.map { max(0, now - $0) })
     }
 
+    /// One node: every singleton job is this node's.
+    package func holdsSingleton(_ name: String, seconds: Int64) -> Bool { true }
+
     /// True when the store answers a write (readiness).
     package func isWritable() -> Bool {
         (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil

@@ -71,6 +71,10 @@ package protocol OperationsStore: Actor {
     func operationsView(now: Int64) async throws -> OperationsView
     func isWritable() async -> Bool
     nonisolated func freeDiskBytes() -> Int64?
+    /// Claims (or renews) the singleton job `name` for `seconds`: true when this node runs it now. Jobs that
+    /// must run on one node of a hub at a time (the VXP upstream poller, pruning) ask before each round; when
+    /// the holder dies its claim expires and another node takes the job over. One node (SQLite) always holds.
+    func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool
 }
 
 /// Documents refused at intake, kept as evidence for their senders and operators.

@@ -110,4 +110,25 @@ struct QueueConformanceTests {
         await restarted.shutdown()
         await b.shutdown()
     }
+    @Test("singleton jobs: one node holds a job and renews it; another takes it over once the claim expires", arguments: StoreKind.allCases)
+    func singletons(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        guard kind == .postgres, let url = s.url else {
+            #expect(try await s.store.holdsSingleton("vxp-poller", seconds: 1), "one node holds every job")
+            return
+        }
+        let a = try await Self.node(url, "node-a", lease: 300, directory: s.directory)
+        let b = try await Self.node(url, "node-b", lease: 300, directory: s.directory)
+        #expect(try await a.holdsSingleton("vxp-poller", seconds: 2))
+        #expect(try await !b.holdsSingleton("vxp-poller", seconds: 2), "held by node A")
+        #expect(try await b.holdsSingleton("retention", seconds: 2), "another job is free")
+        #expect(try await a.holdsSingleton("vxp-poller", seconds: 2), "the holder renews")
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await b.holdsSingleton("vxp-poller", seconds: 60), "taken over once A's claim expired")
+        #expect(try await !a.holdsSingleton("vxp-poller", seconds: 60))
+        await a.shutdown()
+        await b.shutdown()
+    }
 }
