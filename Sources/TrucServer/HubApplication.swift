@@ -71,7 +71,6 @@ package func buildHub(
         peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    router.add(middleware: StoreFailureMiddleware(logger: logger))
     let sessions = DashboardSessions()
     let access = AccessRouter(router: router, auth: routes.auth, sessions: sessions)
     routes.register(on: access)
