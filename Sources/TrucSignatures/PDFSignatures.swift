@@ -22,7 +22,7 @@ struct PDFSignatureField {
 enum PDFSignatureScanner {
     static func scan(_ pdf: [UInt8], limit: Int) -> [PDFSignatureField] {
         var fields: [PDFSignatureField] = []
-        let needle = Array("/ByteRange".utf8)
+        let needle = byteRangeNeedle
         var i = 0
         pdf.withUnsafeBufferPointer { p in
             while i + needle.count < p.count, fields.count < limit {
@@ -76,25 +76,45 @@ enum PDFSignatureScanner {
 
     /// Occurrences of `/Type /Sig` (any white space between the two names; not `/Type /SigFieldLock` etc.).
     static func countSignatureDictionaries(_ pdf: [UInt8]) -> Int {
-        let type = Array("/Type".utf8), sig = Array("/Sig".utf8)
         var count = 0
         return pdf.withUnsafeBufferPointer { p -> Int in
             var i = 0
-            while i + type.count < p.count {
+            while i + typeNeedle.count < p.count {
                 guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
                 i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
-                guard matches(p, at: i, type) else { i += 1; continue }
-                var j = i + type.count
-                while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D || p[j] == 0x09 { j += 1 }
-                if matches(p, at: j, sig) {
-                    let end = j + sig.count
-                    // the name ends there: a delimiter or white space follows
-                    if end >= p.count || [0x20, 0x0A, 0x0D, 0x09, 0x2F, 0x3E, 0x3C, 0x5B, 0x5D, 0x28].contains(p[end]) { count += 1 }
-                }
-                i = j
+                guard let (isSignature, next) = signatureType(p, at: i) else { i += 1; continue }
+                if isSignature { count += 1 }
+                i = next
             }
             return count
         }
+    }
+
+    static let byteRangeNeedle = Array("/ByteRange".utf8)
+    static let subFilterNeedle = Array("/SubFilter".utf8)
+    static let typeNeedle = Array("/Type".utf8)
+    static let sigNeedle = Array("/Sig".utf8)
+
+    /// At a `/Type` key: whether its value is the name `/Sig` (not `/SigFieldLock` …), and where the value
+    /// starts. Nil when no `/Type` is at `i`.
+    static func signatureType(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (isSignature: Bool, next: Int)? {
+        guard matches(p, at: i, typeNeedle) else { return nil }
+        var j = i + typeNeedle.count
+        while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D || p[j] == 0x09 { j += 1 }
+        guard matches(p, at: j, sigNeedle) else { return (false, j) }
+        let end = j + sigNeedle.count
+        // the name ends there: a delimiter or white space follows
+        return (end >= p.count || [0x20, 0x0A, 0x0D, 0x09, 0x2F, 0x3E, 0x3C, 0x5B, 0x5D, 0x28].contains(p[end]), j)
+    }
+
+    /// The name after a `/SubFilter` key at `i` (nil when the value is not a name).
+    static func subFilterName(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> String? {
+        var j = i + subFilterNeedle.count
+        while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D { j += 1 }
+        guard j < p.count, p[j] == UInt8(ascii: "/") else { return nil }
+        var k = j + 1
+        while k < p.count, k - j < 64, !(p[k] == 0x20 || p[k] == 0x2F || p[k] == 0x3E || p[k] == 0x0A || p[k] == 0x0D) { k += 1 }
+        return String(decoding: p[(j + 1)..<k], as: UTF8.self)
     }
 
     static func matches(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ needle: [UInt8]) -> Bool {
@@ -142,19 +162,12 @@ enum PDFSignatureScanner {
 
     /// `/SubFilter /name` within the signature dictionary (searched a little around the range).
     static func subFilter(_ p: UnsafeBufferPointer<UInt8>, around at: Int) -> String? {
-        let needle = Array("/SubFilter".utf8)
+        let needle = subFilterNeedle
         let lower = max(0, at - 2048), upper = min(p.count - needle.count, at + 2048)
         guard lower < upper else { return nil }
         var i = lower
         while i < upper {
-            if p[i] == needle[0], matches(p, at: i, needle) {
-                var j = i + needle.count
-                while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D { j += 1 }
-                guard j < p.count, p[j] == UInt8(ascii: "/") else { return nil }
-                var k = j + 1
-                while k < p.count, k - j < 64, !(p[k] == 0x20 || p[k] == 0x2F || p[k] == 0x3E || p[k] == 0x0A || p[k] == 0x0D) { k += 1 }
-                return String(decoding: p[(j + 1)..<k], as: UTF8.self)
-            }
+            if p[i] == needle[0], matches(p, at: i, needle) { return subFilterName(p, at: i) }
             i += 1
         }
         return nil

@@ -132,6 +132,8 @@ struct StreamedPDF: PDFEvidence {
         var lastContent = -1
 
         static let lookahead = 256
+        static let dssNeedle = Array("/DSS".utf8)
+        static let objectStreamNeedle = Array("/ObjStm".utf8)
 
         static func run(count: Int, limit: Int, pass: Pass) throws -> Scan {
             var scan = Scan()
@@ -147,32 +149,19 @@ struct StreamedPDF: PDFEvidence {
                     while i < stop {
                         guard let found = memchr(p.baseAddress! + i, 0x2F, stop - i) else { break }
                         i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
-                        if PDFSignatureScanner.matches(p, at: i, Array("/ByteRange".utf8)) {
+                        if PDFSignatureScanner.matches(p, at: i, PDFSignatureScanner.byteRangeNeedle) {
                             if scan.ranges.count < limit {
                                 let parsed = PDFSignatureScanner.parseIntArray(p, at: i + 10)
                                 scan.ranges.append((parsed.flatMap { $0.0.count == 4 ? $0.0 : nil }, nil))
                                 positions.append(base + i + 10)
                             }
-                        } else if PDFSignatureScanner.matches(p, at: i, Array("/SubFilter".utf8)), subFilters.count < 4096 {
-                            var j = i + 10
-                            while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D { j += 1 }
-                            if j < p.count, p[j] == UInt8(ascii: "/") {
-                                var k = j + 1
-                                while k < p.count, k - j < 64, !(p[k] == 0x20 || p[k] == 0x2F || p[k] == 0x3E || p[k] == 0x0A || p[k] == 0x0D) { k += 1 }
-                                subFilters.append((base + i, String(decoding: p[(j + 1)..<k], as: UTF8.self)))
-                            } else {
-                                subFilters.append((base + i, ""))
-                            }
-                        } else if PDFSignatureScanner.matches(p, at: i, Array("/Type".utf8)) {
-                            var j = i + 5
-                            while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D || p[j] == 0x09 { j += 1 }
-                            if PDFSignatureScanner.matches(p, at: j, Array("/Sig".utf8)) {
-                                let end = j + 4
-                                if end >= p.count || [0x20, 0x0A, 0x0D, 0x09, 0x2F, 0x3E, 0x3C, 0x5B, 0x5D, 0x28].contains(p[end]) { scan.signatureDictionaries += 1 }
-                            }
-                        } else if PDFSignatureScanner.matches(p, at: i, Array("/DSS".utf8)), i + 4 >= p.count || PDFParser.isWhite(p[i + 4]) || PDFParser.isDelimiter(p[i + 4]) {
+                        } else if PDFSignatureScanner.matches(p, at: i, PDFSignatureScanner.subFilterNeedle), subFilters.count < 4096 {
+                            subFilters.append((base + i, PDFSignatureScanner.subFilterName(p, at: i) ?? ""))
+                        } else if let (isSignature, _) = PDFSignatureScanner.signatureType(p, at: i) {
+                            if isSignature { scan.signatureDictionaries += 1 }
+                        } else if PDFSignatureScanner.matches(p, at: i, dssNeedle), i + 4 >= p.count || PDFParser.isWhite(p[i + 4]) || PDFParser.isDelimiter(p[i + 4]) {
                             scan.sawDSS = true
-                        } else if PDFSignatureScanner.matches(p, at: i, Array("/ObjStm".utf8)) {
+                        } else if PDFSignatureScanner.matches(p, at: i, objectStreamNeedle) {
                             scan.lastObjectStream = base + i
                         }
                         i += 1
