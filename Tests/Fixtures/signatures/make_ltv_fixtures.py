@@ -32,7 +32,7 @@ import datetime, io, os, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_fixtures as mf  # noqa: E402
-from make_timestamp_fixtures import cert as timestamp_cert, d, key  # noqa: E402
+from make_timestamp_fixtures import a_cert, a_key, cert as timestamp_cert, d, key  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
@@ -63,7 +63,7 @@ def save(name, data):
 def main():
     import logging
     logging.disable(logging.CRITICAL)
-    from asn1crypto import crl as a_crl, keys as a_keys, x509 as a_x509
+    from asn1crypto import crl as a_crl
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -96,12 +96,6 @@ def main():
     crl_2017 = crl(d(2017, 6, 2), d(2017, 7, 2))
     crl_before = crl(d(2017, 5, 15), d(2017, 7, 15))
     save("trust/ltv-ca.pem", ca.public_bytes(serialization.Encoding.PEM))
-
-    def a_cert(c):
-        return a_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-
-    def a_key(k):
-        return a_keys.PrivateKeyInfo.load(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
     def context(moment, crls):
         return ValidationContext(trust_roots=[a_cert(ca)], other_certs=[a_cert(tsa)], crls=[a_crl.CertificateList.load(c) for c in crls],

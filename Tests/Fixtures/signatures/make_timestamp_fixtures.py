@@ -56,6 +56,18 @@ def cert(subject, issuer_key, issuer_cert, public_key, start, end, ca=False, eku
     return b.sign(issuer_key, hashes.SHA256())
 
 
+def a_cert(c):
+    """A cryptography certificate as pyHanko's asn1crypto wants it."""
+    from asn1crypto import x509 as a_x509
+    return a_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+
+
+def a_key(k):
+    """A cryptography private key as pyHanko's asn1crypto wants it."""
+    from asn1crypto import keys as a_keys
+    return a_keys.PrivateKeyInfo.load(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
 def save(name, data):
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
@@ -65,7 +77,6 @@ def save(name, data):
 def main():
     import logging
     logging.disable(logging.CRITICAL)  # pyHanko logs the refused time-stamp of pdf-ts-not-tsa, which is expected
-    from asn1crypto import keys as a_keys, x509 as a_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers, timestamps
@@ -97,12 +108,6 @@ def main():
     os.makedirs(os.path.join(OUT, "trust"), exist_ok=True)
     save("trust/archive-ca.pem", ca.public_bytes(serialization.Encoding.PEM))
     save("trust/archive-ca.crl", crl.public_bytes(serialization.Encoding.DER))
-
-    def a_cert(c):
-        return a_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-
-    def a_key(k):
-        return a_keys.PrivateKeyInfo.load(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
     def sign(signer_name, stamp_time=None, stamp_cert=tsa, stamp_key=tsa_key):
         k, c = signers_made[signer_name]
