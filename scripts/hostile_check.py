@@ -280,7 +280,7 @@ def pct(values, p):
 
 if args.load > 0:
     big_dir = tempfile.mkdtemp(prefix="truc-hostile-big-")
-    subprocess.run([truc, "bench", "generate", "--out", big_dir, "--document-mi-b", str(args.big_mib)], check=True, capture_output=True)
+    subprocess.run([truc, "bench", "generate", "--out", big_dir, "--document-mib", str(args.big_mib)], check=True, capture_output=True)
     big = open(os.path.join(big_dir, f"document-{args.big_mib}m.edxml"), "rb").read()
     quiet, _ = status_latencies(min(5, args.load))
     quiet_health = [healthz()[1] for _ in range(20)]

@@ -20,7 +20,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = ".bench"
 
-    @Option(help: "Approximate size of the large document, in MiB.")
+    @Option(name: .customLong("document-mib"), help: "Approximate size of the large document, in MiB.")
     var documentMiB: Int = 20
 
     func run() throws {

@@ -63,6 +63,20 @@ package struct Row {
         return String(cString: p)
     }
 
+    /// The number of columns of the row.
+    package var count: Int32 { sqlite3_column_count(stmt) }
+
+    /// A column as it is stored (its dynamic type).
+    package func value(_ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(stmt, column) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(int(column))
+        case SQLITE_FLOAT: .real(double(column))
+        case SQLITE_BLOB: .blob(blob(column) ?? [])
+        default: .text(text(column) ?? "")
+        }
+    }
+
     package func blob(_ column: Int32) -> [UInt8]? {
         guard !isNull(column) else { return nil }
         let count = Int(sqlite3_column_bytes(stmt, column))

@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import TrucStore
+
+/// A value copied into PostgreSQL from another store, converted to its destination column's type.
+package enum ImportValue: Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case bytes([UInt8])
+}
+
+/// Why an import cannot go on.
+package struct ImportError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The copy of a whole hub into an empty PostgreSQL database (`truc migrate`): rows and payloads written in
+/// one transaction (a failed copy leaves the database as empty as it was), several hundred rows per statement.
+package struct PostgresImporter {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// Column name → PostgreSQL type name, per table of the destination schema.
+    let schema: [String: [String: String]]
+
+    /// The destination's tables (those of this truc's schema).
+    package var tables: Set<String> { Set(schema.keys) }
+
+    /// Inserts `rows` (values in the order of `columns`) into `table`, converting each to its column's type.
+    package func insert(into table: String, columns: [String], rows: [[ImportValue]]) async throws {
+        guard !rows.isEmpty else { return }
+        guard let types = schema[table] else { throw ImportError("the destination has no table \(table): this truc cannot copy it") }
+        let columnTypes = try columns.map { column in
+            guard let type = types[column] else { throw ImportError("the destination's table \(table) has no column \(column): this truc cannot copy it") }
+            return type
+        }
+        // At most 65,535 parameters per statement.
+        let perStatement = max(1, 30_000 / max(1, columns.count))
+        var start = 0
+        while start < rows.count {
+            let slice = rows[start..<min(rows.count, start + perStatement)]
+            var bindings = PostgresBindings(capacity: slice.count * columns.count)
+            var tuples: [String] = []
+            tuples.reserveCapacity(slice.count)
+            var parameter = 0
+            for row in slice {
+                guard row.count == columns.count else { throw ImportError("a row of \(table) has \(row.count) values for \(columns.count) columns") }
+                var placeholders: [String] = []
+                for (value, type) in zip(row, columnTypes) {
+                    try Self.append(value, as: type, to: &bindings, table: table)
+                    parameter += 1
+                    placeholders.append("$\(parameter)")
+                }
+                tuples.append("(" + placeholders.joined(separator: ",") + ")")
+            }
+            let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            let sql = "INSERT INTO \"\(table)\"(\(list)) VALUES " + tuples.joined(separator: ",")
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            start += slice.count
+        }
+    }
+
+    /// Writes a message's payload in chunk rows, as `PostgresStore.accept` does.
+    package func insertPayloads(_ payloads: [(messageId: String, bytes: [UInt8])]) async throws {
+        var rows: [[ImportValue]] = []
+        var pending = 0
+        for payload in payloads {
+            var seq: Int64 = 0
+            var offset = 0
+            repeat {
+                let end = min(payload.bytes.count, offset + PostgresStore.chunkSize)
+                rows.append([.text(payload.messageId), .integer(seq), .bytes(Array(payload.bytes[offset..<end]))])
+                pending += end - offset
+                seq += 1
+                offset = end
+                // No statement much larger than 8 MiB.
+                if pending >= 8 << 20 {
+                    try await insert(into: "payload_chunks", columns: ["message_id", "seq", "bytes"], rows: rows)
+                    rows.removeAll()
+                    pending = 0
+                }
+            } while offset < payload.bytes.count
+        }
+        try await insert(into: "payload_chunks", columns: ["message_id", "seq", "bytes"], rows: rows)
+    }
+
+    /// Runs a statement of the copy's own (clearing a seeded row, fixing up states).
+    package func execute(_ sql: String) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+
+    /// Moves every serial sequence past the largest copied key.
+    package func advanceSequences() async throws {
+        let rows = try await connection.query("""
+            SELECT table_name::text, column_name::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'
+            """, logger: logger)
+        var serials: [(String, String)] = []
+        for try await row in rows.decode((String, String).self) { serials.append(row) }
+        for (table, column) in serials {
+            try await execute("""
+                SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT MAX("\(column)") FROM "\(table)"), 0) + 1, false)
+                """)
+        }
+    }
+
+    static func append(_ value: ImportValue, as type: String, to bindings: inout PostgresBindings, table: String) throws {
+        switch (value, type) {
+        case (.null, _): bindings.appendNull()
+        case (.integer(let v), "boolean"): bindings.append(v != 0)
+        case (.integer(let v), "bigint"): bindings.append(v)
+        case (.integer(let v), "integer"):
+            guard let narrow = Int32(exactly: v) else { throw ImportError("\(v) does not fit an integer column of \(table)") }
+            bindings.append(narrow)
+        case (.integer(let v), "double precision"): bindings.append(Double(v))
+        case (.integer(let v), "text"): bindings.append(String(v))
+        case (.real(let v), "double precision"): bindings.append(v)
+        case (.real(let v), "bigint"):
+            guard let whole = Int64(exactly: v) else { throw ImportError("\(v) is not a whole number for a column of \(table)") }
+            bindings.append(whole)
+        case (.text(let v), "text"): bindings.append(v)
+        case (.text(let v), "bytea"): bindings.append(ByteBuffer(string: v))
+        case (.bytes(let v), "bytea"): bindings.append(ByteBuffer(bytes: v))
+        case (.bytes(let v), "text"):
+            guard let string = String(validating: v, as: UTF8.self) else { throw ImportError("a blob in a text column of \(table) is not UTF-8") }
+            bindings.append(string)
+        default: throw ImportError("a value \(value.kind) cannot go into a \(type) column of \(table)")
+        }
+    }
+}
+
+extension ImportValue {
+    var kind: String {
+        switch self {
+        case .null: "null"
+        case .integer: "integer"
+        case .real: "real"
+        case .text: "text"
+        case .bytes: "blob"
+        }
+    }
+}
+
+/// What the copy holds, read back for verification.
+package struct PayloadCheck: Sendable {
+    package let messageId: String
+    package let recordedSHA256: String
+    package let recordedSize: Int64
+    /// SHA-256 and size of the chunks as PostgreSQL holds them (nil: no chunk at all).
+    package let storedSHA256: String?
+    package let storedSize: Int64
+}
+
+extension PostgresStore {
+    /// True when the database holds no hub yet: no agency, message, token, system, refusal or counter.
+    package func isEmptyHub() async throws -> Bool {
+        let rows = try await client.query("""
+            SELECT (SELECT count(*) FROM agencies) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM tokens)
+                 + (SELECT count(*) FROM systems) + (SELECT count(*) FROM refusals) + (SELECT count(*) FROM daily_total)
+            """, logger: logger)
+        for try await total in rows.decode(Int64.self) { return total == 0 }
+        return false
+    }
+
+    /// Runs `body` with an importer in one transaction: everything it wrote commits together, or nothing does.
+    package nonisolated func importing(_ body: (PostgresImporter) async throws -> Void) async throws {
+        let logger = logger
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+                WHERE table_schema = current_schema()
+                """, logger: logger)
+            var schema: [String: [String: String]] = [:]
+            for try await (table, column, type) in rows.decode((String, String, String).self) { schema[table, default: [:]][column] = type }
+            let importer = PostgresImporter(connection: connection, logger: logger, schema: schema)
+            try await body(importer)
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    /// Rows per table.
+    package func rowCount(_ table: String) async throws -> Int64 {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(table)\""), logger: logger)
+        for try await count in rows.decode(Int64.self) { return count }
+        return 0
+    }
+
+    /// The stored payloads after `messageId` (in id order), hashed by PostgreSQL itself from their chunks.
+    package func payloadChecks(after messageId: String, limit: Int) async throws -> [PayloadCheck] {
+        let rows = try await client.query("""
+            SELECT m.id, m.sha256, m.size,
+              (SELECT encode(sha256(string_agg(c.bytes, ''::bytea ORDER BY c.seq)), 'hex') FROM payload_chunks c WHERE c.message_id = m.id),
+              (SELECT COALESCE(SUM(length(c.bytes)), 0)::bigint FROM payload_chunks c WHERE c.message_id = m.id)
+            FROM messages m WHERE m.id > \(messageId) ORDER BY m.id LIMIT \(Int64(limit))
+            """, logger: logger)
+        var checks: [PayloadCheck] = []
+        for try await r in rows.decode((String, String, Int64, String?, Int64).self) {
+            checks.append(PayloadCheck(messageId: r.0, recordedSHA256: r.1, recordedSize: r.2, storedSHA256: r.3, storedSize: r.4))
+        }
+        return checks
+    }
+}
