@@ -101,6 +101,10 @@ enum PostgresSchema {
         [
             "CREATE TABLE singletons(name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BIGINT NOT NULL)",
         ],
+        // 3: dashboard sessions, shared by the nodes (SQLite's version 14).
+        [
+            "CREATE TABLE dashboard_sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT NOT NULL)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.
@@ -135,6 +139,11 @@ enum PostgresSchema {
             }
         }
     }
+}
+
+extension PostgresStore {
+    /// The schema version this code writes.
+    package static var schemaVersion: Int { PostgresSchema.steps.count }
 }
 
 /// Why the PostgreSQL store cannot be used.

@@ -48,7 +48,7 @@ struct AccessMiddleware: RouterMiddleware {
         case .public, .vxp:
             return try await next(request, context)
         case .dashboard:
-            guard let id = DashboardRoutes.sessionCookie(in: request), await sessions.csrf(for: id) != nil else {
+            guard let id = DashboardRoutes.sessionCookie(in: request), try await sessions.csrf(for: id) != nil else {
                 throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
             }
             return try await next(request, context)

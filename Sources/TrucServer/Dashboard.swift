@@ -9,30 +9,27 @@ import TrucCrypto
 import TrucStore
 
 /// Operator sessions of the dashboard: a random id in an HttpOnly, Secure, SameSite=Strict cookie, with a
-/// per-session CSRF token that every form posts back. In memory: a restart logs operators out.
-actor DashboardSessions {
-    struct Session {
-        let csrf: String
-        let expires: Date
-    }
-
-    private var sessions: [String: Session] = [:]
+/// per-session CSRF token that every form posts back. Kept in the store (by the id's SHA-256): a restart keeps
+/// operators logged in, and every node of a hub behind a load balancer knows every session.
+struct DashboardSessions: Sendable {
+    let store: any SessionStore
     static let lifetime: TimeInterval = 8 * 3600
 
-    func create() throws -> (id: String, csrf: String) {
-        let now = Date()
-        sessions = sessions.filter { $0.value.expires > now }
+    func create() async throws -> (id: String, csrf: String) {
         let id = try secureRandomBytes(32).hexString, csrf = try secureRandomBytes(16).hexString
-        sessions[id] = Session(csrf: csrf, expires: now.addingTimeInterval(Self.lifetime))
+        try await store.createSession(idHash: Self.hash(id), csrf: csrf, expires: Int64(Date().addingTimeInterval(Self.lifetime).timeIntervalSince1970))
         return (id, csrf)
     }
 
-    func csrf(for id: String) -> String? {
-        guard let session = sessions[id], session.expires > Date() else { return nil }
-        return session.csrf
+    func csrf(for id: String) async throws -> String? {
+        // Ids are 64 hex digits: anything else is no session (and costs no lookup).
+        guard id.utf8.count == 64, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        return try await store.sessionCSRF(idHash: Self.hash(id), now: Int64(Date().timeIntervalSince1970))
     }
 
-    func end(_ id: String) { sessions[id] = nil }
+    func end(_ id: String) async throws { try await store.endSession(idHash: Self.hash(id)) }
+
+    static func hash(_ id: String) -> String { Digest.sha256(Array(id.utf8)).hexString }
 }
 
 /// The dashboard's 30-day signed-ratio report, recomputed at most once a minute (at national scale it
@@ -68,7 +65,7 @@ struct DashboardRoutes: Sendable {
         router.post("/login", .public) { request, context in try await login(request, context) }
         router.post("/logout", .dashboard) { request, context in
             let (id, _) = try await session(request, form: try await form(request))
-            await sessions.end(id)
+            try await sessions.end(id)
             return redirect("/", setCookie: "\(Self.cookie)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
         }
         router.post("/dashboard/requeue", .dashboard) { request, context in
@@ -94,7 +91,7 @@ struct DashboardRoutes: Sendable {
     }
 
     func page(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        guard let id = cookie(request), let csrf = await sessions.csrf(for: id) else {
+        guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
             return html(DashboardPage.login(error: auth.operatorTokenHash == nil ? Self.accessOff : nil))
         }
         let q = request.uri.queryParameters
@@ -140,7 +137,7 @@ struct DashboardRoutes: Sendable {
 
     /// The session of a form post, with its CSRF token checked.
     func session(_ request: Request, form: [String: String]) async throws -> (String, String) {
-        guard let id = cookie(request), let csrf = await sessions.csrf(for: id) else {
+        guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
             throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
         }
         guard let sent = form["csrf"], HMAC.constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else {

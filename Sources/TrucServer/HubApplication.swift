@@ -71,7 +71,7 @@ package func buildHub(
         peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    let sessions = DashboardSessions()
+    let sessions = DashboardSessions(store: store)
     let access = AccessRouter(router: router, auth: routes.auth, sessions: sessions)
     routes.register(on: access)
     let stats = StatsRoutes(store: store, auth: routes.auth)

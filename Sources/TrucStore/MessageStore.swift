@@ -4,7 +4,7 @@ import TrucCore
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
-    & RefusalStore & StatisticsStore
+    & RefusalStore & StatisticsStore & SessionStore
 
 /// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
 package protocol DirectoryStore: Actor {
@@ -77,6 +77,17 @@ package protocol OperationsStore: Actor {
     func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool
 }
 
+/// The dashboard's operator sessions, kept in the store so that every node of a hub knows them (a login on one
+/// node is valid behind the load balancer on the others, a logout ends it everywhere). Keyed by the SHA-256 of
+/// the session id: the database alone gives no usable cookie.
+package protocol SessionStore: Actor {
+    /// Records a session (and forgets the expired ones).
+    func createSession(idHash: String, csrf: String, expires: Int64) async throws
+    /// The session's CSRF token while it has not expired.
+    func sessionCSRF(idHash: String, now: Int64) async throws -> String?
+    func endSession(idHash: String) async throws
+}
+
 /// Documents refused at intake, kept as evidence for their senders and operators.
 package protocol RefusalStore: Actor {
     func recordRefusal(_ refusal: Refusal) async throws
@@ -110,4 +121,4 @@ extension OperationsStore {
     }
 }
 
-extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore {}
+extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore {}

@@ -128,6 +128,10 @@ enum Migrations {
         CREATE INDEX directory_log_code ON directory_log(code, seq);
         INSERT INTO directory_log(code, name, parent, deleted, at) SELECT code, name, parent, 0, created_at FROM agencies ORDER BY created_at, code;
         """,
+        // 14: dashboard sessions in the store (several nodes behind a load balancer share them).
+        """
+        CREATE TABLE dashboard_sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     static func apply(to db: Database) throws {

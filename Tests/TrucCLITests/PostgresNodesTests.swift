@@ -49,3 +49,46 @@ struct PostgresNodesTests {
         #expect(a.stop() == 0 && b.stop() == 0)
     }
 }
+
+extension PostgresNodesTests {
+    static let rootCA = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/trust/root-ca.pem").path
+
+    /// curl against a node: the response's headers and body.
+    static func curl(_ arguments: [String]) throws -> String {
+        try Program.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-D", "-", "--cacert", rootCA, "--max-time", "20"] + arguments).stdout
+    }
+
+    static func csrf(in page: String) -> String? {
+        guard let range = page.range(of: "name=\"csrf\" value=\"") else { return nil }
+        return String(page[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test("a dashboard login on one node is a session on the other; a logout on one ends it on both", .enabled(if: PostgresCluster.available))
+    func dashboardSessionsAcrossNodes() async throws {
+        let url = try PostgresCluster.require().makeDatabase()
+        let token = "operator-\(UUID().uuidString)"
+        let a = try HubEndToEndTests.Server(["--database", url, "--node", "node-a", "--operator-token", token])
+        defer { _ = a.process.isRunning ? a.stop() : 0 }
+        try await a.waitUntilReady()
+        let b = try HubEndToEndTests.Server(["--database", url, "--node", "node-b", "--operator-token", token])
+        defer { _ = b.process.isRunning ? b.stop() : 0 }
+        try await b.waitUntilReady()
+
+        let login = try Self.curl(["-o", "/dev/null", "--data-urlencode", "token=\(token)", "https://127.0.0.1:\(a.port)/login"])
+        let cookieLine = try #require(login.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: truc_session=") }, "\(login)")
+        let cookie = String(cookieLine.dropFirst("set-cookie: ".count).prefix { $0 != ";" })
+        let onB = try Self.curl(["-H", "Cookie: \(cookie)", "https://127.0.0.1:\(b.port)/"])
+        let csrf = try #require(Self.csrf(in: onB), "node B shows the dashboard of a session made on node A:\n\(onB.prefix(600))")
+        let onA = try Self.curl(["-H", "Cookie: \(cookie)", "https://127.0.0.1:\(a.port)/"])
+        #expect(Self.csrf(in: onA) == csrf, "the same session on both nodes")
+
+        let logout = try Self.curl(["-H", "Cookie: \(cookie)", "--data-urlencode", "csrf=\(csrf)", "https://127.0.0.1:\(b.port)/logout"])
+        #expect(logout.hasPrefix("HTTP/1.1 3") || logout.hasPrefix("HTTP/2 3"), "\(logout.prefix(300))")
+        let after = try Self.curl(["-H", "Cookie: \(cookie)", "https://127.0.0.1:\(a.port)/"])
+        #expect(Self.csrf(in: after) == nil, "logged out on B, logged out on A:\n\(after.prefix(600))")
+        let form = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Cookie: \(cookie)", "--data-urlencode", "csrf=\(csrf)",
+                                  "--data-urlencode", "agency=000.00.00.H41", "https://127.0.0.1:\(a.port)/dashboard/pause"])
+        #expect(form.hasSuffix("401"), "\(form)")
+        #expect(a.stop() == 0 && b.stop() == 0)
+    }
+}

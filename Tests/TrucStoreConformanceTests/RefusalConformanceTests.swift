@@ -36,3 +36,30 @@ struct RefusalConformanceTests {
         #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["dd", "cc"])
     }
 }
+
+@Suite("Store conformance: dashboard sessions, on SQLite and PostgreSQL")
+struct SessionConformanceTests {
+    @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: StoreKind.allCases)
+    func sessions(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let now = Int64(Date().timeIntervalSince1970)
+        try await store.createSession(idHash: "a1", csrf: "c1", expires: now + 100)
+        try await store.createSession(idHash: "b2", csrf: "c2", expires: now + 100)
+        #expect(try await store.sessionCSRF(idHash: "a1", now: now) == "c1")
+        #expect(try await store.sessionCSRF(idHash: "a1", now: now + 100) == nil, "expired")
+        #expect(try await store.sessionCSRF(idHash: "zz", now: now) == nil)
+        let other = try await s.secondNode()
+        #expect(try await other.sessionCSRF(idHash: "a1", now: now) == "c1", "another node knows the session")
+        try await other.endSession(idHash: "a1")
+        #expect(try await store.sessionCSRF(idHash: "a1", now: now) == nil, "ended on the other node, ended here")
+        #expect(try await store.sessionCSRF(idHash: "b2", now: now) == "c2", "the other session is untouched")
+        // An expired session is forgotten when the next one is created.
+        try await store.createSession(idHash: "old", csrf: "c3", expires: now - 1)
+        try await store.createSession(idHash: "new", csrf: "c4", expires: now + 100)
+        #expect(try await store.sessionCSRF(idHash: "old", now: now - 10) == nil)
+        #expect(try await store.sessionCSRF(idHash: "new", now: now) == "c4")
+    }
+}

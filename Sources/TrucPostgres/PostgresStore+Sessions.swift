@@ -1,0 +1,27 @@
+import PostgresNIO
+import TrucStore
+
+// The SessionStore role on PostgreSQL: every node sees every session.
+extension PostgresStore: SessionStore {
+    package func createSession(idHash: String, csrf: String, expires: Int64) async throws {
+        let now = Self.now()
+        try await transaction { connection in
+            try await connection.query("DELETE FROM dashboard_sessions WHERE expires <= \(now)", logger: logger)
+            try await connection.query("""
+                INSERT INTO dashboard_sessions(id_hash, csrf, expires) VALUES (\(idHash), \(csrf), \(expires))
+                ON CONFLICT (id_hash) DO UPDATE SET csrf = excluded.csrf, expires = excluded.expires
+                """, logger: logger)
+        }
+    }
+
+    package func sessionCSRF(idHash: String, now: Int64) async throws -> String? {
+        for try await csrf in try await client.query("""
+            SELECT csrf FROM dashboard_sessions WHERE id_hash = \(idHash) AND expires > \(now)
+            """, logger: logger).decode(String.self) { return csrf }
+        return nil
+    }
+
+    package func endSession(idHash: String) async throws {
+        try await client.query("DELETE FROM dashboard_sessions WHERE id_hash = \(idHash)", logger: logger)
+    }
+}
