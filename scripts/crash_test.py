@@ -4,47 +4,138 @@ killed with SIGKILL at random moments and restarted, then checks that
   * every message that got a 2xx is stored (fetched byte for byte), and
   * every document is in the recipient's inbox exactly once (after re-sending the unanswered ones, which
     the hub must recognise as duplicates when they had been stored).
-Usage: python3 scripts/crash_test.py [--truc .build/debug/truc] [--messages 150] [--kills 6]
+With --postgres URL --haproxy PATH: two nodes on that PostgreSQL database behind HAProxy (TLS passthrough,
+health checks on /readyz), the senders going through HAProxy, a random node killed each time (restarted
+after a pause, except the last one killed, which stays down so that the other node must take over its
+leased deliveries), and one recipient (H14) served by push to an HTTPS endpoint of this script; also checks
+that every document reached that endpoint (at least once: the receiver de-duplicates; repeats are counted).
+Usage: python3 scripts/crash_test.py [--truc .build/debug/truc] [--messages 150] [--kills 6] [--postgres URL --haproxy /usr/sbin/haproxy]
 Exit 0 and a last line "N passed, 0 failed" when everything holds."""
-import argparse, hashlib, http.client, json, os, random, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
+import argparse, hashlib, http.client, http.server, json, os, random, re, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
 ap.add_argument("--messages", type=int, default=150)
 ap.add_argument("--kills", type=int, default=6)
 ap.add_argument("--threads", type=int, default=4)
+ap.add_argument("--postgres", help="run two nodes on this PostgreSQL database, behind HAProxy")
+ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
+ap.add_argument("--lease", type=int, default=10, help="--delivery-lease of the nodes (PostgreSQL)")
 args = ap.parse_args()
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 truc = os.path.abspath(args.truc)
 data = tempfile.mkdtemp(prefix="truc-crash-")
-port = random.randint(20000, 40000)
 ctx = ssl.create_default_context(cafile=os.path.join(repo, "Certs/demo/trust/root-ca.pem"))
 template = open(os.path.join(repo, "Tests/Fixtures/signatures/pdf-both-zip.edxml"), encoding="utf-8").read()
 original_id = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
 assert original_id in template
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run(*argv):
-    return subprocess.run([truc, *argv, "--data", data], check=True, capture_output=True, text=True).stdout.strip()
+    extra = ["--database", args.postgres] if args.postgres else []
+    return subprocess.run([truc, *argv, "--data", nodes[0]["data"], *extra], check=True, capture_output=True, text=True).stdout.strip()
 
 
-server = None
+# One node (SQLite), or two on PostgreSQL; `port` is where the senders go (the node, or HAProxy).
+if args.postgres:
+    nodes = [{"name": n, "data": os.path.join(data, n), "port": free_port(), "process": None} for n in ("node-a", "node-b")]
+else:
+    nodes = [{"name": "single", "data": data, "port": free_port(), "process": None}]
 lock = threading.Lock()
 
 
-def start():
-    global server
-    server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port), "--demo-pki"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=2)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.05)
+def healthy(p):
+    try:
+        c = http.client.HTTPSConnection("127.0.0.1", p, context=ctx, timeout=2)
+        c.request("GET", "/readyz" if args.postgres else "/healthz")
+        return c.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def start(node):
+    argv = [truc, "serve", "--data", node["data"], "--port", str(node["port"]), "--demo-pki"]
+    if args.postgres:
+        argv += ["--database", args.postgres, "--node", node["name"], "--delivery-lease", str(args.lease)]
+    node["process"] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(400):
+        if healthy(node["port"]):
+            return
+        time.sleep(0.05)
     raise SystemExit("the hub did not start")
+
+
+for node in nodes:
+    start(node)
+
+proxy = None
+if args.postgres:
+    port = free_port()
+    config = os.path.join(data, "haproxy.cfg")
+    with open(config, "w") as f:
+        f.write("""global
+  maxconn 512
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  retries 3
+  option redispatch
+frontend hub
+  bind 127.0.0.1:%d
+  default_backend nodes
+backend nodes
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 300ms fall 1 rise 2 check check-ssl verify none
+%s""" % (port, "".join("  server %s 127.0.0.1:%d\n" % (n["name"], n["port"]) for n in nodes)))
+    proxy = subprocess.Popen([args.haproxy, "-f", config, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        if healthy(port):
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit("HAProxy did not start: " + proxy.stderr.read().decode(errors="replace") if proxy.poll() is not None else "HAProxy did not start")
+else:
+    port = nodes[0]["port"]
+
+# The push endpoint of H14 (PostgreSQL mode): an HTTPS server with the demo hub certificate; it counts what
+# it receives per DocumentId (a receiver de-duplicates; a repeat is an at-least-once retry).
+pushed = {}
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        time.sleep(0.2)   # a slow receiver: deliveries are in flight when a node is killed
+        found = re.search(rb"<edXML:DocumentId>([^<]*)</edXML:DocumentId>", body)
+        key = found.group(1).decode() if found else "?"
+        with lock:
+            pushed[key] = pushed.get(key, 0) + 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+receiver = None
+if args.postgres:
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(os.path.join(repo, "Certs/demo/hub/server.chain.pem"), os.path.join(repo, "Certs/demo/hub/server.key"))
+    receiver.socket = server_ctx.wrap_socket(receiver.socket, server_side=True)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
 
 
 def request(method, path, token, body=None):
@@ -57,10 +148,12 @@ def request(method, path, token, body=None):
     return r.status, r.read()
 
 
-start()
 g22 = run("agencies", "token", "000.00.00.G22")
 h41 = run("agencies", "token", "000.00.00.H41")
-run("agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng")
+if receiver:
+    run("agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng", "--push-url", "https://localhost:%d/inbox" % receiver.server_address[1])
+else:
+    run("agencies", "add", "000.00.00.H14", "--name", "UBND Tỉnh Cao Bằng")
 run("agencies", "add", "000.00.00.G17", "--name", "Bộ Thông tin")
 
 # Distinct documents: the DocumentId differs (the PDF signatures, inside the attachment, still verify).
@@ -90,11 +183,18 @@ def sender():
 
 
 def killer():
-    for _ in range(args.kills):
+    for n in range(args.kills):
         time.sleep(random.uniform(0.2, 1.0))
-        server.send_signal(signal.SIGKILL)
-        server.wait()
-        start()
+        node = random.choice(nodes)
+        if node["process"].poll() is not None:
+            continue
+        node["process"].send_signal(signal.SIGKILL)
+        node["process"].wait()
+        if args.postgres and n == args.kills - 1:
+            return   # the last one killed stays down: the other node takes over its leased deliveries
+        if args.postgres:
+            time.sleep(random.uniform(0.0, 1.5))   # HAProxy sends everything to the other node meanwhile
+        start(node)
 
 
 threads = [threading.Thread(target=sender) for _ in range(args.threads)]
@@ -134,9 +234,30 @@ while True:
 for i in range(args.messages):
     doc = "000.00.00.G22,2026/11/22,%d/VPCP-TEST" % i
     check(seen.get(doc) == 1, "document %d in the inbox exactly once (%s)" % (i, seen.get(doc)))
-server.send_signal(signal.SIGTERM)
-server.wait()
+if receiver:
+    # Every document reaches the push endpoint, also those in flight on the node that stays down (after its
+    # lease); at least once — repeats are at-least-once retries, which the receiver de-duplicates.
+    deadline = time.time() + args.lease + 60
+    while time.time() < deadline:
+        with lock:
+            got = sum(1 for i in range(args.messages) if pushed.get("000.00.00.G22,2026/11/22,%d/VPCP-TEST" % i))
+        if got == args.messages:
+            break
+        time.sleep(0.5)
+    with lock:
+        repeats = sum(c - 1 for c in pushed.values() if c > 1)
+        for i in range(args.messages):
+            doc = "000.00.00.G22,2026/11/22,%d/VPCP-TEST" % i
+            check(pushed.get(doc, 0) >= 1, "document %d pushed to H14 (%s)" % (i, pushed.get(doc)))
+    print("push endpoint: %d documents received, %d repeats (at-least-once retries)" % (len(pushed), repeats))
+for node in nodes:
+    if node["process"].poll() is None:
+        node["process"].send_signal(signal.SIGTERM)
+        node["process"].wait()
+if proxy:
+    proxy.terminate()
+    proxy.wait()
 shutil.rmtree(data, ignore_errors=True)
-print("crash test: %d messages, %d kills" % (args.messages, args.kills))
+print("crash test: %d messages, %d kills%s" % (args.messages, args.kills, ", two nodes on PostgreSQL behind HAProxy" if args.postgres else ""))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -21,14 +21,14 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("from-sqlite"), help: "The hub's data directory (holding truc.sqlite and payloads/).") var from: String
     @Option(help: "The PostgreSQL database to fill (must hold no hub yet; env TRUC_DATABASE_URL).") var to: String?
-    @Option(help: "Rows read and written per batch.") var batch: Int = 500
+    @Option(help: "Rows read and written per batch (one COPY each).") var batch: Int = 5000
 
     func run() async throws {
         guard let url = to ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] else {
             throw CommandFailure(code: "usage", message: "name the destination with --to postgres://user@host:port/database", exitCode: 2).report()
         }
-        guard (1...10_000).contains(batch) else {
-            throw CommandFailure(code: "usage", message: "--batch \(batch) is not between 1 and 10000", exitCode: 2).report()
+        guard (1...100_000).contains(batch) else {
+            throw CommandFailure(code: "usage", message: "--batch \(batch) is not between 1 and 100000", exitCode: 2).report()
         }
         let started = Date()
         let source: StoreExport

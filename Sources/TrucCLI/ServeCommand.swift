@@ -23,6 +23,7 @@ import TrucStore
 /// | --data | TRUC_DATA_DIR | ./data |
 /// | --database postgres://… | TRUC_DATABASE_URL | none (SQLite in the data directory) |
 /// | --node NAME | TRUC_NODE | the host name |
+/// | --delivery-lease SECONDS | – | 300 (PostgreSQL: takeover of a dead node's deliveries) |
 /// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | DATA/pki/hub/server.chain.pem / server.key (made on first start) |
 /// | --client-ca | TRUC_CLIENT_CA | DATA/pki/hub/client-ca.pem |
 /// | --trust | TRUC_TRUST_DIR | DATA/pki/trust |
@@ -56,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A PostgreSQL store instead of the data directory's SQLite, shared by several nodes: postgres://user:password@host:5432/db (env TRUC_DATABASE_URL). Default none.")
     var database: String?
     @Option(help: "This node's name in delivery leases, stable across restarts (env TRUC_NODE). Default the host name.") var node: String?
+    @Option(name: .customLong("delivery-lease"),
+            help: "On PostgreSQL: seconds a node holds a delivery it attempts before another node may take it over (its attempt's longest duration and more). Default 300.")
+    var deliveryLease: Int64?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub (env TRUC_TLS_CERT). Default DATA/pki/hub/server.chain.pem, made on first start.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of the hub (env TRUC_TLS_KEY). Default DATA/pki/hub/server.key.") var tlsKey: String?
     @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates (env TRUC_CLIENT_CA). Default DATA/pki/hub/client-ca.pem.") var clientCA: String?
@@ -188,12 +192,18 @@ struct ServeCommand: AsyncParsableCommand {
         let postgres: PostgresStore?
         if let url = value(database, "TRUC_DATABASE_URL", "database") {
             let name = value(node, "TRUC_NODE", "node") ?? ProcessInfo.processInfo.hostName
+            let lease = deliveryLease ?? settings.int("delivery-lease").map(Int64.init) ?? 300
+            guard lease >= 5 else {
+                throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
+            }
             do {
-                postgres = try await PostgresStore(url: url, secretsKey: configuration.dataDirectory + "/secrets.key", node: name, logger: logger)
+                postgres = try await PostgresStore(url: url, secretsKey: configuration.dataDirectory + "/secrets.key", node: name,
+                                                   leaseSeconds: lease, logger: logger)
             } catch {
                 throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
             }
             store = postgres!
+            await postgres!.listenForDeliveries()
             logger.info("store: PostgreSQL", metadata: ["node": "\(name)"])
         } else {
             postgres = nil

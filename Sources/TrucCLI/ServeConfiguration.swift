@@ -21,6 +21,7 @@ extension ServeCommand {
             Key(name: "data", flag: data, environment: "TRUC_DATA_DIR", defaultText: "./data"),
             Key(name: "database", flag: database, environment: "TRUC_DATABASE_URL", defaultText: "none (SQLite in the data directory)", secret: true),
             Key(name: "node", flag: node, environment: "TRUC_NODE", defaultText: "the host name"),
+            Key(name: "delivery-lease", flag: s(deliveryLease), environment: nil, defaultText: "300"),
             Key(name: "tls-cert", flag: tlsCert, environment: "TRUC_TLS_CERT", defaultText: "DATA/pki/hub/server.chain.pem"),
             Key(name: "tls-key", flag: tlsKey, environment: "TRUC_TLS_KEY", defaultText: "DATA/pki/hub/server.key"),
             Key(name: "client-ca", flag: clientCA, environment: "TRUC_CLIENT_CA", defaultText: "DATA/pki/hub/client-ca.pem"),

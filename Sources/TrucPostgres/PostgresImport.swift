@@ -30,7 +30,8 @@ package struct PostgresImporter {
     /// The destination's tables (those of this truc's schema).
     package var tables: Set<String> { Set(schema.keys) }
 
-    /// Inserts `rows` (values in the order of `columns`) into `table`, converting each to its column's type.
+    /// Inserts `rows` (values in the order of `columns`) into `table` with `COPY … FROM STDIN` (text format),
+    /// converting each value to its column's type; about 1 MiB per write.
     package func insert(into table: String, columns: [String], rows: [[ImportValue]]) async throws {
         guard !rows.isEmpty else { return }
         guard let types = schema[table] else { throw ImportError("the destination has no table \(table): this truc cannot copy it") }
@@ -38,29 +39,26 @@ package struct PostgresImporter {
             guard let type = types[column] else { throw ImportError("the destination's table \(table) has no column \(column): this truc cannot copy it") }
             return type
         }
-        // At most 65,535 parameters per statement.
-        let perStatement = max(1, 30_000 / max(1, columns.count))
-        var start = 0
-        while start < rows.count {
-            let slice = rows[start..<min(rows.count, start + perStatement)]
-            var bindings = PostgresBindings(capacity: slice.count * columns.count)
-            var tuples: [String] = []
-            tuples.reserveCapacity(slice.count)
-            var parameter = 0
-            for row in slice {
-                guard row.count == columns.count else { throw ImportError("a row of \(table) has \(row.count) values for \(columns.count) columns") }
-                var placeholders: [String] = []
-                for (value, type) in zip(row, columnTypes) {
-                    try Self.append(value, as: type, to: &bindings, table: table)
-                    parameter += 1
-                    placeholders.append("$\(parameter)")
-                }
-                tuples.append("(" + placeholders.joined(separator: ",") + ")")
+        // Rendered before the COPY starts: a value that does not fit fails the copy with a clear error.
+        var buffers: [ByteBuffer] = []
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(1 << 20)
+        for row in rows {
+            guard row.count == columns.count else { throw ImportError("a row of \(table) has \(row.count) values for \(columns.count) columns") }
+            for (index, (value, type)) in zip(row, columnTypes).enumerated() {
+                if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                try Self.render(value, as: type, into: &buffer, table: table)
             }
-            let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-            let sql = "INSERT INTO \"\(table)\"(\(list)) VALUES " + tuples.joined(separator: ",")
-            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            start += slice.count
+            buffer.writeInteger(UInt8(ascii: "\n"))
+            if buffer.readableBytes >= 1 << 20 {
+                buffers.append(buffer)
+                buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 20)
+            }
+        }
+        if buffer.readableBytes > 0 { buffers.append(buffer) }
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            for chunk in buffers { try await writer.write(chunk) }
         }
     }
 
@@ -108,27 +106,50 @@ package struct PostgresImporter {
         }
     }
 
-    static func append(_ value: ImportValue, as type: String, to bindings: inout PostgresBindings, table: String) throws {
+    /// A value in COPY's text format: `\\N` for null, backslash escapes in text, `\\x…` hex for bytea.
+    static func render(_ value: ImportValue, as type: String, into buffer: inout ByteBuffer, table: String) throws {
         switch (value, type) {
-        case (.null, _): bindings.appendNull()
-        case (.integer(let v), "boolean"): bindings.append(v != 0)
-        case (.integer(let v), "bigint"): bindings.append(v)
+        case (.null, _): buffer.writeStaticString("\\N")
+        case (.integer(let v), "boolean"): buffer.writeStaticString(v != 0 ? "t" : "f")
+        case (.integer(let v), "bigint"), (.integer(let v), "double precision"): buffer.writeString(String(v))
         case (.integer(let v), "integer"):
-            guard let narrow = Int32(exactly: v) else { throw ImportError("\(v) does not fit an integer column of \(table)") }
-            bindings.append(narrow)
-        case (.integer(let v), "double precision"): bindings.append(Double(v))
-        case (.integer(let v), "text"): bindings.append(String(v))
-        case (.real(let v), "double precision"): bindings.append(v)
+            guard Int32(exactly: v) != nil else { throw ImportError("\(v) does not fit an integer column of \(table)") }
+            buffer.writeString(String(v))
+        case (.integer(let v), "text"): buffer.writeString(String(v))
+        case (.real(let v), "double precision"): buffer.writeString(String(v))
         case (.real(let v), "bigint"):
             guard let whole = Int64(exactly: v) else { throw ImportError("\(v) is not a whole number for a column of \(table)") }
-            bindings.append(whole)
-        case (.text(let v), "text"): bindings.append(v)
-        case (.text(let v), "bytea"): bindings.append(ByteBuffer(string: v))
-        case (.bytes(let v), "bytea"): bindings.append(ByteBuffer(bytes: v))
+            buffer.writeString(String(whole))
+        case (.text(let v), "text"): escape(Array(v.utf8), into: &buffer)
+        case (.text(let v), "bytea"): hex(Array(v.utf8), into: &buffer)
+        case (.bytes(let v), "bytea"): hex(v, into: &buffer)
         case (.bytes(let v), "text"):
-            guard let string = String(validating: v, as: UTF8.self) else { throw ImportError("a blob in a text column of \(table) is not UTF-8") }
-            bindings.append(string)
+            guard String(validating: v, as: UTF8.self) != nil else { throw ImportError("a blob in a text column of \(table) is not UTF-8") }
+            escape(v, into: &buffer)
         default: throw ImportError("a value \(value.kind) cannot go into a \(type) column of \(table)")
+        }
+    }
+
+    static func escape(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+
+    /// bytea's hex input (`\x…`), its backslash escaped for COPY.
+    static func hex(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        buffer.writeStaticString("\\\\x")
+        buffer.reserveCapacity(minimumWritableBytes: bytes.count * 2)
+        for byte in bytes {
+            buffer.writeInteger(digits[Int(byte >> 4)])
+            buffer.writeInteger(digits[Int(byte & 0x0f)])
         }
     }
 }

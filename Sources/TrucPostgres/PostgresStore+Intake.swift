@@ -55,6 +55,10 @@ extension PostgresStore: IntakeStore {
                     VALUES (\(message.id), \(recipient), \(message.kind), \(state.rawValue), 0, \(message.receivedAt), \(target), \(due))
                     """, logger: logger)
             }
+            // Push and forward deliveries: every node's engine wakes when this commits.
+            if !message.targets.isEmpty {
+                try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.deliveryChannel)"), logger: logger)
+            }
             return .accepted
         }
         if let outcome { return outcome }

@@ -76,6 +76,29 @@ extension PostgresStore: OperationsStore {
                               deliveredLastHour: figures.3, receivedPerMinute: perMinute)
     }
 
+    /// The server is unreachable, closed the connection, is starting or shutting down, is a standby after a
+    /// failover (read-only), is out of resources, or the pool gave up connecting; also a serialization failure
+    /// or deadlock (retrying is the answer).
+    package nonisolated func isOutage(_ error: any Error) -> Bool {
+        if let error = error as? PostgresTransactionError {
+            guard let inner = error.closureError ?? error.beginError ?? error.commitError else { return false }
+            return isOutage(inner)
+        }
+        // The pool's own error (its module is not a product of postgres-nio): it gave up creating connections.
+        if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled,
+             .sslUnsupported, .failedToAddSSLHandler:
+            return true
+        case .server:
+            guard let state = error.serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") || state == "25006" || state == "40001" || state == "40P01"
+        default:
+            return false
+        }
+    }
+
     /// A claim row per job: taken when free or expired, renewed by its holder, in one statement (no race).
     package func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool {
         let now = Self.now()

@@ -65,6 +65,7 @@ extension PostgresStore: DeliveryQueueStore {
             UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
             WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
             """, logger: logger).decode(Int64.self) { changed = true }
+        if changed { try await notifyDeliveries() }
         return changed
     }
 
@@ -75,6 +76,7 @@ extension PostgresStore: DeliveryQueueStore {
             UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
             WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
             """, logger: logger).decode(Int64.self) { count += 1 }
+        if count > 0 { try await notifyDeliveries() }
         return count
     }
 
@@ -88,6 +90,12 @@ extension PostgresStore: DeliveryQueueStore {
         for try await _ in try await client.query("DELETE FROM paused WHERE code = \(code) RETURNING code", logger: logger).decode(String.self) {
             changed = true
         }
+        if changed { try await notifyDeliveries() }
         return changed
+    }
+
+    /// Wakes every node's delivery engine (outside a transaction: at once).
+    func notifyDeliveries() async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.deliveryChannel)"), logger: logger)
     }
 }

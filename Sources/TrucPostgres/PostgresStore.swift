@@ -16,6 +16,11 @@ package actor PostgresStore {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Raised by `NOTIFY truc_deliveries` from any node (see `listenForDeliveries`).
+    package nonisolated let deliveryWork: WorkSignal? = WorkSignal()
+    private var listener: Task<Void, Never>?
+    /// The channel a commit that makes deliveries due notifies.
+    static let deliveryChannel = "truc_deliveries"
     private let secretsKeyPath: String
     /// The directory of `secrets.key`: this node's local files.
     nonisolated let localDirectory: String
@@ -47,8 +52,34 @@ package actor PostgresStore {
         }
     }
 
+    /// Starts listening on `truc_deliveries` on a connection of its own (taken from the pool for as long as the
+    /// node runs; re-established after a failure). Each notification — and each (re)connection, since
+    /// notifications sent meanwhile are lost — raises `deliveryWork`. For nodes that deliver (`truc serve`).
+    package func listenForDeliveries() {
+        guard listener == nil, let signal = deliveryWork else { return }
+        let client = client, logger = logger
+        listener = Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.deliveryChannel) { notifications in
+                            signal.raise()
+                            for try await _ in notifications { signal.raise() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.notice("LISTEN truc_deliveries lost; listening again", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     /// Stops the pool (its connections close).
     package func shutdown() async {
+        listener?.cancel()
+        if let listener { _ = await listener.value }
         runner.cancel()
         _ = await runner.value
     }

@@ -66,7 +66,13 @@ package struct DeliveryService: Service {
                 let due = try await store.claimDue(now: Int64(Date().timeIntervalSince1970), limit: 16)
                 failures = 0
                 if due.isEmpty {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                    if let work = store.deliveryWork {
+                        // Woken at once by new work from any node; polls anyway (notifications are not persisted,
+                        // and retries and expired leases fall due by the clock).
+                        try? await cancelWhenGracefulShutdown { _ = await work.wait(upTo: max(pollInterval, .seconds(2))) }
+                    } else {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                    }
                     continue
                 }
                 // Attempts already started are finished, even during a graceful shutdown.

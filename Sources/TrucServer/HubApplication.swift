@@ -54,12 +54,13 @@ package func buildHub(
     intake.receipts = receipts
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
                               prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
+    let storeHealth = StoreHealth()
     var routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
                             verified: verified),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
-        minFreeDiskBytes: configuration.minFreeDiskBytes, routing: configuration.routing, logger: logger)
+        minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, routing: configuration.routing, logger: logger)
     var services: [any Service] = [WorkPoolService(pools: [pool, largePool])]
     let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 
@@ -68,9 +69,10 @@ package func buildHub(
         trust: trust,
         hubCertificates: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))) ?? [],
         clientCAs: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.clientCAPath))))) ?? [],
-        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes)
+        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: StoreFailureMiddleware(store: store, health: storeHealth, logger: logger))
     let sessions = DashboardSessions(store: store)
     let access = AccessRouter(router: router, auth: routes.auth, sessions: sessions)
     routes.register(on: access)
@@ -92,6 +94,7 @@ package func buildHub(
     if let host = configuration.vxp.plainHost, let port = configuration.vxp.plainPort {
         let plainRouter = Router(context: HubRequestContext.self)
         plainRouter.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        plainRouter.add(middleware: StoreFailureMiddleware(store: store, health: storeHealth, logger: logger))
         let plainAccess = AccessRouter(router: plainRouter, auth: routes.auth, sessions: sessions)
         plainAccess.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
         var plainVXP = vxpRoutes
@@ -108,6 +111,7 @@ package func buildHub(
     services.append(delivery)
     if let network { services.append(RevocationRefreshService(revocation: network, interval: .seconds(max(1, min(60, configuration.revocation.freshnessSeconds / 2))))) }
     if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger)) }
+    services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

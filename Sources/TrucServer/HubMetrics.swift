@@ -98,6 +98,16 @@ package final class HubMetrics: Sendable {
     func render(store: any MessageStore, sources: GaugeSources? = nil) async throws -> [UInt8] {
         let now = Int64(Date().timeIntervalSince1970)
         if let sources { try await gauges(store: store, sources: sources, now: now) }
+        // While the store is down the queue figures keep their last values (truc_ready says why).
+        if sources?.health.isDown != true {
+            try await queueGauges(store: store, now: now)
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    private func queueGauges(store: any MessageStore, now: Int64) async throws {
         let (depths, oldest) = try await store.queueFigures(now: now)
         for state in DeliveryState.allCases {
             registry.makeGauge(descriptor: Self.name("queue_depth", "deliveries", "Deliveries by state"), labels: [("state", state.rawValue)])
@@ -105,9 +115,6 @@ package final class HubMetrics: Sendable {
         }
         registry.makeGauge(descriptor: Self.name("oldest_undelivered", "seconds", "Age of the oldest delivery not yet delivered, failed or dead"))
             .set(Double(oldest ?? 0))
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return buffer
     }
 }
 
@@ -119,6 +126,8 @@ struct GaugeSources: Sendable {
     let clientCAs: [Certificate]
     let peers: PeerStatusBoard
     let minFreeDiskBytes: Int64
+    /// The store's state as the node's probe last saw it (no gauge waits for a store that is down).
+    let health: StoreHealth
 }
 
 extension HubMetrics {
@@ -126,14 +135,16 @@ extension HubMetrics {
     /// Label values are bounded by configuration (certificates, peers), never by agencies.
     func gauges(store: any MessageStore, sources: GaugeSources, now: Int64) async throws {
         let free = store.freeDiskBytes() ?? 0
-        let writable = await store.isWritable()
+        let writable = !sources.health.isDown
         registry.makeGauge(descriptor: Self.name("ready", "", "1 when /readyz would answer 200 (store writable, disk above the threshold)"))
             .set(writable && free >= sources.minFreeDiskBytes ? 1.0 : 0.0)
         registry.makeGauge(descriptor: Self.name("disk_free", "bytes", "Free space in the data directory's file system")).set(Double(free))
         registry.makeGauge(descriptor: Self.name("disk_free_threshold", "bytes", "The --min-free-disk threshold of /readyz"))
             .set(Double(sources.minFreeDiskBytes))
-        registry.makeGauge(descriptor: Self.name("oldest_awaiting_pull", "seconds", "Age of the oldest message waiting in an inbox to be pulled"))
-            .set(Double(try await store.oldestAwaitingPull(now: now) ?? 0))
+        if writable {
+            registry.makeGauge(descriptor: Self.name("oldest_awaiting_pull", "seconds", "Age of the oldest message waiting in an inbox to be pulled"))
+                .set(Double(try await store.oldestAwaitingPull(now: now) ?? 0))
+        }
         let expiry = Self.name("certificate_expiry", "timestamp_seconds", "notAfter of the hub's, the client CAs' and the trust directory's certificates")
         let trust = sources.trust.trust
         for (role, certificates) in [("hub", sources.hubCertificates), ("client-ca", sources.clientCAs), ("trust-anchor", trust.anchors),

@@ -19,6 +19,8 @@ struct HubRoutes: Sendable {
     let receipts: ReceiptIssuer
     let metrics: HubMetrics
     let minFreeDiskBytes: Int64
+    /// The store's state as the node's probe sees it (`/readyz` answers from it without waiting).
+    let health: StoreHealth
     let routing: RoutingTable
     let logger: Logger
     /// What the alerting gauges of /metrics read.
@@ -27,7 +29,7 @@ struct HubRoutes: Sendable {
     func register(on router: AccessRouter) {
         router.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
         router.get("/readyz", .public) { _, _ in
-            guard await store.isWritable() else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes") }
+            guard !health.isDown else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes (the last probe failed or timed out)") }
             let free = store.freeDiskBytes() ?? 0
             guard free >= minFreeDiskBytes else {
                 throw HubError(.serviceUnavailable, "disk-low", "\(free) bytes free in the data directory; the threshold is \(minFreeDiskBytes)")

@@ -102,6 +102,14 @@ extension HubStore {
     /// One node: every singleton job is this node's.
     package func holdsSingleton(_ name: String, seconds: Int64) -> Bool { true }
 
+    /// One node: the engine polls its own store (cheap in SQLite).
+    package nonisolated var deliveryWork: WorkSignal? { nil }
+
+    package nonisolated func isOutage(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError { return error.isOutage }
+        return error is PayloadSegments.Failure
+    }
+
     /// True when the store answers a write (readiness).
     package func isWritable() -> Bool {
         (try? db.execute("BEGIN IMMEDIATE; COMMIT")) != nil

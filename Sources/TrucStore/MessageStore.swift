@@ -61,6 +61,9 @@ package protocol DeliveryQueueStore: Actor {
     func requeueAll(recipient: String) async throws -> Int
     func pause(_ code: String) async throws
     @discardableResult func resume(_ code: String) async throws -> Bool
+    /// Raised when deliveries become due on any node (PostgreSQL: `LISTEN/NOTIFY`), so an idle engine can
+    /// wait longer between polls; nil when the store has none (the engine polls).
+    nonisolated var deliveryWork: WorkSignal? { get }
 }
 
 /// What operators watch: queues, the oldest waiting message, the store's health.
@@ -75,6 +78,10 @@ package protocol OperationsStore: Actor {
     /// must run on one node of a hub at a time (the VXP upstream poller, pruning) ask before each round; when
     /// the holder dies its claim expires and another node takes the job over. One node (SQLite) always holds.
     func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool
+    /// True when `error` (thrown by this store) means the store cannot be used for now — its server is down,
+    /// restarting or failing over, its disk failing or full — rather than that the request was wrong: the
+    /// caller answers `503 store-unavailable` (retry later), and nothing was acknowledged.
+    nonisolated func isOutage(_ error: any Error) -> Bool
 }
 
 /// The dashboard's operator sessions, kept in the store so that every node of a hub knows them (a login on one

@@ -239,6 +239,23 @@ struct CrashTests {
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains(" passed, 0 failed"))
     }
+
+    static let haproxy = ["/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test("two nodes on PostgreSQL behind HAProxy, SIGKILL of either under load (the last one stays down): every acknowledged message stored, each in the inbox once, each pushed",
+          .enabled(if: PostgresCluster.available && haproxy != nil))
+    func crashTwoNodes() throws {
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let url = try PostgresCluster.require().makeDatabase()
+        let run = try HeavyLoad.exclusive {
+            try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                            ["python3", script, "--truc", TrucRun.binary.path, "--messages", "100", "--kills", "5", "--postgres", url,
+                             "--haproxy", Self.haproxy!, "--lease", "10"])
+        }
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" passed, 0 failed"))
+        print(run.stdout.split(separator: "\n").suffix(3).joined(separator: "\n"))
+    }
 }
 
 @Suite("Two hubs as processes")

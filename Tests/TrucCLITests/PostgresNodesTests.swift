@@ -48,6 +48,61 @@ struct PostgresNodesTests {
         #expect((after.json?["items"] as? [[String: Any]] ?? []).isEmpty, "acknowledged on B, gone on A: \(after.stdout)")
         #expect(a.stop() == 0 && b.stop() == 0)
     }
+    @Test("PostgreSQL stopped under a hub: 503 store-unavailable, /readyz 503, nothing acknowledged; started again: the hub recovers by itself",
+          .enabled(if: PostgresCluster.available))
+    func outage() async throws {
+        let cluster = try PostgresCluster.dedicated()
+        defer { cluster.destroy() }
+        let url = try cluster.makeDatabase()
+        let server = try HubEndToEndTests.Server(["--database", url, "--node", "outage"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)"
+        func send(_ name: String) throws -> TrucRun {
+            try TrucRun.run(["send", CLIFixtures.path("signatures/" + name), "--hub", hub] + Self.certificate("000.00.00.G22"))
+        }
+        func ready() throws -> String {
+            try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", hub + "/readyz"]).stdout
+        }
+        let first = try send("env-valid-inclusive.edxml")
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        let id = try #require(first.json?["id"] as? String)
+
+        cluster.stopServer()
+        // The node notices within its probe's interval and timeout (2 + 3 s): /readyz says so.
+        let stopped = ContinuousClock.now
+        var readiness = try ready()
+        while readiness != "503" && ContinuousClock.now - stopped < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(250))
+            readiness = try ready()
+        }
+        #expect(readiness == "503")
+        print("PostgreSQL outage: /readyz answered 503 after \(ContinuousClock.now - stopped)")
+        // Documents are answered 503 store-unavailable at once, not left waiting for a pool that cannot connect.
+        let quick = ContinuousClock.now
+        let refused = try send("env-two-filter2.edxml") // (its own DocumentId: not a conflict with the first)
+        #expect(refused.exitCode != 0 && refused.stdout.contains("store-unavailable"), "\(refused.stdout)\(refused.stderr)")
+        #expect(ContinuousClock.now - quick < .seconds(10), "while the store is known to be down, requests are answered at once")
+        let healthz = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", hub + "/healthz"]).stdout
+        #expect(healthz == "200", "the process is alive: /healthz")
+
+        try cluster.startServer()
+        var recovered: TrucRun?
+        let deadline = ContinuousClock.now + .seconds(150)
+        while ContinuousClock.now < deadline {
+            let attempt = try send("env-two-filter2.edxml")
+            if attempt.exitCode == 0 { recovered = attempt; break }
+            try await Task.sleep(for: .seconds(2))
+        }
+        #expect(recovered != nil, "the hub did not take documents again after PostgreSQL came back")
+        print("PostgreSQL outage: the hub took documents again \(ContinuousClock.now - (deadline - .seconds(150))) after the server came back")
+        #expect(try ready() == "200")
+        // what was acknowledged before the outage is there, byte for byte
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("outage-\(id).edxml").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try TrucRun.run(["fetch", id, "--hub", hub, "-o", out] + Self.certificate("000.00.00.H41")).exitCode == 0)
+        #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: CLIFixtures.path("signatures/env-valid-inclusive.edxml")))
+    }
 }
 
 extension PostgresNodesTests {

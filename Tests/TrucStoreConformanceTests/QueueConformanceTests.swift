@@ -132,3 +132,30 @@ struct QueueConformanceTests {
         await b.shutdown()
     }
 }
+
+@Suite("PostgreSQL nodes wake each other")
+struct DeliveryWakeupTests {
+    @Test("a push delivery accepted, or a dead one requeued, on node B wakes node A's engine (LISTEN/NOTIFY); pull-only messages do not",
+          .enabled(if: PostgresCluster.available))
+    func notify() async throws {
+        let s = try await StoreUnderTest.make(.postgres)
+        defer { Task { await s.close() } }
+        let a = try #require(s.store as? PostgresStore)
+        await a.listenForDeliveries()
+        let signal = try #require(a.deliveryWork)
+        #expect(await signal.wait(upTo: .seconds(10)), "raised once listening (notifications sent before are lost)")
+        let b = try await s.secondNode()
+
+        let pull = IntakeConformanceTests.message("pull-1", key: "pull-1", bytes: [1, 2, 3], recipients: ["000.00.00.H41"])
+        #expect(try await b.accept(pull, payload: [1, 2, 3]) == .accepted)
+        #expect(await signal.wait(upTo: .milliseconds(1500)) == false, "a pull-only message needs no engine")
+
+        let ids = try await QueueConformanceTests.pushed(1, to: b, prefix: "wake")
+        #expect(await signal.wait(upTo: .seconds(10)), "node A heard node B's commit")
+        let claimed = try await a.claimDue(now: Int64(Date().timeIntervalSince1970) + 1, limit: 10)
+        #expect(claimed.map(\.messageId) == ids)
+        try await a.recordAttempt(try #require(claimed.first).id, delivered: false, how: "push", reason: "gone", retryAt: nil)
+        #expect(try await b.requeue(messageId: ids[0], recipient: "000.00.00.H41"))
+        #expect(await signal.wait(upTo: .seconds(10)), "a requeue on B wakes A")
+    }
+}

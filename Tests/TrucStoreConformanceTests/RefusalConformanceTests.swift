@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TrucStore
+import TrucPostgres
+import TrucTestSupport
 
 @Suite("Store conformance: refusals, on SQLite and PostgreSQL")
 struct RefusalConformanceTests {
@@ -61,5 +63,34 @@ struct SessionConformanceTests {
         try await store.createSession(idHash: "new", csrf: "c4", expires: now + 100)
         #expect(try await store.sessionCSRF(idHash: "old", now: now - 10) == nil)
         #expect(try await store.sessionCSRF(idHash: "new", now: now) == "c4")
+    }
+}
+
+@Suite("PostgreSQL import (truc migrate)")
+struct ImportTests {
+    @Test("COPY carries text with tabs, newlines, carriage returns and backslashes, nulls, booleans and bytes exactly",
+          .enabled(if: PostgresCluster.available))
+    func copyEscapes() async throws {
+        let s = try await StoreUnderTest.make(.postgres)
+        defer { Task { await s.close() } }
+        let store = try #require(s.store as? PostgresStore)
+        let tricky = "tab\there\nnewline\r\nbackslash \\ \\N \\x00 \"quoted\" Tiếng Việt"
+        let reasons = String(decoding: try JSONEncoder().encode([tricky]), as: UTF8.self)
+        try await store.importing { importer in
+            try await importer.insert(into: "refusals", columns: ["id", "at", "caller", "sender", "document_id", "kind", "code", "reasons", "sha256", "size"],
+                                      rows: [[.integer(7), .integer(1000), .text(tricky), .null, .null, .null, .text("c"), .text(reasons), .text("aa"), .integer(3)]])
+            try await importer.insert(into: "agencies", columns: ["code", "name", "relay", "created_at"],
+                                      rows: [[.text("000.00.00.G22"), .text("VPCP\tx"), .integer(1), .integer(5)]])
+            try await importer.insertPayloads([("m1", (0...255).map(UInt8.init) + [92, 78, 9, 10])])
+            try await importer.advanceSequences()
+        }
+        let refusal = try #require(try await store.refusals(sender: nil, code: nil, from: 0, to: 2000, limit: 5).first)
+        #expect(refusal.caller == tricky && refusal.reasons == [tricky] && refusal.sender == nil && refusal.id == 7)
+        let agency = try #require(try await store.agency("000.00.00.G22"))
+        #expect(agency.name == "VPCP\tx" && agency.relay)
+        #expect(try await store.payload(of: "m1", at: PostgresStore.payloadMarker) == (0...255).map(UInt8.init) + [92, 78, 9, 10])
+        // The sequence moved past the copied key.
+        try await store.recordRefusal(Refusal(at: 1001, caller: "x", sender: nil, documentId: nil, kind: nil, code: "c", reasons: [], sha256: "bb", size: 1))
+        #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 2000, limit: 5).map(\.id) == [8, 7])
     }
 }

@@ -40,6 +40,9 @@ package final class PostgresCluster: @unchecked Sendable {
         }
     }
 
+    /// A cluster of its own (for tests that stop and start the server); `destroy()` it at the end.
+    package static func dedicated() throws -> PostgresCluster { try PostgresCluster() }
+
     private init() throws {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["TRUC_TEST_POSTGRES_URL"], let components = URLComponents(string: url) {
@@ -97,6 +100,27 @@ package final class PostgresCluster: @unchecked Sendable {
         while FileManager.default.fileExists(atPath: dir + "/data/postmaster.pid"), Date() < deadline { usleep(50_000) }
         try Self.launch(bin: bin, directory: dir, port: port, as: runAs)
         guard Self.waitReady(bin: bin, port: port, seconds: 60) else { throw PostgresUnavailable(reason: "PostgreSQL did not come back") }
+    }
+
+    /// Stops the server (a fast shutdown), as an outage.
+    package func stopServer() {
+        guard let dir = directory else { return }
+        signalPostmaster(SIGINT)
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while FileManager.default.fileExists(atPath: dir + "/data/postmaster.pid"), Date() < deadline { usleep(50_000) }
+    }
+
+    /// Starts the stopped server again on the same port.
+    package func startServer() throws {
+        guard let dir = directory, let bin = binaries else { throw PostgresUnavailable(reason: "an external server cannot be started") }
+        try Self.launch(bin: bin, directory: dir, port: port, as: runAs)
+        guard Self.waitReady(bin: bin, port: port, seconds: 60) else { throw PostgresUnavailable(reason: "PostgreSQL did not come back") }
+    }
+
+    /// Stops a dedicated cluster and removes its files.
+    package func destroy() {
+        signalPostmaster(SIGQUIT)
+        if let dir = directory { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     /// Sends `signal` to the postmaster (its pid is the first line of postmaster.pid).
