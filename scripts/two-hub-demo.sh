@@ -6,12 +6,15 @@
 # verifies it, acknowledges it and answers with status 03, which travels back to G22.
 #
 # Environment: NATIONAL_URL, PROVINCIAL_URL (https://host:port), NATIONAL_DATA, PROVINCIAL_DATA (the hubs'
-# data directories, shared with this client), TRUC (the truc binary), REPO (for Certs/ and Tests/Fixtures/).
+# data directories, shared with this client), TRUC (the truc binary), REPO (for Certs/ and Tests/Fixtures/);
+# NATIONAL_DATABASE when the national hub runs on PostgreSQL (its nodes behind a load balancer).
 set -euo pipefail
 : "${NATIONAL_URL:?}" "${PROVINCIAL_URL:?}" "${NATIONAL_DATA:?}" "${PROVINCIAL_DATA:?}"
 TRUC=${TRUC:-truc}
 REPO=${REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 CA="$REPO/Certs/demo/trust/root-ca.pem"
+NATIONAL=(--data "$NATIONAL_DATA")
+[ -z "${NATIONAL_DATABASE:-}" ] || NATIONAL+=(--database "$NATIONAL_DATABASE")
 step() { printf '\n== %s\n' "$*"; }
 
 step "waiting for both hubs"
@@ -25,14 +28,14 @@ done
 
 step "registering agencies and the peer hubs"
 hub_sha256=$(openssl x509 -in "$REPO/Certs/demo/hub/server.pem" -outform DER | sha256sum | cut -d' ' -f1)
-$TRUC agencies add 000.00.00.G22 --name "Văn phòng Chính phủ" --cert-identifier MST:0100100001 --data "$NATIONAL_DATA"
-$TRUC agencies add 000.00.00.H14 --name "UBND Tỉnh Cao Bằng" --data "$NATIONAL_DATA"
-$TRUC agencies add 000.00.00.G17 --name "Bộ Thông tin và Truyền thông" --data "$NATIONAL_DATA"
-$TRUC agencies add 000.00.00.W41 --name "Trục liên thông tỉnh Nghệ An" --relay --cert-sha256 "$hub_sha256" --data "$NATIONAL_DATA"
+$TRUC agencies add 000.00.00.G22 --name "Văn phòng Chính phủ" --cert-identifier MST:0100100001 "${NATIONAL[@]}"
+$TRUC agencies add 000.00.00.H14 --name "UBND Tỉnh Cao Bằng" "${NATIONAL[@]}"
+$TRUC agencies add 000.00.00.G17 --name "Bộ Thông tin và Truyền thông" "${NATIONAL[@]}"
+$TRUC agencies add 000.00.00.W41 --name "Trục liên thông tỉnh Nghệ An" --relay --cert-sha256 "$hub_sha256" "${NATIONAL[@]}"
 $TRUC agencies add 000.00.00.H41 --name "UBND Tỉnh Nghệ An" --cert-identifier MST:2900100002 --data "$PROVINCIAL_DATA"
 $TRUC agencies add 000.00.12.H41 --name "Sở Thông tin và Truyền thông Nghệ An" --cert-identifier MST:2900100003 --data "$PROVINCIAL_DATA"
 $TRUC agencies add 000.00.00.W01 --name "Trục liên thông văn bản quốc gia" --relay --cert-sha256 "$hub_sha256" --data "$PROVINCIAL_DATA"
-G22=$($TRUC agencies token 000.00.00.G22 --data "$NATIONAL_DATA")
+G22=$($TRUC agencies token 000.00.00.G22 "${NATIONAL[@]}")
 H41_CERT=(--cert "$REPO/Certs/demo/agencies/000.00.00.H41/organisation.pem" --key "$REPO/Certs/demo/agencies/000.00.00.H41/organisation.key")
 
 step "G22 sends a signed document to the national hub"

@@ -106,6 +106,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             // The schema seeds its own counters row; the store's replaces it.
             try await importer.execute("DELETE FROM meta")
+            let indexes = try await importer.deferIndexes(of: ordered)
             for table in ordered {
                 let columns = try source.columns(of: table)
                 if table == "messages" {
@@ -122,6 +123,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 WHERE state = 'sending'
                 """)
             try await importer.advanceSequences()
+            try await importer.restoreIndexes(indexes)
         }
         copied.messages = progress.messages
         copied.payloadBytes = progress.payloadBytes

@@ -91,6 +91,27 @@ package struct PostgresImporter {
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
+    /// Drops the secondary indexes (not those of primary keys and unique constraints) of `tables` for the
+    /// copy, as pg_restore does: built once from sorted data afterwards instead of updated row by row. Returns
+    /// the statements that create them again (`restoreIndexes`), in the same transaction.
+    package func deferIndexes(of tables: [String]) async throws -> [String] {
+        let rows = try await connection.query("""
+            SELECT i.indexname::text, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(\(tables))
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            ORDER BY i.indexname
+            """, logger: logger)
+        var indexes: [(String, String)] = []
+        for try await row in rows.decode((String, String).self) { indexes.append(row) }
+        for (name, _) in indexes { try await execute("DROP INDEX \"\(name)\"") }
+        return indexes.map(\.1)
+    }
+
+    package func restoreIndexes(_ statements: [String]) async throws {
+        try await execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for statement in statements { try await execute(statement) }
+    }
+
     /// Moves every serial sequence past the largest copied key.
     package func advanceSequences() async throws {
         let rows = try await connection.query("""

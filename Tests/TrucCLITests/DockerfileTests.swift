@@ -56,3 +56,30 @@ struct DockerfileTests {
         #expect(text.contains("\nUSER truc\n") && text.contains("HEALTHCHECK") && text.contains("/healthz"))
     }
 }
+
+/// The several-node deployment of docker-compose.yml: HAProxy's configuration checked by HAProxy itself, and
+/// the compose file by docker-compose (when installed: CI installs haproxy).
+@Suite("The load balancer and the compose file")
+struct DeploymentTests {
+    static let repo = DockerfileTests.repo
+
+    @Test("deploy/haproxy/haproxy.cfg is valid for HAProxy, passes TLS through and checks /readyz", .enabled(if: CrashTests.haproxy != nil))
+    func haproxyConfiguration() throws {
+        let path = Self.repo.appendingPathComponent("deploy/haproxy/haproxy.cfg").path
+        let check = try Program.run(URL(fileURLWithPath: CrashTests.haproxy!), ["-c", "-f", path])
+        #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("mode tcp") && text.contains("GET /readyz") && !text.contains("mode http"), "TLS passthrough, health on /readyz")
+    }
+
+    @Test("docker-compose.yml: PostgreSQL, two national nodes on it, HAProxy as national-hub; docker-compose config accepts it",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
+    func composeFile() throws {
+        let check = try Program.run(URL(fileURLWithPath: "/usr/bin/docker-compose"),
+                                    ["-f", Self.repo.appendingPathComponent("docker-compose.yml").path, "config"])
+        #expect(check.exitCode == 0, "\(check.stderr)")
+        for expected in ["postgres:", "national-node-1:", "national-node-2:", "national-hub:", "TRUC_DATABASE_URL", "haproxy.cfg"] {
+            #expect(check.stdout.contains(expected), "\(expected)")
+        }
+    }
+}

@@ -41,6 +41,13 @@ struct MigrateTests {
         let migrated = try TrucRun.run(["migrate", "--from-sqlite", old.data, "--to", url, "--batch", "2"])
         #expect(migrated.exitCode == 0, "\(migrated.stdout)\(migrated.stderr)")
         #expect(migrated.stdout.contains("match"), "\(migrated.stdout)")
+        // The indexes dropped for the copy are all back: the same as a new database's.
+        let empty = try PostgresCluster.require().makeDatabase()
+        #expect(try TrucRun.run(["agencies", "list", "--database", empty] + data).exitCode == 0)
+        func indexes(_ url: String) throws -> String {
+            try Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"]).stdout
+        }
+        #expect(try indexes(url) == indexes(empty) && !indexes(url).isEmpty)
         // Into a database that holds a hub: refused, nothing touched.
         let again = try TrucRun.run(["migrate", "--from-sqlite", old.data, "--to", url])
         #expect(again.exitCode == 2 && again.stderr.contains("destination-not-empty"), "\(again.stdout)\(again.stderr)")

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Load benchmark of the stores (issue 14): the same load against
+#   sqlite     one node, SQLite (the default),
+#   pg-1       one node on PostgreSQL,
+#   pg-2       two nodes on one PostgreSQL behind HAProxy (TLS passthrough, round robin),
+# each on a fresh store: (a) the typical signed ~550 KB document (distinct documents from
+# scripts/make_bench_documents.py), 16 connections; (b) a 2 KB status message (a distinct ResponseFor per
+# request), 128 connections. wrk over keep-alive HTTPS with token authentication; documents/s or messages/s
+# and the latency percentiles. Everything — the nodes, PostgreSQL, HAProxy and wrk — shares this machine's
+# cores: read pg-2 as "what a second node costs", not as what a second machine would give.
+# Usage: scripts/bench-load-postgres.sh [SECONDS]   (apt-get install wrk haproxy postgresql)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-8}
+swift build -c release --product truc >/dev/null 2>&1 || swift build -c release --product truc
+truc=$PWD/.build/release/truc
+out=.build/bench
+[ -d "$out/load" ] || TRUC_LOAD_DOCUMENTS=${TRUC_LOAD_DOCUMENTS:-3000} python3 scripts/make_bench_documents.py "$out" >/dev/null
+documents=$(ls "$out/load" | wc -l)
+. scripts/pg-cluster.sh
+work=$(mktemp -d /tmp/truc-bench-pg.XXXXXX)
+chmod 755 "$work"
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; pids=(); }
+trap 'stop_all; pg_cluster_stop; rm -rf "$work"' EXIT
+pg_cluster_start "$work/pg"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_ready() { for _ in $(seq 200); do curl -sf --cacert Certs/demo/trust/root-ca.pem "$1/readyz" >/dev/null && return 0; sleep 0.1; done; echo "$1 did not start" >&2; return 1; }
+run=0
+start_case() { # $1: sqlite | pg-1 | pg-2; sets hub, g22, h41
+  run=$((run + 1))
+  local store=() data=$work/run$run nodes=1 urls=()
+  case $1 in
+    sqlite) ;;
+    pg-1) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run") ;;
+    pg-2) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run"); nodes=2 ;;
+  esac
+  for n in $(seq $nodes); do
+    local port; port=$(free_port)
+    mkdir -p "$data-$n"
+    $truc serve --data "$data-$n" --port "$port" --demo-pki "${store[@]}" ${store:+--node node-$n} >"$data-$n.log" 2>&1 &
+    pids+=($!)
+    urls+=("127.0.0.1:$port")
+    wait_ready "https://127.0.0.1:$port"
+  done
+  if [ $nodes -gt 1 ]; then
+    local port; port=$(free_port)
+    { printf 'global\n  maxconn 2048\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n'
+      printf 'frontend hub\n  bind 127.0.0.1:%s\n  default_backend nodes\nbackend nodes\n  balance roundrobin\n' "$port"
+      printf '  option httpchk GET /readyz\n  default-server check check-ssl verify none inter 1s\n'
+      for i in "${!urls[@]}"; do printf '  server n%s %s\n' "$i" "${urls[$i]}"; done; } >"$data.haproxy.cfg"
+    haproxy -f "$data.haproxy.cfg" -db >"$data.haproxy.log" 2>&1 &
+    pids+=($!)
+    hub=https://127.0.0.1:$port
+    wait_ready "$hub"
+  else
+    hub=https://${urls[0]}
+  fi
+  for code in 000.00.00.H14 000.00.00.G17; do $truc agencies add $code --name "$code" --data "$data-1" "${store[@]}" >/dev/null; done
+  g22=$($truc agencies token 000.00.00.G22 --data "$data-1" "${store[@]}")
+  h41=$($truc agencies token 000.00.00.H41 --data "$data-1" "${store[@]}")
+}
+results=()
+for case in sqlite pg-1 pg-2; do
+  start_case $case
+  a=$(TRUC_WRK_DIR="$out/load" TRUC_WRK_TOKEN="$g22" TRUC_WRK_COUNT=$documents \
+        wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk-documents.lua "$hub" | tail -2)
+  b=$(TRUC_WRK_FILE=Tests/Fixtures/vpcp/status_acceptance_03.edxml TRUC_WRK_TOKEN="$h41" \
+        wrk -t1 -c128 -d"${seconds}s" -s scripts/wrk-status.lua "$hub" | tail -2)
+  stop_all
+  docs=$(echo "$a" | sed -nE 's/accepted .*= ([0-9.]+) documents.*/\1/p'); docs99=$(echo "$a" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
+  refused_a=$(echo "$a" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
+  status=$(echo "$b" | sed -nE 's/accepted .*= ([0-9.]+) messages.*/\1/p'); status99=$(echo "$b" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
+  refused_b=$(echo "$b" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
+  results+=("$(printf '%-8s %10s %12s %12s %12s %9s' "$case" "$docs" "$docs99" "$status" "$status99" "$refused_a/$refused_b")")
+done
+echo "== $seconds s per load, $(nproc) cores shared by everything"
+printf '%-8s %10s %12s %12s %12s %9s\n' store "docs/s" "docs p99 ms" "status/s" "status p99" refused
+printf '%s\n' "${results[@]}"
