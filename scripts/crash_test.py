@@ -21,6 +21,9 @@ ap.add_argument("--threads", type=int, default=4)
 ap.add_argument("--postgres", help="run two nodes on this PostgreSQL database, behind HAProxy")
 ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
 ap.add_argument("--lease", type=int, default=10, help="--delivery-lease of the nodes (PostgreSQL)")
+ap.add_argument("--pg-stop", help="shell command stopping PostgreSQL: with --pg-start, a restart under load instead of kills")
+ap.add_argument("--pg-start", help="shell command starting PostgreSQL again")
+ap.add_argument("--pg-down", type=float, default=6.0, help="seconds PostgreSQL stays down in the restart")
 args = ap.parse_args()
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,7 +68,8 @@ def start(node):
     argv = [truc, "serve", "--data", node["data"], "--port", str(node["port"]), "--demo-pki"]
     if args.postgres:
         argv += ["--database", args.postgres, "--node", node["name"], "--delivery-lease", str(args.lease)]
-    node["process"] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.environ["TRUC_CRASH_LOG"] + "-" + node["name"], "ab") if os.environ.get("TRUC_CRASH_LOG") else subprocess.DEVNULL
+    node["process"] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(400):
         if healthy(node["port"]):
             return
@@ -182,7 +186,35 @@ def sender():
             time.sleep(0.05)
 
 
+readiness = {}   # HTTP status -> count, of the nodes' /readyz during the run
+
+
+def watcher():
+    while not done.is_set():
+        for node in nodes:
+            try:
+                c = http.client.HTTPSConnection("127.0.0.1", node["port"], context=ctx, timeout=2)
+                c.request("GET", "/readyz")
+                status = c.getresponse().status
+            except OSError:
+                status = 0
+            with lock:
+                readiness[status] = readiness.get(status, 0) + 1
+        time.sleep(0.2)
+
+
+def restarter():
+    # PostgreSQL restarted under load: stopped, kept down --pg-down seconds, started again (the nodes run on).
+    time.sleep(1.0)
+    subprocess.run(args.pg_stop, shell=True, check=True)
+    time.sleep(args.pg_down)
+    subprocess.run(args.pg_start, shell=True, check=True)
+    print("PostgreSQL restarted (down %.1f s)" % args.pg_down)
+
+
 def killer():
+    if args.pg_stop:
+        return restarter()
     for n in range(args.kills):
         time.sleep(random.uniform(0.2, 1.0))
         node = random.choice(nodes)
@@ -199,11 +231,14 @@ def killer():
 
 threads = [threading.Thread(target=sender) for _ in range(args.threads)]
 k = threading.Thread(target=killer)
-for t in threads + [k]:
+w = threading.Thread(target=watcher)
+for t in threads + [k, w]:
     t.start()
 k.join()
 for t in threads:
     t.join()
+done.set()
+w.join()
 
 passed = failed = 0
 
@@ -234,6 +269,9 @@ while True:
 for i in range(args.messages):
     doc = "000.00.00.G22,2026/11/22,%d/VPCP-TEST" % i
     check(seen.get(doc) == 1, "document %d in the inbox exactly once (%s)" % (i, seen.get(doc)))
+if args.pg_stop:
+    check(readiness.get(503, 0) > 0, "/readyz reported the outage (%s)" % readiness)
+    print("readiness during the run: %s" % dict(sorted(readiness.items())))
 if receiver:
     # Every document reaches the push endpoint, also those in flight on the node that stays down (after its
     # lease); at least once — repeats are at-least-once retries, which the receiver de-duplicates.
@@ -258,6 +296,7 @@ if proxy:
     proxy.terminate()
     proxy.wait()
 shutil.rmtree(data, ignore_errors=True)
-print("crash test: %d messages, %d kills%s" % (args.messages, args.kills, ", two nodes on PostgreSQL behind HAProxy" if args.postgres else ""))
+print("crash test: %d messages, %s%s" % (args.messages, "PostgreSQL restarted" if args.pg_stop else "%d kills" % args.kills,
+                                        ", two nodes on PostgreSQL behind HAProxy" if args.postgres else ""))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -150,12 +150,15 @@ extension PostgresStore {
 package enum PostgresStoreError: Error, CustomStringConvertible {
     case newerSchema(database: Int, code: Int)
     case badURL(String)
+    /// An operation got no answer within its deadline (the server unreachable, or a lost query).
+    case timeout(Duration)
 
     package var description: String {
         switch self {
         case .newerSchema(let database, let code):
             "the database's schema is version \(database), newer than this truc's (\(code)): upgrade truc before starting it on this database"
         case .badURL(let why): why
+        case .timeout(let limit): "PostgreSQL gave no answer within \(limit)"
         }
     }
 }

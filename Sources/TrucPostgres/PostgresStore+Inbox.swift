@@ -35,13 +35,13 @@ extension PostgresStore: InboxStore {
             var current: DeliveryState??
             for try await state in try await connection.query("""
                 SELECT state FROM deliveries WHERE message_id = \(id) AND recipient = \(agency) FOR UPDATE
-                """, logger: logger).decode(String.self) { current = .some(DeliveryState(rawValue: state)) }
+                """, logger: self.logger).decode(String.self) { current = .some(DeliveryState(rawValue: state)) }
             guard let found = current, let state = found else { return nil }
             if state == .delivered || state == .failed { return state }
             try await connection.query("""
                 UPDATE deliveries SET state = \(target.rawValue), delivered_at = \(now), how = 'pull', reason = \(reason), updated_at = \(now)
                 WHERE message_id = \(id) AND recipient = \(agency)
-                """, logger: logger)
+                """, logger: self.logger)
             return target
         }
     }

@@ -27,7 +27,7 @@ extension PostgresStore: IntakeStore {
                         \(Int64(payload.count)), \(message.sha256), \(Self.payloadMarker), \(message.verdictJSON), \(message.bucket),
                         \(message.businessType), \(message.statusCode), \(message.answersDocumentId), \(message.answerJSON), \(via), \(message.dueDate))
                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-                """, logger: logger).decode(String.self) { inserted = true }
+                """, logger: self.logger).decode(String.self) { inserted = true }
             // Another node took this key first (the insert waited for it to commit): nothing is written here.
             guard inserted else { return nil }
             var seq: Int32 = 0
@@ -35,16 +35,16 @@ extension PostgresStore: IntakeStore {
             repeat {
                 let end = min(payload.count, offset + Self.chunkSize)
                 let chunk = ByteBuffer(bytes: payload[offset..<end])
-                try await connection.query("INSERT INTO payload_chunks(message_id, seq, bytes) VALUES (\(message.id), \(seq), \(chunk))", logger: logger)
+                try await connection.query("INSERT INTO payload_chunks(message_id, seq, bytes) VALUES (\(message.id), \(seq), \(chunk))", logger: self.logger)
                 seq += 1
                 offset = end
             } while offset < payload.count
-            if message.kind == "edoc" { try await Self.countAccepted(message, on: connection, logger: logger) }
+            if message.kind == "edoc" { try await Self.countAccepted(message, on: connection, logger: self.logger) }
             for (recipient, reason) in message.unrouted.sorted(by: { $0.key < $1.key }) {
                 try await connection.query("""
                     INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, reason)
                     VALUES (\(message.id), \(recipient), \(message.kind), \(DeliveryState.failed.rawValue), 0, \(message.receivedAt), \(reason))
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             for recipient in message.recipients {
                 let target = message.targets[recipient]
@@ -53,11 +53,11 @@ extension PostgresStore: IntakeStore {
                 try await connection.query("""
                     INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, target, next_attempt_at)
                     VALUES (\(message.id), \(recipient), \(message.kind), \(state.rawValue), 0, \(message.receivedAt), \(target), \(due))
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             // Push and forward deliveries: every node's engine wakes when this commits.
             if !message.targets.isEmpty {
-                try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.deliveryChannel)"), logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.deliveryChannel)"), logger: self.logger)
             }
             return .accepted
         }

@@ -86,6 +86,7 @@ extension PostgresStore: OperationsStore {
         }
         // The pool's own error (its module is not a product of postgres-nio): it gave up creating connections.
         if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
+        if case PostgresStoreError.timeout = error { return true }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled,
@@ -116,7 +117,7 @@ extension PostgresStore: OperationsStore {
     package func isWritable() async -> Bool {
         do {
             return try await transaction { connection in
-                for try await _ in try await connection.query("SELECT txid_current()", logger: logger).decode(Int64.self) { return true }
+                for try await _ in try await connection.query("SELECT txid_current()", logger: self.logger).decode(Int64.self) { return true }
                 return false
             }
         } catch {

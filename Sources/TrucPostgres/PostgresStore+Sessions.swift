@@ -6,11 +6,11 @@ extension PostgresStore: SessionStore {
     package func createSession(idHash: String, csrf: String, expires: Int64) async throws {
         let now = Self.now()
         try await transaction { connection in
-            try await connection.query("DELETE FROM dashboard_sessions WHERE expires <= \(now)", logger: logger)
+            try await connection.query("DELETE FROM dashboard_sessions WHERE expires <= \(now)", logger: self.logger)
             try await connection.query("""
                 INSERT INTO dashboard_sessions(id_hash, csrf, expires) VALUES (\(idHash), \(csrf), \(expires))
                 ON CONFLICT (id_hash) DO UPDATE SET csrf = excluded.csrf, expires = excluded.expires
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 

@@ -10,7 +10,7 @@ extension PostgresStore: StatisticsStore {
     @discardableResult
     package func countRefused(key: String, sender: String, recipients: [String], businessType: Int, at time: Int64) async throws -> Bool {
         try await transaction { connection in
-            for try await _ in try await connection.query("SELECT 1 FROM messages WHERE idempotency_key = \(key)", logger: logger).decode(Int.self) {
+            for try await _ in try await connection.query("SELECT 1 FROM messages WHERE idempotency_key = \(key)", logger: self.logger).decode(Int.self) {
                 return false // a copy was accepted: the document counts in its bucket
             }
             var inserted = false
@@ -18,10 +18,10 @@ extension PostgresStore: StatisticsStore {
             for try await _ in try await connection.query("""
                 INSERT INTO refused_keys(key, first_at, sender, business_type, recipients) VALUES (\(key), \(time), \(sender), \(businessType), \(list))
                 ON CONFLICT DO NOTHING RETURNING key
-                """, logger: logger).decode(String.self) { inserted = true }
+                """, logger: self.logger).decode(String.self) { inserted = true }
             guard inserted else { return false }
             try await Self.count(sender: sender, recipients: recipients, businessType: businessType, bucket: "invalid", at: time,
-                                 on: connection, logger: logger)
+                                 on: connection, logger: self.logger)
             return true
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import TrucCore
 import TrucCrypto
@@ -101,13 +102,46 @@ package actor PostgresStore {
                                             password: components.password, database: database.isEmpty ? nil : database, tls: tls)
     }
 
-    /// A transaction; the closure's own error (not PostgresNIO's wrapper) reaches the caller.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
-        do {
-            return try await client.withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError { throw closureError }
-            throw error
+    /// A transaction; the closure's own error (not PostgresNIO's wrapper) reaches the caller. Given up after
+    /// `transactionDeadline` (see `withDeadline`).
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let client = client, logger = logger
+        return try await Self.withDeadline(transactionDeadline) {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                if let closureError = error.closureError { throw closureError }
+                throw error
+            }
+        }
+    }
+
+    /// How long a transaction may take before the caller is answered with a timeout (an outage: `503`).
+    nonisolated var transactionDeadline: Duration { .seconds(30) }
+
+    /// Runs `operation`, giving up after `limit`. postgres-nio (1.33) can lose a query written on a connection
+    /// the server closed at that moment (a restart, a failover): its answer never comes, and a caller waiting for
+    /// it would wait forever — a request never answered, a graceful shutdown never finished. The caller gets
+    /// `PostgresStoreError.timeout` instead (an outage: nothing was acknowledged); the lost operation is
+    /// cancelled and left behind.
+    static func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let resumed = NIOLockedValueBox(false)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            @Sendable func finish(_ result: Result<T, any Error>) -> Bool {
+                let first = resumed.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(with: result) }
+                return first
+            }
+            let work = Task {
+                do { _ = finish(.success(try await operation())) } catch { _ = finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if finish(.failure(PostgresStoreError.timeout(limit))) { work.cancel() }
+            }
         }
     }
 
@@ -142,21 +176,21 @@ extension PostgresStore: DirectoryStore {
     package func upsert(_ agency: Agency) async throws {
         let now = Self.now()
         try await transaction { connection in
-            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: logger)
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at)
                 VALUES (\(agency.code), \(agency.name), \(agency.parent), \(agency.certificateIdentifier), \(agency.certificateSHA256),
                         \(agency.pushURL), \(agency.relay), \(now))
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, cert_identifier = excluded.cert_identifier,
                   cert_sha256 = excluded.cert_sha256, push_url = excluded.push_url, relay = excluded.relay
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
     @discardableResult
     package func removeAgency(_ code: String) async throws -> Bool {
         try await transaction { connection in
-            try await Self.remove(code, on: connection, logger: logger)
+            try await Self.remove(code, on: connection, logger: self.logger)
         }
     }
 
@@ -244,7 +278,7 @@ extension PostgresStore: DirectoryStore {
         let now = Self.now()
         try await transaction { connection in
             for code in agencies {
-                for try await owner in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: logger)
+                for try await owner in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: self.logger)
                     .decode(String.self) where owner != id {
                     throw StoreError.conflict("agency \(code) already belongs to system \(owner)")
                 }
@@ -252,10 +286,10 @@ extension PostgresStore: DirectoryStore {
             try await connection.query("""
                 INSERT INTO systems(id, name, secret, created_at, directory_changes) VALUES (\(id), \(name), \(sealed), \(now), \(directoryChanges))
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret = excluded.secret, directory_changes = excluded.directory_changes
-                """, logger: logger)
-            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: logger)
+                """, logger: self.logger)
+            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: self.logger)
             for code in agencies {
-                try await connection.query("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(code), \(id), \(now))", logger: logger)
+                try await connection.query("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(code), \(id), \(now))", logger: self.logger)
             }
         }
         return plain
@@ -275,9 +309,9 @@ extension PostgresStore: DirectoryStore {
     @discardableResult
     package func removeSystem(_ id: String) async throws -> Bool {
         try await transaction { connection in
-            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM system_agencies WHERE system_id = \(id)", logger: self.logger)
             var removed = false
-            for try await _ in try await connection.query("DELETE FROM systems WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
+            for try await _ in try await connection.query("DELETE FROM systems WHERE id = \(id) RETURNING id", logger: self.logger).decode(String.self) {
                 removed = true
             }
             return removed
@@ -315,40 +349,40 @@ extension PostgresStore: DirectoryStore {
         let now = Self.now()
         try await transaction { connection in
             var owner: String?
-            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(agency.code) FOR UPDATE", logger: logger)
+            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(agency.code) FOR UPDATE", logger: self.logger)
                 .decode(String.self) { owner = o }
             if let owner {
                 guard owner == system else { throw StoreError.conflict("agency \(agency.code) belongs to another system") }
             } else {
                 var exists = false
-                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(agency.code)", logger: logger).decode(Int.self) { exists = true }
+                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(agency.code)", logger: self.logger).decode(Int.self) { exists = true }
                 if exists { throw StoreError.conflict("agency \(agency.code) is registered at this hub and not bound to system \(system)") }
             }
-            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: logger)
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, mail, relay, created_at) VALUES (\(agency.code), \(agency.name), \(agency.parent), \(mail), false, \(now))
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, mail = excluded.mail
-                """, logger: logger)
+                """, logger: self.logger)
             try await connection.query("""
                 INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(agency.code), \(system), \(now)) ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
     package func deleteAgency(_ code: String, for system: String) async throws -> Bool {
         try await transaction { connection in
             var owner: String?
-            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: logger)
+            for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: self.logger)
                 .decode(String.self) { owner = o }
             guard let owner else {
                 var exists = false
-                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(code)", logger: logger).decode(Int.self) { exists = true }
+                for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(code)", logger: self.logger).decode(Int.self) { exists = true }
                 if exists { throw StoreError.conflict("agency \(code) is not bound to system \(system)") }
                 return false
             }
             guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }
-            try await connection.query("DELETE FROM system_agencies WHERE agency = \(code)", logger: logger)
-            return try await Self.remove(code, on: connection, logger: logger)
+            try await connection.query("DELETE FROM system_agencies WHERE agency = \(code)", logger: self.logger)
+            return try await Self.remove(code, on: connection, logger: self.logger)
         }
     }
 
@@ -394,3 +428,4 @@ extension PostgresStore: DirectoryStore {
         return box
     }
 }
+

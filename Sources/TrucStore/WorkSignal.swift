@@ -36,3 +36,4 @@ package final class WorkSignal: @unchecked Sendable {
         return take()
     }
 }
+

@@ -256,6 +256,24 @@ struct CrashTests {
         #expect(run.stdout.contains(" passed, 0 failed"))
         print(run.stdout.split(separator: "\n").suffix(3).joined(separator: "\n"))
     }
+
+    @Test("PostgreSQL stopped for 6 s and started again under load on two nodes behind HAProxy: no acknowledged message lost, /readyz reports the outage, the nodes recover without a restart",
+          .enabled(if: PostgresCluster.available && haproxy != nil))
+    func postgresRestartUnderLoad() throws {
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let cluster = try PostgresCluster.dedicated()
+        defer { cluster.destroy() }
+        let url = try cluster.makeDatabase()
+        let commands = try #require(cluster.shellCommands())
+        let run = try HeavyLoad.exclusive {
+            try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                            ["python3", script, "--truc", TrucRun.binary.path, "--messages", "300", "--kills", "0", "--postgres", url,
+                             "--haproxy", Self.haproxy!, "--pg-stop", commands.stop, "--pg-start", commands.start, "--pg-down", "6"])
+        }
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" passed, 0 failed") && run.stdout.contains("PostgreSQL restarted"))
+        print(run.stdout.split(separator: "\n").suffix(5).joined(separator: "\n"))
+    }
 }
 
 @Suite("Two hubs as processes")

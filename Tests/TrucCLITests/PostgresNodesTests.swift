@@ -102,6 +102,10 @@ struct PostgresNodesTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         #expect(try TrucRun.run(["fetch", id, "--hub", hub, "-o", out] + Self.certificate("000.00.00.H41")).exitCode == 0)
         #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: CLIFixtures.path("signatures/env-valid-inclusive.edxml")))
+        let stopping = ContinuousClock.now
+        #expect(server.stop(keepData: true) == 0, "SIGTERM after the outage: a graceful exit")
+        print("PostgreSQL outage: the hub stopped \(ContinuousClock.now - stopping) after SIGTERM")
+        if let log = server.log { print((try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").suffix(8).joined(separator: "\n") ?? "") }
     }
 }
 

@@ -159,3 +159,35 @@ struct DeliveryWakeupTests {
         #expect(await signal.wait(upTo: .seconds(10)), "a requeue on B wakes A")
     }
 }
+
+extension DeliveryWakeupTests {
+    @Test("after PostgreSQL restarts, the node listens again (a NOTIFY from another node wakes it) and still shuts down",
+          .enabled(if: PostgresCluster.available))
+    func listenAcrossRestart() async throws {
+        let cluster = try PostgresCluster.dedicated()
+        defer { cluster.destroy() }
+        let url = try cluster.makeDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-listen-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let a = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: "a", logger: quiet)
+        await a.listenForDeliveries()
+        let signal = try #require(a.deliveryWork)
+        #expect(await signal.wait(upTo: .seconds(10)))
+        cluster.stopServer()
+        try await Task.sleep(for: .seconds(2))
+        try cluster.startServer()
+        let b = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: "b", logger: quiet)
+        _ = await signal.wait(upTo: .seconds(5)) // the raise of the new LISTEN, if it came already
+        var woken = false
+        for attempt in 0..<10 where !woken {
+            _ = try await QueueConformanceTests.pushed(1, to: b, prefix: "after-restart-\(attempt)")
+            woken = await signal.wait(upTo: .seconds(2))
+        }
+        #expect(woken, "node A hears node B again after the restart")
+        let stopped = ContinuousClock.now
+        await b.shutdown()
+        await a.shutdown()
+        #expect(ContinuousClock.now - stopped < .seconds(15), "shutdown does not hang on the listener")
+    }
+}

@@ -117,6 +117,17 @@ package final class PostgresCluster: @unchecked Sendable {
         guard Self.waitReady(bin: bin, port: port, seconds: 60) else { throw PostgresUnavailable(reason: "PostgreSQL did not come back") }
     }
 
+    /// Shell commands that stop the server (a fast shutdown, waiting until it is down) and start it again on the
+    /// same port (waiting until it answers), for scripts that restart PostgreSQL under load themselves.
+    package func shellCommands() -> (stop: String, start: String)? {
+        guard let dir = directory, let bin = binaries else { return nil }
+        let run = runAs.map { "/usr/sbin/runuser -u \($0) -- " } ?? ""
+        let stop = "kill -INT $(head -1 \(dir)/data/postmaster.pid); for i in $(seq 600); do [ -e \(dir)/data/postmaster.pid ] || break; sleep 0.1; done"
+        let start = "\(run)\(bin)/postgres -D \(dir)/data -p \(port) -c listen_addresses=127.0.0.1 -k \(dir) -c max_connections=200 -c shared_buffers=32MB"
+            + " >>\(dir)/server.log 2>&1 </dev/null & for i in $(seq 300); do \(bin)/pg_isready -q -h 127.0.0.1 -p \(port) && break; sleep 0.2; done"
+        return (stop, start)
+    }
+
     /// Stops a dedicated cluster and removes its files.
     package func destroy() {
         signalPostmaster(SIGQUIT)
