@@ -105,6 +105,22 @@ enum PostgresSchema {
         [
             "CREATE TABLE dashboard_sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires BIGINT NOT NULL)",
         ],
+        // 4: payload chunks stored out of line without compression: the documents are mostly base64 of
+        // compressed files, and pglz spent more CPU on them than the intake's own work.
+        [
+            "ALTER TABLE payload_chunks ALTER COLUMN bytes SET STORAGE EXTERNAL",
+        ],
+        // 5: the counters every intake adds to (the day's total, a busy sender's, a busy pair's) split into
+        // shards: concurrent intakes pick different rows instead of queueing on one row lock until each other's
+        // commit. Readers already add the rows up (SUM ... GROUP BY).
+        [
+            "ALTER TABLE daily_sender ADD COLUMN shard SMALLINT NOT NULL DEFAULT 0",
+            "ALTER TABLE daily_sender DROP CONSTRAINT daily_sender_pkey, ADD PRIMARY KEY (day, sender, business_type, bucket, shard)",
+            "ALTER TABLE daily_total ADD COLUMN shard SMALLINT NOT NULL DEFAULT 0",
+            "ALTER TABLE daily_total DROP CONSTRAINT daily_total_pkey, ADD PRIMARY KEY (day, business_type, bucket, shard)",
+            "ALTER TABLE daily_pair ADD COLUMN shard SMALLINT NOT NULL DEFAULT 0",
+            "ALTER TABLE daily_pair DROP CONSTRAINT daily_pair_pkey, ADD PRIMARY KEY (day, sender, recipient, business_type, bucket, shard)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.
