@@ -32,6 +32,31 @@ package final class StoreHealth: Sendable {
     }
 
     func endProbe() { state.withLockedValue { $0.probing = false } }
+
+    /// Asks the store whether it takes a write (`isWritable`), giving up after `timeout` (false). One probe at a
+    /// time: a probe stuck in a dead pool is not started twice; while one runs, nil (no news).
+    func probe(_ store: any OperationsStore, timeout: Duration) async -> Bool? {
+        guard startProbe() else { return nil }
+        let answered = NIOLockedValueBox(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool?, Never>) in
+            @Sendable func answer(_ value: Bool) {
+                let first = answered.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: value) }
+            }
+            Task {
+                let writable = await store.isWritable()
+                self.endProbe()
+                answer(writable)
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                answer(false)
+            }
+        }
+    }
 }
 
 /// A request that fails because the store cannot be used for now (its PostgreSQL server down, restarting or
@@ -49,7 +74,12 @@ struct StoreFailureMiddleware: RouterMiddleware {
     static let unaffected: Set<String> = ["/healthz", "/metrics"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if health.isDown && !Self.unaffected.contains(request.uri.path) { throw Self.unavailable }
+        // Known down: one quick probe (shared by the requests arriving meanwhile) before refusing, so that the
+        // first request after a recovery is not refused on the strength of an older probe.
+        if health.isDown && !Self.unaffected.contains(request.uri.path) {
+            guard await health.probe(store, timeout: .seconds(1)) == true else { throw Self.unavailable }
+            if health.set(down: false) { logger.notice("the store is available again") }
+        }
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
@@ -79,38 +109,15 @@ struct StoreHealthService: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let up = await probe() {
+            if let up = await health.probe(store, timeout: timeout) {
                 if health.set(down: !up) {
                     if up { logger.notice("the store is available again") } else { logger.error("the store is unavailable (probe failed or timed out)") }
                 }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            // While the store is down, look again sooner: traffic comes back as soon as it is.
+            let pause = health.isDown ? min(interval, .milliseconds(250)) : interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
 
-    /// The probe's answer within `timeout` (false when it timed out); nil when the previous probe is still
-    /// waiting (the state is left as it is).
-    func probe() async -> Bool? {
-        guard health.startProbe() else { return health.isDown ? false : nil }
-        let answered = NIOLockedValueBox(false)
-        let store = store, health = health, timeout = timeout
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool?, Never>) in
-            func answer(_ value: Bool) {
-                let first = answered.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: value) }
-            }
-            Task {
-                let writable = await store.isWritable()
-                health.endProbe()
-                answer(writable)
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                answer(false)
-            }
-        }
-    }
 }

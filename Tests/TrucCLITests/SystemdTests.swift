@@ -29,7 +29,10 @@ struct SystemdTests {
             s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             s.bind(path)
             s.settimeout(60)
-            port = random.randint(41000, 49000)
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            probe.close()
             env = dict(os.environ, NOTIFY_SOCKET=path)
             p = subprocess.Popen([truc, "serve", "--demo-pki", "--data", os.path.join(folder, "data"), "--port", str(port)],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=repo)
