@@ -291,7 +291,12 @@ if receiver:
 for node in nodes:
     if node["process"].poll() is None:
         node["process"].send_signal(signal.SIGTERM)
-        node["process"].wait()
+        try:
+            check(node["process"].wait(60) == 0, "%s stopped on SIGTERM with exit 0" % node["name"])
+        except subprocess.TimeoutExpired:
+            check(False, "%s stopped on SIGTERM within 60 s" % node["name"])
+            node["process"].kill()
+            node["process"].wait()
 if proxy:
     proxy.terminate()
     proxy.wait()

@@ -212,7 +212,7 @@ extension PostgresStore {
     package nonisolated func importing(_ body: (PostgresImporter) async throws -> Void) async throws {
         let logger = logger
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            try await pool.withTransaction(logger: logger) { connection in
             let rows = try await connection.query("""
                 SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
                 WHERE table_schema = current_schema()

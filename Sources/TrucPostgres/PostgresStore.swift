@@ -14,7 +14,10 @@ import TrucStore
 /// it explicitly). Secrets of client systems are sealed with the `secrets.key` given, which every node needs
 /// (the database alone does not reveal them).
 package actor PostgresStore {
-    let client: PostgresClient
+    /// The pool. Queries go through `client` (under a deadline); transactions through `transaction`.
+    let pool: PostgresClient
+    /// Every single statement under the deadline of `withDeadline`, its rows collected within it.
+    nonisolated var client: GuardedClient { GuardedClient(pool: pool, deadline: transactionDeadline) }
     let logger: Logger
     private let runner: Task<Void, Never>
     /// Raised by `NOTIFY truc_deliveries` from any node (see `listenForDeliveries`).
@@ -40,7 +43,7 @@ package actor PostgresStore {
         var configuration = try Self.configuration(url)
         configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "truc")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        self.pool = client
         self.logger = logger
         self.secretsKeyPath = secretsKey
         self.localDirectory = (secretsKey as NSString).deletingLastPathComponent
@@ -58,7 +61,7 @@ package actor PostgresStore {
     /// notifications sent meanwhile are lost — raises `deliveryWork`. For nodes that deliver (`truc serve`).
     package func listenForDeliveries() {
         guard listener == nil, let signal = deliveryWork else { return }
-        let client = client, logger = logger
+        let client = pool, logger = logger
         listener = Task {
             while !Task.isCancelled {
                 do {
@@ -105,7 +108,7 @@ package actor PostgresStore {
     /// A transaction; the closure's own error (not PostgresNIO's wrapper) reaches the caller. Given up after
     /// `transactionDeadline` (see `withDeadline`).
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        let client = client, logger = logger
+        let client = pool, logger = logger
         return try await Self.withDeadline(transactionDeadline) {
             do {
                 return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
@@ -429,3 +432,33 @@ extension PostgresStore: DirectoryStore {
     }
 }
 
+
+/// A statement run under a deadline (see `PostgresStore.withDeadline`), its rows read within it: a query lost by
+/// the driver on a connection the server just closed answers `PostgresStoreError.timeout` instead of never.
+struct GuardedClient: Sendable {
+    let pool: PostgresClient
+    let deadline: Duration
+
+    @discardableResult
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> CollectedRows {
+        let pool = pool
+        return try await PostgresStore.withDeadline(deadline) {
+            var rows: [PostgresRow] = []
+            for try await row in try await pool.query(query, logger: logger) { rows.append(row) }
+            return CollectedRows(rows: rows)
+        }
+    }
+}
+
+/// Rows already read, as the async sequence postgres-nio's `decode` works on.
+struct CollectedRows: AsyncSequence, Sendable {
+    typealias Element = PostgresRow
+    let rows: [PostgresRow]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: IndexingIterator<[PostgresRow]>
+        mutating func next() async throws -> PostgresRow? { base.next() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: rows.makeIterator()) }
+}
