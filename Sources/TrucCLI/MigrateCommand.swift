@@ -98,7 +98,6 @@ struct MigrateCommand: AsyncParsableCommand {
         let first = ["agencies", "tokens", "messages", "deliveries"]
         let ordered = first.filter(tables.contains) + tables.filter { !first.contains($0) }
         let batch = batch
-        var progress = copied
         try await destination.importing { importer in
             let unknown = ordered.filter { !importer.tables.contains($0) }
             guard unknown.isEmpty else {
@@ -110,7 +109,7 @@ struct MigrateCommand: AsyncParsableCommand {
             for table in ordered {
                 let columns = try source.columns(of: table)
                 if table == "messages" {
-                    try await copyMessages(source: source, columns: columns, batch: batch, importer: importer, into: &progress)
+                    try await copyMessages(source: source, columns: columns, batch: batch, importer: importer, into: &copied)
                 } else {
                     try await source.rows(of: table, columns: columns, batch: batch) { rows in
                         try await importer.insert(into: table, columns: columns, rows: rows.map { $0.map(\.imported) })
@@ -125,8 +124,6 @@ struct MigrateCommand: AsyncParsableCommand {
             try await importer.advanceSequences()
             try await importer.restoreIndexes(indexes)
         }
-        copied.messages = progress.messages
-        copied.payloadBytes = progress.payloadBytes
         return copied
     }
 

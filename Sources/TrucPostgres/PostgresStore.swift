@@ -1,14 +1,12 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 import TrucCore
 import TrucCrypto
 import TrucStore
 
-/// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM). Roles are added one by
-/// one behind the same protocols as `HubStore` and checked by the same conformance tests; today: the
-/// directory and credentials (`DirectoryStore`).
+/// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM), every role of
+/// `MessageStore` behind the same protocols as `HubStore`, checked by the same conformance tests.
 ///
 /// Every write commits before it returns (the server's `synchronous_commit` is left on; the connection sets
 /// it explicitly). Secrets of client systems are sealed with the `secrets.key` given, which every node needs
@@ -122,30 +120,10 @@ package actor PostgresStore {
     /// How long a transaction may take before the caller is answered with a timeout (an outage: `503`).
     nonisolated var transactionDeadline: Duration { .seconds(30) }
 
-    /// Runs `operation`, giving up after `limit`. postgres-nio (1.33) can lose a query written on a connection
-    /// the server closed at that moment (a restart, a failover): its answer never comes, and a caller waiting for
-    /// it would wait forever — a request never answered, a graceful shutdown never finished. The caller gets
-    /// `PostgresStoreError.timeout` instead (an outage: nothing was acknowledged); the lost operation is
-    /// cancelled and left behind.
+    /// Runs `operation` under `Deadline`: a lost query answers `PostgresStoreError.timeout` (an outage: 503)
+    /// instead of never — a request never answered, a graceful shutdown never finished.
     static func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let resumed = NIOLockedValueBox(false)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            @Sendable func finish(_ result: Result<T, any Error>) -> Bool {
-                let first = resumed.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(with: result) }
-                return first
-            }
-            let work = Task {
-                do { _ = finish(.success(try await operation())) } catch { _ = finish(.failure(error)) }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                if finish(.failure(PostgresStoreError.timeout(limit))) { work.cancel() }
-            }
-        }
+        try await Deadline.run(limit, expired: { PostgresStoreError.timeout(limit) }, operation)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

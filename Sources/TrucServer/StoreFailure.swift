@@ -37,25 +37,11 @@ package final class StoreHealth: Sendable {
     /// time: a probe stuck in a dead pool is not started twice; while one runs, nil (no news).
     func probe(_ store: any OperationsStore, timeout: Duration) async -> Bool? {
         guard startProbe() else { return nil }
-        let answered = NIOLockedValueBox(false)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool?, Never>) in
-            @Sendable func answer(_ value: Bool) {
-                let first = answered.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: value) }
-            }
-            Task {
-                let writable = await store.isWritable()
-                self.endProbe()
-                answer(writable)
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                answer(false)
-            }
-        }
+        struct TimedOut: Error {}
+        return (try? await Deadline.run(timeout, expired: { TimedOut() }) {
+            defer { self.endProbe() }
+            return await store.isWritable()
+        }) ?? false
     }
 }
 
@@ -119,5 +105,4 @@ struct StoreHealthService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
     }
-
 }

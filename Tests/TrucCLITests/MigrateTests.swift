@@ -9,17 +9,23 @@ import TrucTestSupport
 struct MigrateTests {
     static func certificate(_ agency: String) -> [String] { PostgresNodesTests.certificate(agency) }
 
-    @Test("a SQLite hub's store copied into PostgreSQL, verified, and served by a node on it", .enabled(if: PostgresCluster.available))
-    func migrateAndServe() async throws {
+    /// An empty database, a folder holding `truc bench generate`'s messages (a 1 MiB document, a 5 KB status),
+    /// and a SQLite hub that is ready.
+    static func setUp() async throws -> (url: String, work: String, old: HubEndToEndTests.Server) {
         let url = try PostgresCluster.require().makeDatabase()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-migrate-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: work) }
         #expect(try TrucRun.run(["bench", "generate", "--out", work, "--document-mib", "1"]).exitCode == 0)
-
-        // 1. A hub on SQLite with some history.
         let old = try HubEndToEndTests.Server()
-        defer { _ = old.process.isRunning ? old.stop() : 0 }
         try await old.waitUntilReady()
+        return (url, work, old)
+    }
+
+    @Test("a SQLite hub's store copied into PostgreSQL, verified, and served by a node on it", .enabled(if: PostgresCluster.available))
+    func migrateAndServe() async throws {
+        // 1. A hub on SQLite with some history.
+        let (url, work, old) = try await Self.setUp()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        defer { _ = old.process.isRunning ? old.stop() : 0 }
         let hub = "https://127.0.0.1:\(old.port)"
         let data = ["--data", old.data]
         let token = try TrucRun.run(["agencies", "token", "000.00.00.G22"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -83,13 +89,9 @@ struct MigrateTests {
 
     @Test("a damaged payload stops the copy and leaves the database empty", .enabled(if: PostgresCluster.available))
     func damagedSource() async throws {
-        let url = try PostgresCluster.require().makeDatabase()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-migrate-\(UUID().uuidString)").path
+        let (url, work, old) = try await Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: work) }
-        #expect(try TrucRun.run(["bench", "generate", "--out", work, "--document-mib", "1"]).exitCode == 0)
-        let old = try HubEndToEndTests.Server()
         defer { _ = old.process.isRunning ? old.stop() : 0 }
-        try await old.waitUntilReady()
         let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", old.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try TrucRun.run(["send", work + "/document-1m.edxml", "--hub", "https://127.0.0.1:\(old.port)", "--token", token]).exitCode == 0)
         #expect(old.stop(keepData: true) == 0)
