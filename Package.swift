@@ -16,6 +16,15 @@ import PackageDescription
 //   TrucPostgres  the PostgreSQL implementation of the store protocols (several nodes), on postgres-nio
 //   TrucServer    Hummingbird HTTPS server: auth, intake, inbox, admin, stats, dashboard, VXP dialect; delivery engine; buildHub
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
+// The package enforces its layering (as Hummingbird does): a module's imports are internal unless declared
+// `public import` (a C module or a store implementation cannot leak through a public API), existentials are
+// spelt `any P`, and a member is visible only where its module is imported.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "Truc",
     platforms: [.macOS(.v14)],
@@ -42,28 +51,28 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .systemLibrary(name: "CLibZ", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
-        .target(name: "TrucXML", dependencies: ["CLibXML2"]),
-        .target(name: "TrucCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "TrucSQLite", dependencies: ["CSQLite"]),
-        .target(name: "TrucZlib", dependencies: ["CLibZ"]),
+        .target(name: "TrucXML", dependencies: ["CLibXML2"], swiftSettings: strictSettings),
+        .target(name: "TrucCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "TrucSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        .target(name: "TrucZlib", dependencies: ["CLibZ"], swiftSettings: strictSettings),
         .target(
             name: "EdXML",
             dependencies: ["TrucXML", "TrucCrypto", "TrucZlib"],
-            resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")]
+            resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
         .target(
             name: "TrucRevocation",
             dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucCore", dependencies: ["EdXML"]),
-        .target(name: "TrucVXP", dependencies: ["TrucCrypto"]),
-        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"]),
+        .target(name: "TrucCore", dependencies: ["EdXML"], swiftSettings: strictSettings),
+        .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
+        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")]),
+                                                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
         .target(
             name: "TrucServer",
             dependencies: [
@@ -81,38 +90,38 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ], swiftSettings: strictSettings
         ),
         .target(
             name: "TrucCLI",
             dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib"]
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib"], swiftSettings: strictSettings
         ),
-        .executableTarget(name: "truc", dependencies: ["TrucCLI"]),
+        .executableTarget(name: "truc", dependencies: ["TrucCLI"], swiftSettings: strictSettings),
 
         // Fuzzing: the parsers a caller's bytes reach, as targets (TrucFuzzing), and the libFuzzer entry point
         // (truc-fuzz: an empty program unless built by scripts/fuzz.sh with -sanitize=fuzzer,address).
-        .target(name: "TrucFuzzing", dependencies: ["EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"]),
+        .target(name: "TrucFuzzing", dependencies: ["EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"], swiftSettings: strictSettings),
         .systemLibrary(name: "CFuzzDriver"),
-        .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"]),
+        .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"], swiftSettings: strictSettings),
 
         // Runs the programs tests drive, with time limits (no product: used by the test targets only).
-        .target(name: "TrucTestSupport", path: "Tests/TrucTestSupport"),
-        .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"]),
-        .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"]),
-        .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"]),
-        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"]),
-        .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"]),
-        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucTestSupport"]),
-        .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"]),
-        .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"]),
+        .target(name: "TrucTestSupport", path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"], swiftSettings: strictSettings),
+        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
         .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
-                                                                  .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"]),
-        .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"]),
+                                                                  .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
+        .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
         .testTarget(
             name: "TrucServerTests",
             dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP", "EdXML", "TrucTestSupport",
@@ -121,7 +130,7 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings
         ),
     ]
 )

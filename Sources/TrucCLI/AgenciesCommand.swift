@@ -4,6 +4,7 @@ import TrucCore
 import Logging
 import TrucPostgres
 import TrucStore
+import EdXML
 
 /// `truc agencies …`: the agency directory in the store.
 struct AgenciesCommand: AsyncParsableCommand {

@@ -6,6 +6,7 @@ import NIOCore
 import NIOSSL
 import TrucCrypto
 import TrucSignatures
+import NIOHTTP1
 
 /// `truc bench load`: documents per second a running hub accepts, and accept-latency percentiles, with a
 /// fixed number of concurrent senders (token authentication over keep-alive HTTPS connections); the

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOSSL
+import NIOHTTP1
 
 /// How the agency client commands reach a hub.
 struct HubConnection: ParsableArguments {

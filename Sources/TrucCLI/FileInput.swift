@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TrucXML
 
 /// Reading a message file: the size is checked before anything is read (a 100 MB file over a 64 MB limit
 /// costs nothing), and the bytes land directly in the array the parser uses, with no intermediate copy.

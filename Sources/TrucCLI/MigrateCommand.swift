@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import TrucCrypto
 import TrucPostgres
-import TrucSQLite
 import TrucStore
 
 /// `truc migrate --from-sqlite DIR --to postgres://…`: copies a hub's SQLite store (messages with their
@@ -112,7 +111,7 @@ struct MigrateCommand: AsyncParsableCommand {
                     try await copyMessages(source: source, columns: columns, batch: batch, importer: importer, into: &copied)
                 } else {
                     try await source.rows(of: table, columns: columns, batch: batch) { rows in
-                        try await importer.insert(into: table, columns: columns, rows: rows.map { $0.map(\.imported) })
+                        try await importer.insert(into: table, columns: columns, rows: rows)
                     }
                 }
             }
@@ -135,7 +134,7 @@ struct MigrateCommand: AsyncParsableCommand {
               let shaColumn = columns.firstIndex(of: "sha256"), let sizeColumn = columns.firstIndex(of: "size") else {
             throw CommandFailure(code: "schema-mismatch", message: "the source's messages table lacks id, payload, sha256 or size", exitCode: 3)
         }
-        var rows: [[ImportValue]] = []
+        var rows: [[StoreValue]] = []
         var payloads: [(messageId: String, bytes: [UInt8])] = []
         var pendingBytes = 0
         func flush() async throws {
@@ -161,7 +160,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 guard bytes.count == size, Digest.sha256(bytes).hexString == recorded else {
                     throw CommandFailure(code: "source-damaged", message: "the payload of message \(id) does not match its recorded SHA-256 and size: nothing was copied", exitCode: 1)
                 }
-                var imported = row.map(\.imported)
+                var imported = row
                 imported[payloadColumn] = .text(PostgresStore.payloadMarker)
                 rows.append(imported)
                 payloads.append((id, bytes))
@@ -206,14 +205,3 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 }
 
-extension SQLiteValue {
-    var imported: ImportValue {
-        switch self {
-        case .null: .null
-        case .integer(let v): .integer(v)
-        case .real(let v): .real(v)
-        case .text(let v): .text(v)
-        case .blob(let v): .bytes(v)
-        }
-    }
-}

@@ -11,6 +11,8 @@ import TrucPostgres
 import TrucServer
 import TrucSignatures
 import TrucStore
+import UnixSignals
+import NIOCore
 
 /// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
 /// variable, config file (JSON with the same key names as the flags), default. With no PKI given, the hub

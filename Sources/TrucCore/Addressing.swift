@@ -1,4 +1,4 @@
-import EdXML
+package import EdXML
 
 /// Who a message is for, as the hub reads it: a document goes to every `To`; a status message goes to
 /// `ResponseFor/OrganId` (the original sender for codes 01–06, 15, 16; the recipient for 13).

@@ -1,4 +1,4 @@
-import EdXML
+package import EdXML
 
 /// An agency this hub serves: its code, name, place in the hierarchy and how it authenticates.
 package struct Agency: Sendable, Codable, Equatable {

@@ -1,4 +1,4 @@
-import EdXML
+package import EdXML
 
 /// How this hub talks to a peer hub.
 package enum PeerDialect: String, Sendable, Codable, Equatable {

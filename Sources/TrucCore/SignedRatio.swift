@@ -65,6 +65,12 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
         package var key: String
         package var name: String?
         package var counts: Counts
+
+        package init(key: String, name: String?, counts: Counts) {
+            self.key = key
+            self.name = name
+            self.counts = counts
+        }
     }
 
     package enum Grouping: String, Sendable, Codable { case agency, day, month }

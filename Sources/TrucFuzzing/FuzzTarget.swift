@@ -5,6 +5,7 @@ import TrucCrypto
 import TrucSignatures
 import TrucVXP
 import TrucZlib
+import TrucXML
 
 /// The parsers a caller's bytes reach, as fuzz targets. `truc-fuzz` (built with libFuzzer and
 /// AddressSanitizer by `scripts/fuzz.sh`) runs one of them per process; the test suite replays the seed

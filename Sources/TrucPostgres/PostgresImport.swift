@@ -2,16 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import TrucStore
-
-/// A value copied into PostgreSQL from another store, converted to its destination column's type.
-package enum ImportValue: Sendable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case bytes([UInt8])
-}
+package import TrucStore
 
 /// Why an import cannot go on.
 package struct ImportError: Error, CustomStringConvertible {
@@ -32,7 +23,7 @@ package struct PostgresImporter {
 
     /// Inserts `rows` (values in the order of `columns`) into `table` with `COPY … FROM STDIN` (text format),
     /// converting each value to its column's type; about 1 MiB per write.
-    package func insert(into table: String, columns: [String], rows: [[ImportValue]]) async throws {
+    package func insert(into table: String, columns: [String], rows: [[StoreValue]]) async throws {
         guard !rows.isEmpty else { return }
         guard let types = schema[table] else { throw ImportError("the destination has no table \(table): this truc cannot copy it") }
         let columnTypes = try columns.map { column in
@@ -64,7 +55,7 @@ package struct PostgresImporter {
 
     /// Writes a message's payload in chunk rows, as `PostgresStore.accept` does.
     package func insertPayloads(_ payloads: [(messageId: String, bytes: [UInt8])]) async throws {
-        var rows: [[ImportValue]] = []
+        var rows: [[StoreValue]] = []
         var pending = 0
         for payload in payloads {
             var seq: Int64 = 0
@@ -128,7 +119,7 @@ package struct PostgresImporter {
     }
 
     /// A value in COPY's text format: `\\N` for null, backslash escapes in text, `\\x…` hex for bytea.
-    static func render(_ value: ImportValue, as type: String, into buffer: inout ByteBuffer, table: String) throws {
+    static func render(_ value: StoreValue, as type: String, into buffer: inout ByteBuffer, table: String) throws {
         switch (value, type) {
         case (.null, _): buffer.writeStaticString("\\N")
         case (.integer(let v), "boolean"): buffer.writeStaticString(v != 0 ? "t" : "f")
@@ -175,7 +166,7 @@ package struct PostgresImporter {
     }
 }
 
-extension ImportValue {
+extension StoreValue {
     var kind: String {
         switch self {
         case .null: "null"

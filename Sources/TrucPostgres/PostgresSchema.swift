@@ -121,6 +121,10 @@ enum PostgresSchema {
             "ALTER TABLE daily_pair ADD COLUMN shard SMALLINT NOT NULL DEFAULT 0",
             "ALTER TABLE daily_pair DROP CONSTRAINT daily_pair_pkey, ADD PRIMARY KEY (day, sender, recipient, business_type, bucket, shard)",
         ],
+        // 6: when each agency last asked for its inbox (SQLite's version 15).
+        [
+            "CREATE TABLE agency_pulls(agency TEXT PRIMARY KEY, last_pull BIGINT NOT NULL)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
-import TrucCore
-import TrucStore
+package import TrucCore
+package import TrucStore
 
 // The InboxStore role on PostgreSQL: what recipients pull and acknowledge, what senders trace.
 extension PostgresStore: InboxStore {

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import TrucCore
-import TrucStore
+package import TrucStore
 
 // The IntakeStore role on PostgreSQL: a message, its payload (in chunked rows: no node needs a shared
 // filesystem, and no value of 64 MiB is built twice), its deliveries and its counters in one transaction,

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
-import TrucCore
-import TrucStore
+package import TrucCore
+package import TrucStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,6 +74,43 @@ extension PostgresStore: OperationsStore {
                               agencies: byAgency.keys.sorted().map { OperationsView.AgencyQueue(agency: $0, states: byAgency[$0]!, paused: paused.contains($0)) },
                               oldest: oldest, receivedLastMinute: figures.0, deliveredLastMinute: figures.1, receivedLastHour: figures.2,
                               deliveredLastHour: figures.3, receivedPerMinute: perMinute)
+    }
+
+    package func agencyActivity(_ code: String, now: Int64) async throws -> AgencyActivity {
+        var states: [String: Int] = [:]
+        for try await (state, n) in try await client.query("""
+            SELECT state, COUNT(*) FROM deliveries WHERE recipient = \(code) AND state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry', 'dead')
+            GROUP BY state
+            """, logger: logger).decode((String, Int64).self) { states[state] = Int(n) }
+        var oldest: OperationsView.Oldest?
+        for try await r in try await client.query("""
+            SELECT d.message_id, d.recipient, d.state, m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.recipient = \(code) AND d.state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry') ORDER BY m.received_at LIMIT 1
+            """, logger: logger).decode((String, String, String, Int64).self) {
+            oldest = OperationsView.Oldest(messageId: r.0, recipient: r.1, state: r.2, receivedAt: r.3, ageSeconds: max(0, now - r.3))
+        }
+        var paused = false
+        for try await _ in try await client.query("SELECT 1 FROM paused WHERE code = \(code)", logger: logger).decode(Int32.self) { paused = true }
+        var lastPull: Int64?
+        for try await at in try await client.query("SELECT last_pull FROM agency_pulls WHERE agency = \(code)", logger: logger).decode(Int64.self) {
+            lastPull = at
+        }
+        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull)
+    }
+
+    package func recordPull(by code: String, at time: Int64) async throws {
+        try await client.query("""
+            INSERT INTO agency_pulls(agency, last_pull) VALUES (\(code), \(time))
+            ON CONFLICT (agency) DO UPDATE SET last_pull = GREATEST(agency_pulls.last_pull, excluded.last_pull)
+            """, logger: logger)
+    }
+
+    package func lastPulls() async throws -> [String: Int64] {
+        var pulls: [String: Int64] = [:]
+        for try await (code, at) in try await client.query("SELECT agency, last_pull FROM agency_pulls", logger: logger).decode((String, Int64).self) {
+            pulls[code] = at
+        }
+        return pulls
     }
 
     /// The server is unreachable, closed the connection, is starting or shutting down, is a standby after a

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 import TrucCore
-import TrucStore
+package import TrucStore
 
 // The DeliveryQueueStore role on PostgreSQL, for several nodes: a due delivery is claimed with a lease
 // (`FOR UPDATE SKIP LOCKED`, `claimed_by`, `lease_until`), so two nodes never attempt it at once; a node that dies

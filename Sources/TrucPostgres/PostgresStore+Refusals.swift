@@ -2,7 +2,7 @@ import EdXML
 import Foundation
 import PostgresNIO
 import TrucCore
-import TrucStore
+package import TrucStore
 
 // The RefusalStore role on PostgreSQL: refused documents as records (never their payload).
 extension PostgresStore: RefusalStore {

@@ -1,8 +1,8 @@
 import EdXML
 import Foundation
 import PostgresNIO
-import TrucCore
-import TrucStore
+package import TrucCore
+package import TrucStore
 
 // The StatisticsStore role on PostgreSQL: the signed-ratio counters (kept in the intake transaction, added in
 // place so that concurrent nodes lose no update) and the reports built on them.
@@ -67,9 +67,9 @@ extension PostgresStore: StatisticsStore {
                             ("SELECT \(receivedKey), SUM(count)::bigint FROM daily_pair WHERE day BETWEEN $1 AND $2 AND bucket <> 'invalid'"
                              + (agencies == nil ? "" : " AND recipient = ANY($3)") + " GROUP BY 1", false)] {
             var binds = PostgresBindings()
-            try binds.append(from)
-            try binds.append(to)
-            if let agencies { try binds.append(agencies) }
+            binds.append(from)
+            binds.append(to)
+            if let agencies { binds.append(agencies) }
             for try await (key, n) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode((String, Int64).self) {
                 if sent { rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].sent += Int(n) } else {
                     rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].received += Int(n)

@@ -1,9 +1,9 @@
 import Foundation
-import Logging
+package import Logging
 import PostgresNIO
-import TrucCore
+package import TrucCore
 import TrucCrypto
-import TrucStore
+package import TrucStore
 
 /// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM), every role of
 /// `MessageStore` behind the same protocols as `HubStore`, checked by the same conformance tests.

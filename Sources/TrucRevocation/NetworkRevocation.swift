@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
+package import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import TrucCrypto
-import TrucSignatures
+package import TrucCrypto
+package import TrucSignatures
 
 /// Revocation answers from the network, cached: OCSP (RFC 6960) from the certificate's AIA, CRLs from its
 /// distribution points (also kept on disk and refreshed in the background), then the trust directory's

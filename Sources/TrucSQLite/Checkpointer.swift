@@ -1,5 +1,5 @@
 import CSQLite
-import Foundation
+package import Foundation
 
 /// Copies a WAL database's log back into the database file on a thread of its own, with its own
 /// connection (a PASSIVE checkpoint: it never blocks the writer or the readers). The writer's own

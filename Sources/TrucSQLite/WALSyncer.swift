@@ -52,7 +52,7 @@ package final class WALSyncer: @unchecked Sendable {
             }
             inode = UInt64(current.st_ino)
         }
-        guard fdatasync(fd) == 0 else {
+        guard FileSync.data(fd) == 0 else {
             return SQLiteError(code: .ioErr, message: "fdatasync of the write-ahead log failed: \(String(cString: strerror(errno)))")
         }
         return nil

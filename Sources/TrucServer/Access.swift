@@ -49,6 +49,12 @@ struct AccessMiddleware: RouterMiddleware {
             return try await next(request, context)
         case .dashboard:
             guard let id = DashboardRoutes.sessionCookie(in: request), try await sessions.csrf(for: id) != nil else {
+                // A page opened without a session (or after it expired) shows the login form; a form post is refused.
+                if request.method == .get {
+                    return Response(status: .unauthorized, headers: DashboardRoutes.securityHeaders(contentType: "text/html; charset=utf-8"),
+                                    body: .init(byteBuffer: ByteBuffer(string: DashboardShell.login(
+                                        error: auth.operatorTokenHash == nil ? DashboardRoutes.accessOff : "Hãy đăng nhập / log in first"))))
+                }
                 throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
             }
             return try await next(request, context)

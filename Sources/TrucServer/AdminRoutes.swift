@@ -6,6 +6,7 @@ import TrucCore
 import TrucRevocation
 import TrucSignatures
 import TrucStore
+import NIOFoundationEssentialsCompat
 
 /// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
 /// to an agency, peer hubs' reachability, and the agency directory with its credentials.

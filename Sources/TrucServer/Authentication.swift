@@ -1,9 +1,9 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
 import NIOConcurrencyHelpers
-import NIOCore
+package import NIOCore
 import NIOSSL
-import TrucCore
+package import TrucCore
 import TrucCrypto
 import TrucStore
 

@@ -1,7 +1,8 @@
 import Foundation
 import NIOConcurrencyHelpers
-import NIOCore
+package import NIOCore
 import NIOPosix
+import HTTPTypes
 
 /// The CPU-heavy part of intake (parsing, validation, signature verification) runs here, on its own threads
 /// sized to the cores, never on the NIO event loops that serve every other request: a 20 MB document being

@@ -32,28 +32,40 @@ struct DashboardSessions: Sendable {
     static func hash(_ id: String) -> String { Digest.sha256(Array(id.utf8)).hexString }
 }
 
-/// The dashboard's 30-day signed-ratio report, recomputed at most once a minute (at national scale it
-/// aggregates every agency's counters for the month).
-actor RatioCache {
-    private var cached: (at: Date, version: String, report: SignedRatioReport)?
+/// The dashboard's figures of a date range (the signed-ratio report, documents per day), recomputed at most once
+/// a minute per range: at national scale they aggregate every agency's counters for the range. A few ranges
+/// are kept (the standard one, and whatever operators looked at last).
+actor FigureCache {
+    struct Figures: Sendable {
+        let at: Int64
+        let ratio: SignedRatioReport
+        let volume: [VolumeRow]
+    }
 
-    func report(version: String, compute: () async throws -> SignedRatioReport) async throws -> SignedRatioReport {
-        if let cached, cached.version == version, Date().timeIntervalSince(cached.at) < 60 { return cached.report }
+    private var entries: [String: Figures] = [:]
+    static let lifetime: Int64 = 60
+    static let capacity = 12
+
+    func figures(key: String, now: Int64, compute: () async throws -> Figures) async throws -> Figures {
+        if let cached = entries[key], now - cached.at < Self.lifetime, cached.at <= now { return cached }
         let fresh = try await compute()
-        cached = (Date(), version, fresh)
+        if entries.count >= Self.capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key { entries[oldest] = nil }
+        entries[key] = fresh
         return fresh
     }
 }
 
-/// `GET /`: the operator's dashboard (queues, traffic, oldest undelivered, peer hubs, dead letters with
-/// Requeue, pause/resume per agency, message lookup, the signed-ratio table and chart of the last 30 days).
+/// The operator's dashboard: `GET /` (the national view: traffic, queues, oldest undelivered, peer hubs, dead
+/// letters with Requeue, refusals, the signed ratio of a date range, message lookup), `GET /agencies` (search
+/// and the tree), `GET /agencies/{code}` (one agency), each table also as CSV (`?format=csv&table=ID`), and
+/// the forms (login, logout, requeue, pause/resume).
 struct DashboardRoutes: Sendable {
     let store: any MessageStore
     let auth: Authenticator
     let peers: PeerStatusBoard
     let directory: DirectoryCache
     let sessions: DashboardSessions
-    let ratios = RatioCache()
+    let figures = FigureCache()
     let hubCode: String
     let logger: Logger
 
@@ -62,6 +74,8 @@ struct DashboardRoutes: Sendable {
 
     func register(on router: AccessRouter) {
         router.get("/", .public) { request, context in try await page(request, context) }
+        router.get("/agencies", .dashboard) { request, context in try await agencies(request) }
+        router.get("/agencies/{code}", .dashboard) { request, context in try await agencyPage(request, context) }
         router.post("/login", .public) { request, context in try await login(request, context) }
         router.post("/logout", .dashboard) { request, context in
             let (id, _) = try await session(request, form: try await form(request))
@@ -85,50 +99,133 @@ struct DashboardRoutes: Sendable {
                 guard let agency = fields["agency"], !agency.isEmpty else { throw HubError(.badRequest, "invalid-body", "agency is required") }
                 if action == "pause" { try await store.pause(agency) } else { try await store.resume(agency) }
                 logger.notice("operator \(action)d delivery (dashboard)", metadata: ["agency": "\(agency)"])
-                return redirect("/?notice=" + "\(action)d delivery to \(agency)".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                // Back to the page the form was on (a path of this site only).
+                var back = fields["back"] ?? "/"
+                if !back.hasPrefix("/") || back.hasPrefix("//") || back.contains("\\") || back.utf8.count > 512 { back = "/" }
+                let notice = (action == "pause" ? "đã tạm dừng / paused delivery to " : "đã tiếp tục / resumed delivery to ") + agency
+                return redirect(back + (back.contains("?") ? "&" : "?") + "notice=" + Markup.query(notice))
             }
+        }
+    }
+
+    /// The range a page asks for, or the standard one with the reason why the request's was not taken.
+    func range(_ request: Request, now: Int64) -> (DashboardRange, String?) {
+        let q = request.uri.queryParameters
+        do {
+            return (try DashboardRange.parse(range: q.get("range"), month: q.get("month"), now: now), nil)
+        } catch {
+            return (try! DashboardRange.parse(range: nil, month: nil, now: now), error.message)
+        }
+    }
+
+    /// The range's signed-ratio report by sender and documents per day, cached for a minute.
+    func rangeFigures(_ range: DashboardRange, snapshot: DirectoryCache.Snapshot, now: Int64) async throws -> FigureCache.Figures {
+        try await figures.figures(key: "\(snapshot.version) \(range.from) \(range.to)", now: now) {
+            let counts = try await store.signedCounts(from: range.from, to: range.to, senders: nil, businessTypes: [], recipient: nil, grouping: .sender)
+            let report = SignedRatioReport(from: range.from, to: range.to, groupBy: .agency, recipient: nil,
+                                           counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: snapshot.names)
+            let volume = try await store.volume(from: range.from, to: range.to, agencies: nil, byDay: true)
+            return .init(at: now, ratio: report, volume: volume)
         }
     }
 
     func page(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
-            return html(DashboardPage.login(error: auth.operatorTokenHash == nil ? Self.accessOff : nil))
+            return html(DashboardShell.login(error: auth.operatorTokenHash == nil ? Self.accessOff : nil))
         }
         let q = request.uri.queryParameters
         let now = Int64(Date().timeIntervalSince1970)
-        let today = CivilCalendar.vietnamDay(now), from = CivilCalendar.vietnamDay(now - 29 * 86400)
+        let (range, rangeError) = range(request, now: now)
         let snapshot = try await directory.current()
-        let ratio = try await ratios.report(version: snapshot.version + today) {
-            let counts = try await store.signedCounts(from: from, to: today, senders: nil, businessTypes: [], recipient: nil, grouping: .sender)
-            return SignedRatioReport(from: from, to: today, groupBy: .agency, recipient: nil,
-                                     counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: snapshot.names)
-        }
+        let figures = try await rangeFigures(range, snapshot: snapshot, now: now)
         var lookup: DashboardPage.Lookup?
         if let key = q.get("lookup")?.trimmingCharacters(in: .whitespaces), !key.isEmpty {
             var found: [(FoundMessage, [DeliveryTrace], [StatusTrace], [ReceiptTrace])] = []
-            for m in try await store.findMessages(key) {
+            for m in try await store.findMessages(String(key.prefix(200))) {
                 var statuses: [StatusTrace] = []
                 if m.kind == "edoc", let documentId = m.documentId { statuses = try await store.statuses(answering: documentId) }
                 found.append((m, try await store.trace(m.id), statuses, try await store.receipts(for: m.id)))
             }
-            lookup = DashboardPage.Lookup(key: key, messages: found)
+            lookup = DashboardPage.Lookup(key: String(key.prefix(200)), messages: found)
         }
-        var page = DashboardPage(hubCode: hubCode, now: now, view: try await store.operationsView(now: now), peers: await peers.snapshot(),
-                                 dead: try await store.deliveries(state: .dead, limit: 200), ratio: ratio, names: snapshot.names,
-                                 csrf: csrf, notice: q.get("notice"), lookup: lookup)
-        page.refusals = try await store.refusals(sender: nil, code: nil, from: now - 7 * 86_400, to: now + 1, limit: 20)
-        page.refusalCounts = try await store.refusalCounts(from: now - 7 * 86_400, to: now + 1)
+        let epochs = range.epochs
+        var page = DashboardPage(hubCode: hubCode, now: now, range: range, view: try await store.operationsView(now: now), peers: await peers.snapshot(),
+                                 dead: try await store.deliveries(state: .dead, limit: 200), ratio: figures.ratio, ratioAt: figures.at,
+                                 volume: figures.volume, directory: snapshot, csrf: csrf, notice: q.get("notice"), error: rangeError, lookup: lookup)
+        page.refusals = try await store.refusals(sender: nil, code: nil, from: epochs.from, to: epochs.to, limit: 500)
+        page.refusalCounts = try await store.refusalCounts(from: epochs.from, to: epochs.to)
+        if q.get("format") == "csv" { return try csv(page.tables, request: request, range: range) }
         return html(page.html)
+    }
+
+    func agencyPage(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let csrf = try await sessionCSRF(request)
+        let code = try context.parameters.require("code")
+        let now = Int64(Date().timeIntervalSince1970)
+        let (range, rangeError) = range(request, now: now)
+        let snapshot = try await directory.current()
+        guard code.utf8.count <= 64, snapshot.agencies[code] != nil || snapshot.known.contains(code) else {
+            throw HubError(.notFound, "unknown-agency", "no agency \(code.prefix(64)) is registered or counted at this hub")
+        }
+        let counts = try await store.signedCounts(from: range.from, to: range.to, senders: [code], businessTypes: [], recipient: nil, grouping: .day)
+        let epochs = range.epochs
+        let page = AgencyPage(
+            hubCode: hubCode, now: now, code: code, range: range, directory: snapshot,
+            activity: try await store.agencyActivity(code, now: now),
+            volume: try await store.volume(from: range.from, to: range.to, agencies: [code], byDay: true),
+            ratio: SignedRatioReport(from: range.from, to: range.to, groupBy: .day, recipient: nil,
+                                     counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: [:]),
+            refusals: try await store.refusals(sender: code, code: nil, from: epochs.from, to: epochs.to, limit: 500),
+            csrf: csrf, notice: request.uri.queryParameters.get("notice"), error: rangeError)
+        if request.uri.queryParameters.get("format") == "csv" { return try csv(page.tables, request: request, range: range, agency: code) }
+        return html(page.html)
+    }
+
+    func agencies(_ request: Request) async throws -> Response {
+        let csrf = try await sessionCSRF(request)
+        let q = request.uri.queryParameters
+        let now = Int64(Date().timeIntervalSince1970)
+        let snapshot = try await directory.current()
+        let view = try await store.operationsView(now: now)
+        var pending: [String: Int] = [:]
+        for a in view.agencies { pending[a.agency] = DashboardPage.queueStates.dropLast().reduce(0) { $0 + (a.states[$1] ?? 0) } }
+        // A form's GET writes spaces as "+".
+        let query = q.get("q").map { String($0.replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces).prefix(100)) }
+        let parent = q.get("parent").map { String($0.prefix(64)) }
+        let page = AgencyListPage(hubCode: hubCode, now: now, directory: snapshot, lastPulls: try await store.lastPulls(), pending: pending,
+                                  query: query, parent: parent?.isEmpty == false ? parent : nil, csrf: csrf)
+        if q.get("format") == "csv" { return try csv([page.table(limit: nil)], request: request, range: nil) }
+        return html(page.html)
+    }
+
+    /// The CSRF token of the request's session (the access rule has checked that there is one).
+    func sessionCSRF(_ request: Request) async throws -> String {
+        guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
+            throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
+        }
+        return csrf
+    }
+
+    /// One of a page's tables as a CSV download (`?format=csv&table=ID`).
+    func csv(_ tables: [DashboardTable], request: Request, range: DashboardRange?, agency: String? = nil) throws -> Response {
+        let id = request.uri.queryParameters.get("table") ?? ""
+        guard let table = tables.first(where: { $0.id == id }) else {
+            throw HubError(.badRequest, "invalid-parameter", "table is one of: " + tables.map(\.id).joined(separator: ", "))
+        }
+        var headers = Self.securityHeaders(contentType: "text/csv; charset=utf-8")
+        let name = ["truc", table.id, agency, range.map { "\($0.from)_\($0.to)" }].compactMap { $0 }.joined(separator: "-")
+        headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: table.csv)))
     }
 
     func login(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         let fields = try await form(request)
         guard auth.operatorTokenHash != nil else {
-            return html(DashboardPage.login(error: Self.accessOff), status: .forbidden)
+            return html(DashboardShell.login(error: Self.accessOff), status: .forbidden)
         }
         guard let token = fields["token"], auth.isOperatorToken(token) else {
             logger.notice("dashboard login refused")
-            return html(DashboardPage.login(error: "Sai mã vận hành / wrong operator token"), status: .unauthorized)
+            return html(DashboardShell.login(error: "Sai mã vận hành / wrong operator token"), status: .unauthorized)
         }
         let (id, _) = try await sessions.create()
         logger.info("dashboard login")

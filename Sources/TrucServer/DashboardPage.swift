@@ -3,8 +3,8 @@ import Foundation
 import TrucCore
 import TrucStore
 
-/// The operator's dashboard as server-rendered HTML: no script, no external resource, UTF-8 throughout.
-/// Pure: built from what the store and the peer board say.
+/// The dashboard's national view as server-rendered HTML: no script, no external resource, UTF-8 throughout.
+/// Pure: built from what the store and the peer board say. Every table is also its CSV (`tables`).
 struct DashboardPage {
     struct Lookup {
         let key: String
@@ -13,244 +13,307 @@ struct DashboardPage {
 
     let hubCode: String
     let now: Int64
+    let range: DashboardRange
     let view: OperationsView
     let peers: [PeerStatusBoard.Entry]
     let dead: [QueuedDelivery]
+    /// The signed-ratio report of the range and when it was computed (it is cached for a minute).
     let ratio: SignedRatioReport
-    let names: [String: String]
+    let ratioAt: Int64
+    /// Documents sent and received per day of the range.
+    let volume: [VolumeRow]
+    let directory: DirectoryCache.Snapshot
     let csrf: String
-    let notice: String?
-    let lookup: Lookup?
-    /// The latest refusals and the counts of the last 7 days.
+    var notice: String?
+    var error: String?
+    var lookup: Lookup?
+    /// Refusals of the range: the latest, and the counts.
     var refusals: [Refusal] = []
     var refusalCounts = RefusalCounts(total: 0, byCode: [:], bySender: [])
 
-    /// For text and double-quoted attributes alike.
-    static func escape(_ text: String) -> String { MarkupEscape.attribute(text) }
+    static let queueStates = ["awaiting-pull", "queued", "sending", "waiting-retry", "dead"]
+    static let stateTitles = ["awaiting-pull": "chờ nhận / awaiting pull", "queued": "chờ gửi / queued", "sending": "đang gửi / sending",
+                              "waiting-retry": "chờ gửi lại / waiting retry", "dead": "thất bại / dead", "delivered": "đã giao / delivered",
+                              "failed": "bị từ chối / failed"]
 
-    static func time(_ epoch: Int64?) -> String {
-        guard let epoch else { return "–" }
-        return CivilCalendar.vietnamDateTime(epoch)
+    func name(_ code: String) -> String? { directory.names[code] }
+
+    /// Pausing holds pushes and forwards: offered where the agency is pushed to or behind a peer hub, or has
+    /// such deliveries (pull-only agencies have nothing to pause).
+    static func pausable(_ agency: Agency?, states: [String: Int], paused: Bool) -> Bool {
+        paused || agency?.pushURL != nil || agency?.relay == true || ["queued", "sending", "waiting-retry", "dead"].contains { (states[$0] ?? 0) > 0 }
     }
 
-    static func age(_ seconds: Int64) -> String {
-        if seconds < 120 { return "\(seconds) s" }
-        if seconds < 7200 { return "\(seconds / 60) min" }
-        if seconds < 172_800 { return "\(seconds / 3600) h" }
-        return "\(seconds / 86400) d"
+    static func pauseControl(_ code: String, paused: Bool, csrf: String, back: String) -> String {
+        let action = paused ? "resume" : "pause"
+        return "<form class=\"inline\" method=\"post\" action=\"/dashboard/\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+            + "<input type=\"hidden\" name=\"agency\" value=\"\(Markup.escape(code))\"><input type=\"hidden\" name=\"back\" value=\"\(Markup.escape(back))\">"
+            + "<button class=\"\(action)\">\(paused ? "Tiếp tục / Resume" : "Tạm dừng / Pause")</button></form>"
     }
 
-    static func percent(_ ratio: Double?) -> String {
-        guard let ratio else { return "–" }
-        return String(format: "%.1f %%", ratio * 100)
+    // MARK: tables (shown and exported)
+
+    var statesTable: DashboardTable {
+        let order = Self.queueStates + ["delivered", "failed"]
+        var t = DashboardTable(id: "states", columns: [.init(title: "trạng thái / state", key: "state"), .init(title: "số / count", key: "count", numeric: true)])
+        t.rows = order.map { [.init(Self.stateTitles[$0] ?? $0, html: "<span data-state=\"\($0)\">\(Markup.escape(Self.stateTitles[$0] ?? $0))</span>"), .init(view.states[$0] ?? 0)] }
+        return t
     }
 
-    static let style = """
-        body{font-family:"Noto Sans","DejaVu Sans",system-ui,sans-serif;margin:0;color:#1d2733;background:#f4f6f8}
-        header{background:#12355b;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}
-        header h1{font-size:20px;margin:0} main{padding:16px 24px;display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(440px,1fr))}
-        section{background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px #0002;overflow-x:auto} h2{font-size:16px;margin:4px 0 10px}
-        table{border-collapse:collapse;width:100%;font-size:13px} th,td{padding:4px 6px;border-bottom:1px solid #e3e7eb;text-align:left;vertical-align:top}
-        td.n,th.n{text-align:right} .big{font-size:28px;font-weight:600} .figures{display:flex;gap:24px;flex-wrap:wrap}
-        .ok{color:#1b7f3b} .bad{color:#b3261e} .muted{color:#68737d} .notice{background:#fff4ce;padding:8px 24px}
-        button{font:inherit;font-size:12px;padding:2px 8px;cursor:pointer} form.inline{display:inline}
-        input[type=text]{font:inherit;padding:3px 6px;width:320px} .wide{grid-column:1/-1}
-        """
+    var agencyQueuesTable: DashboardTable {
+        var t = DashboardTable(id: "agency-queues", columns: [.init(title: "cơ quan / agency", key: "agency"), .init(title: "tên / name", key: "name")]
+            + Self.queueStates.map { .init(title: Self.stateTitles[$0]!, key: $0, numeric: true) } + [.init(title: "", key: "paused")],
+            empty: "không có gì đang chờ / nothing waiting")
+        let sorted = view.agencies.sorted { a, b in
+            let ta = a.states.values.reduce(0, +), tb = b.states.values.reduce(0, +)
+            return ta != tb ? ta > tb : a.agency < b.agency
+        }
+        for q in sorted {
+            let control = Self.pausable(directory.agencies[q.agency], states: q.states, paused: q.paused)
+                ? Self.pauseControl(q.agency, paused: q.paused, csrf: csrf, back: "/?\(range.query)")
+                : "<span class=\"muted\" data-pull-only=\"\(Markup.escape(q.agency))\">nhận kéo / pull</span>"
+            t.rows.append([.init(q.agency, html: Markup.agency(q.agency, nil) + (q.paused ? " <b class=\"bad\">tạm dừng / paused</b>" : "")),
+                           .init(name(q.agency) ?? "", html: "<span class=\"muted\">\(Markup.escape(name(q.agency) ?? ""))</span>")]
+                          + Self.queueStates.map { .init(q.states[$0] ?? 0) } + [.init(q.paused ? "paused" : "", html: control)])
+        }
+        return t
+    }
+
+    var deadTable: DashboardTable {
+        var t = DashboardTable(id: "dead", columns: [
+            .init(title: "văn bản / message", key: "message"), .init(title: "DocumentId", key: "documentId"),
+            .init(title: "gửi → nhận / from → to", key: "route"), .init(title: "lần thử / attempts", key: "attempts", numeric: true),
+            .init(title: "lỗi cuối / last error", key: "lastError"), .init(title: "", key: "action"),
+        ], empty: "không có / no dead delivery")
+        for d in dead {
+            t.rows.append([
+                .init(d.messageId, html: "<a href=\"/?lookup=\(Markup.query(d.messageId))\" data-message=\"\(Markup.escape(d.messageId))\" data-recipient=\"\(Markup.escape(d.recipient))\">\(Markup.escape(String(d.messageId.prefix(13))))…</a>"),
+                .init(d.documentId ?? ""),
+                .init("\(d.sender) → \(d.recipient)", html: "<a href=\"/agencies/\(Markup.escape(d.sender))\">\(Markup.escape(d.sender))</a> → <a href=\"/agencies/\(Markup.escape(d.recipient))\">\(Markup.escape(d.recipient))</a>"),
+                .init(d.attempts),
+                .init(String((d.reason ?? "").prefix(300))),
+                .init("", html: "<form class=\"inline\" method=\"post\" action=\"/dashboard/requeue\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"message\" value=\"\(Markup.escape(d.messageId))\"><input type=\"hidden\" name=\"recipient\" value=\"\(Markup.escape(d.recipient))\"><button class=\"requeue\">Gửi lại / Requeue</button></form>"),
+            ])
+        }
+        return t
+    }
+
+    var peersTable: DashboardTable {
+        var t = DashboardTable(id: "peers", columns: [
+            .init(title: "trục / hub", key: "hub"), .init(title: "kết nối / reachable", key: "reachable"),
+            .init(title: "thành công cuối / last success", key: "lastSuccess"), .init(title: "lỗi cuối / last failure", key: "lastFailure"),
+        ], empty: "không có trục ngang hàng / no peer hub configured")
+        for p in peers {
+            let state = p.reachable.map { $0 ? "yes" : "no" } ?? "not contacted yet"
+            let stateHTML = p.reachable.map { $0 ? "<span class=\"ok\">có / yes</span>" : "<span class=\"bad\">không / no</span>" } ?? "<span class=\"muted\">chưa liên lạc / not contacted yet</span>"
+            t.rows.append([.init(p.code, html: "\(Markup.escape(p.code)) <span class=\"muted\">\(p.dialect)</span><br><span class=\"muted\">\(Markup.escape(p.url))</span>"),
+                           .init(state, html: stateHTML), .init(Markup.time(p.lastSuccess)),
+                           .init("\(Markup.time(p.lastFailure)) \(p.lastError ?? "")", html: "\(Markup.time(p.lastFailure))<br><span class=\"muted\">\(Markup.escape(p.lastError ?? ""))</span>")])
+        }
+        return t
+    }
+
+    static func refusalsByCode(_ counts: RefusalCounts) -> DashboardTable {
+        var t = DashboardTable(id: "refusals-by-code", columns: [.init(title: "mã lỗi / code", key: "code"), .init(title: "số / count", key: "count", numeric: true)])
+        t.rows = counts.byCode.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { [.init($0.key), .init($0.value)] }
+        return t
+    }
+
+    var refusalsBySender: DashboardTable {
+        var t = DashboardTable(id: "refusals-by-agency", columns: [.init(title: "cơ quan gửi / sender", key: "sender"), .init(title: "số / count", key: "count", numeric: true)])
+        t.rows = refusalCounts.bySender.map { [.init($0.sender, html: Markup.agency($0.sender, name($0.sender))), .init($0.count)] }
+        return t
+    }
+
+    static func refusalsTable(_ refusals: [Refusal], id: String) -> DashboardTable {
+        var t = DashboardTable(id: id, columns: [
+            .init(title: "thời gian / time", key: "time"), .init(title: "gửi / sender", key: "sender"), .init(title: "DocumentId", key: "documentId"),
+            .init(title: "mã lỗi / code", key: "code"), .init(title: "lý do / reasons", key: "reasons"),
+        ], empty: "không có văn bản bị từ chối / no refused document")
+        for r in refusals {
+            let sender = r.sender ?? r.caller
+            t.rows.append([.init(String(r.time.prefix(19)).replacingOccurrences(of: "T", with: " ")),
+                           .init(sender, html: "<a href=\"/agencies/\(Markup.escape(sender))\">\(Markup.escape(sender))</a>"),
+                           .init(r.documentId ?? ""), .init(r.code), .init(r.reasons.joined(separator: "; "),
+                                                                            html: Markup.escape(String(r.reasons.joined(separator: "; ").prefix(400))))])
+        }
+        return t
+    }
+
+    static func ratioTable(_ groups: [SignedRatioReport.Group], id: String, keyTitle: String, link: Bool) -> DashboardTable {
+        var t = DashboardTable(id: id, columns: [.init(title: keyTitle, key: "key"), .init(title: "tên / name", key: "name"),
+                                                 .init(title: "văn bản / documents", key: "documents", numeric: true)]
+            + DashboardChart.buckets.map { .init(title: $0.series.name, key: $0.key, numeric: true) }
+            + [.init(title: "ký số / signed", key: "signedRatio", numeric: true)])
+        for g in groups {
+            let c = g.counts
+            t.rows.append([.init(g.key, html: link ? "<a href=\"/agencies/\(Markup.escape(g.key))\">\(Markup.escape(g.key))</a>" : Markup.escape(g.key)),
+                           .init(g.name ?? "", html: "<span class=\"muted\">\(Markup.escape(g.name ?? ""))</span>"), .init(c.total)]
+                          + DashboardChart.buckets.map { .init($0.count(c)) }
+                          + [.init(c.signedRatio.map { String(format: "%.4f", $0) } ?? "", html: Markup.percent(c.signedRatio))])
+        }
+        return t
+    }
+
+    var ratioGroups: [SignedRatioReport.Group] { ratio.groups.sorted { ($0.counts.total, $1.key) > ($1.counts.total, $0.key) } }
+
+    var volumeTable: DashboardTable {
+        var t = DashboardTable(id: "volume", columns: [.init(title: "ngày / day", key: "day"), .init(title: "gửi / sent", key: "sent", numeric: true),
+                                                       .init(title: "nhận / received", key: "received", numeric: true)])
+        let byDay = Dictionary(volume.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        t.rows = range.days.map { [.init($0), .init(byDay[$0]?.sent ?? 0), .init(byDay[$0]?.received ?? 0)] }
+        return t
+    }
+
+    /// Every table of the page, by id (the CSV export).
+    var tables: [DashboardTable] {
+        [statesTable, agencyQueuesTable, deadTable, peersTable, Self.refusalsByCode(refusalCounts), refusalsBySender,
+         Self.refusalsTable(refusals, id: "refusals-latest"), Self.ratioTable(ratioGroups, id: "ratio", keyTitle: "cơ quan / agency", link: true), volumeTable]
+    }
+
+    func csvLink(_ table: String) -> String { "/?\(range.query)&format=csv&table=\(table)" }
+
+    // MARK: the page
 
     var html: String {
-        var h = """
-            <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            \(lookup == nil ? "<meta http-equiv=\"refresh\" content=\"30\">" : "")
-            <title>Truc · \(Self.escape(hubCode))</title><style>\(Self.style)</style></head><body>
-            <header><h1>Trục liên thông văn bản · Truc hub \(Self.escape(hubCode))</h1>
-            <div>\(Self.time(now)) (giờ Việt Nam) <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="\(csrf)"><button>Đăng xuất / Log out</button></form></div></header>
-            """
-        if let notice { h += "<div class=\"notice\" id=\"notice\">\(Self.escape(notice))</div>" }
-        h += "<main>"
-        h += traffic + queues + oldestAndPeers + deadLetters + refusalSection + lookupSection + ratioSection
-        h += "</main></body></html>"
-        return h
+        let body = range.picker(path: "/").replacingOccurrences(of: "<nav class=\"range\"", with: "<nav class=\"range wide-nav\"")
+        return DashboardShell.page(title: "Tổng quan / Overview", hubCode: hubCode, now: now, csrf: csrf, notice: notice, error: error,
+                                   refresh: lookup == nil,
+                                   body: "<section class=\"wide\" id=\"summary\">\(body)\(figures)</section>"
+                                       + minuteTraffic + dailyTraffic + queues + oldestAndPeers + agencyQueues + deadLetters
+                                       + refusalSection + ratioSection + lookupSection)
     }
 
-    var traffic: String {
-        let maxPerMinute = max(1, view.receivedPerMinute.max() ?? 1)
-        var bars = ""
-        for (i, n) in view.receivedPerMinute.enumerated() {
-            let height = Double(n) / Double(maxPerMinute) * 50
-            bars += "<rect x=\"\(i * 10)\" y=\(String(format: "\"%.1f\"", 52 - height)) width=\"8\" height=\(String(format: "\"%.1f\"", height)) fill=\"#2f6db5\"><title>\(n)</title></rect>"
+    var figures: String {
+        let pending = Self.queueStates.dropLast().reduce(0) { $0 + (view.states[$1] ?? 0) }
+        let t = ratio.totals
+        func figure(_ id: String, _ value: String, _ label: String, bad: Bool = false) -> String {
+            "<div><div class=\"big\(bad ? " bad" : "")\" id=\"\(id)\">\(value)</div><div class=\"muted\">\(label)</div></div>"
         }
-        return """
-            <section><h2>Lưu lượng / Traffic</h2><div class="figures">
-            <div><div class="big" id="in-minute">\(view.receivedLastMinute)</div><div class="muted">nhận / in, last minute</div></div>
-            <div><div class="big" id="out-minute">\(view.deliveredLastMinute)</div><div class="muted">giao / out, last minute</div></div>
-            <div><div class="big">\(view.receivedLastHour)</div><div class="muted">in, last hour</div></div>
-            <div><div class="big">\(view.deliveredLastHour)</div><div class="muted">out, last hour</div></div></div>
-            <svg width="300" height="56" role="img" aria-label="messages in per minute, last 30 minutes">\(bars)</svg>
-            <div class="muted">messages accepted per minute, last 30 minutes</div></section>
-            """
+        return "<div class=\"figures\">"
+            + figure("in-minute", Markup.count(view.receivedLastMinute), "nhận, 1 phút qua / in, last minute")
+            + figure("out-minute", Markup.count(view.deliveredLastMinute), "giao, 1 phút qua / out, last minute")
+            + figure("in-hour", Markup.count(view.receivedLastHour), "nhận, 1 giờ qua / in, last hour")
+            + figure("pending", Markup.count(pending), "chưa giao / undelivered")
+            + figure("dead-count", Markup.count(view.states["dead"] ?? 0), "thất bại / dead letters", bad: (view.states["dead"] ?? 0) > 0)
+            + figure("oldest-age", view.oldest.map { Markup.age($0.ageSeconds) } ?? "–", "chờ lâu nhất / oldest undelivered")
+            + figure("refused-count", Markup.count(refusalCounts.total), "bị từ chối / refused, \(range.kind == .today ? "hôm nay / today" : range.kind.rawValue)")
+            + figure("ratio-total", Markup.percent(t.signedRatio), "ký số / signed, \(Markup.count(t.total)) văn bản / documents")
+            + "</div>"
+    }
+
+    var minuteTraffic: String {
+        let labels = (0..<30).map { i in i == 29 ? "0" : "-\(29 - i)" }
+        return "<section id=\"traffic\">" + DashboardShell.heading("Lưu lượng 30 phút / Traffic, last 30 minutes", asOf: now)
+            + DashboardChart.columns(id: "minute-chart", title: "văn bản nhận mỗi phút / messages accepted per minute",
+                                     xTitle: "phút trước / minutes ago", yTitle: "văn bản / messages", labels: labels,
+                                     series: [.init(name: "nhận / accepted", color: "#0072B2", pattern: .solid)],
+                                     values: view.receivedPerMinute.map { [$0] })
+            + "</section>"
+    }
+
+    var dailyTraffic: String {
+        let table = volumeTable
+        let labels = table.rows.map { String($0[0].text.suffix(5)) }
+        let values = table.rows.map { [Int($0[1].text) ?? 0, Int($0[2].text) ?? 0] }
+        return "<section id=\"daily\">" + DashboardShell.heading("Văn bản theo ngày / Documents per day, \(range.label)", csv: csvLink("volume"), asOf: ratioAt)
+            + DashboardChart.columns(id: "daily-chart", title: "văn bản gửi và nhận mỗi ngày / documents sent and received per day",
+                                     xTitle: "ngày / day", yTitle: "văn bản / documents", labels: labels,
+                                     series: [.init(name: "gửi / sent", color: "#0072B2", pattern: .solid),
+                                              .init(name: "nhận / received", color: "#E69F00", pattern: .diagonal)],
+                                     values: values)
+            + "</section>"
     }
 
     var queues: String {
-        let order = ["awaiting-pull", "queued", "sending", "waiting-retry", "dead", "delivered", "failed"]
-        var rows = ""
-        for agency in view.agencies.prefix(200) {
-            let cells = ["awaiting-pull", "queued", "sending", "waiting-retry", "dead"].map { "<td class=\"n\">\(agency.states[$0] ?? 0)</td>" }.joined()
-            let action = agency.paused ? "resume" : "pause"
-            // Pausing holds pushes and forwards: offered only where the agency has some (pulls are not affected).
-            let pushes = ["queued", "sending", "waiting-retry", "dead"].contains { (agency.states[$0] ?? 0) > 0 }
-            let control = agency.paused || pushes
-                ? "<form class=\"inline\" method=\"post\" action=\"/dashboard/\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"agency\" value=\"\(Self.escape(agency.agency))\"><button>\(action == "pause" ? "Pause" : "Resume")</button></form>"
-                : "<span class=\"muted\" data-pull-only=\"\(Self.escape(agency.agency))\">pull</span>"
-            rows += """
-                <tr><td>\(Self.escape(agency.agency))<br><span class="muted">\(Self.escape(names[agency.agency] ?? ""))</span>\(agency.paused ? " <b class=\"bad\">paused</b>" : "")</td>\(cells)
-                <td>\(control)</td></tr>
-                """
-        }
-        return """
-            <section><h2>Hàng đợi / Queues</h2>
-            <table id="states"><tr>\(order.map { "<th class=\"n\">\($0)</th>" }.joined())</tr>
-            <tr>\(order.map { "<td class=\"n\" data-state=\"\($0)\">\(view.states[$0] ?? 0)</td>" }.joined())</tr></table>
-            <h2 style="margin-top:14px">Theo cơ quan / By agency</h2>
-            <table id="agency-queues"><tr><th>agency</th><th class="n">awaiting pull</th><th class="n">queued</th><th class="n">sending</th><th class="n">waiting retry</th><th class="n">dead</th><th></th></tr>
-            \(rows.isEmpty ? "<tr><td colspan=\"7\" class=\"muted\">nothing waiting</td></tr>" : rows)</table></section>
-            """
+        "<section class=\"third\" id=\"queues\">" + DashboardShell.heading("Hàng đợi / Queues", csv: csvLink("states"), asOf: now) + statesTable.html + "</section>"
     }
 
     var oldestAndPeers: String {
-        var h = "<section><h2>Chưa giao lâu nhất / Oldest undelivered</h2>"
+        var h = "<section class=\"third\" id=\"oldest-card\">" + DashboardShell.heading("Chưa giao lâu nhất / Oldest undelivered")
         if let o = view.oldest {
             h += """
-                <p id="oldest"><span class="big">\(Self.age(o.ageSeconds))</span> — message <a href="/?lookup=\(Self.escape(o.messageId))">\(Self.escape(o.messageId))</a>
-                to \(Self.escape(o.recipient)) (\(Self.escape(o.state))), received \(Self.time(o.receivedAt))</p>
+                <p id="oldest"><span class="big">\(Markup.age(o.ageSeconds))</span><br>văn bản / message <a href="/?lookup=\(Markup.query(o.messageId))">\(Markup.escape(o.messageId))</a>
+                → <a href="/agencies/\(Markup.escape(o.recipient))">\(Markup.escape(o.recipient))</a> (\(Markup.escape(Self.stateTitles[o.state] ?? o.state))), nhận lúc / received \(Markup.time(o.receivedAt))</p>
                 """
         } else {
-            h += "<p id=\"oldest\" class=\"ok\">Everything accepted has been delivered.</p>"
+            h += "<p id=\"oldest\" class=\"ok\">Đã giao hết / everything accepted has been delivered.</p>"
         }
-        h += "<h2>Trục ngang hàng / Peer hubs</h2><table id=\"peers\"><tr><th>hub</th><th>dialect</th><th>reachable</th><th>last success</th><th>last failure</th></tr>"
-        if peers.isEmpty { h += "<tr><td colspan=\"5\" class=\"muted\">no peer hub configured</td></tr>" }
-        for p in peers {
-            let state = p.reachable.map { $0 ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>" } ?? "<span class=\"muted\">not contacted yet</span>"
-            h += "<tr><td>\(Self.escape(p.code))<br><span class=\"muted\">\(Self.escape(p.url))</span></td><td>\(p.dialect)</td><td>\(state)</td><td>\(Self.time(p.lastSuccess))</td><td>\(Self.time(p.lastFailure))<br><span class=\"muted\">\(Self.escape(p.lastError ?? ""))</span></td></tr>"
-        }
-        return h + "</table></section>"
+        h += "</section><section class=\"third\" id=\"peers-card\">" + DashboardShell.heading("Trục ngang hàng / Peer hubs", csv: csvLink("peers")) + peersTable.html + "</section>"
+        return h
+    }
+
+    var agencyQueues: String {
+        var table = agencyQueuesTable
+        let all = table.rows.count
+        table.rows = Array(table.rows.prefix(50))
+        return "<section class=\"wide\" id=\"agency-queues-card\">" + DashboardShell.heading("Hàng đợi theo cơ quan / Queues by agency", csv: csvLink("agency-queues"), asOf: now)
+            + table.html
+            + (all > 50 ? "<p class=\"muted\">50 / \(all) cơ quan nhiều việc nhất; tất cả trong CSV / the 50 busiest of \(all) agencies; all of them in the CSV.</p>" : "")
+            + "</section>"
     }
 
     var deadLetters: String {
-        var rows = ""
-        for d in dead {
-            rows += """
-                <tr data-message="\(Self.escape(d.messageId))" data-recipient="\(Self.escape(d.recipient))"><td><a href="/?lookup=\(Self.escape(d.messageId))">\(Self.escape(String(d.messageId.prefix(8))))…</a><br><span class="muted">\(Self.escape(d.documentId ?? ""))</span></td>
-                <td>\(Self.escape(d.sender)) → \(Self.escape(d.recipient))</td><td class="n">\(d.attempts)</td><td>\(Self.escape(String((d.reason ?? "").prefix(160))))</td>
-                <td><form class="inline" method="post" action="/dashboard/requeue"><input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="message" value="\(Self.escape(d.messageId))"><input type="hidden" name="recipient" value="\(Self.escape(d.recipient))"><button class="requeue">Requeue</button></form></td></tr>
-                """
-        }
-        return """
-            <section class="wide"><h2>Thư chết / Dead letters (\(dead.count))</h2>
-            <table id="dead"><tr><th>message</th><th>from → to</th><th class="n">attempts</th><th>last error</th><th></th></tr>
-            \(rows.isEmpty ? "<tr><td colspan=\"5\" class=\"muted\">no dead delivery</td></tr>" : rows)</table></section>
-            """
+        "<section class=\"wide\" id=\"dead-card\">" + DashboardShell.heading("Thư chết / Dead letters (\(dead.count))", csv: csvLink("dead")) + deadTable.html + "</section>"
+    }
+
+    var refusalSection: String {
+        var latest = Self.refusalsTable(refusals, id: "refusals-latest")
+        latest.rows = Array(latest.rows.prefix(30))
+        return "<section class=\"third\" id=\"refusals\">" + DashboardShell.heading("Từ chối theo mã / Refused, by code", csv: csvLink("refusals-by-code"))
+            + "<p class=\"muted\">\(range.label): \(Markup.count(refusalCounts.total))</p>" + Self.refusalsByCode(refusalCounts).html + "</section>"
+            + "<section class=\"third\" id=\"refusals-senders\">" + DashboardShell.heading("Từ chối theo cơ quan / Refused, by sender", csv: csvLink("refusals-by-agency"))
+            + refusalsBySender.html + "</section>"
+            + "<section class=\"wide\" id=\"refusals-latest-card\">" + DashboardShell.heading("Văn bản bị từ chối gần nhất / Latest refused documents", csv: csvLink("refusals-latest"))
+            + latest.html + "</section>"
+    }
+
+    var ratioSection: String {
+        let groups = ratioGroups
+        let top = groups.prefix(20).map { g in (label: "\(g.key) \(g.name ?? "")", href: Optional("/agencies/\(g.key)"), counts: g.counts) }
+        var table = Self.ratioTable(groups, id: "ratio", keyTitle: "cơ quan / agency", link: true)
+        table.rows = Array(table.rows.prefix(100))
+        let t = ratio.totals
+        return "<section class=\"wide\" id=\"ratio-card\">"
+            + DashboardShell.heading("Tỷ lệ văn bản ký số / Signed-document ratio, \(range.label)", csv: csvLink("ratio"), asOf: ratioAt)
+            + "<p class=\"muted\" id=\"ratio-definition\">Định nghĩa / Definition: \(Markup.escape(SignedRatioReport.definitionText))</p>"
+            + "<p>Tất cả / all senders: <b>\(Markup.percent(t.signedRatio))</b> của / of \(Markup.count(t.total)) văn bản / documents; cơ quan ký / organisation-signed \(Markup.percent(t.organisationSignedRatio)); ký đủ / fully signed \(Markup.percent(t.fullySignedRatio)).</p>"
+            + (top.isEmpty ? "" : DashboardChart.ratioBars(id: "ratio-chart", title: "tỷ lệ ký số theo cơ quan / signed ratio by agency", rows: top))
+            + "<p class=\"muted\">\(min(groups.count, 20)) cơ quan gửi nhiều nhất trong biểu đồ, \(min(groups.count, 100)) trong bảng, \(groups.count) trong CSV / the \(min(groups.count, 20)) busiest senders in the chart, \(min(groups.count, 100)) in the table, all \(groups.count) in the CSV.</p>"
+            + table.html + "</section>"
     }
 
     var lookupSection: String {
         var h = """
-            <section class="wide"><h2>Tra cứu / Look up a message</h2>
-            <form method="get" action="/"><input type="text" name="lookup" placeholder="hub message id or DocumentId" value="\(Self.escape(lookup?.key ?? ""))"> <button>Look up</button></form>
+            <section class="wide" id="lookup-card"><h2>Tra cứu / Look up a message</h2>
+            <form method="get" action="/"><input type="text" name="lookup" placeholder="mã văn bản của trục hoặc DocumentId / hub message id or DocumentId" value="\(Markup.escape(lookup?.key ?? ""))" size="48"> <button>Tra cứu / Look up</button></form>
             """
         if let lookup {
-            if lookup.messages.isEmpty { h += "<p id=\"lookup-result\" class=\"bad\">No message has that id or DocumentId.</p>" }
+            if lookup.messages.isEmpty { h += "<p id=\"lookup-result\" class=\"bad\">Không có văn bản này / no message has that id or DocumentId.</p>" }
             for (m, deliveries, statuses, receipts) in lookup.messages {
                 h += """
-                    <div id="lookup-result"><p><b>\(Self.escape(m.id))</b> · \(m.kind) from \(Self.escape(m.sender)) \(Self.escape(names[m.sender] ?? ""))
-                    · DocumentId \(Self.escape(m.documentId ?? "–")) · received \(Self.time(m.receivedAt)) · signatures: \(Self.escape(m.bucket))</p>
-                    <table><tr><th>recipient</th><th>state</th><th class="n">attempts</th><th>delivered</th><th>how</th><th>reason</th></tr>
+                    <div id="lookup-result"><p><b>\(Markup.escape(m.id))</b> · \(m.kind) từ / from <a href="/agencies/\(Markup.escape(m.sender))">\(Markup.escape(m.sender))</a> \(Markup.escape(name(m.sender) ?? ""))
+                    · DocumentId \(Markup.escape(m.documentId ?? "–")) · nhận lúc / received \(Markup.time(m.receivedAt)) · chữ ký / signatures: \(Markup.escape(m.bucket))</p>
                     """
-                for d in deliveries {
-                    h += "<tr><td>\(Self.escape(d.recipient)) <span class=\"muted\">\(Self.escape(names[d.recipient] ?? ""))</span></td><td>\(Self.escape(d.state))</td><td class=\"n\">\(d.attempts)</td><td>\(Self.time(d.deliveredAt))</td><td>\(Self.escape(d.how ?? ""))</td><td>\(Self.escape(d.reason ?? ""))</td></tr>"
+                var t = DashboardTable(id: "lookup-deliveries", columns: [
+                    .init(title: "nơi nhận / recipient", key: "recipient"), .init(title: "trạng thái / state", key: "state"),
+                    .init(title: "lần thử / attempts", key: "attempts", numeric: true), .init(title: "đã giao / delivered", key: "delivered"),
+                    .init(title: "cách / how", key: "how"), .init(title: "lý do / reason", key: "reason"),
+                ])
+                t.rows = deliveries.map { d in
+                    [.init(d.recipient, html: Markup.agency(d.recipient, name(d.recipient))), .init(d.state), .init(d.attempts),
+                     .init(Markup.time(d.deliveredAt)), .init(d.how ?? ""), .init(d.reason ?? "")]
                 }
-                h += "</table>"
+                h += t.html
                 if !statuses.isEmpty {
-                    h += "<p>Status messages: " + statuses.map { "\(Self.escape($0.statusCode ?? "?")) from \(Self.escape($0.sender)) at \(Self.time($0.receivedAt))" }.joined(separator: "; ") + "</p>"
+                    h += "<p>Trạng thái / status messages: " + statuses.map { "\(Markup.escape($0.statusCode ?? "?")) từ / from \(Markup.escape($0.sender)) lúc / at \(Markup.time($0.receivedAt))" }.joined(separator: "; ") + "</p>"
                 }
                 if !receipts.isEmpty {
-                    h += "<p>Delivery receipts: " + receipts.map { "\(Self.escape($0.receiptId)) at \(Self.time($0.issuedAt))" }.joined(separator: "; ") + "</p>"
+                    h += "<p>Biên nhận / delivery receipts: " + receipts.map { "\(Markup.escape($0.receiptId)) lúc / at \(Markup.time($0.issuedAt))" }.joined(separator: "; ") + "</p>"
                 }
                 h += "</div>"
             }
         }
         return h + "</section>"
-    }
-
-    /// Refused messages: counts by code and by sender over 7 days, and the latest ones with their first reason.
-    var refusalSection: String {
-        let codes = refusalCounts.byCode.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            .map { "<tr><td>\(Self.escape($0.key))</td><td class=\"n\">\($0.value)</td></tr>" }.joined()
-        let senders = refusalCounts.bySender.prefix(10)
-            .map { "<tr><td>\(Self.escape($0.sender))<br><span class=\"muted\">\(Self.escape(names[$0.sender] ?? ""))</span></td><td class=\"n\">\($0.count)</td></tr>" }
-            .joined()
-        let latest = refusals.prefix(20).map { r in
-            "<tr><td>\(Self.escape(String(r.time.prefix(19)).replacingOccurrences(of: "T", with: " ")))</td><td>\(Self.escape(r.sender ?? r.caller))</td>"
-                + "<td>\(Self.escape(r.documentId ?? "–"))</td><td>\(Self.escape(r.code))</td><td>\(Self.escape(String((r.reasons.first ?? "").prefix(160))))</td></tr>"
-        }.joined()
-        return """
-            <section class="wide" id="refusals"><h2>Văn bản bị từ chối, 7 ngày / Refused messages, last 7 days (\(refusalCounts.total))</h2>
-            <table id="refusals-by-code"><tr><th>mã lỗi / code</th><th class="n">số / count</th></tr>\(codes)</table>
-            <table id="refusals-by-agency"><tr><th>cơ quan gửi / sender</th><th class="n">số / count</th></tr>\(senders)</table>
-            <table id="refusals-latest"><tr><th>thời gian / time</th><th>gửi / sender</th><th>DocumentId</th><th>mã lỗi / code</th><th>lý do / reason</th></tr>\(latest)</table>
-            </section>
-            """
-    }
-
-    var ratioSection: String {
-        let colors: [(String, String, KeyPath<SignedRatioReport.Counts, Int>)] = [
-            ("both", "#1b7f3b", \.both), ("organisation", "#5aa469", \.organisation), ("personal", "#a7d3a6", \.personal),
-            ("unsigned", "#c4cad0", \.unsigned), ("indeterminate", "#e8a33d", \.indeterminate), ("invalid", "#b3261e", \.invalid),
-        ]
-        let top = ratio.groups.sorted { $0.counts.total > $1.counts.total }.prefix(30)
-        var svg = "<svg id=\"ratio-chart\" width=\"640\" height=\"\(top.count * 22 + 24)\" role=\"img\" aria-label=\"signed ratio by agency\">"
-        for (i, group) in top.enumerated() {
-            var x = 230.0
-            let y = i * 22
-            svg += "<text x=\"0\" y=\"\(y + 15)\" font-size=\"12\">\(Self.escape(String((group.name ?? group.key).prefix(34))))</text>"
-            for (name, color, path) in colors {
-                let n = group.counts[keyPath: path]
-                guard n > 0, group.counts.total > 0 else { continue }
-                let w = Double(n) / Double(group.counts.total) * 340
-                svg += "<rect x=\(String(format: "\"%.1f\"", x)) y=\"\(y + 3)\" width=\(String(format: "\"%.1f\"", w)) height=\"16\" fill=\"\(color)\"><title>\(name): \(n)</title></rect>"
-                x += w
-            }
-            svg += "<text x=\"578\" y=\"\(y + 15)\" font-size=\"12\">\(Self.percent(group.counts.signedRatio))</text>"
-        }
-        let legendY = top.count * 22 + 6
-        for (i, (name, color, _)) in colors.enumerated() {
-            svg += "<rect x=\"\(i * 100)\" y=\"\(legendY)\" width=\"10\" height=\"10\" fill=\"\(color)\"/><text x=\"\(i * 100 + 14)\" y=\"\(legendY + 10)\" font-size=\"11\">\(name)</text>"
-        }
-        svg += "</svg>"
-        var rows = ""
-        for group in top {
-            let c = group.counts
-            rows += "<tr><td>\(Self.escape(group.key))<br><span class=\"muted\">\(Self.escape(group.name ?? ""))</span></td><td class=\"n\">\(c.total)</td><td class=\"n\">\(c.both)</td><td class=\"n\">\(c.organisation)</td><td class=\"n\">\(c.personal)</td><td class=\"n\">\(c.unsigned)</td><td class=\"n\">\(c.indeterminate)</td><td class=\"n\">\(c.invalid)</td><td class=\"n\">\(Self.percent(c.signedRatio))</td></tr>"
-        }
-        let t = ratio.totals
-        return """
-            <section class="wide"><h2>Tỷ lệ văn bản ký số, 30 ngày / Signed-document ratio, last 30 days (\(ratio.from) – \(ratio.to))</h2>
-            <p class="muted" id="ratio-definition">Định nghĩa / Definition: \(Self.escape(SignedRatioReport.definitionText))</p>
-            <p>All senders: <b id="ratio-total">\(Self.percent(t.signedRatio))</b> of \(t.total) documents signed; organisation-signed \(Self.percent(t.organisationSignedRatio)); fully signed \(Self.percent(t.fullySignedRatio)). The 30 agencies that sent most are shown.</p>
-            \(svg)
-            <table id="ratio"><tr><th>agency</th><th class="n">documents</th><th class="n">both</th><th class="n">organisation</th><th class="n">personal</th><th class="n">unsigned</th><th class="n">indeterminate</th><th class="n">invalid</th><th class="n">signed</th></tr>\(rows)</table>
-            </section>
-            """
-    }
-
-    static func login(error: String?) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="vi"><head><meta charset="utf-8"><title>Truc · đăng nhập</title><style>\(style)</style></head><body>
-        <header><h1>Trục liên thông văn bản · Truc</h1></header>
-        <main><section><h2>Đăng nhập vận hành / Operator login</h2>
-        \(error.map { "<p class=\"bad\" id=\"login-error\">\(escape($0))</p>" } ?? "")
-        <form method="post" action="/login"><input type="password" name="token" placeholder="operator token" autofocus> <button id="login">Đăng nhập / Log in</button></form>
-        </section></main></body></html>
-        """
     }
 }

@@ -7,6 +7,8 @@ import NIOSSL
 import ServiceLifecycle
 import TrucCore
 import TrucStore
+import TrucXML
+import NIOHTTP1
 
 /// Pushes messages to agencies' endpoints and forwards them to peer hubs: claims due deliveries from the
 /// store, POSTs the exact stored bytes over HTTPS with the hub's client certificate, and records each
@@ -69,7 +71,7 @@ package struct DeliveryService: Service {
                     if let work = store.deliveryWork {
                         // Woken at once by new work from any node; polls anyway (notifications are not persisted,
                         // and retries and expired leases fall due by the clock).
-                        try? await cancelWhenGracefulShutdown { _ = await work.wait(upTo: max(pollInterval, .seconds(2))) }
+                        await cancelWhenGracefulShutdown { _ = await work.wait(upTo: max(pollInterval, .seconds(2))) }
                     } else {
                         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
                     }

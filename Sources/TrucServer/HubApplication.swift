@@ -3,15 +3,16 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import Logging
-import NIOCore
+package import Logging
+package import NIOCore
 import NIOSSL
-import ServiceLifecycle
+package import ServiceLifecycle
 import TrucCore
 import TrucCrypto
 import TrucRevocation
 import TrucSignatures
-import TrucStore
+package import TrucStore
+import TrucXML
 
 /// The hub's long-running parts, to run in one `ServiceGroup`: the HTTPS application and the delivery engine.
 package struct Hub {
@@ -52,15 +53,16 @@ package func buildHub(
     intake.largePool = largePool
     intake.logger = logger
     intake.receipts = receipts
+    let pulls = PullRecorder()
     let vxpRoutes = VXPRoutes(store: store, intake: intake, receipts: receipts, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies,
-                              prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger)
+                              prefix: configuration.vxp.prefix, hubCode: configuration.hubCode, logger: logger, pulls: pulls)
     let storeHealth = StoreHealth()
     var routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
                             verified: verified),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
-        minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, routing: configuration.routing, logger: logger)
+        minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, routing: configuration.routing, logger: logger, pulls: pulls)
     var services: [any Service] = [WorkPoolService(pools: [pool, largePool])]
     let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 

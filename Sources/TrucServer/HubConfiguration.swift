@@ -1,6 +1,6 @@
 import NIOCore
-import TrucCore
-import TrucSignatures
+package import TrucCore
+package import TrucSignatures
 
 /// Everything `truc serve` needs, with the demo defaults. Reading it from flags, environment and a
 /// config file happens in the CLI (`ServeCommand`), which lists every key.

@@ -1,6 +1,6 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 
 /// An API error: HTTP status, a stable code and a message, sent as `{"error":{"code","message"}}`
 /// (plus details such as findings or a signature verdict). Every handler error goes through this.

@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import TrucCore
 import TrucCrypto
-import TrucSignatures
+package import TrucSignatures
 import TrucStore
+import HTTPTypes
 
 /// The answer to an accepted message (also returned, with `duplicate: true`, for a re-sent one).
 package struct IntakeAnswer: Codable, Sendable {

@@ -8,6 +8,7 @@ import TrucCore
 import TrucCrypto
 import TrucStore
 import TrucSignatures
+import NIOFoundationEssentialsCompat
 
 /// The versioned API (see `openapi.yaml`).
 struct HubRoutes: Sendable {
@@ -23,6 +24,7 @@ struct HubRoutes: Sendable {
     let health: StoreHealth
     let routing: RoutingTable
     let logger: Logger
+    let pulls: PullRecorder
     /// What the alerting gauges of /metrics read.
     var gauges: GaugeSources?
 
@@ -89,6 +91,7 @@ struct HubRoutes: Sendable {
             throw HubError(.badRequest, "invalid-parameter", "limit is a whole number from 1 to 1000")
         }
         let items = try await store.inbox(for: agency.code, kind: kind, after: after, limit: limit)
+        await pulls.pulled(agency.code, at: Int64(Date().timeIntervalSince1970), store: store, logger: logger)
         struct Page: Encodable {
             let items: [InboxItem]
             let next: Int64?

@@ -133,6 +133,8 @@ actor DirectoryCache {
         let hierarchy: Hierarchy
         let names: [String: String]
         let known: [String]
+        /// The registered agencies by code (the dashboard's directory pages).
+        let agencies: [String: Agency]
     }
 
     let store: any MessageStore
@@ -149,7 +151,8 @@ actor DirectoryCache {
             version: version,
             hierarchy: Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a })),
             names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }),
-            known: Set(agencies.map(\.code)).union(try await store.countedAgencies()).sorted())
+            known: Set(agencies.map(\.code)).union(try await store.countedAgencies()).sorted(),
+            agencies: Dictionary(agencies.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a }))
         snapshot = fresh
         subtrees = [:]
         return fresh

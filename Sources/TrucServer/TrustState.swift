@@ -1,9 +1,9 @@
-import Foundation
+package import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
-import TrucCrypto
-import TrucSignatures
+package import TrucCrypto
+package import TrucSignatures
 import UnixSignals
 
 /// The trust directory as the hub uses it — the trust store (anchors, intermediates, CRLs) and the
@@ -54,7 +54,7 @@ struct TrustReloadService: Service {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 do {
                     try trust.reload()

@@ -3,6 +3,8 @@ import Foundation
 import NIOCore
 import TrucCrypto
 import TrucVXP
+import NIOHTTP1
+import NIOFoundationEssentialsCompat
 
 /// A failed call to a VXP-dialect hub: `permanent` when retrying the same request cannot help.
 struct VXPCallError: Error, CustomStringConvertible {

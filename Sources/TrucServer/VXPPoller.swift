@@ -3,6 +3,8 @@ import Logging
 import ServiceLifecycle
 import TrucCore
 import TrucVXP
+import TrucStore
+import HTTPTypes
 
 /// Polls each VXP-dialect peer hub for what waits for this hub's agencies: getReceivedEdocList →
 /// getEdoc → the same intake as any message (as relayed by that peer) → updateStatus `done`, or `fail`

@@ -9,6 +9,8 @@ import TrucCore
 import TrucCrypto
 import TrucStore
 import TrucVXP
+import TrucSignatures
+import NIOFoundationEssentialsCompat
 
 /// The national hub's SDK dialect (vxp-wire.md): nine `POST {prefix}/{operation}` calls authenticated by
 /// HMAC-signed headers, answered with the JSON the SDK reads — always HTTP 200, ASCII-only, `status`,
@@ -24,6 +26,7 @@ struct VXPRoutes: Sendable {
     let prefix: String
     let hubCode: String
     let logger: Logger
+    let pulls: PullRecorder
     /// False on the plain-HTTP listener unless the operator enabled state changes there (`--vxp-http-writes`).
     var allowStateChanges = true
     /// Headers already seen, with the operation each first authorised (the store keeps them all; this
@@ -145,6 +148,7 @@ struct VXPRoutes: Sendable {
         for agency in system.agencies {
             // Receipts are Truc's own documents, not edXML: the native API lists them, this dialect does not.
             items += try await store.inbox(for: agency, kind: kind, after: 0, limit: 500, includeReceipts: false)
+            await pulls.pulled(agency, at: Int64(Date().timeIntervalSince1970), store: store, logger: logger)
         }
         items.sort { $0.cursor < $1.cursor }
         return VXPAnswer.success([("data", .array(items.prefix(500).map { item in
@@ -248,7 +252,7 @@ struct VXPRoutes: Sendable {
             }))])
         }
         return VXPAnswer.success([("data", .array(directory.map { entry in
-            var members: [(String, VXPValue)] = [
+            let members: [(String, VXPValue)] = [
                 ("id", .string(entry.agency.code)), ("pid", .string(entry.agency.parent ?? "")), ("code", .string(entry.agency.code)),
                 ("name", .string(entry.agency.name)), ("mail", .string(entry.mail ?? "")),
             ]

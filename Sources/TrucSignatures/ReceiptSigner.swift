@@ -1,5 +1,5 @@
 import Foundation
-import TrucCrypto
+package import TrucCrypto
 import TrucXML
 
 /// What a delivery receipt states.

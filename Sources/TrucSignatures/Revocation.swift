@@ -1,5 +1,5 @@
 import Foundation
-import TrucCrypto
+package import TrucCrypto
 
 /// Where revocation answers may come from.
 package enum RevocationMode: String, Sendable, CaseIterable, Codable {

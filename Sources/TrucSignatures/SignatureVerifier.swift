@@ -1,5 +1,5 @@
-import EdXML
-import TrucCrypto
+package import EdXML
+package import TrucCrypto
 import TrucXML
 import TrucZlib
 
@@ -182,7 +182,7 @@ extension SignatureVerifier {
         let verifier = PDFVerifier(validation: validation())
         let step = max(1, chunkSize)
         let pass: StreamedPDF.Pass = { body in
-            try pdf.withUnsafeBytes { raw in
+            pdf.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let end = min(raw.count, offset + step)

@@ -1,5 +1,5 @@
 import TrucCrypto
-import TrucCore
+package import TrucCore
 import TrucSQLite
 
 /// What the operator's dashboard and admin API read and change.
@@ -16,7 +16,7 @@ package struct OperationsView: Sendable, Codable {
         }
     }
 
-    package struct Oldest: Sendable, Codable {
+    package struct Oldest: Sendable, Codable, Equatable {
         package var messageId: String
         package var recipient: String
         package var state: String
@@ -56,6 +56,24 @@ package struct OperationsView: Sendable, Codable {
         self.receivedLastHour = receivedLastHour
         self.deliveredLastHour = deliveredLastHour
         self.receivedPerMinute = receivedPerMinute
+    }
+}
+
+/// One agency's side of the queues (`agencyActivity`).
+package struct AgencyActivity: Sendable, Codable, Equatable {
+    /// Its deliveries not yet taken, per state (awaiting pull, queued, sending, waiting retry, dead).
+    package var states: [String: Int]
+    /// The oldest of them that is still to be delivered (dead ones excepted, as in the hub's view).
+    package var oldest: OperationsView.Oldest?
+    package var paused: Bool
+    /// When it last asked for its inbox (REST or the SDK's dialect), to the minute; nil: never seen.
+    package var lastPull: Int64?
+
+    package init(states: [String: Int], oldest: OperationsView.Oldest?, paused: Bool, lastPull: Int64?) {
+        self.states = states
+        self.oldest = oldest
+        self.paused = paused
+        self.lastPull = lastPull
     }
 }
 
@@ -116,6 +134,39 @@ extension HubStore {
             receivedLastMinute: try received(since: now - 60), deliveredLastMinute: try delivered(since: now - 60),
             receivedLastHour: try received(since: now - 3600), deliveredLastHour: try delivered(since: now - 3600),
             receivedPerMinute: perMinute)
+    }
+
+    package func agencyActivity(_ code: String, now: Int64) throws -> AgencyActivity {
+        var states: [String: Int] = [:]
+        for (state, n) in try db.query("""
+            SELECT state, COUNT(*) FROM deliveries WHERE recipient = ? AND state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry', 'dead')
+            GROUP BY state
+            """, [.text(code)], { ($0.text(0) ?? "", Int($0.int(1))) }) {
+            states[state] = n
+        }
+        let oldest = try db.query("""
+            SELECT d.message_id, d.recipient, d.state, m.received_at FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.recipient = ? AND d.state IN ('awaiting-pull', 'queued', 'sending', 'waiting-retry') ORDER BY m.received_at LIMIT 1
+            """, [.text(code)]) { row in
+            OperationsView.Oldest(messageId: row.text(0) ?? "", recipient: row.text(1) ?? "", state: row.text(2) ?? "",
+                                  receivedAt: row.int(3), ageSeconds: max(0, now - row.int(3)))
+        }.first
+        let paused = try db.query("SELECT 1 FROM paused WHERE code = ?", [.text(code)]) { $0.int(0) }.first != nil
+        let lastPull = try db.query("SELECT last_pull FROM agency_pulls WHERE agency = ?", [.text(code)]) { $0.int(0) }.first
+        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull)
+    }
+
+    package func recordPull(by code: String, at time: Int64) throws {
+        try db.run("""
+            INSERT INTO agency_pulls(agency, last_pull) VALUES (?, ?)
+            ON CONFLICT(agency) DO UPDATE SET last_pull = max(last_pull, excluded.last_pull)
+            """, [.text(code), .integer(time)])
+    }
+
+    package func lastPulls() throws -> [String: Int64] {
+        var pulls: [String: Int64] = [:]
+        for (code, at) in try db.query("SELECT agency, last_pull FROM agency_pulls", [], { ($0.text(0) ?? "", $0.int(1)) }) { pulls[code] = at }
+        return pulls
     }
 
     /// Messages whose hub id or DocumentId is `key` (a DocumentId may name several: one per sender).

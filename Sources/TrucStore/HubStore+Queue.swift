@@ -1,6 +1,6 @@
 import EdXML
 import Foundation
-import TrucCore
+package import TrucCore
 import TrucCrypto
 import TrucSQLite
 

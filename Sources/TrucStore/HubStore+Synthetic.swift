@@ -1,4 +1,4 @@
-import TrucCore
+package import TrucCore
 import TrucSQLite
 
 /// A day's worth of counters, as the intake would have kept them (for the statistics benchmark, which

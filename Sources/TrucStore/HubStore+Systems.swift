@@ -1,6 +1,6 @@
 import Foundation
-import TrucCore
-import TrucCrypto
+package import TrucCore
+package import TrucCrypto
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc

@@ -24,7 +24,7 @@ package actor HubStore {
     private let executor = StoreExecutor(name: "truc-store")
     /// Read-only connections for the lookups every request makes (credentials, agencies, idempotency keys),
     /// so that they do not queue behind the writer's commits on the store's thread.
-    package nonisolated let readers: ReadPool
+    nonisolated let readers: ReadPool
     /// Checkpoints the WAL in the background (the writer's own automatic checkpoint only past 80 MiB of log).
     private let checkpointer: Checkpointer
     /// Syncs the log after group commits, so that the store's thread goes on with the next batch meanwhile.

@@ -1,4 +1,4 @@
-import TrucCore
+package import TrucCore
 
 /// What the hub needs from its store, split by role so that a reader (and a component) holds one role at a
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
@@ -72,6 +72,13 @@ package protocol OperationsStore: Actor {
     func queueFigures(now: Int64) async throws -> ([String: Int], Int64?)
     func oldestAwaitingPull(now: Int64) async throws -> Int64?
     func operationsView(now: Int64) async throws -> OperationsView
+    /// One agency as its recipient side looks: its deliveries not yet taken by state, the oldest of them,
+    /// whether delivery to it is paused, and when it last asked for its inbox.
+    func agencyActivity(_ code: String, now: Int64) async throws -> AgencyActivity
+    /// Records that `code` asked for its inbox at `time` (callers throttle: a minute's precision is enough).
+    func recordPull(by code: String, at time: Int64) async throws
+    /// When each agency last asked for its inbox (agencies that never did are absent).
+    func lastPulls() async throws -> [String: Int64]
     func isWritable() async -> Bool
     nonisolated func freeDiskBytes() -> Int64?
     /// Claims (or renews) the singleton job `name` for `seconds`: true when this node runs it now. Jobs that

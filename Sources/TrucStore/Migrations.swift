@@ -132,6 +132,11 @@ enum Migrations {
         """
         CREATE TABLE dashboard_sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // 15: when each agency last asked for its inbox (the dashboard's agency page; written at most once a
+        // minute per agency and node).
+        """
+        CREATE TABLE agency_pulls(agency TEXT PRIMARY KEY, last_pull INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     static func apply(to db: Database) throws {

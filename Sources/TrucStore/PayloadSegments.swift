@@ -1,4 +1,5 @@
 import Foundation
+import TrucSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,7 +90,7 @@ final class PayloadSegments: @unchecked Sendable {
             let target = finished
             let fd = self.fd
             lock.unlock()
-            let ok = fdatasync(fd) == 0
+            let ok = FileSync.data(fd) == 0
             let reason = ok ? "" : String(cString: strerror(errno))
             lock.lock()
             syncing = false
@@ -106,7 +107,7 @@ final class PayloadSegments: @unchecked Sendable {
             throw Failure(description: "malformed payload location \(location)")
         }
         let path = directory + "/" + parts[0]
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let fd = FileSync.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: length)
@@ -126,7 +127,7 @@ final class PayloadSegments: @unchecked Sendable {
     private func open(_ segment: String) throws {
         let path = directory + "/" + segment
         let created = !FileManager.default.fileExists(atPath: path)
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = FileSync.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw Failure(description: "cannot open payload segment \(path): \(String(cString: strerror(errno)))") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
@@ -134,7 +135,7 @@ final class PayloadSegments: @unchecked Sendable {
             throw Failure(description: "cannot stat payload segment \(path): \(String(cString: strerror(errno)))")
         }
         if created {
-            let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            let dfd = FileSync.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if dfd >= 0 {
                 fsync(dfd)
                 close(dfd)
@@ -150,7 +151,7 @@ final class PayloadSegments: @unchecked Sendable {
     private func roll() throws {
         while syncing || writers > 0 { lock.wait() }
         let previous = fd
-        guard fdatasync(previous) == 0 else { throw Failure(description: "fdatasync of payload segment \(name) failed: \(String(cString: strerror(errno)))") }
+        guard FileSync.data(previous) == 0 else { throw Failure(description: "fdatasync of payload segment \(name) failed: \(String(cString: strerror(errno)))") }
         let number = Int(name.dropLast(4)) ?? 0
         try open(Self.segmentName(number + 1))
         synced = finished

@@ -5,7 +5,7 @@ import TrucSQLite
 /// row in one read transaction (one consistent snapshot, even while a hub writes), and each message's payload
 /// wherever it lives (in the database, in a payload segment, or in a file of its own).
 ///
-/// Rows come as `SQLiteValue`s with their column names, so the copy is not written table by table: a table or
+/// Rows come as `StoreValue`s with their column names, so the copy is not written table by table: a table or
 /// column the destination does not know is an error there, not a silent loss.
 package final class StoreExport {
     private let db: Database
@@ -58,12 +58,12 @@ package final class StoreExport {
 
     /// Every row of `table` (in the order of its key), `batch` at a time; `body` may suspend between batches.
     package func rows(of table: String, columns: [String], batch: Int,
-                      _ body: ([[SQLiteValue]]) async throws -> Void) async throws {
+                      _ body: ([[StoreValue]]) async throws -> Void) async throws {
         let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
         let statement = try db.prepare("SELECT \(list) FROM \"\(table)\"")
-        var rows: [[SQLiteValue]] = []
+        var rows: [[StoreValue]] = []
         while let row = try statement.step() {
-            rows.append((0..<row.count).map { row.value($0) })
+            rows.append((0..<row.count).map { StoreValue(row.value($0)) })
             if rows.count == batch {
                 try await body(rows)
                 rows.removeAll(keepingCapacity: true)
@@ -90,4 +90,23 @@ package final class StoreExport {
 /// The SQLite schema's version in this truc.
 package enum StoreSchema {
     package static var version: Int { Migrations.steps.count }
+}
+
+/// A column's value as it leaves one store and enters another (`truc migrate`), free of either engine's types.
+package enum StoreValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case bytes([UInt8])
+
+    init(_ value: SQLiteValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let v): self = .integer(v)
+        case .real(let v): self = .real(v)
+        case .text(let v): self = .text(v)
+        case .blob(let v): self = .bytes(v)
+        }
+    }
 }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import TrucCrypto
 
 /// A refusal in the VXP dialect: a stable code (also the `ErrorCode` family) and a reason for `ErrorDesc`.

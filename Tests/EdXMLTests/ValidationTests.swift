@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import EdXML
 
 /// Each semantic rule, proven on a real sample changed in exactly one place.

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import EdXML
 
 @Suite("Canonical writer")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucTestSupport
+import NIOHTTP1
 
 /// The alerting rules (deploy/prometheus) are valid, behave as their unit tests say, and name only metrics
 /// the hub exposes.

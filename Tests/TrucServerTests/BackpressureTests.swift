@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import HTTPTypes
 @testable import TrucServer
 
 @Suite("Admission limits: the verification pool and the body budget")

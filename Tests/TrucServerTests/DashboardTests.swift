@@ -3,6 +3,8 @@ import Testing
 import TrucTestSupport
 import TrucCore
 import TrucStore
+import TrucServer
+import NIOHTTP1
 
 /// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
 /// Debian's chromium-driver), and the admin API behind the same operations.
@@ -26,20 +28,53 @@ struct DashboardTests {
         }
     }
 
-    @Test("headless Chromium: log in, see queues and dead letters in Vietnamese, screenshot, click Requeue", .enabled(if: chromeReady))
+    /// The demo agencies plus a second province's department and its recipient (documents from several agencies).
+    static let agencies: [(String, String, String?)] = [
+        ("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
+        ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"), ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil),
+        ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil), ("000.00.11.H53", "Sở Nội vụ tỉnh (H53)", nil),
+        ("000.00.01.A53", "Cơ quan nhận (A53)", nil),
+    ]
+
+    /// A hub with real traffic: signed and unsigned documents from two agencies, refusals, a status message,
+    /// an inbox pull, and H14 with a push endpoint that refuses connections (its delivery goes dead).
+    func withTraffic(_ body: (LiveHub, String) async throws -> Void) async throws {
+        try await LiveHub.run(retry: RetryPolicy(baseDelay: 0.05, maxDelay: 0.1, maxAttempts: 2), agencies: Self.agencies) { hub in
+            try await hub.store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng", pushURL: "https://127.0.0.1:1/inbox"))
+            let g22 = try await hub.token("000.00.00.G22"), h53 = try await hub.token("000.00.11.H53"), h41 = try await hub.token("000.00.00.H41")
+            let sent = try await hub.post("signatures/pdf-both-zip.edxml", token: g22)
+            let id = try #require(sent.json?["id"] as? String)
+            for fixture in ["signatures/env-countersigned.edxml", "signatures/env-xades-signxml.edxml"] {
+                let answer = try await hub.post(fixture, token: g22)
+                #expect(answer.status == 202, "\(fixture): \(answer.status) \(answer.errorCode ?? "")")
+            }
+            for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
+            #expect(try await hub.post("vpcp/edoc-integrator_edoc-service_edoc_new.edxml", token: h53).status == 202)
+            #expect(try await hub.request(.GET, "/v1/inbox", token: h41).status == 200)
+            #expect(try await hub.eventually { try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "dead" })
+            try await body(hub, id)
+        }
+    }
+
+    @Test("headless Chromium at 1920, 1280 and 390 px: every card whole, two clicks to an agency's refusals, CSV, Requeue", .enabled(if: chromeReady))
     func chromium() async throws {
-        try await withDeadDelivery { hub, id in
+        try await withTraffic { hub, id in
             // Pause H14 so the requeued delivery stays visibly queued instead of going dead again at once.
             try await hub.store.pause("000.00.00.H14")
-            let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("truc-dashboard-\(UUID().uuidString).png")
-            defer { try? FileManager.default.removeItem(at: screenshot) }
+            // TRUC_SCREENSHOTS keeps the screenshots (to look at them); otherwise a temporary folder.
+            let kept = ProcessInfo.processInfo.environment["TRUC_SCREENSHOTS"]
+            let folder = kept.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-dashboard-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { if kept == nil { try? FileManager.default.removeItem(at: folder) } }
             let script = LiveHub.repo.appendingPathComponent("scripts/dashboard_check.py").path
             let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
                 "python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
-                "--screenshot", screenshot.path])
+                "--refused-sender", "000.00.00.G22", "--screenshots", folder.path], timeLimit: 300)
             #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
-            let png = try Data(contentsOf: screenshot)
-            #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a real screenshot")
+            for width in [1920, 1280, 390] {
+                let png = try Data(contentsOf: folder.appendingPathComponent("dashboard-\(width).png"))
+                #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a real screenshot at \(width) px")
+            }
             let states = try await hub.deliveryStates(id, token: try await hub.token("000.00.00.G22"))
             #expect(states["000.00.00.H14"] == "queued", "the click moved the delivery out of dead")
         }

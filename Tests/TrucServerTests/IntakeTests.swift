@@ -6,6 +6,7 @@ import TrucTestSupport
 import TrucSignatures
 import TrucCore
 import TrucServer
+import TrucStore
 @testable import TrucServer
 
 /// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,

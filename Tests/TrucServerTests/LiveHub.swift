@@ -9,6 +9,7 @@ import TrucCore
 import TrucCrypto
 import TrucServer
 import TrucStore
+import AsyncAlgorithms
 
 /// A real hub on 127.0.0.1 (a free port), with its own data directory and the demo PKI, for one test.
 struct LiveHub {

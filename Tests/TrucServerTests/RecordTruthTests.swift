@@ -8,6 +8,7 @@ import Testing
 import TrucCore
 import TrucSignatures
 import TrucStore
+import TrucServer
 
 /// The record tells the truth: one document counted once, conflicting re-sends refused, refusals visible,
 /// partial recipients served — with signed documents made by independent tools (xmlsec1, pyHanko).
@@ -129,8 +130,8 @@ extension RecordTruthTests {
             var page = HTTPClientRequest(url: hub.base + "/")
             page.headers.add(name: "Cookie", value: cookie)
             let html = String(buffer: try await client.execute(page, timeout: .seconds(30)).body.collect(upTo: 8 << 20))
-            #expect(html.contains("id=\"refusals\"") && html.contains("Refused messages, last 7 days (2)"), "\(html.prefix(500))")
-            #expect(html.contains("<td>invalid-signature</td><td class=\"n\">2</td>"))
+            #expect(html.contains("id=\"refusals\"") && html.contains("id=\"refused-count\">2<"), "\(html.prefix(500))")
+            #expect(html.contains("<td data-label=\"mã lỗi / code\">invalid-signature</td><td class=\"n\" data-label=\"số / count\">2</td>"))
             #expect(html.contains("000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"))
             #expect(html.contains("digest-mismatch"))
             #expect(html.contains("id=\"ratio-definition\""))

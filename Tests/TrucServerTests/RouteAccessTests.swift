@@ -3,6 +3,7 @@ import NIOHTTP1
 import Testing
 import TrucCore
 import TrucServer
+import TrucStore
 
 /// Authorisation by construction: every route is registered with a rule, and this test calls every route
 /// with every kind of credential and checks that exactly the rule's callers get past it.

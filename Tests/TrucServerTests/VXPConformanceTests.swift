@@ -7,6 +7,8 @@ import TrucCore
 import TrucCrypto
 import TrucServer
 import TrucVXP
+import TrucStore
+import NIOFoundationEssentialsCompat
 
 /// A client that behaves as the national SDK does on the wire (vxp-wire.md): one parameter map per
 /// session that calls add to and never clear (stale parameters ride along), a timestamp fixed when the

@@ -3,6 +3,8 @@ import Testing
 import TrucCore
 import TrucServer
 import TrucVXP
+import TrucStore
+import NIOHTTP1
 
 /// The SDK's HMAC covers neither the operation nor registerAgency's body, and the SDK fixes its timestamp
 /// for the life of a client: what a captured request's headers can and cannot do at this hub.
@@ -50,8 +52,8 @@ struct VXPReplayTests {
             let delete = SDKSession(endpoint: hub.vxpEndpoint, client: hub.client, systemId: "00.22.W00", secret: "secret-of-the-government-office")
             let deleted = try await delete.call("deleteAgency", [("AgencyCode", "000.00.00.G22")], body: Array("{}".utf8))
             #expect(deleted.errorCode == "403", "\(deleted.text)")
-            let kept = try await hub.store.agency("000.00.00.G22")
-            let added = try await hub.store.agency("000.00.78.G22")
+            let kept = try hub.store.agency("000.00.00.G22")
+            let added = try hub.store.agency("000.00.78.G22")
             #expect(added == nil && kept != nil)
         }
     }

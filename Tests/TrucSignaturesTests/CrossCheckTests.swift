@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucTestSupport
+import TrucSignatures
 
 /// The oracles agree: what Truc accepts, xmlsec1 and pdfsig (poppler) accept; what Truc refuses for a
 /// cryptographic reason, they refuse too. (They are run only where installed: `.ci/run` installs them.)

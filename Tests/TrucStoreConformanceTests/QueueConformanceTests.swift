@@ -191,3 +191,41 @@ extension DeliveryWakeupTests {
         #expect(ContinuousClock.now - stopped < .seconds(15), "shutdown does not hang on the listener")
     }
 }
+
+@Suite("Store conformance: one agency's activity (the dashboard's agency page), on SQLite and PostgreSQL")
+struct AgencyActivityConformanceTests {
+    @Test("its queue by state, its oldest undelivered message, paused, and its last inbox pull across nodes", arguments: StoreKind.allCases)
+    func activity(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let now = Int64(Date().timeIntervalSince1970)
+        let empty = try await store.agencyActivity("000.00.00.H41", now: now)
+        #expect(empty == AgencyActivity(states: [:], oldest: nil, paused: false, lastPull: nil))
+        // Two pushed messages, then one waiting to be pulled by H14.
+        let pushed = try await QueueConformanceTests.pushed(2, to: store, prefix: "act")
+        let bytes = [UInt8]("pull me".utf8)
+        let pulled = IntakeConformanceTests.message("act-pull", key: "act-pull", bytes: bytes, recipients: ["000.00.00.H14"], targets: [:])
+        #expect(try await store.accept(pulled, payload: bytes) == .accepted)
+        let due = try await store.claimDue(now: now + 10, limit: 10)
+        let first = try #require(due.first { $0.messageId == pushed[0] })
+        try await store.recordAttempt(first.id, delivered: false, how: "push", reason: "HTTP 410", retryAt: nil)
+        try await store.pause("000.00.00.H41")
+        let h41 = try await store.agencyActivity("000.00.00.H41", now: now + 20)
+        #expect(h41.states["dead"] == 1 && h41.states.values.reduce(0, +) == 2, "\(h41.states)")
+        #expect(h41.paused && h41.lastPull == nil)
+        let oldest = try #require(h41.oldest)
+        #expect(oldest.messageId == pushed[1] && oldest.recipient == "000.00.00.H41", "the dead one is not undelivered-in-progress")
+        let h14 = try await store.agencyActivity("000.00.00.H14", now: now + 20)
+        #expect(h14.states == ["awaiting-pull": 1] && h14.oldest?.messageId == pulled.id && !h14.paused)
+        // Pulls: the latest time wins, whichever node records it (and an earlier one arriving late does not undo it).
+        try await store.recordPull(by: "000.00.00.H14", at: now)
+        let other = try await s.secondNode()
+        try await other.recordPull(by: "000.00.00.H14", at: now + 120)
+        try await store.recordPull(by: "000.00.00.H14", at: now + 60)
+        #expect(try await store.agencyActivity("000.00.00.H14", now: now).lastPull == now + 120)
+        try await store.recordPull(by: "000.00.00.G22", at: now + 5)
+        #expect(try await other.lastPulls() == ["000.00.00.H14": now + 120, "000.00.00.G22": now + 5])
+    }
+}

@@ -3,6 +3,7 @@ import Testing
 import TrucStore
 import TrucPostgres
 import TrucTestSupport
+import TrucCore
 
 @Suite("Store conformance: refusals, on SQLite and PostgreSQL")
 struct RefusalConformanceTests {
@@ -48,10 +49,12 @@ struct SessionConformanceTests {
         defer { Task { await s.close() } }
         let store = s.store
         let now = Int64(Date().timeIntervalSince1970)
-        try await store.createSession(idHash: "a1", csrf: "c1", expires: now + 100)
-        try await store.createSession(idHash: "b2", csrf: "c2", expires: now + 100)
+        // A day of lifetime: creating a session forgets those expired by the wall clock, and a loaded machine
+        // may take minutes between these lines.
+        try await store.createSession(idHash: "a1", csrf: "c1", expires: now + 86_400)
+        try await store.createSession(idHash: "b2", csrf: "c2", expires: now + 86_400)
         #expect(try await store.sessionCSRF(idHash: "a1", now: now) == "c1")
-        #expect(try await store.sessionCSRF(idHash: "a1", now: now + 100) == nil, "expired")
+        #expect(try await store.sessionCSRF(idHash: "a1", now: now + 86_400) == nil, "expired")
         #expect(try await store.sessionCSRF(idHash: "zz", now: now) == nil)
         let other = try await s.secondNode()
         #expect(try await other.sessionCSRF(idHash: "a1", now: now) == "c1", "another node knows the session")
@@ -60,7 +63,7 @@ struct SessionConformanceTests {
         #expect(try await store.sessionCSRF(idHash: "b2", now: now) == "c2", "the other session is untouched")
         // An expired session is forgotten when the next one is created.
         try await store.createSession(idHash: "old", csrf: "c3", expires: now - 1)
-        try await store.createSession(idHash: "new", csrf: "c4", expires: now + 100)
+        try await store.createSession(idHash: "new", csrf: "c4", expires: now + 86_400)
         #expect(try await store.sessionCSRF(idHash: "old", now: now - 10) == nil)
         #expect(try await store.sessionCSRF(idHash: "new", now: now) == "c4")
     }

@@ -1,4 +1,4 @@
-import TrucZlib
+package import TrucZlib
 
 /// A file inside a ZIP attachment.
 package struct ZipEntryContent: Sendable, Equatable, Codable {

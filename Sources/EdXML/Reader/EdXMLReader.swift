@@ -1,4 +1,4 @@
-import TrucXML
+package import TrucXML
 
 /// Limits for reading a message.
 package struct ReadLimits: Sendable, Equatable {
