@@ -30,7 +30,13 @@ struct AgenciesCommand: AsyncParsableCommand {
                     throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
                 }
             }
-            return try HubStore(dataDirectory: directory)
+            try Preflight.dataDirectory(directory)
+            do {
+                return try HubStore(dataDirectory: directory)
+            } catch {
+                throw CommandFailure(code: "data-unusable", message: "cannot open the store in \(directory): \(error); check the directory (--data or TRUC_DATA_DIR) and its permissions",
+                                     exitCode: 3).report()
+            }
         }
 
         /// The store of an existing hub: a directory holding no store is an error, never a new empty store
@@ -54,6 +60,9 @@ struct AgenciesCommand: AsyncParsableCommand {
         @Option(name: .customLong("cert-sha256"), help: "Pin one client certificate by its SHA-256 fingerprint (hex).") var certSHA256: String?
         @Option(name: .customLong("push-url"), help: "Where to push its messages (default: it pulls).") var pushURL: String?
         @Flag(help: "A peer hub: it may send on behalf of the agencies behind it (pin its certificate with --cert-sha256).") var relay = false
+
+        @OptionGroup var errorOutput: ErrorOutput
+
 
         func run() async throws {
             let agency: Agency
@@ -88,6 +97,9 @@ struct AgenciesCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOption
         @Argument var code: String
 
+        @OptionGroup var errorOutput: ErrorOutput
+
+
         func run() async throws {
             guard try await store.open().removeAgency(code) else {
                 throw CommandFailure(code: "not-found", message: "no agency \(code)", exitCode: 1).report()
@@ -101,6 +113,9 @@ struct AgenciesCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOption
         @Argument var code: String
         @Flag(help: "A statistics viewer token: reads the statistics of the agency and its subtree, nothing else.") var viewer = false
+
+        @OptionGroup var errorOutput: ErrorOutput
+
 
         func run() async throws {
             do {

@@ -16,6 +16,9 @@ struct BackupCommand: ParsableCommand {
     @Argument(help: "The folder to create (must not exist).") var destination: String
     @Option(help: "The hub's data directory (env TRUC_DATA_DIR). Default ./data.") var data: String?
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() throws {
         let source = data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data"
         let fm = FileManager.default
@@ -56,6 +59,9 @@ struct RestoreCommand: ParsableCommand {
         commandName: "restore", abstract: "Check a backup against its manifest and restore it into a new data directory.")
     @Argument(help: "The backup folder (made by truc backup).") var source: String
     @Option(help: "The data directory to create (must not exist, or be empty).") var data: String
+
+    @OptionGroup var errorOutput: ErrorOutput
+
 
     func run() throws {
         let fm = FileManager.default

@@ -23,6 +23,9 @@ struct BenchGenerate: ParsableCommand {
     @Option(name: .customLong("document-mib"), help: "Approximate size of the large document, in MiB.")
     var documentMiB: Int = 20
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let status = BenchMessages.status(targetBytes: 5 * 1024)
@@ -46,6 +49,9 @@ struct BenchRead: ParsableCommand {
 
     @Option(help: "What to time: all (read + validate + decode attachments), read, validate (read + validate).")
     var stage: String = "all"
+
+    @OptionGroup var errorOutput: ErrorOutput
+
 
     func run() throws {
         let bytes = try FileInput.load(file, maxBytes: 1 << 30)
@@ -171,6 +177,9 @@ struct BenchBound: ParsableCommand {
     @Option(help: "How long to loop, in seconds.") var seconds: Double = 3
     @Option(help: "Trust directory (default: the demo PKI).") var trust: String?
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() throws {
         TrucCommand.tuneMalloc() // as `truc serve` does
         var path = file
@@ -230,6 +239,9 @@ struct BenchVerify: ParsableCommand {
 
     @Option(help: "Trust directory (default: the demo PKI).")
     var trust: String?
+
+    @OptionGroup var errorOutput: ErrorOutput
+
 
     func run() throws {
         let bytes = try FileInput.load(file, maxBytes: 1 << 30)
@@ -318,6 +330,9 @@ struct BenchRevocation: ParsableCommand {
 
     @Option(help: "How long to loop each mode, in seconds.")
     var seconds: Double = 5
+
+    @OptionGroup var errorOutput: ErrorOutput
+
 
     func run() throws {
         let bytes = try FileInput.load(file, maxBytes: 1 << 30)

@@ -23,6 +23,9 @@ struct BenchLoad: AsyncParsableCommand {
     @Option(help: "Send at this many requests/s instead of as fast as possible (for latency at a given load).") var rate: Double?
     @Option(help: "With a folder: skip this many messages (sent by an earlier run).") var skip: Int = 0
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         // A folder: distinct pre-signed messages (envelope signatures cover the DocumentId, so it cannot be varied).
         var isFolder: ObjCBool = false

@@ -48,6 +48,9 @@ struct BenchStatsFill: AsyncParsableCommand {
         return result
     }
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         let store = try HubStore(dataDirectory: data)
         try await store.setCacheSize(mebibytes: 4096)

@@ -17,6 +17,9 @@ struct BenchStoreFill: AsyncParsableCommand {
     @Option(name: .customLong("payload-kib"), help: "Size of a typical payload, in KiB.") var payloadKiB: Int = 4
     @Option(name: .customLong("large-every"), help: "One document in this many has a 256 KiB payload (0: none).") var largeEvery: Int = 100
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         let store = try HubStore(dataDirectory: data)
         var codes = try await store.agencies().map(\.code)

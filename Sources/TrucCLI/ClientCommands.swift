@@ -98,6 +98,9 @@ struct SendCommand: AsyncParsableCommand {
     @Argument(help: "The edXML file.") var file: String
     @OptionGroup var connection: HubConnection
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         let bytes: [UInt8]
         do {
@@ -117,6 +120,9 @@ struct InboxCommand: AsyncParsableCommand {
     @Option(help: "Cursor: list after this item.") var after: Int?
     @Option(help: "Page size.") var limit: Int?
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         let query = [kind.map { "kind=\($0)" }, after.map { "after=\($0)" }, limit.map { "limit=\($0)" }].compactMap { $0 }
         try await connection.call("GET", "/v1/inbox" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
@@ -130,6 +136,9 @@ struct FetchCommand: AsyncParsableCommand {
     @OptionGroup var connection: HubConnection
     @Option(name: .shortAndLong, help: "Output file (default: ID.edxml).") var output: String?
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         try await connection.call("GET", "/v1/messages/\(id)", output: output ?? "\(id).edxml")
     }
@@ -141,6 +150,9 @@ struct AckCommand: AsyncParsableCommand {
     @Argument var id: String
     @OptionGroup var connection: HubConnection
     @Option(help: "Report that the message could not be processed, with this reason.") var fail: String?
+
+    @OptionGroup var errorOutput: ErrorOutput
+
 
     func run() async throws {
         let body: [String: String] = fail.map { ["outcome": "fail", "reason": $0] } ?? ["outcome": "done"]

@@ -8,14 +8,42 @@ struct CommandFailure: Error {
     let message: String
     let exitCode: Int32
 
+    /// Writes the failure the one way every command does: `truc: CODE: message` on stderr, and with `--json`
+    /// also `{"error":{"code","message"}}` on stdout; returns the exit code to throw.
     func report() -> ExitCode {
-        let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
-        if let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        if Self.jsonRequested {
+            let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
+            if let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
         }
-        FileHandle.standardError.write(Data("truc: \(code): \(message)\n".utf8))
+        FileHandle.standardError.write(Data("truc: \(code): \(message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
         return ExitCode(exitCode)
     }
+
+    /// `--json` anywhere on the command line (also when the line does not parse: a usage error is then JSON too).
+    static let jsonRequested = CommandLine.arguments.dropFirst().contains("--json")
+
+    /// Any error that reached the top without being reported: ArgumentParser's usage errors (exit 2, with the
+    /// command's help named), or something unforeseen (exit 1, described).
+    static func reportUncaught(_ error: any Error, usage: (any Error) -> (message: String, full: String, isUsage: Bool)) -> ExitCode {
+        if let failure = error as? CommandFailure { return failure.report() }
+        let (message, full, isUsage) = usage(error)
+        if isUsage {
+            var hint = ""
+            if let range = full.range(of: #"See '[^']+'"#, options: .regularExpression) {
+                hint = "; see " + full[range].dropFirst(4)
+            }
+            let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            return CommandFailure(code: "usage", message: text.trimmingCharacters(in: .whitespacesAndNewlines) + hint, exitCode: 2).report()
+        }
+        return CommandFailure(code: "failed", message: String(describing: error), exitCode: 1).report()
+    }
+}
+
+/// `--json` for commands whose output is text: their failures are then also a JSON object on stdout.
+struct ErrorOutput: ParsableArguments {
+    @Flag(name: .long, help: "Report a failure also as JSON on stdout: {\"error\":{\"code\",\"message\"}}.") var json = false
 }
 
 enum Output {

@@ -22,6 +22,9 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "The PostgreSQL database to fill (must hold no hub yet; env TRUC_DATABASE_URL).") var to: String?
     @Option(help: "Rows read and written per batch (one COPY each).") var batch: Int = 5000
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         guard let url = to ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] else {
             throw CommandFailure(code: "usage", message: "name the destination with --to postgres://user@host:port/database", exitCode: 2).report()

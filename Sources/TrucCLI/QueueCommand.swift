@@ -31,6 +31,9 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument(help: "The message id.") var id: String
         @Argument(help: "The recipient's code.") var recipient: String
 
+        @OptionGroup var errorOutput: ErrorOutput
+
+
         func run() async throws {
             guard try await store.open().requeue(messageId: id, recipient: recipient) else {
                 throw CommandFailure(code: "not-found", message: "no dead delivery of \(id) to \(recipient)", exitCode: 1).report()

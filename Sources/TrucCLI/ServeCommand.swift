@@ -110,6 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
     var workBudget: Double?
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         let settings = try Settings(file: config)
         try refuseUnknownKeys(settings)

@@ -16,6 +16,9 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(name: .customLong("business-type"), help: "Comma-separated business types 0-3.") var businessType: String?
     @Flag(help: "CSV (UTF-8 with BOM) instead of JSON.") var csv = false
 
+    @OptionGroup var errorOutput: ErrorOutput
+
+
     func run() async throws {
         guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else {
             throw CommandFailure(code: "invalid-parameter", message: "--group-by is agency, day or month", exitCode: 2).report()

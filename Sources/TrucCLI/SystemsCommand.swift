@@ -25,6 +25,9 @@ struct SystemsCommand: AsyncParsableCommand {
               help: "Let the system add and remove its agencies through the SDK (registerAgency, deleteAgency); off by default.")
         var allowDirectoryChanges = false
 
+        @OptionGroup var errorOutput: ErrorOutput
+
+
         func run() async throws {
             var secret: String?
             if let secretFile {
@@ -71,6 +74,9 @@ struct SystemsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a client system (its agencies stay registered).")
         @OptionGroup var store: AgenciesCommand.StoreOption
         @Argument var id: String
+
+        @OptionGroup var errorOutput: ErrorOutput
+
 
         func run() async throws {
             guard try await store.open().removeSystem(id) else {

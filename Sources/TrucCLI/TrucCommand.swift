@@ -61,8 +61,14 @@ extension TrucCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            exit(withError: code) // already reported where it happened
         } catch {
-            exit(withError: error)
+            // Help and version requests print as ArgumentParser does; every failure in the one style.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            exit(withError: CommandFailure.reportUncaught(error) { error in
+                (message(for: error), fullMessage(for: error), exitCode(for: error) == .validationFailure)
+            })
         }
     }
 }

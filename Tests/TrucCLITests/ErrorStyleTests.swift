@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// One error style for the mistakes people make: `truc: CODE: message` on stderr, the JSON error on stdout,
-/// the exit code of the table in the README (2 unreadable input, 3 environment), and nothing created.
+/// One error style for the mistakes people make: `truc: CODE: message` on stderr, the JSON error on stdout
+/// with `--json`, the exit code of the table in the README (2 usage or unreadable input, 3 environment), and
+/// nothing created.
 @Suite("Errors a person can act on")
 struct ErrorStyleTests {
     @Test("truc serve on a port in use: exit 3, the port named, nothing created")
@@ -21,9 +22,14 @@ struct ErrorStyleTests {
     @Test("truc serve with a data directory that is a file: exit 3 and what to do")
     func dataIsAFile() throws {
         let file = try CLIFixtures.temporary("not a directory", name: "data")
-        let run = try TrucRun.run(["serve", "--data", file, "--port", String(Int.random(in: 41_000...49_000))])
+        let run = try TrucRun.run(["serve", "--data", file, "--port", String(freeTCPPort()), "--json"])
         #expect(run.exitCode == 3 && run.stderr.contains("truc: data-unusable: \(file) is a file, not a directory"), "\(run.stderr)")
-        #expect(run.json?["error"] != nil)
+        #expect((run.json?["error"] as? [String: Any])?["code"] as? String == "data-unusable")
+        // Every command that opens a store says the same, instead of a system error.
+        for command in [["agencies", "list"], ["agencies", "add", "000.00.00.G22", "--name", "x"], ["queue", "list"], ["systems", "list"]] {
+            let other = try TrucRun.run(command + ["--data", file])
+            #expect(other.exitCode == 3 && other.stderr.hasPrefix("truc: data-unusable: \(file) is a file"), "\(command): \(other.stderr)")
+        }
     }
 
     @Test("a client against a hub that is not there: exit 3, what to check; a missing file: exit 2")
@@ -31,13 +37,29 @@ struct ErrorStyleTests {
         let port = freeTCPPort()
         let unreachable = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "x"])
         #expect(unreachable.exitCode == 3 && unreachable.stderr.contains("nothing listens at https://127.0.0.1:\(port)"), "\(unreachable.stderr)")
-        let missing = try TrucRun.run(["send", "/nonexistent/doc.edxml", "--token", "x"])
+        let missing = try TrucRun.run(["send", "/nonexistent/doc.edxml", "--token", "x", "--json"])
         #expect(missing.exitCode == 2 && missing.stderr.contains("truc: file-unreadable: cannot open /nonexistent/doc.edxml"), "\(missing.stderr)")
         #expect((missing.json?["error"] as? [String: Any])?["code"] as? String == "file-unreadable")
     }
 }
 
 extension ErrorStyleTests {
+    @Test("usage mistakes: exit 2, one line naming the command's help; JSON with --json; help still prints")
+    func usage() throws {
+        for arguments in [["stats", "--group-by", "week"], ["frobnicate"], ["serve", "--port", "eighty"], ["inspect"]] {
+            let run = try TrucRun.run(arguments)
+            #expect(run.exitCode == 2 && run.stdout.isEmpty, "\(arguments): \(run.exitCode) \(run.stdout)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("truc: usage: ") && lines[0].contains("--help'"), "\(arguments): \(run.stderr)")
+            let json = try TrucRun.run(arguments + ["--json"])
+            #expect(json.exitCode == 2 && (json.json?["error"] as? [String: Any])?["code"] as? String == "usage", "\(arguments): \(json.stdout)")
+        }
+        let missingDates = try TrucRun.run(["stats", "--group-by", "week"])
+        #expect(missingDates.stderr.contains("'--from <from>'") && missingDates.stderr.contains("see 'truc stats --help'"))
+        let help = try TrucRun.run(["serve", "--help"])
+        #expect(help.exitCode == 0 && help.stdout.contains("USAGE: truc serve"))
+    }
+
     @Test("a misspelt key in the config file is refused with its name and a suggestion; --print-config shows each value's source, never a secret")
     func configuration() throws {
         let bad = try CLIFixtures.temporary(#"{"hots": "0.0.0.0", "port": 9443}"#, name: "truc.json")

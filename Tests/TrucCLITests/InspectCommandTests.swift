@@ -71,7 +71,7 @@ struct InspectCommandTests {
     ])
     func hostile(text: String, code: String) throws {
         let start = ContinuousClock.now
-        let run = try TrucRun.run(["inspect", try CLIFixtures.temporary(text)])
+        let run = try TrucRun.run(["inspect", try CLIFixtures.temporary(text), "--json"])
         #expect(ContinuousClock.now - start < .seconds(2))
         #expect(run.exitCode == 2)
         let error = try #require(run.json?["error"] as? [String: Any])
@@ -88,16 +88,18 @@ struct InspectCommandTests {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: 100 << 20) // sparse: nothing to read
         try handle.close()
-        let run = try TrucRun.run(["inspect", path])
+        let run = try TrucRun.run(["inspect", path, "--json"])
         #expect(run.exitCode == 2)
         #expect((run.json?["error"] as? [String: Any])?["code"] as? String == "too-large")
     }
 
     @Test("a missing file")
     func missing() throws {
-        let run = try TrucRun.run(["inspect", "/nonexistent/truc.edxml"])
+        let run = try TrucRun.run(["inspect", "/nonexistent/truc.edxml", "--json"])
         #expect(run.exitCode == 2)
         #expect((run.json?["error"] as? [String: Any])?["code"] as? String == "file-unreadable")
+        let text = try TrucRun.run(["inspect", "/nonexistent/truc.edxml"])
+        #expect(text.exitCode == 2 && text.stdout.isEmpty && text.stderr.hasPrefix("truc: file-unreadable: "), "without --json: stderr only")
     }
 
     @Test("attachment problems are findings: invalid base64 and a zip bomb", arguments: [
@@ -158,7 +160,7 @@ struct VerifyCommandTests {
         #expect(unsigned.exitCode == 1)
         #expect(unsigned.json?["bucket"] as? String == "unsigned")
         #expect(unsigned.json?["signed"] as? String == "none")
-        let broken = try TrucRun.run(["verify", CLIFixtures.path("vpcp/edoc.edxml")])
+        let broken = try TrucRun.run(["verify", CLIFixtures.path("vpcp/edoc.edxml"), "--json"])
         #expect(broken.exitCode == 2)
         #expect((broken.json?["error"] as? [String: Any])?["code"] as? String == "malformed-xml")
     }
