@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layering (see README "Code layout"):
@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -97,7 +99,8 @@ let package = Package(
             dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib"], swiftSettings: strictSettings
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib",
+                           .product(name: "Configuration", package: "swift-configuration"), .product(name: "Yams", package: "Yams")], swiftSettings: strictSettings
         ),
         .executableTarget(name: "truc", dependencies: ["TrucCLI"], swiftSettings: strictSettings),
 

@@ -50,7 +50,7 @@ import NIOCore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTPS hub.")
 
-    @Option(help: "A JSON config file whose keys are the flag names (host, port, data, tls-cert, ...); an unknown key is refused.") var config: String?
+    @Option(help: "A config file, JSON or YAML (.yaml, .yml), whose keys are the flag names (host, port, data, tls-cert, ...; routes is a list); an unknown key or a value of the wrong type is refused.") var config: String?
     @Flag(name: .customLong("print-config"), help: "Print the effective configuration and where each value comes from (secrets masked), and exit.")
     var printConfig = false
     @Option(help: "Listen address (env TRUC_HOST). Default 127.0.0.1.") var host: String?
@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("delivery-lease"),
             help: "On PostgreSQL: seconds a node holds a delivery it attempts before another node may take it over (its attempt's longest duration and more). Default 300.")
     var deliveryLease: Int64?
+    @Option(name: .customLong("database-pool"),
+            help: "On PostgreSQL: connections this node opens at most (each write holds one until its commit is durable); nodes × pool must stay below the server's max_connections, 100 by default (env TRUC_DATABASE_POOL). Default 32.")
+    var databasePool: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the hub (env TRUC_TLS_CERT). Default DATA/pki/hub/server.chain.pem, made on first start.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of the hub (env TRUC_TLS_KEY). Default DATA/pki/hub/server.key.") var tlsKey: String?
     @Option(name: .customLong("client-ca"), help: "PEM bundle of CAs accepted for client certificates (env TRUC_CLIENT_CA). Default DATA/pki/hub/client-ca.pem.") var clientCA: String?
@@ -114,61 +117,58 @@ struct ServeCommand: AsyncParsableCommand {
 
 
     func run() async throws {
-        let settings = try Settings(file: config)
+        let settings = try await ServeSettings(keys: keys, routes: routes, file: config, environment: ProcessInfo.processInfo.environment)
         try refuseUnknownKeys(settings)
+        try settings.refuseInvalidValues(ints: Self.intKeys, doubles: Self.doubleKeys, bools: Self.boolKeys)
         if printConfig {
             printConfiguration(settings)
             return
         }
-        func value(_ flag: String?, _ env: String, _ key: String) -> String? {
-            flag ?? ProcessInfo.processInfo.environment[env] ?? settings.string(key)
-        }
-        let dataDirectory = value(data, "TRUC_DATA_DIR", "data") ?? "./data"
+
+        let dataDirectory = settings.string("data") ?? "./data"
         // Before anything is created: the data directory and the ports.
         try Preflight.dataDirectory(dataDirectory)
-        let listenHost = value(host, "TRUC_HOST", "host") ?? "127.0.0.1"
-        let listenPort = port ?? ProcessInfo.processInfo.environment["TRUC_PORT"].flatMap(Int.init) ?? settings.int("port") ?? 8443
+        let listenHost = settings.string("host") ?? "127.0.0.1"
+        let listenPort = settings.int("port") ?? 8443
         try Preflight.port(listenHost, listenPort, flag: "--port")
-        let pki = try resolvePKI(value, dataDirectory: dataDirectory)
+        let pki = try resolvePKI(settings, dataDirectory: dataDirectory)
         let configuration = HubConfiguration(
-            hubCode: value(hubCode, "TRUC_HUB_CODE", "hub-code") ?? "000.00.00.W00",
+            hubCode: settings.string("hub-code") ?? "000.00.00.W00",
             host: listenHost,
             port: listenPort,
             certificatePath: pki.certificate, privateKeyPath: pki.privateKey, clientCAPath: pki.clientCA, trustDirectory: pki.trust,
             dataDirectory: dataDirectory,
-            maxBodyBytes: maxBodyBytes ?? ProcessInfo.processInfo.environment["TRUC_MAX_BODY_BYTES"].flatMap(Int.init)
-                ?? settings.int("max-body-bytes") ?? 64 << 20,
-            operatorToken: value(operatorToken, "TRUC_OPERATOR_TOKEN", "operator-token"),
-            requireRevocationData: requireRevocation || ProcessInfo.processInfo.environment["TRUC_REQUIRE_REVOCATION"] == "1"
-                || settings.bool("require-revocation"))
+            maxBodyBytes: settings.int("max-body-bytes") ?? 64 << 20,
+            operatorToken: settings.string("operator-token"),
+            requireRevocationData: settings.bool("require-revocation"))
 
         var configured = configuration
         configured.routing = try routingTable(settings)
         configured.retryPolicy = RetryPolicy(
-            baseDelay: retryBase ?? settings.double("retry-base") ?? 2, maxDelay: retryMax ?? settings.double("retry-max") ?? 600,
-            maxAttempts: retryAttempts ?? settings.int("retry-attempts") ?? 8)
-        configured.vxp = try vxpSettings(settings, value)
+            baseDelay: settings.double("retry-base") ?? 2, maxDelay: settings.double("retry-max") ?? 600,
+            maxAttempts: settings.int("retry-attempts") ?? 8)
+        configured.vxp = try vxpSettings(settings)
         if let plainHost = configured.vxp.plainHost, let plainPort = configured.vxp.plainPort, plainPort != 0 {
             try Preflight.port(plainHost, plainPort, flag: "--vxp-http")
         }
-        configured.minFreeDiskBytes = Int64(minFreeDisk ?? settings.int("min-free-disk") ?? 256 << 20)
+        configured.minFreeDiskBytes = Int64(settings.int("min-free-disk") ?? 256 << 20)
         var limits = ConnectionLimits()
-        limits.idleTimeoutSeconds = idleTimeout ?? settings.double("idle-timeout") ?? limits.idleTimeoutSeconds
-        limits.maxConnections = maxConnections ?? settings.int("max-connections") ?? limits.maxConnections
-        limits.maxBufferedBodyBytes = maxBufferedBytes ?? settings.int("max-buffered-bytes") ?? limits.maxBufferedBodyBytes
-        limits.verifyQueueLimit = verifyQueue ?? settings.int("verify-queue") ?? limits.verifyQueueLimit
-        limits.workBudgetSeconds = workBudget ?? settings.double("work-budget") ?? limits.workBudgetSeconds
+        limits.idleTimeoutSeconds = settings.double("idle-timeout") ?? limits.idleTimeoutSeconds
+        limits.maxConnections = settings.int("max-connections") ?? limits.maxConnections
+        limits.maxBufferedBodyBytes = settings.int("max-buffered-bytes") ?? limits.maxBufferedBodyBytes
+        limits.verifyQueueLimit = settings.int("verify-queue") ?? limits.verifyQueueLimit
+        limits.workBudgetSeconds = settings.double("work-budget") ?? limits.workBudgetSeconds
         guard limits.idleTimeoutSeconds > 0, limits.maxConnections > 0, limits.maxBufferedBodyBytes > 0, limits.verifyQueueLimit >= 0 else {
             throw ValidationError("--idle-timeout, --max-connections and --max-buffered-bytes must be positive")
         }
         configured.limits = limits
-        configured.refusalRetentionDays = refusalRetentionDays ?? settings.int("refusal-retention-days") ?? 90
+        configured.refusalRetentionDays = settings.int("refusal-retention-days") ?? 90
         configured.reloadOnSIGHUP = true
-        configured.revocation = try revocationSettings(settings, value)
+        configured.revocation = try revocationSettings(settings)
         guard configured.refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
         let hubConfiguration = configured
 
-        let json = (value(logFormat, "TRUC_LOG_FORMAT", "log-format") ?? "text") == "json"
+        let json = (settings.string("log-format") ?? "text") == "json"
         LoggingSystem.bootstrap { label in
             if json { return JSONLogHandler(label: label) }
             var handler = StreamLogHandler.standardError(label: label)
@@ -195,15 +195,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let store: any MessageStore
         let postgres: PostgresStore?
-        if let url = value(database, "TRUC_DATABASE_URL", "database") {
-            let name = value(node, "TRUC_NODE", "node") ?? ProcessInfo.processInfo.hostName
-            let lease = deliveryLease ?? settings.int("delivery-lease").map(Int64.init) ?? 300
+        if let url = settings.string("database") {
+            let name = settings.string("node") ?? ProcessInfo.processInfo.hostName
+            let lease = settings.int("delivery-lease").map(Int64.init) ?? 300
+            let poolSize = settings.int("database-pool") ?? PostgresStore.defaultPoolSize
+            guard (2...1000).contains(poolSize) else {
+                throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()
+            }
             guard lease >= 5 else {
                 throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
             }
             do {
                 postgres = try await PostgresStore(url: url, secretsKey: configuration.dataDirectory + "/secrets.key", node: name,
-                                                   leaseSeconds: lease, logger: logger)
+                                                   leaseSeconds: lease, poolSize: poolSize, logger: logger)
             } catch {
                 throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
             }
@@ -233,7 +237,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ServeCommand {
     /// `--route` and `--upstream` (or the config file's `routes` and `upstream`).
-    func routingTable(_ settings: Settings) throws -> RoutingTable {
+    func routingTable(_ settings: ServeSettings) throws -> RoutingTable {
         func peer(_ text: String) throws -> PeerHub {
             let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
             let url = parts.count == 2 && parts[1].hasPrefix("vxp+") ? String(parts[1].dropFirst(4)) : parts.last ?? ""
@@ -246,29 +250,29 @@ extension ServeCommand {
             return PeerHub(code: parts[0], url: parts[1])
         }
         var entries: [RoutingTable.Entry] = []
-        for route in routes + settings.strings("routes") {
+        for route in settings.strings("routes") {
             let parts = route.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--route \(route) is not PATTERN=HUBCODE@URL") }
             entries.append(.init(pattern: parts[0], hub: try peer(parts[1])))
         }
-        let upstreamText = upstream ?? ProcessInfo.processInfo.environment["TRUC_UPSTREAM"] ?? settings.string("upstream")
+        let upstreamText = settings.string("upstream")
         return RoutingTable(entries: entries, defaultUpstream: try upstreamText.map(peer))
     }
 }
 
 extension ServeCommand {
     /// `--revocation`, `--revocation-unknown`, `--revocation-freshness`, `--revocation-budget`, `--revocation-timeout`.
-    func revocationSettings(_ settings: Settings, _ value: (String?, String, String) -> String?) throws -> RevocationSettings {
+    func revocationSettings(_ settings: ServeSettings) throws -> RevocationSettings {
         var result = RevocationSettings()
-        if let text = value(revocation, "TRUC_REVOCATION", "revocation") {
+        if let text = settings.string("revocation") {
             result.mode = try RevocationMode.choice(text, flag: "--revocation").mapError { ValidationError($0.message) }.get()
         }
-        if let text = value(revocationUnknown, "TRUC_REVOCATION_UNKNOWN", "revocation-unknown") {
+        if let text = settings.string("revocation-unknown") {
             result.unknown = try RevocationUnknownAction.choice(text, flag: "--revocation-unknown").mapError { ValidationError($0.message) }.get()
         }
-        result.freshnessSeconds = Int64(revocationFreshness ?? settings.int("revocation-freshness") ?? 3600)
-        result.budgetSeconds = revocationBudget ?? settings.double("revocation-budget") ?? 3
-        result.fetchTimeoutSeconds = revocationTimeout ?? settings.double("revocation-timeout") ?? 10
+        result.freshnessSeconds = Int64(settings.int("revocation-freshness") ?? 3600)
+        result.budgetSeconds = settings.double("revocation-budget") ?? 3
+        result.fetchTimeoutSeconds = settings.double("revocation-timeout") ?? 10
         guard result.freshnessSeconds > 0, result.budgetSeconds >= 0, result.fetchTimeoutSeconds > 0 else {
             throw ValidationError("--revocation-freshness and --revocation-timeout must be positive, --revocation-budget not negative")
         }
@@ -278,51 +282,30 @@ extension ServeCommand {
 
 extension ServeCommand {
     /// The national SDK's dialect: prefix, plain listener, this hub's identity at VXP peers.
-    func vxpSettings(_ settings: Settings, _ value: (String?, String, String) -> String?) throws -> VXPSettings {
+    func vxpSettings(_ settings: ServeSettings) throws -> VXPSettings {
         var vxp = VXPSettings()
-        if let prefix = value(vxpPrefix, "TRUC_VXP_PREFIX", "vxp-prefix") {
+        if let prefix = settings.string("vxp-prefix") {
             guard prefix.hasPrefix("/"), !prefix.hasSuffix("/") else { throw ValidationError("--vxp-prefix starts with / and does not end with /") }
             vxp.prefix = prefix
         }
-        if let listen = value(vxpHTTP, "TRUC_VXP_HTTP", "vxp-http") {
+        if let listen = settings.string("vxp-http") {
             let parts = listen.split(separator: ":").map(String.init)
             guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--vxp-http \(listen) is not HOST:PORT") }
             vxp.plainHost = parts[0]
             vxp.plainPort = port
         }
-        vxp.plainWrites = vxpHTTPWrites || ProcessInfo.processInfo.environment["TRUC_VXP_HTTP_WRITES"] == "1" || settings.bool("vxp-http-writes")
-        vxp.systemId = value(vxpSystem, "TRUC_VXP_SYSTEM", "vxp-system")
-        if let file = value(vxpSecretFile, "TRUC_VXP_SECRET_FILE", "vxp-secret-file") {
+        vxp.plainWrites = settings.bool("vxp-http-writes")
+        vxp.systemId = settings.string("vxp-system")
+        if let file = settings.string("vxp-secret-file") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
             vxp.secret = text.trimmingCharacters(in: .newlines)
         }
-        vxp.pollSeconds = vxpPoll ?? settings.double("vxp-poll") ?? 5
+        vxp.pollSeconds = settings.double("vxp-poll") ?? 5
         return vxp
     }
 }
 
 /// The optional JSON config file.
-struct Settings {
-    private var values: [String: Any] = [:]
-    var keys: [String] { Array(values.keys) }
-
-    init(file: String?) throws {
-        guard let file else { return }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CommandFailure(code: "config-unreadable", message: "cannot read the config file \(file)", exitCode: 2).report()
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw CommandFailure(code: "config-invalid", message: "\(file) is not a JSON object whose keys are the flag names", exitCode: 2).report()
-        }
-        values = object
-    }
-
-    func string(_ key: String) -> String? { values[key].map { "\($0)" } }
-    func int(_ key: String) -> Int? { (values[key] as? Int) ?? (values[key] as? String).flatMap(Int.init) }
-    func bool(_ key: String) -> Bool { (values[key] as? Bool) ?? false }
-    func double(_ key: String) -> Double? { (values[key] as? Double) ?? (values[key] as? Int).map(Double.init) }
-    func strings(_ key: String) -> [String] { (values[key] as? [Any])?.map { "\($0)" } ?? [] }
-}
 
 /// The PKI a hub runs with: given explicitly, the committed demo PKI (`--demo-pki`), or the one the hub
 /// makes for its installation (`DATA/pki`) for whatever is not given.
@@ -339,9 +322,9 @@ struct HubPKI {
 }
 
 extension ServeCommand {
-    func resolvePKI(_ value: (String?, String, String) -> String?, dataDirectory: String) throws -> HubPKI {
-        let given = (cert: value(tlsCert, "TRUC_TLS_CERT", "tls-cert"), key: value(tlsKey, "TRUC_TLS_KEY", "tls-key"),
-                     ca: value(clientCA, "TRUC_CLIENT_CA", "client-ca"), trust: value(trust, "TRUC_TRUST_DIR", "trust"))
+    func resolvePKI(_ settings: ServeSettings, dataDirectory: String) throws -> HubPKI {
+        let given = (cert: settings.string("tls-cert"), key: settings.string("tls-key"),
+                     ca: settings.string("client-ca"), trust: settings.string("trust"))
         if demoPKI {
             let demo = try DemoPKI.locate()
             return HubPKI(certificate: given.cert ?? demo + "/hub/server.chain.pem", privateKey: given.key ?? demo + "/hub/server.key",

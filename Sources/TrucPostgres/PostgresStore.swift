@@ -34,12 +34,18 @@ package actor PostgresStore {
 
     /// Connects (`postgres://user[:password]@host[:port]/database`, TLS off unless `?sslmode=require`), starts
     /// the pool and applies the schema migrations.
+    /// Connections a node opens to PostgreSQL at most, by default. Every request that writes holds one until
+    /// its commit is durable, so the pool bounds a node's concurrent intakes: with a commit taking a few
+    /// milliseconds to reach the disk, 20 (the driver's default) capped status messages near 1,000/s.
+    package static let defaultPoolSize = 32
+
     package init(url: String, secretsKey: String, node: String = ProcessInfo.processInfo.hostName, leaseSeconds: Int64 = 300,
-                 logger: Logger = Logger(label: "truc.postgres")) async throws {
+                 poolSize: Int = PostgresStore.defaultPoolSize, logger: Logger = Logger(label: "truc.postgres")) async throws {
         self.node = node
         self.leaseSeconds = leaseSeconds
         var configuration = try Self.configuration(url)
         configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "truc")]
+        configuration.options.maximumConnections = max(2, poolSize)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.pool = client
         self.logger = logger

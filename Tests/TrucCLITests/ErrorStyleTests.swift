@@ -76,5 +76,25 @@ extension ErrorStyleTests {
         #expect(lines.contains("idle-timeout\t30\tdefault"))
         #expect(lines.contains("operator-token\t(set, not shown)\tenvironment TRUC_OPERATOR_TOKEN"))
         #expect(!printed.stdout.contains("a-secret-operator-token"))
+
+        // YAML too; the environment over the file, a flag over both; routes as a list.
+        let yaml = try CLIFixtures.temporary("host: 0.0.0.0\nport: 9555\nrevocation-budget: 2.5\nrequire-revocation: true\nroutes:\n  - \"000.00.*.H14=000.00.00.W14@https://peer.example:8443\"\n",
+                                            name: "truc.yaml")
+        let fromYAML = try TrucRun.run(executable: TrucRun.binary, ["serve", "--config", yaml, "--print-config", "--host", "127.0.0.2"],
+                                       environment: ["TRUC_PORT": "7000"])
+        let yamlLines = Set(fromYAML.stdout.split(separator: "\n").map(String.init))
+        #expect(fromYAML.exitCode == 0, "\(fromYAML.stderr)")
+        #expect(yamlLines.contains("host\t127.0.0.2\tflag --host") && yamlLines.contains("port\t7000\tenvironment TRUC_PORT"), "\(fromYAML.stdout)")
+        #expect(yamlLines.contains("revocation-budget\t2.5\tconfig file \(yaml)") && yamlLines.contains("require-revocation\ttrue\tconfig file \(yaml)"))
+        #expect(yamlLines.contains("routes\t000.00.*.H14=000.00.00.W14@https://peer.example:8443\tconfig file \(yaml)"), "\(fromYAML.stdout)")
+        #expect(try TrucRun.run(["serve", "--config", try CLIFixtures.temporary("hots: x\n", name: "truc.yml")]).stderr.contains(#"unknown key "hots""#))
+
+        // A value of the wrong type is refused with its key and its source, before anything is created.
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-typed-\(UUID().uuidString)").path
+        let wrong = try TrucRun.run(["serve", "--data", data, "--config", try CLIFixtures.temporary(#"{"port": "eighty"}"#, name: "truc.json")])
+        #expect(wrong.exitCode == 2 && wrong.stderr.hasPrefix("truc: config-invalid-value: port from the config file"), "\(wrong.stderr)")
+        let wrongEnv = try TrucRun.run(executable: TrucRun.binary, ["serve", "--data", data, "--print-config"], environment: ["TRUC_MAX_BODY_BYTES": "lots"])
+        #expect(wrongEnv.exitCode == 2 && wrongEnv.stderr.contains("max-body-bytes from the environment TRUC_MAX_BODY_BYTES has the wrong type"), "\(wrongEnv.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "nothing was created")
     }
 }

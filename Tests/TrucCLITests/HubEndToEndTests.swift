@@ -36,7 +36,7 @@ struct HubEndToEndTests {
         func waitUntilReady(ca: String? = nil) async throws {
             for _ in 0..<300 {
                 let probe = try TrucRun.run(["inbox", "--hub", "https://127.0.0.1:\(port)", "--token", "none"] + (ca.map { ["--ca", $0] } ?? []))
-                if !probe.stdout.contains("hub-unreachable") { return }
+                if !probe.stderr.contains("hub-unreachable") { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
             Issue.record("the hub did not start")
