@@ -60,13 +60,25 @@ start_case() { # $1: sqlite | pg-1 | pg-2; sets hub, g22, h41
   g22=$($truc agencies token 000.00.00.G22 --data "$data-1" "${store[@]}")
   h41=$($truc agencies token 000.00.00.H41 --data "$data-1" "${store[@]}")
 }
+# CPU time (clock ticks) used so far by processes and the children they have waited for: where the two
+# cores go — the truc nodes, or PostgreSQL (the postmaster and its backends).
+ticks() { local t=0 p; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$p/stat))); done; echo $t; }
+truc_pids() { pgrep -f "$truc serve" | tr '\n' ' '; }
+pg_pids() { local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid"); echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"; }
+hz=$(getconf CLK_TCK)
+cores() { awk -v t="$1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f", t / hz / s }'; }
 results=()
+usage=()
 for case in sqlite pg-1 pg-2; do
   start_case $case
+  t0=$(ticks $(truc_pids)); p0=$(ticks $(pg_pids))
   a=$(TRUC_WRK_DIR="$out/load" TRUC_WRK_TOKEN="$g22" TRUC_WRK_COUNT=$documents \
         wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk-documents.lua "$hub" | tail -2)
+  t1=$(ticks $(truc_pids)); p1=$(ticks $(pg_pids))
   b=$(TRUC_WRK_FILE=Tests/Fixtures/vpcp/status_acceptance_03.edxml TRUC_WRK_TOKEN="$h41" \
         wrk -t1 -c128 -d"${seconds}s" -s scripts/wrk-status.lua "$hub" | tail -2)
+  t2=$(ticks $(truc_pids)); p2=$(ticks $(pg_pids))
+  usage+=("$(printf '%-8s %10s %12s %12s %12s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))")")
   stop_all
   docs=$(echo "$a" | sed -nE 's/accepted .*= ([0-9.]+) documents.*/\1/p'); docs99=$(echo "$a" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
   refused_a=$(echo "$a" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
@@ -77,3 +89,6 @@ done
 echo "== $seconds s per load, $(nproc) cores shared by everything"
 printf '%-8s %10s %12s %12s %12s %9s\n' store "docs/s" "docs p99 ms" "status/s" "status p99" refused
 printf '%s\n' "${results[@]}"
+echo "== cores used during each load (CPU seconds / wall seconds; the rest of the 2 cores: wrk, HAProxy, the kernel)"
+printf '%-8s %10s %12s %12s %12s\n' store "docs truc" "docs pg" "status truc" "status pg"
+printf '%s\n' "${usage[@]}"

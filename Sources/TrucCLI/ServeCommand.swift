@@ -15,7 +15,8 @@ import UnixSignals
 import NIOCore
 
 /// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
-/// variable, config file (JSON with the same key names as the flags), default. With no PKI given, the hub
+/// variable, config file (JSON or YAML with the same key names as the flags), default — read through one
+/// swift-configuration `ConfigReader` (`ServeSettings`). With no PKI given, the hub
 /// makes one for its installation under DATA/pki (see `LocalPKI`); the committed Certs/demo only with --demo-pki.
 ///
 /// | flag | environment | default |
@@ -25,7 +26,8 @@ import NIOCore
 /// | --data | TRUC_DATA_DIR | ./data |
 /// | --database postgres://… | TRUC_DATABASE_URL | none (SQLite in the data directory) |
 /// | --node NAME | TRUC_NODE | the host name |
-/// | --delivery-lease SECONDS | – | 300 (PostgreSQL: takeover of a dead node's deliveries) |
+/// | --delivery-lease SECONDS | TRUC_DELIVERY_LEASE | 300 (PostgreSQL: takeover of a dead node's deliveries) |
+/// | --database-pool N | TRUC_DATABASE_POOL | 32 (PostgreSQL: connections of this node) |
 /// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | DATA/pki/hub/server.chain.pem / server.key (made on first start) |
 /// | --client-ca | TRUC_CLIENT_CA | DATA/pki/hub/client-ca.pem |
 /// | --trust | TRUC_TRUST_DIR | DATA/pki/trust |
@@ -33,7 +35,7 @@ import NIOCore
 /// | --hub-code | TRUC_HUB_CODE | 000.00.00.W00 |
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
-/// | --require-revocation | TRUC_REQUIRE_REVOCATION=1 | off |
+/// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
 /// | --revocation prefer-ocsp\|crl-only\|offline | TRUC_REVOCATION | prefer-ocsp |
 /// | --revocation-unknown indeterminate\|invalid\|accept | TRUC_REVOCATION_UNKNOWN | indeterminate |
 /// | --revocation-freshness / --revocation-budget / --revocation-timeout | – | 3600 s / 3 s / 10 s |
@@ -42,7 +44,7 @@ import NIOCore
 /// | --retry-attempts / --retry-base / --retry-max | – | 8 / 2 s / 600 s |
 /// | --vxp-prefix | TRUC_VXP_PREFIX | /XrdAdapter/adapter |
 /// | --vxp-http HOST:PORT | TRUC_VXP_HTTP | none (VXP only on the HTTPS listener) |
-/// | --vxp-http-writes | TRUC_VXP_HTTP_WRITES=1 | off (the plain listener serves reads only) |
+/// | --vxp-http-writes | TRUC_VXP_HTTP_WRITES=true (or 1, yes) | off (the plain listener serves reads only) |
 /// | --vxp-system / --vxp-secret-file | TRUC_VXP_SYSTEM / TRUC_VXP_SECRET_FILE | none (this hub's identity at VXP peers) |
 /// | --vxp-poll | – | 5 s |
 /// | --log-format text\|json | TRUC_LOG_FORMAT | text |

@@ -271,8 +271,8 @@ struct DashboardPage {
     var ratioSection: String {
         let groups = ratioGroups
         let top = groups.prefix(20).map { g in (label: "\(g.key) \(g.name ?? "")", href: Optional("/agencies/\(g.key)"), counts: g.counts) }
-        var table = Self.ratioTable(groups, id: "ratio", keyTitle: "cơ quan / agency", link: true)
-        table.rows = Array(table.rows.prefix(100))
+        // The page shows 100 rows (at national scale there are tens of thousands: the CSV has them all).
+        let table = Self.ratioTable(Array(groups.prefix(100)), id: "ratio", keyTitle: "cơ quan / agency", link: true)
         let t = ratio.totals
         return "<section class=\"wide\" id=\"ratio-card\">"
             + DashboardShell.heading("Tỷ lệ văn bản ký số / Signed-document ratio, \(range.label)", csv: csvLink("ratio"), asOf: ratioAt)
