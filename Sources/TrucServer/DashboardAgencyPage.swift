@@ -156,11 +156,11 @@ struct AgencyListPage {
         text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).replacingOccurrences(of: "đ", with: "d")
     }
 
+    /// The codes a search found (`SearchIndex`), when the page is a search.
+    var found: [String] = []
+
     var codes: [String] {
-        if let query, !query.isEmpty {
-            let q = Self.fold(query)
-            return directory.known.filter { Self.fold($0).contains(q) || Self.fold(directory.names[$0] ?? "").contains(q) }
-        }
+        if let query, !query.isEmpty { return found }
         if let parent { return directory.known.filter { $0 != parent && directory.hierarchy.parent(of: $0) == parent } }
         // The top of the tree: agencies whose parent is not known here.
         let known = Set(directory.known)
