@@ -85,3 +85,70 @@ struct IntakeConformanceTests {
         if let node = second as? PostgresStore, kind == .postgres { await node.shutdown() }
     }
 }
+
+extension IntakeConformanceTests {
+    /// A status message (a small intake: on PostgreSQL, concurrent ones share statements).
+    static func status(_ id: String, key: String, bytes: [UInt8], targets: [String: String] = [:]) -> IncomingMessage {
+        var message = message(id, key: key, bytes: bytes, recipients: ["000.00.00.G22"], targets: targets)
+        message.kind = "status"
+        message.statusCode = "03"
+        message.answersDocumentId = "000.00.00.G22,2026/12/01,\(key)/VPCP"
+        message.signers = []
+        return message
+    }
+
+    @Test("many status messages at once on two nodes: each stored once with its bytes and delivery; duplicates and conflicts answered as alone",
+          arguments: StoreKind.allCases)
+    func concurrentSmallIntakes(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let first = s.store, second = try await s.secondNode()
+        // 80 distinct keys; 20 of them sent a second time with the same bytes and 10 a third time with other bytes,
+        // all at once on either node (every fifth one pushed).
+        var sends: [(IncomingMessage, [UInt8])] = []
+        for i in 0..<80 {
+            let bytes = Array("status \(i) ".utf8) + Self.bytes(100 + i * 37, seed: UInt8(i))
+            let targets = i % 5 == 0 ? ["000.00.00.G22": "https://g22.example/inbox"] : [:]
+            sends.append((Self.status("st-\(i)", key: "st-\(i)", bytes: bytes, targets: targets), bytes))
+            if i < 20 { sends.append((Self.status("st-\(i)-again", key: "st-\(i)", bytes: bytes, targets: targets), bytes)) }
+            if i < 10 {
+                let other = bytes + [0xFF]
+                var conflicting = Self.status("st-\(i)-other", key: "st-\(i)", bytes: other, targets: targets)
+                conflicting.sha256 = Digest.sha256(other).hexString
+                sends.append((conflicting, other))
+            }
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (String, AcceptOutcome).self) { group in
+            for (i, (message, bytes)) in sends.shuffled().enumerated() {
+                let node = i % 2 == 0 ? first : second
+                group.addTask { (message.idempotencyKey, try await node.accept(message, payload: bytes)) }
+            }
+            return try await group.reduce(into: [String: [AcceptOutcome]]()) { $0[$1.0, default: []].append($1.1) }
+        }
+        #expect(outcomes.count == 80)
+        for (key, answers) in outcomes {
+            #expect(answers.filter { $0 == .accepted }.count == 1, "\(key): \(answers)")
+        }
+        let duplicates = outcomes.values.flatMap { $0 }.filter { if case .duplicate = $0 { true } else { false } }.count
+        let conflicts = outcomes.values.flatMap { $0 }.filter { if case .conflict = $0 { true } else { false } }.count
+        // The first of a key to arrive wins: the conflicting copy may be the one accepted, the others then conflict.
+        #expect(duplicates + conflicts == 30, "duplicates \(duplicates), conflicts \(conflicts)")
+        #expect(conflicts >= 10 && conflicts <= 30)
+        // Every accepted message is there once, with its exact bytes and one delivery to G22.
+        let inbox = try await second.inbox(for: "000.00.00.G22", kind: "status", after: 0, limit: 1000)
+        #expect(inbox.count == 80 - 80 / 5, "pulled ones in the inbox: \(inbox.count)")
+        for i in [0, 1, 19, 42, 79] {
+            let found = try await first.findMessages("000.00.00.G22,2026/12/01,st-\(i)/VPCP")
+            #expect(found.count == 1 && found.first?.kind == "status", "st-\(i): \(found.map(\.id))")
+        }
+        let due = try await first.claimDue(now: Int64(Date().timeIntervalSince1970) + 2_000_000_000, limit: 100)
+        #expect(due.count == 80 / 5 && Set(due.map(\.messageId)).count == 80 / 5, "each pushed status queued once: \(due.count)")
+        for delivery in due.prefix(5) {
+            let message = try #require(try await second.message(delivery.messageId))
+            let payload = try await second.payload(of: delivery.messageId, at: message.payloadPath)
+            #expect(Digest.sha256(payload).hexString == message.sha256, "stored bytes match their digest")
+        }
+        if let node = second as? PostgresStore, kind == .postgres { await node.shutdown() }
+    }
+}
