@@ -178,10 +178,12 @@ struct AgencyListPage {
         for code in codes.prefix(limit ?? Int.max) {
             let a = directory.agencies[code]
             let delivery = a == nil ? "not registered" : a!.relay ? "peer hub" : a!.pushURL != nil ? "push" : "pull"
+            let deliveryTitle = ["not registered": "chưa đăng ký / not registered", "peer hub": "trục ngang hàng / peer hub",
+                                 "push": "đẩy / push", "pull": "kéo / pull"][delivery] ?? delivery
             let below = childCount[code] ?? 0
             t.rows.append([
                 .init(code, html: "<a href=\"/agencies/\(Markup.escape(code))\">\(Markup.escape(code))</a>"),
-                .init(directory.names[code] ?? ""), .init(delivery),
+                .init(directory.names[code] ?? ""), .init(delivery, html: Markup.escape(deliveryTitle)),
                 .init(lastPulls[code].map(Markup.time) ?? ""), .init(pending[code] ?? 0),
                 .init(String(below), html: below > 0 ? "<a href=\"/agencies?parent=\(Markup.query(code))\">\(below) ›</a>" : "0"),
             ])

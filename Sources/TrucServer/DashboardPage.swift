@@ -36,6 +36,8 @@ struct DashboardPage {
                               "waiting-retry": "chờ gửi lại / waiting retry", "dead": "thất bại / dead", "delivered": "đã giao / delivered",
                               "failed": "bị từ chối / failed"]
 
+    static let kindTitles = ["edoc": "văn bản / document", "status": "trạng thái / status message", "receipt": "biên nhận / receipt"]
+
     func name(_ code: String) -> String? { directory.names[code] }
 
     /// Pausing holds pushes and forwards: offered where the agency is pushed to or behind a peer hub, or has
@@ -292,8 +294,8 @@ struct DashboardPage {
             if lookup.messages.isEmpty { h += "<p id=\"lookup-result\" class=\"bad\">Không có văn bản này / no message has that id or DocumentId.</p>" }
             for (m, deliveries, statuses, receipts) in lookup.messages {
                 h += """
-                    <div id="lookup-result"><p><b>\(Markup.escape(m.id))</b> · \(m.kind) từ / from <a href="/agencies/\(Markup.escape(m.sender))">\(Markup.escape(m.sender))</a> \(Markup.escape(name(m.sender) ?? ""))
-                    · DocumentId \(Markup.escape(m.documentId ?? "–")) · nhận lúc / received \(Markup.time(m.receivedAt)) · chữ ký / signatures: \(Markup.escape(m.bucket))</p>
+                    <div id="lookup-result"><p><b>\(Markup.escape(m.id))</b> · \(Self.kindTitles[m.kind] ?? Markup.escape(m.kind)) từ / from <a href="/agencies/\(Markup.escape(m.sender))">\(Markup.escape(m.sender))</a> \(Markup.escape(name(m.sender) ?? ""))
+                    · DocumentId \(Markup.escape(m.documentId ?? "–")) · nhận lúc / received \(Markup.time(m.receivedAt)) · chữ ký / signatures: \(Markup.escape(DashboardChart.buckets.first { $0.key == m.bucket }?.series.name ?? m.bucket))</p>
                     """
                 var t = DashboardTable(id: "lookup-deliveries", columns: [
                     .init(title: "nơi nhận / recipient", key: "recipient"), .init(title: "trạng thái / state", key: "state"),
@@ -301,7 +303,8 @@ struct DashboardPage {
                     .init(title: "cách / how", key: "how"), .init(title: "lý do / reason", key: "reason"),
                 ])
                 t.rows = deliveries.map { d in
-                    [.init(d.recipient, html: Markup.agency(d.recipient, name(d.recipient))), .init(d.state), .init(d.attempts),
+                    [.init(d.recipient, html: Markup.agency(d.recipient, name(d.recipient))),
+                     .init(d.state, html: Markup.escape(Self.stateTitles[d.state] ?? d.state)), .init(d.attempts),
                      .init(Markup.time(d.deliveredAt)), .init(d.how ?? ""), .init(d.reason ?? "")]
                 }
                 h += t.html
