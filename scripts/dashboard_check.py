@@ -35,6 +35,21 @@ return problems;
 """
 
 
+# Rows of the grid whose cards stop short of the right edge (a column left empty while cards are squeezed).
+GAPS_JS = """
+const main = document.querySelector('main');
+const style = getComputedStyle(main);
+const right = main.getBoundingClientRect().right - parseFloat(style.paddingRight);
+const rows = {};
+for (const s of document.querySelectorAll('main > section')) {
+  const b = s.getBoundingClientRect();
+  const top = Math.round(b.top);
+  rows[top] = Math.max(rows[top] || 0, b.right);
+}
+return Object.entries(rows).filter(([top, r]) => r < right - 30).map(([top, r]) => 'row at ' + top + ' ends at ' + Math.round(r) + ' of ' + Math.round(right));
+"""
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--hub", required=True)
@@ -95,6 +110,8 @@ def main():
             loaded("dead")
             problems = driver.execute_script(OVERFLOW_JS)
             check(f"{width} px: every card whole " + ("; ".join(problems[:5]) if problems else ""), problems == [])
+            gaps = driver.execute_script(GAPS_JS)
+            check(f"{width} px: no grid column left empty " + "; ".join(gaps[:5]), gaps == [])
             if width == 390:
                 columns = {round(s.rect["x"]) for s in driver.find_elements(By.CSS_SELECTOR, "main section")}
                 check(f"390 px: one column ({columns})", len(columns) == 1)

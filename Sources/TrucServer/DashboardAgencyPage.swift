@@ -132,7 +132,7 @@ struct AgencyPage {
             + "<section class=\"wide\" id=\"agency-ratio-table-card\">" + DashboardShell.heading("Ký số theo ngày, bảng / Signatures per day, table", csv: csvLink("agency-ratio"))
             + ratioTable.html + "</section>"
             + "<section class=\"third\" id=\"agency-queue-card\">" + DashboardShell.heading("Hàng đợi / Queue", csv: csvLink("agency-queue"), asOf: now) + queueTable.html + "</section>"
-            + "<section class=\"wide\" id=\"agency-children-card\" style=\"grid-column:span 8\">" + DashboardShell.heading("Đơn vị trực thuộc / Agencies below it (\(children.count))", csv: csvLink("agency-children"))
+            + "<section class=\"two-thirds\" id=\"agency-children-card\">" + DashboardShell.heading("Đơn vị trực thuộc / Agencies below it (\(children.count))", csv: csvLink("agency-children"))
             + childrenTable.html + "</section>"
         return DashboardShell.page(title: code, hubCode: hubCode, now: now, csrf: csrf, notice: notice, error: error, body: body)
     }

@@ -366,7 +366,7 @@ enum DashboardShell {
         header form{display:inline-flex;gap:4px} header input{width:220px}
         main{padding:16px 24px;display:grid;gap:16px;grid-template-columns:repeat(12,minmax(0,1fr))}
         section{grid-column:span 6;min-width:0;background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px #0002}
-        section.wide{grid-column:1/-1} section.third{grid-column:span 4}
+        section.wide{grid-column:1/-1} section.third{grid-column:span 4} section.two-thirds{grid-column:span 8}
         h2{font-size:16px;margin:2px 0 10px} h3{font-size:14px;margin:12px 0 6px}
         .table{max-width:100%} table{border-collapse:collapse;width:100%;font-size:13px;table-layout:auto}
         th,td{padding:4px 6px;border-bottom:1px solid #e3e7eb;text-align:left;vertical-align:top;overflow-wrap:anywhere}
@@ -385,7 +385,7 @@ enum DashboardShell {
         .csv{font-size:12px;float:right;font-weight:normal} .asof{font-size:12px;color:#5f6b76;font-weight:normal}
         .crumbs{margin:0 0 8px} dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0} dl.facts dt{color:#5f6b76}
         dl.facts dd{margin:0;overflow-wrap:anywhere}
-        @media (max-width:1100px){section,section.third{grid-column:1/-1}}
+        @media (max-width:1100px){section,section.third,section.two-thirds{grid-column:1/-1}}
         @media (max-width:700px){
           header{padding:8px 12px} header input{width:140px} main{padding:8px;gap:10px}
           table,thead,tbody,tr,th,td{display:block} thead{position:absolute;left:-9999px}

@@ -262,9 +262,9 @@ struct DashboardPage {
     var refusalSection: String {
         var latest = Self.refusalsTable(refusals, id: "refusals-latest")
         latest.rows = Array(latest.rows.prefix(30))
-        return "<section class=\"third\" id=\"refusals\">" + DashboardShell.heading("Từ chối theo mã / Refused, by code", csv: csvLink("refusals-by-code"))
+        return "<section id=\"refusals\">" + DashboardShell.heading("Từ chối theo mã / Refused, by code", csv: csvLink("refusals-by-code"))
             + "<p class=\"muted\">\(range.label): \(Markup.count(refusalCounts.total))</p>" + Self.refusalsByCode(refusalCounts).html + "</section>"
-            + "<section class=\"third\" id=\"refusals-senders\">" + DashboardShell.heading("Từ chối theo cơ quan / Refused, by sender", csv: csvLink("refusals-by-agency"))
+            + "<section id=\"refusals-senders\">" + DashboardShell.heading("Từ chối theo cơ quan / Refused, by sender", csv: csvLink("refusals-by-agency"))
             + refusalsBySender.html + "</section>"
             + "<section class=\"wide\" id=\"refusals-latest-card\">" + DashboardShell.heading("Văn bản bị từ chối gần nhất / Latest refused documents", csv: csvLink("refusals-latest"))
             + latest.html + "</section>"
