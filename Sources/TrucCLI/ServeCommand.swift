@@ -133,27 +133,15 @@ struct ServeCommand: AsyncParsableCommand {
         let listenHost = settings.string("host") ?? "127.0.0.1"
         let listenPort = settings.int("port") ?? 8443
         try Preflight.port(listenHost, listenPort, flag: "--port")
-        let pki = try resolvePKI(settings, dataDirectory: dataDirectory)
-        let configuration = HubConfiguration(
-            hubCode: settings.string("hub-code") ?? "000.00.00.W00",
-            host: listenHost,
-            port: listenPort,
-            certificatePath: pki.certificate, privateKeyPath: pki.privateKey, clientCAPath: pki.clientCA, trustDirectory: pki.trust,
-            dataDirectory: dataDirectory,
-            maxBodyBytes: settings.int("max-body-bytes") ?? 64 << 20,
-            operatorToken: settings.string("operator-token"),
-            requireRevocationData: settings.bool("require-revocation"))
-
-        var configured = configuration
-        configured.routing = try routingTable(settings)
-        configured.retryPolicy = RetryPolicy(
+        // Every setting is checked before anything is made (the PKI, the store, the demo agencies).
+        let routing = try routingTable(settings)
+        let retryPolicy = RetryPolicy(
             baseDelay: settings.double("retry-base") ?? 2, maxDelay: settings.double("retry-max") ?? 600,
             maxAttempts: settings.int("retry-attempts") ?? 8)
-        configured.vxp = try vxpSettings(settings)
-        if let plainHost = configured.vxp.plainHost, let plainPort = configured.vxp.plainPort, plainPort != 0 {
+        let vxp = try vxpSettings(settings)
+        if let plainHost = vxp.plainHost, let plainPort = vxp.plainPort, plainPort != 0 {
             try Preflight.port(plainHost, plainPort, flag: "--vxp-http")
         }
-        configured.minFreeDiskBytes = Int64(settings.int("min-free-disk") ?? 256 << 20)
         var limits = ConnectionLimits()
         limits.idleTimeoutSeconds = settings.double("idle-timeout") ?? limits.idleTimeoutSeconds
         limits.maxConnections = settings.int("max-connections") ?? limits.maxConnections
@@ -163,11 +151,36 @@ struct ServeCommand: AsyncParsableCommand {
         guard limits.idleTimeoutSeconds > 0, limits.maxConnections > 0, limits.maxBufferedBodyBytes > 0, limits.verifyQueueLimit >= 0 else {
             throw ValidationError("--idle-timeout, --max-connections and --max-buffered-bytes must be positive")
         }
+        let refusalRetentionDays = settings.int("refusal-retention-days") ?? 90
+        guard refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
+        let revocation = try revocationSettings(settings)
+        let lease = settings.int("delivery-lease").map(Int64.init) ?? 300
+        guard lease >= 5 else {
+            throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
+        }
+        let poolSize = settings.int("database-pool") ?? PostgresStore.defaultPoolSize
+        guard (2...1000).contains(poolSize) else {
+            throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()
+        }
+
+        let pki = try resolvePKI(settings, dataDirectory: dataDirectory)
+        var configured = HubConfiguration(
+            hubCode: settings.string("hub-code") ?? "000.00.00.W00",
+            host: listenHost,
+            port: listenPort,
+            certificatePath: pki.certificate, privateKeyPath: pki.privateKey, clientCAPath: pki.clientCA, trustDirectory: pki.trust,
+            dataDirectory: dataDirectory,
+            maxBodyBytes: settings.int("max-body-bytes") ?? 64 << 20,
+            operatorToken: settings.string("operator-token"),
+            requireRevocationData: settings.bool("require-revocation"))
+        configured.routing = routing
+        configured.retryPolicy = retryPolicy
+        configured.vxp = vxp
+        configured.minFreeDiskBytes = Int64(settings.int("min-free-disk") ?? 256 << 20)
         configured.limits = limits
-        configured.refusalRetentionDays = settings.int("refusal-retention-days") ?? 90
+        configured.refusalRetentionDays = refusalRetentionDays
         configured.reloadOnSIGHUP = true
-        configured.revocation = try revocationSettings(settings)
-        guard configured.refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
+        configured.revocation = revocation
         let hubConfiguration = configured
 
         let json = (settings.string("log-format") ?? "text") == "json"
@@ -199,16 +212,8 @@ struct ServeCommand: AsyncParsableCommand {
         let postgres: PostgresStore?
         if let url = settings.string("database") {
             let name = settings.string("node") ?? ProcessInfo.processInfo.hostName
-            let lease = settings.int("delivery-lease").map(Int64.init) ?? 300
-            let poolSize = settings.int("database-pool") ?? PostgresStore.defaultPoolSize
-            guard (2...1000).contains(poolSize) else {
-                throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()
-            }
-            guard lease >= 5 else {
-                throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
-            }
             do {
-                postgres = try await PostgresStore(url: url, secretsKey: configuration.dataDirectory + "/secrets.key", node: name,
+                postgres = try await PostgresStore(url: url, secretsKey: hubConfiguration.dataDirectory + "/secrets.key", node: name,
                                                    leaseSeconds: lease, poolSize: poolSize, logger: logger)
             } catch {
                 throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
@@ -218,7 +223,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("store: PostgreSQL", metadata: ["node": "\(name)"])
         } else {
             postgres = nil
-            store = try HubStore(dataDirectory: configuration.dataDirectory)
+            store = try HubStore(dataDirectory: hubConfiguration.dataDirectory)
         }
         if demoAgencies, let folder = pki.agencies, try await store.agencies().isEmpty {
             let registered = try DemoPKI.agencies(in: folder)

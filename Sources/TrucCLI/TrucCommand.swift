@@ -54,8 +54,10 @@ extension TrucCommand {
     /// The program's entry point. (Calling `main()` from the executable target resolves to
     /// ArgumentParser's synchronous overload, which refuses an async root; this is its async body.)
     package static func start() async {
+        var parsed: (any ParsableCommand)?
         do {
             var command = try parseAsRoot()
+            parsed = command
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -64,11 +66,26 @@ extension TrucCommand {
         } catch let code as ExitCode {
             exit(withError: code) // already reported where it happened
         } catch {
-            // Help and version requests print as ArgumentParser does; every failure in the one style.
+            // Help and version requests print as ArgumentParser does; every failure in the one style. A usage
+            // error found while running names the help of the command that ran.
             if exitCode(for: error) == .success { exit(withError: error) }
+            let help = parsed.flatMap { commandPath(to: type(of: $0)) }.map { "See '\($0.joined(separator: " ")) --help'" }
             exit(withError: CommandFailure.reportUncaught(error) { error in
-                (message(for: error), fullMessage(for: error), exitCode(for: error) == .validationFailure)
+                (message(for: error), help ?? fullMessage(for: error), exitCode(for: error) == .validationFailure)
             })
         }
+    }
+
+    /// The names from `truc` down to a subcommand (`["truc", "agencies", "add"]`).
+    static func commandPath(to command: any ParsableCommand.Type) -> [String]? {
+        func walk(_ node: any ParsableCommand.Type, _ prefix: [String]) -> [String]? {
+            let here = prefix + [node.configuration.commandName ?? String(describing: node).lowercased()]
+            if ObjectIdentifier(node) == ObjectIdentifier(command) { return here }
+            for sub in node.configuration.subcommands {
+                if let path = walk(sub, here) { return path }
+            }
+            return nil
+        }
+        return walk(TrucCommand.self, [])
     }
 }
