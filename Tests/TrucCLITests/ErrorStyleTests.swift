@@ -56,6 +56,12 @@ extension ErrorStyleTests {
         }
         let missingDates = try TrucRun.run(["stats", "--group-by", "week"])
         #expect(missingDates.stderr.contains("'--from <from>'") && missingDates.stderr.contains("see 'truc stats --help'"))
+        // A setting checked while the command runs: the command's own help is named, and nothing was made.
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-route-\(UUID().uuidString)").path
+        let route = try TrucRun.run(["serve", "--data", data, "--port", String(freeTCPPort()), "--route", "H41-somewhere"])
+        #expect(route.exitCode == 2 && route.stderr.hasPrefix("truc: usage: --route H41-somewhere is not PATTERN=HUBCODE@URL; see 'truc serve --help'"),
+                "\(route.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "no PKI, no store")
         let help = try TrucRun.run(["serve", "--help"])
         #expect(help.exitCode == 0 && help.stdout.contains("USAGE: truc serve"))
     }
