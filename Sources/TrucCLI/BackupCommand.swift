@@ -15,15 +15,24 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup", abstract: "Copy a hub's data directory (online, while it runs) into a new folder, with a manifest of SHA-256s.")
     @Argument(help: "The folder to create (must not exist).") var destination: String
     @Option(help: "The hub's data directory (env TRUC_DATA_DIR). Default ./data.") var data: String?
+    @Option(help: "A hub on PostgreSQL (env TRUC_DATABASE_URL): refused, with what to do instead (pg_dump).") var database: String?
 
     @OptionGroup var errorOutput: ErrorOutput
 
+    static let postgresAdvice = "back up the database with pg_dump --format=custom (or WAL archiving for point-in-time recovery) and copy each node's secrets.key and PKI (the data directory) beside it; truc backup copies SQLite stores"
 
     func run() throws {
         let source = data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data"
         let fm = FileManager.default
+        // A PostgreSQL hub's messages are in its database, not in the data directory: copying the directory
+        // would look like a backup and hold none of them.
+        if database ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] != nil {
+            throw CommandFailure(code: "store-is-postgres", message: "the hub's store is PostgreSQL: " + Self.postgresAdvice, exitCode: 2).report()
+        }
         guard fm.fileExists(atPath: source + "/truc.sqlite") else {
-            throw CommandFailure(code: "no-store", message: "\(source) holds no Truc store (truc.sqlite): pass --data with a hub's data directory", exitCode: 2).report()
+            let node = fm.fileExists(atPath: source + "/secrets.key") || fm.fileExists(atPath: source + "/pki")
+            throw CommandFailure(code: "no-store", message: "\(source) holds no Truc store (truc.sqlite): pass --data with a hub's data directory"
+                                 + (node ? "; if this is a node of a hub on PostgreSQL, " + Self.postgresAdvice : ""), exitCode: 2).report()
         }
         guard !fm.fileExists(atPath: destination) else {
             throw CommandFailure(code: "destination-exists", message: "\(destination) exists: give a new folder for the backup", exitCode: 2).report()

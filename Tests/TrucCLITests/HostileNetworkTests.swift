@@ -112,4 +112,18 @@ struct BackupTests {
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
     }
+
+    @Test("a hub on PostgreSQL is not 'backed up' by copying its data directory: refused, with what to do")
+    func postgresHub() throws {
+        let destination = FileManager.default.temporaryDirectory.appendingPathComponent("truc-backup-\(UUID().uuidString)").path
+        let refused = try TrucRun.run(["backup", destination, "--database", "postgres://truc@127.0.0.1:1/hub"])
+        #expect(refused.exitCode == 2 && refused.stderr.hasPrefix("truc: store-is-postgres: ") && refused.stderr.contains("pg_dump"), "\(refused.stderr)")
+        // A node's data directory (keys and PKI, no SQLite store) says the same.
+        let node = FileManager.default.temporaryDirectory.appendingPathComponent("truc-node-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: node.appendingPathComponent("pki"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: node) }
+        let nodeRun = try TrucRun.run(["backup", destination, "--data", node.path])
+        #expect(nodeRun.exitCode == 2 && nodeRun.stderr.contains("no-store") && nodeRun.stderr.contains("pg_dump"), "\(nodeRun.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: destination))
+    }
 }
