@@ -57,39 +57,43 @@ extension HubStore {
     /// Counts per group and bucket within [from, to] (Vietnam days, `yyyy-MM-dd`), for the given senders
     /// (all when nil), business types, and optionally only documents addressed to `recipient`. Aggregated in
     /// SQL from the daily counters; whole-hub reports by day or month read the daily totals.
-    package func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?,
-                              grouping: CountGrouping = .sender) throws -> [DailyCount] {
-        let key: String
-        switch grouping {
-        case .sender: key = "?, sender"
-        case .day: key = "day, ''"
-        case .month: key = "substr(day, 1, 7) || '-01', ''"
-        }
-        var table = "daily_sender"
-        var bindings: [SQLiteValue] = grouping == .sender ? [.text(from)] : []
-        var conditions = "day BETWEEN ? AND ?"
-        if let recipient {
-            table = "daily_pair"
-            conditions = "recipient = ? AND " + conditions
-            bindings.append(.text(recipient))
-        } else if senders == nil && grouping != .sender {
-            table = "daily_total"
-        }
-        bindings += [.text(from), .text(to)]
-        var sql = "SELECT \(key), bucket, SUM(count) FROM \(table) WHERE \(conditions)"
-        if let senders {
-            if senders.isEmpty { return [] }
-            sql += " AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))"
-            bindings += senders.map { .text($0) }
-        }
-        if !businessTypes.isEmpty {
-            sql += " AND business_type IN (\(Array(repeating: "?", count: businessTypes.count).joined(separator: ",")))"
-            bindings += businessTypes.map { .integer(Int64($0)) }
-        }
-        sql += " GROUP BY 1, 2, 3"
-        return try db.query(sql, bindings) { row in
-            DailyCount(day: row.text(0) ?? "", sender: row.text(1) ?? "", bucket: row.text(2) ?? "", count: Int(row.int(3)))
-        }
+    package nonisolated func signedCounts(from: String, to: String, senders: [String]?, businessTypes: [Int], recipient: String?,
+                                          grouping: CountGrouping = .sender) async throws -> [DailyCount] {
+        // A report reads counters for a whole period: on a report connection, off the store's thread (the
+        // writer would otherwise hold every intake for as long) and off the threads that serve requests.
+        try await Self.blockingIO { [reports] in try reports.read { db in
+            let key: String
+            switch grouping {
+            case .sender: key = "?, sender"
+            case .day: key = "day, ''"
+            case .month: key = "substr(day, 1, 7) || '-01', ''"
+            }
+            var table = "daily_sender"
+            var bindings: [SQLiteValue] = grouping == .sender ? [.text(from)] : []
+            var conditions = "day BETWEEN ? AND ?"
+            if let recipient {
+                table = "daily_pair"
+                conditions = "recipient = ? AND " + conditions
+                bindings.append(.text(recipient))
+            } else if senders == nil && grouping != .sender {
+                table = "daily_total"
+            }
+            bindings += [.text(from), .text(to)]
+            var sql = "SELECT \(key), bucket, SUM(count) FROM \(table) WHERE \(conditions)"
+            if let senders {
+                if senders.isEmpty { return [] }
+                sql += " AND sender IN (\(Array(repeating: "?", count: senders.count).joined(separator: ",")))"
+                bindings += senders.map { .text($0) }
+            }
+            if !businessTypes.isEmpty {
+                sql += " AND business_type IN (\(Array(repeating: "?", count: businessTypes.count).joined(separator: ",")))"
+                bindings += businessTypes.map { .integer(Int64($0)) }
+            }
+            sql += " GROUP BY 1, 2, 3"
+            return try db.query(sql, bindings) { row in
+                DailyCount(day: row.text(0) ?? "", sender: row.text(1) ?? "", bucket: row.text(2) ?? "", count: Int(row.int(3)))
+            }
+        } }
     }
 
     /// Changes whenever an agency is added, changed or removed (by any process): what was looked up under an
@@ -113,73 +117,85 @@ extension HubStore {
     /// Documents sent (by the senders) and received (by the same agencies) per group, in [from, to]; documents
     /// refused for an invalid signature were not exchanged and are left out (they count only in the ratios).
     /// - Parameter byDay: group by day (else by agency).
-    package func volume(from: String, to: String, agencies: [String]?, byDay: Bool) throws -> [VolumeRow] {
-        func filter(_ column: String) -> (String, [SQLiteValue]) {
-            guard let agencies else { return ("", []) }
-            if agencies.isEmpty { return (" AND 0", []) }
-            return (" AND \(column) IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))", agencies.map { .text($0) })
-        }
-        let (senderFilter, senderBindings) = filter("sender")
-        let (recipientFilter, recipientBindings) = filter("recipient")
-        let sentKey = byDay ? "day" : "sender", receivedKey = byDay ? "day" : "recipient"
-        var rows: [String: VolumeRow] = [:]
-        for (key, n) in try db.query("SELECT \(sentKey), SUM(count) FROM daily_sender WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(senderFilter) GROUP BY 1",
-                                     [.text(from), .text(to)] + senderBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
-            rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].sent += n
-        }
-        for (key, n) in try db.query("SELECT \(receivedKey), SUM(count) FROM daily_pair WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(recipientFilter) GROUP BY 1",
-                                     [.text(from), .text(to)] + recipientBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
-            rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].received += n
-        }
-        return rows.values.sorted { $0.key < $1.key }
+    package nonisolated func volume(from: String, to: String, agencies: [String]?, byDay: Bool) async throws -> [VolumeRow] {
+        // A report reads counters for a whole period: on a report connection, off the store's thread (the
+        // writer would otherwise hold every intake for as long) and off the threads that serve requests.
+        try await Self.blockingIO { [reports] in try reports.read { db in
+            func filter(_ column: String) -> (String, [SQLiteValue]) {
+                guard let agencies else { return ("", []) }
+                if agencies.isEmpty { return (" AND 0", []) }
+                return (" AND \(column) IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))", agencies.map { .text($0) })
+            }
+            let (senderFilter, senderBindings) = filter("sender")
+            let (recipientFilter, recipientBindings) = filter("recipient")
+            let sentKey = byDay ? "day" : "sender", receivedKey = byDay ? "day" : "recipient"
+            var rows: [String: VolumeRow] = [:]
+            for (key, n) in try db.query("SELECT \(sentKey), SUM(count) FROM daily_sender WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(senderFilter) GROUP BY 1",
+                                         [.text(from), .text(to)] + senderBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
+                rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].sent += n
+            }
+            for (key, n) in try db.query("SELECT \(receivedKey), SUM(count) FROM daily_pair WHERE day BETWEEN ? AND ? AND bucket != 'invalid'\(recipientFilter) GROUP BY 1",
+                                         [.text(from), .text(to)] + recipientBindings, { ($0.text(0) ?? "", Int($0.int(1))) }) {
+                rows[key, default: VolumeRow(key: key, sent: 0, received: 0)].received += n
+            }
+            return rows.values.sorted { $0.key < $1.key }
+        } }
     }
 
     /// Distinct signing certificates seen on the agencies' accepted documents in [from, to], by kind.
-    package func signerCounts(from: String, to: String, agencies: [String]?) throws -> [String: Int] {
-        var sql = "SELECT kind, COUNT(DISTINCT certificate) FROM daily_signer WHERE day BETWEEN ? AND ?"
-        var bindings: [SQLiteValue] = [.text(from), .text(to)]
-        if let agencies {
-            if agencies.isEmpty { return [:] }
-            sql += " AND agency IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))"
-            bindings += agencies.map { .text($0) }
-        }
-        var result: [String: Int] = [:]
-        for (kind, n) in try db.query(sql + " GROUP BY kind", bindings, { ($0.text(0) ?? "", Int($0.int(1))) }) { result[kind] = n }
-        return result
+    package nonisolated func signerCounts(from: String, to: String, agencies: [String]?) async throws -> [String: Int] {
+        // A report reads counters for a whole period: on a report connection, off the store's thread (the
+        // writer would otherwise hold every intake for as long) and off the threads that serve requests.
+        try await Self.blockingIO { [reports] in try reports.read { db in
+            var sql = "SELECT kind, COUNT(DISTINCT certificate) FROM daily_signer WHERE day BETWEEN ? AND ?"
+            var bindings: [SQLiteValue] = [.text(from), .text(to)]
+            if let agencies {
+                if agencies.isEmpty { return [:] }
+                sql += " AND agency IN (\(Array(repeating: "?", count: agencies.count).joined(separator: ",")))"
+                bindings += agencies.map { .text($0) }
+            }
+            var result: [String: Int] = [:]
+            for (kind, n) in try db.query(sql + " GROUP BY kind", bindings, { ($0.text(0) ?? "", Int($0.int(1))) }) { result[kind] = n }
+            return result
+        } }
     }
 
     /// Documents received by the agencies in [from, to] (Vietnam days), each with the earliest time of every
     /// status code the recipient sent for it.
-    package func receivedDocuments(from: String, to: String, recipients: [String]?) throws -> [TimelinessReport.Document] {
-        // Vietnam day boundaries as epoch seconds.
-        func start(_ day: String) -> Int64 {
-            let p = day.split(separator: "-").compactMap { Int($0) }
-            return Int64(CivilCalendar.days(year: p[0], month: p[1], day: p[2])) * 86_400 - 7 * 3600
-        }
-        var sql = """
-            SELECT m.id, m.document_id, m.sender, d.recipient, m.received_at, m.due_date FROM deliveries d JOIN messages m ON m.id = d.message_id
-            WHERE m.kind = 'edoc' AND m.document_id IS NOT NULL AND m.received_at >= ? AND m.received_at < ?
-            """
-        var bindings: [SQLiteValue] = [.integer(start(from)), .integer(start(to) + 86_400)]
-        if let recipients {
-            if recipients.isEmpty { return [] }
-            sql += " AND d.recipient IN (\(Array(repeating: "?", count: recipients.count).joined(separator: ",")))"
-            bindings += recipients.map { .text($0) }
-        }
-        var documents = try db.query(sql + " ORDER BY m.received_at", bindings) { row in
-            TimelinessReport.Document(messageId: row.text(0) ?? "", documentId: row.text(1) ?? "", sender: row.text(2) ?? "",
-                                      recipient: row.text(3) ?? "", receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
-        }
-        let statuses = try db.prepare("""
-            SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = ? AND sender = ? GROUP BY status_code
-            """)
-        for i in documents.indices {
-            try statuses.bind([.text(documents[i].documentId), .text(documents[i].recipient)])
-            while let row = try statuses.step() {
-                if let code = row.text(0) { documents[i].statusTimes[code] = row.int(1) }
+    package nonisolated func receivedDocuments(from: String, to: String, recipients: [String]?) async throws -> [TimelinessReport.Document] {
+        // A report reads counters for a whole period: on a report connection, off the store's thread (the
+        // writer would otherwise hold every intake for as long) and off the threads that serve requests.
+        try await Self.blockingIO { [reports] in try reports.read { db in
+            // Vietnam day boundaries as epoch seconds.
+            func start(_ day: String) -> Int64 {
+                let p = day.split(separator: "-").compactMap { Int($0) }
+                return Int64(CivilCalendar.days(year: p[0], month: p[1], day: p[2])) * 86_400 - 7 * 3600
             }
-        }
-        return documents
+            var sql = """
+                SELECT m.id, m.document_id, m.sender, d.recipient, m.received_at, m.due_date FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE m.kind = 'edoc' AND m.document_id IS NOT NULL AND m.received_at >= ? AND m.received_at < ?
+                """
+            var bindings: [SQLiteValue] = [.integer(start(from)), .integer(start(to) + 86_400)]
+            if let recipients {
+                if recipients.isEmpty { return [] }
+                sql += " AND d.recipient IN (\(Array(repeating: "?", count: recipients.count).joined(separator: ",")))"
+                bindings += recipients.map { .text($0) }
+            }
+            var documents = try db.query(sql + " ORDER BY m.received_at", bindings) { row in
+                TimelinessReport.Document(messageId: row.text(0) ?? "", documentId: row.text(1) ?? "", sender: row.text(2) ?? "",
+                                          recipient: row.text(3) ?? "", receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
+            }
+            let statuses = try db.prepare("""
+                SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = ? AND sender = ? GROUP BY status_code
+                """)
+            for i in documents.indices {
+                try statuses.bind([.text(documents[i].documentId), .text(documents[i].recipient)])
+                while let row = try statuses.step() {
+                    if let code = row.text(0) { documents[i].statusTimes[code] = row.int(1) }
+                }
+            }
+            return documents
+        } }
     }
 
     /// Every sender code with counts (for subtree scopes that include agencies of other hubs).

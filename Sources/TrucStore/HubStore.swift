@@ -25,6 +25,9 @@ package actor HubStore {
     /// Read-only connections for the lookups every request makes (credentials, agencies, idempotency keys),
     /// so that they do not queue behind the writer's commits on the store's thread.
     nonisolated let readers: ReadPool
+    /// Read-only connections for reports (statistics over a period: up to seconds at national scale), apart
+    /// from `readers` so that a long report never delays a request's credential lookup.
+    nonisolated let reports: ReadPool
     /// Checkpoints the WAL in the background (the writer's own automatic checkpoint only past 80 MiB of log).
     private let checkpointer: Checkpointer
     /// Syncs the log after group commits, so that the store's thread goes on with the next batch meanwhile.
@@ -54,6 +57,7 @@ package actor HubStore {
         // (The writer still checkpoints if the log passes 80 MiB, should the checkpointer fall behind.)
         try db.execute("PRAGMA wal_autocheckpoint=20000")
         readers = try ReadPool(path: dataDirectory + "/truc.sqlite", count: 3)
+        reports = try ReadPool(path: dataDirectory + "/truc.sqlite", count: 2)
         checkpointer = try Checkpointer(path: dataDirectory + "/truc.sqlite")
         syncer = WALSyncer(databasePath: dataDirectory + "/truc.sqlite")
     }
