@@ -30,13 +30,7 @@ struct AgencyPage {
         directory.known.filter { $0 != code && directory.hierarchy.parent(of: $0) == code }
     }
 
-    var volumeTable: DashboardTable {
-        var t = DashboardTable(id: "agency-volume", columns: [.init(title: "ngày / day", key: "day"), .init(title: "gửi / sent", key: "sent", numeric: true),
-                                                              .init(title: "nhận / received", key: "received", numeric: true)])
-        let byDay = Dictionary(volume.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        t.rows = range.days.map { [.init($0), .init(byDay[$0]?.sent ?? 0), .init(byDay[$0]?.received ?? 0)] }
-        return t
-    }
+    var volumeTable: DashboardTable { DashboardPage.volumeTable(volume, days: range.days, id: "agency-volume") }
 
     /// Every day of the range (days without documents included, so the series has no holes).
     var ratioByDay: [SignedRatioReport.Group] {
@@ -74,15 +68,7 @@ struct AgencyPage {
 
     var html: String {
         let sent = volume.reduce(0) { $0 + $1.sent }, received = volume.reduce(0) { $0 + $1.received }
-        let parent = directory.hierarchy.parent(of: code)
-        var crumbs: [String] = []
-        var cursor = parent
-        var steps = 0
-        while let c = cursor, steps < 8 {
-            crumbs.insert("<a href=\"/agencies/\(Markup.escape(c))\">\(Markup.escape(directory.names[c] ?? c))</a>", at: 0)
-            cursor = directory.hierarchy.parent(of: c)
-            steps += 1
-        }
+        let crumbs = directory.ancestors(of: code).map { "<a href=\"/agencies/\(Markup.escape($0))\">\(Markup.escape(directory.names[$0] ?? $0))</a>" }
         let pausable = DashboardPage.pausable(agency, states: activity.states, paused: activity.paused)
         let pull: String
         if let at = activity.lastPull {
@@ -112,12 +98,7 @@ struct AgencyPage {
             <div><div class="big\(refusals.isEmpty ? "" : " bad")" id="agency-refused">\(Markup.count(refusals.count))</div><div class="muted">bị từ chối / refused</div></div>
             </div>
             """
-        let vt = volumeTable
-        let volumeChart = DashboardChart.columns(
-            id: "agency-volume-chart", title: "văn bản gửi và nhận mỗi ngày / documents sent and received per day", xTitle: "ngày / day",
-            yTitle: "văn bản / documents", labels: vt.rows.map { String($0[0].text.suffix(5)) },
-            series: [.init(name: "gửi / sent", color: "#0072B2", pattern: .solid), .init(name: "nhận / received", color: "#E69F00", pattern: .diagonal)],
-            values: vt.rows.map { [Int($0[1].text) ?? 0, Int($0[2].text) ?? 0] })
+        let volumeChart = DashboardPage.volumeChart(volumeTable, id: "agency-volume-chart")
         let days = ratioByDay.filter { $0.counts.total > 0 }
         let ratioChart = days.isEmpty ? "<p class=\"muted\">không có văn bản / no document in this range</p>"
             : DashboardChart.ratioBars(id: "agency-ratio-chart", title: "tỷ lệ ký số theo ngày / signed ratio per day",
@@ -204,15 +185,8 @@ struct AgencyListPage {
         if let query, !query.isEmpty {
             title = "Tìm / Search: \(Markup.escape(query))"
         } else if let parent {
-            var chain: [String] = []
-            var cursor: String? = parent
-            var steps = 0
-            while let c = cursor, steps < 8 {
-                chain.insert("<a href=\"/agencies?parent=\(Markup.query(c))\">\(Markup.escape(directory.names[c] ?? c))</a>", at: 0)
-                cursor = directory.hierarchy.parent(of: c)
-                steps += 1
-            }
-            crumbs += chain.map { " › " + $0 }.joined()
+            crumbs += (directory.ancestors(of: parent) + [parent])
+                .map { " › <a href=\"/agencies?parent=\(Markup.query($0))\">\(Markup.escape(directory.names[$0] ?? $0))</a>" }.joined()
             title = "Trực thuộc / Below \(Markup.escape(parent)) · <a href=\"/agencies/\(Markup.escape(parent))\">\(Markup.escape(directory.names[parent] ?? parent))</a>"
         }
         crumbs += "</p>"
@@ -221,5 +195,18 @@ struct AgencyListPage {
             + "<p class=\"muted\">\(Markup.count(all)) cơ quan / agencies\(all > Self.limit ? "; \(Self.limit) đầu tiên được hiển thị / the first \(Self.limit) shown" : "")</p>"
             + table().html + "</section>"
         return DashboardShell.page(title: "Cơ quan / Agencies", hubCode: hubCode, now: now, csrf: csrf, notice: nil, body: body)
+    }
+}
+
+extension DirectoryCache.Snapshot {
+    /// The agencies above `code`, the top first (at most 8 levels: a cycle in the directory cannot loop).
+    func ancestors(of code: String) -> [String] {
+        var chain: [String] = []
+        var cursor = hierarchy.parent(of: code)
+        while let c = cursor, chain.count < 8 {
+            chain.insert(c, at: 0)
+            cursor = hierarchy.parent(of: c)
+        }
+        return chain
     }
 }

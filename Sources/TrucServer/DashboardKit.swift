@@ -122,19 +122,14 @@ struct DashboardRange: Equatable {
         }
     }
 
-    /// Links to the other ranges and a month picker, for a page at `path` (extra query kept).
-    func picker(path: String, extra: String = "") -> String {
-        let keep = extra.isEmpty ? "" : "&" + extra
+    /// Links to the other ranges and a month picker, for a page at `path`.
+    func picker(path: String) -> String {
         let choices: [(Kind, String)] = [(.today, "Hôm nay / Today"), (.week, "7 ngày / 7 days"), (.month30, "30 ngày / 30 days")]
         var h = "<nav class=\"range\" aria-label=\"khoảng thời gian / date range\">"
         for (k, title) in choices {
-            h += k == kind ? "<b aria-current=\"true\">\(title)</b>" : "<a href=\"\(path)?range=\(k.rawValue)\(keep)\">\(title)</a>"
+            h += k == kind ? "<b aria-current=\"true\">\(title)</b>" : "<a href=\"\(path)?range=\(k.rawValue)\">\(title)</a>"
         }
         h += "<form method=\"get\" action=\"\(path)\"><input type=\"hidden\" name=\"range\" value=\"month\">"
-        for pair in extra.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            if kv.count == 2 { h += "<input type=\"hidden\" name=\"\(Markup.escape(kv[0]))\" value=\"\(Markup.escape(kv[1].removingPercentEncoding ?? ""))\">" }
-        }
         h += "<label>Tháng / Month <input type=\"month\" name=\"month\" value=\"\(Markup.escape(month ?? String(to.prefix(7))))\" required></label> <button>Xem / Show</button></form></nav>"
         return h
     }
@@ -231,24 +226,22 @@ enum DashboardChart {
         Bucket(key: "invalid", series: Series(name: "không hợp lệ / invalid", color: "#D55E00", pattern: .vertical)) { $0.invalid },
     ]
 
+    /// What each pattern draws in white over its colour, on an 8 × 8 tile.
+    static func overlay(_ pattern: Pattern) -> String {
+        switch pattern {
+        case .solid: ""
+        case .diagonal: "<path d=\"M-2 2L2 -2M0 8L8 0M6 10L10 6\" stroke=\"#fff\" stroke-width=\"1.6\"/>"
+        case .dots: "<circle cx=\"4\" cy=\"4\" r=\"1.6\" fill=\"#fff\"/>"
+        case .horizontal: "<path d=\"M0 4H8\" stroke=\"#fff\" stroke-width=\"1.6\"/>"
+        case .cross: "<path d=\"M0 0L8 8M8 0L0 8\" stroke=\"#fff\" stroke-width=\"1.2\"/>"
+        case .vertical: "<path d=\"M4 0V8\" stroke=\"#fff\" stroke-width=\"1.6\"/>"
+        }
+    }
+
     static func defs(_ prefix: String, _ series: [Series]) -> String {
         var h = "<defs>"
         for (i, s) in series.enumerated() {
-            let id = "\(prefix)-p\(i)"
-            switch s.pattern {
-            case .solid:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/></pattern>"
-            case .diagonal:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/><path d=\"M-2 2L2 -2M0 8L8 0M6 10L10 6\" stroke=\"#fff\" stroke-width=\"1.6\"/></pattern>"
-            case .dots:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/><circle cx=\"4\" cy=\"4\" r=\"1.6\" fill=\"#fff\"/></pattern>"
-            case .horizontal:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/><path d=\"M0 4H8\" stroke=\"#fff\" stroke-width=\"1.6\"/></pattern>"
-            case .cross:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/><path d=\"M0 0L8 8M8 0L0 8\" stroke=\"#fff\" stroke-width=\"1.2\"/></pattern>"
-            case .vertical:
-                h += "<pattern id=\"\(id)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/><path d=\"M4 0V8\" stroke=\"#fff\" stroke-width=\"1.6\"/></pattern>"
-            }
+            h += "<pattern id=\"\(prefix)-p\(i)\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" fill=\"\(s.color)\"/>\(overlay(s.pattern))</pattern>"
         }
         return h + "</defs>"
     }

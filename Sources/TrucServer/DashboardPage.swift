@@ -159,13 +159,25 @@ struct DashboardPage {
 
     var ratioGroups: [SignedRatioReport.Group] { ratio.groups.sorted { ($0.counts.total, $1.key) > ($1.counts.total, $0.key) } }
 
-    var volumeTable: DashboardTable {
-        var t = DashboardTable(id: "volume", columns: [.init(title: "ngày / day", key: "day"), .init(title: "gửi / sent", key: "sent", numeric: true),
-                                                       .init(title: "nhận / received", key: "received", numeric: true)])
+    /// Documents sent and received on each day (days without any included, so the series has no holes).
+    static func volumeTable(_ volume: [VolumeRow], days: [String], id: String) -> DashboardTable {
+        var t = DashboardTable(id: id, columns: [.init(title: "ngày / day", key: "day"), .init(title: "gửi / sent", key: "sent", numeric: true),
+                                                 .init(title: "nhận / received", key: "received", numeric: true)])
         let byDay = Dictionary(volume.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        t.rows = range.days.map { [.init($0), .init(byDay[$0]?.sent ?? 0), .init(byDay[$0]?.received ?? 0)] }
+        t.rows = days.map { [.init($0), .init(byDay[$0]?.sent ?? 0), .init(byDay[$0]?.received ?? 0)] }
         return t
     }
+
+    /// The bar chart of a `volumeTable`: sent and received per day.
+    static func volumeChart(_ table: DashboardTable, id: String) -> String {
+        DashboardChart.columns(id: id, title: "văn bản gửi và nhận mỗi ngày / documents sent and received per day",
+                               xTitle: "ngày / day", yTitle: "văn bản / documents", labels: table.rows.map { String($0[0].text.suffix(5)) },
+                               series: [.init(name: "gửi / sent", color: "#0072B2", pattern: .solid),
+                                        .init(name: "nhận / received", color: "#E69F00", pattern: .diagonal)],
+                               values: table.rows.map { [Int($0[1].text) ?? 0, Int($0[2].text) ?? 0] })
+    }
+
+    var volumeTable: DashboardTable { Self.volumeTable(volume, days: range.days, id: "volume") }
 
     /// Every table of the page, by id (the CSV export).
     var tables: [DashboardTable] {
@@ -178,7 +190,7 @@ struct DashboardPage {
     // MARK: the page
 
     var html: String {
-        let body = range.picker(path: "/").replacingOccurrences(of: "<nav class=\"range\"", with: "<nav class=\"range wide-nav\"")
+        let body = range.picker(path: "/")
         return DashboardShell.page(title: "Tổng quan / Overview", hubCode: hubCode, now: now, csrf: csrf, notice: notice, error: error,
                                    refresh: lookup == nil,
                                    body: "<section class=\"wide\" id=\"summary\">\(body)\(figures)</section>"
@@ -215,15 +227,8 @@ struct DashboardPage {
     }
 
     var dailyTraffic: String {
-        let table = volumeTable
-        let labels = table.rows.map { String($0[0].text.suffix(5)) }
-        let values = table.rows.map { [Int($0[1].text) ?? 0, Int($0[2].text) ?? 0] }
-        return "<section id=\"daily\">" + DashboardShell.heading("Văn bản theo ngày / Documents per day, \(range.label)", csv: csvLink("volume"), asOf: ratioAt)
-            + DashboardChart.columns(id: "daily-chart", title: "văn bản gửi và nhận mỗi ngày / documents sent and received per day",
-                                     xTitle: "ngày / day", yTitle: "văn bản / documents", labels: labels,
-                                     series: [.init(name: "gửi / sent", color: "#0072B2", pattern: .solid),
-                                              .init(name: "nhận / received", color: "#E69F00", pattern: .diagonal)],
-                                     values: values)
+        "<section id=\"daily\">" + DashboardShell.heading("Văn bản theo ngày / Documents per day, \(range.label)", csv: csvLink("volume"), asOf: ratioAt)
+            + Self.volumeChart(volumeTable, id: "daily-chart")
             + "</section>"
     }
 

@@ -118,25 +118,15 @@ extension RecordTruthTests {
             for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
             // H41 pulls its messages: no Pause for it (pausing holds pushes and forwards only).
             #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: g22).status == 202)
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(LiveHub.demo("trust/root-ca.pem")))
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
-            var login = HTTPClientRequest(url: hub.base + "/login")
-            login.method = .POST
-            login.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            login.body = .bytes(ByteBuffer(string: "token=" + hub.operatorToken))
-            let answer = try await client.execute(login, timeout: .seconds(30))
-            let cookie = try #require(answer.headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init))
-            var page = HTTPClientRequest(url: hub.base + "/")
-            page.headers.add(name: "Cookie", value: cookie)
-            let html = String(buffer: try await client.execute(page, timeout: .seconds(30)).body.collect(upTo: 8 << 20))
+            let browser = try await DashboardPagesTests.Browser.login(hub)
+            let html = try await browser.get("/").text
             #expect(html.contains("id=\"refusals\"") && html.contains("id=\"refused-count\">2<"), "\(html.prefix(500))")
             #expect(html.contains("<td data-label=\"mã lỗi / code\">invalid-signature</td><td class=\"n\" data-label=\"số / count\">2</td>"))
             #expect(html.contains("000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"))
             #expect(html.contains("digest-mismatch"))
             #expect(html.contains("id=\"ratio-definition\""))
             #expect(html.contains("data-pull-only=\"000.00.00.H41\"") && !html.contains("name=\"agency\" value=\"000.00.00.H41\""))
-            try await client.shutdown()
+            try await browser.close()
         }
     }
 
