@@ -40,6 +40,17 @@ struct DashboardPagesTests {
             return (answer.status.code, answer.headers, String(buffer: try await answer.body.collect(upTo: 16 << 20)))
         }
 
+        /// A form post with the session cookie; the answer's status and Location.
+        func post(_ path: String, form: String) async throws -> (status: UInt, location: String?) {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = .POST
+            request.headers.add(name: "Cookie", value: cookie)
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+            let answer = try await client.execute(request, timeout: .seconds(30))
+            return (answer.status.code, answer.headers.first(name: "Location"))
+        }
+
         func close() async throws { try await client.shutdown() }
     }
 
@@ -127,6 +138,19 @@ struct DashboardPagesTests {
             #expect(agencies.first == ["agency", "name", "delivery", "lastPull", "undelivered", "below"] && agencies.count >= 6)
             let bogus = try await browser.get("/?format=csv&table=nothing")
             #expect(bogus.status == 400 && bogus.text.contains("invalid-parameter") && bogus.text.contains("agency-queues"))
+
+            // Pause from an agency page goes back to that page; a "back" that leaves the site goes to "/" instead.
+            let page = try await browser.get("/").text
+            let csrf = try #require(page.range(of: #"name="csrf" value="([0-9a-f]+)""#, options: .regularExpression).map {
+                String(page[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
+            })
+            let back = try await browser.post("/dashboard/pause", form: "csrf=\(csrf)&agency=000.00.00.H14&back=%2Fagencies%2F000.00.00.H14%3Frange%3D7d")
+            #expect(back.status == 303 && back.location?.hasPrefix("/agencies/000.00.00.H14?range=7d&notice=") == true, "\(back)")
+            for hostile in ["%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example"] {
+                let answer = try await browser.post("/dashboard/resume", form: "csrf=\(csrf)&agency=000.00.00.H14&back=\(hostile)")
+                #expect(answer.status == 303 && answer.location?.hasPrefix("/?notice=") == true, "\(hostile): \(answer)")
+            }
+            #expect(try await browser.post("/dashboard/pause", form: "csrf=0000&agency=000.00.00.H14").status == 403, "a wrong CSRF token")
 
             // Without a session: the pages show the login form (401), the CSV too; forms are refused.
             let anonymous = try await browser.get("/agencies/000.00.00.G22", cookie: false)
