@@ -9,6 +9,9 @@
 # and the latency percentiles. Everything — the nodes, PostgreSQL, HAProxy and wrk — shares this machine's
 # cores: read pg-2 as "what a second node costs", not as what a second machine would give.
 # Usage: scripts/bench-load-postgres.sh [SECONDS]   (apt-get install wrk haproxy postgresql)
+# TRUC_PG_STATEMENTS=N also prints, after each PostgreSQL case, the N statements that took most of the
+# server's time during the status load (pg_stat_statements: calls, total and mean milliseconds);
+# TRUC_BENCH_CASES="pg-1" runs only the cases named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-8}
@@ -18,6 +21,8 @@ out=.build/bench
 [ -d "$out/load" ] || TRUC_LOAD_DOCUMENTS=${TRUC_LOAD_DOCUMENTS:-3000} python3 scripts/make_bench_documents.py "$out" >/dev/null
 documents=$(ls "$out/load" | wc -l)
 . scripts/pg-cluster.sh
+statements=${TRUC_PG_STATEMENTS:-0}
+[ "$statements" -gt 0 ] && PG_OPTS="${PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"
 work=$(mktemp -d /tmp/truc-bench-pg.XXXXXX)
 chmod 755 "$work"
 pids=()
@@ -66,18 +71,36 @@ ticks() { local t=0 p; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk 
 truc_pids() { pgrep -f "$truc serve" | tr '\n' ' '; }
 pg_pids() { local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid"); echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"; }
 hz=$(getconf CLK_TCK)
+# CPU ticks per kind of PostgreSQL process (backend, walwriter, autovacuum worker, checkpointer, …).
+pg_ticks_by_kind() { local p; for p in $(pg_pids); do [ -r /proc/$p/stat ] || continue
+    echo "$(tr '\0' ' ' </proc/$p/cmdline | awk '{ if ($2 == "truc") print "backend"; else print $2 " " $3 }') $(awk '{print $14+$15}' /proc/$p/stat)"
+  done | awk '{ k = $0; sub(/ [0-9]+$/, "", k); t[k] += $NF } END { for (k in t) print k "\t" t[k] }' | sort; }
 cores() { awk -v t="$1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f", t / hz / s }'; }
 results=()
 usage=()
-for case in sqlite pg-1 pg-2; do
+for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-2}; do
   start_case $case
   t0=$(ticks $(truc_pids)); p0=$(ticks $(pg_pids))
   a=$(TRUC_WRK_DIR="$out/load" TRUC_WRK_TOKEN="$g22" TRUC_WRK_COUNT=$documents \
         wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk-documents.lua "$hub" | tail -2)
   t1=$(ticks $(truc_pids)); p1=$(ticks $(pg_pids))
+  profile=""
+  if [ "$statements" -gt 0 ] && [ "$case" != sqlite ]; then
+    profile="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U truc -d run$run -X -q"
+    $profile -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    pg_ticks_by_kind >"$work/kinds.before"
+  fi
   b=$(TRUC_WRK_FILE=Tests/Fixtures/vpcp/status_acceptance_03.edxml TRUC_WRK_TOKEN="$h41" \
         wrk -t1 -c128 -d"${seconds}s" -s scripts/wrk-status.lua "$hub" | tail -2)
   t2=$(ticks $(truc_pids)); p2=$(ticks $(pg_pids))
+  if [ -n "$profile" ]; then
+    echo "== $case: PostgreSQL's CPU seconds during the status load, by process (backends that outlived the load)"
+    pg_ticks_by_kind | join -t $'\t' -a 1 - "$work/kinds.before" | awk -F '\t' -v hz="$hz" '{ printf "%-28s %8.2f\n", $1, ($2 - $3) / hz }'
+    echo "== $case: the statements of the status load that took most of PostgreSQL's time"
+    $profile -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(total_plan_time::numeric, 0) AS plan_ms,
+        round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT $statements"
+  fi
   usage+=("$(printf '%-8s %10s %12s %12s %12s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))")")
   stop_all
   docs=$(echo "$a" | sed -nE 's/accepted .*= ([0-9.]+) documents.*/\1/p'); docs99=$(echo "$a" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')

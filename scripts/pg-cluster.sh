@@ -1,7 +1,8 @@
 # A throwaway PostgreSQL cluster for the benchmarks (sourced: `. scripts/pg-cluster.sh; pg_cluster_start DIR`).
 # Like the tests' PostgresCluster: initdb in DIR, the server on 127.0.0.1 on a free port, run as the
 # `postgres` user when this shell is root (the server refuses root). Sets PG_URL (database "truc") and
-# PG_BIN (PG_LOCALE, when set, is the cluster's locale); pg_cluster_stop stops it. Durable settings (fsync and synchronous_commit on): figures mean what
+# PG_BIN (PG_LOCALE, when set, is the cluster's locale; PG_OPTS, when set, more server options such as
+# "-c shared_preload_libraries=pg_stat_statements"); pg_cluster_stop stops it. Durable settings (fsync and synchronous_commit on): figures mean what
 # a production server would do on this disk.
 pg_cluster_start() {
   local dir=$1
@@ -14,7 +15,7 @@ pg_cluster_start() {
   if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; PG_AS=(runuser -u postgres --); fi
   "${PG_AS[@]}" "$PG_BIN/initdb" -D "$dir/data" -U truc -A trust -E UTF8 ${PG_LOCALE:+--locale=$PG_LOCALE} >"$dir/initdb.log"
   "${PG_AS[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$PG_PORT" -k "$dir" -c listen_addresses=127.0.0.1 \
-    -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB >"$dir/server.log" 2>&1 &
+    -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB ${PG_OPTS:-} >"$dir/server.log" 2>&1 &
   PG_PID=$!
   for _ in $(seq 100); do "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.2; done
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc truc
