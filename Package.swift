@@ -74,7 +74,8 @@ let package = Package(
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strictSettings),
+                                                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strictSettings),
         .target(
             name: "TrucServer",
             dependencies: [

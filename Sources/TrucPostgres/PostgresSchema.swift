@@ -125,6 +125,20 @@ enum PostgresSchema {
         [
             "CREATE TABLE agency_pulls(agency TEXT PRIMARY KEY, last_pull BIGINT NOT NULL)",
         ],
+        // 7: every change to agencies or tokens is announced at its commit on `truc_directory`: nodes keep both in
+        // memory while they listen (`DirectoryCache`).
+        [
+            """
+            CREATE OR REPLACE FUNCTION truc_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'directory_version'; PERFORM pg_notify('truc_directory', ''); RETURN NULL; END $$
+            """,
+            """
+            CREATE FUNCTION truc_credentials_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('truc_directory', ''); RETURN NULL; END $$
+            """,
+            "CREATE TRIGGER tokens_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tokens FOR EACH STATEMENT EXECUTE FUNCTION truc_credentials_changed()",
+            "CREATE TRIGGER agencies_truncated AFTER TRUNCATE ON agencies FOR EACH STATEMENT EXECUTE FUNCTION truc_credentials_changed()",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

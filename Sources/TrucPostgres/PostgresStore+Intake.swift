@@ -22,18 +22,18 @@ extension PostgresStore: IntakeStore {
         if payload.count > Self.precheckAbove, let previous = try await previous(message.idempotencyKey) {
             return HubStore.outcome(message, previous)
         }
-        let insert = Self.insertion(message, payload: payload)
+        let insert = InsertMessageStatement(message: message, size: payload.count,
+                                            firstChunk: ByteBuffer(bytes: payload[0..<min(payload.count, Self.chunkSize)]))
         let outcome: AcceptOutcome?
         if message.kind != "edoc" && payload.count <= Self.chunkSize {
             // A status or a receipt in one chunk: one statement, a transaction of its own (one round trip).
-            var inserted = false
-            for try await _ in try await client.query(insert, logger: logger).decode(String.self) { inserted = true }
+            let inserted = !(try await client.execute(insert, logger: logger)).isEmpty
             if inserted && !message.targets.isEmpty { try await notifyDeliveries() }
             outcome = inserted ? .accepted : nil
         } else {
             outcome = try await transaction { connection in
                 var inserted = false
-                for try await _ in try await connection.query(insert, logger: self.logger).decode(String.self) { inserted = true }
+                for try await _ in try await connection.execute(insert, logger: self.logger) { inserted = true }
                 // Another node took this key first (the insert waited for it to commit): nothing is written here.
                 guard inserted else { return nil }
                 var seq: Int32 = 1
@@ -60,52 +60,6 @@ extension PostgresStore: IntakeStore {
             throw StoreError.conflict("the idempotency key of message \(message.id) was taken and released meanwhile; send it again")
         }
         return HubStore.outcome(message, previous)
-    }
-
-    /// One statement that inserts the message (unless its idempotency key is taken: then it returns no row and
-    /// writes nothing), its payload's first chunk and its deliveries.
-    static func insertion(_ message: IncomingMessage, payload: [UInt8]) -> PostgresQuery {
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresNonThrowingEncodable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
-        func bind(_ value: (some PostgresNonThrowingEncodable)?) -> String {
-            if let value { binds.append(value) } else { binds.appendNull() }
-            return "$\(binds.count)"
-        }
-        let values = [bind(message.id), bind(message.kind), bind(message.sender), bind(message.documentId), bind(message.idempotencyKey),
-                      bind(message.receivedAt), bind(Int64(payload.count)), bind(message.sha256), bind(payloadMarker), bind(message.verdictJSON),
-                      bind(message.bucket), bind(message.businessType.map(Int64.init)), bind(message.statusCode), bind(message.answersDocumentId),
-                      bind(message.answerJSON), bind(message.via.joined(separator: ",")), bind(message.dueDate)]
-        let chunk = bind(ByteBuffer(bytes: payload[0..<min(payload.count, chunkSize)]))
-        var deliveries: [String] = []
-        for (recipient, reason) in message.unrouted.sorted(by: { $0.key < $1.key }) {
-            deliveries.append("(\(bind(recipient))::text, \(bind(DeliveryState.failed.rawValue))::text, \(bind(reason))::text, NULL::text, NULL::bigint)")
-        }
-        for recipient in message.recipients {
-            let target = message.targets[recipient]
-            let state: DeliveryState = target == nil ? .awaitingPull : .queued
-            deliveries.append("(\(bind(recipient))::text, \(bind(state.rawValue))::text, NULL::text, \(bind(target))::text, \(bind(target == nil ? nil : message.receivedAt))::bigint)")
-        }
-        var sql = """
-            WITH m AS (
-              INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload, verdict, bucket,
-                business_type, status_code, answers_document_id, answer, via, due_date)
-              VALUES (\(values.joined(separator: ", ")))
-              ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, kind, received_at),
-            c AS (INSERT INTO payload_chunks(message_id, seq, bytes) SELECT id, 0, \(chunk) FROM m)
-            """
-        if !deliveries.isEmpty {
-            sql += """
-                ,
-                d AS (INSERT INTO deliveries(message_id, recipient, kind, state, attempts, updated_at, reason, target, next_attempt_at)
-                      SELECT m.id, v.recipient, m.kind, v.state, 0, m.received_at, v.reason, v.target, v.due
-                      FROM m CROSS JOIN (VALUES \(deliveries.joined(separator: ", "))) AS v(recipient, state, reason, target, due))
-                """
-        }
-        sql += "\nSELECT id FROM m"
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// The signed-ratio counters of an accepted document (in its transaction): one entry per distinct document,
@@ -148,29 +102,13 @@ extension PostgresStore: IntakeStore {
         var agencies = [sender]
         for recipient in distinct where recipient != sender { agencies.append(recipient) }
         let shard = Int16.random(in: 0..<Int16(counterShards))
-        try await connection.query("""
-            WITH sender_count AS (
-              INSERT INTO daily_sender(day, sender, business_type, bucket, shard, count)
-              VALUES (\(day), \(sender), \(businessType), \(bucket), \(shard), \(n))
-              ON CONFLICT (day, sender, business_type, bucket, shard) DO UPDATE SET count = daily_sender.count + excluded.count),
-            total_count AS (
-              INSERT INTO daily_total(day, business_type, bucket, shard, count) VALUES (\(day), \(businessType), \(bucket), \(shard), \(n))
-              ON CONFLICT (day, business_type, bucket, shard) DO UPDATE SET count = daily_total.count + excluded.count),
-            counted AS (
-              INSERT INTO stat_agencies(code) SELECT unnest(\(agencies)::text[]) ON CONFLICT DO NOTHING)
-            INSERT INTO daily_pair(day, sender, recipient, business_type, bucket, shard, count)
-            SELECT \(day), \(sender), recipient, \(businessType), \(bucket), \(shard), \(n) FROM unnest(\(distinct)::text[]) AS recipient
-            ON CONFLICT (day, sender, recipient, business_type, bucket, shard) DO UPDATE SET count = daily_pair.count + excluded.count
-            """, logger: logger)
+        _ = try await connection.execute(CountStatement(day: day, sender: sender, businessType: Int32(clamping: businessType), bucket: bucket,
+                                                    shard: shard, n: n, agencies: agencies, recipients: distinct), logger: logger)
     }
 
     /// The accepted message under `key`: its answer, id and SHA-256.
     func previous(_ key: String) async throws -> (answer: String, id: String, sha256: String)? {
-        for try await row in try await client.query("SELECT answer, id, sha256 FROM messages WHERE idempotency_key = \(key)", logger: logger)
-            .decode((String, String, String).self) {
-            return row
-        }
-        return nil
+        try await client.execute(PreviousStatement(key: key), logger: logger).first
     }
 
     package func payload(of messageId: String, at location: String) async throws -> [UInt8] {

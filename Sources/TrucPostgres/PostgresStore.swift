@@ -23,6 +23,10 @@ package actor PostgresStore {
     private var listener: Task<Void, Never>?
     /// The channel a commit that makes deliveries due notifies.
     static let deliveryChannel = "truc_deliveries"
+    /// The channel every change to agencies or tokens notifies at its commit (schema version 7).
+    static let directoryChannel = "truc_directory"
+    /// Agencies, credentials and the directory's version, kept while this node listens (see `DirectoryCache`).
+    nonisolated let directoryCache = DirectoryCache()
     private let secretsKeyPath: String
     /// The directory of `secrets.key`: this node's local files.
     nonisolated let localDirectory: String
@@ -60,25 +64,38 @@ package actor PostgresStore {
         }
     }
 
-    /// Starts listening on `truc_deliveries` on a connection of its own (taken from the pool for as long as the
-    /// node runs; re-established after a failure). Each notification — and each (re)connection, since
-    /// notifications sent meanwhile are lost — raises `deliveryWork`. For nodes that deliver (`truc serve`).
+    /// Starts listening on `truc_deliveries` and `truc_directory` on a connection of its own (taken from the pool
+    /// for as long as the node runs; re-established after a failure). Each delivery notification — and each
+    /// (re)connection, since notifications sent meanwhile are lost — raises `deliveryWork`; while the connection
+    /// listens, agencies and credentials are kept in `directoryCache`, forgotten at every directory notification
+    /// and whenever the connection is lost. For nodes that serve (`truc serve`).
     package func listenForDeliveries() {
         guard listener == nil, let signal = deliveryWork else { return }
-        let client = pool, logger = logger
+        let client = pool, logger = logger, cache = directoryCache
         listener = Task {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        try await connection.listen(on: Self.deliveryChannel) { notifications in
-                            signal.raise()
-                            for try await _ in notifications { signal.raise() }
+                        try await connection.listen(on: Self.deliveryChannel) { deliveries in
+                            try await connection.listen(on: Self.directoryChannel) { directory in
+                                cache.setLive(true)
+                                defer { cache.setLive(false) }
+                                signal.raise()
+                                try await withThrowingTaskGroup(of: Void.self) { group in
+                                    group.addTask { for try await _ in deliveries { signal.raise() } }
+                                    group.addTask { for try await _ in directory { cache.forget() } }
+                                    // Either sequence ending means the connection no longer listens.
+                                    _ = try await group.next()
+                                    group.cancelAll()
+                                }
+                            }
                         }
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.notice("LISTEN truc_deliveries lost; listening again", metadata: ["error": "\(error)"])
+                    logger.notice("LISTEN lost; listening again", metadata: ["error": "\(error)"])
                 }
+                cache.setLive(false)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -153,7 +170,11 @@ package actor PostgresStore {
 
 extension PostgresStore: DirectoryStore {
     package func agency(_ code: String) async throws -> Agency? {
-        try await agencies("SELECT code, name, parent, cert_identifier, cert_sha256, push_url, relay FROM agencies WHERE code = \(code)").first
+        if let kept = directoryCache.agency(code) { return kept }
+        let ticket = directoryCache.ticket()
+        let agency = try await client.execute(AgencyStatement(code: code), logger: logger).first.map(Self.agency)
+        directoryCache.keep(agency: agency, for: code, ticket: ticket)
+        return agency
     }
 
     package func agencies() async throws -> [Agency] {
@@ -161,6 +182,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     package func upsert(_ agency: Agency) async throws {
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
         let now = Self.now()
         try await transaction { connection in
             try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
@@ -176,7 +198,8 @@ extension PostgresStore: DirectoryStore {
 
     @discardableResult
     package func removeAgency(_ code: String) async throws -> Bool {
-        try await transaction { connection in
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
+        return try await transaction { connection in
             try await Self.remove(code, on: connection, logger: self.logger)
         }
     }
@@ -208,6 +231,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     private func issue(prefix: String, role: String, for code: String) async throws -> String {
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
         guard try await agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
         let token = prefix + (try secureRandomBytes(32)).hexString
         let hash = Self.tokenHash(token), now = Self.now()
@@ -220,14 +244,13 @@ extension PostgresStore: DirectoryStore {
     }
 
     package func credential(forToken token: String) async throws -> (agency: Agency, role: String)? {
-        let rows = try await client.query("""
-            SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, t.role FROM tokens t
-            JOIN agencies a ON a.code = t.agency WHERE t.token_hash = \(Self.tokenHash(token))
-            """, logger: logger)
-        for try await c in rows.decode((String, String, String?, String?, String?, String?, Bool, String).self) {
-            return (Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), c.7)
-        }
-        return nil
+        let hash = Self.tokenHash(token)
+        if let kept = directoryCache.credential(hash) { return (kept.agency, kept.role) }
+        let ticket = directoryCache.ticket()
+        guard let c = try await client.execute(CredentialStatement(tokenHash: hash), logger: logger).first else { return nil }
+        let credential = DirectoryCache.Credential(agency: Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), role: c.7)
+        directoryCache.keep(credential: credential, for: hash, ticket: ticket)
+        return (credential.agency, credential.role)
     }
 
     package func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency? {
@@ -333,6 +356,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     package func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws {
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
         let now = Self.now()
         try await transaction { connection in
             var owner: String?
@@ -357,7 +381,8 @@ extension PostgresStore: DirectoryStore {
     }
 
     package func deleteAgency(_ code: String, for system: String) async throws -> Bool {
-        try await transaction { connection in
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
+        return try await transaction { connection in
             var owner: String?
             for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: self.logger)
                 .decode(String.self) { owner = o }
@@ -394,10 +419,14 @@ extension PostgresStore: DirectoryStore {
     }
 
     package func agenciesVersion() async throws -> Int64 {
-        for try await version in try await client.query("SELECT value FROM meta WHERE key = 'directory_version'", logger: logger).decode(Int64.self) {
-            return version
+        if let kept = directoryCache.version() { return kept }
+        let ticket = directoryCache.ticket()
+        var version: Int64 = 0
+        for try await value in try await client.query("SELECT value FROM meta WHERE key = 'directory_version'", logger: logger).decode(Int64.self) {
+            version = value
         }
-        return 0
+        directoryCache.keep(version: version, ticket: ticket)
+        return version
     }
 
     private func systemAgencies(_ id: String) async throws -> [String] {
