@@ -2,6 +2,7 @@
 # Load benchmark of the stores (issue 14): the same load against
 #   sqlite     one node, SQLite (the default),
 #   pg-1       one node on PostgreSQL,
+#   pg-1-lb    one node on PostgreSQL behind HAProxy (what the load balancer costs, for pg-2),
 #   pg-2       two nodes on one PostgreSQL behind HAProxy (TLS passthrough, round robin),
 # each on a fresh store: (a) the typical signed ~550 KB document (distinct documents from
 # scripts/make_bench_documents.py), 16 connections; (b) a 2 KB status message (a distinct ResponseFor per
@@ -11,7 +12,7 @@
 # Usage: scripts/bench-load-postgres.sh [SECONDS]   (apt-get install wrk haproxy postgresql)
 # TRUC_PG_STATEMENTS=N also prints, after each PostgreSQL case, the N statements that took most of the
 # server's time during the status load (pg_stat_statements: calls, total and mean milliseconds);
-# TRUC_BENCH_CASES="pg-1" runs only the cases named.
+# TRUC_BENCH_CASES="pg-1 pg-2" runs only the cases named (default: all four).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-8}
@@ -34,11 +35,12 @@ wait_ready() { for _ in $(seq 200); do curl -sf --cacert Certs/demo/trust/root-c
 run=0
 start_case() { # $1: sqlite | pg-1 | pg-2; sets hub, g22, h41
   run=$((run + 1))
-  local store=() data=$work/run$run nodes=1 urls=()
+  local store=() data=$work/run$run nodes=1 urls=() balanced=false
   case $1 in
     sqlite) ;;
     pg-1) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run") ;;
-    pg-2) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run"); nodes=2 ;;
+    pg-1-lb) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run"); balanced=true ;;
+    pg-2) "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/run$run"); nodes=2; balanced=true ;;
   esac
   for n in $(seq $nodes); do
     local port; port=$(free_port)
@@ -48,7 +50,7 @@ start_case() { # $1: sqlite | pg-1 | pg-2; sets hub, g22, h41
     urls+=("127.0.0.1:$port")
     wait_ready "https://127.0.0.1:$port"
   done
-  if [ $nodes -gt 1 ]; then
+  if $balanced; then
     local port; port=$(free_port)
     { printf 'global\n  maxconn 2048\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n'
       printf 'frontend hub\n  bind 127.0.0.1:%s\n  default_backend nodes\nbackend nodes\n  balance roundrobin\n' "$port"
@@ -69,6 +71,7 @@ start_case() { # $1: sqlite | pg-1 | pg-2; sets hub, g22, h41
 # cores go — the truc nodes, or PostgreSQL (the postmaster and its backends).
 ticks() { local t=0 p; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$p/stat))); done; echo $t; }
 truc_pids() { pgrep -f "$truc serve" | tr '\n' ' '; }
+lb_pids() { pgrep -f "haproxy -f $work" | tr '\n' ' '; }
 pg_pids() { local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid"); echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"; }
 hz=$(getconf CLK_TCK)
 # CPU ticks per kind of PostgreSQL process (backend, walwriter, autovacuum worker, checkpointer, …).
@@ -78,30 +81,44 @@ pg_ticks_by_kind() { local p; for p in $(pg_pids); do [ -r /proc/$p/stat ] || co
 cores() { awk -v t="$1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f", t / hz / s }'; }
 results=()
 usage=()
-for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-2}; do
+profile_start() {
+  [ -n "$profile" ] || return 0
+  $profile -c "SELECT pg_stat_statements_reset()" >/dev/null
+  pg_ticks_by_kind >"$work/kinds.before"
+}
+profile_print() { # $1: the load
+  [ -n "$profile" ] || return 0
+  echo "== $case, $1: PostgreSQL's CPU seconds by process (backends that outlived the load)"
+  pg_ticks_by_kind | join -t $'\t' -a 1 - "$work/kinds.before" | awk -F '\t' -v hz="$hz" '$2 - $3 > 0 { printf "%-28s %8.2f\n", $1, ($2 - $3) / hz }'
+  echo "== $case, $1: the statements that took most of PostgreSQL's time"
+  $profile -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(total_plan_time::numeric, 0) AS plan_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time + total_plan_time DESC LIMIT $statements"
+}
+for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-1-lb pg-2}; do
+  # Each case starts from a quiet disk: the writes of the one before flushed (PostgreSQL's buffers and the
+  # kernel's dirty pages), so that a case does not pay for its predecessor's writeback.
+  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U truc -d truc -X -q -c CHECKPOINT >/dev/null
+  sync
   start_case $case
-  t0=$(ticks $(truc_pids)); p0=$(ticks $(pg_pids))
-  a=$(TRUC_WRK_DIR="$out/load" TRUC_WRK_TOKEN="$g22" TRUC_WRK_COUNT=$documents \
-        wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk-documents.lua "$hub" | tail -2)
-  t1=$(ticks $(truc_pids)); p1=$(ticks $(pg_pids))
   profile=""
   if [ "$statements" -gt 0 ] && [ "$case" != sqlite ]; then
     profile="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U truc -d run$run -X -q"
-    $profile -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
-    pg_ticks_by_kind >"$work/kinds.before"
+    $profile -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   fi
+  profile_start
+  t0=$(ticks $(truc_pids)); p0=$(ticks $(pg_pids)); l0=$(ticks $(lb_pids))
+  a=$(TRUC_WRK_DIR="$out/load" TRUC_WRK_TOKEN="$g22" TRUC_WRK_COUNT=$documents \
+        wrk -t1 -c16 -d"${seconds}s" -s scripts/wrk-documents.lua "$hub" | tail -2)
+  t1=$(ticks $(truc_pids)); p1=$(ticks $(pg_pids)); l1=$(ticks $(lb_pids))
+  profile_print documents
+  profile_start
   b=$(TRUC_WRK_FILE=Tests/Fixtures/vpcp/status_acceptance_03.edxml TRUC_WRK_TOKEN="$h41" \
         wrk -t1 -c128 -d"${seconds}s" -s scripts/wrk-status.lua "$hub" | tail -2)
-  t2=$(ticks $(truc_pids)); p2=$(ticks $(pg_pids))
-  if [ -n "$profile" ]; then
-    echo "== $case: PostgreSQL's CPU seconds during the status load, by process (backends that outlived the load)"
-    pg_ticks_by_kind | join -t $'\t' -a 1 - "$work/kinds.before" | awk -F '\t' -v hz="$hz" '{ printf "%-28s %8.2f\n", $1, ($2 - $3) / hz }'
-    echo "== $case: the statements of the status load that took most of PostgreSQL's time"
-    $profile -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(total_plan_time::numeric, 0) AS plan_ms,
-        round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
-      FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT $statements"
-  fi
-  usage+=("$(printf '%-8s %10s %12s %12s %12s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))")")
+  t2=$(ticks $(truc_pids)); p2=$(ticks $(pg_pids)); l2=$(ticks $(lb_pids))
+  profile_print status
+  usage+=("$(printf '%-8s %10s %10s %10s %12s %10s %10s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((l1 - l0)))" \
+    "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))" "$(cores $((l2 - l1)))")")
   stop_all
   docs=$(echo "$a" | sed -nE 's/accepted .*= ([0-9.]+) documents.*/\1/p'); docs99=$(echo "$a" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
   refused_a=$(echo "$a" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
@@ -112,6 +129,6 @@ done
 echo "== $seconds s per load, $(nproc) cores shared by everything"
 printf '%-8s %10s %12s %12s %12s %9s\n' store "docs/s" "docs p99 ms" "status/s" "status p99" refused
 printf '%s\n' "${results[@]}"
-echo "== cores used during each load (CPU seconds / wall seconds; the rest of the 2 cores: wrk, HAProxy, the kernel)"
-printf '%-8s %10s %12s %12s %12s\n' store "docs truc" "docs pg" "status truc" "status pg"
+echo "== cores used during each load (CPU seconds / wall seconds; the rest of the 2 cores: wrk and the kernel)"
+printf '%-8s %10s %10s %10s %12s %10s %10s\n' store "docs truc" "docs pg" "docs lb" "status truc" "status pg" "status lb"
 printf '%s\n' "${usage[@]}"

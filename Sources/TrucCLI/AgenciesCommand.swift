@@ -10,7 +10,7 @@ import EdXML
 struct AgenciesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agencies", abstract: "Manage the agencies a hub serves.",
-        subcommands: [Add.self, List.self, Remove.self, Token.self])
+        subcommands: [Add.self, List.self, Remove.self, Token.self, RevokeTokens.self])
 
     struct StoreOption: ParsableArguments {
         @Option(help: "Data directory of the hub (env TRUC_DATA_DIR).") var data: String?
@@ -121,6 +121,31 @@ struct AgenciesCommand: AsyncParsableCommand {
             do {
                 let hub = try await store.open()
                 print(viewer ? try await hub.issueViewerToken(for: code) : try await hub.issueToken(for: code))
+            } catch let error as StoreError {
+                throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
+            }
+        }
+    }
+
+    struct RevokeTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-tokens",
+            abstract: "Revoke an agency's API tokens (a leaked token: revoke, then issue a new one). They stop working at once, on every node.")
+        @OptionGroup var store: StoreOption
+        @Argument var code: String
+        @Option(help: "Only the tokens of this role: agency or viewer (default: every token).") var role: String?
+
+        @OptionGroup var errorOutput: ErrorOutput
+
+
+        func validate() throws {
+            guard role == nil || role == "agency" || role == "viewer" else { throw ValidationError("--role is agency or viewer") }
+        }
+
+        func run() async throws {
+            do {
+                let revoked = try await store.openExisting().revokeTokens(of: code, role: role)
+                print("revoked \(revoked) token\(revoked == 1 ? "" : "s") of \(code)")
             } catch let error as StoreError {
                 throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
             }

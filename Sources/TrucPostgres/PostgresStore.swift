@@ -243,6 +243,20 @@ extension PostgresStore: DirectoryStore {
         return token
     }
 
+    package func revokeTokens(of code: String, role: String?) async throws -> Int {
+        defer { directoryCache.forget() } // this node's change, before its notification comes back
+        return try await transaction { connection in
+            var exists = false
+            for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(code)", logger: self.logger).decode(Int.self) { exists = true }
+            guard exists else { throw StoreError.notFound("no agency \(code)") }
+            var revoked = 0
+            for try await _ in try await connection.query("""
+                DELETE FROM tokens WHERE agency = \(code) AND (\(role)::text IS NULL OR role = \(role)) RETURNING 1
+                """, logger: self.logger).decode(Int.self) { revoked += 1 }
+            return revoked
+        }
+    }
+
     package func credential(forToken token: String) async throws -> (agency: Agency, role: String)? {
         let hash = Self.tokenHash(token)
         if let kept = directoryCache.credential(hash) { return (kept.agency, kept.role) }

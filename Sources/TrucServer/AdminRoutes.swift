@@ -81,6 +81,28 @@ struct AdminRoutes: Sendable {
                 throw HubError.notFound(error.description)
             }
         }
+        // Revokes the agency's tokens (`?role=agency|viewer`; without it, every token): a leaked token is revoked
+        // this way, then a new one issued.
+        router.delete("/v1/admin/agencies/:code/tokens", .operatorOnly) { request, context in
+            let code = try context.parameters.require("code")
+            let role: String? = request.uri.queryParameters.get("role").map { String($0) }
+            guard role == nil || role == "agency" || role == "viewer" else {
+                throw HubError(.badRequest, "invalid-parameter", "role is agency or viewer (or absent: every token)")
+            }
+            do {
+                let revoked = try await store.revokeTokens(of: code, role: role)
+                logger.notice("operator revoked tokens", metadata: ["agency": "\(code)", "role": "\(role ?? "all")", "revoked": "\(revoked)"])
+                return JSONText.response(RevokedTokens(agency: code, role: role ?? "all", revoked: revoked))
+            } catch let error as StoreError {
+                throw HubError.notFound(error.description)
+            }
+        }
+    }
+
+    struct RevokedTokens: Encodable {
+        let agency: String
+        let role: String
+        let revoked: Int
     }
 
     func putAgency(_ request: Request, _ context: HubRequestContext) async throws -> Response {

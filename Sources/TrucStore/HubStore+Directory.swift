@@ -69,6 +69,12 @@ extension HubStore {
         return token
     }
 
+    package func revokeTokens(of code: String, role: String?) throws -> Int {
+        guard try writerAgency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
+        if let role { return try db.run("DELETE FROM tokens WHERE agency = ? AND role = ?", [.text(code), .text(role)]) }
+        return try db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
+    }
+
     /// The agency a token belongs to.
     package nonisolated func agency(forToken token: String) throws -> Agency? {
         try credential(forToken: token)?.agency

@@ -14,6 +14,9 @@ package protocol DirectoryStore: Actor {
     @discardableResult func removeAgency(_ code: String) async throws -> Bool
     func issueToken(for code: String) async throws -> String
     func issueViewerToken(for code: String) async throws -> String
+    /// Revokes the agency's API tokens of `role` ("agency" or "viewer"; nil: every role); they stop working at
+    /// once. The number revoked; `StoreError.notFound` for an unknown agency.
+    func revokeTokens(of code: String, role: String?) async throws -> Int
     func credential(forToken token: String) async throws -> (agency: Agency, role: String)?
     func agency(forCertificateSHA256 fingerprint: String, identifiers: [String]) async throws -> Agency?
     func system(_ id: String) async throws -> (ClientSystem, secret: [UInt8])?

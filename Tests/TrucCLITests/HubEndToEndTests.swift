@@ -94,6 +94,15 @@ struct HubEndToEndTests {
         let stats = try TrucRun.run(["stats", "--from", today, "--to", today, "--agency", "000.00.00.G22"] + data)
         #expect(((stats.json?["totals"] as? [String: Any])?["both"] as? Int) == 1, "\(stats.stdout)")
 
+        // A leaked token, revoked while the hub runs: refused at once.
+        #expect(try TrucRun.run(["agencies", "revoke-tokens", "000.00.00.G22", "--role", "admin"] + data).exitCode == 2)
+        let unknown = try TrucRun.run(["agencies", "revoke-tokens", "000.00.00.X99"] + data)
+        #expect(unknown.exitCode == 1 && unknown.stderr.contains("not-found"), "\(unknown.stderr)")
+        let revoked = try TrucRun.run(["agencies", "revoke-tokens", "000.00.00.G22", "--role", "agency"] + data)
+        #expect(revoked.stdout == "revoked 1 token of 000.00.00.G22\n", "\(revoked.stdout)\(revoked.stderr)")
+        let refused = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", hub, "--token", g22])
+        #expect(refused.exitCode == 1 && (refused.json?["error"] as? [String: Any])?["code"] as? String == "unauthenticated", "\(refused.stdout)\(refused.stderr)")
+
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM exits 0")
     }
 }

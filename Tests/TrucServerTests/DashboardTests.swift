@@ -147,6 +147,34 @@ struct DashboardTests {
             #expect(try await hub.post("vpcp/status_acceptance_03.edxml", token: viewer).status == 403)
         }
     }
+
+    @Test("a leaked token is revoked: by role or all, at once; only the operator may; unknown agency and role refused")
+    func revokeTokens() async throws {
+        try await LiveHub.run { hub in
+            let op = hub.operatorToken
+            let h41 = try await hub.token("000.00.00.H41")
+            let viewer = try #require(try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H41/tokens?role=viewer", token: op).json?["token"] as? String)
+            #expect(try await hub.request(.GET, "/v1/inbox", token: h41).status == 200)
+
+            #expect(try await hub.request(.DELETE, "/v1/admin/agencies/000.00.00.H41/tokens", token: h41).status == 403, "not the agency itself")
+            #expect(try await hub.request(.DELETE, "/v1/admin/agencies/000.00.00.H41/tokens?role=admin", token: op).errorCode == "invalid-parameter")
+            #expect(try await hub.request(.DELETE, "/v1/admin/agencies/000.00.00.X99/tokens", token: op).status == 404)
+
+            let agencyOnly = try await hub.request(.DELETE, "/v1/admin/agencies/000.00.00.H41/tokens?role=agency", token: op)
+            #expect(agencyOnly.status == 200 && agencyOnly.json?["revoked"] as? Int == 1 && agencyOnly.json?["role"] as? String == "agency")
+            #expect(try await hub.request(.GET, "/v1/inbox", token: h41).status == 401, "revoked at once")
+            let today = CivilCalendarToday.string
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&scope=subtree", token: viewer).status == 200,
+                    "the viewer token is another role")
+
+            let fresh = try await hub.token("000.00.00.H41")
+            let all = try await hub.request(.DELETE, "/v1/admin/agencies/000.00.00.H41/tokens", token: op)
+            #expect(all.json?["revoked"] as? Int == 2 && all.json?["role"] as? String == "all")
+            #expect(try await hub.request(.GET, "/v1/inbox", token: fresh).status == 401)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&scope=subtree", token: viewer).status == 401)
+            #expect(try await hub.request(.GET, "/v1/admin/agencies/000.00.00.H41", token: op).status == 200, "the agency stays")
+        }
+    }
 }
 
 enum CivilCalendarToday {

@@ -92,9 +92,16 @@ struct DirectoryCacheTests {
         try await b.upsert(Agency(code: "000.00.00.X99", name: "Mới", parent: nil, certificateIdentifier: nil, certificateSHA256: nil, pushURL: nil, relay: false))
         #expect(try await Self.within(.seconds(3)) { try await a.agency("000.00.00.X99") != nil } != nil)
 
+        // The token revoked on B: A refuses it; a new one works.
+        #expect(try await b.revokeTokens(of: Self.agency.code, role: nil) == 1)
+        #expect(try await Self.within(.seconds(3)) { try await a.credential(forToken: token) == nil } != nil, "the revocation reached node A")
+        let token2 = try await b.issueToken(for: Self.agency.code)
+        #expect(try await a.credential(forToken: token2) != nil)
+        #expect(try await Self.kept(token2, by: a))
+
         // The agency removed on B (its tokens with it): A refuses the token.
         #expect(try await b.removeAgency(Self.agency.code))
-        #expect(try await Self.within(.seconds(3)) { try await a.credential(forToken: token) == nil } != nil, "the removal reached node A")
+        #expect(try await Self.within(.seconds(3)) { try await a.credential(forToken: token2) == nil } != nil, "the removal reached node A")
         #expect(try await a.agency(Self.agency.code) == nil)
 
         // A's own change is seen by A at once.

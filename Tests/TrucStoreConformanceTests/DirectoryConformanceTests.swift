@@ -106,9 +106,24 @@ struct DirectoryConformanceTests {
         #expect(try await store.credential(forToken: viewer)?.role == "viewer")
         #expect(try await store.credential(forToken: token + "x") == nil)
         await #expect(throws: StoreError.self) { _ = try await store.issueToken(for: "000.00.00.X99") }
+        // Revoked by role, then all; the agency stays.
+        let second = try await store.issueToken(for: "000.00.00.G22")
+        #expect(try await store.revokeTokens(of: "000.00.00.G22", role: "agency") == 2)
+        #expect(try await store.credential(forToken: token) == nil)
+        #expect(try await store.credential(forToken: second) == nil)
+        #expect(try await store.credential(forToken: viewer)?.role == "viewer")
+        let third = try await store.issueToken(for: "000.00.00.G22")
+        #expect(try await store.revokeTokens(of: "000.00.00.G22", role: nil) == 2)
+        #expect(try await store.credential(forToken: third) == nil)
+        #expect(try await store.credential(forToken: viewer) == nil)
+        #expect(try await store.revokeTokens(of: "000.00.00.G22", role: nil) == 0)
+        await #expect(throws: StoreError.self) { _ = try await store.revokeTokens(of: "000.00.00.X99", role: nil) }
+        #expect(try await store.agency("000.00.00.G22") == Self.g22)
+        let kept = try await store.issueToken(for: "000.00.00.G22")
+        #expect(try await store.credential(forToken: kept) != nil)
         #expect(try await store.removeAgency("000.00.00.G22"))
         try await store.upsert(Self.g22)
-        #expect(try await store.credential(forToken: token) == nil, "a token must not outlive its agency")
+        #expect(try await store.credential(forToken: kept) == nil, "a token must not outlive its agency")
     }
 
     @Test("client certificates: pinned by fingerprint, else by a unique identifier of an unpinned agency", arguments: StoreKind.allCases)
