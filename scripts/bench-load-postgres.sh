@@ -96,8 +96,8 @@ profile_print() { # $1: the load
     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time + total_plan_time DESC LIMIT $statements"
 }
 for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-1-lb pg-2}; do
-  # Each case starts from a quiet disk: the writes of the one before flushed (PostgreSQL's buffers and the
-  # kernel's dirty pages), so that a case does not pay for its predecessor's writeback.
+  # Each case starts from a quiet machine: the writes of the one before flushed (PostgreSQL's buffers and
+  # the kernel's dirty pages), so that a case does not pay for its predecessor's writeback.
   "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U truc -d truc -X -q -c CHECKPOINT >/dev/null
   sync
   start_case $case
@@ -120,6 +120,10 @@ for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-1-lb pg-2}; do
   usage+=("$(printf '%-8s %10s %10s %10s %12s %10s %10s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((l1 - l0)))" \
     "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))" "$(cores $((l2 - l1)))")")
   stop_all
+  # Nothing of this case is left to work on during the next: its database dropped (no autovacuum of it
+  # later), its data directories removed.
+  [ "$case" = sqlite ] || "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "run$run"
+  rm -rf "$work/run$run"-*
   docs=$(echo "$a" | sed -nE 's/accepted .*= ([0-9.]+) documents.*/\1/p'); docs99=$(echo "$a" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
   refused_a=$(echo "$a" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
   status=$(echo "$b" | sed -nE 's/accepted .*= ([0-9.]+) messages.*/\1/p'); status99=$(echo "$b" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
