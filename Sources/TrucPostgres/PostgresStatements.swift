@@ -184,7 +184,7 @@ extension GuardedClient {
     func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
     where Statement.Row: Sendable {
         let pool = pool
-        return try await PostgresStore.withDeadline(deadline) {
+        return try await deadlines.run(deadline, expired: { [deadline] in PostgresStoreError.timeout(deadline) }) {
             var rows: [Statement.Row] = []
             for try await row in try await pool.execute(statement, logger: logger) { rows.append(row) }
             return rows

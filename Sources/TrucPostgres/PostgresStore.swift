@@ -14,8 +14,10 @@ package import TrucStore
 package actor PostgresStore {
     /// The pool. Queries go through `client` (under a deadline); transactions through `transaction`.
     let pool: PostgresClient
-    /// Every single statement under the deadline of `withDeadline`, its rows collected within it.
-    nonisolated var client: GuardedClient { GuardedClient(pool: pool, deadline: transactionDeadline) }
+    /// Every single statement under `transactionDeadline` (see `deadlines`), its rows collected within it.
+    nonisolated var client: GuardedClient { GuardedClient(pool: pool, deadline: transactionDeadline, deadlines: deadlines) }
+    /// The calls under way and their deadlines (one sweeper, not a timer per statement).
+    nonisolated let deadlines = DeadlineWatch()
     let logger: Logger
     private let runner: Task<Void, Never>
     /// Raised by `NOTIFY truc_deliveries` from any node (see `listenForDeliveries`).
@@ -107,6 +109,7 @@ package actor PostgresStore {
         if let listener { _ = await listener.value }
         runner.cancel()
         _ = await runner.value
+        deadlines.stop()
     }
 
     static func configuration(_ url: String) throws -> PostgresClient.Configuration {
@@ -127,10 +130,11 @@ package actor PostgresStore {
     }
 
     /// A transaction; the closure's own error (not PostgresNIO's wrapper) reaches the caller. Given up after
-    /// `transactionDeadline` (see `withDeadline`).
+    /// `transactionDeadline`: a lost query answers `PostgresStoreError.timeout` (an outage: 503) instead of
+    /// never — a request never answered, a graceful shutdown never finished.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let client = pool, logger = logger
-        return try await Self.withDeadline(transactionDeadline) {
+        return try await deadlines.run(transactionDeadline, expired: { [limit = transactionDeadline] in PostgresStoreError.timeout(limit) }) {
             do {
                 return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
@@ -142,12 +146,6 @@ package actor PostgresStore {
 
     /// How long a transaction may take before the caller is answered with a timeout (an outage: `503`).
     nonisolated var transactionDeadline: Duration { .seconds(30) }
-
-    /// Runs `operation` under `Deadline`: a lost query answers `PostgresStoreError.timeout` (an outage: 503)
-    /// instead of never — a request never answered, a graceful shutdown never finished.
-    static func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await Deadline.run(limit, expired: { PostgresStoreError.timeout(limit) }, operation)
-    }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
     static func tokenHash(_ token: String) -> String { Digest.sha256(Array(token.utf8)).hexString }
@@ -460,16 +458,17 @@ extension PostgresStore: DirectoryStore {
 }
 
 
-/// A statement run under a deadline (see `PostgresStore.withDeadline`), its rows read within it: a query lost by
+/// A statement run under a deadline (see `PostgresStore.deadlines`), its rows read within it: a query lost by
 /// the driver on a connection the server just closed answers `PostgresStoreError.timeout` instead of never.
 struct GuardedClient: Sendable {
     let pool: PostgresClient
     let deadline: Duration
+    let deadlines: DeadlineWatch
 
     @discardableResult
     func query(_ query: PostgresQuery, logger: Logger) async throws -> CollectedRows {
         let pool = pool
-        return try await PostgresStore.withDeadline(deadline) {
+        return try await deadlines.run(deadline, expired: { [deadline] in PostgresStoreError.timeout(deadline) }) {
             var rows: [PostgresRow] = []
             for try await row in try await pool.query(query, logger: logger) { rows.append(row) }
             return CollectedRows(rows: rows)

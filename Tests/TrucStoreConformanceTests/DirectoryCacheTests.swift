@@ -68,7 +68,8 @@ struct DirectoryCacheTests {
         defer { Task { await s.close() } }
         let a = try #require(s.store as? PostgresStore)
         await a.listenForDeliveries()
-        #expect(await try #require(a.deliveryWork).wait(upTo: .seconds(10)), "listening")
+        let listening = try #require(a.deliveryWork)
+        #expect(await listening.wait(upTo: .seconds(10)), "listening")
         let b = try #require(try await s.secondNode() as? PostgresStore)
 
         try await b.upsert(Self.agency)
@@ -124,7 +125,8 @@ struct DirectoryCacheTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let a = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: "a", logger: quiet)
         await a.listenForDeliveries()
-        #expect(await try #require(a.deliveryWork).wait(upTo: .seconds(10)))
+        let listening = try #require(a.deliveryWork)
+        #expect(await listening.wait(upTo: .seconds(10)))
         try await a.upsert(Self.agency)
         let token = try await a.issueToken(for: Self.agency.code)
         #expect(try await a.credential(forToken: token) != nil)
