@@ -6,8 +6,9 @@
 #   pg-2       two nodes on one PostgreSQL behind HAProxy (TLS passthrough, round robin),
 # each on a fresh store: (a) the typical signed ~550 KB document (distinct documents from
 # scripts/make_bench_documents.py), 16 connections; (b) a 2 KB status message (a distinct ResponseFor per
-# request), 128 connections. wrk over keep-alive HTTPS with token authentication; documents/s or messages/s
-# and the latency percentiles. Everything — the nodes, PostgreSQL, HAProxy and wrk — shares this machine's
+# request), 128 connections; (c) the recipient acknowledging the status messages of (b) (each makes the hub
+# sign a delivery receipt and file it), 64 connections. wrk over keep-alive HTTPS with token authentication;
+# documents/s, messages/s or acknowledgements/s and the latency percentiles. Everything — the nodes, PostgreSQL, HAProxy and wrk — shares this machine's
 # cores: read pg-2 as "what a second node costs", not as what a second machine would give.
 # Usage: scripts/bench-load-postgres.sh [SECONDS]   (apt-get install wrk haproxy postgresql)
 # TRUC_PG_STATEMENTS=N also prints, after each PostgreSQL case, the N statements that took most of the
@@ -126,6 +127,25 @@ for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-1-lb pg-2}; do
         wrk -t1 -c128 -d"${seconds}s" -s scripts/wrk-status.lua "$hub" | tail -2)
   t2=$(ticks $(truc_pids)); p2=$(ticks $(pg_pids)); l2=$(ticks $(lb_pids))
   profile_print status
+  # (c) G22 takes delivery of the status messages of (b): each acknowledgement also makes the hub sign a
+  # delivery receipt and file it for the sender.
+  python3 - "$hub" "$g22" >"$work/ids" <<'PY'
+import json, ssl, sys, urllib.request
+hub, token = sys.argv[1], sys.argv[2]
+context = ssl.create_default_context(cafile="Certs/demo/trust/root-ca.pem")
+after = 0
+while True:
+    request = urllib.request.Request(f"{hub}/v1/inbox?kind=status&limit=1000&after={after}", headers={"Authorization": "Bearer " + token})
+    page = json.load(urllib.request.urlopen(request, context=context))
+    for item in page["items"]:
+        print(item["messageId"])
+    if not page["items"] or page.get("next") is None:
+        break
+    after = page["next"]
+PY
+  profile_start
+  c=$(TRUC_WRK_IDS="$work/ids" TRUC_WRK_TOKEN="$g22" wrk -t1 -c64 -d"${seconds}s" -s scripts/wrk-ack.lua "$hub" | tail -2)
+  profile_print acknowledgements
   usage+=("$(printf '%-8s %10s %10s %10s %12s %10s %10s' "$case" "$(cores $((t1 - t0)))" "$(cores $((p1 - p0)))" "$(cores $((l1 - l0)))" \
     "$(cores $((t2 - t1)))" "$(cores $((p2 - p1)))" "$(cores $((l2 - l1)))")")
   stop_all
@@ -139,10 +159,11 @@ for case in ${TRUC_BENCH_CASES:-sqlite pg-1 pg-1-lb pg-2}; do
   refused_b=$(echo "$b" | sed -nE 's/.*, ([0-9]+) refused/\1/p')
   sent=$(echo "$a" | sed -nE 's/accepted +([0-9]+) in.*/\1/p')
   [ "${sent:-0}" -lt "$documents" ] || docs="≥$docs"
-  results+=("$(printf '%-8s %10s %12s %12s %12s %9s' "$case" "$docs" "$docs99" "$status" "$status99" "$refused_a/$refused_b")")
+  acks=$(echo "$c" | sed -nE 's/accepted .*= ([0-9.]+) acknowledgements.*/\1/p'); acks99=$(echo "$c" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p')
+  results+=("$(printf '%-8s %10s %12s %12s %12s %10s %10s %9s' "$case" "$docs" "$docs99" "$status" "$status99" "$acks" "$acks99" "$refused_a/$refused_b")")
 done
 echo "== $seconds s per load, $(nproc) cores shared by everything"
-printf '%-8s %10s %12s %12s %12s %9s\n' store "docs/s" "docs p99 ms" "status/s" "status p99" refused
+printf '%-8s %10s %12s %12s %12s %10s %10s %9s\n' store "docs/s" "docs p99 ms" "status/s" "status p99" "acks/s" "acks p99" refused
 printf '%s\n' "${results[@]}"
 echo "== cores used during each load (CPU seconds / wall seconds; the rest of the 2 cores: wrk and the kernel)"
 printf '%-8s %10s %10s %10s %12s %10s %10s\n' store "docs truc" "docs pg" "docs lb" "status truc" "status pg" "status lb"
