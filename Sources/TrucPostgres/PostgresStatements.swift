@@ -179,6 +179,35 @@ struct CountStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { () }
 }
 
+/// A recipient's acknowledgement, in one statement (it was a transaction of four round trips): the delivery's
+/// row locked, moved to `target` unless it is final already; the state it has after (no row: no such delivery).
+/// Two acknowledgements at once: the second waits for the first's lock and then sees its final state.
+struct AcknowledgeStatement: PostgresPreparedStatement {
+    static let name = "truc_acknowledge"
+    static let sql = """
+        WITH current AS (SELECT id, state FROM deliveries WHERE message_id = $1 AND recipient = $2 FOR UPDATE),
+        changed AS (
+          UPDATE deliveries d SET state = $3, delivered_at = $5, how = 'pull', reason = $4, updated_at = $5
+          FROM current WHERE d.id = current.id AND current.state NOT IN ('delivered', 'failed'))
+        SELECT CASE WHEN state IN ('delivered', 'failed') THEN state ELSE $3 END FROM current
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .int8]
+    typealias Row = String
+    let messageId: String, recipient: String, target: String, reason: String?, now: Int64
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(messageId)
+        bindings.append(recipient)
+        bindings.append(target)
+        bindings.append(reason)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+}
+
 extension GuardedClient {
     /// Runs a prepared statement on a connection of the pool under the deadline, its rows collected within it.
     func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]

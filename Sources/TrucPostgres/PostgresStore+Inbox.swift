@@ -30,20 +30,10 @@ extension PostgresStore: InboxStore {
 
     package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) async throws -> DeliveryState? {
         let target: DeliveryState = outcome == .done ? .delivered : .failed
-        let now = Self.now()
-        return try await transaction { connection in
-            var current: DeliveryState??
-            for try await state in try await connection.query("""
-                SELECT state FROM deliveries WHERE message_id = \(id) AND recipient = \(agency) FOR UPDATE
-                """, logger: self.logger).decode(String.self) { current = .some(DeliveryState(rawValue: state)) }
-            guard let found = current, let state = found else { return nil }
-            if state == .delivered || state == .failed { return state }
-            try await connection.query("""
-                UPDATE deliveries SET state = \(target.rawValue), delivered_at = \(now), how = 'pull', reason = \(reason), updated_at = \(now)
-                WHERE message_id = \(id) AND recipient = \(agency)
-                """, logger: self.logger)
-            return target
-        }
+        let rows = try await client.execute(AcknowledgeStatement(messageId: id, recipient: agency, target: target.rawValue, reason: reason,
+                                                                 now: Self.now()), logger: logger)
+        guard let state = rows.first else { return nil }
+        return DeliveryState(rawValue: state)
     }
 
     package func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool {

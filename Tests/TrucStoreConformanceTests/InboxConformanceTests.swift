@@ -59,4 +59,32 @@ struct InboxConformanceTests {
         #expect(try await store.documentsActingOn(try #require(document.documentId)).isEmpty)
         #expect(try await store.receipts(for: "doc-1").isEmpty)
     }
+
+    @Test("acknowledgements of one delivery at once, from two nodes, done and failed mixed: one outcome wins and every answer says it",
+          arguments: StoreKind.allCases)
+    func concurrentAcknowledgements(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let a = s.store, b = try await s.secondNode()
+        let bytes = [UInt8]("document".utf8)
+        for n in 0..<5 {
+            let message = IntakeConformanceTests.message("ack-\(n)", key: "ack-\(n)", bytes: bytes, recipients: ["000.00.00.H41"])
+            #expect(try await a.accept(message, payload: bytes) == .accepted)
+            let answers = try await withThrowingTaskGroup(of: DeliveryState?.self) { group in
+                for i in 0..<20 {
+                    let node = i.isMultiple(of: 2) ? a : b
+                    group.addTask {
+                        try await node.acknowledge("ack-\(n)", by: "000.00.00.H41", outcome: i % 3 == 0 ? .fail : .done, reason: i % 3 == 0 ? "no" : nil)
+                    }
+                }
+                return try await group.reduce(into: [DeliveryState?]()) { $0.append($1) }
+            }
+            let final = try #require(try await a.trace("ack-\(n)").first)
+            #expect(final.state == "delivered" || final.state == "failed")
+            #expect(answers.count == 20 && answers.allSatisfy { $0?.rawValue == final.state }, "\(answers) vs \(final.state)")
+            #expect((final.state == "failed") == (final.reason == "no"), "the reason belongs to the winning outcome")
+        }
+        await (b as? PostgresStore)?.shutdown() // the second node (SQLite: the same store, closed by the test)
+    }
 }
