@@ -208,6 +208,43 @@ struct AcknowledgeStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
 }
 
+/// One message's row (what `StoredMessage` holds).
+struct MessageStatement: PostgresPreparedStatement {
+    static let name = "truc_message"
+    static let sql = """
+        SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
+        FROM messages WHERE id = $1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    typealias Row = (String, String, String, String?, Int64, Int64, String, String, String, String, Int?, String?)
+    let id: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// A message's payload chunks, in order.
+struct PayloadStatement: PostgresPreparedStatement {
+    static let name = "truc_payload"
+    static let sql = "SELECT bytes FROM payload_chunks WHERE message_id = $1 ORDER BY seq"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    typealias Row = ByteBuffer
+    let messageId: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(messageId)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(ByteBuffer.self) }
+}
+
 extension GuardedClient {
     /// Runs a prepared statement on a connection of the pool under the deadline, its rows collected within it.
     func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]

@@ -113,27 +113,18 @@ extension PostgresStore: IntakeStore {
 
     package func payload(of messageId: String, at location: String) async throws -> [UInt8] {
         guard location == Self.payloadMarker else { throw StoreError.notFound("payload location \(location) is not in this store") }
+        let chunks = try await client.execute(PayloadStatement(messageId: messageId), logger: logger)
+        guard !chunks.isEmpty else { throw StoreError.notFound("no payload for message \(messageId)") }
         var bytes: [UInt8] = []
-        var chunks = 0
-        for try await chunk in try await client.query("SELECT bytes FROM payload_chunks WHERE message_id = \(messageId) ORDER BY seq", logger: logger)
-            .decode(ByteBuffer.self) {
-            bytes.append(contentsOf: chunk.readableBytesView)
-            chunks += 1
-        }
-        guard chunks > 0 else { throw StoreError.notFound("no payload for message \(messageId)") }
+        bytes.reserveCapacity(chunks.reduce(0) { $0 + $1.readableBytes })
+        for chunk in chunks { bytes.append(contentsOf: chunk.readableBytesView) }
         return bytes
     }
 
     package func message(_ id: String) async throws -> StoredMessage? {
-        let rows = try await client.query("""
-            SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
-            FROM messages WHERE id = \(id)
-            """, logger: logger)
-        for try await r in rows.decode((String, String, String, String?, Int64, Int64, String, String, String, String, Int?, String?).self) {
-            return StoredMessage(id: r.0, kind: r.1, sender: r.2, documentId: r.3, receivedAt: r.4, size: Int(r.5), sha256: r.6, payloadPath: r.7,
-                                 verdictJSON: r.8, bucket: r.9, businessType: r.10, answersDocumentId: r.11)
-        }
-        return nil
+        guard let r = try await client.execute(MessageStatement(id: id), logger: logger).first else { return nil }
+        return StoredMessage(id: r.0, kind: r.1, sender: r.2, documentId: r.3, receivedAt: r.4, size: Int(r.5), sha256: r.6, payloadPath: r.7,
+                             verdictJSON: r.8, bucket: r.9, businessType: r.10, answersDocumentId: r.11)
     }
 
     package func recipients(of id: String) async throws -> [String] {
