@@ -30,7 +30,7 @@ struct HubEndToEndTests {
                 process.standardError = FileHandle.nullDevice
                 log = nil
             }
-            try process.run()
+            try Program.launch(process)
         }
 
         func waitUntilReady(ca: String? = nil) async throws {
@@ -304,7 +304,7 @@ struct TwoHubDemoTests {
             p.arguments = ["serve", "--no-demo-agencies", "--demo-pki"] + arguments
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.run()
+            try Program.launch(p)
             return p
         }
         let hubs = [

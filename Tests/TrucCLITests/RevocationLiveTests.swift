@@ -21,7 +21,7 @@ struct RevocationLiveTests {
             process.arguments = ["python3", CLIFixtures.path("revocation/lab.py"), work]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try Program.launch(process)
             let file = work + "/lab.json"
             var loaded: [String: Any]?
             for _ in 0..<300 {

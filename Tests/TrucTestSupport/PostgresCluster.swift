@@ -158,7 +158,7 @@ package final class PostgresCluster: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try Program.launch(process)
     }
 
     static func waitReady(bin: String, port: Int, seconds: Double) -> Bool {

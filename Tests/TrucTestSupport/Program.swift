@@ -14,6 +14,16 @@ package struct ProgramResult: Sendable {
 /// program can stall the suite: one that outlives its time limit is killed together with everything it
 /// started, and output left open by a leftover grandchild is not waited for forever.
 package enum Program {
+    private static let launching = NSLock()
+
+    /// Starts a process, one at a time in this test process: Foundation's `Process.run()` crashed once (a bad
+    /// pointer in its memcpy) while the suite started processes from many threads at once.
+    package static func launch(_ process: Process) throws {
+        launching.lock()
+        defer { launching.unlock() }
+        try process.run()
+    }
+
     /// The longest a program run by a test may take, by default.
     package static let timeLimit: Double = 300
 
@@ -27,7 +37,7 @@ package enum Program {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try launch(process)
         // Both pipes drained at once: a child that fills one while we wait on the other would block forever.
         let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
         let watchdog = Watchdog(process, seconds: timeLimit)
