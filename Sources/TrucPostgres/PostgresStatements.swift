@@ -9,56 +9,53 @@ import TrucStore
 // inferred from the first call's values (a NULL first would leave a parameter's type to the server, and a
 // later value of another binary type would be refused).
 
+/// A statement whose one parameter is a text (a key, a code, an id).
+protocol TextKeyStatement: PostgresPreparedStatement {
+    var parameter: String { get }
+}
+
+extension TextKeyStatement {
+    static var bindingDataTypes: [PostgresDataType] { [.text] }
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(parameter)
+        return bindings
+    }
+}
+
 /// The agency and role of an API token (by its SHA-256).
-struct CredentialStatement: PostgresPreparedStatement {
+struct CredentialStatement: TextKeyStatement {
     static let name = "truc_credential"
     static let sql = """
         SELECT a.code, a.name, a.parent, a.cert_identifier, a.cert_sha256, a.push_url, a.relay, t.role FROM tokens t
         JOIN agencies a ON a.code = t.agency WHERE t.token_hash = $1
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = (String, String, String?, String?, String?, String?, Bool, String)
     let tokenHash: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(tokenHash)
-        return bindings
-    }
+    var parameter: String { tokenHash }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// One agency by its code.
-struct AgencyStatement: PostgresPreparedStatement {
+struct AgencyStatement: TextKeyStatement {
     static let name = "truc_agency"
     static let sql = "SELECT \(PostgresStore.agencyColumns) FROM agencies WHERE code = $1"
-    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = PostgresStore.AgencyColumns
     let code: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(code)
-        return bindings
-    }
+    var parameter: String { code }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// The accepted message under an idempotency key: its answer, id and SHA-256.
-struct PreviousStatement: PostgresPreparedStatement {
+struct PreviousStatement: TextKeyStatement {
     static let name = "truc_previous"
     static let sql = "SELECT answer, id, sha256 FROM messages WHERE idempotency_key = $1"
-    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = (String, String, String)
     let key: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(key)
-        return bindings
-    }
+    var parameter: String { key }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
@@ -209,38 +206,26 @@ struct AcknowledgeStatement: PostgresPreparedStatement {
 }
 
 /// One message's row (what `StoredMessage` holds).
-struct MessageStatement: PostgresPreparedStatement {
+struct MessageStatement: TextKeyStatement {
     static let name = "truc_message"
     static let sql = """
         SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
         FROM messages WHERE id = $1
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = (String, String, String, String?, Int64, Int64, String, String, String, String, Int?, String?)
     let id: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
+    var parameter: String { id }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// A message's payload chunks, in order.
-struct PayloadStatement: PostgresPreparedStatement {
+struct PayloadStatement: TextKeyStatement {
     static let name = "truc_payload"
     static let sql = "SELECT bytes FROM payload_chunks WHERE message_id = $1 ORDER BY seq"
-    static let bindingDataTypes: [PostgresDataType] = [.text]
     typealias Row = ByteBuffer
     let messageId: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(messageId)
-        return bindings
-    }
+    var parameter: String { messageId }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(ByteBuffer.self) }
 }
