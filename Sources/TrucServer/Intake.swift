@@ -245,7 +245,7 @@ struct Intake: Sendable {
         if let first = attachmentFindings.first {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
-            let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge || $0.code == .workBudget }
+            let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge || $0.code == .workBudget || $0.code == .tooComplex }
             throw HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
                            "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
                            details: ["findings": JSONText.encode(attachmentFindings)])

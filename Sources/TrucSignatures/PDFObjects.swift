@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 import TrucZlib
 
 /// A PDF object value (ISO 32000-1 §7.3), as far as long-term validation needs it. Strings and names keep
@@ -22,15 +28,43 @@ indirect enum PDFValue: Equatable {
 /// One indirect object: its value and, for a stream, where its raw (still encoded) data lies in the file.
 struct PDFObject {
     var number: Int
+    var generation: Int = 0
     var value: PDFValue
     var stream: Range<Int>?
     /// Where the object ends in the file (after `endobj`).
     var end: Int
 }
 
+/// Why a PDF cannot be read. `tooComplex`: the file declares more work than one document may cost
+/// (objects, sections, inflated bytes, time) — refused as too complex rather than judged.
 struct PDFSyntaxError: Error, CustomStringConvertible {
     let description: String
+    var tooComplex = false
     init(_ description: String) { self.description = description }
+    static func tooComplex(_ description: String) -> PDFSyntaxError {
+        var error = PDFSyntaxError(description)
+        error.tooComplex = true
+        return error
+    }
+}
+
+/// Arithmetic on numbers a file declares: nil instead of a trap when the result does not fit.
+enum Checked {
+    static func add(_ a: Int, _ b: Int) -> Int? {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : sum
+    }
+
+    static func multiply(_ a: Int, _ b: Int) -> Int? {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : product
+    }
+
+    /// `start..<start + count` when both are non-negative and the end fits and is at most `limit`.
+    static func range(_ start: Int, count: Int, within limit: Int) -> Range<Int>? {
+        guard start >= 0, count >= 0, let end = add(start, count), end <= limit else { return nil }
+        return start..<end
+    }
 }
 
 /// A bounds-checked PDF tokenizer and object parser over a byte buffer. Nothing here trusts a length or an
@@ -42,9 +76,10 @@ struct PDFParser {
     static let maxDepth = 32
     static let maxItems = 100_000
 
+    /// A position outside the buffer (an offset a file declares) reads as the end of the file.
     init(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) {
         self.bytes = bytes
-        self.position = position
+        self.position = position >= 0 && position <= bytes.count ? position : bytes.count
     }
 
     static func isWhite(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 || c == 0x0C || c == 0x00 }
@@ -163,7 +198,7 @@ struct PDFParser {
     /// `n g obj <value> [stream … endstream] endobj` at the position. A stream's extent comes from its
     /// direct `/Length` when that ends at `endstream`, else from the first `endstream` after the data.
     mutating func indirectObject() throws -> PDFObject {
-        guard let number = word().flatMap({ Int($0) }), number >= 0, word().flatMap({ Int($0) }) != nil else {
+        guard let number = word().flatMap({ Int($0) }), number >= 0, let generation = word().flatMap({ Int($0) }), generation >= 0 else {
             throw PDFSyntaxError("expected an object number at \(position)")
         }
         try expect("obj")
@@ -174,10 +209,10 @@ struct PDFParser {
             if position < bytes.count, bytes[position] == 0x0D { position += 1 }
             if position < bytes.count, bytes[position] == 0x0A { position += 1 }
             let start = position
-            if let length = value.dictionary?["Length"]?.integer, length >= 0, start + length <= bytes.count,
-               Self.keyword("endstream", in: bytes, near: start + length) != nil {
-                stream = start..<(start + length)
-                position = Self.keyword("endstream", in: bytes, near: start + length)!
+            if let length = value.dictionary?["Length"]?.integer, let range = Checked.range(start, count: length, within: bytes.count),
+               let after = Self.keyword("endstream", in: bytes, near: range.upperBound) {
+                stream = range
+                position = after
             } else {
                 guard let at = Self.find(Array("endstream".utf8), in: bytes, from: start) else { throw PDFSyntaxError("a stream without endstream") }
                 var end = at
@@ -188,11 +223,12 @@ struct PDFParser {
             }
         }
         try expect("endobj")
-        return PDFObject(number: number, value: value, stream: stream, end: position)
+        return PDFObject(number: number, generation: generation, value: value, stream: stream, end: position)
     }
 
     /// The position after `keyword` when it follows `at` after white space only.
     static func keyword(_ keyword: String, in bytes: UnsafeBufferPointer<UInt8>, near at: Int) -> Int? {
+        guard at >= 0 else { return nil }
         var i = at
         while i < bytes.count, isWhite(bytes[i]) { i += 1 }
         let k = Array(keyword.utf8)
@@ -218,6 +254,7 @@ struct PDFParser {
 
     /// The last occurrence of `needle` that starts before `before`.
     static func findLast(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, before: Int) -> Int? {
+        guard !needle.isEmpty else { return nil }
         var i = min(before, bytes.count - needle.count)
         while i >= 0 {
             if bytes[i] == needle[0], Array(bytes[i..<(i + needle.count)]) == needle { return i }
@@ -227,184 +264,3 @@ struct PDFParser {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The objects of one revision of a PDF, found through its cross-reference data (tables or streams, following
-/// `/Prev`), including objects compressed in object streams. Limits: 64 revisions, 4 million objects,
-/// 16 MiB per decoded stream.
-struct PDFRevision {
-    let bytes: UnsafeBufferPointer<UInt8>
-    /// The newest trailer (for an xref stream, its dictionary).
-    private(set) var trailer: [String: PDFValue] = [:]
-    /// Object number → offset in the file, or (object stream number, index).
-    private(set) var offsets: [Int: Int] = [:]
-    private(set) var compressed: [Int: (stream: Int, index: Int)] = [:]
-    static let maxStream = 16 << 20
-
-    /// The revision whose `startxref` is the last one before `end`.
-    init(_ bytes: UnsafeBufferPointer<UInt8>, endingAt end: Int) throws {
-        self.bytes = bytes
-        guard let at = PDFParser.findLast(Array("startxref".utf8), in: bytes, before: end) else { throw PDFSyntaxError("no startxref") }
-        var parser = PDFParser(bytes, at: at + 9)
-        guard var next = parser.word().flatMap({ Int($0) }) else { throw PDFSyntaxError("startxref has no offset") }
-        var seen: Set<Int> = []
-        var first = true
-        while seen.count < 64, next >= 0, next < bytes.count, seen.insert(next).inserted {
-            let dictionary = try section(at: next)
-            if first { trailer = dictionary; first = false }
-            guard let previous = dictionary["Prev"]?.integer else { break }
-            next = previous
-        }
-    }
-
-    /// Reads one cross-reference section (table or stream) and returns its trailer dictionary. Entries already
-    /// known (from a newer section) win.
-    private mutating func section(at offset: Int) throws -> [String: PDFValue] {
-        var parser = PDFParser(bytes, at: offset)
-        if parser.word(peek: true) == "xref" {
-            _ = parser.word()
-            while let token = parser.word(peek: true), token != "trailer" {
-                _ = parser.word()
-                guard let start = Int(token), let count = parser.word().flatMap({ Int($0) }),
-                      start >= 0, count >= 0, count <= 4_000_000 else { throw PDFSyntaxError("a malformed xref subsection") }
-                for i in 0..<count {
-                    guard let field = parser.word().flatMap({ Int($0) }), parser.word() != nil, let kind = parser.word() else {
-                        throw PDFSyntaxError("a truncated xref table")
-                    }
-                    if kind == "n", offsets[start + i] == nil, compressed[start + i] == nil { offsets[start + i] = field }
-                }
-            }
-            try parser.expect("trailer")
-            guard let dictionary = try parser.value().dictionary else { throw PDFSyntaxError("the trailer is not a dictionary") }
-            return dictionary
-        }
-        let object = try parser.indirectObject()
-        guard let dictionary = object.value.dictionary, dictionary["Type"]?.name == "XRef", let widths = dictionary["W"]?.array?.compactMap(\.integer),
-              widths.count == 3, widths.allSatisfy({ $0 >= 0 && $0 <= 8 }), let size = dictionary["Size"]?.integer else {
-            throw PDFSyntaxError("startxref points at neither an xref table nor an xref stream")
-        }
-        let data = try streamData(object)
-        var index = dictionary["Index"]?.array?.compactMap(\.integer) ?? [0, size]
-        if index.count % 2 != 0 { index.removeLast() }
-        let row = widths.reduce(0, +)
-        guard row > 0 else { throw PDFSyntaxError("an xref stream with empty rows") }
-        var at = 0
-        for pair in stride(from: 0, to: index.count, by: 2) {
-            let (start, count) = (index[pair], index[pair + 1])
-            guard start >= 0, count >= 0, count <= 4_000_000 else { throw PDFSyntaxError("a malformed xref stream index") }
-            for i in 0..<count {
-                guard at + row <= data.count else { throw PDFSyntaxError("a truncated xref stream") }
-                func field(_ n: Int, from: Int) -> Int { data[from..<(from + widths[n])].reduce(0) { $0 << 8 | Int($1) } }
-                let type = widths[0] == 0 ? 1 : field(0, from: at)
-                let second = field(1, from: at + widths[0]), third = field(2, from: at + widths[0] + widths[1])
-                let number = start + i
-                if offsets[number] == nil, compressed[number] == nil {
-                    if type == 1 { offsets[number] = second } else if type == 2 { compressed[number] = (second, third) }
-                }
-                at += row
-            }
-        }
-        return dictionary
-    }
-
-    /// Whether the revision defines object `number`.
-    func defines(_ number: Int) -> Bool { offsets[number] != nil || compressed[number] != nil }
-
-    /// The numbers of the object streams this revision uses.
-    var objectStreams: Set<Int> { Set(compressed.values.map(\.stream)) }
-
-    func object(_ number: Int) throws -> PDFObject {
-        if let offset = offsets[number] {
-            var parser = PDFParser(bytes, at: offset)
-            let object = try parser.indirectObject()
-            guard object.number == number else { throw PDFSyntaxError("the xref entry of object \(number) points at object \(object.number)") }
-            return object
-        }
-        guard let (streamNumber, index) = compressed[number], offsets[streamNumber] != nil else {
-            throw PDFSyntaxError("object \(number) is not defined")
-        }
-        let container = try object(streamNumber)
-        let data = try streamData(container)
-        guard let n = container.value.dictionary?["N"]?.integer, let first = container.value.dictionary?["First"]?.integer,
-              index >= 0, index < n, first >= 0, first <= data.count else { throw PDFSyntaxError("a malformed object stream") }
-        return try data.withUnsafeBufferPointer { buffer in
-            var header = PDFParser(buffer, at: 0)
-            var found: Int?
-            for i in 0...index {
-                guard let objectNumber = header.word().flatMap({ Int($0) }), let offset = header.word().flatMap({ Int($0) }) else {
-                    throw PDFSyntaxError("a truncated object stream header")
-                }
-                if i == index, objectNumber == number { found = offset }
-            }
-            guard let found, first + found < buffer.count else { throw PDFSyntaxError("object \(number) is not where its object stream says") }
-            var parser = PDFParser(buffer, at: first + found)
-            return PDFObject(number: number, value: try parser.value(), stream: nil, end: 0)
-        }
-    }
-
-    /// A value with references followed (one level).
-    func resolve(_ value: PDFValue?) throws -> PDFValue? {
-        guard let value else { return nil }
-        if case .reference(let n, _) = value { return try object(n).value }
-        return value
-    }
-
-    /// The decoded data of a stream object: no filter, or FlateDecode (with the PNG predictors of xref streams).
-    func streamData(_ object: PDFObject) throws -> [UInt8] {
-        guard let range = object.stream, let dictionary = object.value.dictionary else { throw PDFSyntaxError("object \(object.number) is not a stream") }
-        guard range.count <= Self.maxStream else { throw PDFSyntaxError("a stream larger than \(Self.maxStream) bytes") }
-        let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[range])
-        let filters = dictionary["Filter"].map { $0.array ?? [$0] } ?? []
-        switch filters.compactMap(\.name) {
-        case []: return Array(raw)
-        case ["FlateDecode"]:
-            var data: [UInt8]
-            do { data = try Zlib.inflate(raw, limit: Self.maxStream) } catch { throw PDFSyntaxError("a FlateDecode stream that does not inflate: \(error)") }
-            let parameters = (dictionary["DecodeParms"].map { $0.array?.first ?? $0 })?.dictionary
-            if let predictor = parameters?["Predictor"]?.integer, predictor >= 10 {
-                data = try Self.unpredict(data, columns: parameters?["Columns"]?.integer ?? 1)
-            } else if let predictor = parameters?["Predictor"]?.integer, predictor > 1 {
-                throw PDFSyntaxError("TIFF predictor \(predictor) is not supported")
-            }
-            return data
-        case let other: throw PDFSyntaxError("stream filter \(other) is not supported")
-        }
-    }
-
-    /// PNG predictors (RFC 2083 §6): each row starts with its filter type.
-    static func unpredict(_ data: [UInt8], columns: Int) throws -> [UInt8] {
-        guard columns > 0, columns <= 1 << 16 else { throw PDFSyntaxError("a malformed predictor /Columns") }
-        var output: [UInt8] = []
-        output.reserveCapacity(data.count)
-        var previous = [UInt8](repeating: 0, count: columns)
-        var at = 0
-        while at + columns + 1 <= data.count {
-            let type = data[at]
-            var row = Array(data[(at + 1)...(at + columns)])
-            for i in 0..<columns {
-                let left = i > 0 ? Int(row[i - 1]) : 0, up = Int(previous[i]), upLeft = i > 0 ? Int(previous[i - 1]) : 0
-                let add: Int
-                switch type {
-                case 0: add = 0
-                case 1: add = left
-                case 2: add = up
-                case 3: add = (left + up) / 2
-                case 4:
-                    let p = left + up - upLeft
-                    let (pa, pb, pc) = (abs(p - left), abs(p - up), abs(p - upLeft))
-                    add = pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft
-                default: throw PDFSyntaxError("PNG predictor type \(type)")
-                }
-                row[i] = UInt8(truncatingIfNeeded: Int(row[i]) + add)
-            }
-            output += row
-            previous = row
-            at += columns + 1
-        }
-        return output
-    }
-}

@@ -21,10 +21,14 @@ struct PDFSignatureField {
 /// covered: bytes after the end of the last signed revision make every signature `byte-range-incomplete`.
 enum PDFSignatureScanner {
     static func scan(_ pdf: [UInt8], limit: Int) -> [PDFSignatureField] {
+        pdf.withUnsafeBufferPointer { scan($0, limit: limit) }
+    }
+
+    static func scan(_ p: UnsafeBufferPointer<UInt8>, limit: Int) -> [PDFSignatureField] {
         var fields: [PDFSignatureField] = []
         let needle = byteRangeNeedle
         var i = 0
-        pdf.withUnsafeBufferPointer { p in
+        do {
             while i + needle.count < p.count, fields.count < limit {
                 // memchr to the next '/', far faster than a byte loop over binary streams
                 guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
@@ -44,7 +48,7 @@ enum PDFSignatureScanner {
             }
         }
         // A signature dictionary (/Type /Sig) whose /ByteRange was removed is a broken signature too.
-        let dictionaries = countSignatureDictionaries(pdf)
+        let dictionaries = countSignatureDictionaries(p)
         if dictionaries > fields.count, fields.count < limit {
             fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: nil,
                                             rangeProblem: "a signature dictionary (/Type /Sig) has no /ByteRange"))
@@ -75,9 +79,9 @@ enum PDFSignatureScanner {
     }
 
     /// Occurrences of `/Type /Sig` (any white space between the two names; not `/Type /SigFieldLock` etc.).
-    static func countSignatureDictionaries(_ pdf: [UInt8]) -> Int {
+    static func countSignatureDictionaries(_ p: UnsafeBufferPointer<UInt8>) -> Int {
         var count = 0
-        return pdf.withUnsafeBufferPointer { p -> Int in
+        do {
             var i = 0
             while i + typeNeedle.count < p.count {
                 guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
@@ -124,8 +128,8 @@ enum PDFSignatureScanner {
     }
 
     /// True when the bytes after `end` (the end of the last signed revision) are only line ends.
-    static func coversNewestRevision(_ pdf: [UInt8], signedEnd: Int) -> Bool {
-        guard signedEnd <= pdf.count else { return false }
+    static func coversNewestRevision(_ pdf: UnsafeBufferPointer<UInt8>, signedEnd: Int) -> Bool {
+        guard signedEnd >= 0, signedEnd <= pdf.count else { return false }
         return pdf[signedEnd...].allSatisfy { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x00 }
     }
 
@@ -205,22 +209,43 @@ enum PDFSignatureScanner {
     }
 }
 
-/// Verifies every signature of one PDF.
+/// Verifies every signature of one PDF, read one way whatever its size (held in memory, or a large file
+/// inflated from its ZIP into a mapped scratch file).
 struct PDFVerifier {
     let validation: SignerValidation
+    /// When the document's work budget is spent (the PDF reader checks it inside its loops).
+    var deadline: ContinuousClock.Instant?
     var trust: TrustStore { validation.trust }
     var policy: VerificationPolicy { validation.policy }
     var chains: ChainCache { validation.chains }
 
     static let documentTimeStamp = "ETSI.RFC3161"
 
-    func verify(_ pdf: [UInt8], location: String, at time: Int64) -> [SignatureVerdict] {
-        verify(InMemoryPDF(pdf, limit: policy.maxSignaturesPerFile), location: location, at: time)
+    /// The verdicts, or why the file is more work than one document may cost (`PDFSyntaxError.tooComplex`).
+    struct Outcome {
+        var verdicts: [SignatureVerdict] = []
+        var tooComplex: String?
     }
 
-    func verify(_ evidence: some PDFEvidence, location: String, at time: Int64) -> [SignatureVerdict] {
+    func verify(_ pdf: [UInt8], location: String, at time: Int64) -> Outcome {
+        pdf.withUnsafeBufferPointer { verify($0, location: location, at: time) }
+    }
+
+    func verify(_ bytes: UnsafeBufferPointer<UInt8>, location: String, at time: Int64) -> Outcome {
+        let fields = PDFSignatureScanner.scan(bytes, limit: policy.maxSignaturesPerFile)
+        guard fields.contains(where: { $0.subFilter != Self.documentTimeStamp }) else { return Outcome() }
+        let pdf = InMemoryPDF(bytes: bytes, fields: fields, file: PDFFile(bytes, budget: PDFBudget(deadline: deadline)))
+        do {
+            return Outcome(verdicts: try verify(pdf, location: location, at: time))
+        } catch let error as PDFSyntaxError where error.tooComplex {
+            return Outcome(tooComplex: error.description)
+        } catch {
+            return Outcome(tooComplex: "\(error)")
+        }
+    }
+
+    private func verify(_ evidence: InMemoryPDF, location: String, at time: Int64) throws -> [SignatureVerdict] {
         let fields = evidence.fields
-        guard !fields.isEmpty else { return [] }
         // PAdES document time-stamps (ETSI.RFC3161) are not signatures: a valid one proves that everything
         // it covers — the signatures before it and their validation data — existed at its time.
         var stamps: [(end: Int, checked: TimeStampToken.Checked)] = []
@@ -228,21 +253,26 @@ struct PDFVerifier {
             guard field.rangeProblem == nil, let token = field.contents else { continue }
             stamps.append((field.signedEnd, TimeStampToken.check(token, imprint: { evidence.digest(index, $0) }, trust: trust, chains: chains)))
         }
-        guard fields.contains(where: { $0.subFilter != Self.documentTimeStamp }) else { return [] }
-        // What the signatures and valid document time-stamps cover; after that, only validation data may follow.
-        let coveredEnd = (fields.filter { $0.rangeProblem == nil && $0.subFilter != Self.documentTimeStamp }.map(\.signedEnd)
-            + stamps.filter { $0.checked.valid }.map(\.end)).max() ?? 0
-        let unsignedChange: String? = evidence.covers(end: coveredEnd) ? nil
-            : coveredEnd > 0 ? evidence.unsignedChange(after: coveredEnd) : "no signature covers the file"
-        let stored = evidence.validationData
+        let stored = try evidence.validationData()
         let storedCertificates = stored.certificates.compactMap { try? chains.certificate(der: $0) }
         let storedCRLs = stored.crls.compactMap { try? CRL(bytes: $0) }
-        return fields.enumerated().filter { $0.element.subFilter != Self.documentTimeStamp }.map { index, field in
+        return try fields.enumerated().filter { $0.element.subFilter != Self.documentTimeStamp }.map { index, field in
             var reasons: [SignatureReason] = []
             var detail = field.rangeProblem
-            if field.rangeProblem != nil || unsignedChange != nil {
+            var notes: [String] = []
+            // What the later revisions changed in what this signature signed (each signature judged on its own:
+            // a later signature, valid or not, never vouches for a change made before it).
+            if field.rangeProblem != nil {
                 reasons.append(.byteRangeIncomplete)
-                detail = detail ?? "the file was changed after its last signature: \(unsignedChange ?? "an unsigned incremental update")"
+            } else if let change = try evidence.modifications(after: field) {
+                switch change {
+                case .changed(let problem):
+                    reasons.append(.byteRangeIncomplete)
+                    detail = "the document was changed after this signature: \(problem)"
+                case .permitted(let level):
+                    notes.append(level == .signatures ? "signed again after this signature (new signatures and validation data only)"
+                                                      : "validation data added after this signature")
+                }
             }
             guard let der = field.contents else {
                 return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: detail,
@@ -252,7 +282,7 @@ struct PDFVerifier {
             do {
                 cms = try CMSSignedData(der: der)
             } catch {
-                return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: "\(error)",
+                return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], detail: detail ?? "\(error)",
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
             if let sub = field.subFilter, !["adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1"].contains(sub) {
@@ -264,7 +294,7 @@ struct PDFVerifier {
                   let (algorithmName, signatureDigest, padding) = CMSAlgorithms.signature(signerInfo.signatureAlgorithm, digest: digestAlgorithm,
                                                                                          parameters: signerInfo.signatureParameters) else {
                 return SignatureVerdict(location: location, reasons: reasons + [.unsupportedAlgorithm],
-                                        detail: "CMS algorithm \(signerInfo.signatureAlgorithm) / \(signerInfo.digestAlgorithm) is not supported",
+                                        detail: detail ?? "CMS algorithm \(signerInfo.signatureAlgorithm) / \(signerInfo.digestAlgorithm) is not supported",
                                         refuseWeak: policy.refuseWeakAlgorithms)
             }
             if digestAlgorithm == .sha1 || signatureDigest == .sha1 || field.subFilter == "adbe.pkcs7.sha1" { reasons.append(.weakAlgorithm) }
@@ -303,7 +333,7 @@ struct PDFVerifier {
                 // No signed attributes over detached content: the signature is over the ranges themselves.
                 let joined = evidence.joinedRanges(index)
                 signer = certificates.first { certificate in
-                    guard let key = certificate.publicKey, let joined else { return false }
+                    guard let key = certificate.publicKey else { return false }
                     return joined.withUnsafeBytes { key.verify(signature: signerInfo.signature, data: $0, digest: signatureDigest, padding: padding) }
                 }
             }
@@ -332,7 +362,7 @@ struct PDFVerifier {
                                               ocspResponses: cms.ocspResponses + signerInfo.archivedOCSP + stored.ocspResponses)
             let judged = validation.validate(signer, untrusted: certificates + storedCertificates, at: time, provenAt: provenAt, embedded: embedded)
             reasons += judged.reasons
-            var notes = judged.notes
+            notes += judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
             for broken in covering where !broken.checked.valid {
                 notes.append("a document time-stamp proves nothing: \(broken.checked.problem ?? "it cannot be read")")
@@ -352,39 +382,22 @@ struct PDFVerifier {
     }
 }
 
-/// What verifying the signatures of a PDF needs from its bytes. `InMemoryPDF` reads a file held in memory;
-/// `StreamedPDF` reads a large file in passes (inflated from its ZIP each time) and never holds it whole.
-protocol PDFEvidence {
-    /// The signature fields (`/ByteRange`s) found, in file order.
-    var fields: [PDFSignatureField] { get }
-    /// The digest of field `index`'s byte ranges.
-    func digest(_ index: Int, _ algorithm: DigestAlgorithm) -> [UInt8]
-    /// The bytes of field `index`'s ranges, joined (a signature without signed attributes is over them).
-    func joinedRanges(_ index: Int) -> [UInt8]?
-    /// Whether nothing but white space follows `end`.
-    func covers(end: Int) -> Bool
-    /// What the unsigned revisions after `end` change (nil: only validation data).
-    func unsignedChange(after end: Int) -> String?
-    /// The Document Security Store of the newest revision.
-    var validationData: PDFValidationData { get }
-}
-
-/// A PDF held in memory.
-struct InMemoryPDF: PDFEvidence {
-    let pdf: [UInt8]
+/// A PDF's bytes (valid for the call that made it), its signature fields and its parsed structure.
+struct InMemoryPDF {
+    let bytes: UnsafeBufferPointer<UInt8>
     let fields: [PDFSignatureField]
+    let file: PDFFile
 
-    init(_ pdf: [UInt8], limit: Int) {
-        self.pdf = pdf
-        fields = PDFSignatureScanner.scan(pdf, limit: limit)
+    enum Change {
+        case permitted(PDFModifications.Level)
+        case changed(String)
     }
 
     func ranges(_ index: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
-        pdf.withUnsafeBytes { raw in
-            let r = fields[index].byteRange
-            body(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
-            body(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
-        }
+        let raw = UnsafeRawBufferPointer(bytes)
+        let r = fields[index].byteRange
+        body(UnsafeRawBufferPointer(rebasing: raw[r[0]..<(r[0] + r[1])]))
+        body(UnsafeRawBufferPointer(rebasing: raw[r[2]..<(r[2] + r[3])]))
     }
 
     func digest(_ index: Int, _ algorithm: DigestAlgorithm) -> [UInt8] {
@@ -393,19 +406,33 @@ struct InMemoryPDF: PDFEvidence {
         return digest.finalize()
     }
 
-    func joinedRanges(_ index: Int) -> [UInt8]? {
+    func joinedRanges(_ index: Int) -> [UInt8] {
         var joined: [UInt8] = []
         ranges(index) { joined.append(contentsOf: $0) }
         return joined
     }
 
-    func covers(end: Int) -> Bool { PDFSignatureScanner.coversNewestRevision(pdf, signedEnd: end) }
-
-    func unsignedChange(after end: Int) -> String? {
-        pdf.withUnsafeBufferPointer { PDFIncrementalUpdate.problem($0, after: end) }
+    /// Nil when nothing but white space follows the field's signed revision; otherwise what the later revisions
+    /// did to what it signed. Throws only when the file is too complex to tell.
+    func modifications(after field: PDFSignatureField) throws -> Change? {
+        guard !PDFSignatureScanner.coversNewestRevision(bytes, signedEnd: field.signedEnd) else { return nil }
+        do {
+            let level = PDFModifications.docMDP(file, signedEnd: field.signedEnd, byteRange: field.byteRange)
+            let result = try PDFModifications.analyse(file, signedEnd: field.signedEnd, permitSignatures: level.map { $0 >= 2 } ?? true)
+            return result.problem.map { .changed($0) } ?? .permitted(result.level)
+        } catch let error as PDFSyntaxError where error.tooComplex {
+            throw error
+        } catch {
+            return .changed("the revisions after it cannot be read (\(error))")
+        }
     }
 
-    var validationData: PDFValidationData { pdf.withUnsafeBufferPointer { PDFValidationData.read($0) } }
+    /// The Document Security Store of the newest revision.
+    func validationData() throws -> PDFValidationData {
+        let data = PDFValidationData.read(file)
+        try file.budget.checkTime()
+        return data
+    }
 }
 
 /// CMS algorithm identifiers Truc accepts.

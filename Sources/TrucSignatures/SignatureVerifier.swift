@@ -49,7 +49,7 @@ package final class SignatureVerifier: Sendable {
             if case .document = parsed.message {
                 // ZIP containers' own bytes are kept only when a signature references an attachment (cid:).
                 let cid = parsed.envelopeSignatureElements.contains { Self.hasAttachmentReference($0) }
-                // Large files inside ZIPs are not kept next to their container: they are streamed (StreamedPDF).
+                // Large files inside ZIPs are not kept next to their container: they are inflated into a mapped scratch file.
                 (result, findings) = parsed.decodeAttachments(limits: attachmentLimits, retainContent: true, digests: false, retainContainers: cid,
                                                               retainEntriesUpTo: policy.streamPDFsAbove)
             } else {
@@ -69,17 +69,23 @@ package final class SignatureVerifier: Sendable {
             }
         }
         if scope == .all {
-            let pdf = PDFVerifier(validation: validation)
+            let pdf = PDFVerifier(validation: validation, deadline: attachmentLimits.deadline)
             for file in Self.pdfFiles(attachments()) {
                 if attachmentLimits.budgetSpent {
                     findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
                     break
                 }
+                let outcome: PDFVerifier.Outcome
                 switch file.content {
                 case .bytes(let bytes):
-                    verdicts += pdf.verify(bytes, location: file.location, at: time)
+                    outcome = pdf.verify(bytes, location: file.location, at: time)
                 case .zipped(let container, let entry):
-                    verdicts += Self.verifyZipped(entry, in: container, with: pdf, location: file.location, at: time)
+                    outcome = Self.verifyZipped(entry, in: container, with: pdf, location: file.location, at: time)
+                }
+                verdicts += outcome.verdicts
+                if let problem = outcome.tooComplex {
+                    findings.append(Finding(.tooComplex, file.location, problem))
+                    break
                 }
             }
         }
@@ -130,31 +136,19 @@ package final class SignatureVerifier: Sendable {
         return files
     }
 
-    private struct StopPass: Error {}
-
-    /// A large PDF inside a ZIP: verified in passes that inflate it again each time (never held whole), or —
-    /// when its form needs random access (`StreamedPDF`) — inflated once into memory.
-    static func verifyZipped(_ entry: ZipEntry, in container: [UInt8], with verifier: PDFVerifier, location: String, at time: Int64) -> [SignatureVerdict] {
-        let pass: StreamedPDF.Pass = { body in
-            do {
-                try container.withUnsafeBytes { bytes in
-                    try ZipArchive.extract(entry, from: bytes) { chunk in if !body(chunk) { throw StopPass() } }
-                }
-            } catch is StopPass {}
-        }
-        if let streamed = StreamedPDF.read(count: entry.uncompressedSize, limit: verifier.policy.maxSignaturesPerFile, pass: pass) {
-            return verifier.verify(streamed, location: location, at: time)
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entry.uncompressedSize)
+    /// A large PDF inside a ZIP: inflated into a scratch file that is read mapped (the page cache holds it, not
+    /// the process), and verified exactly as a file in memory is.
+    static func verifyZipped(_ entry: ZipEntry, in container: [UInt8], with verifier: PDFVerifier, location: String, at time: Int64) -> PDFVerifier.Outcome {
         do {
-            try pass { bytes.append(contentsOf: $0); return true }
+            return try ScratchMapping.map(count: entry.uncompressedSize, fill: { write in
+                try container.withUnsafeBytes { bytes in try ZipArchive.extract(entry, from: bytes) { try write($0) } }
+            }, body: { verifier.verify($0, location: location, at: time) })
         } catch {
-            // The entry inflated once already while the attachment was decoded: this cannot fail but on memory.
-            return [SignatureVerdict(location: location, reasons: [.malformedSignature], detail: "the PDF cannot be inflated again: \(error)",
-                                     refuseWeak: verifier.policy.refuseWeakAlgorithms)]
+            // The entry inflated once already while the attachment was decoded: this fails only on the disk.
+            return PDFVerifier.Outcome(verdicts: [SignatureVerdict(location: location, reasons: [.malformedSignature],
+                                                                   detail: "the PDF cannot be inflated again: \(error)",
+                                                                   refuseWeak: verifier.policy.refuseWeakAlgorithms)])
         }
-        return verifier.verify(bytes, location: location, at: time)
     }
 }
 
@@ -170,31 +164,29 @@ extension String {
 extension SignatureVerifier {
     /// The signatures of one PDF file (for the fuzz targets and tools that hold a PDF rather than a message).
     package func verifyPDF(_ pdf: [UInt8], location: String = "pdf", at time: Int64) -> [SignatureVerdict] {
-        PDFVerifier(validation: validation()).verify(pdf, location: location, at: time)
+        PDFVerifier(validation: validation()).verify(pdf, location: location, at: time).verdicts
     }
 
-    /// The signatures of one PDF read in passes of `chunkSize` bytes, as a large file inside a ZIP is (falling
-    /// back to memory for the forms that need it): the same verdicts as `verifyPDF`, which the tests and the
-    /// fuzz target check on every input.
-    /// `streamed` is false when the file's form needed the in-memory reading.
-    package func verifyPDFStreamed(_ pdf: [UInt8], location: String = "pdf", at time: Int64,
-                                   chunkSize: Int = 1 << 16) -> (verdicts: [SignatureVerdict], streamed: Bool) {
+    /// Why a PDF is too complex to verify (nil: it is not).
+    package func pdfTooComplex(_ pdf: [UInt8], at time: Int64, deadline: ContinuousClock.Instant? = nil) -> String? {
+        PDFVerifier(validation: validation(), deadline: deadline).verify(pdf, location: "pdf", at: time).tooComplex
+    }
+
+    /// The signatures of one PDF written in chunks of `chunkSize` bytes to a mapped scratch file, as a large
+    /// file inside a ZIP is: the verdicts of `verifyPDF`, which the tests and the fuzz target check.
+    package func verifyPDFMapped(_ pdf: [UInt8], location: String = "pdf", at time: Int64, chunkSize: Int = 1 << 16) throws -> [SignatureVerdict] {
         let verifier = PDFVerifier(validation: validation())
         let step = max(1, chunkSize)
-        let pass: StreamedPDF.Pass = { body in
-            pdf.withUnsafeBytes { raw in
+        return try ScratchMapping.map(count: pdf.count, fill: { write in
+            try pdf.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let end = min(raw.count, offset + step)
-                    if !body(UnsafeRawBufferPointer(rebasing: raw[offset..<end])) { return }
+                    try write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
                     offset = end
                 }
             }
-        }
-        guard let streamed = StreamedPDF.read(count: pdf.count, limit: policy.maxSignaturesPerFile, pass: pass) else {
-            return (verifier.verify(pdf, location: location, at: time), false)
-        }
-        return (verifier.verify(streamed, location: location, at: time), true)
+        }, body: { verifier.verify($0, location: location, at: time).verdicts })
     }
 
     /// Whether `der` parses as CMS SignedData (the fuzz target for the ASN.1 path).

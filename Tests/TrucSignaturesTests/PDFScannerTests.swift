@@ -43,8 +43,10 @@ struct PDFScannerTests {
     @Test("bytes after the last signed revision")
     func coverage() {
         let bytes = Array("abc%%EOF\n".utf8)
-        #expect(PDFSignatureScanner.coversNewestRevision(bytes, signedEnd: bytes.count))
-        #expect(PDFSignatureScanner.coversNewestRevision(bytes + [0x0A], signedEnd: bytes.count))
-        #expect(!PDFSignatureScanner.coversNewestRevision(bytes + Array("1 0 obj".utf8), signedEnd: bytes.count))
+        func covers(_ pdf: [UInt8], _ end: Int) -> Bool { pdf.withUnsafeBufferPointer { PDFSignatureScanner.coversNewestRevision($0, signedEnd: end) } }
+        #expect(covers(bytes, bytes.count))
+        #expect(covers(bytes + [0x0A], bytes.count))
+        #expect(!covers(bytes + Array("1 0 obj".utf8), bytes.count))
+        #expect(!covers(bytes, -1) && !covers(bytes, Int.max))
     }
 }

@@ -72,6 +72,9 @@ package struct FindingCode: RawRepresentable, Hashable, Sendable, Codable, Custo
     package static let zipBomb = FindingCode(rawValue: "zip-bomb")
     /// The document needs more work than the per-document budget allows (time spent decoding or verifying).
     package static let workBudget = FindingCode(rawValue: "work-budget")
+    /// A file that declares more work than one document may cost (objects, cross-reference entries, inflated
+    /// bytes, signatures or references per envelope): refused, never judged.
+    package static let tooComplex = FindingCode(rawValue: "too-complex")
     /// An attachment over the size limit.
     package static let attachmentTooLarge = FindingCode(rawValue: "attachment-too-large")
     /// The declared content type does not match the content.

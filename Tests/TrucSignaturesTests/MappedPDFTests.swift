@@ -4,11 +4,11 @@ import TrucCrypto
 import TrucSignatures
 import EdXML
 
-/// Large PDFs inside ZIPs are verified in passes, never held whole (`StreamedPDF`): every fixture must get the
-/// same verdicts read in passes — with chunks from one byte up, so that every token straddles a boundary — as
-/// read in memory; the forms that need random access fall back to memory.
-@Suite("PDFs read in passes give the verdicts of PDFs read in memory")
-struct StreamedPDFTests {
+/// Large PDFs inside ZIPs are inflated into a mapped scratch file and read exactly as a file in memory is (one
+/// reader, one grammar): every fixture, and hostile variants, must get the same verdicts written in chunks from
+/// one byte up as read in memory.
+@Suite("PDFs read from a mapped scratch file give the verdicts of PDFs read in memory")
+struct MappedPDFTests {
     static let fixtures = SignatureFixtures.path("")
 
     /// Every PDF fixture, with the trust directory its signers chain to.
@@ -23,33 +23,22 @@ struct StreamedPDFTests {
         }
     }
 
-    @Test("every PDF fixture, in chunks of 1, 7, 4,096 and 65,536 bytes")
+    @Test("every PDF fixture, written in chunks of 1, 7, 4,096 and 65,536 bytes")
     func fixturesAgree() throws {
         let files = try Self.pdfs()
         #expect(files.count >= 25, "\(files.count) PDF fixtures")
-        var streamedCount = 0, fallbacks: [String] = []
         for (path, trustDirectory) in files {
             let verifier = SignatureVerifier(trust: try TrustStore(directory: trustDirectory))
             let pdf = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             let expected = verifier.verifyPDF(pdf, at: SignatureFixtures.now)
-            for chunk in [1, 7, 4096, 65_536] {
-                let (verdicts, streamed) = verifier.verifyPDFStreamed(pdf, at: SignatureFixtures.now, chunkSize: chunk)
+            for chunk in [1, 7, 4096, 65_536] where chunk > 1 || pdf.count < 200_000 {
+                let verdicts = try verifier.verifyPDFMapped(pdf, at: SignatureFixtures.now, chunkSize: chunk)
                 #expect(verdicts == expected, "\(path) in chunks of \(chunk): \(verdicts) vs \(expected)")
-                if chunk == 4096 { if streamed { streamedCount += 1 } else { fallbacks.append(URL(fileURLWithPath: path).lastPathComponent) } }
             }
-        }
-        // The plain signed PDFs stream; what needs random access (DSS, document time-stamps, unsigned updates,
-        // object streams after a signature) falls back.
-        #expect(streamedCount >= 10, "streamed \(streamedCount); fell back: \(fallbacks)")
-        for name in ["pdf-both.pdf", "pdf-personal.pdf", "pdf-tampered.pdf", "pdf-pss.pdf", "pdf-lt-no-dss.pdf"] {
-            #expect(!fallbacks.contains(name), "\(name) should stream")
-        }
-        for name in ["pdf-appended.pdf", "pdf-lt-dss.pdf", "pdf-lta-expired.pdf", "pdf-legacy-sha1.pdf"] where files.contains(where: { $0.path.hasSuffix("/" + name) }) {
-            #expect(fallbacks.contains(name) || name == "pdf-legacy-sha1.pdf", "\(name) needs random access")
         }
     }
 
-    @Test("hostile byte ranges read in passes: the same refusals")
+    @Test("hostile byte ranges and signature dictionaries: the same refusals mapped as in memory")
     func hostileRanges() throws {
         let verifier = SignatureFixtures.verifier
         let good = try SignatureFixtures.bytes("pdf-both.pdf")
@@ -62,23 +51,32 @@ struct StreamedPDFTests {
             }
         }
         variants.append(Array(text.replacingOccurrences(of: "/Type /Sig", with: "/Type /Sig /ByteRange").utf8))
+        // /Type and /Sig 100 KB apart, and a /ByteRange array far from its key: one reading, whatever the distance
+        let padding = String(repeating: " ", count: 100_000)
+        variants.append(Array(text.replacingOccurrences(of: "/Type /Sig", with: "/Type\(padding)/Sig").utf8))
+        variants.append(Array(text.replacingOccurrences(of: "/ByteRange [", with: "/ByteRange\(padding)[").utf8))
+        // a large file (over the size at which ZIP entries are mapped) with both
+        variants.append(Array(text.replacingOccurrences(of: "/Type /Sig", with: "/Type\(padding)/Sig").utf8) + [UInt8](repeating: 0x20, count: 5 << 20))
         for variant in variants {
-            for chunk in [1, 13, 4096] {
-                #expect(verifier.verifyPDFStreamed(variant, at: SignatureFixtures.now, chunkSize: chunk).verdicts
-                        == verifier.verifyPDF(variant, at: SignatureFixtures.now))
+            let expected = verifier.verifyPDF(variant, at: SignatureFixtures.now)
+            for chunk in [13, 4096] {
+                #expect(try verifier.verifyPDFMapped(variant, at: SignatureFixtures.now, chunkSize: chunk) == expected)
             }
         }
+        // the padded /Type /Sig is still a signature dictionary: the document is not taken for valid
+        let padded = Array(text.replacingOccurrences(of: "/ByteRange [", with: "/ByteRange\(padding)[").utf8)
+        #expect(verifier.verifyPDF(padded, at: SignatureFixtures.now).allSatisfy { $0.status == .valid } == false)
     }
 
-    @Test("a message whose zipped PDFs are all streamed gets the verdict of the message read in memory")
+    @Test("a message whose zipped PDFs are all mapped gets the verdict of the message read in memory")
     func messages() throws {
         var policy = VerificationPolicy()
         policy.streamPDFsAbove = 0
-        let streaming = SignatureVerifier(trust: SignatureFixtures.trust, policy: policy)
+        let mapping = SignatureVerifier(trust: SignatureFixtures.trust, policy: policy)
         for name in ["pdf-both-zip.edxml", "pdf-personal.edxml", "pdf-tampered.edxml", "pdf-revoked.edxml", "pdf-unsigned.edxml",
                      "env-valid-inclusive.edxml", "env-valid-cid.edxml"] {
             let message = try EdXMLReader.read(try SignatureFixtures.bytes(name))
-            #expect(streaming.verify(message, at: SignatureFixtures.now) == SignatureFixtures.verifier.verify(message, at: SignatureFixtures.now), "\(name)")
+            #expect(mapping.verify(message, at: SignatureFixtures.now) == SignatureFixtures.verifier.verify(message, at: SignatureFixtures.now), "\(name)")
         }
     }
 }
