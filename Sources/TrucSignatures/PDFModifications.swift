@@ -306,7 +306,7 @@ extension PDFModifications {
                 return was["Fields"] == now["Fields"] ? true : try change(old: was["Fields"], new: now["Fields"], .fields, added: &added)
             }
             guard let was = old.array, let now = new.array else { _ = fail("a list of fields or annotations is not an array"); return false }
-            return try listChange(old: was, new: now, what: role == .fields ? "field" : "annotation", added: &added)
+            return try listChange(old: was, new: now, what: role == .fields ? "a field" : "an annotation", added: &added)
         }
 
         /// A list that keeps every entry the signed revision had and only gains references to objects the
@@ -314,12 +314,12 @@ extension PDFModifications {
         mutating func listChange(old: [PDFValue], new: [PDFValue], what: String, added: inout Set<Reference>) throws -> Bool {
             let kept = Set(old.compactMap { if case .reference(let n, let g) = $0 { Reference(number: n, generation: g) } else { nil } })
             for entry in old where !new.contains(entry) {
-                _ = fail("a \(what) of the signed document is removed after the signature")
+                _ = fail("\(what) of the signed document is removed after the signature")
                 return false
             }
             for entry in new where !old.contains(entry) {
                 guard case .reference(let n, let g) = entry, !kept.contains(Reference(number: n, generation: g)), !signed.defines(n) else {
-                    _ = fail("a \(what) that is not a new signature field is added after the signature")
+                    _ = fail("\(what) that is not a new signature field is added after the signature")
                     return false
                 }
                 added.insert(Reference(number: n, generation: g))
