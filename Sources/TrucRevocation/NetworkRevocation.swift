@@ -121,15 +121,18 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         var problems: [String] = []
         var hadSource = false
+        // Every source is asked and every answer is evidence: a "good" from one never hides a revocation in
+        // another (RevocationStatus.combine). CRLs are cached per issuer, so asking them too costs a fetch per
+        // CRL period, not per document.
+        var answers: [RevocationStatus] = []
         if configuration.mode == .preferOCSP {
             for url in certificate.ocspURLs.prefix(2) where Self.fetchable(url) {
                 hadSource = true
                 switch ocsp(certificate, issuer: issuer, url: url, trust: trust, now: now, deadline: deadline) {
                 case .success(let answer) where answer.status != .unknown:
-                    if answer.status == .revoked {
-                        return RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "ocsp \(url)")
-                    }
-                    return RevocationStatus(.good, source: "ocsp \(url)")
+                    answers.append(answer.status == .revoked
+                        ? RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "ocsp \(url)")
+                        : RevocationStatus(.good, source: "ocsp \(url)"))
                 case .success:
                     problems.append("the OCSP responder \(url) does not know the certificate")
                 case .failure(let problem):
@@ -143,21 +146,19 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 switch crl(url, issuer: issuer, now: now, deadline: deadline) {
                 case .success(let crl):
                     if let entry = crl.entry(for: certificate) {
-                        return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "crl \(url)")
+                        answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "crl \(url)"))
+                    } else {
+                        answers.append(RevocationStatus(.good, source: "crl \(url)"))
                     }
-                    return RevocationStatus(.good, source: "crl \(url)")
                 case .failure(let problem):
                     problems.append("CRL \(url): \(problem.message)")
                 }
             }
         }
         // Then what needs no network: the trust directory's CRL files and the document's embedded data.
-        let offline = OfflineRevocation().status(of: certificate, issuer: issuer, embedded: embedded, trust: trust, deadline: deadline)
-        switch offline.state {
-        case .good, .revoked: return offline
-        case .unknown: problems += offline.detail.map { [$0] } ?? []
-        case .noSource: if !hadSource { return offline }
-        }
+        answers += OfflineRevocation.answers(certificate, issuer: issuer, embedded: embedded, trust: trust, now: now, problems: &problems)
+        if let combined = RevocationStatus.combine(answers) { return combined }
+        if !hadSource, problems.isEmpty { return RevocationStatus(.noSource) }
         return RevocationStatus(.unknown, detail: problems.isEmpty ? "no revocation source answered" : problems.joined(separator: "; "))
     }
 

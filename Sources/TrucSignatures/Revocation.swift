@@ -50,31 +50,34 @@ package struct EmbeddedRevocation: Sendable {
     }
     package static let none = EmbeddedRevocation()
 
-    /// The answer of the embedded data about `certificate`, or nil (problems of unusable data appended).
-    package func answer(for certificate: Certificate, issuer: Certificate, trust: TrustStore, now: Int64, problems: inout [String]) -> RevocationStatus? {
+    /// Every answer of the embedded data about `certificate` (problems of unusable data appended). A revocation
+    /// counts whatever the age of the data that shows it (a revocation is final); "good" only when current or
+    /// issued after the time a time-stamp proves.
+    package func answers(for certificate: Certificate, issuer: Certificate, trust: TrustStore, now: Int64, problems: inout [String]) -> [RevocationStatus] {
+        var answers: [RevocationStatus] = []
         for der in ocspResponses {
             guard let answer = try? OCSPRequest.check(embedded: der, certificate: certificate, issuer: issuer, trust: trust) else { continue }
             let current = answer.thisUpdate <= now + 300 && (answer.nextUpdate ?? answer.thisUpdate + 86_400) >= now
             let afterProof = provenAt.map { answer.thisUpdate >= $0 } ?? false
             switch answer.status {
             case .revoked:
-                return RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp")
+                answers.append(RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp"))
             case .good where current || afterProof:
-                return RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))")
+                answers.append(RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))"))
             default:
                 problems.append("an embedded OCSP response is neither current nor after the time-stamp")
             }
         }
         for crl in crls where crl.names(issuer: issuer) && crl.isSigned(by: issuer) {
             if let entry = crl.entry(for: certificate) {
-                return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)")
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)"))
+            } else if crl.isCurrent(at: now) || provenAt.map({ crl.thisUpdate >= $0 }) == true {
+                answers.append(RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))"))
+            } else {
+                problems.append("an embedded CRL of \(issuer.subject) is neither current nor after the time-stamp")
             }
-            if crl.isCurrent(at: now) || provenAt.map({ crl.thisUpdate >= $0 }) == true {
-                return RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))")
-            }
-            problems.append("an embedded CRL of \(issuer.subject) is neither current nor after the time-stamp")
         }
-        return nil
+        return answers
     }
 }
 
@@ -95,21 +98,30 @@ package struct OfflineRevocation: RevocationSource {
                         deadline: ContinuousClock.Instant) -> RevocationStatus {
         let now = Int64(Date().timeIntervalSince1970)
         var problems: [String] = []
-        if let answer = Self.answer(from: trust.crls, certificate: certificate, issuer: issuer, now: now, source: "file", problems: &problems) {
-            return answer
-        }
-        if let answer = embedded.answer(for: certificate, issuer: issuer, trust: trust, now: now, problems: &problems) {
-            return answer
-        }
+        let answers = Self.answers(certificate, issuer: issuer, embedded: embedded, trust: trust, now: now, problems: &problems)
+        if let combined = RevocationStatus.combine(answers) { return combined }
         return problems.isEmpty ? RevocationStatus(.noSource) : RevocationStatus(.unknown, detail: problems.joined(separator: "; "))
     }
 
-    /// The first current, correctly signed CRL of `issuer` among `crls`, as an answer; problems of the others.
-    package static func answer(from crls: [CRL], certificate: Certificate, issuer: Certificate, now: Int64, source: String,
-                               problems: inout [String]) -> RevocationStatus? {
+    /// The answers of what needs no network: the trust directory's CRL files and the document's embedded data.
+    package static func answers(_ certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore, now: Int64,
+                                problems: inout [String]) -> [RevocationStatus] {
+        answers(from: trust.crls, certificate: certificate, issuer: issuer, now: now, source: "file", problems: &problems)
+            + embedded.answers(for: certificate, issuer: issuer, trust: trust, now: now, problems: &problems)
+    }
+
+    /// The answers of the correctly signed CRLs of `issuer` among `crls`: a revocation whatever the CRL's age (a
+    /// revocation is final), "good" only from a current CRL; problems of the others.
+    package static func answers(from crls: [CRL], certificate: Certificate, issuer: Certificate, now: Int64, source: String,
+                                problems: inout [String]) -> [RevocationStatus] {
+        var answers: [RevocationStatus] = []
         for crl in crls where crl.names(issuer: issuer) {
             if !crl.isSigned(by: issuer) {
                 problems.append("a CRL named for \(issuer.subject) (\(source)) is not signed by it")
+                continue
+            }
+            if let entry = crl.entry(for: certificate), crl.thisUpdate <= now + 300 {
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "\(source) \(crl.issuer)"))
                 continue
             }
             if let next = crl.nextUpdate, next < now {
@@ -120,12 +132,26 @@ package struct OfflineRevocation: RevocationSource {
                 problems.append("the CRL of \(issuer.subject) (\(source)) is not yet valid")
                 continue
             }
-            if let entry = crl.entry(for: certificate) {
-                return RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "\(source) \(crl.issuer)")
-            }
-            return RevocationStatus(.good, source: "\(source) \(crl.issuer)")
+            answers.append(RevocationStatus(.good, source: "\(source) \(crl.issuer)"))
         }
-        return nil
+        return answers
+    }
+}
+
+extension RevocationStatus {
+    /// Every source is evidence: a revocation in any of them wins over "good" from the others (the earliest
+    /// revocation, its source named, and the sources that said good in its detail); else the first "good".
+    /// Nil when no source answered.
+    package static func combine(_ answers: [RevocationStatus]) -> RevocationStatus? {
+        let revocations = answers.compactMap { answer -> (Int64, RevocationStatus)? in
+            if case .revoked(let at, _) = answer.state { (at, answer) } else { nil }
+        }
+        if var revoked = revocations.min(by: { $0.0 < $1.0 })?.1 {
+            let good = answers.filter { $0.state == .good }.compactMap(\.source)
+            if !good.isEmpty { revoked.detail = "revoked per \(revoked.source ?? "a source"), while \(good.joined(separator: ", ")) answered good" }
+            return revoked
+        }
+        return answers.first { $0.state == .good }
     }
 }
 

@@ -49,6 +49,7 @@ struct SignerValidation {
             case .revoked(let at, let reason):
                 if index == 0 { outcome.revocation = RevocationReport(status: "revoked", source: status.source, revokedAt: isoUTC(at), reason: reason) }
                 let event = "\(who) was revoked \(isoUTC(at))" + (reason.map { " (\($0))" } ?? "") + (status.source.map { " per \($0)" } ?? "")
+                    + (status.detail.map { " (\($0))" } ?? "")
                 if let provenAt, at > provenAt {
                     outcome.notes.append(event + ", after the time-stamp proves the signature existed (\(isoUTC(provenAt)))")
                 } else {

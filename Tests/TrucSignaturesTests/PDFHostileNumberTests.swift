@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import TrucSignatures
+
+/// Numbers a PDF declares are checked before any arithmetic, and the work they ask for is bounded where it is
+/// done (issue 23): each `Tests/Fuzz/crashers/pdf/number-*.pdf` (made by `Tests/Fuzz/make_number_crashers.py`)
+/// trapped the process or filled its memory before. Now the signature they follow is not valid, and a file
+/// that declares millions of entries is refused as too complex.
+@Suite("PDF numbers that do not fit: no trap, no valid verdict")
+struct PDFHostileNumberTests {
+    static let folder = SignatureFixtures.repo.appendingPathComponent("Tests/Fuzz/crashers/pdf")
+
+    static let files = ["number-length-max", "number-subsection-max", "number-index-max", "number-negative-offset",
+                        "number-declared-millions", "number-objstm-offset-max"]
+
+    @Test("each hostile update after a signed document: the signature is not valid, or the file too complex", arguments: files)
+    func hostile(name: String) throws {
+        let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(name + ".pdf")))
+        let verdicts = SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now)
+        let tooComplex = SignatureFixtures.verifier.pdfTooComplex(pdf, at: SignatureFixtures.now)
+        #expect(tooComplex != nil || (!verdicts.isEmpty && verdicts.allSatisfy { $0.status == .invalid && $0.reasons.contains(.byteRangeIncomplete) }),
+                "\(name): \(verdicts) \(tooComplex ?? "")")
+    }
+
+    @Test("16 million declared entries (a 16 KB stream that inflates to 16 MB) are refused as too complex")
+    func millions() throws {
+        let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("number-declared-millions.pdf")))
+        #expect(pdf.count < 100_000)
+        let problem = SignatureFixtures.verifier.pdfTooComplex(pdf, at: SignatureFixtures.now)
+        #expect(problem?.contains("cross-reference entries") == true, "\(problem ?? "not refused")")
+    }
+
+    @Test("checked arithmetic on declared numbers")
+    func checked() {
+        #expect(Checked.add(Int.max, 1) == nil && Checked.add(2, 3) == 5)
+        #expect(Checked.range(Int.max, count: 2, within: 100) == nil && Checked.range(-1, count: 2, within: 100) == nil)
+        #expect(Checked.range(10, count: 5, within: 15) == 10..<15 && Checked.range(10, count: 6, within: 15) == nil)
+        // a parser told to start outside the buffer reads the end of the file, never outside it
+        [UInt8]("1 0 obj".utf8).withUnsafeBufferPointer { buffer in
+            var parser = PDFParser(buffer, at: -5)
+            #expect(parser.word() == nil)
+            parser = PDFParser(buffer, at: Int.max)
+            #expect(parser.word() == nil)
+        }
+    }
+}
