@@ -220,11 +220,24 @@ struct XMLDSigVerifier {
             }
         }
         guard selected.count <= 64 else { throw Failure(reason: .malformedSignature, detail: "an XPath filter that removes more than 64 elements") }
-        if let other = selected.first(where: { element in !isDS(element, "Signature") && !ancestors(element).contains { isDS($0, "Signature") } }) {
+        // Only real signatures may be subtracted: a ds:Signature where the profile puts signatures (the envelope's
+        // header, or a countersignature in one's ds:Object) with its SignedInfo and SignatureValue — and what is
+        // inside one. Any other element named ds:Signature is content an attacker wrapped after signing.
+        let real = parsed.envelopeSignatureElements.flatMap { [$0] + nestedSignatures(of: $0) }.filter(isWellFormedSignature)
+        func isReal(_ element: XMLElement) -> Bool { real.contains { $0.isSame(element) } }
+        if let other = selected.first(where: { element in !isReal(element) && !ancestors(element).contains(where: isReal) }) {
             throw Failure(reason: .malformedSignature,
-                          detail: "the XPath filter removes <\(other.localName)> from the signed content (only signatures may be subtracted)")
+                          detail: isDS(other, "Signature")
+                              ? "the XPath filter removes a <ds:Signature> that is not a signature of the envelope (line \(other.line)): content wrapped after signing"
+                              : "the XPath filter removes <\(other.localName)> from the signed content (only signatures may be subtracted)")
         }
         return selected
+    }
+
+    /// A ds:Signature with its SignedInfo and SignatureValue.
+    func isWellFormedSignature(_ element: XMLElement) -> Bool {
+        let children = element.children
+        return isDS(element, "Signature") && children.contains { isDS($0, "SignedInfo") } && children.contains { isDS($0, "SignatureValue") }
     }
 
     func ancestors(_ element: XMLElement) -> [XMLElement] {

@@ -19,6 +19,9 @@ package struct XMLElement {
     /// The prefix used in the source, if any.
     package var prefix: String? { node.pointee.ns?.pointee.prefix.map { String(cString: $0) } }
 
+    /// True when both are the same node of the same document (not merely equal markup).
+    package func isSame(_ other: XMLElement) -> Bool { node == other.node }
+
     /// 1-based line of the start tag.
     package var line: Int { Int(xmlGetLineNo(node)) }
 

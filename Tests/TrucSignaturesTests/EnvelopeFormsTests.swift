@@ -32,6 +32,24 @@ struct EnvelopeFormsTests {
         #expect(plain.map(\.reasons) == [[.digestMismatch], []], "\(plain)")
     }
 
+    /// Issue 23: after signing, markup wrapped in <ds:Signature> inside MessageHeader — a forged Subject before the
+    /// real one — was subtracted by `//ds:Signature` like a real signature, so both signatures stayed valid.
+    @Test("a ds:Signature wrapper added after signing is content, not a signature: both signatures refuse it")
+    func signatureWrapper() throws {
+        let text = String(decoding: try SignatureFixtures.bytes("env-two-filter2.edxml"), as: UTF8.self)
+        let subject = "<edXML:Subject>"
+        #expect(text.contains(subject))
+        let forged = "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><edXML:Subject>Phê duyệt kinh phí 900 tỷ đồng</edXML:Subject></ds:Signature>"
+        // bare, and dressed up with an empty SignedInfo and SignatureValue: neither is a signature of the envelope
+        let dressed = "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo/><ds:SignatureValue>AA==</ds:SignatureValue><edXML:Subject>Phê duyệt kinh phí 900 tỷ đồng</edXML:Subject></ds:Signature>"
+        for wrapper in [forged, dressed] {
+            let attacked = text.replacingOccurrences(of: subject, with: wrapper + subject, options: [], range: text.range(of: subject))
+            let verdicts = try Self.verdicts(text: attacked)
+            #expect(verdicts.count >= 2 && verdicts.prefix(2).allSatisfy { $0.status == .invalid && $0.reasons.contains(.malformedSignature) }, "\(verdicts)")
+            #expect(verdicts.first?.detail?.contains("not a signature of the envelope") == true, "\(verdicts.first?.detail ?? "")")
+        }
+    }
+
     @Test("a filter may subtract only signatures, and only subtract")
     func filterLimits() throws {
         let content = try SignatureFixtures.verdict("env-filter2-content.edxml").signatures
