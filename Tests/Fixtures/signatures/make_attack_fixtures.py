@@ -199,6 +199,10 @@ def main():
         with open(os.path.join(OUT, name + ".pdf"), "wb") as f:
             f.write(pdf)
         verdicts[name] = pyhanko_verdict(pdf)
+        if name in ("info-names-page", "change-then-other-signature", "control-second-signature"):
+            # as an agency sends it: the PDF attached to an edXML message (for truc verify and a live hub)
+            with open(os.path.join(OUT, name + ".edxml"), "w", encoding="utf-8") as f:
+                f.write(mf.with_attachments([("van-ban.pdf", pdf)], zipped=False))
         print("%-32s %s" % (name, verdicts[name]))
     with open(os.path.join(OUT, "verdicts.json"), "w") as f:
         json.dump(verdicts, f, indent=1, sort_keys=True)
