@@ -47,12 +47,12 @@ def put(target, name, data):
 def files(folder, ext):
     folder = os.path.join(fx, folder)
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(ext))
-for path in files("vpcp", ".edxml") + files("signatures", ".edxml") + files("attachments/hostile", ".edxml"):
+for path in files("vpcp", ".edxml") + files("signatures", ".edxml") + files("signatures/attacks", ".edxml") + files("attachments/hostile", ".edxml"):
     data = open(path, "rb").read()
     if len(data) <= 262144: put("edxml", os.path.basename(path), data)
 for path in files("attachments", ".zip") + files("attachments/hostile", ".zip"):
     put("zip", os.path.basename(path), open(path, "rb").read())
-for path in files("signatures", ".pdf") + files("attachments", ".pdf"):
+for path in files("signatures", ".pdf") + files("signatures/attacks", ".pdf") + files("attachments", ".pdf"):
     data = open(path, "rb").read()
     put("pdf", os.path.basename(path), data)
     for i, m in enumerate(re.finditer(rb"/Contents\s*<([0-9A-Fa-f]+)>", data)):
@@ -69,9 +69,12 @@ for target in "${targets[@]}"; do
   extra=()
   [ -d "Tests/Fuzz/corpus/$target" ] && extra+=("Tests/Fuzz/corpus/$target")
   [ -d "Tests/Fuzz/crashers/$target" ] && extra+=("Tests/Fuzz/crashers/$target")
+  # dictionaries: the format's tokens and numbers that do not fit (Tests/Fuzz/dict/<target>.dict)
+  dict=()
+  [ -f "Tests/Fuzz/dict/$target.dict" ] && dict=(-dict="Tests/Fuzz/dict/$target.dict")
   echo "fuzz: $target (${limit[*]})"
   if ! TRUC_FUZZ_TARGET=$target TRUC_FUZZ_TRUST="$repo/Certs/demo/trust" ASAN_OPTIONS=detect_leaks=0 \
-      "$binary" "${limit[@]}" -max_len=262144 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+      "$binary" "${limit[@]}" "${dict[@]}" -max_len=262144 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
       -artifact_prefix="$scratch/crashes/$target-" "$corpus" "$seeds/$target" "${extra[@]}" >"$scratch/$target.log" 2>&1; then
     tail -60 "$scratch/$target.log"
     echo "fuzz: $target FAILED (input in $scratch/crashes/)"

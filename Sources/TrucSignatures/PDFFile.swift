@@ -15,7 +15,7 @@ final class PDFBudget {
         /// Cross-reference sections (revisions and their `/XRefStm`s) followed.
         var maxSections = 256
         /// Bytes inflated from the file's streams, in total.
-        var maxInflated = 256 << 20
+        var maxInflated = 64 << 20
         /// Objects parsed (each object once per revision that is compared).
         var maxObjects = 1 << 20
         /// Bytes of one decoded stream.

@@ -61,6 +61,12 @@ package final class SignatureVerifier: Sendable {
         var verdicts: [SignatureVerdict] = []
         let validation = validation()
         let xml = XMLDSigVerifier(validation: validation)
+        if parsed.envelopeSignatureElements.count > policy.maxEnvelopeSignatures {
+            // Each signature may canonicalise the whole envelope up to maxReferences times: a message with more
+            // signatures than any signer makes is work the hub does not do.
+            findings.append(Finding(.tooComplex, "envelope", "the envelope carries \(parsed.envelopeSignatureElements.count) signatures; at most \(policy.maxEnvelopeSignatures) are verified"))
+            return (MessageVerdict(signatures: []), findings)
+        }
         for signature in parsed.envelopeSignatureElements {
             verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
             // Signatures nested in its ds:Object (countersignatures) are found and reported too.

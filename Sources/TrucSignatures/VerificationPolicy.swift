@@ -28,6 +28,8 @@ package struct VerificationPolicy: Sendable {
     package var maxReferences: Int
     package var maxTransforms: Int
     package var maxSignaturesPerFile: Int
+    /// Envelope signatures per message (each may reference the whole envelope): more is refused as too complex.
+    package var maxEnvelopeSignatures: Int = 8
 
     package init(refuseWeakAlgorithms: Bool = false, requireRevocationData: Bool = false, policyKinds: [String: SignerKind] = [:],
                  maxReferences: Int = 30, maxTransforms: Int = 5, maxSignaturesPerFile: Int = 16) {

@@ -30,9 +30,11 @@ struct XMLDSigVerifier {
             let (method, signedInfo, canonicalSignedInfo) = try signedInfo(of: signature, in: parsed)
             algorithm = method.name
             if method.digest == .sha1 { reasons.append(.weakAlgorithm) }
-            let references = try checkReferences(signedInfo, signature: signature, in: parsed, attachments: attachments, enclosing: enclosing,
-                                                 weak: &reasons)
 
+            // The references are checked against the profile first (cheap), then the signature value against the
+            // key (SignedInfo is small): the references — each a canonicalisation of up to the whole envelope — are
+            // digested only for a signature that verifies, and only until the first mismatch.
+            let plans = try planReferences(signedInfo, in: parsed, weak: &reasons)
             // The certificates carried in KeyInfo: one of them made the signature, the others are untrusted intermediates.
             let certificates = try keyInfoCertificates(signature)
             guard let value = child(signature, "SignatureValue").flatMap({ decodeBase64($0.text) }), !value.isEmpty else {
@@ -46,15 +48,15 @@ struct XMLDSigVerifier {
             guard let signer else {
                 let reported = certificates.first
                 return SignatureVerdict(location: location, kind: reported.map { SignerClassifier.kind(of: $0, policy: policy) } ?? .unknown,
-                                        reasons: reasons + (references.digestFailure.map { [$0] } ?? []) + [.signatureMismatch],
+                                        reasons: reasons + [.signatureMismatch],
                                         signer: reported.map(SignerClassifier.describe), algorithm: algorithm,
                                         detail: "the signature value does not verify with the certificate in KeyInfo", refuseWeak: policy.refuseWeakAlgorithms)
             }
+            let references = try digestReferences(plans, signature: signature, in: parsed, attachments: attachments, enclosing: enclosing)
             if let digestFailure = references.digestFailure {
                 reasons.append(digestFailure)
                 detail = references.detail
-            }
-            if !references.coversEnvelope {
+            } else if !references.coversEnvelope {
                 reasons.append(.malformedSignature)
                 detail = detail ?? "the signature does not cover the edXMLEnvelope that is read (signature wrapping)"
             }
@@ -112,15 +114,24 @@ struct XMLDSigVerifier {
         var detail: String?
     }
 
-    func checkReferences(_ signedInfo: XMLElement, signature: XMLElement, in parsed: ParsedMessage,
-                         attachments: () -> [String: [UInt8]], enclosing: XMLElement? = nil, weak: inout [SignatureReason]) throws -> ReferenceResult {
+    /// One reference, checked against the profile and ready to digest.
+    struct ReferencePlan {
+        let uri: String
+        let digest: DigestAlgorithm
+        let expected: [UInt8]
+        let transformed: Bool
+        let enveloped: Bool
+        let subtracted: [XMLElement]
+        let c14n: C14NMethod
+    }
+
+    func planReferences(_ signedInfo: XMLElement, in parsed: ParsedMessage, weak: inout [SignatureReason]) throws -> [ReferencePlan] {
         let references = signedInfo.children.filter { isDS($0, "Reference") }
         guard !references.isEmpty else { throw Failure(reason: .malformedSignature, detail: "SignedInfo has no Reference") }
         guard references.count <= policy.maxReferences else {
             throw Failure(reason: .malformedSignature, detail: "more than \(policy.maxReferences) references")
         }
-        var result = ReferenceResult()
-        var ids: [String: [XMLElement]]?
+        var plans: [ReferencePlan] = []
         for reference in references {
             guard let uri = reference.attribute("URI") else {
                 throw Failure(reason: .malformedSignature, detail: "a Reference without URI (the signed object is undefined)")
@@ -154,10 +165,25 @@ struct XMLDSigVerifier {
                     throw Failure(reason: .unsupportedAlgorithm, detail: "transform \(algorithm) is not allowed (only enveloped-signature, XPath Filter 2.0 subtract and C14N)")
                 }
             }
+            if uri.hasPrefix("cid:"), !transforms.isEmpty {
+                throw Failure(reason: .unsupportedAlgorithm, detail: "an attachment reference takes no transform")
+            } else if !(uri.isEmpty || uri.hasPrefix("#") || uri.hasPrefix("cid:")) {
+                throw Failure(reason: .referenceNotAllowed, detail: "reference \(uri) points outside the message; nothing is fetched")
+            }
+            plans.append(ReferencePlan(uri: uri, digest: digest, expected: expected, transformed: !transforms.isEmpty, enveloped: enveloped,
+                                       subtracted: subtracted, c14n: c14n))
+        }
+        return plans
+    }
 
+    func digestReferences(_ plans: [ReferencePlan], signature: XMLElement, in parsed: ParsedMessage,
+                          attachments: () -> [String: [UInt8]], enclosing: XMLElement? = nil) throws -> ReferenceResult {
+        var result = ReferenceResult()
+        var ids: [String: [XMLElement]]?
+        for plan in plans {
+            let (uri, digest, expected, enveloped, subtracted, c14n) = (plan.uri, plan.digest, plan.expected, plan.enveloped, plan.subtracted, plan.c14n)
             let actual: [UInt8]
             if uri.hasPrefix("cid:") {
-                guard transforms.isEmpty else { throw Failure(reason: .unsupportedAlgorithm, detail: "an attachment reference takes no transform") }
                 guard let bytes = attachments()[String(uri.dropFirst(4))] else {
                     throw Failure(reason: .malformedSignature, detail: "reference \(uri) names no attachment of this message")
                 }
@@ -192,9 +218,11 @@ struct XMLDSigVerifier {
             } else {
                 throw Failure(reason: .referenceNotAllowed, detail: "reference \(uri) points outside the message; nothing is fetched")
             }
-            if actual != expected, result.digestFailure == nil {
+            if actual != expected {
+                // the first mismatch decides: no more canonicalisations for a signature already broken
                 result.digestFailure = .digestMismatch
                 result.detail = "the content of reference \"\(uri)\" changed after signing"
+                break
             }
         }
         return result

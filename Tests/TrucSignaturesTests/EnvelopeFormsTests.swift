@@ -50,6 +50,28 @@ struct EnvelopeFormsTests {
         }
     }
 
+    /// Issue 23, 6(d): garbage signatures, each with 30 `Reference URI=""`, made the hub canonicalise the whole
+    /// envelope 30 times per signature before any key was looked at.
+    @Test("garbage signatures: a bad value is found before any reference is digested; more than 8 signatures is too complex")
+    func signatureBombs() throws {
+        let text = String(decoding: try SignatureFixtures.bytes("env-valid-inclusive.edxml"), as: UTF8.self)
+        let reference = "<ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/></ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference>"
+        let start = try #require(text.range(of: "<ds:Signature xmlns:ds="))
+        let end = try #require(text.range(of: "</ds:Signature>"))
+        let real = String(text[start.lowerBound..<end.upperBound])
+        let info = try #require(real.range(of: "<ds:SignedInfo>")).upperBound
+        let method = try #require(real.range(of: "<ds:Reference")).lowerBound
+        // the real signature with 30 more references and its SignatureValue kept: it no longer verifies
+        let garbage = real[..<method] + String(repeating: reference, count: 29) + real[method...]
+        #expect(real[info...].contains("SignatureMethod"))
+        let one = try Self.verdicts(text: text.replacingOccurrences(of: real, with: String(garbage)))
+        #expect(one.first?.reasons == [.signatureMismatch], "\(one)")
+        // nine signatures: refused before any is verified
+        let many = text.replacingOccurrences(of: real, with: String(repeating: String(garbage), count: 9))
+        let (verdict, findings) = SignatureFixtures.verifier.verifyReportingAttachments(try EdXMLReader.read(Array(many.utf8)), at: SignatureFixtures.now)
+        #expect(verdict.signatures.isEmpty && findings.map(\.code) == [.tooComplex], "\(findings)")
+    }
+
     @Test("a filter may subtract only signatures, and only subtract")
     func filterLimits() throws {
         let content = try SignatureFixtures.verdict("env-filter2-content.edxml").signatures
