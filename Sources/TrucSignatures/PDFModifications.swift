@@ -214,7 +214,7 @@ extension PDFModifications {
             case .catalog:
                 guard let was = old?.value.dictionary, let now = newDictionary, new.stream == nil else { return refuse("the document catalog is not a dictionary") }
                 var level = Level.none
-                for key in Set(was.keys).union(now.keys) where was[key] != now[key] {
+                for key in Set(was.keys).union(now.keys).sorted() where was[key] != now[key] {
                     switch key {
                     case "DSS", "Extensions": level = max(level, .validationData)
                     case "AcroForm":
@@ -299,7 +299,7 @@ extension PDFModifications {
         mutating func compare(_ old: PDFValue, _ new: PDFValue, _ role: Role, added: inout Set<Reference>) throws -> Bool {
             if role == .acroForm {
                 guard let was = old.dictionary, let now = new.dictionary else { _ = fail("the form is not a dictionary"); return false }
-                for key in Set(was.keys).union(now.keys) where was[key] != now[key] && !PDFModifications.acroFormKeys.contains(key) {
+                for key in Set(was.keys).union(now.keys).sorted() where was[key] != now[key] && !PDFModifications.acroFormKeys.contains(key) {
                     _ = fail("the form is changed after the signature (/\(key))")
                     return false
                 }
@@ -355,7 +355,8 @@ extension PDFModifications {
                 let itemRole: Role = role == .fields || role == .annots ? .content : role
                 for item in items { walk(item, itemRole, overrides: [:], added: added) }
             case .dictionary(let dictionary):
-                for (key, child) in dictionary {
+                // in key order: the walk, and so the first change reported, is the same for every reading of the file
+                for (key, child) in dictionary.sorted(by: { $0.key < $1.key }) {
                     walk(child, overrides[key] ?? Self.role(of: key, in: dictionary, under: role), overrides: [:], added: added)
                 }
             default:
