@@ -9,8 +9,11 @@ that the hub survives and answers. It starts its own hub (demo PKI given explici
   limit     more connections than --max-connections: the extra ones are closed at once, then all is well
   bodies    eight 60 MB bodies announced at once, sent slowly: all but what --max-buffered-bytes holds get
             503 busy at once; the hub's memory stays bounded
-  load      (with --load SECONDS) large documents, crafted ZIPs and idle connections at the same time as
-            status messages: prints /healthz and status-message latency, quiet and under attack
+  pdfbombs  PDFs that declare more work than a document may cost (issue 23): object streams that inflate to
+            16 MiB each, 16 million declared cross-reference entries, numbers that do not fit: each refused
+            (422 too-complex or invalid-signature), the hub alive, its resident memory sampled while it works
+  load      (with --load SECONDS) large documents, crafted ZIPs, PDF bombs and idle connections at the same
+            time as status messages: prints /healthz and status-message latency, quiet and under attack
 
 Usage: python3 scripts/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
 Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
@@ -252,6 +255,109 @@ time.sleep(0.3)
 check("bodies the hub answers afterwards", healthz()[0] == 200)
 
 
+# --- pdfbombs -------------------------------------------------------------------------------------
+import base64, zlib  # noqa: E402
+
+pdf_template = open(os.path.join(repo, "Tests/Fixtures/signatures/pdf-both-raw.edxml"), encoding="utf-8").read()
+_open, _close = pdf_template.index("<edXML:ContentTransferEncoded"), pdf_template.index("</edXML:ContentTransferEncoded>")
+_open = pdf_template.index(">", _open) + 1
+
+
+def with_pdf(pdf):
+    return (pdf_template[:_open] + base64.b64encode(pdf).decode() + pdf_template[_close:]).encode()
+
+
+def objstm_bomb(streams=200, inflated=(16 << 20) - 64):
+    """A revision with a well-formed signature byte range whose page uses one object from each of `streams`
+    object streams, each inflating to `inflated` bytes, then an update after it: comparing the revisions
+    would inflate them all (200 x 16 MiB)."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    def obj(n, body):
+        offsets[n] = len(out)
+        out.extend(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+    names = b" ".join(b"/X%d %d 0 R" % (k, 100 + k) for k in range(streams))
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << " + names + b" >> >> >>")
+    # one raw deflate of the padding, reused: each stream is its own header and object (flushed to a byte
+    # boundary), then the shared padding blocks, then the Adler-32 of the whole
+    padding = b" " * inflated
+    shared = zlib.compressobj(6, zlib.DEFLATED, -15)
+    padded = shared.compress(padding) + shared.flush()
+    for k in range(streams):
+        header = b"%d 0 " % (100 + k)
+        prefix = header + b"<< /K 1 >>"
+        own = zlib.compressobj(6, zlib.DEFLATED, -15)
+        data = (b"\x78\x9c" + own.compress(prefix) + own.flush(zlib.Z_FULL_FLUSH) + padded
+                + zlib.adler32(padding, zlib.adler32(prefix)).to_bytes(4, "big"))
+        obj(1000 + k, b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(data)) + data + b"\nendstream")
+    sig_at = len(out)
+    out.extend(b"5 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0000000000 0000000000 0000000000 0000000000] /Contents <3000> >>\nendobj\n")
+    offsets[5] = sig_at
+    entries = {n: (1, off, 0) for n, off in offsets.items()}
+    for k in range(streams):
+        entries[100 + k] = (2, 1000 + k, 0)
+    size = max(entries) + 2
+    xref_at = len(out)
+    table = bytearray()
+    for n in range(size):
+        t, a, b = entries.get(n, (0, 0, 0))
+        if n == size - 1:
+            t, a, b = 1, xref_at, 0
+        table += bytes([t]) + a.to_bytes(4, "big") + bytes([b])
+    packed = zlib.compress(bytes(table))
+    out.extend(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % (size - 1, size, len(packed))
+               + packed + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    hole_start = out.index(b"<3000>", sig_at)
+    hole_end = hole_start + len(b"<3000>")
+    ranges = b"[%010d %010d %010d %010d]" % (0, hole_start, hole_end, len(out) - hole_end)
+    at = out.index(b"[0000000000 0000000000 0000000000 0000000000]", sig_at)
+    out[at:at + len(ranges)] = ranges
+    # the update: one plain data stream, named by its own xref table
+    update_at = len(out)
+    out.extend(b"900 0 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n")
+    table_at = len(out)
+    out.extend(b"xref\n900 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (update_at, size, xref_at, table_at))
+    return bytes(out)
+
+
+def rss_peak_while(work):
+    """Runs work() while sampling the hub's resident memory every 20 ms; returns (result, peak MiB)."""
+    peak, stop = [rss_mib()], threading.Event()
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_mib())
+            time.sleep(0.02)
+    t = threading.Thread(target=sample)
+    t.start()
+    try:
+        return work(), peak[0]
+    finally:
+        stop.set()
+        t.join()
+
+
+crashers = os.path.join(repo, "Tests/Fuzz/crashers/pdf")
+bombs = {"objstm-200x16MiB": with_pdf(objstm_bomb())}
+for name in sorted(os.listdir(crashers)):
+    if name.startswith("number-"):
+        bombs[name[:-4]] = with_pdf(open(os.path.join(crashers, name), "rb").read())
+rss_before = rss_mib()
+for name, body in bombs.items():
+    try:
+        (status, answer), peak_mib = rss_peak_while(lambda: request("POST", "/v1/messages", g22, body, timeout=120))
+        refused = status == 422 and (b"too-complex" in answer or b"invalid-signature" in answer)
+        check(f"pdfbombs {name} ({len(body) >> 10} KiB) refused, hub alive", refused and alive(),
+              f"{status} {answer[:200]!r}; RSS peak {peak_mib:.0f} MiB")
+        figures.setdefault("pdfbombs", {})[name] = {"status": status, "rssPeakMiB": round(peak_mib)}
+    except OSError as e:
+        check(f"pdfbombs {name}", False, f"{e}; hub alive: {alive()}")
+bomb_peak = max([v["rssPeakMiB"] for v in figures.get("pdfbombs", {}).values()] or [0])
+check("pdfbombs the hub's memory stays bounded (under 400 MiB above what it held before)", bomb_peak - rss_before < 400,
+      f"RSS {rss_before:.0f} -> peak {bomb_peak} MiB")
+
+
 # --- load -----------------------------------------------------------------------------------------
 def status_latencies(seconds):
     latencies, failures = [], 0
@@ -285,7 +391,7 @@ if args.load > 0:
     quiet, _ = status_latencies(min(5, args.load))
     quiet_health = [healthz()[1] for _ in range(20)]
     stop = threading.Event()
-    sent = {"big": 0, "zip": 0}
+    sent = {"big": 0, "zip": 0, "bombs": 0}
 
     def big_sender():
         while not stop.is_set():
@@ -306,8 +412,20 @@ if args.load > 0:
                 except OSError:
                     time.sleep(0.1)
 
+    def bomb_sender():
+        while not stop.is_set():
+            for body in bombs.values():
+                if stop.is_set():
+                    break
+                try:
+                    request("POST", "/v1/messages", g22, body, timeout=120)
+                    sent["bombs"] += 1
+                except OSError:
+                    time.sleep(0.1)
+
     held = hold(args.idle, 0, 0)
-    workers = [threading.Thread(target=big_sender), threading.Thread(target=big_sender), threading.Thread(target=zip_sender)]
+    workers = [threading.Thread(target=big_sender), threading.Thread(target=big_sender), threading.Thread(target=zip_sender),
+               threading.Thread(target=bomb_sender)]
     for w in workers:
         w.start()
     time.sleep(1)
@@ -323,7 +441,8 @@ if args.load > 0:
         "quiet": {"statusP50": pct(quiet, 0.5), "statusP90": pct(quiet, 0.9), "statusP99": pct(quiet, 0.99), "healthzP90": pct(quiet_health, 0.9)},
         "underAttack": {"statusP50": pct(loaded, 0.5), "statusP90": pct(loaded, 0.9), "statusP99": pct(loaded, 0.99),
                         "healthzP90": pct(loaded_health, 0.9), "statusMessages": len(loaded), "bigDocuments": sent["big"],
-                        "craftedZips": sent["zip"], "idleConnections": len(held)},
+                        "craftedZips": sent["zip"], "pdfBombs": sent["bombs"], "idleConnections": len(held)},
+        "pdfbombs": figures.get("pdfbombs", {}),
     }
     print("figures " + json.dumps(figures), flush=True)
     check("load every status message was accepted under attack", failures == 0 and loaded and alive(), f"{failures} failures")
