@@ -183,6 +183,54 @@ struct RevocationLiveTests {
         #expect(bad.exitCode == 2 && bad.stderr.contains("--revocation sometimes"), "\(bad.stdout)\(bad.stderr)")
     }
 
+    /// Issue 23: an OCSP responder that says good hid the operator's CRL — the documented way to revoke (the CA's
+    /// new CRL in the trust directory). Here the lab's OCSP responder knows nothing of the revocation, the CRL the
+    /// operator installed (made by `openssl ca` from a copy of the lab CA's database) lists the signer: revoked.
+    @Test("OCSP says good, the trust directory's CRL says revoked: revoked, with both sources named", .enabled(if: available))
+    func sourcesDisagree() throws {
+        let lab = try Lab()
+        let document = try lab.document(signedBy: "ocsp-good")
+        func first(_ run: TrucRun) -> [String: Any]? { (run.json?["signatures"] as? [[String: Any]])?.first }
+        let good = try TrucRun.run(["verify", document, "--trust", lab.trust, "--json"])
+        #expect(good.exitCode == 0 && (first(good)?["revocation"] as? [String: Any])?["source"] as? String == "ocsp \(lab.base)/ocsp",
+                "\(good.stdout)")
+
+        // The operator's CRL: the lab CA revokes the signer in a copy of its database (its responder never hears of it).
+        let shadow = lab.work + "/shadow", trust = lab.work + "/operator-trust"
+        let files = FileManager.default
+        try files.createDirectory(atPath: shadow, withIntermediateDirectories: true)
+        try files.copyItem(atPath: lab.work + "/index.txt", toPath: shadow + "/index.txt")
+        try Data("1000\n".utf8).write(to: URL(fileURLWithPath: shadow + "/crlnumber"))
+        let config = """
+            [ ca ]
+            default_ca = shadow
+            [ shadow ]
+            database = \(shadow)/index.txt
+            crlnumber = \(shadow)/crlnumber
+            certificate = \(lab.work)/ca.pem
+            private_key = \(lab.work)/ca.key
+            default_md = sha256
+            default_crl_hours = 2
+            """
+        try config.write(toFile: shadow + "/ca.cnf", atomically: true, encoding: .utf8)
+        let revoke = try FailClosedTests.run("openssl", ["ca", "-config", shadow + "/ca.cnf", "-revoke", lab.signer("ocsp-good").cert, "-crl_reason", "keyCompromise"])
+        #expect(revoke.exitCode == 0, "\(revoke.stderr)")
+        let crl = try FailClosedTests.run("openssl", ["ca", "-config", shadow + "/ca.cnf", "-gencrl", "-out", shadow + "/lab.crl.pem"])
+        #expect(crl.exitCode == 0, "\(crl.stderr)")
+        try files.copyItem(atPath: lab.trust, toPath: trust)
+        try files.copyItem(atPath: shadow + "/lab.crl.pem", toPath: trust + "/lab.crl.pem")
+
+        let revoked = try TrucRun.run(["verify", document, "--trust", trust, "--json"])
+        #expect(revoked.exitCode == 1, "\(revoked.stdout)")
+        let verdict = first(revoked)
+        let revocation = verdict?["revocation"] as? [String: Any]
+        #expect(revocation?["status"] as? String == "revoked" && (revocation?["source"] as? String)?.hasPrefix("file ") == true, "\(revoked.stdout)")
+        #expect((verdict?["detail"] as? String)?.contains("ocsp \(lab.base)/ocsp answered good") == true, "\(revoked.stdout)")
+        // offline, the same CRL alone decides
+        let offline = try TrucRun.run(["verify", document, "--trust", trust, "--revocation", "offline"])
+        #expect(offline.exitCode == 1 && offline.stdout.contains("revocation: revoked"), "\(offline.stdout)")
+    }
+
     @Test("hostile revocation answers decide nothing: not DER, oversized, HTTP 500, a replayed response, a stale CRL, another CA's CRL",
           .enabled(if: available))
     func hostileAnswers() throws {
