@@ -5,7 +5,7 @@ classic subsection starting at Int.max, an object-stream offset of Int.max, xref
 negative offsets, 4 x 4,000,000 declared entries. Before the checked arithmetic each trapped (SIGILL) or
 filled memory; the fuzz target replays them on every `swift test`, and PDFHostileNumberTests asserts that the
 signature they follow is not valid. Run from the repository root."""
-import os, zlib
+import os, re, zlib
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 BASE = open(os.path.join(ROOT, "..", "Fixtures", "signatures", "pdf-both.pdf"), "rb").read()
@@ -53,6 +53,37 @@ def main():
     # object 4 (the page's content) compressed in object stream 31, whose header puts it at Int.max
     at = len(BASE if BASE.endswith(b"\n") else BASE + b"\n")
     files["number-objstm-offset-max"] = with_stream(b"\x02\x00\x1f\x00" + b"\x01" + at.to_bytes(2, "big") + b"\x00", b"/W [1 2 1] /Index [4 1 31 1]", extra=objstm)
+    # a DSS listing 768 objects of one object stream that inflates to 16 MiB: read once, not once per item
+    numbers = list(range(1000, 1768))
+    header = b" ".join(b"%d %d" % (n, i * 3) for i, n in enumerate(numbers)) + b" "
+    body = b"".join(b"[] " for _ in numbers)
+    payload = header + body + b" " * ((16 << 20) - 1024 - len(header) - len(body))
+    packed = zlib.compress(payload, 9)
+    base = BASE if BASE.endswith(b"\n") else BASE + b"\n"
+    out = bytearray(base)
+    offsets = {}
+    root = re.search(rb"/Root (\d+) 0 R", BASE).group(1)
+    catalog = re.findall(rb"\n%s 0 obj\s*(<<.*?>>)\s*endobj" % root, BASE, re.S)[-1]
+    offsets[int(root)] = len(out)
+    out += b"%s 0 obj\n" % root + catalog[:-2] + b" /DSS 900 0 R >>\nendobj\n"
+    offsets[900] = len(out)
+    out += b"900 0 obj\n<< /Type /DSS /Certs [" + b" ".join(b"%d 0 R" % n for n in numbers) + b"] >>\nendobj\n"
+    offsets[950] = len(out)
+    out += b"950 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(numbers), len(header), len(packed)) + packed + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = b""
+    index = []
+    for n in sorted(offsets):
+        rows += b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00"
+        index += [n, 1]
+    for i, n in enumerate(numbers):
+        rows += b"\x02" + (950).to_bytes(4, "big") + i.to_bytes(2, "big")
+    index += [numbers[0], len(numbers)]
+    offsets_row = zlib.compress(rows + b"\x01" + xref_at.to_bytes(4, "big") + b"\x00\x00")
+    index += [1999, 1]
+    out += (b"1999 0 obj\n<< /Type /XRef /Size 2000 /Root %s 0 R /Prev %d /W [1 4 2] /Index [%s] /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (root, prev(), b" ".join(b"%d" % v for v in index), len(offsets_row)) + offsets_row + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    files["bomb-dss-objstm"] = bytes(out)
     for name, data in files.items():
         with open(os.path.join(OUT, name + ".pdf"), "wb") as f:
             f.write(data)

@@ -30,6 +30,23 @@ struct PDFHostileNumberTests {
         #expect(problem?.contains("cross-reference entries") == true, "\(problem ?? "not refused")")
     }
 
+    /// Issue 23, 6(c): each of 768 DSS items re-inflated their 16 MiB object stream (~15 s, 12 GB inflated).
+    @Test("a DSS of 768 objects in one 16 MiB object stream inflates it once (work counted, not timed)")
+    func dssObjectStream() throws {
+        let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("bomb-dss-objstm.pdf")))
+        try pdf.withUnsafeBufferPointer { bytes in
+            let file = PDFFile(bytes)
+            _ = PDFValidationData.read(file)
+            #expect(file.budget.inflated > 16 << 20 - 4096 && file.budget.inflated < 17 << 20, "\(file.budget.inflated) bytes inflated")
+            // and the whole verification, modification analysis included, stays within one inflation per stream
+            let signed = try file.revision(endingAt: pdf.count)
+            #expect(signed.trailer["Root"] != nil)
+        }
+        let verdicts = SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now)
+        // a DSS-only update after the two signatures: validation data, the signatures stay as they were
+        #expect(verdicts.count == 2 && verdicts.allSatisfy { $0.status == .valid }, "\(verdicts)")
+    }
+
     @Test("checked arithmetic on declared numbers")
     func checked() {
         #expect(Checked.add(Int.max, 1) == nil && Checked.add(2, 3) == 5)
