@@ -11,7 +11,8 @@
 ///   signature field left empty at signing now filled, each with its signature dictionary and appearance
 ///   (new objects only), the AcroForm's `/Fields`, `/SigFlags`, `/DR`, `/DA`, and a page's `/Annots` gaining
 ///   the new widgets;
-/// - the document information dictionary, when it is nothing else the document shows.
+/// - the document information dictionary and the catalog's XMP metadata stream, when they are nothing else the
+///   document shows.
 ///
 /// Anything else is a change: an object of the signed document redefined or removed, an object number the
 /// signed document refers to (with its generation) defined only later, a new annotation or form value. Truc
@@ -106,6 +107,8 @@ extension PDFModifications {
         case newSignature
         /// Under a new signature field or the DSS: new objects may be added, existing ones stay as signed.
         case added
+        /// The catalog's XMP metadata stream (`/Metadata`), which signing tools update (pyHanko: LTA_UPDATES).
+        case metadata
     }
 
     struct Reference: Hashable {
@@ -216,7 +219,7 @@ extension PDFModifications {
                 var level = Level.none
                 for key in Set(was.keys).union(now.keys).sorted() where was[key] != now[key] {
                     switch key {
-                    case "DSS", "Extensions": level = max(level, .validationData)
+                    case "DSS", "Extensions", "Metadata": level = max(level, .validationData)
                     case "AcroForm":
                         // what the form gains is judged where it is visited (a document time-stamp is validation data)
                         guard try change(old: was[key], new: now[key], .acroForm, added: &added) else { return nil }
@@ -253,6 +256,12 @@ extension PDFModifications {
                 return .validationData
             case .info:
                 guard newDictionary != nil, new.stream == nil else { return refuse("the document information (object \(n)) is not a dictionary") }
+                return .validationData
+            case .metadata:
+                guard new.stream != nil, let dictionary = newDictionary, dictionary["Type"] == .name("Metadata"), dictionary["Subtype"] == .name("XML"),
+                      Set(dictionary.keys).isSubset(of: PDFModifications.streamKeys.union(["Type", "Subtype"])) else {
+                    return refuse("the document's metadata (object \(n)) is replaced by something that is not an XMP stream")
+                }
                 return .validationData
             }
         }
@@ -372,6 +381,7 @@ extension PDFModifications {
                 case "DSS": .dss
                 case "Extensions": .added
                 case "AcroForm": .acroForm
+                case "Metadata": .metadata
                 default: .content
                 }
             case .acroForm:
@@ -380,7 +390,7 @@ extension PDFModifications {
                 key == "Annots" && dictionary["Type"] == .name("Page") ? .annots : .content
             case .newSignature:
                 key == "P" || key == "Parent" ? .content : key == "Kids" ? .newSignature : .added
-            case .info: .added
+            case .info, .metadata: .added
             case .dss, .added, .fields, .annots: role
             }
         }

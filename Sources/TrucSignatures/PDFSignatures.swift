@@ -271,7 +271,7 @@ struct PDFVerifier {
                     detail = "the document was changed after this signature: \(problem)"
                 case .permitted(let level):
                     notes.append(level == .signatures ? "signed again after this signature (new signatures and validation data only)"
-                                                      : "validation data added after this signature")
+                                                      : "validation data added after this signature (DSS, document time-stamps, document information, XMP metadata)")
                 }
             }
             guard let der = field.contents else {

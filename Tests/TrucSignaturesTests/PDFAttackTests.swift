@@ -40,6 +40,7 @@ struct PDFAttackTests {
         ("shadow-hide-and-replace", "object 3, part of the signed document, is changed"),
         ("swa-moved-range", "the hole of the byte range is not exactly the /Contents string"),
         ("annotation-added", "a form field or annotation that is not a signature is added after the signature (object 22)"),
+        ("metadata-not-xmp", "the document's metadata (object 23) is replaced by something that is not an XMP stream"),
     ]
 
     @Test("each attack: G22's signature is invalid and says what changed; pyHanko does not accept it either", arguments: attacks)
@@ -71,9 +72,17 @@ struct PDFAttackTests {
         #expect(Self.pyHanko["control-second-signature"]?.modification_level == "FORM_FILLING")
     }
 
+    @Test("control: an XMP metadata stream added to the catalog after signing is permitted (pyHanko: LTA_UPDATES)")
+    func metadata() throws {
+        let verdicts = SignatureFixtures.verifier.verifyPDF(try Self.pdf("control-metadata-added"), at: SignatureFixtures.now)
+        #expect(verdicts.count == 1 && verdicts[0].status == .valid, "\(verdicts)")
+        #expect(verdicts[0].notes?.contains { $0.hasPrefix("validation data added after this signature") } == true, "\(verdicts)")
+        #expect(Self.pyHanko["control-metadata-added"]?.modification_level == "LTA_UPDATES")
+    }
+
     @Test("every attack, written to a mapped scratch file in odd chunks, gets the in-memory verdicts")
     func mappedAgree() throws {
-        for (name, _) in Self.attacks + [("control-second-signature", "")] {
+        for (name, _) in Self.attacks + [("control-second-signature", ""), ("control-metadata-added", "")] {
             let pdf = try Self.pdf(name)
             #expect(try SignatureFixtures.verifier.verifyPDFMapped(pdf, at: SignatureFixtures.now, chunkSize: 333)
                     == SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now), "\(name)")

@@ -190,10 +190,18 @@ def main():
     attacks["annotation-added"] = append(signed, {3: page(b"4 0 R", b" /Annots [" + widgets + b" 22 0 R]"),
                                                   22: b"<< /Type /Annot /Subtype /FreeText /Rect [60 740 460 780] /Contents (900 ty dong) /DA (/Helv 14 Tf 0 g) >>"})
 
+    xmp = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>'
+    catalog = re.findall(rb"\n1 0 obj\s*(<<.*?>>)\s*endobj", signed, re.S)[-1]
     controls = {
         # a second signature by another agency over an unchanged document: both valid
         "control-second-signature": h41_sign(signed),
+        # the catalog gains an XMP metadata stream after signing, as signing tools write (pyHanko: LTA_UPDATES)
+        "control-metadata-added": append(signed, {1: catalog[:-2] + b" /Metadata 23 0 R >>",
+                                                  23: b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n" % len(xmp) + xmp + b"\nendstream"}),
     }
+    # the catalog's /Metadata pointed at a stream that is not XMP (a form XObject, which a page could also use)
+    attacks["metadata-not-xmp"] = append(signed, {1: catalog[:-2] + b" /Metadata 23 0 R >>",
+                                                  23: b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 5 >>\nstream\nBT ET\nendstream"})
     verdicts = {}
     for name, pdf in {**attacks, **controls}.items():
         with open(os.path.join(OUT, name + ".pdf"), "wb") as f:
