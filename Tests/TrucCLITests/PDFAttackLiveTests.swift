@@ -4,7 +4,7 @@ import Testing
 /// A PDF changed after signing, as a user meets it (issue 23): `truc verify` says what changed, and a live hub
 /// refuses the message (422 invalid-signature) and stays up, while the same document signed again by a second
 /// agency without a change is accepted. Fixtures: `Tests/Fixtures/signatures/make_attack_fixtures.py`.
-@Suite("PDF attacks through truc verify and a live hub")
+@Suite("PDF and envelope attacks through truc verify and a live hub")
 struct PDFAttackLiveTests {
     static func fixture(_ name: String) -> String { CLIFixtures.path("signatures/attacks/\(name).edxml") }
 
@@ -36,6 +36,10 @@ struct PDFAttackLiveTests {
             #expect(error?["code"] as? String == "invalid-signature", "\(name): \(refused.stdout)")
             #expect(refused.stdout.contains("byte-range-incomplete"), "\(name): \(refused.stdout)")
         }
+        // the envelope: a forged Subject wrapped in ds:Signature after signing, subtracted by both signatures' filter
+        let wrapped = try TrucRun.run(["send", Self.fixture("xpath-signature-wrapper"), "--hub", hub, "--token", token])
+        #expect((wrapped.json?["error"] as? [String: Any])?["code"] as? String == "invalid-signature", "\(wrapped.stdout)")
+        #expect(wrapped.stdout.contains("not a signature of the envelope"), "\(wrapped.stdout)")
         #expect(server.process.isRunning)
         let accepted = try TrucRun.run(["send", Self.fixture("control-second-signature"), "--hub", hub, "--token", token])
         #expect(accepted.exitCode == 0 && accepted.json?["id"] is String, "\(accepted.stdout)\(accepted.stderr)")

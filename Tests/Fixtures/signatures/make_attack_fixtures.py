@@ -212,6 +212,14 @@ def main():
             with open(os.path.join(OUT, name + ".edxml"), "w", encoding="utf-8") as f:
                 f.write(mf.with_attachments([("van-ban.pdf", pdf)], zipped=False))
         print("%-32s %s" % (name, verdicts[name]))
+    # XPath Filter 2.0: after signing, a forged Subject wrapped in <ds:Signature> before the real one; both
+    # signatures subtract //ds:Signature (signed by xmlsec1 and signxml in make_fixtures.py)
+    with open(os.path.join(mf.ROOT, "env-two-filter2.edxml"), encoding="utf-8") as f:
+        text = f.read()
+    wrapper = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><edXML:Subject>Phê duyệt kinh phí 900 tỷ đồng'
+               '</edXML:Subject></ds:Signature>')
+    with open(os.path.join(OUT, "xpath-signature-wrapper.edxml"), "w", encoding="utf-8") as f:
+        f.write(text.replace("<edXML:Subject>", wrapper + "<edXML:Subject>", 1))
     with open(os.path.join(OUT, "verdicts.json"), "w") as f:
         json.dump(verdicts, f, indent=1, sort_keys=True)
         f.write("\n")
