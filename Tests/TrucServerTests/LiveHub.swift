@@ -80,10 +80,19 @@ struct LiveHub {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         let group = ServiceGroup(configuration: .init(services: hub.services, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            // The streams end when the hub stops, so a hub that cannot start (its port taken) ends the wait for
+            // its port instead of leaving it forever: the test then fails with the hub's error.
+            tasks.addTask {
+                defer { continuation.finish(); plainContinuation.finish() }
+                try await group.run()
+            }
             var port = 0, plainPort = 0
             for await p in stream { port = p; break }
             if vxp.plainHost != nil { for await p in plainStream { plainPort = p; break } }
+            guard port != 0, vxp.plainHost == nil || plainPort != 0 else {
+                try await tasks.waitForAll()
+                throw CancellationError()
+            }
             do {
                 try await body(LiveHub(store: store, port: port, client: client, routes: hub.routes, registered: hub.registered, vxpPort: plainPort))
             } catch {
