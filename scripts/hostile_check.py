@@ -423,6 +423,21 @@ if args.load > 0:
                 except OSError:
                     time.sleep(0.1)
 
+    # bombs alone first: status messages while two senders keep the verifier busy with PDF bombs
+    bomb_workers = [threading.Thread(target=bomb_sender), threading.Thread(target=bomb_sender)]
+    for w in bomb_workers:
+        w.start()
+    time.sleep(0.5)
+    bombed, bomb_failures = status_latencies(args.load)
+    stop.set()
+    for w in bomb_workers:
+        w.join()
+    stop.clear()
+    figures["whileBombs"] = {"statusP50": pct(bombed, 0.5), "statusP90": pct(bombed, 0.9), "statusP99": pct(bombed, 0.99),
+                             "statusMessages": len(bombed), "pdfBombs": sent["bombs"]}
+    check("load every status message was accepted while PDF bombs were verified", bomb_failures == 0 and bombed and alive(),
+          f"{bomb_failures} failures")
+
     held = hold(args.idle, 0, 0)
     workers = [threading.Thread(target=big_sender), threading.Thread(target=big_sender), threading.Thread(target=zip_sender),
                threading.Thread(target=bomb_sender)]
@@ -443,6 +458,7 @@ if args.load > 0:
                         "healthzP90": pct(loaded_health, 0.9), "statusMessages": len(loaded), "bigDocuments": sent["big"],
                         "craftedZips": sent["zip"], "pdfBombs": sent["bombs"], "idleConnections": len(held)},
         "pdfbombs": figures.get("pdfbombs", {}),
+        "whileBombs": figures.get("whileBombs", {}),
     }
     print("figures " + json.dumps(figures), flush=True)
     check("load every status message was accepted under attack", failures == 0 and loaded and alive(), f"{failures} failures")
