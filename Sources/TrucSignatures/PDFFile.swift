@@ -83,6 +83,8 @@ final class PDFFile {
     let bytes: UnsafeBufferPointer<UInt8>
     let budget: PDFBudget
     private var sections: [Int: PDFXrefSection] = [:]
+    /// Objects read at an offset (each parsed once, whichever revision or role asks).
+    private var objects: [PDFXrefEntry: PDFObject] = [:]
     /// Decoded object streams by their container's location: the data and where each object starts.
     private var objectStreams: [PDFXrefEntry: (data: [UInt8], first: Int, offsets: [(number: Int, offset: Int)])] = [:]
 
@@ -138,16 +140,17 @@ final class PDFFile {
             // each entry takes at least 18 bytes: a count the rest of the file cannot hold is a lie
             guard count <= (bytes.count - parser.position) / 18 + 1 else { throw PDFSyntaxError("an xref subsection longer than the file") }
             try budget.spendEntries(count)
+            section.entries.reserveCapacity(section.entries.count + count)
             for i in 0..<count {
-                guard let field = parser.word().flatMap({ Int($0) }), let generation = parser.word().flatMap({ Int($0) }),
-                      let kind = parser.word() else { throw PDFSyntaxError("a truncated xref table") }
-                let number = start + i
-                guard section.entries[number] == nil else { continue }
-                switch kind {
-                case "n": section.entries[number] = .offset(field, generation: generation)
-                case "f": section.entries[number] = .free
-                default: throw PDFSyntaxError("an xref entry of type '\(kind)'")
+                guard let field = parser.unsignedInteger(), let generation = parser.unsignedInteger() else {
+                    throw PDFSyntaxError("a truncated xref table")
                 }
+                let number = start + i
+                let inUse = parser.isKeyword(UInt8(ascii: "n"))
+                guard inUse || parser.isKeyword(UInt8(ascii: "f")) else { throw PDFSyntaxError("an xref entry that is neither n nor f") }
+                parser.position += 1
+                guard section.entries[number] == nil else { continue }
+                section.entries[number] = inUse ? .offset(field, generation: generation) : .free
             }
         }
         try parser.expect("trailer")
@@ -198,6 +201,21 @@ final class PDFFile {
 
     /// The object an entry locates, checked to be object `number` (of `generation` for an offset entry).
     func object(_ number: Int, at entry: PDFXrefEntry, resolving revision: PDFRevision) throws -> PDFObject {
+        // only objects at an offset: a compressed entry names its container by number, which a later
+        // revision may redefine (the decoded containers are cached by their own offset instead)
+        guard case .offset = entry else { return try read(number, at: entry, resolving: revision) }
+        if let known = objects[entry], known.number == number { return known }
+        let object = try read(number, at: entry, resolving: revision)
+        objects[entry] = object
+        return object
+    }
+
+    /// Remembers an object read where `entry` puts it (the reader of the bytes after a signature reads them in order).
+    func remember(_ object: PDFObject, at entry: PDFXrefEntry) {
+        if objects[entry] == nil { objects[entry] = object }
+    }
+
+    private func read(_ number: Int, at entry: PDFXrefEntry, resolving revision: PDFRevision) throws -> PDFObject {
         try budget.spendObject()
         switch entry {
         case .free:

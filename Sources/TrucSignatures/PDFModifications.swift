@@ -67,6 +67,7 @@ struct PDFModifications: Equatable {
                 default:
                     let object = try parser.indirectObject()
                     try file.budget.spendObject()
+                    file.remember(object, at: .offset(at, generation: object.generation))
                     if object.value.dictionary?["Type"] != .name("XRef") { written[object.number] = (at, object.generation) }
                 }
             }

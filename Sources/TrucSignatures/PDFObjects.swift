@@ -83,7 +83,13 @@ struct PDFParser {
     }
 
     static func isWhite(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 || c == 0x0C || c == 0x00 }
-    static func isDelimiter(_ c: UInt8) -> Bool { "()<>[]{}/%".utf8.contains(c) }
+    /// `( ) < > [ ] { } / %` (a switch: this runs for every byte of every token).
+    static func isDelimiter(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x28, 0x29, 0x3C, 0x3E, 0x5B, 0x5D, 0x7B, 0x7D, 0x2F, 0x25: true
+        default: false
+        }
+    }
 
     mutating func skipWhite() {
         while position < bytes.count {
@@ -107,6 +113,29 @@ struct PDFParser {
         let text = String(decoding: bytes[position..<end], as: UTF8.self)
         if !peek { position = end }
         return text
+    }
+
+    /// An unsigned integer token (nil, and the position unchanged, when the next token is not one that fits).
+    mutating func unsignedInteger() -> Int? {
+        skipWhite()
+        var i = position, value = 0
+        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int(bytes[i] - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            i += 1
+        }
+        guard i > position, i == bytes.count || Self.isWhite(bytes[i]) || Self.isDelimiter(bytes[i]) else { return nil }
+        position = i
+        return value
+    }
+
+    /// Whether the next token is the one-byte keyword `byte` (after white space; not consumed but for the space).
+    mutating func isKeyword(_ byte: UInt8) -> Bool {
+        skipWhite()
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        return position + 1 == bytes.count || Self.isWhite(bytes[position + 1]) || Self.isDelimiter(bytes[position + 1])
     }
 
     mutating func expect(_ keyword: String) throws {
@@ -147,11 +176,14 @@ struct PDFParser {
                 }
             }
             position += 1
-            var end = position
-            while end < bytes.count, bytes[end] != UInt8(ascii: ">") { end += 1 }
-            guard end < bytes.count else { throw PDFSyntaxError("an unterminated hex string") }
+            // memchr to the closing '>' (a signature's /Contents is tens of kilobytes of hex); kept as written
+            guard position < bytes.count, let base = bytes.baseAddress,
+                  let found = memchr(base + position, Int32(UInt8(ascii: ">")), bytes.count - position) else {
+                throw PDFSyntaxError("an unterminated hex string")
+            }
+            let end = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
             defer { position = end + 1 }
-            return .string(Array(bytes[position..<end]).filter { !Self.isWhite($0) })
+            return .string(Array(bytes[position..<end]))
         case UInt8(ascii: "("):
             var level = 0, end = position
             repeat {
@@ -177,6 +209,13 @@ struct PDFParser {
                 guard items.count < Self.maxItems else { throw PDFSyntaxError("an array too large") }
             }
         default:
+            // `n g R` read without building strings (most values of a page tree are references)
+            let start = position
+            if let number = unsignedInteger(), let generation = unsignedInteger(), isKeyword(0x52) {
+                position += 1
+                return .reference(number, generation)
+            }
+            position = start
             guard let token = word() else { throw PDFSyntaxError("an unexpected byte at \(position)") }
             switch token {
             case "true": return .bool(true)

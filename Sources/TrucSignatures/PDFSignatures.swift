@@ -26,29 +26,33 @@ enum PDFSignatureScanner {
 
     static func scan(_ p: UnsafeBufferPointer<UInt8>, limit: Int) -> [PDFSignatureField] {
         var fields: [PDFSignatureField] = []
+        var dictionaries = 0
         let needle = byteRangeNeedle
         var i = 0
-        do {
-            while i + needle.count < p.count, fields.count < limit {
-                // memchr to the next '/', far faster than a byte loop over binary streams
-                guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
-                i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
-                guard matches(p, at: i, needle) else { i += 1; continue }
-                i += needle.count
-                guard let (range, after) = parseIntArray(p, at: i), range.count == 4 else {
-                    // A signature whose range cannot be read cannot be checked: a broken signature, never "unsigned".
-                    fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: subFilter(p, around: i),
-                                                    rangeProblem: "the /ByteRange of a signature cannot be read"))
-                    continue
-                }
-                fields.append(field(range: range, subFilter: subFilter(p, around: i), count: p.count,
-                                    hole: { b, c in (p[b], p[c - 1]) }, hex: { hexDER(p, from: $0, to: $1) },
-                                    endsRevision: { endsRevision(p, at: $0) }))
-                i = after
+        // One pass: every `/ByteRange` (a signature field) and every `/Type /Sig` (a signature dictionary).
+        while i + 1 < p.count {
+            // memchr to the next '/', far faster than a byte loop over binary streams
+            guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
+            i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
+            if let (isSignature, next) = signatureType(p, at: i) {
+                if isSignature { dictionaries += 1 }
+                i = next
+                continue
             }
+            guard fields.count < limit, matches(p, at: i, needle) else { i += 1; continue }
+            i += needle.count
+            guard let (range, after) = parseIntArray(p, at: i), range.count == 4 else {
+                // A signature whose range cannot be read cannot be checked: a broken signature, never "unsigned".
+                fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: subFilter(p, around: i),
+                                                rangeProblem: "the /ByteRange of a signature cannot be read"))
+                continue
+            }
+            fields.append(field(range: range, subFilter: subFilter(p, around: i), count: p.count,
+                                hole: { b, c in (p[b], p[c - 1]) }, hex: { hexDER(p, from: $0, to: $1) },
+                                endsRevision: { endsRevision(p, at: $0) }))
+            i = after
         }
         // A signature dictionary (/Type /Sig) whose /ByteRange was removed is a broken signature too.
-        let dictionaries = countSignatureDictionaries(p)
         if dictionaries > fields.count, fields.count < limit {
             fields.append(PDFSignatureField(byteRange: [], contents: nil, subFilter: nil,
                                             rangeProblem: "a signature dictionary (/Type /Sig) has no /ByteRange"))
@@ -58,7 +62,7 @@ enum PDFSignatureScanner {
 
     /// A signature field from its `/ByteRange` values, checked against the file: `hole` gives the bytes at the
     /// hole's two ends, `hex` the DER of the hex string between them, `endsRevision` whether an offset ends a
-    /// revision. (The file is read in memory, or streamed in passes: see `StreamedPDF`.)
+    /// revision.
     static func field(range: [Int], subFilter: String?, count: Int, hole: (Int, Int) -> (UInt8, UInt8),
                       hex: (Int, Int) -> [UInt8]?, endsRevision: (Int) -> Bool) -> PDFSignatureField {
         var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter)
@@ -78,22 +82,6 @@ enum PDFSignatureScanner {
         return field
     }
 
-    /// Occurrences of `/Type /Sig` (any white space between the two names; not `/Type /SigFieldLock` etc.).
-    static func countSignatureDictionaries(_ p: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0
-        do {
-            var i = 0
-            while i + typeNeedle.count < p.count {
-                guard let found = memchr(p.baseAddress! + i, 0x2F, p.count - i) else { break }
-                i = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
-                guard let (isSignature, next) = signatureType(p, at: i) else { i += 1; continue }
-                if isSignature { count += 1 }
-                i = next
-            }
-            return count
-        }
-    }
-
     static let byteRangeNeedle = Array("/ByteRange".utf8)
     static let subFilterNeedle = Array("/SubFilter".utf8)
     static let typeNeedle = Array("/Type".utf8)
@@ -104,11 +92,11 @@ enum PDFSignatureScanner {
     static func signatureType(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (isSignature: Bool, next: Int)? {
         guard matches(p, at: i, typeNeedle) else { return nil }
         var j = i + typeNeedle.count
-        while j < p.count, p[j] == 0x20 || p[j] == 0x0A || p[j] == 0x0D || p[j] == 0x09 { j += 1 }
+        while j < p.count, PDFParser.isWhite(p[j]) { j += 1 }
         guard matches(p, at: j, sigNeedle) else { return (false, j) }
         let end = j + sigNeedle.count
         // the name ends there: a delimiter or white space follows
-        return (end >= p.count || [0x20, 0x0A, 0x0D, 0x09, 0x2F, 0x3E, 0x3C, 0x5B, 0x5D, 0x28].contains(p[end]), j)
+        return (end >= p.count || PDFParser.isWhite(p[end]) || PDFParser.isDelimiter(p[end]), j)
     }
 
     /// The name after a `/SubFilter` key at `i` (nil when the value is not a name).
@@ -178,23 +166,35 @@ enum PDFSignatureScanner {
     }
 
     /// Hex (PDF pads with zeros) to the DER object it holds, cut at the DER length.
+    /// Hex digit values; 0xFE white space, 0xFF anything else.
+    static let hexValues: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for c in 0x30...0x39 { table[c] = UInt8(c - 0x30) }
+        for c in 0x41...0x46 { table[c] = UInt8(c - 0x41 + 10) }
+        for c in 0x61...0x66 { table[c] = UInt8(c - 0x61 + 10) }
+        for c in [0x20, 0x0A, 0x0D, 0x09] { table[c] = 0xFE }
+        return table
+    }()
+
     static func hexDER(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> [UInt8]? {
-        guard to > from, (to - from) <= 4 << 20 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((to - from) / 2)
-        var high: UInt8?
-        for i in from..<to {
-            let c = p[i]
-            let v: UInt8
-            switch c {
-            case 0x30...0x39: v = c - 0x30
-            case 0x41...0x46: v = c - 0x41 + 10
-            case 0x61...0x66: v = c - 0x61 + 10
-            case 0x20, 0x0A, 0x0D, 0x09: continue
-            default: return nil
+        guard from >= 0, to > from, to <= p.count, (to - from) <= 4 << 20 else { return nil }
+        var valid = true
+        var bytes = [UInt8](unsafeUninitializedCapacity: (to - from) / 2 + 1) { out, count in
+            count = 0
+            hexValues.withUnsafeBufferPointer { table in
+                var high: UInt8 = 0, haveHigh = false
+                for i in from..<to {
+                    let v = table[Int(p[i])]
+                    if v < 16 {
+                        if haveHigh { out[count] = high << 4 | v; count += 1; haveHigh = false } else { high = v; haveHigh = true }
+                    } else if v == 0xFF {
+                        valid = false
+                        return
+                    }
+                }
             }
-            if let h = high { bytes.append(h << 4 | v); high = nil } else { high = v }
         }
+        guard valid else { return nil }
         // DER: SEQUENCE with a definite length.
         guard bytes.count >= 2, bytes[0] == 0x30 else { return nil }
         var length = Int(bytes[1]), header = 2
@@ -205,7 +205,8 @@ enum PDFSignatureScanner {
             header = 2 + n
         }
         guard header + length <= bytes.count else { return nil }
-        return Array(bytes[0..<(header + length)])
+        bytes.removeLast(bytes.count - header - length)
+        return bytes
     }
 }
 
