@@ -21,8 +21,8 @@ package struct VerificationPolicy: Sendable {
     package var revocationBudget: Duration = .seconds(3)
     /// Certificate-policy OIDs that classify a signer when its subject has no CCCD:/MST: style identifier.
     package var policyKinds: [String: SignerKind]
-    /// PDFs inside ZIP attachments larger than this are verified in passes from the ZIP instead of being
-    /// inflated next to it (memory of a large document: about its size once, not three times).
+    /// PDFs inside ZIP attachments larger than this are inflated into a mapped scratch file instead of next to
+    /// their container (the page cache holds them, not the heap), and read by the same reader.
     package var streamPDFsAbove: Int = 4 << 20
     /// Limits (secure validation).
     package var maxReferences: Int
