@@ -186,7 +186,8 @@ struct RevocationLiveTests {
     /// Issue 23: an OCSP responder that says good hid the operator's CRL — the documented way to revoke (the CA's
     /// new CRL in the trust directory). Here the lab's OCSP responder knows nothing of the revocation, the CRL the
     /// operator installed (made by `openssl ca` from a copy of the lab CA's database) lists the signer: revoked.
-    @Test("OCSP says good, the trust directory's CRL says revoked: revoked, with both sources named", .enabled(if: available))
+    @Test("OCSP and the trust directory's CRL disagree, either way, or OCSP is unreachable: revoked wins, with both sources named",
+          .enabled(if: available))
     func sourcesDisagree() throws {
         let lab = try Lab()
         let document = try lab.document(signedBy: "ocsp-good")
@@ -229,6 +230,29 @@ struct RevocationLiveTests {
         // offline, the same CRL alone decides
         let offline = try TrucRun.run(["verify", document, "--trust", trust, "--revocation", "offline"])
         #expect(offline.exitCode == 1 && offline.stdout.contains("revocation: revoked"), "\(offline.stdout)")
+
+        // The other way round: the responder says revoked, the operator's CRL (made from an empty database) says good.
+        let empty = lab.work + "/empty"
+        try files.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: empty + "/index.txt"))
+        try Data("2000\n".utf8).write(to: URL(fileURLWithPath: empty + "/crlnumber"))
+        try config.replacingOccurrences(of: shadow, with: empty).write(toFile: empty + "/ca.cnf", atomically: true, encoding: .utf8)
+        #expect(try FailClosedTests.run("openssl", ["ca", "-config", empty + "/ca.cnf", "-gencrl", "-out", empty + "/lab.crl.pem"]).exitCode == 0)
+        let cleanTrust = lab.work + "/clean-trust"
+        try files.copyItem(atPath: lab.trust, toPath: cleanTrust)
+        try files.copyItem(atPath: empty + "/lab.crl.pem", toPath: cleanTrust + "/lab.crl.pem")
+        let byResponder = try TrucRun.run(["verify", try lab.document(signedBy: "ocsp-revoked"), "--trust", cleanTrust, "--json"])
+        let responderVerdict = first(byResponder)
+        #expect(byResponder.exitCode == 1 && (responderVerdict?["revocation"] as? [String: Any])?["source"] as? String == "ocsp \(lab.base)/ocsp",
+                "\(byResponder.stdout)")
+        #expect((responderVerdict?["detail"] as? String)?.contains("answered good") == true, "\(byResponder.stdout)")
+
+        // An unreachable responder and the operator's CRL that revokes the signer: revoked (not unknown).
+        #expect(try FailClosedTests.run("openssl", ["ca", "-config", shadow + "/ca.cnf", "-revoke", lab.signer("unreachable").cert]).exitCode == 0)
+        #expect(try FailClosedTests.run("openssl", ["ca", "-config", shadow + "/ca.cnf", "-gencrl", "-out", trust + "/lab.crl.pem"]).exitCode == 0)
+        let unreachable = try TrucRun.run(["verify", try lab.document(signedBy: "unreachable"), "--trust", trust, "--json"])
+        #expect(unreachable.exitCode == 1 && ((first(unreachable)?["revocation"] as? [String: Any])?["status"] as? String) == "revoked",
+                "\(unreachable.stdout)")
     }
 
     @Test("hostile revocation answers decide nothing: not DER, oversized, HTTP 500, a replayed response, a stale CRL, another CA's CRL",
