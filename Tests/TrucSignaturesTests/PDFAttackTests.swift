@@ -41,6 +41,7 @@ struct PDFAttackTests {
         ("swa-moved-range", "the hole of the byte range is not exactly the /Contents string"),
         ("annotation-added", "a form field or annotation that is not a signature is added after the signature (object 22)"),
         ("metadata-not-xmp", "the document's metadata (object 23) is replaced by something that is not an XMP stream"),
+        ("certified-p1-then-signed", "a signature is added after a certification that permits no changes (DocMDP P=1)"),
     ]
 
     @Test("each attack: G22's signature is invalid and says what changed; pyHanko does not accept it either", arguments: attacks)
@@ -72,6 +73,14 @@ struct PDFAttackTests {
         #expect(Self.pyHanko["control-second-signature"]?.modification_level == "FORM_FILLING")
     }
 
+    @Test("controls: signature boxes of the template filled in order; a P=2 certification then another signature (pyHanko: FORM_FILLING)",
+          arguments: ["control-prefilled-fields", "control-certified-p2-then-signed"])
+    func formFilling(name: String) throws {
+        let verdicts = SignatureFixtures.verifier.verifyPDF(try Self.pdf(name), at: SignatureFixtures.now)
+        #expect(verdicts.count == 2 && verdicts.allSatisfy { $0.status == .valid }, "\(name): \(verdicts)")
+        #expect(Self.pyHanko[name]?.modification_level == "FORM_FILLING" && Self.pyHanko[name]?.bottom_line == true)
+    }
+
     @Test("control: an XMP metadata stream added to the catalog after signing is permitted (pyHanko: LTA_UPDATES)")
     func metadata() throws {
         let verdicts = SignatureFixtures.verifier.verifyPDF(try Self.pdf("control-metadata-added"), at: SignatureFixtures.now)
@@ -82,7 +91,8 @@ struct PDFAttackTests {
 
     @Test("every attack, written to a mapped scratch file in odd chunks, gets the in-memory verdicts")
     func mappedAgree() throws {
-        for (name, _) in Self.attacks + [("control-second-signature", ""), ("control-metadata-added", "")] {
+        for (name, _) in Self.attacks + [("control-second-signature", ""), ("control-metadata-added", ""), ("control-prefilled-fields", ""),
+                                         ("control-certified-p2-then-signed", "")] {
             let pdf = try Self.pdf(name)
             #expect(try SignatureFixtures.verifier.verifyPDFMapped(pdf, at: SignatureFixtures.now, chunkSize: 333)
                     == SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now), "\(name)")

@@ -104,12 +104,23 @@ def g22(pdf, field="G22"):
     return mf.pdf_sign(pdf, key, cert, field)
 
 
-def h41_sign(pdf, md="sha256"):
+def certify(pdf, permission):
+    from pyhanko.sign import signers
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    key, cert = mf.agency("000.00.00.G22", "organisation")
+    signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(mf.pki("trust", "intermediate-ca.pem"),))
+    meta = signers.PdfSignatureMetadata(field_name="G22", md_algorithm="sha256", certify=True, docmdp_permissions=permission)
+    out = io.BytesIO()
+    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out)
+    return out.getvalue()
+
+
+def h41_sign(pdf, md="sha256", field="H41"):
     from pyhanko.sign import signers
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     key, cert = mf.agency("000.00.00.H41", "organisation")
     signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(mf.pki("trust", "intermediate-ca.pem"),))
-    meta = signers.PdfSignatureMetadata(field_name="H41", md_algorithm=md)
+    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm=md)
     out = io.BytesIO()
     signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), meta, signer=signer, output=out)
     return out.getvalue()
@@ -199,6 +210,23 @@ def main():
         "control-metadata-added": append(signed, {1: catalog[:-2] + b" /Metadata 23 0 R >>",
                                                   23: b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n" % len(xmp) + xmp + b"\nendstream"}),
     }
+    # signature boxes placed in the template, then filled in order (the usual way of official forms)
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    writer = IncrementalPdfFileWriter(io.BytesIO(base()))
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="G22", on_page=0, box=(300, 100, 500, 160)))
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="H41", on_page=0, box=(50, 100, 250, 160)))
+    template = io.BytesIO()
+    writer.write(template)
+    controls["control-prefilled-fields"] = h41_sign(g22(template.getvalue(), field="G22"), field="H41")
+    # certified by G22 allowing form filling and signing (DocMDP P=2), then signed by H41
+    controls["control-certified-p2-then-signed"] = h41_sign(certify(base(), MDPPerm.FILL_FORMS))
+    # certified with P=1 (no changes), then signed anyway (pyHanko refuses to: its check is switched off here)
+    enforce = signers.PdfSigner._enforce_certification_constraints
+    signers.PdfSigner._enforce_certification_constraints = lambda self, reader: None
+    attacks["certified-p1-then-signed"] = h41_sign(certify(base(), MDPPerm.NO_CHANGES))
+    signers.PdfSigner._enforce_certification_constraints = enforce
     # the catalog's /Metadata pointed at a stream that is not XMP (a form XObject, which a page could also use)
     attacks["metadata-not-xmp"] = append(signed, {1: catalog[:-2] + b" /Metadata 23 0 R >>",
                                                   23: b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 5 >>\nstream\nBT ET\nendstream"})
