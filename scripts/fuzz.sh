@@ -80,7 +80,7 @@ for target in "${targets[@]}"; do
     echo "fuzz: $target FAILED (input in $scratch/crashes/)"
     failed=1
   else
-    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$scratch/$target.log" | tr '\n' ' '; echo
+    grep -a -E "stat::number_of_executed_units|stat::peak_rss_mb" "$scratch/$target.log" | tr '\n' ' '; echo
   fi
 done
 [ $failed -eq 0 ] && echo "fuzz: every target clean" || { echo "fuzz: a target failed"; exit 1; }
