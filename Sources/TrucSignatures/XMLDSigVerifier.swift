@@ -119,7 +119,6 @@ struct XMLDSigVerifier {
         let uri: String
         let digest: DigestAlgorithm
         let expected: [UInt8]
-        let transformed: Bool
         let enveloped: Bool
         let subtracted: [XMLElement]
         let c14n: C14NMethod
@@ -170,7 +169,7 @@ struct XMLDSigVerifier {
             } else if !(uri.isEmpty || uri.hasPrefix("#") || uri.hasPrefix("cid:")) {
                 throw Failure(reason: .referenceNotAllowed, detail: "reference \(uri) points outside the message; nothing is fetched")
             }
-            plans.append(ReferencePlan(uri: uri, digest: digest, expected: expected, transformed: !transforms.isEmpty, enveloped: enveloped,
+            plans.append(ReferencePlan(uri: uri, digest: digest, expected: expected, enveloped: enveloped,
                                        subtracted: subtracted, c14n: c14n))
         }
         return plans
