@@ -47,9 +47,7 @@ enum PDFSignatureScanner {
                                                 rangeProblem: "the /ByteRange of a signature cannot be read"))
                 continue
             }
-            fields.append(field(range: range, subFilter: subFilter(p, around: i), count: p.count,
-                                hole: { b, c in (p[b], p[c - 1]) }, hex: { hexDER(p, from: $0, to: $1) },
-                                endsRevision: { endsRevision(p, at: $0) }))
+            fields.append(field(range: range, subFilter: subFilter(p, around: i), in: p))
             i = after
         }
         // A signature dictionary (/Type /Sig) whose /ByteRange was removed is a broken signature too.
@@ -60,20 +58,18 @@ enum PDFSignatureScanner {
         return fields
     }
 
-    /// A signature field from its `/ByteRange` values, checked against the file: `hole` gives the bytes at the
-    /// hole's two ends, `hex` the DER of the hex string between them, `endsRevision` whether an offset ends a
-    /// revision.
-    static func field(range: [Int], subFilter: String?, count: Int, hole: (Int, Int) -> (UInt8, UInt8),
-                      hex: (Int, Int) -> [UInt8]?, endsRevision: (Int) -> Bool) -> PDFSignatureField {
+    /// A signature field from its `/ByteRange` values, checked against the file: the hole must be exactly a hex
+    /// string of DER, and the signed range must end a revision.
+    static func field(range: [Int], subFilter: String?, in p: UnsafeBufferPointer<UInt8>) -> PDFSignatureField {
         var field = PDFSignatureField(byteRange: range, contents: nil, subFilter: subFilter)
         let (a, b, c, d) = (range[0], range[1], range[2], range[3])
-        if a != 0 || b <= 0 || c <= b || d < 0 || c + d > count {
+        if a != 0 || b <= 0 || c <= b || d < 0 || c + d > p.count {
             field.rangeProblem = "the byte range [\(a) \(b) \(c) \(d)] does not start at 0, overlaps, or runs past the file"
-        } else if hole(b, c) != (UInt8(ascii: "<"), UInt8(ascii: ">")) {
+        } else if p[b] != UInt8(ascii: "<") || p[c - 1] != UInt8(ascii: ">") {
             field.rangeProblem = "the hole of the byte range is not exactly the /Contents string"
-        } else if let der = hex(b + 1, c - 1) {
+        } else if let der = hexDER(p, from: b + 1, to: c - 1) {
             field = PDFSignatureField(byteRange: range, contents: der, subFilter: subFilter)
-            if !endsRevision(c + d) {
+            if !endsRevision(p, at: c + d) {
                 field.rangeProblem = "the signed range does not end at the end of a revision (%%EOF)"
             }
         } else {
