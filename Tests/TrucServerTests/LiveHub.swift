@@ -146,8 +146,10 @@ struct LiveHub {
 
     func token(_ code: String) async throws -> String { try await store.issueToken(for: code) }
 
-    /// Polls `condition` until it holds (or the time is up): deliveries happen in the background.
-    func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+    /// Polls `condition` until it holds (or the time is up): deliveries happen in the background. The limit is
+    /// generous because a full parallel run on 2 cores starves a hub's tasks for many seconds (CI saw 2 attempts
+    /// take over 20 s); a condition that holds returns at once.
+    func eventually(_ seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if try await condition() { return true }

@@ -128,7 +128,7 @@ struct PeerHubTests {
             let h41 = try await province.token("000.00.00.H41")
             let status = try await province.post("vpcp/status_acceptance_03.edxml", token: h41)
             let id = try #require(status.json?["id"] as? String)
-            #expect(try await province.eventually(5) {
+            #expect(try await province.eventually(30) {
                 let trace = try await province.request(.GET, "/v1/messages/\(id)/trace", token: h41).json
                 return ((trace?["deliveries"] as? [[String: Any]])?.first?["attempts"] as? Int ?? 0) >= 2
             })
@@ -147,7 +147,7 @@ struct PeerHubTests {
         try await runProvincial(port: provincialPort, nationalPort: nationalPort, retry: RetryPolicy(baseDelay: 0.1, maxDelay: 0.2, maxAttempts: 2)) { province in
             let h41 = try await province.token("000.00.00.H41")
             let id = try #require(try await province.post("vpcp/status_finish_06.edxml", token: h41).json?["id"] as? String)
-            #expect(try await province.eventually(10) { try await province.deliveryStates(id, token: h41)["000.00.00.G22"] == "dead" })
+            #expect(try await province.eventually(30) { try await province.deliveryStates(id, token: h41)["000.00.00.G22"] == "dead" })
             let dead = try #require(try await province.request(.GET, "/v1/admin/deliveries?state=dead", token: province.operatorToken).json?["deliveries"] as? [[String: Any]])
             #expect(dead.map { $0["messageId"] as? String } == [id])
             #expect(try await province.request(.GET, "/v1/admin/deliveries", token: h41).status == 403)
