@@ -16,8 +16,9 @@ that the hub survives and answers. It starts its own hub (demo PKI given explici
             time as status messages: prints /healthz and status-message latency, quiet and under attack
 
 Usage: python3 scripts/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
+(BOMBS=PREFIX in the environment: the load phase's bomb attackers send only the bombs named PREFIX...)
 Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
-import argparse, http.client, json, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
+import argparse, http.client, json, multiprocessing, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
@@ -423,18 +424,40 @@ if args.load > 0:
                 except OSError:
                     time.sleep(0.1)
 
-    # bombs alone first: status messages while two senders keep the verifier busy with PDF bombs
-    bomb_workers = [threading.Thread(target=bomb_sender), threading.Thread(target=bomb_sender)]
-    for w in bomb_workers:
-        w.start()
+    # bombs alone first: status messages while two attackers keep the verifier busy with PDF bombs. The
+    # attackers are processes of their own: as threads they would share this interpreter's lock with the
+    # client that measures.
+    fork = multiprocessing.get_context("fork")
+    bomb_stop, bombs_sent = fork.Event(), fork.Value("i", 0)
+
+    def bomb_process():
+        # Lowest priority: on a real network the attackers' CPU is not the hub's machine's. Here they share
+        # its two cores, and what they spend would otherwise be measured as the hub's latency.
+        os.nice(19)
+        while not bomb_stop.is_set():
+            for body in bombs.values():
+                if bomb_stop.is_set():
+                    break
+                try:
+                    request("POST", "/v1/messages", g22, body, timeout=120)
+                    with bombs_sent.get_lock():
+                        bombs_sent.value += 1
+                except OSError:
+                    time.sleep(0.1)
+
+    if os.environ.get("BOMBS"):
+        for k in list(bombs):
+            if not k.startswith(os.environ["BOMBS"]): del bombs[k]
+    attackers = [fork.Process(target=bomb_process) for _ in range(2)]
+    for a in attackers:
+        a.start()
     time.sleep(0.5)
     bombed, bomb_failures = status_latencies(args.load)
-    stop.set()
-    for w in bomb_workers:
-        w.join()
-    stop.clear()
+    bomb_stop.set()
+    for a in attackers:
+        a.join(130)
     figures["whileBombs"] = {"statusP50": pct(bombed, 0.5), "statusP90": pct(bombed, 0.9), "statusP99": pct(bombed, 0.99),
-                             "statusMessages": len(bombed), "pdfBombs": sent["bombs"]}
+                             "statusMessages": len(bombed), "pdfBombs": bombs_sent.value}
     check("load every status message was accepted while PDF bombs were verified", bomb_failures == 0 and bombed and alive(),
           f"{bomb_failures} failures")
 

@@ -8,11 +8,16 @@ package import TrucStore
 extension PostgresStore: RefusalStore {
     package func recordRefusal(_ refusal: Refusal) async throws {
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
-        try await client.query("""
-            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size)
-            VALUES (\(refusal.at), \(refusal.caller), \(refusal.sender), \(refusal.documentId), \(refusal.kind), \(refusal.code), \(reasons),
-                    \(refusal.sha256), \(Int64(refusal.size)))
-            """, logger: logger)
+        let logger = logger
+        // A diagnostic record, not a promise to a caller: it does not wait for its own flush (see HubStore).
+        try await transaction { connection in
+            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+            try await connection.query("""
+                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size)
+                VALUES (\(refusal.at), \(refusal.caller), \(refusal.sender), \(refusal.documentId), \(refusal.kind), \(refusal.code), \(reasons),
+                        \(refusal.sha256), \(Int64(refusal.size)))
+                """, logger: logger)
+        }
     }
 
     package func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal] {

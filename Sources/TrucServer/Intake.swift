@@ -49,18 +49,21 @@ struct IntakeSender: Sendable {
     /// The `From/OrganId` values the caller may send as.
     let codes: Set<String>
     let relay: Bool
+    /// The peer hub's code when `relay`: it speaks only for the agencies this hub reaches through it.
+    let peer: String?
 
-    init(name: String, codes: Set<String>, relay: Bool) {
+    init(name: String, codes: Set<String>, relay: Bool, peer: String? = nil) {
         self.name = name
         self.codes = codes
         self.relay = relay
+        self.peer = relay ? peer : nil
     }
 
     init(_ caller: Caller) throws {
         guard case .agency(let agency) = caller else {
             throw HubError.forbidden("only an agency's credential sends messages")
         }
-        self.init(name: agency.code, codes: [agency.code], relay: agency.relay)
+        self.init(name: agency.code, codes: [agency.code], relay: agency.relay, peer: agency.code)
     }
 }
 
@@ -73,12 +76,13 @@ struct Intake: Sendable {
     let hubCode: String
     let routing: RoutingTable
     let hopLimit: Int
-    /// Where parsing and verification run (off the event loops, bounded): small messages in one lane, large
-    /// documents (`largeThreshold` bytes and more) in another, at a lower priority, so that a status message
-    /// never waits behind a 20 MB document.
+    /// Where parsing and verification run (off the event loops, bounded): messages under `largeThreshold`
+    /// bytes (status messages, documents without attachments) in one lane, anything larger (every document
+    /// carrying an attachment, and every PDF or ZIP an attacker can send) in another at a lower priority, so
+    /// that a status message never waits behind a 20 MB document or a stream of PDF bombs.
     let pool: WorkPool
     var largePool: WorkPool?
-    var largeThreshold = 1 << 20
+    var largeThreshold = 16 << 10
     /// Time one document may take to decode and verify; past it, 422 too-complex.
     var workBudget: Duration = .seconds(20)
     var logger = Logger(label: "truc")
@@ -109,9 +113,26 @@ struct Intake: Sendable {
             throw HubError(.unprocessableContent, "hop-limit", "the message passed \(via.count) hubs; the limit is \(hopLimit)")
         }
         let lane = bytes.count >= largeThreshold ? (largePool ?? pool) : pool
-        var prepared = try await lane.run { try prepare(bytes, sender: agency) }
+        var prepared: (message: IncomingMessage, answer: IntakeAnswer)
+        do {
+            prepared = try await lane.run { try prepare(bytes, sender: agency) }
+        } catch let refused as IntakeFailure {
+            // A peer relaying for an agency it does not speak for is refused as such, before anything (an
+            // invalid signature included) is filed or counted under that agency's name.
+            if let peer = agency.peer, let sender = refused.sender, let error = try await relayRefusal(sender: sender, by: peer) {
+                var failure = IntakeFailure(error, sender: sender, documentId: refused.documentId, kind: refused.kind)
+                failure.sha256 = refused.sha256
+                throw failure
+            }
+            throw refused
+        }
         func failure(_ error: HubError) -> IntakeFailure {
-            IntakeFailure(error, sender: prepared.message.sender, documentId: prepared.message.documentId, kind: prepared.message.kind)
+            var failure = IntakeFailure(error, sender: prepared.message.sender, documentId: prepared.message.documentId, kind: prepared.message.kind)
+            failure.sha256 = prepared.message.sha256
+            return failure
+        }
+        if let peer = agency.peer, let error = try await relayRefusal(sender: prepared.message.sender, by: peer) {
+            throw failure(error)
         }
         prepared.message.via = via
         // A peer hub may relay a document again with its own trace stamp: that is the same document.
@@ -171,12 +192,29 @@ struct Intake: Sendable {
         }
     }
 
+    /// A peer hub speaks only for the agencies this hub reaches through it (and for itself): never for an agency
+    /// registered here, never for one another route serves. Otherwise a peer's credential (one of many
+    /// provincial hubs, or a leaked one) could send as any local agency and sink its signed ratio.
+    /// Returns the refusal, or nil when the peer may send as `sender`.
+    private func relayRefusal(sender: String, by peer: String) async throws -> HubError? {
+        if sender == peer { return nil }
+        if let local = try await store.agency(sender), !local.relay {
+            return HubError(.forbidden, "sender-not-behind-peer",
+                            "From/OrganId is \(sender), an agency registered at this hub; peer hub \(peer) cannot send as it")
+        }
+        guard case .peer(let route) = routing.destination(for: sender, local: nil), route.code == peer else {
+            return HubError(.forbidden, "sender-not-behind-peer",
+                            "From/OrganId is \(sender), which this hub does not reach through peer hub \(peer); a peer sends only for the agencies behind it")
+        }
+        return nil
+    }
+
     /// Records the refusal (never the payload), logs it, and counts a document refused for its signatures.
     private func refuse(_ failure: IntakeFailure, bytes: [UInt8], caller: IntakeSender) async {
         let now = Int64(Date().timeIntervalSince1970)
         let reasons = failure.reasons.isEmpty ? [failure.error.message] : failure.reasons
         let refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
-                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: Digest.sha256(bytes).hexString, size: bytes.count)
+                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: failure.sha256 ?? Digest.sha256(bytes).hexString, size: bytes.count)
         logger.notice("refused a message", metadata: [
             "caller": "\(caller.name)", "agency": "\(failure.sender ?? "")", "documentId": "\(failure.documentId ?? "")",
             "code": "\(failure.error.code)", "reasons": "\(reasons.joined(separator: "; ").prefix(600))"])
@@ -193,23 +231,32 @@ struct Intake: Sendable {
     }
 
     /// Everything that needs the parsed message, done synchronously (the parsed tree never crosses an await).
+    /// The message's SHA-256 is taken here, in the lane, also for a refusal: hashing a 60 MB body on the
+    /// threads that answer status messages would delay them.
     func prepare(_ bytes: [UInt8], sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
+        let sha256 = Digest.sha256(bytes).hexString
         let parsed: ParsedMessage
         do {
             parsed = try EdXMLReader.read(bytes, limits: limits)
         } catch {
-            throw HubError(.badRequest, error.code, error.message + (error.line.map { " (line \($0))" } ?? ""))
+            var failure = IntakeFailure(HubError(.badRequest, error.code, error.message + (error.line.map { " (line \($0))" } ?? "")))
+            failure.sha256 = sha256
+            throw failure
         }
         do {
-            return try prepare(parsed, bytes, sender: agency)
+            return try prepare(parsed, bytes, sha256: sha256, sender: agency)
         } catch var failure as IntakeFailure {
             (failure.sender, failure.documentId, failure.kind) = (parsed.message.sender, parsed.message.documentId, parsed.message.messageType)
+            failure.sha256 = sha256
             throw failure
         } catch let error as HubError {
-            throw IntakeFailure(error, sender: parsed.message.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
+            var failure = IntakeFailure(error, sender: parsed.message.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
+            failure.sha256 = sha256
+            throw failure
         } catch let refusal as SignatureRefusal {
             var failure = IntakeFailure(refusal.error, sender: refusal.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
             failure.reasons = refusal.reasons
+            failure.sha256 = sha256
             if refusal.isDocument {
                 failure.counted = (refusal.key, refusal.sender, refusal.recipients, refusal.businessType)
             }
@@ -218,7 +265,7 @@ struct Intake: Sendable {
     }
 
     /// The findings of a validation failure, as reasons.
-    private func prepare(_ parsed: ParsedMessage, _ bytes: [UInt8], sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
+    private func prepare(_ parsed: ParsedMessage, _ bytes: [UInt8], sha256: String, sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
         let errors = parsed.validate().filter { $0.severity == .error }
         if !errors.isEmpty {
             var failure = IntakeFailure(HubError(.unprocessableContent, "invalid-message",
@@ -261,9 +308,8 @@ struct Intake: Sendable {
                 },
                 isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
                 businessType: businessType,
-                key: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: Digest.sha256(bytes).hexString))
+                key: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: sha256))
         }
-        let sha256 = Digest.sha256(bytes).hexString
         let recipients = Addressing.recipients(of: parsed.message)
         guard !recipients.isEmpty else { throw HubError(.unprocessableContent, "no-recipient", "the message names no recipient") }
         let id = MessageID.make()
@@ -307,6 +353,8 @@ struct IntakeFailure: Error {
     var documentId: String?
     var kind: String?
     var reasons: [String] = []
+    /// The message's SHA-256 when the lane took it already.
+    var sha256: String?
     /// For a document refused for its signatures: what the statistics count (once per key).
     var counted: (key: String, sender: String, recipients: [String], businessType: Int)?
 

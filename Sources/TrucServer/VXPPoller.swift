@@ -60,7 +60,7 @@ struct VXPPoller: Service {
         guard await !ledger.isSetAside(key) else { return }
         do {
             let bytes = try await client.fetch(peer.url, docId: id)
-            let sender = IntakeSender(name: "peer hub \(peer.code)", codes: [], relay: true)
+            let sender = IntakeSender(name: "peer hub \(peer.code)", codes: [], relay: true, peer: peer.code)
             do {
                 let (answer, _, _) = try await intake.accept(bytes, from: sender, via: [peer.code])
                 log.info("took a message from a peer hub", metadata: ["message": "\(answer.id)"])

@@ -62,7 +62,12 @@ package struct RefusalCounts: Sendable, Codable, Equatable {
 }
 
 extension HubStore {
+    /// A refusal is a diagnostic record, not a promise to a caller (nothing was accepted): it commits without
+    /// its own fsync (`synchronous=NORMAL`; on disk with the next synced commit, so a power cut loses at most
+    /// the last few). A flood of refused messages then never queues fsyncs ahead of the messages the hub accepts.
     package func recordRefusal(_ refusal: Refusal) throws {
+        try db.run("PRAGMA synchronous=NORMAL")
+        defer { _ = try? db.run("PRAGMA synchronous=FULL") }
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
         try db.run("""
             INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

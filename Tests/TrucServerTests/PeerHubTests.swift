@@ -161,7 +161,9 @@ struct PeerHubTests {
 
     @Test("a message that already passed this hub is refused, never looped")
     func loop() async throws {
-        try await LiveHub.run(clientCertificate: "hub", hubCode: Self.national, agencies: Self.centralAgencies, relays: [Self.provincial]) { national in
+        let routing = RoutingTable(entries: [.init(pattern: "H41", hub: PeerHub(code: Self.provincial, url: "https://127.0.0.1:1"))])
+        try await LiveHub.run(clientCertificate: "hub", hubCode: Self.national, routing: routing, agencies: Self.centralAgencies,
+                              relays: [Self.provincial]) { national in
             let body = [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_acceptance_03.edxml"))))
             let looped = try await national.request(.POST, "/v1/messages", body: body, headers: [("Truc-Via", "\(Self.provincial),\(Self.national)")])
             #expect(looped.status == 422 && looped.errorCode == "loop-detected")
