@@ -68,10 +68,15 @@ extension PostgresStore: InboxStore {
         return traces
     }
 
-    package func statuses(answering documentId: String) async throws -> [StatusTrace] {
+    package func statuses(answering documentId: String, of messageId: String, sender: String) async throws -> [StatusTrace] {
         let rows = try await client.query("""
-            SELECT id, sender, status_code, received_at FROM messages WHERE kind = 'status' AND answers_document_id = \(documentId)
-            ORDER BY received_at, id
+            SELECT s.id, s.sender, s.status_code, s.received_at FROM messages s
+            WHERE s.kind = 'status' AND s.answers_document_id = \(documentId)
+              AND ((s.sender IN (SELECT recipient FROM deliveries WHERE message_id = \(messageId))
+                    AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = s.id AND sd.recipient = \(sender)))
+                OR (s.sender = \(sender) AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = s.id
+                    AND sd.recipient IN (SELECT recipient FROM deliveries WHERE message_id = \(messageId)))))
+            ORDER BY s.received_at, s.id
             """, logger: logger)
         var traces: [StatusTrace] = []
         for try await r in rows.decode((String, String, String?, Int64).self) {
@@ -88,18 +93,29 @@ extension PostgresStore: InboxStore {
         return traces
     }
 
-    package func originals(_ documentId: String) async throws -> [LinkedDocument] {
+    package func originals(_ documentId: String, sender: String) async throws -> [LinkedDocument] {
         try await linked("""
             SELECT id, sender, document_id, COALESCE(business_type, 0), received_at FROM messages
-            WHERE kind = 'edoc' AND document_id = \(documentId) AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
+            WHERE kind = 'edoc' AND document_id = \(documentId) AND sender = \(sender) AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
             """)
     }
 
-    package func documentsActingOn(_ documentId: String) async throws -> [LinkedDocument] {
+    package func documentsActingOn(_ documentId: String, sender: String) async throws -> [LinkedDocument] {
         try await linked("""
             SELECT id, sender, document_id, COALESCE(business_type, 0), received_at FROM messages
-            WHERE kind = 'edoc' AND answers_document_id = \(documentId) AND business_type IN (1, 2, 3) ORDER BY received_at, id
+            WHERE kind = 'edoc' AND answers_document_id = \(documentId) AND sender = \(sender) AND business_type IN (1, 2, 3)
+            ORDER BY received_at, id
             """)
+    }
+
+    package func originalParties(_ documentId: String, senders: [String]) async throws -> [(sender: String, recipients: [String])] {
+        var parties: [(sender: String, recipients: [String])] = []
+        for sender in Set(senders).sorted() {
+            for original in try await originals(documentId, sender: sender) {
+                parties.append((sender, try await recipients(of: original.messageId)))
+            }
+        }
+        return parties
     }
 
     private func linked(_ query: PostgresQuery) async throws -> [LinkedDocument] {

@@ -110,7 +110,9 @@ extension PostgresStore: StatisticsStore {
         for i in documents.indices {
             for try await (code, first) in try await client.query("""
                 SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = \(documents[i].documentId)
-                  AND sender = \(documents[i].recipient) AND status_code IS NOT NULL GROUP BY status_code
+                  AND sender = \(documents[i].recipient) AND status_code IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = messages.id AND sd.recipient = \(documents[i].sender))
+                GROUP BY status_code
                 """, logger: logger).decode((String, Int64).self) { documents[i].statusTimes[code] = first }
         }
         return documents

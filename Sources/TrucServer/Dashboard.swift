@@ -160,7 +160,7 @@ struct DashboardRoutes: Sendable {
             var found: [(FoundMessage, [DeliveryTrace], [StatusTrace], [ReceiptTrace])] = []
             for m in try await store.findMessages(String(key.prefix(200))) {
                 var statuses: [StatusTrace] = []
-                if m.kind == "edoc", let documentId = m.documentId { statuses = try await store.statuses(answering: documentId) }
+                if m.kind == "edoc", let documentId = m.documentId { statuses = try await store.statuses(answering: documentId, of: m.id, sender: m.sender) }
                 found.append((m, try await store.trace(m.id), statuses, try await store.receipts(for: m.id)))
             }
             lookup = DashboardPage.Lookup(key: String(key.prefix(200)), messages: found)

@@ -168,6 +168,7 @@ struct Intake: Sendable {
                                        : "no agency \(names) is registered at this hub, and no route leads to \(unrouted.count == 1 ? "it" : "them")"))
         }
         prepared.message.recipients = handled
+        if let error = try await statusRefusal(prepared.message) { throw failure(error) }
         prepared.message.unrouted = Dictionary(unrouted.map { ($0.code, $0.reason) }, uniquingKeysWith: { a, _ in a })
         prepared.answer.recipients = handled
         prepared.answer.unroutedRecipients = unrouted.isEmpty ? nil : unrouted
@@ -207,6 +208,24 @@ struct Intake: Sendable {
                             "From/OrganId is \(sender), which this hub does not reach through peer hub \(peer); a peer sends only for the agencies behind it")
         }
         return nil
+    }
+
+    /// A status about a document this hub carried is accepted only between that document's sender and one of
+    /// its recipients (either way), or from a hub: an agency that never received a document cannot file a
+    /// status about it. A document this hub never carried gives nothing to judge by; such a status is
+    /// delivered, and linked to nothing. Returns the refusal, or nil.
+    private func statusRefusal(_ message: IncomingMessage) async throws -> HubError? {
+        guard message.kind == "status", let documentId = message.answersDocumentId else { return nil }
+        let parties = try await store.originalParties(documentId, senders: message.recipients + [message.sender])
+        if parties.isEmpty { return nil }
+        for party in parties {
+            if message.recipients.contains(party.sender), party.recipients.contains(message.sender) { return nil }
+            if party.sender == message.sender, message.recipients.allSatisfy(party.recipients.contains) { return nil }
+        }
+        if try await store.agency(message.sender)?.relay == true { return nil }
+        let owners = Set(parties.map(\.sender)).sorted().joined(separator: ", ")
+        return HubError(.forbidden, "not-a-recipient",
+                        "\(message.sender) was not among the recipients of document \(documentId) from \(owners); only they (or their hub) file statuses about it")
     }
 
     /// Records the refusal (never the payload), logs it, and counts a document refused for its signatures.

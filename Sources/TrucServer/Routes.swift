@@ -150,20 +150,31 @@ struct HubRoutes: Sendable {
             /// For an original: the revocations, updates and replacements received for it.
             let actedOnBy: [LinkedDocument]?
         }
+        // Links are by the document *and* its sender (a DocumentId belongs to its sender): a stranger reusing the
+        // DocumentId text links to nothing of another agency's.
         var statuses: [StatusTrace] = []
         var actsOn: [LinkedDocument]?, actedOnBy: [LinkedDocument]?
         if message.kind == "edoc", let documentId = message.documentId {
-            statuses = try await store.statuses(answering: documentId)
+            statuses = try await store.statuses(answering: documentId, of: message.id, sender: message.sender)
             if let type = message.businessType, (1...3).contains(type) {
-                actsOn = try await store.originals(message.answersDocumentId ?? documentId)
+                actsOn = try await store.originals(message.answersDocumentId ?? documentId, sender: message.sender)
             } else {
-                actedOnBy = try await store.documentsActingOn(documentId)
+                actedOnBy = try await store.documentsActingOn(documentId, sender: message.sender)
             }
+        }
+        var deliveries = try await store.trace(id)
+        var receipts = try await store.receipts(for: id)
+        // A recipient sees its own copy and the statuses it filed (those addressed to it are in its inbox); the
+        // sender (and the operator) see every recipient's.
+        if case .agency(let agency) = caller, agency.code != message.sender {
+            deliveries = deliveries.filter { $0.recipient == agency.code }
+            statuses = statuses.filter { $0.sender == agency.code }
+            receipts = []
         }
         return JSONText.response(Trace(id: message.id, kind: message.kind, sender: message.sender, documentId: message.documentId,
                                        businessType: message.businessType, receivedAt: message.receivedAt,
                                        receivedTime: CivilCalendar.vietnamISO(message.receivedAt), bucket: message.bucket,
-                                       deliveries: try await store.trace(id), statuses: statuses, receipts: try await store.receipts(for: id),
+                                       deliveries: deliveries, statuses: statuses, receipts: receipts,
                                        actsOn: actsOn, actedOnBy: actedOnBy))
     }
 

@@ -75,29 +75,45 @@ extension HubStore {
         }
     }
 
-    /// Status messages the hub received that answer this document.
-    package func statuses(answering documentId: String) throws -> [StatusTrace] {
+    /// Status messages about a document exchanged between its sender and one of its recipients (either way).
+    package func statuses(answering documentId: String, of messageId: String, sender: String) throws -> [StatusTrace] {
         try db.query("""
-            SELECT id, sender, status_code, received_at FROM messages WHERE kind = 'status' AND answers_document_id = ? ORDER BY received_at, id
-            """, [.text(documentId)]) { row in
+            SELECT s.id, s.sender, s.status_code, s.received_at FROM messages s
+            WHERE s.kind = 'status' AND s.answers_document_id = ?
+              AND ((s.sender IN (SELECT recipient FROM deliveries WHERE message_id = ?)
+                    AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = s.id AND sd.recipient = ?))
+                OR (s.sender = ? AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = s.id
+                    AND sd.recipient IN (SELECT recipient FROM deliveries WHERE message_id = ?))))
+            ORDER BY s.received_at, s.id
+            """, [.text(documentId), .text(messageId), .text(sender), .text(sender), .text(messageId)]) { row in
             StatusTrace(messageId: row.text(0) ?? "", sender: row.text(1) ?? "", statusCode: row.text(2), receivedAt: row.int(3))
         }
     }
 
-    /// Revocations, updates and replacements received for a document (by its DocumentId), oldest first.
-    package func documentsActingOn(_ documentId: String) throws -> [LinkedDocument] {
+    /// Revocations, updates and replacements `sender` sent for its document (by DocumentId), oldest first.
+    package func documentsActingOn(_ documentId: String, sender: String) throws -> [LinkedDocument] {
         try db.query("""
             SELECT id, sender, document_id, business_type, received_at FROM messages
-            WHERE kind = 'edoc' AND answers_document_id = ? AND business_type IN (1, 2, 3) ORDER BY received_at, id
-            """, [.text(documentId)], Self.linkedRow)
+            WHERE kind = 'edoc' AND answers_document_id = ? AND sender = ? AND business_type IN (1, 2, 3) ORDER BY received_at, id
+            """, [.text(documentId), .text(sender)], Self.linkedRow)
     }
 
-    /// The original documents (business type 0) with this DocumentId.
-    package func originals(_ documentId: String) throws -> [LinkedDocument] {
+    /// The original documents (business type 0) `sender` sent with this DocumentId.
+    package func originals(_ documentId: String, sender: String) throws -> [LinkedDocument] {
         try db.query("""
             SELECT id, sender, document_id, business_type, received_at FROM messages
-            WHERE kind = 'edoc' AND document_id = ? AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
-            """, [.text(documentId)], Self.linkedRow)
+            WHERE kind = 'edoc' AND document_id = ? AND sender = ? AND COALESCE(business_type, 0) = 0 ORDER BY received_at, id
+            """, [.text(documentId), .text(sender)], Self.linkedRow)
+    }
+
+    package func originalParties(_ documentId: String, senders: [String]) throws -> [(sender: String, recipients: [String])] {
+        var parties: [(sender: String, recipients: [String])] = []
+        for sender in Set(senders).sorted() {
+            for original in try originals(documentId, sender: sender) {
+                parties.append((sender, try recipients(of: original.messageId)))
+            }
+        }
+        return parties
     }
 
     static func linkedRow(_ row: Row) -> LinkedDocument {

@@ -186,10 +186,12 @@ extension HubStore {
                                           recipient: row.text(3) ?? "", receivedAt: row.int(4), dueDate: row.text(5), statusTimes: [:])
             }
             let statuses = try db.prepare("""
-                SELECT status_code, MIN(received_at) FROM messages WHERE kind = 'status' AND answers_document_id = ? AND sender = ? GROUP BY status_code
+                SELECT status_code, MIN(received_at) FROM messages s WHERE kind = 'status' AND answers_document_id = ? AND sender = ?
+                  AND EXISTS (SELECT 1 FROM deliveries sd WHERE sd.message_id = s.id AND sd.recipient = ?) GROUP BY status_code
                 """)
             for i in documents.indices {
-                try statuses.bind([.text(documents[i].documentId), .text(documents[i].recipient)])
+                // The recipient's statuses addressed to the document's sender (not to whoever reuses its DocumentId text).
+                try statuses.bind([.text(documents[i].documentId), .text(documents[i].recipient), .text(documents[i].sender)])
                 while let row = try statuses.step() {
                     if let code = row.text(0) { documents[i].statusTimes[code] = row.int(1) }
                 }

@@ -49,10 +49,16 @@ package protocol InboxStore: Actor {
     func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool
     func recentSent(by senders: [String], limit: Int) async throws -> [String]
     func trace(_ id: String) async throws -> [DeliveryTrace]
-    func statuses(answering documentId: String) async throws -> [StatusTrace]
+    /// Status messages about a document (message `messageId`, sent by `sender` with `documentId`) exchanged
+    /// between its sender and one of its recipients: a status that merely names the DocumentId text is not linked.
+    func statuses(answering documentId: String, of messageId: String, sender: String) async throws -> [StatusTrace]
     func receipts(for messageId: String) async throws -> [ReceiptTrace]
-    func originals(_ documentId: String) async throws -> [LinkedDocument]
-    func documentsActingOn(_ documentId: String) async throws -> [LinkedDocument]
+    /// The originals (business type 0) `sender` sent with this DocumentId: a DocumentId belongs to its sender.
+    func originals(_ documentId: String, sender: String) async throws -> [LinkedDocument]
+    /// The revocations, updates and replacements `sender` sent for its document with this DocumentId.
+    func documentsActingOn(_ documentId: String, sender: String) async throws -> [LinkedDocument]
+    /// The originals with this DocumentId by any of `senders`, with their recipients (to judge a status).
+    func originalParties(_ documentId: String, senders: [String]) async throws -> [(sender: String, recipients: [String])]
 }
 
 /// The delivery engine's queue: due deliveries claimed, attempts recorded, retries and pauses.

@@ -53,10 +53,28 @@ struct InboxConformanceTests {
         #expect(try await store.trace("doc-2").first?.reason == "not ours")
         #expect(try await store.recentSent(by: ["000.00.00.G22"], limit: 5) == ["doc-2", "doc-1"])
         #expect(try await store.recentSent(by: [], limit: 5).isEmpty)
-        let answered = try await store.statuses(answering: try #require(document.documentId))
+        let documentId = try #require(document.documentId)
+        // Statuses that merely name the DocumentId text: from an agency that never received it, and from a
+        // recipient to someone other than the document's sender. Neither is linked.
+        for (id, from, to) in [("st-stranger", "000.00.00.X99", "000.00.00.G22"), ("st-elsewhere", "000.00.00.H41", "000.00.00.X99")] {
+            var other = answer
+            (other.id, other.sender, other.recipients, other.idempotencyKey) = (id, from, [to], id)
+            #expect(try await store.accept(other, payload: status) == .accepted)
+        }
+        let answered = try await store.statuses(answering: documentId, of: "doc-1", sender: "000.00.00.G22")
         #expect(answered.map(\.messageId) == ["st-1"] && answered.first?.statusCode == "03" && answered.first?.sender == "000.00.00.H41")
-        #expect(try await store.originals(try #require(document.documentId)).map(\.messageId) == ["doc-1"])
-        #expect(try await store.documentsActingOn(try #require(document.documentId)).isEmpty)
+        // X99's own document with the same DocumentId text, sent to H41: only H41's status to X99 is its.
+        var stranger = IntakeConformanceTests.message("doc-x", key: "dx", bytes: doc + [2], recipients: ["000.00.00.H41"])
+        (stranger.sender, stranger.documentId) = ("000.00.00.X99", documentId)
+        #expect(try await store.accept(stranger, payload: doc + [2]) == .accepted)
+        #expect(try await store.statuses(answering: documentId, of: "doc-x", sender: "000.00.00.X99").map(\.messageId) == ["st-elsewhere"],
+                "another agency reusing the DocumentId text sees none of G22's")
+        #expect(try await store.originals(documentId, sender: "000.00.00.G22").map(\.messageId) == ["doc-1"])
+        #expect(try await store.originals(documentId, sender: "000.00.00.X99").map(\.messageId) == ["doc-x"])
+        let parties = try await store.originalParties(documentId, senders: ["000.00.00.G22", "000.00.00.X99"])
+        #expect(parties.map(\.sender) == ["000.00.00.G22", "000.00.00.X99"] && parties.first?.recipients.sorted() == ["000.00.00.H14", "000.00.00.H41"]
+                && parties.last?.recipients == ["000.00.00.H41"])
+        #expect(try await store.documentsActingOn(documentId, sender: "000.00.00.G22").isEmpty)
         #expect(try await store.receipts(for: "doc-1").isEmpty)
     }
 
