@@ -78,6 +78,11 @@ package struct RoutingTable: Sendable, Equatable {
         return defaultUpstream.map(Destination.peer) ?? .unroutable
     }
 
+    /// The peer hub an entry of the table (not the default upstream) sends `code` to, if any.
+    package func explicitRoute(for code: String) -> PeerHub? {
+        entries.first { Self.matches($0.pattern, code) }?.hub
+    }
+
     static func matches(_ pattern: String, _ code: String) -> Bool {
         if pattern == code { return true }
         if pattern.hasSuffix("*") { return code.hasPrefix(pattern.dropLast()) }

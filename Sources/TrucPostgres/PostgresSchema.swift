@@ -139,6 +139,12 @@ enum PostgresSchema {
             "CREATE TRIGGER tokens_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tokens FOR EACH STATEMENT EXECUTE FUNCTION truc_credentials_changed()",
             "CREATE TRIGGER agencies_truncated AFTER TRUNCATE ON agencies FOR EACH STATEMENT EXECUTE FUNCTION truc_credentials_changed()",
         ],
+        // 8: a refusal is filed under the agency accountable for it (SQLite's version 16).
+        [
+            "ALTER TABLE refusals ADD COLUMN agency TEXT",
+            "UPDATE refusals SET agency = CASE WHEN caller LIKE 'system %' OR caller LIKE 'peer hub %' THEN COALESCE(sender, caller) ELSE caller END",
+            "CREATE INDEX refusals_agency ON refusals(agency, at)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

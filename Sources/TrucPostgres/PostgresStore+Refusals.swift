@@ -13,25 +13,26 @@ extension PostgresStore: RefusalStore {
         try await transaction { connection in
             try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             try await connection.query("""
-                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size)
+                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency)
                 VALUES (\(refusal.at), \(refusal.caller), \(refusal.sender), \(refusal.documentId), \(refusal.kind), \(refusal.code), \(reasons),
-                        \(refusal.sha256), \(Int64(refusal.size)))
+                        \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency))
                 """, logger: logger)
         }
     }
 
-    package func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal] {
+    package func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal] {
         let rows = try await client.query("""
-            SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size FROM refusals
+            SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency FROM refusals
             WHERE at >= \(from) AND at < \(to)
-              AND (\(sender == nil) OR sender = \(sender) OR (sender IS NULL AND caller = \(sender)))
+              AND (\(agency == nil) OR agency = \(agency))
               AND (\(code == nil) OR code = \(code))
             ORDER BY at DESC, id DESC LIMIT \(Int64(limit))
             """, logger: logger)
         var result: [Refusal] = []
-        for try await r in rows.decode((Int64, Int64, String, String?, String?, String?, String, String, String, Int64).self) {
+        for try await r in rows.decode((Int64, Int64, String, String?, String?, String?, String, String, String, Int64, String?).self) {
             var refusal = Refusal(at: r.1, caller: r.2, sender: r.3, documentId: r.4, kind: r.5, code: r.6,
-                                  reasons: (try? JSONDecoder().decode([String].self, from: Data(r.7.utf8))) ?? [], sha256: r.8, size: Int(r.9))
+                                  reasons: (try? JSONDecoder().decode([String].self, from: Data(r.7.utf8))) ?? [], sha256: r.8, size: Int(r.9),
+                                  agency: r.10)
             refusal.id = r.0
             refusal.time = CivilCalendar.vietnamISO(refusal.at)
             result.append(refusal)
@@ -46,7 +47,7 @@ extension PostgresStore: RefusalStore {
             """, logger: logger).decode((String, Int64).self) { byCode[code] = Int(n) }
         var bySender: [RefusalCounts.SenderCount] = []
         for try await (who, n) in try await client.query("""
-            SELECT COALESCE(sender, caller) AS who, COUNT(*) AS n FROM refusals WHERE at >= \(from) AND at < \(to)
+            SELECT agency AS who, COUNT(*) AS n FROM refusals WHERE at >= \(from) AND at < \(to)
             GROUP BY who ORDER BY n DESC, who LIMIT 20
             """, logger: logger).decode((String, Int64).self) { bySender.append(RefusalCounts.SenderCount(sender: who, count: Int(n))) }
         return RefusalCounts(total: byCode.values.reduce(0, +), byCode: byCode, bySender: bySender)

@@ -169,7 +169,7 @@ struct DashboardRoutes: Sendable {
         var page = DashboardPage(hubCode: hubCode, now: now, range: range, view: try await store.operationsView(now: now), peers: await peers.snapshot(),
                                  dead: try await store.deliveries(state: .dead, limit: 200), ratio: figures.ratio, ratioAt: figures.at,
                                  volume: figures.volume, directory: snapshot, csrf: csrf, notice: q.get("notice"), error: rangeError, lookup: lookup)
-        page.refusals = try await store.refusals(sender: nil, code: nil, from: epochs.from, to: epochs.to, limit: 500)
+        page.refusals = try await store.refusals(agency: nil, code: nil, from: epochs.from, to: epochs.to, limit: 500)
         page.refusalCounts = try await store.refusalCounts(from: epochs.from, to: epochs.to)
         if q.get("format") == "csv" { return try csv(page.tables, request: request, range: range) }
         return html(page.html)
@@ -192,7 +192,7 @@ struct DashboardRoutes: Sendable {
             volume: try await store.volume(from: range.from, to: range.to, agencies: [code], byDay: true),
             ratio: SignedRatioReport(from: range.from, to: range.to, groupBy: .day, recipient: nil,
                                      counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) }, names: [:]),
-            refusals: try await store.refusals(sender: code, code: nil, from: epochs.from, to: epochs.to, limit: 500),
+            refusals: try await store.refusals(agency: code, code: nil, from: epochs.from, to: epochs.to, limit: 500),
             csrf: csrf, notice: request.uri.queryParameters.get("notice"), error: rangeError)
         if request.uri.queryParameters.get("format") == "csv" { return try csv(page.tables, request: request, range: range, agency: code) }
         return html(page.html)

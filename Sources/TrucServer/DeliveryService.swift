@@ -39,6 +39,9 @@ package struct DeliveryService: Service {
         var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(60)))
         // Fail an attempt at once when the peer is unreachable: the retry policy, not the client, decides when to try again.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        // Never follow a redirect: an endpoint's 3xx would make the hub re-send the document (or, as a GET,
+        // fetch) wherever it points, from the hub's network position. A redirect is a permanent failure.
+        clientConfiguration.redirectConfiguration = .disallow
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         self.store = store
         self.hubCode = configuration.hubCode
@@ -136,8 +139,13 @@ package struct DeliveryService: Service {
                 if how == "push" { await receipts.issue(messageId: delivery.messageId, recipient: delivery.recipient, how: how) }
                 return
             }
-            failure = "HTTP \(code): \(String(String(buffer: body).prefix(300)))"
-            permanent = (400..<500).contains(code) && code != 408 && code != 429
+            if (300..<400).contains(code) {
+                failure = "HTTP \(code): the endpoint answered with a redirect, which the hub never follows; fix the endpoint's address"
+                permanent = true
+            } else {
+                failure = "HTTP \(code): \(String(String(buffer: body).prefix(300)))"
+                permanent = (400..<500).contains(code) && code != 408 && code != 429
+            }
         } catch let error as VXPCallError {
             failure = error.description
             permanent = error.permanent

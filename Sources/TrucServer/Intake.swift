@@ -83,6 +83,8 @@ struct Intake: Sendable {
     let pool: WorkPool
     var largePool: WorkPool?
     var largeThreshold = 16 << 10
+    /// Recipients one message may name (63 provinces, every ministry and their departments fit well under it).
+    var maxRecipients = 1_000
     /// Time one document may take to decode and verify; past it, 422 too-complex.
     var workBudget: Duration = .seconds(20)
     var logger = Logger(label: "truc")
@@ -232,8 +234,19 @@ struct Intake: Sendable {
     private func refuse(_ failure: IntakeFailure, bytes: [UInt8], caller: IntakeSender) async {
         let now = Int64(Date().timeIntervalSince1970)
         let reasons = failure.reasons.isEmpty ? [failure.error.message] : failure.reasons
+        // Filed under the caller, not under whoever the message claims to come from: an agency posting as G22
+        // fills its own list, not G22's. The claimed sender counts only when the caller may send as it.
+        var agency = caller.name
+        if let claimed = failure.sender {
+            if let peer = caller.peer {
+                if case .some(.none) = try? await relayRefusal(sender: claimed, by: peer) { agency = claimed }
+            } else if caller.codes.contains(claimed) {
+                agency = claimed
+            }
+        }
         let refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
-                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: failure.sha256 ?? Digest.sha256(bytes).hexString, size: bytes.count)
+                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: failure.sha256 ?? Digest.sha256(bytes).hexString,
+                              size: bytes.count, agency: agency)
         logger.notice("refused a message", metadata: [
             "caller": "\(caller.name)", "agency": "\(failure.sender ?? "")", "documentId": "\(failure.documentId ?? "")",
             "code": "\(failure.error.code)", "reasons": "\(reasons.joined(separator: "; ").prefix(600))"])
@@ -303,6 +316,13 @@ struct Intake: Sendable {
         guard let sender = parsed.message.sender, agency.codes.contains(sender) || agency.relay else {
             throw HubError(.forbidden, "sender-mismatch",
                            "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.name); an agency sends only as itself")
+        }
+        // Each recipient costs a delivery row and possibly a signed non-delivery receipt: bounded before any
+        // signature is verified.
+        let recipientCount = Addressing.recipients(of: parsed.message).count
+        guard recipientCount <= maxRecipients else {
+            throw HubError(.unprocessableContent, "too-many-recipients",
+                           "the message names \(recipientCount) recipients; the limit is \(maxRecipients) (a circular to every province and ministry needs a few hundred)")
         }
         let now = Int64(Date().timeIntervalSince1970)
         var attachmentLimits = AttachmentLimits.default

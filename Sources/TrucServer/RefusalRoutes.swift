@@ -13,13 +13,13 @@ struct RefusalRoutes: Sendable {
         router.get("/v1/refusals", .agency) { request, context in
             let agency = try context.requireAgency()
             let (from, to, limit) = try Self.window(request)
-            let items = try await store.refusals(sender: agency.code, code: request.uri.queryParameters.get("code"), from: from, to: to, limit: limit)
+            let items = try await store.refusals(agency: agency.code, code: request.uri.queryParameters.get("code"), from: from, to: to, limit: limit)
             return JSONText.response(Page(from: Self.iso(from), to: Self.iso(to), items: items, counts: nil))
         }
         router.get("/v1/admin/refusals", .operatorOnly) { request, context in
             let q = request.uri.queryParameters
             let (from, to, limit) = try Self.window(request)
-            let items = try await store.refusals(sender: q.get("agency"), code: q.get("code"), from: from, to: to, limit: limit)
+            let items = try await store.refusals(agency: q.get("agency"), code: q.get("code"), from: from, to: to, limit: limit)
             return JSONText.response(Page(from: Self.iso(from), to: Self.iso(to), items: items,
                                           counts: try await store.refusalCounts(from: from, to: to)))
         }

@@ -278,6 +278,16 @@ struct VXPRoutes: Sendable {
         } catch {
             throw VXPFailure(400, "invalid-agency-code", "\(code): \(error)")
         }
+        // A system registers only below the agencies it acts for (by the code hierarchy), never a code a route
+        // of this hub sends to a peer hub: a local registration would win over the route and take that
+        // agency's documents. (The operator's API and CLI may register anything.)
+        let implied = Hierarchy(parents: [:])
+        guard system.agencies.contains(where: { implied.isWithin(agency.code, of: $0) }) else {
+            throw VXPFailure(403, "outside-subtree", "\(agency.code) is not below the agencies system \(system.id) acts for (\(system.agencies.joined(separator: ", ")))")
+        }
+        if let peer = intake.routing.explicitRoute(for: agency.code) {
+            throw VXPFailure(403, "served-elsewhere", "\(agency.code) is reached through peer hub \(peer.code); a system cannot register it here")
+        }
         do {
             try await store.registerAgency(agency, mail: text("mail"), for: system.id)
         } catch let error as StoreError {

@@ -11,8 +11,12 @@ package struct Refusal: Sendable, Codable, Equatable {
     package var time: String = ""
     /// Who called: an agency code, `system <id>` (SDK dialect), `peer hub <code>`.
     package var caller: String
-    /// `From/OrganId` when the message could be read.
+    /// `From/OrganId` when the message could be read: what the message *claims*.
     package var sender: String?
+    /// The agency the refusal is filed under (what `GET /v1/refusals` and the dashboard list it by): the
+    /// authenticated caller's agency, or the claimed sender when the caller may send as it (an SDK system for
+    /// its agencies, a peer hub for the agencies behind it); otherwise the caller (`system …`, a peer's code).
+    package var agency: String
     package var documentId: String?
     /// edoc or status, when the message could be read.
     package var kind: String?
@@ -24,10 +28,11 @@ package struct Refusal: Sendable, Codable, Equatable {
     package var size: Int
 
     package init(at: Int64, caller: String, sender: String?, documentId: String?, kind: String?, code: String, reasons: [String],
-                 sha256: String, size: Int) {
+                 sha256: String, size: Int, agency: String? = nil) {
         self.at = at
         self.caller = caller
         self.sender = sender
+        self.agency = agency ?? caller
         self.documentId = documentId
         self.kind = kind
         self.code = code
@@ -70,19 +75,19 @@ extension HubStore {
         defer { _ = try? db.run("PRAGMA synchronous=FULL") }
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
         try db.run("""
-            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(refusal.at), .text(refusal.caller), refusal.sender.map { .text($0) } ?? .null,
                   refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
-                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size))])
+                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency)])
     }
 
-    /// Refusals in [from, to) (epoch seconds), newest first; only `sender`'s (or those its caller made) when given.
-    package func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) throws -> [Refusal] {
-        var sql = "SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size FROM refusals WHERE at >= ? AND at < ?"
+    /// Refusals in [from, to) (epoch seconds), newest first; only those filed under `agency` when given.
+    package func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) throws -> [Refusal] {
+        var sql = "SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency FROM refusals WHERE at >= ? AND at < ?"
         var bindings: [SQLiteValue] = [.integer(from), .integer(to)]
-        if let sender {
-            sql += " AND (sender = ? OR (sender IS NULL AND caller = ?))"
-            bindings += [.text(sender), .text(sender)]
+        if let agency {
+            sql += " AND agency = ?"
+            bindings.append(.text(agency))
         }
         if let code {
             sql += " AND code = ?"
@@ -94,7 +99,7 @@ extension HubStore {
             var refusal = Refusal(at: row.int(1), caller: row.text(2) ?? "", sender: row.text(3), documentId: row.text(4), kind: row.text(5),
                                   code: row.text(6) ?? "",
                                   reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
-                                  sha256: row.text(8) ?? "", size: Int(row.int(9)))
+                                  sha256: row.text(8) ?? "", size: Int(row.int(9)), agency: row.text(10))
             refusal.id = row.int(0)
             refusal.time = CivilCalendar.vietnamISO(refusal.at)
             return refusal
@@ -108,7 +113,7 @@ extension HubStore {
             byCode[code] = n
         }
         let bySender = try db.query("""
-            SELECT COALESCE(sender, caller) AS who, COUNT(*) AS n FROM refusals WHERE at >= ? AND at < ?
+            SELECT agency AS who, COUNT(*) AS n FROM refusals WHERE at >= ? AND at < ?
             GROUP BY who ORDER BY n DESC, who LIMIT 20
             """, [.integer(from), .integer(to)]) { RefusalCounts.SenderCount(sender: $0.text(0) ?? "", count: Int($0.int(1))) }
         return RefusalCounts(total: byCode.values.reduce(0, +), byCode: byCode, bySender: bySender)

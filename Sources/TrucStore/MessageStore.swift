@@ -114,7 +114,7 @@ package protocol SessionStore: Actor {
 /// Documents refused at intake, kept as evidence for their senders and operators.
 package protocol RefusalStore: Actor {
     func recordRefusal(_ refusal: Refusal) async throws
-    func refusals(sender: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal]
+    func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal]
     func refusalCounts(from: Int64, to: Int64) async throws -> RefusalCounts
     @discardableResult func pruneRefusals(before: Int64) async throws -> Int
 }

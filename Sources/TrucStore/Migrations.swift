@@ -137,6 +137,14 @@ enum Migrations {
         """
         CREATE TABLE agency_pulls(agency TEXT PRIMARY KEY, last_pull INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // 16: a refusal is filed under the agency accountable for it (the authenticated caller), the claimed
+        // sender kept beside it. Older rows: an agency's own calls under that agency; a system's or a peer's
+        // under what the message claimed, as before.
+        """
+        ALTER TABLE refusals ADD COLUMN agency TEXT;
+        UPDATE refusals SET agency = CASE WHEN caller LIKE 'system %' OR caller LIKE 'peer hub %' THEN COALESCE(sender, caller) ELSE caller END;
+        CREATE INDEX refusals_agency ON refusals(agency, at);
+        """,
     ]
 
     static func apply(to db: Database) throws {

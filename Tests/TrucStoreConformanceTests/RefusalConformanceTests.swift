@@ -24,19 +24,19 @@ struct RefusalConformanceTests {
                     reasons: ["expired"], sha256: "dd", size: 13),
         ]
         for refusal in rows { try await store.recordRefusal(refusal) }
-        let all = try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 10)
+        let all = try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 10)
         #expect(all.map(\.sha256) == ["dd", "cc", "bb", "aa"] && all.allSatisfy { $0.id > 0 && !$0.time.isEmpty })
         #expect(all.last?.reasons == ["revoked", "Chữ ký bị thu hồi"] && all.last?.documentId == "d1")
-        #expect(try await store.refusals(sender: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["bb", "aa"])
-        #expect(try await store.refusals(sender: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["cc"])
-        #expect(try await store.refusals(sender: nil, code: "invalid-signature", from: 0, to: 10_000, limit: 10).map(\.sha256) == ["dd", "aa"])
-        #expect(try await store.refusals(sender: nil, code: nil, from: 1001, to: 5000, limit: 10).map(\.sha256) == ["cc", "bb"])
-        #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 1).count == 1)
+        #expect(try await store.refusals(agency: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["bb", "aa"])
+        #expect(try await store.refusals(agency: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["cc"])
+        #expect(try await store.refusals(agency: nil, code: "invalid-signature", from: 0, to: 10_000, limit: 10).map(\.sha256) == ["dd", "aa"])
+        #expect(try await store.refusals(agency: nil, code: nil, from: 1001, to: 5000, limit: 10).map(\.sha256) == ["cc", "bb"])
+        #expect(try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 1).count == 1)
         let counts = try await store.refusalCounts(from: 0, to: 10_000)
         #expect(counts.total == 4 && counts.byCode == ["invalid-signature": 2, "invalid-message": 2])
         #expect(counts.bySender.first == RefusalCounts.SenderCount(sender: "000.00.00.G22", count: 2))
         #expect(try await store.pruneRefusals(before: 1002) == 2)
-        #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["dd", "cc"])
+        #expect(try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["dd", "cc"])
     }
 }
 
@@ -87,13 +87,13 @@ struct ImportTests {
             try await importer.insertPayloads([("m1", (0...255).map(UInt8.init) + [92, 78, 9, 10])])
             try await importer.advanceSequences()
         }
-        let refusal = try #require(try await store.refusals(sender: nil, code: nil, from: 0, to: 2000, limit: 5).first)
+        let refusal = try #require(try await store.refusals(agency: nil, code: nil, from: 0, to: 2000, limit: 5).first)
         #expect(refusal.caller == tricky && refusal.reasons == [tricky] && refusal.sender == nil && refusal.id == 7)
         let agency = try #require(try await store.agency("000.00.00.G22"))
         #expect(agency.name == "VPCP\tx" && agency.relay)
         #expect(try await store.payload(of: "m1", at: PostgresStore.payloadMarker) == (0...255).map(UInt8.init) + [92, 78, 9, 10])
         // The sequence moved past the copied key.
         try await store.recordRefusal(Refusal(at: 1001, caller: "x", sender: nil, documentId: nil, kind: nil, code: "c", reasons: [], sha256: "bb", size: 1))
-        #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 2000, limit: 5).map(\.id) == [8, 7])
+        #expect(try await store.refusals(agency: nil, code: nil, from: 0, to: 2000, limit: 5).map(\.id) == [8, 7])
     }
 }

@@ -222,14 +222,14 @@ struct HubStoreTests {
             try await store.recordRefusal(refusal(1_000, "000.00.00.G22", "invalid-signature"))
             try await store.recordRefusal(refusal(2_000, "000.00.00.G22", "invalid-message"))
             try await store.recordRefusal(refusal(3_000, nil, "malformed-xml", caller: "000.00.00.H41"))
-            #expect(try await store.refusals(sender: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["invalid-message", "invalid-signature"])
-            #expect(try await store.refusals(sender: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
-            #expect(try await store.refusals(sender: nil, code: "invalid-message", from: 0, to: 10_000, limit: 10).count == 1)
-            #expect(try await store.refusals(sender: nil, code: nil, from: 1_500, to: 10_000, limit: 10).count == 2)
+            #expect(try await store.refusals(agency: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["invalid-message", "invalid-signature"])
+            #expect(try await store.refusals(agency: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
+            #expect(try await store.refusals(agency: nil, code: "invalid-message", from: 0, to: 10_000, limit: 10).count == 1)
+            #expect(try await store.refusals(agency: nil, code: nil, from: 1_500, to: 10_000, limit: 10).count == 2)
             let counts = try await store.refusalCounts(from: 0, to: 10_000)
             #expect(counts.total == 3 && counts.byCode["invalid-signature"] == 1 && counts.bySender.first?.sender == "000.00.00.G22")
             #expect(try await store.pruneRefusals(before: 2_500) == 2)
-            #expect(try await store.refusals(sender: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
+            #expect(try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 10).map(\.code) == ["malformed-xml"])
         }
     }
 

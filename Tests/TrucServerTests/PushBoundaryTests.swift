@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TrucCore
+import TrucStore
+import NIOHTTP1
+import TrucTestSupport
+
+/// Pushes never wander: an endpoint that answers with a redirect gets no second request, and the
+/// redirect's target gets none at all.
+@Suite("Pushes that never wander")
+struct PushBoundaryTests {
+    @Test("an agency's push endpoint answering 307 or 302: the delivery is dead with the reason, the redirect target is never contacted",
+          arguments: [307, 302])
+    func redirectRefused(status: Int) async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-redirect-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let endpoint = Process()
+        endpoint.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        endpoint.arguments = ["python3", LiveHub.repo.appendingPathComponent("scripts/redirecting_endpoint.py").path,
+                              "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--status", "\(status)",
+                              "--seconds", "120", "--out", out]
+        endpoint.standardOutput = FileHandle.nullDevice
+        try Program.launch(endpoint)
+        defer { Program.killTree(endpoint.processIdentifier) }
+        func lines() -> [String] { ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        var port = 0
+        for _ in 0..<600 where port == 0 {
+            if let ports = lines().first(where: { $0.hasPrefix("PORTS ") }) { port = Int(ports.split(separator: " ")[1]) ?? 0 }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(port > 0, "the endpoint did not start")
+        try await LiveHub.run(retry: RetryPolicy(baseDelay: 0.05, maxDelay: 0.1, maxAttempts: 3)) { hub in
+            try await hub.store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng", pushURL: "https://127.0.0.1:\(port)/inbox"))
+            let g22 = try await hub.token("000.00.00.G22")
+            let id = try #require(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).json?["id"] as? String)
+            #expect(try await hub.eventually { try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "dead" })
+            let trace = try await hub.request(.GET, "/v1/messages/\(id)/trace", token: g22).json
+            let h14 = (trace?["deliveries"] as? [[String: Any]])?.first { $0["recipient"] as? String == "000.00.00.H14" }
+            #expect((h14?["reason"] as? String)?.contains("redirect") == true, "\(String(describing: h14))")
+            #expect(h14?["attempts"] as? Int == 1, "a redirect is permanent: no retry")
+        }
+        #expect(!lines().contains { $0.hasPrefix("HIT ") }, "the redirect target was contacted: \(lines())")
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import TrucCore
+import TrucStore
+import TrucTestSupport
+
+/// A refusal belongs to the authenticated caller; what the message claims is a field of it.
+@Suite("Refusals filed under the caller")
+struct RefusalBoundaryTests {
+    @Test("an agency posting as G22 fills its own refusal list, not G22's, nor G22's row in the operator's counts")
+    func claimedSender() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            for _ in 0..<3 {
+                let forged = try await hub.post("signatures/pdf-tampered.edxml", token: h41)
+                #expect(forged.status == 403 && forged.errorCode == "sender-mismatch")
+            }
+            let own = try #require(try await hub.request(.GET, "/v1/refusals", token: h41).json?["items"] as? [[String: Any]])
+            #expect(own.count == 3 && own.allSatisfy { $0["agency"] as? String == "000.00.00.H41" && $0["sender"] as? String == "000.00.00.G22" },
+                    "\(own)")
+            let victim = try #require(try await hub.request(.GET, "/v1/refusals", token: g22).json?["items"] as? [Any])
+            #expect(victim.isEmpty, "nothing filed under G22: \(victim)")
+            let admin = try #require(try await hub.request(.GET, "/v1/admin/refusals", token: hub.operatorToken).json)
+            let bySender = try #require((admin["counts"] as? [String: Any])?["bySender"] as? [[String: Any]])
+            #expect(bySender.map { $0["sender"] as? String } == ["000.00.00.H41"], "\(bySender)")
+            #expect((try await hub.request(.GET, "/v1/admin/refusals?agency=000.00.00.G22", token: hub.operatorToken).json?["items"] as? [Any])?.isEmpty == true)
+            // G22's own refused document is G22's.
+            #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422)
+            let g22Own = try #require(try await hub.request(.GET, "/v1/refusals", token: g22).json?["items"] as? [[String: Any]])
+            #expect(g22Own.count == 1 && g22Own.first?["agency"] as? String == "000.00.00.G22")
+        }
+    }
+}
+
+/// What one message may make the hub do is bounded by its recipients.
+@Suite("Bounded recipients")
+struct RecipientBoundaryTests {
+    /// G22's sample document addressed to `count` well-formed, unregistered codes.
+    static func circular(_ count: Int) throws -> [UInt8] {
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/edoc_new_variant_dc0bdef0.edxml"))), as: UTF8.self)
+        let first = try #require(text.range(of: "<edXML:To>"))
+        let many = (0..<count).map { i in
+            "<edXML:To><edXML:OrganId>000.\(String(format: "%02d", i / 100)).\(String(format: "%02d", i % 100)).H53</edXML:OrganId><edXML:OrganName>X</edXML:OrganName></edXML:To>"
+        }.joined()
+        return Array(text.replacingCharacters(in: first.lowerBound..<first.lowerBound, with: many).utf8)
+    }
+
+    @Test("a document naming 1,001 recipients is refused before any work; one naming 200 unknown ones is served for the rest")
+    func tooManyRecipients() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let refused = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(1_001))
+            #expect(refused.status == 422 && refused.errorCode == "too-many-recipients", "\(String(decoding: refused.body.prefix(300), as: UTF8.self))")
+            #expect(try await hub.store.deliveries(state: nil).isEmpty, "nothing queued")
+            // 200 unknown codes plus the sample's own recipients: accepted for those the hub serves.
+            let served = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(200))
+            #expect(served.status == 202, "\(String(decoding: served.body.prefix(300), as: UTF8.self))")
+            #expect((served.json?["unroutedRecipients"] as? [Any])?.count == 200)
+        }
+    }
+}
