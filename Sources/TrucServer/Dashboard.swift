@@ -13,23 +13,37 @@ import TrucStore
 /// operators logged in, and every node of a hub behind a load balancer knows every session.
 struct DashboardSessions: Sendable {
     let store: any SessionStore
+    /// The SHA-256 of the operator token that opens sessions (nil: operator access is off). A session is
+    /// stored under a hash of its id *and* this credential: once the token is rotated (or access turned off),
+    /// every session it opened is gone, on every node, with no list to clean.
+    let credential: [UInt8]?
     static let lifetime: TimeInterval = 8 * 3600
 
+    init(store: any SessionStore, credential: [UInt8]?) {
+        self.store = store
+        self.credential = credential
+    }
+
     func create() async throws -> (id: String, csrf: String) {
+        guard let credential else { throw HubError.forbidden("operator access is off") }
         let id = try secureRandomBytes(32).hexString, csrf = try secureRandomBytes(16).hexString
-        try await store.createSession(idHash: Self.hash(id), csrf: csrf, expires: Int64(Date().addingTimeInterval(Self.lifetime).timeIntervalSince1970))
+        try await store.createSession(idHash: Self.hash(id, credential: credential), csrf: csrf,
+                                      expires: Int64(Date().addingTimeInterval(Self.lifetime).timeIntervalSince1970))
         return (id, csrf)
     }
 
     func csrf(for id: String) async throws -> String? {
         // Ids are 64 hex digits: anything else is no session (and costs no lookup).
-        guard id.utf8.count == 64, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
-        return try await store.sessionCSRF(idHash: Self.hash(id), now: Int64(Date().timeIntervalSince1970))
+        guard let credential, id.utf8.count == 64, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        return try await store.sessionCSRF(idHash: Self.hash(id, credential: credential), now: Int64(Date().timeIntervalSince1970))
     }
 
-    func end(_ id: String) async throws { try await store.endSession(idHash: Self.hash(id)) }
+    func end(_ id: String) async throws {
+        guard let credential else { return }
+        try await store.endSession(idHash: Self.hash(id, credential: credential))
+    }
 
-    static func hash(_ id: String) -> String { Digest.sha256(Array(id.utf8)).hexString }
+    static func hash(_ id: String, credential: [UInt8]) -> String { Digest.sha256(Array(id.utf8) + [0x7C] + credential).hexString }
 }
 
 /// The dashboard's figures of a date range (the signed-ratio report, documents per day), recomputed at most once

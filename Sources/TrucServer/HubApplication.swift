@@ -75,7 +75,7 @@ package func buildHub(
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: StoreFailureMiddleware(store: store, health: storeHealth, logger: logger))
-    let sessions = DashboardSessions(store: store)
+    let sessions = DashboardSessions(store: store, credential: routes.auth.operatorTokenHash)
     let access = AccessRouter(router: router, auth: routes.auth, sessions: sessions)
     routes.register(on: access)
     let stats = StatsRoutes(store: store, auth: routes.auth)

@@ -20,10 +20,14 @@ struct DashboardPagesTests {
         let base: String
         let cookie: String
 
-        static func login(_ hub: LiveHub) async throws -> Browser {
+        static func client() throws -> HTTPClient {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(LiveHub.demo("trust/root-ca.pem")))
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
+        }
+
+        static func login(_ hub: LiveHub) async throws -> Browser {
+            let client = try client()
             var login = HTTPClientRequest(url: hub.base + "/login")
             login.method = .POST
             login.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -158,6 +162,45 @@ struct DashboardPagesTests {
             #expect(try await browser.get("/?format=csv&table=ratio", cookie: false).text.contains("id=\"login\""))
             try await browser.close()
         }
+    }
+
+    @Test("a dashboard session ends when the operator token that opened it is rotated or operator access is turned off")
+    func sessionsFollowTheCredential() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-sessions-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let client = try Browser.client()
+        var cookie = ""
+        do {
+            try await LiveHub.run(dataDirectory: data) { hub in
+                let browser = try await Browser.login(hub)
+                cookie = browser.cookie
+                let text = try await browser.get("/").text
+                try await browser.client.shutdown()
+                #expect(text.contains("csrf"), "logged in")
+            }
+            // Same token after a restart: the session holds (the store keeps it).
+            try await LiveHub.run(dataDirectory: data) { hub in
+                let text = try await Browser(client: client, base: hub.base, cookie: cookie).get("/").text
+                #expect(text.contains("csrf"), "the same credential keeps its sessions")
+            }
+            // Rotated: the old session is no session, and acts on nothing.
+            try await LiveHub.run(configure: { $0.operatorToken = "a-new-operator-token-after-a-leak" }, dataDirectory: data) { hub in
+                let browser = Browser(client: client, base: hub.base, cookie: cookie)
+                let text = try await browser.get("/").text
+                #expect(!text.contains("csrf") && text.contains("token"), "the login page, not the dashboard")
+                let post = try await browser.post("/dashboard/pause", form: "agency=000.00.00.H14&csrf=x")
+                #expect(post.status == 401 || post.status == 403, "no action either: \(post.status)")
+            }
+            // Operator access off: no session at all.
+            try await LiveHub.run(configure: { $0.operatorToken = nil }, dataDirectory: data) { hub in
+                let text = try await Browser(client: client, base: hub.base, cookie: cookie).get("/").text
+                #expect(!text.contains("csrf"))
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 
     @Test("CSV cells: quotes, commas and line breaks survive; formula-like text is defused")

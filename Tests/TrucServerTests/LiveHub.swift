@@ -34,10 +34,11 @@ struct LiveHub {
                     routing: RoutingTable = RoutingTable(), retry: RetryPolicy = RetryPolicy(baseDelay: 0.2, maxDelay: 1, maxAttempts: 3),
                     agencies: [(String, String, String?)]? = nil, relays: [String] = [],
                     vxp: VXPSettings = VXPSettings(), systems: [(id: String, secret: String, agencies: [String])] = [],
-                    configure: (inout HubConfiguration) -> Void = { _ in },
+                    configure: (inout HubConfiguration) -> Void = { _ in }, dataDirectory: String? = nil,
                     _ body: (LiveHub) async throws -> Void) async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: data) }
+        // A given data directory is the caller's (a hub restarted on the same store); otherwise a fresh one.
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
+        defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: data) } }
         let store = try HubStore(dataDirectory: data)
         let registered = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
                                       ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
