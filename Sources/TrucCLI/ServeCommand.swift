@@ -158,6 +158,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard lease >= 5 else {
             throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
         }
+        if let token = settings.string("operator-token"), token.count < 16 {
+            throw CommandFailure(code: "usage", message: "the operator token has \(token.count) characters: give at least 16 (it opens every queue and the dashboard; wrong guesses are slowed down, not stopped)", exitCode: 2).report()
+        }
         let poolSize = settings.int("database-pool") ?? PostgresStore.defaultPoolSize
         guard (2...1000).contains(poolSize) else {
             throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()

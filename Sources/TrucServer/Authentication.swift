@@ -50,6 +50,8 @@ struct Authenticator: Sendable {
     let trustState: TrustState
     let operatorTokenHash: [UInt8]?
     let verified: VerifiedCertificates
+    /// Holds back addresses that send wrong tokens (API Bearer tokens and the dashboard login alike).
+    let guesses: CredentialGuard
     /// The trust store in force now (it changes when the trust directory is reloaded).
     var trust: TrustStore { trustState.trust }
 
@@ -57,8 +59,17 @@ struct Authenticator: Sendable {
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else { throw HubError.unauthenticated }
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            if let operatorTokenHash, constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash) { return .operatorRole }
-            guard let credential = try await store.credential(forToken: token) else { throw HubError.unauthenticated }
+            let source = Self.source(context.channel)
+            try guesses.check(source)
+            if let operatorTokenHash, constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash) {
+                guesses.succeeded(source)
+                return .operatorRole
+            }
+            guard let credential = try await store.credential(forToken: token) else {
+                guesses.failed(source)
+                throw HubError.unauthenticated
+            }
+            guesses.succeeded(source)
             return credential.role == "viewer" ? .viewer(credential.agency) : .agency(credential.agency)
         }
         guard let peer = try await context.channel.nioSSL_peerCertificate().get() else { throw HubError.unauthenticated }
@@ -80,6 +91,9 @@ struct Authenticator: Sendable {
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMAC.constantTimeEqual(a, b) }
+
+    /// The address a request comes from, for `guesses`.
+    static func source(_ channel: any Channel) -> String { channel.remoteAddress?.ipAddress ?? "unknown" }
 
     /// True when `token` is the operator's.
     func isOperatorToken(_ token: String) -> Bool {

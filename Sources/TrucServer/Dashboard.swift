@@ -255,10 +255,17 @@ struct DashboardRoutes: Sendable {
         guard auth.operatorTokenHash != nil else {
             return html(DashboardShell.login(error: Self.accessOff), status: .forbidden)
         }
+        let source = Authenticator.source(context.channel)
+        if let wait = auth.guesses.waiting(source) {
+            var response = html(DashboardShell.login(error: "Quá nhiều lần sai / too many wrong tokens: try again in \(wait) s"), status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         guard let token = fields["token"], auth.isOperatorToken(token) else {
-            logger.notice("dashboard login refused")
+            auth.guesses.failed(source) // logs once per block, not once per try
             return html(DashboardShell.login(error: "Sai mã vận hành / wrong operator token"), status: .unauthorized)
         }
+        auth.guesses.succeeded(source)
         let (id, _) = try await sessions.create()
         logger.info("dashboard login")
         return redirect("/", setCookie: "\(Self.cookie)=\(id); Path=/; Max-Age=\(Int(DashboardSessions.lifetime)); HttpOnly; Secure; SameSite=Strict")

@@ -80,7 +80,7 @@ struct RevocationLiveTests {
         let lab = try Lab()
         let demo = FailClosedTests.demo
         let server = try HubEndToEndTests.Server(["--trust", lab.trust, "--revocation-freshness", "2", "--revocation-budget", "1.5",
-                                                  "--operator-token", "op-secret"], keepLog: true)
+                                                  "--operator-token", "op-secret-revocation-live"], keepLog: true)
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
         let hub = "https://127.0.0.1:\(server.port)"
@@ -142,7 +142,7 @@ struct RevocationLiveTests {
         #expect(Self.signature(cached)?["status"] as? String == "valid", "\(cached.stdout)")
 
         // The operator sees the sources: cache hits and misses, fetches, failures, the CRL's age.
-        let view = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret", hub + "/v1/admin/revocation"])
+        let view = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret-revocation-live", hub + "/v1/admin/revocation"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any], "\(view.stdout)")
         #expect(json["mode"] as? String == "prefer-ocsp")
         let sources = json["sources"] as? [[String: Any]] ?? []
@@ -150,7 +150,7 @@ struct RevocationLiveTests {
         #expect((ocsp?["fetches"] as? Int ?? 0) >= 2 && (ocsp?["hits"] as? Int ?? -1) >= 0, "\(view.stdout)")
         #expect((sources.first { $0["url"] as? String == lab.base + "/rogue" }?["failures"] as? Int ?? 0) >= 1, "\(view.stdout)")
         #expect((json["crls"] as? [[String: Any]])?.first?["url"] as? String == lab.base + "/ca.crl", "\(view.stdout)")
-        let metrics = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret", hub + "/metrics"])
+        let metrics = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer op-secret-revocation-live", hub + "/metrics"])
         #expect(metrics.stdout.contains("truc_revocation_fetches{url=\"\(lab.base)/ocsp\"}"), "\(metrics.stdout.prefix(3000))")
         #expect(metrics.stdout.contains("truc_revocation_crl_age_seconds{url=\"\(lab.base)/ca.crl\"}"))
         // The fetched CRL is kept in the data directory.

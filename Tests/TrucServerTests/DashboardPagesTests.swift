@@ -26,6 +26,24 @@ struct DashboardPagesTests {
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow))
         }
 
+        /// A form post without a session; the answer's status.
+        static func form(_ hub: LiveHub, _ path: String, _ form: String) async throws -> UInt {
+            let client = try client()
+            var request = HTTPClientRequest(url: hub.base + path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+            let status: UInt
+            do {
+                status = try await client.execute(request, timeout: .seconds(30)).status.code
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+            return status
+        }
+
         static func login(_ hub: LiveHub) async throws -> Browser {
             let client = try client()
             var login = HTTPClientRequest(url: hub.base + "/login")

@@ -110,6 +110,7 @@ struct LiveHub {
     struct Reply {
         let status: Int
         let body: [UInt8]
+        var headers: [(String, String)] = []
         var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
         var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
     }
@@ -125,7 +126,7 @@ struct LiveHub {
         }
         let response = try await client.execute(request, timeout: .seconds(30))
         let collected = try await response.body.collect(upTo: 128 << 20)
-        return Reply(status: Int(response.status.code), body: Array(buffer: collected))
+        return Reply(status: Int(response.status.code), body: Array(buffer: collected), headers: response.headers.map { ($0.name, $0.value) })
     }
 
     /// POSTs `body` in chunks with no Content-Length (chunked transfer encoding).
