@@ -112,6 +112,8 @@ package struct ConnectionLimits: Sendable {
     package var maxBufferedBodyBytes = 256 << 20
     /// Messages waiting for a verification thread; beyond it intake answers `503 busy`.
     package var verifyQueueLimit = 64
+    /// Wrong tokens one address may send in a minute before it is held back (`429 too-many-attempts`).
+    package var wrongTokensPerMinute = 5
     /// Verification threads (default: one per core).
     package var verifyThreads = System.coreCount
     /// Time one document may take to decode its attachments and verify its signatures; past it, 422

@@ -18,7 +18,7 @@ struct PushBoundaryTests {
         endpoint.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         endpoint.arguments = ["python3", LiveHub.repo.appendingPathComponent("scripts/redirecting_endpoint.py").path,
                               "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--status", "\(status)",
-                              "--seconds", "120", "--out", out]
+                              "--seconds", "900", "--out", out]
         endpoint.standardOutput = FileHandle.nullDevice
         try Program.launch(endpoint)
         defer { Program.killTree(endpoint.processIdentifier) }

@@ -46,17 +46,18 @@ struct RecipientBoundaryTests {
         return Array(text.replacingCharacters(in: first.lowerBound..<first.lowerBound, with: many).utf8)
     }
 
-    @Test("a document naming 1,001 recipients is refused before any work; one naming 200 unknown ones is served for the rest")
+    @Test("a document naming 1,001 recipients is refused before any work; one naming 20 unknown ones is served for the rest")
     func tooManyRecipients() async throws {
         try await LiveHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22")
             let refused = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(1_001))
             #expect(refused.status == 422 && refused.errorCode == "too-many-recipients", "\(String(decoding: refused.body.prefix(300), as: UTF8.self))")
             #expect(try await hub.store.deliveries(state: nil).isEmpty, "nothing queued")
-            // 200 unknown codes plus the sample's own recipients: accepted for those the hub serves.
-            let served = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(200))
+            // 20 unknown codes plus the sample's own recipients: accepted for those the hub serves (each unknown one
+            // still costs a signed non-delivery receipt, issue 24 item 5).
+            let served = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(20))
             #expect(served.status == 202, "\(String(decoding: served.body.prefix(300), as: UTF8.self))")
-            #expect((served.json?["unroutedRecipients"] as? [Any])?.count == 200)
+            #expect((served.json?["unroutedRecipients"] as? [Any])?.count == 20)
         }
     }
 }
