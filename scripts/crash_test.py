@@ -142,14 +142,24 @@ if args.postgres:
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
 
 
-def request(method, path, token, body=None):
-    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+def request(method, path, token, body=None, tries=20):
+    """One call; a connection that fails before any answer (behind HAProxy, a node just killed and not yet
+    marked down) is tried again, at most `tries` times in all, 0.5 s apart."""
     headers = {"Authorization": "Bearer " + token}
     if body is not None:
         headers["Content-Type"] = "application/xml"
-    c.request(method, path, body=body, headers=headers)
-    r = c.getresponse()
-    return r.status, r.read()
+    for attempt in range(tries):
+        c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+        try:
+            c.request(method, path, body=body, headers=headers)
+            r = c.getresponse()
+            return r.status, r.read()
+        except (ssl.SSLError, ConnectionError, http.client.RemoteDisconnected):
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5)
+        finally:
+            c.close()
 
 
 g22 = run("agencies", "token", "000.00.00.G22")
@@ -174,7 +184,7 @@ def sender():
                 return
             i = queue.pop()
         try:
-            status, body = request("POST", "/v1/messages", g22, documents[i])
+            status, body = request("POST", "/v1/messages", g22, documents[i], tries=1)
             if status in (200, 202):
                 with lock:
                     answered[i] = json.loads(body)["id"]
