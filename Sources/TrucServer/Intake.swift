@@ -83,6 +83,8 @@ struct Intake: Sendable {
     let pool: WorkPool
     var largePool: WorkPool?
     var largeThreshold = 16 << 10
+    /// Refusal records one caller may write (the rest are answered and counted, not each written).
+    var throttle = RefusalThrottle()
     /// Recipients one message may name (63 provinces, every ministry and their departments fit well under it).
     var maxRecipients = 1_000
     /// Time one document may take to decode and verify; past it, 422 too-complex.
@@ -244,14 +246,19 @@ struct Intake: Sendable {
                 agency = claimed
             }
         }
-        let refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
-                              code: failure.error.code, reasons: Array(reasons.prefix(20)), sha256: failure.sha256 ?? Digest.sha256(bytes).hexString,
-                              size: bytes.count, agency: agency)
-        logger.notice("refused a message", metadata: [
-            "caller": "\(caller.name)", "agency": "\(failure.sender ?? "")", "documentId": "\(failure.documentId ?? "")",
-            "code": "\(failure.error.code)", "reasons": "\(reasons.joined(separator: "; ").prefix(600))"])
+        var refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
+                              code: failure.error.code, reasons: reasons, sha256: failure.sha256 ?? Digest.sha256(bytes).hexString,
+                              size: bytes.count, agency: agency).bounded()
+        let decision = throttle.decide(caller.name)
+        if case .record(let skipped) = decision {
+            if skipped > 0 { refusal.reasons.append("(\(skipped) earlier refusals of this caller were answered but not recorded: more than the recording rate)") }
+            logger.notice("refused a message", metadata: [
+                "caller": "\(refusal.caller)", "agency": "\(refusal.sender ?? "")", "documentId": "\(refusal.documentId ?? "")",
+                "code": "\(refusal.code)", "reasons": "\(refusal.reasons.joined(separator: "; ").prefix(600))",
+                "unrecorded": "\(skipped)"])
+        }
         do {
-            try await store.recordRefusal(refusal)
+            if decision != .skip { try await store.recordRefusal(refusal) }
             if let counted = failure.counted {
                 // Once per document: re-sending a refused document does not count it again.
                 try await store.countRefused(key: counted.key, sender: counted.sender, recipients: counted.recipients,

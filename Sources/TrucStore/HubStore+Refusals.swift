@@ -42,6 +42,33 @@ package struct Refusal: Sendable, Codable, Equatable {
     }
 }
 
+extension Refusal {
+    /// The longest text each field keeps: every field but the sizes is what a caller sent (a 10 MiB DocumentId
+    /// is possible), and the records are listed on pages. The SHA-256 names the whole message.
+    package static let limits = (caller: 128, sender: 64, documentId: 256, kind: 16, code: 64, reason: 1_000, reasons: 20)
+
+    /// This refusal with every caller-chosen field cut to `limits` (a cut text ends with `…[+N bytes]`).
+    package func bounded() -> Refusal {
+        func cut(_ text: String, _ limit: Int) -> String {
+            let utf8 = text.utf8
+            guard utf8.count > limit else { return text }
+            var end = utf8.index(utf8.startIndex, offsetBy: limit)
+            while end > utf8.startIndex, end.samePosition(in: text.unicodeScalars) == nil { end = utf8.index(before: end) }
+            return String(text[..<end]) + "…[+\(utf8.count - utf8.distance(from: utf8.startIndex, to: end)) bytes]"
+        }
+        var copy = self
+        copy.caller = cut(caller, Self.limits.caller)
+        copy.agency = cut(agency, Self.limits.caller)
+        copy.sender = sender.map { cut($0, Self.limits.sender) }
+        copy.documentId = documentId.map { cut($0, Self.limits.documentId) }
+        copy.kind = kind.map { cut($0, Self.limits.kind) }
+        copy.code = cut(code, Self.limits.code)
+        copy.reasons = reasons.prefix(Self.limits.reasons).map { cut($0, Self.limits.reason) }
+        if reasons.count > Self.limits.reasons { copy.reasons.append("…[+\(reasons.count - Self.limits.reasons) more reasons]") }
+        return copy
+    }
+}
+
 /// Refusals counted by error code and by sender, for the operator's view.
 package struct RefusalCounts: Sendable, Codable, Equatable {
     package var total: Int

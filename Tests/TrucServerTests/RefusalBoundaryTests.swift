@@ -94,3 +94,36 @@ struct GuessingTests {
         }
     }
 }
+
+/// Refusal records are bounded: each field's size, and how many one caller writes.
+@Suite("Bounded refusal records")
+struct RefusalRecordBoundsTests {
+    @Test("a 1 MiB DocumentId is kept cut with a marker; a flood from one token writes a bounded number of records and says how many it left out")
+    func boundedRecords() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_acceptance_03.edxml"))), as: UTF8.self)
+            let huge = text.replacingOccurrences(of: "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", with: "000.00.00.G22,2015/09/30," + String(repeating: "Đ", count: 1 << 19))
+            // H41's status posted with G22's token: refused (sender-mismatch), with the huge DocumentId.
+            let refused = try await hub.request(.POST, "/v1/messages", token: g22, body: Array(huge.utf8))
+            #expect(refused.status == 403 && refused.body.count < 4_096, "the answer does not echo the DocumentId: \(refused.body.count) bytes")
+            let page = try await hub.request(.GET, "/v1/refusals", token: g22)
+            #expect(page.body.count < 8_192, "\(page.body.count) bytes for one refusal")
+            let documentId = try #require(((page.json?["items"] as? [[String: Any]])?.first)?["documentId"] as? String)
+            #expect(documentId.utf8.count < 300 && documentId.contains("…[+"), "\(documentId.prefix(300))")
+
+            // 60 malformed messages at once from one token.
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<60 { group.addTask { try await hub.request(.POST, "/v1/messages", token: g22, body: Array("<not-edxml n=\"\(n)\"/>".utf8)).status } }
+                for try await status in group { #expect(status == 400) }
+            }
+            let flood = try #require(try await hub.request(.GET, "/v1/refusals?limit=1000", token: g22).json?["items"] as? [[String: Any]])
+            #expect(flood.count <= 25, "\(flood.count) records for 61 refusals")
+            try await Task.sleep(for: .milliseconds(1_200))
+            #expect(try await hub.request(.POST, "/v1/messages", token: g22, body: Array("<still-not/>".utf8)).status == 400)
+            let latest = try #require((try await hub.request(.GET, "/v1/refusals", token: g22).json?["items"] as? [[String: Any]])?.first)
+            let reasons = (latest["reasons"] as? [String]) ?? []
+            #expect(reasons.contains { $0.contains("earlier refusals of this caller were answered but not recorded") }, "\(reasons)")
+        }
+    }
+}
