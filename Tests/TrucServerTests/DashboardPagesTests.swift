@@ -221,6 +221,14 @@ struct DashboardPagesTests {
         try await client.shutdown()
     }
 
+    @Test("formula-like cells are found by Unicode scalar: a combining mark after '=', a leading CR LF, leading spaces")
+    func formulaScalars() {
+        for text in ["=\u{0301}HYPERLINK(\"x\")", "\r\n=1+1", "  =1+1", "\u{00A0}@SUM(A1)", "+1", "\t1"] {
+            #expect(DashboardTable.formulaLike(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        for text in ["Văn phòng", "1-2", "", "   ", "a=b"] { #expect(!DashboardTable.formulaLike(text), "\(text)") }
+    }
+
     @Test("CSV cells: quotes, commas and line breaks survive; formula-like text is defused")
     func csvCells() {
         var table = DashboardTable(id: "t", columns: [.init(title: "a", key: "a"), .init(title: "n", key: "n", numeric: true)])
