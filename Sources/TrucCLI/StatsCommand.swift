@@ -32,6 +32,11 @@ struct StatsCommand: AsyncParsableCommand {
         let hub = try await store.openExisting()
         let agencies = try await hub.agencies()
         let hierarchy = Hierarchy(parents: Dictionary(agencies.compactMap { a in a.parent.map { (a.code, $0) } }, uniquingKeysWith: { a, _ in a }))
+        // As the API answers: a code that is neither registered nor counted is a mistake, not an empty report.
+        let counted = Set(try await hub.countedAgencies())
+        for code in [agency, recipient].compactMap({ $0 }) where !agencies.contains(where: { $0.code == code }) && !counted.contains(code) {
+            throw CommandFailure(code: "unknown-agency", message: "no agency \(code) is registered at this hub or has sent documents through it", exitCode: 1).report()
+        }
         var senders: [String]?
         if let agency {
             senders = scope == "subtree"

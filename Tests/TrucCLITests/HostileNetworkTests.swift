@@ -127,3 +127,19 @@ struct BackupTests {
         #expect(!FileManager.default.fileExists(atPath: destination))
     }
 }
+
+extension HostileNetworkTests {
+    @Test("truc stats --agency with a code neither registered nor counted fails as the API does (unknown-agency), not an empty report")
+    func statsUnknownAgency() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-stats-agency-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let added = try TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data])
+        #expect(added.exitCode == 0, "\(added.stderr)")
+        let unknown = try TrucRun.run(["stats", "--data", data, "--from", "2026-01-01", "--to", "2026-01-31", "--agency", "000.00.00.X99"])
+        #expect(unknown.exitCode == 1 && unknown.stderr.contains("unknown-agency"), "\(unknown.stdout)\(unknown.stderr)")
+        let recipient = try TrucRun.run(["stats", "--data", data, "--from", "2026-01-01", "--to", "2026-01-31", "--recipient", "000.00.00.X99"])
+        #expect(recipient.exitCode == 1 && recipient.stderr.contains("unknown-agency"))
+        let known = try TrucRun.run(["stats", "--data", data, "--from", "2026-01-01", "--to", "2026-01-31", "--agency", "000.00.00.H41"])
+        #expect(known.exitCode == 0, "\(known.stderr)")
+    }
+}
