@@ -121,7 +121,7 @@ check("documents were acknowledged before the backup began, small and large", le
       f"{len(before)} acknowledged before, {large_count} of them over 64 KiB, {len(accepted)} in all")
 
 restored = os.path.join(work, "restored")
-r = run("restore", backup, "--data", restored)
+r = run("restore", backup, "--data", restored, "--key", os.path.join(data, "backup.key"))
 check("truc restore checks the manifest and restores", r.returncode == 0, (r.stdout + r.stderr).strip())
 hub2, port2 = serve(restored)
 missing = []
@@ -143,7 +143,7 @@ with open(target, "r+b") as f:
     byte = f.read(1)
     f.seek(-1, 1)
     f.write(bytes([byte[0] ^ 0xFF]))
-bad = run("restore", damaged, "--data", os.path.join(work, "never"))
+bad = run("restore", damaged, "--data", os.path.join(work, "never"), "--key", os.path.join(data, "backup.key"))
 check("a damaged backup is refused", bad.returncode == 1 and "backup-damaged" in bad.stderr and not os.path.exists(os.path.join(work, "never")),
       bad.stderr.strip())
 shutil.rmtree(work, ignore_errors=True)

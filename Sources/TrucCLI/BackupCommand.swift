@@ -9,7 +9,9 @@ import TrucSQLite
 /// backup: one snapshot of everything committed), then the payload segments (they only grow, and every
 /// payload the snapshot refers to was written and synced before its transaction committed, so it is in the
 /// copied files), then `secrets.key` and the installation's PKI. `manifest.json` lists every file with its
-/// size and SHA-256; `truc restore` checks them all before it writes anything.
+/// size and SHA-256, and `manifest.hmac` authenticates it with the installation's `backup.key` (which
+/// stays in the data directory: keep a copy of it off the machine). `truc restore` checks the HMAC, every
+/// path and every file before the data directory exists.
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Copy a hub's data directory (online, while it runs) into a new folder, with a manifest of SHA-256s.")
@@ -52,6 +54,11 @@ struct BackupCommand: ParsableCommand {
             if fm.fileExists(atPath: source + "/pki") { try fm.copyItem(atPath: source + "/pki", toPath: staging + "/pki") }
             let manifest = try Manifest.make(of: staging)
             try Manifest.write(manifest, to: staging + "/manifest.json")
+            // Authenticated with the installation's backup key (DATA/backup.key, never in the backup): a restore
+            // checks it before it writes anything, so a folder someone else made is not taken for a backup.
+            let key = try BackupKey.loadOrCreate(source + "/" + BackupKey.fileName)
+            let mac = HMAC.sha256(key: key, message: Array(try Data(contentsOf: URL(fileURLWithPath: staging + "/manifest.json"))))
+            try Data((mac.hexString + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/manifest.hmac"))
             try fm.moveItem(atPath: staging, toPath: destination)
             print("backed up \(source) to \(destination): \(manifest.files.count) files, \(manifest.files.map(\.size).reduce(0, +)) bytes")
         } catch let exit as ExitCode {
@@ -65,28 +72,46 @@ struct BackupCommand: ParsableCommand {
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Check a backup against its manifest and restore it into a new data directory.")
+        commandName: "restore", abstract: "Check a backup (its HMAC, paths and SHA-256s) and restore it into a new data directory.")
     @Argument(help: "The backup folder (made by truc backup).") var source: String
     @Option(help: "The data directory to create (must not exist, or be empty).") var data: String
+    @Option(help: "The installation's backup key (DATA/backup.key of the hub that made the backup). Default: $TRUC_DATA_DIR/backup.key, else ./data/backup.key.")
+    var key: String?
 
     @OptionGroup var errorOutput: ErrorOutput
 
-
     func run() throws {
         let fm = FileManager.default
-        guard let manifest = try? Manifest.read(source + "/manifest.json") else {
+        let keyPath = key ?? [ProcessInfo.processInfo.environment["TRUC_DATA_DIR"], "./data"].compactMap { $0 }
+            .map { $0 + "/" + BackupKey.fileName }.first { fm.fileExists(atPath: $0) }
+        guard let keyPath, let keyBytes = try? BackupKey.read(keyPath) else {
+            throw CommandFailure(code: "backup-key-missing",
+                                 message: "no backup key\(key.map { " at \($0)" } ?? ""): pass --key with the backup.key of the installation that made the backup (its data directory holds it)",
+                                 exitCode: 2).report()
+        }
+        guard let manifestBytes = try? Self.readRegular(source + "/manifest.json", limit: 64 << 20),
+              let manifest = try? JSONDecoder().decode(Manifest.Contents.self, from: Data(manifestBytes)) else {
             throw CommandFailure(code: "not-a-backup", message: "\(source) has no readable manifest.json: give a folder made by truc backup", exitCode: 2).report()
+        }
+        // 1. Authentic: made by the installation whose key this is (nothing is believed before this).
+        let expected = HMAC.sha256(key: keyBytes, message: manifestBytes).hexString
+        let stated = (try? Self.readRegular(source + "/manifest.hmac", limit: 1024)).map { String(decoding: $0, as: UTF8.self) }?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let stated, HMAC.constantTimeEqual(Array(stated.utf8), Array(expected.utf8)) else {
+            throw CommandFailure(code: "backup-not-authentic",
+                                 message: "\(source)/manifest.hmac does not match the key \(keyPath): this backup was not made by that installation (or was changed); restore it only with the key of the hub that made it",
+                                 exitCode: 1).report()
+        }
+        // 2. Every path one a backup can hold, inside the new directory.
+        for file in manifest.files where !Self.isSafe(file.path) {
+            throw CommandFailure(code: "backup-unsafe-path", message: "\(file.path) is not a path a backup holds (truc.sqlite, payloads/NAME, secrets.key, pki/…)",
+                                 exitCode: 1).report()
         }
         if let existing = try? fm.contentsOfDirectory(atPath: data), !existing.isEmpty {
             throw CommandFailure(code: "data-not-empty", message: "\(data) is not empty: restore into a new directory", exitCode: 2).report()
         }
-        // Every file checked before anything is written.
-        for file in manifest.files {
-            guard let actual = try? Manifest.entry(source, file.path), actual == file else {
-                throw CommandFailure(code: "backup-damaged", message: "\(source)/\(file.path) does not match the manifest (size or SHA-256): the backup is damaged",
-                                     exitCode: 1).report()
-            }
-        }
+        // 3. Each file read once, through a descriptor opened without following links, hashed as it is copied
+        //    into a staging folder; the data directory appears only when every file matched.
         let staging = data + ".restoring"
         try? fm.removeItem(atPath: staging)
         do {
@@ -94,15 +119,119 @@ struct RestoreCommand: ParsableCommand {
             for file in manifest.files {
                 let target = "\(staging)/\(file.path)"
                 try fm.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
-                try fm.copyItem(atPath: "\(source)/\(file.path)", toPath: target)
+                let copied = try Self.copyRegular(from: source, file.path, to: target)
+                guard copied == file else {
+                    throw CommandFailure(code: "backup-damaged", message: "\(source)/\(file.path) does not match the manifest (size or SHA-256): the backup is damaged",
+                                         exitCode: 1).report()
+                }
             }
+            // The restored installation keeps the key its backups are checked with.
+            try Data(keyBytes).write(to: URL(fileURLWithPath: staging + "/" + BackupKey.fileName))
+            _ = chmod(staging + "/" + BackupKey.fileName, 0o600)
             if fm.fileExists(atPath: data) { try fm.removeItem(atPath: data) }
             try fm.moveItem(atPath: staging, toPath: data)
             print("restored \(manifest.files.count) files into \(data); start the hub with --data \(data)")
+        } catch let exit as ExitCode {
+            try? fm.removeItem(atPath: staging)
+            throw exit
+        } catch let refused as UnsafeFile {
+            try? fm.removeItem(atPath: staging)
+            throw CommandFailure(code: "backup-unsafe-file", message: "\(source)/\(refused.path) is not a regular file of the backup (\(refused.why))", exitCode: 1).report()
         } catch {
             try? fm.removeItem(atPath: staging)
             throw CommandFailure(code: "restore-failed", message: "\(error)", exitCode: 3).report()
         }
+    }
+
+    struct UnsafeFile: Error {
+        let path: String
+        let why: String
+    }
+
+    /// A relative path of the backup's layout: no empty, `.` or `..` component, no NUL, nothing absolute.
+    static func isSafe(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\u{0}"), !path.contains("\\") else { return false }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { return false }
+        switch parts[0] {
+        case "truc.sqlite", "secrets.key": return parts.count == 1
+        case "payloads": return parts.count == 2
+        case "pki": return parts.count >= 2 && parts.count <= 4
+        default: return false
+        }
+    }
+
+    /// The bytes of a regular file that is no link (and whose folders within the backup are no links), at most `limit`.
+    static func readRegular(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw UnsafeFile(path: path, why: "cannot open it without following a link") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) <= limit else {
+            throw UnsafeFile(path: path, why: "not a regular file of at most \(limit) bytes")
+        }
+        let data = FileHandle(fileDescriptor: fd, closeOnDealloc: false).readDataToEndOfFile()
+        return Array(data.prefix(limit))
+    }
+
+    /// Copies `root/relative` to `target` through one descriptor (no link followed, in the file or in the
+    /// folders between `root` and it; only a regular file), hashing what is copied.
+    static func copyRegular(from root: String, _ relative: String, to target: String) throws -> Manifest.File {
+        var folder = root
+        for part in relative.split(separator: "/").dropLast() {
+            folder += "/" + part
+            var status = stat()
+            guard lstat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+                throw UnsafeFile(path: relative, why: "\(part) is a link or not a folder")
+            }
+        }
+        let fd = open(root + "/" + relative, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw UnsafeFile(path: relative, why: "a link, or missing") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { throw UnsafeFile(path: relative, why: "not a regular file") }
+        let out = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw UnsafeFile(path: relative, why: "cannot create \(target)") }
+        defer { close(out) }
+        let input = FileHandle(fileDescriptor: fd, closeOnDealloc: false), output = FileHandle(fileDescriptor: out, closeOnDealloc: false)
+        let digest = Digest(.sha256)
+        var size = 0
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { digest.update($0) }
+            try output.write(contentsOf: chunk)
+            size += chunk.count
+        }
+        try output.synchronize()
+        return Manifest.File(path: relative, size: size, sha256: digest.finalize().hexString)
+    }
+}
+
+/// The installation's backup key: 32 random bytes in `DATA/backup.key` (mode 0600), made by the first
+/// `truc backup`, never copied into a backup.
+enum BackupKey {
+    static let fileName = "backup.key"
+
+    static func loadOrCreate(_ path: String) throws -> [UInt8] {
+        if let key = try? read(path) { return key }
+        let key = try secureRandomBytes(32)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return try read(path) } // made by another backup at the same moment
+        defer { close(fd) }
+        try FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: Data(key.hexString.utf8))
+        return key
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        let text = String(decoding: try RestoreCommand.readRegular(path, limit: 256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let digits = Array(text.utf8).map { c -> UInt8? in
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        guard digits.count == 64, digits.allSatisfy({ $0 != nil }) else { throw CocoaError(.fileReadCorruptFile) }
+        return stride(from: 0, to: 64, by: 2).map { digits[$0]! << 4 | digits[$0 + 1]! }
     }
 }
 
