@@ -65,7 +65,7 @@ def healthy(p):
 
 
 def start(node):
-    argv = [truc, "serve", "--data", node["data"], "--port", str(node["port"]), "--demo-pki"]
+    argv = [truc, "serve", "--data", node["data"], "--port", str(node["port"]), "--demo-pki", "--allow-targets", "127.0.0.0/8,::1"]
     if args.postgres:
         argv += ["--database", args.postgres, "--node", node["name"], "--delivery-lease", str(args.lease)]
     log = open(os.environ["TRUC_CRASH_LOG"] + "-" + node["name"], "ab") if os.environ.get("TRUC_CRASH_LOG") else subprocess.DEVNULL

@@ -2,7 +2,8 @@
 """A hostile push endpoint for tests (issue 24): an HTTPS server on 127.0.0.1 (demo hub certificate) that
 answers every request with a redirect to a second, plain-HTTP listener, which counts what reaches it (a
 stand-in for an internal address or a cloud metadata service). Writes "PORTS <https> <http>" to --out once
-both listen, then "HIT <method> <path>" for each request the second listener gets. Ends after --seconds.
+both listen, "OUTER <method> <path>" for each request the HTTPS server gets and "HIT <method> <path>" for
+each request the second listener gets. Ends after --seconds.
 
 Usage: python3 scripts/redirecting_endpoint.py --certs Certs/demo/hub --out FILE [--status 307] [--seconds 60]"""
 import argparse, http.server, os, ssl, sys, threading
@@ -38,6 +39,7 @@ inner = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Inner)
 
 class Outer(http.server.BaseHTTPRequestHandler):
     def handle_one(self):
+        say(f"OUTER {self.command} {self.path}")
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         self.send_response(args.status)

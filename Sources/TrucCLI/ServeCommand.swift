@@ -36,6 +36,8 @@ import NIOCore
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
+/// | --allow-targets CIDR,… | TRUC_ALLOW_TARGETS | none: pushes, forwards, SDK upstream calls and revocation fetches never reach loopback, link-local or multicast addresses |
+/// | --deny-private-targets | TRUC_DENY_PRIVATE_TARGETS=true | off (private ranges reachable: government networks use them) |
 /// | --revocation prefer-ocsp\|crl-only\|offline | TRUC_REVOCATION | prefer-ocsp |
 /// | --revocation-unknown indeterminate\|invalid\|accept | TRUC_REVOCATION_UNKNOWN | indeterminate |
 /// | --revocation-freshness / --revocation-budget / --revocation-timeout | – | 3600 s / 3 s / 10 s |
@@ -85,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("revocation-budget"), help: "Seconds one document's verification may wait for OCSP responders and CRL servers. Default 3.")
     var revocationBudget: Double?
     @Option(name: .customLong("revocation-timeout"), help: "Time limit of one OCSP or CRL fetch, seconds. Default 10.") var revocationTimeout: Double?
+    @Option(name: .customLong("allow-targets"), help: "Address ranges the hub may connect to even if loopback, link-local or private (comma-separated CIDRs, e.g. 127.0.0.0/8 for a hub and its peers on one machine).")
+    var allowTargets: String?
+    @Flag(name: .customLong("deny-private-targets"), help: "Never connect to private (RFC 1918, RFC 4193, CGNAT) addresses either, unless --allow-targets names them.")
+    var denyPrivateTargets = false
     @Option(name: .customLong("route"), help: "A peer-hub route PATTERN=HUBCODE@URL (repeatable); PATTERN: a code, PREFIX*, a level-1 code (H41) or a group letter (G).")
     var routes: [String] = []
     @Option(help: "The default upstream hub, HUBCODE@URL (env TRUC_UPSTREAM).") var upstream: String?
@@ -176,6 +182,14 @@ struct ServeCommand: AsyncParsableCommand {
             maxBodyBytes: settings.int("max-body-bytes") ?? 64 << 20,
             operatorToken: settings.string("operator-token"),
             requireRevocationData: settings.bool("require-revocation"))
+        var outbound = OutboundPolicy(denyPrivate: settings.bool("deny-private-targets"))
+        for text in (settings.string("allow-targets") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
+            guard let range = AddressRange(text) else {
+                throw CommandFailure(code: "usage", message: "--allow-targets: \(text) is not an address or a range ADDRESS/BITS", exitCode: 2).report()
+            }
+            outbound.allowed.append(range)
+        }
+        configured.outbound = outbound
         configured.routing = routing
         configured.retryPolicy = retryPolicy
         configured.vxp = vxp

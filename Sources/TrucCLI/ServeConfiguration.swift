@@ -35,6 +35,8 @@ extension ServeCommand {
         "revocation": "TRUC_REVOCATION",
         "revocation-unknown": "TRUC_REVOCATION_UNKNOWN",
         "upstream": "TRUC_UPSTREAM",
+        "allow-targets": "TRUC_ALLOW_TARGETS",
+        "deny-private-targets": "TRUC_DENY_PRIVATE_TARGETS",
         "vxp-prefix": "TRUC_VXP_PREFIX",
         "vxp-http": "TRUC_VXP_HTTP",
         "vxp-http-writes": "TRUC_VXP_HTTP_WRITES",
@@ -49,7 +51,7 @@ extension ServeCommand {
     static let intKeys = ["port", "max-body-bytes", "retry-attempts", "min-free-disk", "max-connections", "max-buffered-bytes", "verify-queue",
                           "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool"]
     static let doubleKeys = ["retry-base", "retry-max", "idle-timeout", "work-budget", "revocation-budget", "revocation-timeout", "vxp-poll"]
-    static let boolKeys = ["require-revocation", "vxp-http-writes"]
+    static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets"]
 
     var keys: [Key] {
         func s<T>(_ v: T?) -> String? { v.map { "\($0)" } }
@@ -76,6 +78,8 @@ extension ServeCommand {
             Key(name: "revocation-timeout", flag: s(revocationTimeout), environment: nil, defaultText: "10"),
             Key(name: "routes", flag: routes.isEmpty ? nil : routes.joined(separator: " "), environment: nil, defaultText: "none"),
             Key(name: "upstream", flag: upstream, environment: Self.environmentNames["upstream"], defaultText: "none"),
+            Key(name: "allow-targets", flag: allowTargets, environment: Self.environmentNames["allow-targets"], defaultText: "none (no loopback, link-local, multicast)"),
+            Key(name: "deny-private-targets", flag: denyPrivateTargets ? "true" : nil, environment: Self.environmentNames["deny-private-targets"], defaultText: "false"),
             Key(name: "retry-attempts", flag: s(retryAttempts), environment: nil, defaultText: "8"),
             Key(name: "retry-base", flag: s(retryBase), environment: nil, defaultText: "2"),
             Key(name: "retry-max", flag: s(retryMax), environment: nil, defaultText: "600"),

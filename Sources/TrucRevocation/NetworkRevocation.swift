@@ -28,6 +28,9 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         package var perHostConcurrency: Int
         /// Where fetched CRLs are kept (`DATA/revocation`); nil keeps them in memory only.
         package var cacheDirectory: String?
+        /// Why the hub must not fetch from a URL (a loopback or link-local address…), or nil: the hub's
+        /// outbound policy, checked before every fetch.
+        package var refuseTarget: @Sendable (String) -> String? = { _ in nil }
 
         package init(mode: RevocationMode = .preferOCSP, freshness: Int64 = 3600, fetchTimeout: Duration = .seconds(10),
                      maxOCSPBytes: Int = 64 << 10, maxCRLBytes: Int = 32 << 20, perHostConcurrency: Int = 4, cacheDirectory: String? = nil) {
@@ -327,6 +330,10 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         }
         guard let http else {
             finish(.failure(FetchProblem("the revocation source is shut down")))
+            return inflight
+        }
+        if let refused = configuration.refuseTarget(url) {
+            finish(.failure(FetchProblem("target-denied: \(refused)")))
             return inflight
         }
         do {

@@ -27,10 +27,12 @@ package struct DeliveryService: Service {
     /// This hub's identity at VXP-dialect peer hubs (nil when none is configured).
     let vxp: VXPClient?
     let peers: PeerStatusBoard
+    let outbound: OutboundCheck
 
     init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
          peers: PeerStatusBoard) throws {
         self.peers = peers
+        self.outbound = OutboundCheck(policy: configuration.outbound)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
@@ -110,6 +112,18 @@ package struct DeliveryService: Service {
             ? "forward" : "push"
         var failure: String
         var permanent = false
+        // Where the hub connects on its own initiative: never loopback, link-local or multicast (nor private,
+        // when the operator says so), unless allowed. An agency's endpoint cannot point the hub inward.
+        if let refused = await outbound.refusal(delivery.target.hasPrefix("vxp:") ? String(delivery.target.dropFirst(4)) : delivery.target) {
+            do {
+                try await store.recordAttempt(delivery.id, delivered: false, how: how, reason: "target-denied: " + refused, retryAt: nil)
+            } catch {
+                log.error("cannot record a delivery attempt", metadata: ["error": "\(error)"])
+            }
+            metrics.delivery(how: how, outcome: "dead")
+            log.warning("delivery is dead", metadata: ["reason": "target-denied: \(refused)"])
+            return
+        }
         do {
             if delivery.target.hasPrefix("vxp:") {
                 try await forwardVXP(delivery)

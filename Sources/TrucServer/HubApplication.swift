@@ -36,11 +36,15 @@ package func buildHub(
     var policy = VerificationPolicy(requireRevocationData: configuration.requireRevocationData)
     policy.revocationUnknown = configuration.revocation.unknown
     policy.revocationBudget = .milliseconds(Int64(configuration.revocation.budgetSeconds * 1000))
+    var revocationConfiguration = NetworkRevocation.Configuration(
+        mode: configuration.revocation.mode, freshness: configuration.revocation.freshnessSeconds,
+        fetchTimeout: .milliseconds(Int64(configuration.revocation.fetchTimeoutSeconds * 1000)),
+        cacheDirectory: configuration.dataDirectory + "/revocation")
+    // OCSP and CRL addresses come from certificates: the same outbound rule as pushes and forwards.
+    let outbound = OutboundCheck(policy: configuration.outbound)
+    revocationConfiguration.refuseTarget = { outbound.refusalNow($0) }
     let network: NetworkRevocation? = configuration.revocation.mode == .offline ? nil : NetworkRevocation(
-        configuration: .init(mode: configuration.revocation.mode, freshness: configuration.revocation.freshnessSeconds,
-                             fetchTimeout: .milliseconds(Int64(configuration.revocation.fetchTimeoutSeconds * 1000)),
-                             cacheDirectory: configuration.dataDirectory + "/revocation"),
-        logger: logger)
+        configuration: revocationConfiguration, logger: logger)
     let trust = try TrustState(directory: configuration.trustDirectory, policy: policy, revocation: network ?? OfflineRevocation(),
                                onReload: { verified.forgetAll() })
     let limits = configuration.limits

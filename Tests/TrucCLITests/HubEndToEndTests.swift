@@ -19,7 +19,7 @@ struct HubEndToEndTests {
             data = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
             port = freeTCPPort()
             process.executableURL = TrucRun.binary
-            process.arguments = ["serve", "--data", data, "--port", String(port)] + (demoPKI ? ["--demo-pki"] : []) + extra
+            process.arguments = ["serve", "--data", data, "--port", String(port), "--allow-targets", "127.0.0.0/8,::1"] + (demoPKI ? ["--demo-pki"] : []) + extra
             process.standardOutput = FileHandle.nullDevice
             if keepLog {
                 let url = FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString).log")

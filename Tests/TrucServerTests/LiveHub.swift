@@ -60,6 +60,8 @@ struct LiveHub {
                                              operatorToken: "operator-secret-for-tests", routing: routing, retryPolicy: retry,
                                              deliveryPollSeconds: 0.05)
         configuration.vxp = vxp
+        // Every peer, endpoint and responder of these tests is on this machine.
+        configuration.outbound = OutboundPolicy(allowed: [AddressRange("127.0.0.0/8")!, AddressRange("::1")!])
         configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let (plainStream, plainContinuation) = AsyncStream.makeStream(of: Int.self)
