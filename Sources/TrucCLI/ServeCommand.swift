@@ -26,7 +26,7 @@ import NIOCore
 /// | --data | TRUC_DATA_DIR | ./data |
 /// | --database postgres://… | TRUC_DATABASE_URL | none (SQLite in the data directory) |
 /// | --node NAME | TRUC_NODE | the host name |
-/// | --delivery-lease SECONDS | TRUC_DELIVERY_LEASE | 300 (PostgreSQL: takeover of a dead node's deliveries) |
+/// | --delivery-lease SECONDS | TRUC_DELIVERY_LEASE | 60 (PostgreSQL: takeover of a dead node's deliveries; renewed while an attempt runs) |
 /// | --database-pool N | TRUC_DATABASE_POOL | 32 (PostgreSQL: connections of this node) |
 /// | --tls-cert / --tls-key | TRUC_TLS_CERT / TRUC_TLS_KEY | DATA/pki/hub/server.chain.pem / server.key (made on first start) |
 /// | --client-ca | TRUC_CLIENT_CA | DATA/pki/hub/client-ca.pem |
@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     var database: String?
     @Option(help: "This node's name in delivery leases, stable across restarts (env TRUC_NODE). Default the host name.") var node: String?
     @Option(name: .customLong("delivery-lease"),
-            help: "On PostgreSQL: seconds a node holds a delivery it attempts before another node may take it over (its attempt's longest duration and more). Default 300.")
+            help: "On PostgreSQL: seconds a node holds a delivery it attempts before another node may take it over; renewed every third of it while the attempt runs. Default 60.")
     var deliveryLease: Int64?
     @Option(name: .customLong("database-pool"),
             help: "On PostgreSQL: connections this node opens at most (each write holds one until its commit is durable); nodes × pool must stay below the server's max_connections, 100 by default (env TRUC_DATABASE_POOL). Default 32.")
@@ -160,7 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
         let refusalRetentionDays = settings.int("refusal-retention-days") ?? 90
         guard refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
         let revocation = try revocationSettings(settings)
-        let lease = settings.int("delivery-lease").map(Int64.init) ?? 300
+        let lease = settings.int("delivery-lease").map(Int64.init) ?? 60
         guard lease >= 5 else {
             throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
         }
@@ -190,6 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
             outbound.allowed.append(range)
         }
         configured.outbound = outbound
+        configured.deliveryLeaseSeconds = lease
         configured.routing = routing
         configured.retryPolicy = retryPolicy
         configured.vxp = vxp

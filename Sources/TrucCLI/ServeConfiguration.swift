@@ -62,7 +62,7 @@ extension ServeCommand {
             Key(name: "database", flag: database, environment: Self.environmentNames["database"], defaultText: "none (SQLite in the data directory)", secret: true),
             Key(name: "node", flag: node, environment: Self.environmentNames["node"], defaultText: "the host name"),
             Key(name: "database-pool", flag: s(databasePool), environment: Self.environmentNames["database-pool"], defaultText: "32"),
-            Key(name: "delivery-lease", flag: s(deliveryLease), environment: Self.environmentNames["delivery-lease"], defaultText: "300"),
+            Key(name: "delivery-lease", flag: s(deliveryLease), environment: Self.environmentNames["delivery-lease"], defaultText: "60"),
             Key(name: "tls-cert", flag: tlsCert, environment: Self.environmentNames["tls-cert"], defaultText: "DATA/pki/hub/server.chain.pem"),
             Key(name: "tls-key", flag: tlsKey, environment: Self.environmentNames["tls-key"], defaultText: "DATA/pki/hub/server.key"),
             Key(name: "client-ca", flag: clientCA, environment: Self.environmentNames["client-ca"], defaultText: "DATA/pki/hub/client-ca.pem"),

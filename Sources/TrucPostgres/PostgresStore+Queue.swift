@@ -41,6 +41,17 @@ extension PostgresStore: DeliveryQueueStore {
         return due
     }
 
+    /// Extends this node's lease on deliveries it is still attempting: an attempt longer than the lease is
+    /// never taken over by another node while it runs, and the lease itself can stay short (a dead node's
+    /// deliveries are taken over within a lease).
+    package func renewLeases(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        let until = Self.now() + leaseSeconds
+        try await client.query("""
+            UPDATE deliveries SET lease_until = \(until) WHERE id = ANY(\(ids)) AND state = 'sending' AND claimed_by = \(node)
+            """, logger: logger)
+    }
+
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws {
         let now = Self.now()
         if delivered {

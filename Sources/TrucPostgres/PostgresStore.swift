@@ -45,7 +45,7 @@ package actor PostgresStore {
     /// milliseconds to reach the disk, 20 (the driver's default) capped status messages near 1,000/s.
     package static let defaultPoolSize = 32
 
-    package init(url: String, secretsKey: String, node: String = ProcessInfo.processInfo.hostName, leaseSeconds: Int64 = 300,
+    package init(url: String, secretsKey: String, node: String = ProcessInfo.processInfo.hostName, leaseSeconds: Int64 = 60,
                  poolSize: Int = PostgresStore.defaultPoolSize, logger: Logger = Logger(label: "truc.postgres")) async throws {
         self.node = node
         self.leaseSeconds = leaseSeconds

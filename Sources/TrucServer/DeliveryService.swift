@@ -28,11 +28,14 @@ package struct DeliveryService: Service {
     let vxp: VXPClient?
     let peers: PeerStatusBoard
     let outbound: OutboundCheck
+    /// How often the leases of running attempts are renewed (a third of the lease).
+    let leaseRenewal: Duration
 
     init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
          peers: PeerStatusBoard) throws {
         self.peers = peers
         self.outbound = OutboundCheck(policy: configuration.outbound)
+        self.leaseRenewal = .seconds(max(1, configuration.deliveryLeaseSeconds / 3))
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
@@ -82,10 +85,22 @@ package struct DeliveryService: Service {
                     }
                     continue
                 }
-                // Attempts already started are finished, even during a graceful shutdown.
+                // Attempts already started are finished, even during a graceful shutdown. Their leases are
+                // renewed while they run (every third of a lease), so another node never takes one over.
+                let store = store, logger = logger, renewEvery = leaseRenewal
+                let renewal = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: renewEvery)
+                        if Task.isCancelled { break }
+                        do { try await store.renewLeases(due.map(\.id)) } catch {
+                            logger.warning("cannot renew delivery leases", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
                 await withTaskGroup(of: Void.self) { group in
                     for delivery in due { group.addTask { await attempt(delivery) } }
                 }
+                renewal.cancel()
             } catch {
                 failures += 1
                 metrics.serviceError(service: "delivery")

@@ -28,6 +28,8 @@ package struct HubConfiguration: Sendable {
     /// Most hubs a message may pass before this one.
     package var hopLimit: Int
     package var retryPolicy: RetryPolicy
+    /// On PostgreSQL: how long a node holds a delivery it attempts; renewed while the attempt runs.
+    package var deliveryLeaseSeconds: Int64 = 60
     /// Where the hub may connect on its own initiative (pushes, forwards, SDK upstream calls).
     package var outbound = OutboundPolicy()
     /// How often the delivery engine looks for due deliveries when idle, in seconds.

@@ -33,6 +33,9 @@ extension HubStore {
         }
     }
 
+    /// One process holds the store: nothing can take a delivery over, so there is no lease to renew.
+    package func renewLeases(_ ids: [Int64]) throws {}
+
     /// Records an attempt: delivered, to be retried at `retryAt`, or dead (retryAt nil after a failure).
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) throws {
         let now = Self.now()

@@ -65,6 +65,8 @@ package protocol InboxStore: Actor {
 package protocol DeliveryQueueStore: Actor {
     func recoverInFlight() async throws
     func claimDue(now: Int64, limit: Int) async throws -> [DueDelivery]
+    /// Extends the lease on deliveries still being attempted (several nodes); one node needs none.
+    func renewLeases(_ ids: [Int64]) async throws
     func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws
     func requeue(messageId: String, recipient: String) async throws -> Bool
     func requeueAll(recipient: String) async throws -> Int

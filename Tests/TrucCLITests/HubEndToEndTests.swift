@@ -7,7 +7,7 @@ import TrucTestSupport
 @Suite("truc serve end to end")
 struct HubEndToEndTests {
     final class Server {
-        let process = Process()
+        let process = SpawnedProcess()
         let data: String
         let port: Int
 
@@ -298,10 +298,10 @@ struct TwoHubDemoTests {
             try? FileManager.default.removeItem(atPath: provincial)
         }
         let nationalPort = freeTCPPort(), provincialPort = freeTCPPort()
-        func serve(_ arguments: [String]) throws -> Process {
-            let p = Process()
+        func serve(_ arguments: [String]) throws -> SpawnedProcess {
+            let p = SpawnedProcess()
             p.executableURL = TrucRun.binary
-            p.arguments = ["serve", "--no-demo-agencies", "--demo-pki"] + arguments
+            p.arguments = ["serve", "--no-demo-agencies", "--demo-pki", "--allow-targets", "127.0.0.0/8,::1"] + arguments
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try Program.launch(p)

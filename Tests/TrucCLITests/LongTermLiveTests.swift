@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucTestSupport
 
 /// The forms of issue 13 as a user meets them: a real `truc serve` (default revocation policy, a trust
 /// directory with the demo PKI and the LTV test CA), documents sent with `truc send` over HTTPS.

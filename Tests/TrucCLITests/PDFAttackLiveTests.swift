@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucTestSupport
 
 /// A PDF changed after signing, as a user meets it (issue 23): `truc verify` says what changed, and a live hub
 /// refuses the message (422 invalid-signature) and stays up, while the same document signed again by a second

@@ -11,7 +11,7 @@ struct RevocationLiveTests {
 
     /// The lab: a Python process serving OCSP, CRLs and time-stamps on 127.0.0.1.
     final class Lab {
-        let process = Process()
+        let process = SpawnedProcess()
         let work: String
         let info: [String: Any]
 
@@ -40,7 +40,9 @@ struct RevocationLiveTests {
         }
 
         deinit {
-            if process.isRunning { process.terminate() }
+            // SIGKILL with what it started: the lab's responders outlived a SIGTERM.
+            if process.isRunning { Program.killTree(process.processIdentifier) }
+            _ = process.isRunning // reaped
             try? FileManager.default.removeItem(atPath: work)
         }
 

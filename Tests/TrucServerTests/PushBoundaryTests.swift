@@ -15,7 +15,7 @@ struct PushBoundaryTests {
     func redirectRefused(status: Int) async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-redirect-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let endpoint = Process()
+        let endpoint = SpawnedProcess()
         endpoint.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         endpoint.arguments = ["python3", LiveHub.repo.appendingPathComponent("scripts/redirecting_endpoint.py").path,
                               "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--status", "\(status)",
@@ -47,7 +47,7 @@ struct PushBoundaryTests {
     func deniedTargets() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-denied-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let endpoint = Process()
+        let endpoint = SpawnedProcess()
         endpoint.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         endpoint.arguments = ["python3", LiveHub.repo.appendingPathComponent("scripts/redirecting_endpoint.py").path,
                               "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--seconds", "900", "--out", out]

@@ -99,6 +99,26 @@ struct QueueConformanceTests {
         try await a.recordAttempt(held[0].id, delivered: false, how: "push", reason: "late", retryAt: now + 100)
         #expect(try await a.trace(held[0].messageId).first?.state == "delivered")
 
+        // A renews the lease of an attempt still running: B does not take it over; B's renewal of A's claim is nothing.
+        _ = try await Self.pushed(1, to: a, prefix: "renew")
+        // (Leases in the store's clock: claims made at the real time.)
+        let clock = Int64(Date().timeIntervalSince1970)
+        let running = try await a.claimDue(now: clock, limit: 1)   // A's lease: until clock + 2
+        #expect(running.count == 1)
+        try await Task.sleep(for: .milliseconds(2_100))
+        try await b.renewLeases(running.map(\.id))   // not B's claim: changes nothing
+        #expect(try await b.claimDue(now: clock + 3, limit: 10).map(\.id) == running.map(\.id), "B's renewal held nothing; A's lease had passed")
+        try await b.recordAttempt(running[0].id, delivered: true, how: "push", reason: nil, retryAt: nil)
+        _ = try await Self.pushed(1, to: a, prefix: "renewed")
+        let clock2 = Int64(Date().timeIntervalSince1970)
+        let second = try await a.claimDue(now: clock2, limit: 1)
+        #expect(second.count == 1)
+        try await Task.sleep(for: .milliseconds(2_100))
+        try await a.renewLeases(second.map(\.id))   // A's attempt still runs: until about clock2 + 4
+        #expect(try await b.claimDue(now: clock2 + 3, limit: 10).isEmpty, "renewed by its node: still A's")
+        #expect(try await b.claimDue(now: clock2 + 6, limit: 10).map(\.id) == second.map(\.id), "once the renewed lease has passed, taken over")
+        try await b.recordAttempt(second[0].id, delivered: true, how: "push", reason: nil, retryAt: nil)
+
         // node A restarts under the same name: what it held is queued again at once
         _ = try await Self.pushed(1, to: a, prefix: "restart")
         let before = try await a.claimDue(now: now + 3, limit: 10)

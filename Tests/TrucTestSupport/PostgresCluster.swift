@@ -142,7 +142,7 @@ package final class PostgresCluster: @unchecked Sendable {
     }
 
     static func launch(bin: String, directory dir: String, port: Int, as user: String?) throws {
-        let process = Process()
+        let process = SpawnedProcess()
         let arguments = [bin + "/postgres", "-D", dir + "/data", "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir,
                          "-c", "max_connections=200", "-c", "shared_buffers=32MB"]
         if let user {

@@ -14,14 +14,11 @@ package struct ProgramResult: Sendable {
 /// program can stall the suite: one that outlives its time limit is killed together with everything it
 /// started, and output left open by a leftover grandchild is not waited for forever.
 package enum Program {
-    private static let launching = NSLock()
 
-    /// Starts a process, one at a time in this test process: Foundation's `Process.run()` crashed once (a bad
-    /// pointer in its memcpy) while the suite started processes from many threads at once.
-    package static func launch(_ process: Process) throws {
-        launching.lock()
-        defer { launching.unlock() }
-        try process.run()
+    /// Starts a long-running program (a server, a responder) with posix_spawn: Foundation's `Process.run()`
+    /// crashed in full runs (a memcpy past a page while it walked the test process's open descriptors).
+    package static func launch(_ process: SpawnedProcess) throws {
+        try process.start()
     }
 
     /// The longest a program run by a test may take, by default.
@@ -52,11 +49,12 @@ package enum Program {
 
     /// posix_spawn with stdin from /dev/null, the given stdout and stderr, and every other descriptor closed
     /// in the child.
-    static func spawn(_ path: String, _ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32) throws -> pid_t {
+    static func spawn(_ path: String, _ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
+                      stdin: Int32? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) } else { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         // glibc 2.34+; not in Swift's Glibc module view, so looked up by name.
@@ -71,7 +69,7 @@ package enum Program {
             for p in envp { free(p) }
         }
         var pid: pid_t = 0
-        let result = launching.withLock { posix_spawn(&pid, path, &actions, nil, argv, envp) }
+        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
         guard result == 0 else {
             throw NSError(domain: NSPOSIXErrorDomain, code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(path): \(String(cString: strerror(result)))"])
         }
@@ -80,9 +78,9 @@ package enum Program {
 
     /// Asks a long-running program (a `truc serve`) to stop, and kills it with its descendants if it has
     /// not stopped after `grace` seconds.
-    package static func stop(_ process: Process, grace: Double = 30) {
+    package static func stop(_ process: SpawnedProcess, grace: Double = 30) {
         guard process.isRunning else { return }
-        let watchdog = Watchdog(process, seconds: grace)
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: grace)
         process.terminate()
         process.waitUntilExit()
         watchdog.disarm()
@@ -116,10 +114,6 @@ package enum Program {
 final class Watchdog: @unchecked Sendable {
     private let condition = NSCondition()
     private var armed = true
-
-    convenience init(_ process: Process, seconds: Double) {
-        self.init(pid: process.processIdentifier, seconds: seconds)
-    }
 
     init(pid: pid_t, seconds: Double) {
         let deadline = Date(timeIntervalSinceNow: seconds)
@@ -201,4 +195,75 @@ package func freeTCPPort() -> Int {
     #else
     return Int.random(in: 20_000...40_000)
     #endif
+}
+
+/// A long-running program started with posix_spawn, with the part of Foundation's `Process` the tests use:
+/// set `executableURL`, `arguments`, `environment`, `standardOutput`/`standardError`/`standardInput` (a
+/// `FileHandle` or a `Pipe`; nothing: /dev/null), start it with `Program.launch`, then `isRunning`,
+/// `terminate()`, `waitUntilExit()`, `terminationStatus`.
+package final class SpawnedProcess: @unchecked Sendable {
+    package var executableURL: URL?
+    package var arguments: [String] = []
+    package var environment: [String: String]?
+    package var standardOutput: Any?
+    package var standardError: Any?
+    package var standardInput: Any?
+    private let lock = NSLock()
+    private var pid: pid_t = 0
+    private var status: Int32?
+
+    package init() {}
+
+    package var processIdentifier: pid_t { lock.withLock { pid } }
+
+    /// The descriptor to give the child; nil (the child gets /dev/null) for nothing or `FileHandle.nullDevice`,
+    /// whose descriptor number is not one to pass on (it can name another file of this process by then).
+    static func descriptor(_ handle: Any?, reading: Bool) -> Int32? {
+        switch handle {
+        case let file as FileHandle where file === FileHandle.nullDevice: nil
+        case let file as FileHandle: file.fileDescriptor
+        case let pipe as Pipe: reading ? pipe.fileHandleForReading.fileDescriptor : pipe.fileHandleForWriting.fileDescriptor
+        default: nil
+        }
+    }
+
+    func start() throws {
+        guard let executableURL else { throw CocoaError(.fileNoSuchFile) }
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { if null >= 0 { close(null) } }
+        var variables = ProcessInfo.processInfo.environment
+        if let environment { variables = environment }
+        let spawned = try Program.spawn(executableURL.path, arguments, environment: variables,
+                                        stdout: Self.descriptor(standardOutput, reading: false) ?? null,
+                                        stderr: Self.descriptor(standardError, reading: false) ?? null,
+                                        stdin: Self.descriptor(standardInput, reading: true) ?? null)
+        lock.withLock { pid = spawned }
+        // The child holds the pipes' writing ends now: ours are closed so that readers see the end.
+        for handle in [standardOutput, standardError] { if let pipe = handle as? Pipe { try? pipe.fileHandleForWriting.close() } }
+    }
+
+    /// Reaps the child if it has ended (without waiting); true while it runs.
+    package var isRunning: Bool {
+        lock.withLock {
+            guard pid > 0, status == nil else { return false }
+            var raw: Int32 = 0
+            let r = waitpid(pid, &raw, WNOHANG)
+            if r == pid { status = raw; return false }
+            return r == 0
+        }
+    }
+
+    package func terminate() { if isRunning { kill(processIdentifier, SIGTERM) } }
+
+    package func waitUntilExit() {
+        while isRunning { usleep(20_000) }
+    }
+
+    /// The exit status, or the number of the signal that ended it (as Foundation reports it).
+    package var terminationStatus: Int32 {
+        lock.withLock {
+            guard let raw = status else { return 0 }
+            return (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : raw & 0x7F
+        }
+    }
 }
