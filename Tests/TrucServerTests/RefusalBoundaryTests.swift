@@ -98,15 +98,17 @@ struct GuessingTests {
 /// Refusal records are bounded: each field's size, and how many one caller writes.
 @Suite("Bounded refusal records")
 struct RefusalRecordBoundsTests {
-    @Test("a 1 MiB DocumentId is kept cut with a marker; a flood from one token writes a bounded number of records and says how many it left out")
+    @Test("a 1 MiB DocumentId is refused and kept cut with a marker; a flood from one token writes a bounded number of records and says how many it left out")
     func boundedRecords() async throws {
         try await LiveHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22")
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_acceptance_03.edxml"))), as: UTF8.self)
             let huge = text.replacingOccurrences(of: "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", with: "000.00.00.G22,2015/09/30," + String(repeating: "Đ", count: 1 << 19))
-            // H41's status posted with G22's token: refused (sender-mismatch), with the huge DocumentId.
+            // Refused (a DocumentId that long is not one: document-id-too-long), and the record keeps it cut.
             let refused = try await hub.request(.POST, "/v1/messages", token: g22, body: Array(huge.utf8))
-            #expect(refused.status == 403 && refused.body.count < 4_096, "the answer does not echo the DocumentId: \(refused.body.count) bytes")
+            #expect(refused.status == 422 && refused.errorCode == "invalid-message" && refused.body.count < 4_096,
+                    "the answer does not echo the DocumentId: \(refused.body.count) bytes")
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("document-id-too-long"))
             let page = try await hub.request(.GET, "/v1/refusals", token: g22)
             #expect(page.body.count < 8_192, "\(page.body.count) bytes for one refusal")
             let documentId = try #require(((page.json?["items"] as? [[String: Any]])?.first)?["documentId"] as? String)

@@ -54,6 +54,8 @@ package struct FindingCode: RawRepresentable, Hashable, Sendable, Codable, Custo
     package static let duplicateContentId = FindingCode(rawValue: "duplicate-content-id")
     /// A status code outside the QCVN 102 table (01-06, 13, 15, 16).
     package static let unknownStatusCode = FindingCode(rawValue: "unknown-status-code")
+    /// A DocumentId longer than any real one (`documentIdLimit` bytes): it is stored, indexed and shown on pages.
+    package static let documentIdTooLong = FindingCode(rawValue: "document-id-too-long")
     /// A status message without `ResponseFor` (or without its OrganId / DocumentId).
     package static let missingResponseFor = FindingCode(rawValue: "missing-response-for")
     /// A date that is neither `yyyy/MM/dd` nor `dd/MM/yyyy`, or not a real day.

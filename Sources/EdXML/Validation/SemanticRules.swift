@@ -3,11 +3,25 @@ package enum SemanticRules {
     static let headerPath = "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader"
     static let tracePath = "/edXML/edXMLEnvelope/edXMLHeader/TraceHeaderList"
 
+    /// The longest DocumentId accepted, in UTF-8 bytes: "CODE,yyyy/MM/dd,NUMBER/SIGN" is some 50; 256 leaves room.
+    package static let documentIdLimit = 256
+
     package static func check(_ message: EdXMLMessage) -> [Finding] {
+        var findings: [Finding]
+        var ids: [(String?, String)] = []
         switch message {
-        case .document(let d): return check(d)
-        case .status(let s): return check(s)
+        case .document(let d):
+            findings = check(d)
+            ids = [(d.header.documentId, "\(headerPath)/DocumentId"), (d.business?.documentId, "\(tracePath)/Bussiness/DocumentId")]
+                + d.header.responseFor.map { ($0.documentId, "\(headerPath)/ResponseFor/DocumentId") }
+        case .status(let s):
+            findings = check(s)
+            ids = [(s.responseFor?.documentId, "\(headerPath)/ResponseFor/DocumentId")]
         }
+        for case let (id?, path) in ids where id.utf8.count > documentIdLimit {
+            findings.append(Finding(.documentIdTooLong, path, "the DocumentId has \(id.utf8.count) bytes; the limit is \(documentIdLimit)"))
+        }
+        return findings
     }
 
     static func check(_ d: DocumentMessage) -> [Finding] {
