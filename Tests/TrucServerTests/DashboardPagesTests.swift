@@ -58,7 +58,7 @@ struct DashboardPagesTests {
         func get(_ path: String, cookie: Bool = true) async throws -> (status: UInt, headers: HTTPHeaders, text: String) {
             var request = HTTPClientRequest(url: base + path)
             if cookie { request.headers.add(name: "Cookie", value: self.cookie) }
-            let answer = try await client.execute(request, timeout: .seconds(30))
+            let answer = try await client.execute(request, timeout: .seconds(120))
             return (answer.status.code, answer.headers, String(buffer: try await answer.body.collect(upTo: 16 << 20)))
         }
 
@@ -69,11 +69,24 @@ struct DashboardPagesTests {
             request.headers.add(name: "Cookie", value: cookie)
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: form))
-            let answer = try await client.execute(request, timeout: .seconds(30))
+            let answer = try await client.execute(request, timeout: .seconds(120))
             return (answer.status.code, answer.headers.first(name: "Location"))
         }
 
         func close() async throws { try await client.shutdown() }
+
+        /// Logs in, runs `body`, and shuts the client down however `body` ends (a client left running
+        /// traps in its deinit and takes the whole test run with it).
+        static func session(_ hub: LiveHub, _ body: (Browser) async throws -> Void) async throws {
+            let browser = try await login(hub)
+            do {
+                try await body(browser)
+            } catch {
+                try? await browser.close()
+                throw error
+            }
+            try await browser.close()
+        }
     }
 
     /// RFC 4180 rows (quoted fields with commas, quotes and line breaks), after the byte-order mark.
@@ -101,7 +114,7 @@ struct DashboardPagesTests {
             for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
             #expect(try await hub.post("vpcp/edoc-integrator_edoc-service_edoc_new.edxml", token: h53).status == 202)
             #expect(try await hub.request(.GET, "/v1/inbox", token: h41).status == 200)
-            let browser = try await Browser.login(hub)
+            try await Browser.session(hub) { browser in
             let now = Int64(Date().timeIntervalSince1970)
             let today = CivilCalendar.vietnamDay(now), month = String(today.prefix(7))
 
@@ -178,7 +191,7 @@ struct DashboardPagesTests {
             let anonymous = try await browser.get("/agencies/000.00.00.G22", cookie: false)
             #expect(anonymous.status == 401 && anonymous.text.contains("id=\"login\"") && !anonymous.text.contains("digest-mismatch"))
             #expect(try await browser.get("/?format=csv&table=ratio", cookie: false).text.contains("id=\"login\""))
-            try await browser.close()
+            }
         }
     }
 

@@ -118,7 +118,7 @@ extension RecordTruthTests {
             for _ in 0..<2 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
             // H41 pulls its messages: no Pause for it (pausing holds pushes and forwards only).
             #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: g22).status == 202)
-            let browser = try await DashboardPagesTests.Browser.login(hub)
+            try await DashboardPagesTests.Browser.session(hub) { browser in
             let html = try await browser.get("/").text
             #expect(html.contains("id=\"refusals\"") && html.contains("id=\"refused-count\">2<"), "\(html.prefix(500))")
             #expect(html.contains("<td data-label=\"mã lỗi / code\">invalid-signature</td><td class=\"n\" data-label=\"số / count\">2</td>"))
@@ -126,7 +126,7 @@ extension RecordTruthTests {
             #expect(html.contains("digest-mismatch"))
             #expect(html.contains("id=\"ratio-definition\""))
             #expect(html.contains("data-pull-only=\"000.00.00.H41\"") && !html.contains("name=\"agency\" value=\"000.00.00.H41\""))
-            try await browser.close()
+            }
         }
     }
 
