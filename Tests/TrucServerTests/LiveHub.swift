@@ -93,6 +93,7 @@ struct LiveHub {
             for await p in stream { port = p; break }
             if vxp.plainHost != nil { for await p in plainStream { plainPort = p; break } }
             guard port != 0, vxp.plainHost == nil || plainPort != 0 else {
+                try? await client.shutdown()
                 try await tasks.waitForAll()
                 throw CancellationError()
             }
