@@ -24,4 +24,12 @@ extension PostgresStore: SessionStore {
     package func endSession(idHash: String) async throws {
         try await client.query("DELETE FROM dashboard_sessions WHERE id_hash = \(idHash)", logger: logger)
     }
+
+    package func endAllSessions() async throws -> Int {
+        var count = 0
+        for try await _ in try await client.query("DELETE FROM dashboard_sessions RETURNING id_hash", logger: logger).decode(String.self) {
+            count += 1
+        }
+        return count
+    }
 }

@@ -17,4 +17,8 @@ extension HubStore {
     package func endSession(idHash: String) throws {
         try db.run("DELETE FROM dashboard_sessions WHERE id_hash = ?", [.text(idHash)])
     }
+
+    package func endAllSessions() throws -> Int {
+        try db.run("DELETE FROM dashboard_sessions")
+    }
 }

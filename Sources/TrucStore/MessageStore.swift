@@ -111,6 +111,8 @@ package protocol SessionStore: Actor {
     /// The session's CSRF token while it has not expired.
     func sessionCSRF(idHash: String, now: Int64) async throws -> String?
     func endSession(idHash: String) async throws
+    /// Ends every dashboard session (`truc sessions revoke`); returns how many there were.
+    func endAllSessions() async throws -> Int
 }
 
 /// Documents refused at intake, kept as evidence for their senders and operators.

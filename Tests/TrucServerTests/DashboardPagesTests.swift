@@ -5,6 +5,7 @@ import NIOHTTP1
 import EdXML
 import NIOSSL
 import Testing
+import TrucTestSupport
 import TrucCore
 @testable import TrucServer
 import TrucStore
@@ -240,6 +241,22 @@ struct DashboardPagesTests {
             #expect(DashboardTable.formulaLike(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
         }
         for text in ["Văn phòng", "1-2", "", "   ", "a=b"] { #expect(!DashboardTable.formulaLike(text), "\(text)") }
+    }
+
+    @Test("truc sessions revoke ends every dashboard session of a running hub")
+    func revokeSessions() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-revoke-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try await LiveHub.run(dataDirectory: data) { hub in
+            try await Browser.session(hub) { browser in
+                #expect(try await browser.get("/").text.contains("csrf"), "logged in")
+                let truc = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("truc")
+                let revoked = try Program.run(truc, ["sessions", "revoke", "--data", data])
+                #expect(revoked.exitCode == 0 && revoked.stdout.contains("ended 1 dashboard session"), "\(revoked.stdout)\(revoked.stderr)")
+                let after = try await browser.get("/").text
+                #expect(!after.contains("csrf") && after.contains("id=\"login\""), "the login page again")
+            }
+        }
     }
 
     @Test("CSV cells: quotes, commas and line breaks survive; formula-like text is defused")
