@@ -145,6 +145,10 @@ enum PostgresSchema {
             "UPDATE refusals SET agency = CASE WHEN caller LIKE 'system %' OR caller LIKE 'peer hub %' THEN COALESCE(sender, caller) ELSE caller END",
             "CREATE INDEX refusals_agency ON refusals(agency, at)",
         ],
+        // 9: a dashboard session's last use (SQLite's version 17).
+        [
+            "ALTER TABLE dashboard_sessions ADD COLUMN last_seen BIGINT",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

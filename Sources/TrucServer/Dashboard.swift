@@ -18,6 +18,8 @@ struct DashboardSessions: Sendable {
     /// every session it opened is gone, on every node, with no list to clean.
     let credential: [UInt8]?
     static let lifetime: TimeInterval = 8 * 3600
+    /// A session not used for this long ends (a browser left open in an office).
+    static let idleSeconds: Int64 = 30 * 60
 
     init(store: any SessionStore, credential: [UInt8]?) {
         self.store = store
@@ -35,7 +37,8 @@ struct DashboardSessions: Sendable {
     func csrf(for id: String) async throws -> String? {
         // Ids are 64 hex digits: anything else is no session (and costs no lookup).
         guard let credential, id.utf8.count == 64, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
-        return try await store.sessionCSRF(idHash: Self.hash(id, credential: credential), now: Int64(Date().timeIntervalSince1970))
+        return try await store.sessionCSRF(idHash: Self.hash(id, credential: credential), now: Int64(Date().timeIntervalSince1970),
+                                           idleSeconds: Self.idleSeconds)
     }
 
     func end(_ id: String) async throws {

@@ -145,6 +145,10 @@ enum Migrations {
         UPDATE refusals SET agency = CASE WHEN caller LIKE 'system %' OR caller LIKE 'peer hub %' THEN COALESCE(sender, caller) ELSE caller END;
         CREATE INDEX refusals_agency ON refusals(agency, at);
         """,
+        // 17: a dashboard session's last use (it ends after an idle time as well as at its expiry).
+        """
+        ALTER TABLE dashboard_sessions ADD COLUMN last_seen INTEGER;
+        """,
     ]
 
     static func apply(to db: Database) throws {

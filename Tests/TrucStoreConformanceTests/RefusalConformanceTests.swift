@@ -66,6 +66,14 @@ struct SessionConformanceTests {
         try await store.createSession(idHash: "new", csrf: "c4", expires: now + 86_400)
         #expect(try await store.sessionCSRF(idHash: "old", now: now - 10) == nil)
         #expect(try await store.sessionCSRF(idHash: "new", now: now) == "c4")
+        // Idle: a session unused for longer than the idle time is no session; each use (at most once a minute)
+        // moves its last-seen time.
+        let clock = Int64(Date().timeIntervalSince1970)
+        try await store.createSession(idHash: "idle", csrf: "c5", expires: clock + 86_400)
+        #expect(try await store.sessionCSRF(idHash: "idle", now: clock + 10, idleSeconds: 5) == nil, "idle past 5 s")
+        #expect(try await store.sessionCSRF(idHash: "idle", now: clock + 100, idleSeconds: 200) == "c5", "used at +100")
+        #expect(try await store.sessionCSRF(idHash: "idle", now: clock + 250, idleSeconds: 200) == "c5", "150 s after its last use")
+        #expect(try await other.sessionCSRF(idHash: "idle", now: clock + 500, idleSeconds: 200) == nil, "250 s after its last use, on any node")
     }
 }
 
