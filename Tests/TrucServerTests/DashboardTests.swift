@@ -67,7 +67,7 @@ struct DashboardTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { if kept == nil { try? FileManager.default.removeItem(at: folder) } }
             let script = LiveHub.repo.appendingPathComponent("scripts/dashboard_check.py").path
-            let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            let run = try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
                 "python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
                 "--refused-sender", "000.00.00.G22", "--screenshots", folder.path], timeLimit: 300)
             #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")

@@ -47,6 +47,17 @@ package enum Program {
         return ProgramResult(exitCode: code, stdout: stdout.text(), stderr: stderr.text())
     }
 
+    /// `run` on a thread of its own, for async tests: waiting for a program on one of the few cooperative
+    /// threads can starve an in-process hub that the program (or another test's) needs, and deadlock the run.
+    package static func runDetached(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                                    timeLimit: Double = timeLimit) async throws -> ProgramResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment, timeLimit: timeLimit) })
+            }.start()
+        }
+    }
+
     /// posix_spawn with stdin from /dev/null, the given stdout and stderr, and every other descriptor closed
     /// in the child.
     static func spawn(_ path: String, _ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
