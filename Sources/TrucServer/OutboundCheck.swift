@@ -10,7 +10,12 @@ struct OutboundCheck: Sendable {
 
     /// Why the hub must not connect to `url`, or nil when it may (name resolution on a thread pool).
     func refusal(_ url: String) async -> String? {
-        (try? await NIOThreadPool.singleton.runIfActive { refusalNow(url) }) ?? nil
+        // An address needs no lookup: checked here, without queueing behind the shared pool's blocking work.
+        if let host = URLComponents(string: url)?.host,
+           AddressRange.parse(host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host) != nil {
+            return refusalNow(url)
+        }
+        return (try? await NIOThreadPool.singleton.runIfActive { refusalNow(url) }) ?? nil
     }
 
     /// The same, resolving on the calling thread (for callers already off the event loops).
