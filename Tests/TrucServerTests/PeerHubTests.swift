@@ -123,7 +123,9 @@ struct PeerHubTests {
 
     @Test("a peer hub that is down: retries, then delivered when it comes back")
     func downThenUp() async throws {
-        let nationalPort = Self.freePort(), provincialPort = Self.freePort()
+        // The national hub's port stays reserved (refusing connections) while it is down: no other test is given it.
+        let (nationalPort, release) = reservedTCPPort()
+        let provincialPort = Self.freePort()
         try await runProvincial(port: provincialPort, nationalPort: nationalPort) { province in
             let h41 = try await province.token("000.00.00.H41")
             let status = try await province.post("vpcp/status_acceptance_03.edxml", token: h41)
@@ -133,6 +135,7 @@ struct PeerHubTests {
                 return ((trace?["deliveries"] as? [[String: Any]])?.first?["attempts"] as? Int ?? 0) >= 2
             })
             #expect(try await province.deliveryStates(id, token: h41)["000.00.00.G22"] != "delivered")
+            release()
             try await runNational(port: nationalPort, provincialPort: provincialPort) { national in
                 #expect(try await province.eventually { try await province.deliveryStates(id, token: h41)["000.00.00.G22"] == "delivered" })
                 let g22 = try await national.token("000.00.00.G22")

@@ -201,10 +201,19 @@ package enum HeavyLoad {
 /// A TCP port nothing listens on now (bound to 0 and released): fewer collisions than a random one when
 /// many tests start servers at once.
 package func freeTCPPort() -> Int {
+    let (port, release) = reservedTCPPort()
+    release()
+    return port
+}
+
+/// A TCP port bound (not listening: connections to it are refused) until `release` is called, so that no
+/// other test is given it meanwhile: for a server a test starts later on a port it announced before.
+package func reservedTCPPort() -> (port: Int, release: @Sendable () -> Void) {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return Int.random(in: 20_000...40_000) }
-    defer { close(fd) }
+    guard fd >= 0 else { return (Int.random(in: 20_000...40_000), {}) }
+    var reuse: Int32 = 1
+    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -215,9 +224,10 @@ package func freeTCPPort() -> Int {
             bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
         }
     }
-    return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000...40_000)
+    guard bound else { close(fd); return (Int.random(in: 20_000...40_000), {}) }
+    return (Int(UInt16(bigEndian: address.sin_port)), { close(fd) })
     #else
-    return Int.random(in: 20_000...40_000)
+    return (Int.random(in: 20_000...40_000), {})
     #endif
 }
 
