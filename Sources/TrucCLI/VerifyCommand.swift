@@ -161,9 +161,17 @@ struct ReceiptReport: Encodable {
     let deliveredAt: String
     let how: String
     let sha256: String
+    /// `delivered`, or `undeliverable` (a non-delivery receipt, with each recipient no route reaches).
+    let outcome: String
+    let undeliverable: [Undeliverable]?
     let valid: Bool
     let signer: String?
     let problem: String?
+
+    struct Undeliverable: Encodable {
+        let recipient: String
+        let reason: String
+    }
 
     init(receipt: DeliveryReceipt, valid: Bool, signer: String?, problem: String?) {
         hub = receipt.hubCode
@@ -174,15 +182,21 @@ struct ReceiptReport: Encodable {
         deliveredAt = receipt.deliveredAt
         how = receipt.how
         sha256 = receipt.sha256
+        outcome = receipt.outcome
+        undeliverable = receipt.undeliverable.isEmpty ? nil : receipt.undeliverable.map { .init(recipient: $0.recipient, reason: $0.reason) }
         self.valid = valid
         self.signer = signer
         self.problem = problem
     }
 
     var text: String {
-        """
-        delivery receipt of hub \(hub): message \(messageId) (\(documentId ?? "no DocumentId")) from \(sender) delivered to \(recipient) at \(deliveredAt) (\(how))
-        delivered bytes SHA-256 \(sha256)
+        let what = outcome == "delivered"
+            ? "delivered to \(recipient) at \(deliveredAt) (\(how))"
+            : "NOT delivered (\(outcome)) to \(undeliverable?.count ?? 1) recipient(s), stated at \(deliveredAt)"
+        let lines = (undeliverable ?? []).map { "  \($0.recipient): \($0.reason)\n" }.joined()
+        return """
+        delivery receipt of hub \(hub): message \(messageId) (\(documentId ?? "no DocumentId")) from \(sender) \(what)
+        \(lines)message bytes SHA-256 \(sha256)
         \(valid ? "Signature: VALID, signed by \(signer ?? "?")" : "Signature: INVALID: \(problem ?? "")")
         """
     }

@@ -149,6 +149,10 @@ enum PostgresSchema {
         [
             "ALTER TABLE dashboard_sessions ADD COLUMN last_seen BIGINT",
         ],
+        // 10: a refusal's structured findings (SQLite's version 18).
+        [
+            "ALTER TABLE refusals ADD COLUMN findings TEXT",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

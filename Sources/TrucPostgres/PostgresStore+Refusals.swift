@@ -8,31 +8,33 @@ package import TrucStore
 extension PostgresStore: RefusalStore {
     package func recordRefusal(_ refusal: Refusal) async throws {
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
+        let findings = String(decoding: try JSONEncoder().encode(refusal.findings), as: UTF8.self)
         let logger = logger
         // A diagnostic record, not a promise to a caller: it does not wait for its own flush (see HubStore).
         try await transaction { connection in
             try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             try await connection.query("""
-                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency)
+                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings)
                 VALUES (\(refusal.at), \(refusal.caller), \(refusal.sender), \(refusal.documentId), \(refusal.kind), \(refusal.code), \(reasons),
-                        \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency))
+                        \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency), \(findings))
                 """, logger: logger)
         }
     }
 
     package func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) async throws -> [Refusal] {
         let rows = try await client.query("""
-            SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency FROM refusals
+            SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings FROM refusals
             WHERE at >= \(from) AND at < \(to)
               AND (\(agency == nil) OR agency = \(agency))
               AND (\(code == nil) OR code = \(code))
             ORDER BY at DESC, id DESC LIMIT \(Int64(limit))
             """, logger: logger)
         var result: [Refusal] = []
-        for try await r in rows.decode((Int64, Int64, String, String?, String?, String?, String, String, String, Int64, String?).self) {
+        for try await r in rows.decode((Int64, Int64, String, String?, String?, String?, String, String, String, Int64, String?, String?).self) {
             var refusal = Refusal(at: r.1, caller: r.2, sender: r.3, documentId: r.4, kind: r.5, code: r.6,
                                   reasons: (try? JSONDecoder().decode([String].self, from: Data(r.7.utf8))) ?? [], sha256: r.8, size: Int(r.9),
                                   agency: r.10)
+            refusal.findings = Refusal.decodeFindings(r.11)
             refusal.id = r.0
             refusal.time = CivilCalendar.vietnamISO(refusal.at)
             result.append(refusal)

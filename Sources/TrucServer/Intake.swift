@@ -110,6 +110,13 @@ struct Intake: Sendable {
     }
 
     private func checkedAccept(_ bytes: [UInt8], from agency: IntakeSender, via: [String]) async throws -> (IntakeAnswer, AcceptOutcome, String) {
+        // The hop list is a peer's claim, stored and passed on with the message: hub codes only, bounded.
+        func isHubCode(_ text: String) -> Bool {
+            text.utf8.count <= 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x2D }
+        }
+        if let bad = via.first(where: { !isHubCode($0) }) {
+            throw HubError(.badRequest, "invalid-via", "Truc-Via names \"\(bad.prefix(64))\"…, which is not a hub code (letters, digits, dots, at most 64 bytes)")
+        }
         if via.contains(hubCode) {
             throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
@@ -181,10 +188,8 @@ struct Intake: Sendable {
         switch outcome {
         case .accepted:
             // The sender learns of each recipient left out from the answer, the trace (failed:
-            // unknown-recipient) and a signed non-delivery receipt in its status inbox.
-            for left in unrouted {
-                await receipts?.issue(messageId: prepared.message.id, recipient: left.code, how: "none", undeliverable: left.reason)
-            }
+            // unknown-recipient) and one signed non-delivery receipt, listing them all, in its status inbox.
+            await receipts?.issueNonDelivery(messageId: prepared.message.id, unrouted: unrouted)
             return (prepared.answer, outcome, prepared.message.answerJSON)
         case .duplicate(let previous):
             var answer = (try? JSONDecoder().decode(IntakeAnswer.self, from: Data(previous.utf8))) ?? prepared.answer
@@ -248,7 +253,11 @@ struct Intake: Sendable {
         }
         var refusal = Refusal(at: now, caller: caller.name, sender: failure.sender, documentId: failure.documentId, kind: failure.kind,
                               code: failure.error.code, reasons: reasons, sha256: failure.sha256 ?? Digest.sha256(bytes).hexString,
-                              size: bytes.count, agency: agency).bounded()
+                              size: bytes.count, agency: agency)
+        refusal.findings = failure.findings.isEmpty
+            ? [Refusal.Finding(location: "message", status: "refused", codes: [failure.error.code], detail: failure.error.message)]
+            : failure.findings
+        refusal = refusal.bounded()
         let decision = throttle.decide(caller.name)
         if case .record(let skipped) = decision {
             if skipped > 0 { refusal.reasons.append("(\(skipped) earlier refusals of this caller were answered but not recorded: more than the recording rate)") }
@@ -295,6 +304,7 @@ struct Intake: Sendable {
         } catch let refusal as SignatureRefusal {
             var failure = IntakeFailure(refusal.error, sender: refusal.sender, documentId: parsed.message.documentId, kind: parsed.message.messageType)
             failure.reasons = refusal.reasons
+            failure.findings = refusal.findings
             failure.sha256 = sha256
             if refusal.isDocument {
                 failure.counted = (refusal.key, refusal.sender, refusal.recipients, refusal.businessType)
@@ -311,6 +321,7 @@ struct Intake: Sendable {
                                                  "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
                                                  details: ["findings": JSONText.encode(errors)]))
             failure.reasons = errors.map { "\($0.code): \($0.message) (\($0.path))" }
+            failure.findings = errors.map { Refusal.Finding(location: $0.path, status: "error", codes: [$0.code.rawValue], detail: $0.message) }
             throw failure
         }
         if let refusal = LoopGuard.check(parsed.message, hubCode: hubCode, hopLimit: hopLimit) {
@@ -339,9 +350,13 @@ struct Intake: Sendable {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
             let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge || $0.code == .workBudget || $0.code == .tooComplex }
-            throw HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
-                           "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
-                           details: ["findings": JSONText.encode(attachmentFindings)])
+            var failure = IntakeFailure(HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
+                                                 "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
+                                                 details: ["findings": JSONText.encode(attachmentFindings)]))
+            failure.findings = attachmentFindings.map {
+                Refusal.Finding(location: $0.path, status: "undecodable", codes: [$0.code.rawValue], detail: $0.message)
+            }
+            throw failure
         }
         if verdict.signatures.contains(where: { $0.status == .invalid }) {
             var businessType = 0
@@ -351,6 +366,9 @@ struct Intake: Sendable {
                                 details: ["signature": JSONText.encode(verdict)]),
                 reasons: verdict.signatures.filter { $0.status != .valid }.map { v in
                     "\(v.location): \(v.status.rawValue) [\(v.reasons.map(\.rawValue).joined(separator: ", "))]" + (v.detail.map { " \($0)" } ?? "")
+                },
+                findings: verdict.signatures.filter { $0.status != .valid }.map { v in
+                    Refusal.Finding(location: v.location, status: v.status.rawValue, codes: v.reasons.map(\.rawValue), detail: v.detail)
                 },
                 isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
                 businessType: businessType,
@@ -399,6 +417,8 @@ struct IntakeFailure: Error {
     var documentId: String?
     var kind: String?
     var reasons: [String] = []
+    /// The refusal's structured findings; when empty, one finding for the whole message (the answer's code).
+    var findings: [Refusal.Finding] = []
     /// The message's SHA-256 when the lane took it already.
     var sha256: String?
     /// For a document refused for its signatures: what the statistics count (once per key).
@@ -422,6 +442,7 @@ package struct UnroutedRecipient: Codable, Sendable, Equatable {
 struct SignatureRefusal: Error {
     let error: HubError
     let reasons: [String]
+    let findings: [Refusal.Finding]
     let isDocument: Bool
     let sender: String
     let recipients: [String]

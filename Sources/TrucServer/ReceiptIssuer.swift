@@ -16,21 +16,38 @@ struct ReceiptIssuer: Sendable {
     let routing: RoutingTable
     let logger: Logger
 
-    /// - Parameter undeliverable: the reason, for a non-delivery receipt (no route reaches the recipient).
-    func issue(messageId: String, recipient: String, how: String, undeliverable: String? = nil) async {
+    func issue(messageId: String, recipient: String, how: String) async {
+        await issue(messageId: messageId, key: recipient) { message in
+            DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
+                            recipient: recipient, deliveredAt: isoUTCString(Int64(Date().timeIntervalSince1970)), how: how, sha256: message.sha256)
+        }
+    }
+
+    /// One non-delivery receipt for every recipient of the message that no route reaches (a message names at
+    /// most `Intake.maxRecipients`): one signature and one stored row, however many they are.
+    func issueNonDelivery(messageId: String, unrouted: [UnroutedRecipient]) async {
+        guard !unrouted.isEmpty else { return }
+        await issue(messageId: messageId, key: "undeliverable") { message in
+            var receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
+                                          recipient: unrouted.map(\.code).joined(separator: " "),
+                                          deliveredAt: isoUTCString(Int64(Date().timeIntervalSince1970)), how: "none", sha256: message.sha256)
+            receipt.outcome = "undeliverable"
+            receipt.reason = unrouted.count == 1 ? unrouted[0].reason : "no route reaches \(unrouted.count) of the message's recipients"
+            receipt.undeliverable = unrouted.map { .init(recipient: $0.code, reason: $0.reason) }
+            return receipt
+        }
+    }
+
+    /// Signs and files the receipt `make` writes about `messageId`, once per `key` (a recipient, or
+    /// `undeliverable`). Never about a receipt.
+    private func issue(messageId: String, key: String, _ make: (StoredMessage) -> DeliveryReceipt) async {
         do {
             guard let message = try await store.message(messageId), message.kind != "receipt" else { return }
-            let now = Int64(Date().timeIntervalSince1970)
-            var receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
-                                          recipient: recipient, deliveredAt: isoUTCString(now), how: how, sha256: message.sha256)
-            if let undeliverable {
-                receipt.outcome = "undeliverable"
-                receipt.reason = undeliverable
-            }
+            let receipt = make(message)
             let bytes = try signer.sign(receipt)
-            _ = try await file(bytes, receipt: receipt, about: messageId, at: now)
+            _ = try await file(bytes, receipt: receipt, key: key, about: messageId, at: Int64(Date().timeIntervalSince1970))
         } catch {
-            logger.error("cannot issue a delivery receipt", metadata: ["message": "\(messageId)", "recipient": "\(recipient)", "error": "\(error)"])
+            logger.error("cannot issue a delivery receipt", metadata: ["message": "\(messageId)", "receipt": "\(key)", "error": "\(error)"])
         }
     }
 
@@ -40,12 +57,13 @@ struct ReceiptIssuer: Sendable {
         guard let documentId = receipt.documentId else { return false }
         let copies = try await store.findMessages(documentId)
         guard let local = copies.first(where: { $0.kind == "edoc" && $0.sender == receipt.sender }) else { return false }
-        return try await file(bytes, receipt: receipt, about: local.id, at: Int64(Date().timeIntervalSince1970))
+        let key = receipt.outcome == "undeliverable" && !receipt.undeliverable.isEmpty ? "undeliverable" : receipt.recipient
+        return try await file(bytes, receipt: receipt, key: key, about: local.id, at: Int64(Date().timeIntervalSince1970))
     }
 
     /// Stores the receipt for the sender: in its inbox when it is served here, else queued for the peer hub
     /// that leads to it (native peers only: the national SDK's dialect has no receipts). Once per delivery.
-    private func file(_ bytes: [UInt8], receipt: DeliveryReceipt, about messageId: String, at now: Int64) async throws -> Bool {
+    private func file(_ bytes: [UInt8], receipt: DeliveryReceipt, key: String, about messageId: String, at now: Int64) async throws -> Bool {
         var targets: [String: String] = [:]
         if let sender = try await store.agency(receipt.sender) {
             if sender.relay { return false }
@@ -57,7 +75,7 @@ struct ReceiptIssuer: Sendable {
         let id = MessageID.make()
         var record = IncomingMessage(
             id: id, kind: "receipt", sender: receipt.hubCode, documentId: receipt.documentId,
-            idempotencyKey: "receipt|\(receipt.hubCode)|\(receipt.messageId)|\(receipt.recipient)",
+            idempotencyKey: "receipt|\(receipt.hubCode)|\(receipt.messageId)|\(key)",
             receivedAt: now, sha256: Digest.sha256(bytes).hexString, recipients: [receipt.sender], targets: targets, verdictJSON: "{}",
             bucket: "unsigned", businessType: nil, statusCode: nil, answersDocumentId: messageId, answerJSON: "{\"id\":\"\(id)\"}")
         record.differentBytesAreDuplicates = true // one receipt per delivery, however often it is signed

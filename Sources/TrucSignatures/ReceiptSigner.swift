@@ -19,6 +19,18 @@ package struct DeliveryReceipt: Sendable, Equatable {
     package var outcome: String = "delivered"
     /// Why it is undeliverable.
     package var reason: String?
+    /// A non-delivery receipt's recipients, each with its reason: one receipt lists every recipient of the
+    /// message that no route reaches (`recipient` then holds their codes, separated by spaces).
+    package var undeliverable: [Undeliverable] = []
+
+    package struct Undeliverable: Sendable, Equatable {
+        package var recipient: String
+        package var reason: String
+        package init(recipient: String, reason: String) {
+            self.recipient = recipient
+            self.reason = reason
+        }
+    }
 
     package init(hubCode: String, messageId: String, documentId: String?, sender: String, recipient: String, deliveredAt: String,
                  how: String, sha256: String) {
@@ -66,6 +78,7 @@ package final class ReceiptSigner: Sendable {
             <How>\(esc(receipt.how))</How>
             <SHA256>\(esc(receipt.sha256))</SHA256>
             \(receipt.outcome == "delivered" ? "" : "<Outcome>\(esc(receipt.outcome))</Outcome>\n<Reason>\(esc(receipt.reason ?? ""))</Reason>\n")\
+            \(receipt.undeliverable.map { "<Undeliverable><Recipient>\(esc($0.recipient))</Recipient><Reason>\(esc($0.reason))</Reason></Undeliverable>\n" }.joined())\
             <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="\(exc)"/>\
             <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>\
             <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="\(exc)"/></ds:Transforms>\
@@ -99,7 +112,17 @@ extension DeliveryReceipt {
         guard let document = try? XMLDocument.parse(bytes), document.root.localName == "Receipt",
               document.root.namespaceURI == ReceiptSigner.namespace else { return nil }
         var fields: [String: String] = [:]
+        var undeliverable: [DeliveryReceipt.Undeliverable] = []
         for child in document.root.children where child.namespaceURI == ReceiptSigner.namespace {
+            if child.localName == "Undeliverable" {
+                var item: [String: String] = [:]
+                for part in child.children where part.namespaceURI == ReceiptSigner.namespace {
+                    item[part.localName] = part.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                guard let code = item["Recipient"], !code.isEmpty else { return nil }
+                undeliverable.append(.init(recipient: code, reason: item["Reason"] ?? ""))
+                continue
+            }
             fields[child.localName] = child.text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard let hub = fields["Hub"], let messageId = fields["MessageId"], let sender = fields["Sender"], let recipient = fields["Recipient"],
@@ -110,6 +133,7 @@ extension DeliveryReceipt {
                                       deliveredAt: deliveredAt, how: fields["How"] ?? "", sha256: sha256)
         receipt.outcome = fields["Outcome"].flatMap { $0.isEmpty ? nil : $0 } ?? "delivered"
         receipt.reason = fields["Reason"]
+        receipt.undeliverable = undeliverable
         return receipt
     }
 }

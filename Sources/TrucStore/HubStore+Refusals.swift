@@ -26,6 +26,27 @@ package struct Refusal: Sendable, Codable, Equatable {
     package var reasons: [String]
     package var sha256: String
     package var size: Int
+    /// The same refusal as structured findings, for programs: where (a signature's location, a validation
+    /// path, an attachment, or `message`), its status, its reason codes and a detail.
+    package var findings: [Finding] = []
+
+    package struct Finding: Sendable, Codable, Equatable {
+        /// `envelope`, `attachment:<name>`, an XPath-like validation path, or `message` for the whole message.
+        package var location: String
+        /// `invalid`, `indeterminate`, `error` (a validation finding), or `refused`.
+        package var status: String
+        /// Stable codes: a signature's reasons (`digest-mismatch`, …), a validation or attachment code, or the
+        /// answer's error code.
+        package var codes: [String]
+        package var detail: String?
+
+        package init(location: String, status: String, codes: [String], detail: String? = nil) {
+            self.location = location
+            self.status = status
+            self.codes = codes
+            self.detail = detail
+        }
+    }
 
     package init(at: Int64, caller: String, sender: String?, documentId: String?, kind: String?, code: String, reasons: [String],
                  sha256: String, size: Int, agency: String? = nil) {
@@ -45,7 +66,8 @@ package struct Refusal: Sendable, Codable, Equatable {
 extension Refusal {
     /// The longest text each field keeps: every field but the sizes is what a caller sent (a 10 MiB DocumentId
     /// is possible), and the records are listed on pages. The SHA-256 names the whole message.
-    package static let limits = (caller: 128, sender: 64, documentId: 256, kind: 16, code: 64, reason: 1_000, reasons: 20)
+    package static let limits = (caller: 128, sender: 64, documentId: 256, kind: 16, code: 64, reason: 1_000, reasons: 20,
+                                 location: 256, codes: 10, findings: 20)
 
     /// This refusal with every caller-chosen field cut to `limits` (a cut text ends with `…[+N bytes]`).
     package func bounded() -> Refusal {
@@ -65,7 +87,24 @@ extension Refusal {
         copy.code = cut(code, Self.limits.code)
         copy.reasons = reasons.prefix(Self.limits.reasons).map { cut($0, Self.limits.reason) }
         if reasons.count > Self.limits.reasons { copy.reasons.append("…[+\(reasons.count - Self.limits.reasons) more reasons]") }
+        copy.findings = findings.prefix(Self.limits.findings).map { finding in
+            Finding(location: cut(finding.location, Self.limits.location), status: cut(finding.status, Self.limits.kind),
+                    codes: finding.codes.prefix(Self.limits.codes).map { cut($0, Self.limits.code) },
+                    detail: finding.detail.map { cut($0, Self.limits.reason) })
+        }
+        if findings.count > Self.limits.findings {
+            copy.findings.append(Finding(location: "message", status: "truncated", codes: ["more-findings"],
+                                         detail: "\(findings.count - Self.limits.findings) more findings are not kept"))
+        }
         return copy
+    }
+}
+
+extension Refusal {
+    /// The stored JSON of `findings` (empty for rows written before they were kept).
+    package static func decodeFindings(_ json: String?) -> [Finding] {
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([Finding].self, from: Data(json.utf8))) ?? []
     }
 }
 
@@ -101,16 +140,18 @@ extension HubStore {
         try db.run("PRAGMA synchronous=NORMAL")
         defer { _ = try? db.run("PRAGMA synchronous=FULL") }
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
+        let findings = String(decoding: try JSONEncoder().encode(refusal.findings), as: UTF8.self)
         try db.run("""
-            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(refusal.at), .text(refusal.caller), refusal.sender.map { .text($0) } ?? .null,
                   refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
-                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency)])
+                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency), .text(findings)])
     }
 
     /// Refusals in [from, to) (epoch seconds), newest first; only those filed under `agency` when given.
     package func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) throws -> [Refusal] {
-        var sql = "SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency FROM refusals WHERE at >= ? AND at < ?"
+        var sql = "SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings FROM refusals WHERE at >= ? AND at < ?"
         var bindings: [SQLiteValue] = [.integer(from), .integer(to)]
         if let agency {
             sql += " AND agency = ?"
@@ -127,6 +168,7 @@ extension HubStore {
                                   code: row.text(6) ?? "",
                                   reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
                                   sha256: row.text(8) ?? "", size: Int(row.int(9)), agency: row.text(10))
+            refusal.findings = Refusal.decodeFindings(row.text(11))
             refusal.id = row.int(0)
             refusal.time = CivilCalendar.vietnamISO(refusal.at)
             return refusal

@@ -149,6 +149,10 @@ enum Migrations {
         """
         ALTER TABLE dashboard_sessions ADD COLUMN last_seen INTEGER;
         """,
+        // 18: a refusal's structured findings (location, status, reason codes, detail) beside its reason text.
+        """
+        ALTER TABLE refusals ADD COLUMN findings TEXT;
+        """,
     ]
 
     static func apply(to db: Database) throws {

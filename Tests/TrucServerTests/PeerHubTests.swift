@@ -175,6 +175,12 @@ struct PeerHubTests {
             let tooFar = try await national.request(.POST, "/v1/messages", body: body,
                                                     headers: [("Truc-Via", (1...8).map { "000.00.0\($0).W99" }.joined(separator: ","))])
             #expect(tooFar.errorCode == "hop-limit")
+            // The hop list is stored and passed on: hub codes only, not 16 KB of the peer's text.
+            let stuffed = try await national.request(.POST, "/v1/messages", body: body,
+                                                     headers: [("Truc-Via", String(repeating: "W", count: 16_000))])
+            #expect(stuffed.status == 400 && stuffed.errorCode == "invalid-via" && stuffed.body.count < 1_024)
+            let markup = try await national.request(.POST, "/v1/messages", body: body, headers: [("Truc-Via", "<script>")])
+            #expect(markup.status == 400 && markup.errorCode == "invalid-via")
         }
     }
 }

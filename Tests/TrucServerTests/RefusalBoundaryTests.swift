@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 import TrucCore
+import TrucSignatures
 import TrucStore
 import TrucTestSupport
 
@@ -33,6 +34,34 @@ struct RefusalBoundaryTests {
     }
 }
 
+extension RefusalBoundaryTests {
+    @Test("every refusal carries structured findings beside its text: signature reasons, validation paths, or the answer's code")
+    func structuredFindings() async throws {
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
+            #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422)
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("vpcp/status_acceptance_03.edxml"))), as: UTF8.self)
+            let noDocumentId = text.replacingOccurrences(of: "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", with: "")
+            #expect(try await hub.request(.POST, "/v1/messages", token: g22, body: Array(noDocumentId.utf8)).status == 422)
+            #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: h41).status == 403)
+            func findings(_ token: String, _ code: String) async throws -> [[String: Any]] {
+                let items = try await hub.request(.GET, "/v1/refusals?code=\(code)", token: token).json?["items"] as? [[String: Any]] ?? []
+                return items.first?["findings"] as? [[String: Any]] ?? []
+            }
+            let signature = try await findings(g22, "invalid-signature")
+            #expect(!signature.isEmpty && signature.allSatisfy {
+                $0["location"] as? String == "attachment:van-ban.pdf" && $0["status"] as? String == "invalid" && $0["codes"] as? [String] == ["digest-mismatch"]
+            }, "\(signature)")
+            let validation = try await findings(g22, "invalid-message")
+            #expect(!validation.isEmpty && validation.allSatisfy { $0["status"] as? String == "error" && ($0["location"] as? String)?.hasPrefix("/") == true },
+                    "\(validation)")
+            let forged = try await findings(h41, "sender-mismatch")
+            #expect(forged.count == 1 && forged[0]["location"] as? String == "message" && forged[0]["codes"] as? [String] == ["sender-mismatch"]
+                    && (forged[0]["detail"] as? String)?.contains("000.00.00.G22") == true, "\(forged)")
+        }
+    }
+}
+
 /// What one message may make the hub do is bounded by its recipients.
 @Suite("Bounded recipients")
 struct RecipientBoundaryTests {
@@ -53,11 +82,24 @@ struct RecipientBoundaryTests {
             let refused = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(1_001))
             #expect(refused.status == 422 && refused.errorCode == "too-many-recipients", "\(String(decoding: refused.body.prefix(300), as: UTF8.self))")
             #expect(try await hub.store.deliveries(state: nil).isEmpty, "nothing queued")
-            // 20 unknown codes plus the sample's own recipients: accepted for those the hub serves (each unknown one
-            // still costs a signed non-delivery receipt, issue 24 item 5).
+            // 20 unknown codes plus the sample's own recipients: accepted for those the hub serves, and one signed
+            // non-delivery receipt lists the 20 (not 20 receipts: one signature, one row).
             let served = try await hub.request(.POST, "/v1/messages", token: g22, body: try Self.circular(20))
             #expect(served.status == 202, "\(String(decoding: served.body.prefix(300), as: UTF8.self))")
             #expect((served.json?["unroutedRecipients"] as? [Any])?.count == 20)
+            let items = try await hub.request(.GET, "/v1/inbox?kind=status", token: g22).json?["items"] as? [[String: Any]] ?? []
+            let receipts = items.filter { $0["kind"] as? String == "receipt" }
+            #expect(receipts.count == 1, "\(receipts)")
+            let id = try #require(receipts.first?["messageId"] as? String)
+            let receipt = try #require(DeliveryReceipt.parse(try await hub.request(.GET, "/v1/messages/\(id)", token: g22).body))
+            let expected = (0..<20).map { i in "000.\(String(format: "%02d", i / 100)).\(String(format: "%02d", i % 100)).H53" }
+            #expect(receipt.outcome == "undeliverable" && receipt.undeliverable.map(\.recipient).sorted() == expected.sorted())
+            #expect(receipt.undeliverable.allSatisfy { $0.reason.hasPrefix("unknown-recipient") })
+            #expect(receipt.recipient.split(separator: " ").count == 20)
+            let messageId = try #require(served.json?["id"] as? String)
+            let trace = try #require(try await hub.request(.GET, "/v1/messages/\(messageId)/trace", token: g22).json)
+            let failed = (trace["deliveries"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "failed" }
+            #expect(failed.count == 20, "each unrouted recipient is still failed in the trace: \(trace)")
         }
     }
 }

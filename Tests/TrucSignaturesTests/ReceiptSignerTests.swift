@@ -32,4 +32,34 @@ struct ReceiptSignerTests {
         #expect(try CrossCheckTests.run(tool, args + [good.path]).0 == 0)
         #expect(try CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
     }
+
+    @Test("one non-delivery receipt lists every unrouted recipient; xmlsec1 verifies it and Truc reads the list back",
+          .enabled(if: CrossCheckTests.tool("xmlsec1") != nil))
+    func nonDeliveryListsEveryRecipient() throws {
+        var receipt = Self.receipt
+        let codes = ["000.00.01.H53", "000.00.02.H53", "000.00.03.H53"]
+        receipt.recipient = codes.joined(separator: " ")
+        receipt.how = "none"
+        receipt.outcome = "undeliverable"
+        receipt.reason = "no route reaches 3 of the message's recipients"
+        receipt.undeliverable = codes.map { .init(recipient: $0, reason: "unknown-recipient: no agency \($0) <&> is registered") }
+        let bytes = try Self.signer().sign(receipt)
+        #expect(DeliveryReceipt.parse(bytes) == receipt, "read back field for field, the escaped reason included")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-ndr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("ndr.xml"), bad = dir.appendingPathComponent("dropped.xml")
+        try Data(bytes).write(to: good)
+        // Removing one listed recipient breaks the signature.
+        let text = String(decoding: bytes, as: UTF8.self)
+        let entry = try #require(text.range(of: "<Undeliverable><Recipient>000.00.02.H53</Recipient>"))
+        let end = try #require(text.range(of: "</Undeliverable>\n", range: entry.upperBound..<text.endIndex))
+        try Data(text.replacingCharacters(in: entry.lowerBound..<end.upperBound, with: "").utf8).write(to: bad)
+        let tool = try #require(CrossCheckTests.tool("xmlsec1"))
+        let trust = SignatureFixtures.trustDirectory
+        let args = ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem"]
+        #expect(try CrossCheckTests.run(tool, args + [good.path]).0 == 0)
+        #expect(try CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
+        #expect(DeliveryReceipt.parse(try Data(contentsOf: bad).map { $0 })?.undeliverable.count == 2)
+    }
 }

@@ -23,9 +23,14 @@ struct RefusalConformanceTests {
             Refusal(at: 5000, caller: "system vpcp.edoc", sender: "000.00.00.H14", documentId: "d3", kind: "status", code: "invalid-signature",
                     reasons: ["expired"], sha256: "dd", size: 13),
         ]
-        for refusal in rows { try await store.recordRefusal(refusal) }
+        var withFindings = rows
+        withFindings[0].findings = [Refusal.Finding(location: "attachment:van-ban.pdf", status: "invalid", codes: ["revoked", "digest-mismatch"],
+                                                    detail: "Chữ ký bị thu hồi"),
+                                    Refusal.Finding(location: "envelope", status: "indeterminate", codes: ["no-revocation-data"])]
+        for refusal in withFindings { try await store.recordRefusal(refusal) }
         let all = try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 10)
         #expect(all.map(\.sha256) == ["dd", "cc", "bb", "aa"] && all.allSatisfy { $0.id > 0 && !$0.time.isEmpty })
+        #expect(all.last?.findings == withFindings[0].findings && all.first?.findings == [], "findings kept as given, in order")
         #expect(all.last?.reasons == ["revoked", "Chữ ký bị thu hồi"] && all.last?.documentId == "d1")
         #expect(try await store.refusals(agency: "000.00.00.G22", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["bb", "aa"])
         #expect(try await store.refusals(agency: "000.00.00.H41", code: nil, from: 0, to: 10_000, limit: 10).map(\.sha256) == ["cc"])
