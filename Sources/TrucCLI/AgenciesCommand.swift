@@ -5,12 +5,13 @@ import Logging
 import TrucPostgres
 import TrucStore
 import EdXML
+import TrucSignatures
 
 /// `truc agencies …`: the agency directory in the store.
 struct AgenciesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agencies", abstract: "Manage the agencies a hub serves.",
-        subcommands: [Add.self, List.self, Remove.self, Token.self, RevokeTokens.self])
+        subcommands: [Add.self, List.self, Remove.self, Token.self, RevokeTokens.self, Seals.self])
 
     struct StoreOption: ParsableArguments {
         @Option(help: "Data directory of the hub (env TRUC_DATA_DIR).") var data: String?
@@ -149,6 +150,54 @@ struct AgenciesCommand: AsyncParsableCommand {
             } catch let error as StoreError {
                 throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
             }
+        }
+    }
+}
+
+extension AgenciesCommand {
+    /// `truc agencies seals CODE [--add ID] [--remove ID]`: the organisation certificates whose seal counts as
+    /// the agency's own.
+    struct Seals: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or change the organisation certificates bound to an agency: only their seals count as its own in the signed ratio.",
+            discussion: """
+                A seal is a certificate identifier (MST:0100100001, an organizationIdentifier such as VATVN-0100100001) or \
+                sha256:<hex> of one certificate; several per agency (renewals). The identifier of the agency's TLS client \
+                certificate (--cert-identifier) is bound as well. An agency with nothing bound has no seal that counts \
+                (signer-unbound).
+                """)
+        @OptionGroup var store: StoreOption
+        @Argument(help: "The agency code.") var code: String
+        @Option(help: "Bind this seal (repeatable).") var add: [String] = []
+        @Option(help: "Unbind this seal (repeatable).") var remove: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        @OptionGroup var errorOutput: ErrorOutput
+
+        func run() async throws {
+            let hub = try await store.open()
+            guard let agency = try await hub.agency(code) else {
+                throw CommandFailure(code: "not-found", message: "no agency \(code)", exitCode: 1).report()
+            }
+            var seals = try await hub.seals(of: code)
+            if !add.isEmpty || !remove.isEmpty {
+                let removed = Set(remove.map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+                seals = seals.filter { !removed.contains($0.uppercased()) } + add
+                switch SealBinding.normalised(seals) {
+                case .success(let values): seals = values
+                case .failure(let problem): throw CommandFailure(code: "invalid-seal", message: problem.description, exitCode: 2).report()
+                }
+                try await hub.setSeals(seals, of: code)
+            }
+            let tls = [agency.certificateIdentifier, agency.certificateSHA256.map { "sha256:" + $0 }].compactMap { $0 }
+            if json {
+                struct Out: Encodable { let agency: String; let seals: [String]; let tlsCertificate: [String]; let bound: Bool }
+                print(try Output.json(Out(agency: code, seals: seals, tlsCertificate: tls, bound: !(seals + tls).isEmpty)))
+                return
+            }
+            print("\(code): " + (seals.isEmpty ? "no seal bound" : "seals " + seals.joined(separator: ", "))
+                  + (tls.isEmpty ? "" : "; TLS client certificate " + tls.joined(separator: ", ")))
+            if (seals + tls).isEmpty { print("no organisation seal counts as \(code)'s own until one is bound (signer-unbound)") }
         }
     }
 }

@@ -91,7 +91,10 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
         for an invalid signature; re-sending a document never adds an entry. Its bucket is the verdict of its \
         accepted copy if one was accepted, else invalid (the verdict of its refused attempts). Buckets, first \
         match wins: invalid (a signature is wrong), indeterminate (none wrong, some undecided), both (valid \
-        personal and organisation signatures), organisation, personal, unsigned (no signature). \
+        personal and organisation signatures), organisation, personal, unsigned (no signature that counts). An \
+        organisation signature counts only when its certificate is bound to the sending agency (its seals or its \
+        TLS client certificate); another organisation's seal, or one of an agency with no certificate bound, is \
+        reported (signer-not-sender, signer-unbound) and does not count. \
         signedRatio = (both+organisation+personal)/total; organisationSignedRatio = (both+organisation)/total; \
         fullySignedRatio = both/total.
         """

@@ -153,6 +153,13 @@ enum PostgresSchema {
         [
             "ALTER TABLE refusals ADD COLUMN findings TEXT",
         ],
+        // 11: the organisation certificates bound to each agency (SQLite's version 19).
+        [
+            """
+            CREATE TABLE agency_seals(agency TEXT NOT NULL REFERENCES agencies(code) ON DELETE CASCADE, identifier TEXT NOT NULL,
+                                      position INTEGER NOT NULL, PRIMARY KEY (agency, identifier))
+            """,
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

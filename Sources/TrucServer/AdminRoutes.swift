@@ -69,6 +69,29 @@ struct AdminRoutes: Sendable {
             logger.notice("operator removed an agency", metadata: ["agency": "\(code)"])
             return Response(status: .noContent)
         }
+        // The organisation certificates whose seal counts as the agency's own (README "Signed-ratio definition").
+        router.get("/v1/admin/agencies/:code/seals", .operatorOnly) { request, context in
+            let code = try context.parameters.require("code")
+            guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }
+            return JSONText.response(Seals(agency: code, seals: try await store.seals(of: code), tls: agency))
+        }
+        router.put("/v1/admin/agencies/:code/seals", .operatorOnly) { request, context in
+            let code = try context.parameters.require("code")
+            struct Body: Decodable { let seals: [String] }
+            let bytes = try await request.body.collect(upTo: 64 * 1024)
+            guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer: bytes)) else {
+                throw HubError(.badRequest, "invalid-body", "send {\"seals\":[\"MST:…\", \"sha256:<hex>\", …]} (an empty list unbinds every seal)")
+            }
+            let seals: [String]
+            switch SealBinding.normalised(body.seals) {
+            case .success(let values): seals = values
+            case .failure(let problem): throw HubError(.unprocessableContent, "invalid-seal", problem.description)
+            }
+            guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }
+            try await store.setSeals(seals, of: code)
+            logger.notice("operator bound seals", metadata: ["agency": "\(code)", "seals": "\(seals.count)"])
+            return JSONText.response(Seals(agency: code, seals: seals, tls: agency))
+        }
         router.post("/v1/admin/agencies/:code/tokens", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             let role = request.uri.queryParameters.get("role") ?? "agency"
@@ -96,6 +119,24 @@ struct AdminRoutes: Sendable {
             } catch let error as StoreError {
                 throw HubError.notFound(error.description)
             }
+        }
+    }
+
+    /// An agency's bound seals, and whether any certificate is bound at all (its TLS client certificate's
+    /// identifier or fingerprint counts too).
+    struct Seals: Encodable {
+        let agency: String
+        let seals: [String]
+        let tlsCertificateIdentifier: String?
+        let tlsCertificateSHA256: String?
+        let bound: Bool
+
+        init(agency: String, seals: [String], tls: Agency) {
+            self.agency = agency
+            self.seals = seals
+            tlsCertificateIdentifier = tls.certificateIdentifier
+            tlsCertificateSHA256 = tls.certificateSHA256
+            bound = !seals.isEmpty || tls.certificateIdentifier != nil || tls.certificateSHA256 != nil
         }
     }
 

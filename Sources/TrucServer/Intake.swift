@@ -145,6 +145,14 @@ struct Intake: Sendable {
         if let peer = agency.peer, let error = try await relayRefusal(sender: prepared.message.sender, by: peer) {
             throw failure(error)
         }
+        // A seal counts for the sender only when its certificate is bound to the sender here.
+        let attributed = prepared.answer.signature.attributed(to: try await sealBinding(of: prepared.message.sender))
+        if attributed != prepared.answer.signature {
+            prepared.answer.signature = attributed
+            prepared.message.bucket = attributed.bucket.rawValue
+            prepared.message.verdictJSON = JSONText.encode(attributed)
+            prepared.message.signers = Self.signers(of: attributed)
+        }
         prepared.message.via = via
         // A peer hub may relay a document again with its own trace stamp: that is the same document.
         prepared.message.differentBytesAreDuplicates = agency.relay
@@ -403,10 +411,25 @@ struct Intake: Sendable {
             statusCode: statusCode, answersDocumentId: answers, answerJSON: "") // set once the recipients are final
         var withSigners = message
         if case .document(let d) = parsed.message { withSigners.dueDate = d.header.dueDate?.iso }
-        withSigners.signers = verdict.signatures.filter { $0.status == .valid }.compactMap { v in
+        withSigners.signers = Self.signers(of: verdict)
+        return (withSigners, answer)
+    }
+
+    /// The certificates that signed for the sender (valid, and not another organisation's seal), by kind.
+    static func signers(of verdict: MessageVerdict) -> [Signer] {
+        verdict.signatures.filter { $0.status == .valid && !$0.reasons.contains(where: \.isAttribution) }.compactMap { v in
             v.signer.map { Signer(kind: v.kind.rawValue, certificate: "\($0.issuer)|\($0.serial)") }
         }
-        return (withSigners, answer)
+    }
+
+    /// The seal binding of a sender registered here (its bound seal identifiers and its TLS client certificate's
+    /// identifier or fingerprint); nil for a sender served by another hub, whose own hub judges its seals.
+    private func sealBinding(of sender: String) async throws -> SealBinding? {
+        guard let agency = try await store.agency(sender), !agency.relay else { return nil }
+        var identifiers = try await store.seals(of: sender)
+        if let tls = agency.certificateIdentifier { identifiers.append(tls) }
+        if let pinned = agency.certificateSHA256 { identifiers.append("sha256:" + pinned) }
+        return SealBinding(identifiers: identifiers)
     }
 }
 

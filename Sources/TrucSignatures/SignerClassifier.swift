@@ -28,7 +28,9 @@ enum SignerClassifier {
             return (personalPrefixes + organisationPrefixes).contains { upper.hasPrefix($0) }
         } ?? certificate.identifiers.first ?? certificate.organizationIdentifiers.first
         return SignerDescription(subject: certificate.subject, commonName: certificate.commonName, identifier: identifier,
-                                 issuer: certificate.issuer, serial: certificate.serialHex)
+                                 issuer: certificate.issuer, serial: certificate.serialHex,
+                                 identifiers: certificate.identifiers + certificate.organizationIdentifiers,
+                                 sha256: Digest.sha256(certificate.der).hexString)
     }
 }
 

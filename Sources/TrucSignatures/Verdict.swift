@@ -1,3 +1,4 @@
+import Foundation
 /// Whose signature: a person with authority, or the organisation (its seal).
 package enum SignerKind: String, Sendable, Codable {
     case personal, organisation, unknown
@@ -42,8 +43,17 @@ package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, C
     /// Revocation could not be checked while the policy requires it.
     package static let revocationUnknown = SignatureReason(rawValue: "revocation-unknown")
 
+    /// A valid organisation seal whose certificate is not one the directory binds to the sending agency: it is
+    /// another organisation's seal, and does not count as the sender's (README "Signed-ratio definition").
+    package static let signerNotSender = SignatureReason(rawValue: "signer-not-sender")
+    /// A valid organisation seal of a sender that has no certificate bound to it yet: not counted as its seal.
+    package static let signerUnbound = SignatureReason(rawValue: "signer-unbound")
+
     /// Reasons that leave the outcome undecided rather than wrong.
     var isIndeterminate: Bool { self == .unsupportedAlgorithm || self == .revocationUnknown }
+    /// Reasons about whose signature it is, not whether it holds: the signature stays valid, it does not count
+    /// for the sender.
+    package var isAttribution: Bool { self == .signerNotSender || self == .signerUnbound }
 }
 
 /// The signer, as the certificate names it.
@@ -54,6 +64,10 @@ package struct SignerDescription: Sendable, Codable, Equatable {
     package var identifier: String?
     package var issuer: String
     package var serial: String
+    /// Every identifier the certificate names (UID, serialNumber, organizationIdentifier), for binding seals.
+    package var identifiers: [String]?
+    /// SHA-256 (hex) of the certificate.
+    package var sha256: String?
 }
 
 /// The verdict on one signature.
@@ -86,7 +100,7 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
         self.algorithm = algorithm
         self.signingTime = signingTime
         self.detail = detail
-        let failing = reasons.filter { $0 != .weakAlgorithm || refuseWeak }
+        let failing = reasons.filter { ($0 != .weakAlgorithm || refuseWeak) && !$0.isAttribution }
         if failing.contains(where: { !$0.isIndeterminate || ($0 == .revocationUnknown && failUnknownRevocation) }) {
             status = .invalid
         } else if !failing.isEmpty {
@@ -118,8 +132,10 @@ package struct MessageVerdict: Sendable, Codable, Equatable {
     package init(signatures: [SignatureVerdict]) {
         self.signatures = signatures
         let valid = signatures.filter { $0.status == .valid }
-        let personal = valid.contains { $0.kind == .personal }
-        let organisation = valid.contains { $0.kind == .organisation }
+        // Another organisation's seal (or a seal not yet bound to the sender) is valid but not the sender's.
+        let counting = valid.filter { !$0.reasons.contains(where: \.isAttribution) }
+        let personal = counting.contains { $0.kind == .personal }
+        let organisation = counting.contains { $0.kind == .organisation }
         signed = personal && organisation ? .both : organisation ? .organisation : personal ? .personal : .none
         invalid = signatures.contains { $0.status != .valid }
         if signatures.contains(where: { $0.status == .invalid }) {
@@ -134,8 +150,78 @@ package struct MessageVerdict: Sendable, Codable, Equatable {
             case .organisation: bucket = .organisation
             case .personal: bucket = .personal
             // Valid signatures whose signer is neither personal nor organisation: who signed is undecided.
-            case .none: bucket = .indeterminate
+            // Only seals of others: the sender signed nothing.
+            case .none: bucket = counting.isEmpty ? .unsigned : .indeterminate
             }
         }
+    }
+}
+
+/// The organisation certificates bound to a sending agency in the directory: its seal identifiers (several, for
+/// renewals) and the identifier of its TLS client certificate. A bound value is an identifier the certificate
+/// names (`MST:0100100001`, an `organizationIdentifier`), compared without case, or `sha256:<hex>` of one
+/// certificate.
+package struct SealBinding: Sendable, Equatable {
+    package var identifiers: [String]
+
+    package init(identifiers: [String]) {
+        self.identifiers = identifiers
+    }
+
+    /// At most this many bound values per agency (renewals, several seals).
+    package static let maxIdentifiers = 20
+
+    /// The values an operator binds, checked and normalised (trimmed; `sha256:` followed by 64 hex digits,
+    /// lower case); the problem otherwise, for the error answer.
+    package static func normalised(_ values: [String]) -> Result<[String], SealBindingError> {
+        guard values.count <= maxIdentifiers else { return .failure(SealBindingError("at most \(maxIdentifiers) seals per agency; \(values.count) given")) }
+        var result: [String] = []
+        for raw in values {
+            let value = raw.trimmingCharacters(in: .whitespaces)
+            guard !value.isEmpty, value.utf8.count <= 256, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                return .failure(SealBindingError("a seal is a certificate identifier (MST:…, an organizationIdentifier) or sha256:<hex>, 1 to 256 characters, no control characters"))
+            }
+            if value.lowercased().hasPrefix("sha256:") {
+                let hex = value.dropFirst(7).lowercased()
+                guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+                    return .failure(SealBindingError("\(value.prefix(80)) is not sha256: followed by the 64 hex digits of a certificate's SHA-256"))
+                }
+                result.append("sha256:" + hex)
+            } else {
+                result.append(value)
+            }
+        }
+        var seen = Set<String>()
+        return .success(result.filter { seen.insert($0.uppercased()).inserted })
+    }
+
+    /// True when `signer` is one of the bound certificates.
+    package func binds(_ signer: SignerDescription) -> Bool {
+        let named = Set(((signer.identifiers ?? []) + [signer.identifier].compactMap { $0 }).map { $0.uppercased() })
+        return identifiers.contains { bound in
+            let upper = bound.uppercased()
+            if upper.hasPrefix("SHA256:") { return signer.sha256.map { "SHA256:" + $0.uppercased() == upper } ?? false }
+            return named.contains(upper)
+        }
+    }
+}
+
+package struct SealBindingError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension MessageVerdict {
+    /// The verdict as the sender's: each valid organisation seal whose certificate the binding does not name
+    /// carries `signer-not-sender` (`signer-unbound` when the sender has no bound certificate) and no longer
+    /// counts in the bucket. Nil binding: the sender is not judged here (it is served by another hub).
+    package func attributed(to binding: SealBinding?) -> MessageVerdict {
+        guard let binding else { return self }
+        var signatures = signatures
+        for i in signatures.indices where signatures[i].status == .valid && signatures[i].kind == .organisation {
+            guard let signer = signatures[i].signer, !binding.binds(signer) else { continue }
+            signatures[i].reasons.append(binding.identifiers.isEmpty ? .signerUnbound : .signerNotSender)
+        }
+        return MessageVerdict(signatures: signatures)
     }
 }

@@ -4,7 +4,7 @@ package import TrucCore
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
-    & RefusalStore & StatisticsStore & SessionStore
+    & RefusalStore & StatisticsStore & SessionStore & SealStore
 
 /// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
 package protocol DirectoryStore: Actor {
@@ -102,6 +102,15 @@ package protocol OperationsStore: Actor {
     nonisolated func isOutage(_ error: any Error) -> Bool
 }
 
+/// The organisation certificates bound to each agency: a seal counts as the sender's only when its certificate
+/// is one of them (or the agency's TLS client certificate identifier). Several per agency, for renewals.
+package protocol SealStore: Actor {
+    /// The agency's bound seal identifiers, in the order they were bound.
+    func seals(of agency: String) async throws -> [String]
+    /// Replaces the agency's bound seal identifiers; `StoreError.notFound` for an unknown agency.
+    func setSeals(_ identifiers: [String], of agency: String) async throws
+}
+
 /// The dashboard's operator sessions, kept in the store so that every node of a hub knows them (a login on one
 /// node is valid behind the load balancer on the others, a logout ends it everywhere). Keyed by the SHA-256 of
 /// the session id: the database alone gives no usable cookie.
@@ -156,4 +165,4 @@ extension OperationsStore {
     }
 }
 
-extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore {}
+extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore {}

@@ -153,6 +153,11 @@ enum Migrations {
         """
         ALTER TABLE refusals ADD COLUMN findings TEXT;
         """,
+        // 19: the organisation certificates bound to each agency (whose seal counts as its own).
+        """
+        CREATE TABLE agency_seals(agency TEXT NOT NULL REFERENCES agencies(code) ON DELETE CASCADE, identifier TEXT NOT NULL,
+                                  position INTEGER NOT NULL, PRIMARY KEY (agency, identifier)) WITHOUT ROWID;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -110,3 +110,27 @@ struct ImportTests {
         #expect(try await store.refusals(agency: nil, code: nil, from: 0, to: 2000, limit: 5).map(\.id) == [8, 7])
     }
 }
+
+@Suite("Store conformance: seals bound to agencies, on SQLite and PostgreSQL")
+struct SealConformanceTests {
+    @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: StoreKind.allCases)
+    func seals(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        try await store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng"))
+        #expect(try await store.seals(of: "000.00.00.H14").isEmpty)
+        try await store.setSeals(["MST:4800100001", "sha256:" + String(repeating: "ab", count: 32)], of: "000.00.00.H14")
+        #expect(try await store.seals(of: "000.00.00.H14") == ["MST:4800100001", "sha256:" + String(repeating: "ab", count: 32)])
+        try await store.setSeals(["VATVN-4800100001"], of: "000.00.00.H14")
+        #expect(try await store.seals(of: "000.00.00.H14") == ["VATVN-4800100001"], "replaced, not added")
+        // Renaming the agency keeps its seals.
+        try await store.upsert(Agency(code: "000.00.00.H14", name: "Ủy ban nhân dân tỉnh Cao Bằng"))
+        #expect(try await store.seals(of: "000.00.00.H14") == ["VATVN-4800100001"])
+        await #expect(throws: StoreError.self) { try await store.setSeals(["MST:1"], of: "000.00.00.X99") }
+        try await store.removeAgency("000.00.00.H14")
+        try await store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng"))
+        #expect(try await store.seals(of: "000.00.00.H14").isEmpty, "a removed agency's seals go with it")
+    }
+}
