@@ -170,9 +170,9 @@ extension AgenciesCommand {
         @Argument(help: "The agency code.") var code: String
         @Option(help: "Bind this seal (repeatable).") var add: [String] = []
         @Option(help: "Unbind this seal (repeatable).") var remove: [String] = []
-        @Flag(help: "Print JSON.") var json = false
-
+        /// `--json`: the answer (and a failure) as JSON.
         @OptionGroup var errorOutput: ErrorOutput
+        var json: Bool { errorOutput.json }
 
         func run() async throws {
             let hub = try await store.open()
