@@ -359,6 +359,19 @@ extension ServeCommand {
         if let cert = given.cert, let key = given.key, let ca = given.ca, let trust = given.trust {
             return HubPKI(certificate: cert, privateKey: key, clientCA: ca, trust: trust)
         }
+        // Any PKI setting means the operator owns the PKI: a missing piece is an error, never a made-up CA (nor
+        // demo agencies bound to made-up certificates) quietly filling the gap.
+        let pieces = [("--tls-cert", "TRUC_TLS_CERT", given.cert), ("--tls-key", "TRUC_TLS_KEY", given.key),
+                      ("--client-ca", "TRUC_CLIENT_CA", given.ca), ("--trust", "TRUC_TRUST_DIR", given.trust)]
+        let set = pieces.filter { $0.2 != nil }, missing = pieces.filter { $0.2 == nil }
+        if !set.isEmpty {
+            throw CommandFailure(
+                code: "pki-incomplete",
+                message: "\(set.map(\.0).joined(separator: ", ")) \(set.count == 1 ? "is" : "are") set but \(missing.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not: "
+                    + "when you give the hub's PKI give all four (the hub's certificate chain and key, the CAs of client certificates, the trust directory for signatures); "
+                    + "with none of them the hub makes its own PKI for this installation in DATA/pki (or use --demo-pki for tests)",
+                exitCode: 2).report()
+        }
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -366,8 +379,8 @@ extension ServeCommand {
                                  exitCode: 3).report()
         }
         let (local, created) = try LocalPKI.ensure(dataDirectory: dataDirectory)
-        return HubPKI(certificate: given.cert ?? local.certificate, privateKey: given.key ?? local.privateKey, clientCA: given.ca ?? local.clientCA,
-                      trust: given.trust ?? local.trust, agencies: local.agencies, rootCertificate: local.rootCertificate, created: created)
+        return HubPKI(certificate: local.certificate, privateKey: local.privateKey, clientCA: local.clientCA,
+                      trust: local.trust, agencies: local.agencies, rootCertificate: local.rootCertificate, created: created)
     }
 }
 
