@@ -16,10 +16,18 @@ struct ReceiptIssuer: Sendable {
     let routing: RoutingTable
     let logger: Logger
 
-    func issue(messageId: String, recipient: String, how: String) async {
+    /// - Parameter refused: the recipient's reason, when it took the message and refused it (`{"outcome":"fail"}`):
+    ///   the receipt then says `<Outcome>failed</Outcome>` with that reason, so the sender can act on it.
+    func issue(messageId: String, recipient: String, how: String, refused: String? = nil) async {
         await issue(messageId: messageId, key: recipient) { message in
-            DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
-                            recipient: recipient, deliveredAt: isoUTCString(Int64(Date().timeIntervalSince1970)), how: how, sha256: message.sha256)
+            var receipt = DeliveryReceipt(hubCode: hubCode, messageId: messageId, documentId: message.documentId, sender: message.sender,
+                                          recipient: recipient, deliveredAt: isoUTCString(Int64(Date().timeIntervalSince1970)), how: how,
+                                          sha256: message.sha256)
+            if let refused {
+                receipt.outcome = "failed"
+                receipt.reason = refused
+            }
+            return receipt
         }
     }
 

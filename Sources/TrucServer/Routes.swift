@@ -99,6 +99,9 @@ struct HubRoutes: Sendable {
         return JSONText.response(Page(items: items, next: items.last?.cursor))
     }
 
+    /// The longest reason a recipient may give for refusing a message (it is stored and signed into a receipt).
+    static let maxAckReasonBytes = 1_000
+
     func acknowledge(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         let agency = try context.requireAgency()
         let id = try context.parameters.require("id")
@@ -113,10 +116,30 @@ struct HubRoutes: Sendable {
         } catch {
             throw HubError(.badRequest, "invalid-body", "send {\"outcome\":\"done\"} or {\"outcome\":\"fail\",\"reason\":\"…\"}")
         }
-        guard let state = try await store.acknowledge(id, by: agency.code, outcome: ack.outcome, reason: ack.reason) else {
+        // A refusal by the recipient says why: the sender is told, and must be able to act on it.
+        let reason = ack.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if ack.outcome == .fail, reason == nil {
+            throw HubError(.badRequest, "reason-required", "a failed acknowledgement needs a reason the sender can act on: {\"outcome\":\"fail\",\"reason\":\"…\"}")
+        }
+        if let reason, reason.utf8.count > Self.maxAckReasonBytes {
+            throw HubError(.unprocessableContent, "reason-too-long", "the reason has \(reason.utf8.count) bytes; at most \(Self.maxAckReasonBytes)")
+        }
+        let target: DeliveryState = ack.outcome == .done ? .delivered : .failed
+        guard let state = try await store.acknowledge(id, by: agency.code, outcome: ack.outcome, reason: target == .failed ? reason : nil) else {
             throw HubError.notFound("no delivery of message \(id) to \(agency.code)")
         }
-        if state == .delivered { await receipts.issue(messageId: id, recipient: agency.code, how: "pull") }
+        // The first outcome stays. The same acknowledgement again (a retry) is answered as the first was; another
+        // one is a conflict that names what was recorded, never a 200 that drops what it says.
+        let recorded = try await store.trace(id).first { $0.recipient == agency.code }
+        if state != target || (target == .failed && recorded?.reason != reason) {
+            throw HubError(.conflict, "already-acknowledged",
+                           "the delivery of \(id) to \(agency.code) was already acknowledged: \(state.rawValue)" + (recorded?.reason.map { " (\($0))" } ?? ""))
+        }
+        switch state {
+        case .delivered: await receipts.issue(messageId: id, recipient: agency.code, how: "pull")
+        case .failed: await receipts.issue(messageId: id, recipient: agency.code, how: "pull", refused: reason)
+        default: break
+        }
         return JSONText.response(["id": id, "state": state.rawValue])
     }
 

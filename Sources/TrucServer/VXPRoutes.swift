@@ -189,6 +189,7 @@ struct VXPRoutes: Sendable {
             let state = try await store.acknowledge(id, by: recipient, outcome: status == "done" ? .done : .fail,
                                                     reason: status == "fail" ? "reported fail by system \(system.id)" : nil)
             if state == .delivered { await receipts.issue(messageId: id, recipient: recipient, how: "pull") }
+            if state == .failed { await receipts.issue(messageId: id, recipient: recipient, how: "pull", refused: "reported fail by system \(system.id)") }
         }
         return VXPAnswer.success()
     }
