@@ -7,8 +7,13 @@ import TrucStore
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats", abstract: "Print the signed-ratio report from a hub's store.")
     @OptionGroup var store: AgenciesCommand.StoreOption
-    @Option(help: "First day, yyyy-MM-dd (Vietnam time).") var from: String
-    @Option(help: "Last day, yyyy-MM-dd.") var to: String
+    @Option(help: "First day, yyyy-MM-dd (Vietnam time).") var from: String?
+    @Option(help: "Last day, yyyy-MM-dd.") var to: String?
+    @Option(help: "A calendar month, yyyy-MM (instead of --from and --to).") var month: String?
+    @Option(help: "Order of the groups: key, name, total, invalid, indeterminate, unsigned, signedRatio, organisationSignedRatio or fullySignedRatio.")
+    var sort: String = "key"
+    @Option(help: "asc or desc.") var order: String = "asc"
+    @Option(help: "CSV separator: comma, or semicolon (with decimal commas, for spreadsheets in a Vietnamese locale).") var separator: String = "comma"
     @Option(help: "Sender agency (default: all).") var agency: String?
     @Option(help: "self or subtree.") var scope: String = "self"
     @Option(help: "Only documents addressed to this agency.") var recipient: String?
@@ -19,12 +24,24 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var errorOutput: ErrorOutput
 
 
+    func validate() throws {
+        if month == nil, from == nil || to == nil {
+            throw ValidationError("give '--from <from>' and '--to <to>' (yyyy-MM-dd, Vietnam days), or '--month <month>' (yyyy-MM)")
+        }
+    }
+
     func run() async throws {
         guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else {
             throw CommandFailure(code: "invalid-parameter", message: "--group-by is agency, day or month", exitCode: 2).report()
         }
         let range: DayRange
-        switch DayRange.parse(from: from, to: to) {
+        guard let sortKey = SignedRatioReport.SortKey(rawValue: sort), order == "asc" || order == "desc" else {
+            throw CommandFailure(code: "invalid-parameter", message: "--sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", ")); --order is asc or desc", exitCode: 2).report()
+        }
+        guard let style = SignedRatioReport.CSVStyle(rawValue: separator) else {
+            throw CommandFailure(code: "invalid-parameter", message: "--separator is comma or semicolon", exitCode: 2).report()
+        }
+        switch DayRange.parse(from: from, to: to, month: month) {
         case .success(let r): range = r
         case .failure(let problem): throw CommandFailure(code: "invalid-date", message: "\(problem)", exitCode: 2).report()
         }
@@ -46,11 +63,16 @@ struct StatsCommand: AsyncParsableCommand {
         let types = (businessType ?? "").split(separator: ",").compactMap { Int($0) }
         let counts = try await hub.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: recipient,
                                                 grouping: grouping == .agency ? .sender : grouping == .day ? .day : .month)
+        // As the API: every agency of the scope is a row, those that sent nothing included.
         let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: recipient,
                                        counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
-                                       names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+                                       names: Dictionary(agencies.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }),
+                                       scope: senders ?? agencies.filter { !$0.relay }.map(\.code))
+            .sorted(by: sortKey, descending: order == "desc")
         if csv {
-            FileHandle.standardOutput.write(Data(report.csv))
+            // The CSV on stdout starts with its header; the definition goes to stderr.
+            FileHandle.standardError.write(Data("# \(SignedRatioReport.definitionText)\n".utf8))
+            FileHandle.standardOutput.write(Data(report.csv(style)))
         } else {
             print(try Output.json(report))
         }

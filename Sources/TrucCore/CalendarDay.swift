@@ -49,15 +49,31 @@ package struct DayRange: Sendable, Equatable {
         case invalidDate(String)
         case reversed
         case tooLong(days: Int)
+        case invalidMonth(String)
+        case monthAndDays
 
         package var description: String {
             switch self {
-            case .missing: "from and to are required (yyyy-MM-dd)"
+            case .missing: "from and to are required (yyyy-MM-dd), or month (yyyy-MM)"
+            case .invalidMonth(let text): "\(text.debugDescription) is not a month written yyyy-MM with ASCII digits"
+            case .monthAndDays: "give month, or from and to, not both"
             case .invalidDate(let text): "\(text.debugDescription) is not a date written yyyy-MM-dd with ASCII digits, or no such day exists"
             case .reversed: "from is after to"
             case .tooLong(let days): "the range spans \(days) days; at most \(CalendarDay.maxRangeDays) are allowed"
             }
         }
+    }
+
+    /// A calendar month (`yyyy-MM`) as a range, or `from`…`to`; not both.
+    package static func parse(from: String?, to: String?, month: String?) -> Result<DayRange, Problem> {
+        guard let month else { return parse(from: from, to: to) }
+        guard from == nil, to == nil else { return .failure(.monthAndDays) }
+        let bytes = Array(month.utf8)
+        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"), let first = CalendarDay(month + "-01") else { return .failure(.invalidMonth(month)) }
+        let next = first.month == 12 ? (first.year + 1, 1) : (first.year, first.month + 1)
+        let last = CivilCalendar.days(year: next.0, month: next.1, day: 1) - 1
+        guard let end = CalendarDay(CivilCalendar.isoDay(last)) else { return .failure(.invalidMonth(month)) }
+        return .success(DayRange(from: first, to: end))
     }
 
     package static func parse(from: String?, to: String?) -> Result<DayRange, Problem> {

@@ -100,8 +100,10 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
         """
 
     /// - Parameter names: agency names by code, for readable groups.
+    /// - Parameter scope: grouped by agency, every agency of the report's scope: those that sent nothing are
+    ///   listed with zero totals (an agency that sends nothing is the one a ministry most needs to see).
     package init(from: String, to: String, groupBy: Grouping, recipient: String?, counts: [(day: String, sender: String, bucket: String, count: Int)],
-                 names: [String: String]) {
+                 names: [String: String], scope: [String]? = nil) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
@@ -119,21 +121,77 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
             byKey[key, default: Counts()].add(bucket: c.bucket, count: c.count)
             totals.add(bucket: c.bucket, count: c.count)
         }
+        if groupBy == .agency, let scope {
+            for code in scope where byKey[code] == nil { byKey[code] = Counts() }
+        }
         groups = byKey.keys.sorted().map { Group(key: $0, name: groupBy == .agency ? names[$0] : nil, counts: byKey[$0]!) }
         self.totals = totals
     }
 
-    /// CSV for spreadsheets: UTF-8 with a byte-order mark, comma-separated, ratios as decimals.
-    package var csv: [UInt8] {
-        func cell(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"\(s.replacingOccurrences(of: "\"", with: "\"\""))\"" : s }
-        func ratio(_ r: Double?) -> String { r.map { String(format: "%.4f", $0) } ?? "" }
+    /// How groups are ordered: by key (the default: agency code, day or month), name, or a count or ratio.
+    package enum SortKey: String, Sendable, CaseIterable {
+        case key, name, total, invalid, indeterminate, unsigned, signedRatio, organisationSignedRatio, fullySignedRatio
+    }
+
+    /// The report with its groups in that order (ties by key; groups without a ratio — nothing sent — last,
+    /// whichever the direction).
+    package func sorted(by sortKey: SortKey, descending: Bool) -> SignedRatioReport {
+        func number(_ g: Group) -> Double? {
+            switch sortKey {
+            case .key, .name: nil
+            case .total: Double(g.counts.total)
+            case .invalid: Double(g.counts.invalid)
+            case .indeterminate: Double(g.counts.indeterminate)
+            case .unsigned: Double(g.counts.unsigned)
+            case .signedRatio: g.counts.signedRatio
+            case .organisationSignedRatio: g.counts.organisationSignedRatio
+            case .fullySignedRatio: g.counts.fullySignedRatio
+            }
+        }
+        var copy = self
+        copy.groups = groups.sorted { a, b in
+            switch sortKey {
+            case .key: return descending ? a.key > b.key : a.key < b.key
+            case .name:
+                let (x, y) = (a.name ?? a.key, b.name ?? b.key)
+                return x == y ? a.key < b.key : (descending ? x > y : x < y)
+            default:
+                switch (number(a), number(b)) {
+                case (nil, nil): return a.key < b.key
+                case (nil, _): return false
+                case (_, nil): return true
+                case (let x?, let y?): return x == y ? a.key < b.key : (descending ? x > y : x < y)
+                }
+            }
+        }
+        return copy
+    }
+
+    /// How a CSV is written: commas and decimal points, or semicolons and decimal commas (for spreadsheets set
+    /// to a locale whose decimal mark is a comma, as Vietnamese ones are).
+    package enum CSVStyle: String, Sendable {
+        case comma, semicolon
+    }
+
+    /// CSV for spreadsheets: UTF-8 with a byte-order mark, the header on line 1, one row per group then the
+    /// total, ratios as decimals beside the counts. The definition is not in the file (it travels in the JSON
+    /// report, the `Truc-Definition` header and the README).
+    package var csv: [UInt8] { csv(.comma) }
+
+    package func csv(_ style: CSVStyle) -> [UInt8] {
+        let separator: Character = style == .comma ? "," : ";"
+        func cell(_ s: String) -> String { CSVText.field(s, numeric: false, separator: separator) }
+        func ratio(_ r: Double?) -> String {
+            guard let r else { return "" }
+            let text = String(format: "%.4f", r)
+            return style == .comma ? text : text.replacingOccurrences(of: ".", with: ",")
+        }
         func row(_ key: String, _ name: String?, _ c: Counts) -> String {
             [cell(key), cell(name ?? ""), "\(c.total)", "\(c.invalid)", "\(c.indeterminate)", "\(c.both)", "\(c.organisation)", "\(c.personal)",
-             "\(c.unsigned)", ratio(c.signedRatio), ratio(c.organisationSignedRatio), ratio(c.fullySignedRatio)].joined(separator: ",")
+             "\(c.unsigned)", ratio(c.signedRatio), ratio(c.organisationSignedRatio), ratio(c.fullySignedRatio)].joined(separator: String(separator))
         }
-        // The definition first, as a comment line (spreadsheets show it; CSV readers that know comments skip it).
-        var lines = [cell("# " + Self.definitionText),
-                     "\(groupBy.rawValue),name,total,invalid,indeterminate,both,organisation,personal,unsigned,signedRatio,organisationSignedRatio,fullySignedRatio"]
+        var lines = [["\(groupBy.rawValue)", "name", "total", "invalid", "indeterminate", "both", "organisation", "personal", "unsigned",
+                      "signedRatio", "organisationSignedRatio", "fullySignedRatio"].joined(separator: String(separator))]
         lines += groups.map { row($0.key, $0.name, $0.counts) }
         lines.append(row("total", nil, totals))
         return [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)

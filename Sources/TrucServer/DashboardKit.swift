@@ -180,27 +180,12 @@ struct DashboardTable {
         return h + "</tbody></table></div>"
     }
 
-    /// True when a spreadsheet could read `text` as a formula: it starts with a tab, CR or LF, or its first
-    /// Unicode scalar after any whitespace is `=`, `+`, `-` or `@` (looked at by scalar, not by Character:
-    /// `=` followed by a combining mark, or a leading CR LF, is one Character that matches nothing).
-    static func formulaLike(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first else { return false }
-        if first == "\t" || first == "\r" || first == "\n" { return true }
-        guard let significant = text.unicodeScalars.first(where: { !$0.properties.isWhitespace }) else { return false }
-        return "=+-@".unicodeScalars.contains(significant)
-    }
+    static func formulaLike(_ text: String) -> Bool { CSVText.formulaLike(text) }
 
     /// RFC 4180 CSV with a UTF-8 byte-order mark (spreadsheet programs then read Vietnamese correctly); a text
     /// cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
     var csv: [UInt8] {
-        func field(_ text: String, numeric: Bool) -> String {
-            var t = text
-            if !numeric, Self.formulaLike(t) { t = "'" + t }
-            if t.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                t = "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return t
-        }
+        func field(_ text: String, numeric: Bool) -> String { CSVText.field(text, numeric: numeric) }
         var out = "\u{FEFF}" + columns.map { field($0.key, numeric: false) }.joined(separator: ",") + "\r\n"
         for row in rows {
             out += zip(columns, row).map { field($1.text, numeric: $0.numeric) }.joined(separator: ",") + "\r\n"

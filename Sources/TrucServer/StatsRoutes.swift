@@ -40,7 +40,7 @@ struct StatsRoutes: Sendable {
     func scope(_ request: Request, _ caller: Caller) async throws -> (from: String, to: String, senders: [String]?, names: [String: String]) {
         let q = request.uri.queryParameters
         let range: DayRange
-        switch DayRange.parse(from: q.get("from"), to: q.get("to")) {
+        switch DayRange.parse(from: q.get("from"), to: q.get("to"), month: q.get("month")) {
         case .success(let r): range = r
         case .failure(let problem): throw HubError(.badRequest, "invalid-date", "\(problem) (Vietnam days)")
         }
@@ -110,15 +110,28 @@ struct StatsRoutes: Sendable {
         }
         let format = q.get("format") ?? "json"
         guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
+        guard let style = SignedRatioReport.CSVStyle(rawValue: q.get("separator") ?? "comma") else {
+            throw HubError(.badRequest, "invalid-parameter", "separator is comma or semicolon (semicolons and decimal commas)")
+        }
+        guard let sortKey = SignedRatioReport.SortKey(rawValue: q.get("sort") ?? "key") else {
+            throw HubError(.badRequest, "invalid-parameter", "sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let order = q.get("order") ?? "asc"
+        guard order == "asc" || order == "desc" else { throw HubError(.badRequest, "invalid-parameter", "order is asc or desc") }
         let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"),
                                                   grouping: grouping == .agency ? .sender : grouping == .day ? .day : .month)
+        // Every agency of the scope is a row, those that sent nothing included (the whole hub: every agency
+        // registered here but peer hubs).
+        let snapshot = try await directory.current()
+        let scope = senders ?? snapshot.agencies.values.filter { !$0.relay }.map(\.code)
         let report = SignedRatioReport(from: from, to: to, groupBy: grouping, recipient: q.get("recipient"),
                                        counts: counts.map { ($0.day, $0.sender, $0.bucket, $0.count) },
-                                       names: names)
+                                       names: names, scope: scope).sorted(by: sortKey, descending: order == "desc")
         if format == "csv" {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                   .contentDisposition: "attachment; filename=\"signed-ratio-\(from)-\(to).csv\""],
-                            body: .init(byteBuffer: ByteBuffer(bytes: report.csv)))
+                                                   .contentDisposition: "attachment; filename=\"signed-ratio-\(from)-\(to).csv\"",
+                                                   .init("Truc-Definition")!: SignedRatioReport.definitionText],
+                            body: .init(byteBuffer: ByteBuffer(bytes: report.csv(style))))
         }
         return JSONText.response(report)
     }
