@@ -61,10 +61,11 @@ extension PostgresStore: DeliveryQueueStore {
                 """, logger: logger)
         } else {
             let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
-            // A late failure never undoes a delivery another node completed meanwhile.
+            // A late failure never undoes a delivery another node completed meanwhile, nor a delivery the operator
+            // moved (its agency switched to pull): only a delivery still being sent is answered.
             try await client.query("""
                 UPDATE deliveries SET state = \(state.rawValue), attempts = attempts + 1, reason = \(reason), next_attempt_at = \(retryAt),
-                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state <> 'delivered'
+                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state = 'sending'
                 """, logger: logger)
         }
     }

@@ -182,7 +182,10 @@ extension PostgresStore: DirectoryStore {
     package func upsert(_ agency: Agency) async throws {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
         let now = Self.now()
-        try await transaction { connection in
+        let retargeted = try await transaction { connection -> Bool in
+            var before: String??
+            for try await url in try await connection.query("SELECT push_url FROM agencies WHERE code = \(agency.code) FOR UPDATE",
+                                                             logger: self.logger).decode(String?.self) { before = .some(url) }
             try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at)
@@ -191,7 +194,25 @@ extension PostgresStore: DirectoryStore {
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, cert_identifier = excluded.cert_identifier,
                   cert_sha256 = excluded.cert_sha256, push_url = excluded.push_url, relay = excluded.relay
                 """, logger: self.logger)
+            // The agency's waiting deliveries follow a change of how it takes delivery (see HubStore.retarget).
+            guard let previous = before, previous != agency.pushURL else { return false }
+            if let url = agency.pushURL {
+                try await connection.query("""
+                    UPDATE deliveries SET state = 'queued', target = \(url), next_attempt_at = \(now), updated_at = \(now)
+                    WHERE recipient = \(agency.code) AND state IN ('awaiting-pull', 'queued', 'waiting-retry')
+                    """, logger: self.logger)
+                try await connection.query("""
+                    UPDATE deliveries SET target = \(url) WHERE recipient = \(agency.code) AND state = 'dead' AND target IS NOT NULL
+                    """, logger: self.logger)
+            } else {
+                try await connection.query("""
+                    UPDATE deliveries SET state = 'awaiting-pull', target = NULL, next_attempt_at = NULL, updated_at = \(now), claimed_by = NULL, lease_until = NULL
+                    WHERE recipient = \(agency.code) AND state IN ('queued', 'sending', 'waiting-retry')
+                    """, logger: self.logger)
+            }
+            return agency.pushURL != nil
         }
+        if retargeted { try await notifyDeliveries() }
     }
 
     @discardableResult

@@ -14,6 +14,7 @@ struct AdminRoutes: Sendable {
     let store: any MessageStore
     let peers: PeerStatusBoard
     let trust: TrustState
+    let routing: RoutingTable
     let logger: Logger
 
     func register(on router: AccessRouter) {
@@ -37,22 +38,22 @@ struct AdminRoutes: Sendable {
             JSONText.response(RevocationView(trust.revocation))
         }
         router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
-            let code = try context.parameters.require("code")
+            let code = try await deliverableCode(context)
             let n = try await store.requeueAll(recipient: code)
             logger.notice("operator requeued dead deliveries", metadata: ["agency": "\(code)", "count": "\(n)"])
-            return JSONText.response(["agency": code, "requeued": "\(n)"])
+            return JSONText.response(DeliveryControl(agency: code, requeued: n))
         }
         router.post("/v1/admin/agencies/:code/pause", .operatorOnly) { request, context in
-            let code = try context.parameters.require("code")
+            let code = try await deliverableCode(context)
             try await store.pause(code)
             logger.notice("operator paused delivery", metadata: ["agency": "\(code)"])
-            return JSONText.response(["agency": code, "paused": "true"])
+            return JSONText.response(DeliveryControl(agency: code, paused: true))
         }
         router.post("/v1/admin/agencies/:code/resume", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             guard try await store.resume(code) else { throw HubError.notFound("delivery to \(code) is not paused") }
             logger.notice("operator resumed delivery", metadata: ["agency": "\(code)"])
-            return JSONText.response(["agency": code, "paused": "false"])
+            return JSONText.response(DeliveryControl(agency: code, paused: false))
         }
         router.get("/v1/admin/agencies", .operatorOnly) { request, context in
             return JSONText.response(["agencies": try await store.agencies()])
@@ -138,6 +139,27 @@ struct AdminRoutes: Sendable {
             tlsCertificateSHA256 = tls.certificateSHA256
             bound = !seals.isEmpty || tls.certificateIdentifier != nil || tls.certificateSHA256 != nil
         }
+    }
+
+    /// The answer of pause, resume and requeue (booleans and numbers as JSON's, not strings).
+    struct DeliveryControl: Encodable {
+        let agency: String
+        var paused: Bool?
+        var requeued: Int?
+        init(agency: String, paused: Bool? = nil, requeued: Int? = nil) {
+            self.agency = agency
+            self.paused = paused
+            self.requeued = requeued
+        }
+    }
+
+    /// The path's code when the hub delivers to it: a registered agency, or a code a route leads to (an agency
+    /// behind a peer hub). Anything else is 404: pausing a typo would look like it worked.
+    func deliverableCode(_ context: HubRequestContext) async throws -> String {
+        let code = try context.parameters.require("code")
+        if try await store.agency(code) != nil { return code }
+        if case .peer = routing.destination(for: code, local: nil) { return code }
+        throw HubError(.notFound, "unknown-agency", "no agency \(code) is registered here and no route leads to it")
     }
 
     struct RevokedTokens: Encodable {

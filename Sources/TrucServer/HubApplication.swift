@@ -85,7 +85,7 @@ package func buildHub(
     routes.register(on: access)
     let stats = StatsRoutes(store: store, auth: routes.auth)
     stats.register(on: access)
-    AdminRoutes(store: store, peers: peerBoard, trust: trust, logger: logger).register(on: access)
+    AdminRoutes(store: store, peers: peerBoard, trust: trust, routing: configuration.routing, logger: logger).register(on: access)
     RefusalRoutes(store: store).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, logger: logger)

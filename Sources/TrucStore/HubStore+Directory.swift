@@ -8,13 +8,37 @@ import TrucSQLite
 extension HubStore {
 
     package func upsert(_ agency: Agency) throws {
-        try logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false)
-        try db.run("""
-            INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
-              cert_sha256=excluded.cert_sha256, push_url=excluded.push_url, relay=excluded.relay
-            """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
-                  opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
+        try db.transaction {
+            let before = try writerAgency(agency.code)
+            try logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false)
+            try db.run("""
+                INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
+                  cert_sha256=excluded.cert_sha256, push_url=excluded.push_url, relay=excluded.relay
+                """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
+                      opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
+            if let before, before.pushURL != agency.pushURL { try retarget(agency.code, to: agency.pushURL) }
+        }
+    }
+
+    /// The agency's waiting deliveries follow a change of how it takes delivery: switched to push, those
+    /// awaiting its pull are queued for its endpoint; switched to pull, those queued for its old endpoint
+    /// wait in its inbox; a new endpoint takes over the queue. Dead ones stay dead (the operator requeues them).
+    func retarget(_ code: String, to pushURL: String?) throws {
+        let now = Self.now()
+        if let pushURL {
+            try db.run("""
+                UPDATE deliveries SET state = 'queued', target = ?, next_attempt_at = ?, updated_at = ?
+                WHERE recipient = ? AND state IN ('awaiting-pull', 'queued', 'waiting-retry')
+                """, [.text(pushURL), .integer(now), .integer(now), .text(code)])
+            try db.run("UPDATE deliveries SET target = ? WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL",
+                       [.text(pushURL), .text(code)])
+        } else {
+            try db.run("""
+                UPDATE deliveries SET state = 'awaiting-pull', target = NULL, next_attempt_at = NULL, updated_at = ?
+                WHERE recipient = ? AND state IN ('queued', 'sending', 'waiting-retry')
+                """, [.integer(now), .text(code)])
+        }
     }
 
     /// The agency with this code, as committed (read-only connection, off the store's thread).

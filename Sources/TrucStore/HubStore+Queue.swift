@@ -45,8 +45,10 @@ extension HubStore {
                 """, [.integer(now), .text(how), .integer(now), .integer(id)])
         } else {
             let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
+            // Only the attempt's own claim is answered: a delivery the operator moved meanwhile (its agency switched
+            // to pull) keeps its new state.
             try db.run("""
-                UPDATE deliveries SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?
+                UPDATE deliveries SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'
                 """, [.text(state.rawValue), opt(reason), retryAt.map { .integer($0) } ?? .null, .integer(now), .integer(id)])
         }
     }

@@ -94,7 +94,7 @@ struct DashboardTests {
 
             #expect(try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/pause", token: op).status == 200)
             let requeued = try await hub.request(.POST, "/v1/admin/agencies/000.00.00.H14/requeue", token: op)
-            #expect(requeued.json?["requeued"] as? String == "1")
+            #expect(requeued.json?["requeued"] as? Int == 1)
             // Paused: it stays queued.
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "queued")

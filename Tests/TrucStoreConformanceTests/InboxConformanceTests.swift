@@ -106,3 +106,36 @@ struct InboxConformanceTests {
         await (b as? PostgresStore)?.shutdown() // the second node (SQLite: the same store, closed by the test)
     }
 }
+
+@Suite("Store conformance: deliveries follow an agency between pull and push, on SQLite and PostgreSQL")
+struct RetargetConformanceTests {
+    @Test("switched to push, waiting deliveries are queued for the endpoint; switched back, they wait in the inbox; a late failure does not undo it",
+          arguments: StoreKind.allCases)
+    func retarget(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        try await store.upsert(Agency(code: "000.00.00.H41", name: "UBND Tỉnh Nghệ An"))
+        let doc = [UInt8]("document".utf8)
+        #expect(try await store.accept(IntakeConformanceTests.message("doc-1", key: "d1", bytes: doc, recipients: ["000.00.00.H41"]), payload: doc) == .accepted)
+        func state() async throws -> QueuedDelivery? { try await store.deliveries(state: nil, limit: 10).first { $0.recipient == "000.00.00.H41" } }
+        #expect(try await state()?.state == "awaiting-pull")
+        try await store.upsert(Agency(code: "000.00.00.H41", name: "UBND Tỉnh Nghệ An", pushURL: "https://h41.example/inbox"))
+        let pushed = try await state()
+        #expect(pushed?.state == "queued" && pushed?.target == "https://h41.example/inbox")
+        // Claimed and being sent when the agency goes back to pull: it waits in the inbox, and the attempt's late
+        // failure does not put it back in the push queue.
+        let claimed = try await store.claimDue(now: Int64(Date().timeIntervalSince1970) + 10, limit: 10)
+        #expect(claimed.map(\.messageId) == ["doc-1"])
+        try await store.upsert(Agency(code: "000.00.00.H41", name: "UBND Tỉnh Nghệ An"))
+        let pulled = try await state()
+        #expect(pulled?.state == "awaiting-pull" && pulled?.target == nil)
+        try await store.recordAttempt(claimed[0].id, delivered: false, how: "push", reason: "connection refused", retryAt: 1)
+        #expect(try await state()?.state == "awaiting-pull")
+        #expect(try await store.inbox(for: "000.00.00.H41", kind: nil, after: 0, limit: 10, includeReceipts: false).map(\.messageId) == ["doc-1"])
+        // A rename alone changes nothing.
+        try await store.upsert(Agency(code: "000.00.00.H41", name: "Ủy ban nhân dân tỉnh Nghệ An"))
+        #expect(try await state()?.state == "awaiting-pull")
+    }
+}
