@@ -35,6 +35,7 @@ import NIOCore
 /// | --hub-code | TRUC_HUB_CODE | 000.00.00.W00 |
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
+/// | --metrics-token | TRUC_METRICS_TOKEN | none (/metrics with the operator token only) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
 /// | --allow-targets CIDR,… | TRUC_ALLOW_TARGETS | none: pushes, forwards, SDK upstream calls and revocation fetches never reach loopback, link-local or multicast addresses |
 /// | --deny-private-targets | TRUC_DENY_PRIVATE_TARGETS=true | off (private ranges reachable: government networks use them) |
@@ -76,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("hub-code"), help: "This hub's own code (env TRUC_HUB_CODE). Default 000.00.00.W00.") var hubCode: String?
     @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body, bytes (env TRUC_MAX_BODY_BYTES). Default 67108864.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
+    @Option(name: .customLong("metrics-token"), help: "A bearer token that reads /metrics and nothing else, for Prometheus (prefer TRUC_METRICS_TOKEN).") var metricsToken: String?
     @Flag(name: .customLong("require-revocation"), help: "Signers with no revocation source at all (no CRL for the issuer, no OCSP or CRL URL) are indeterminate.")
     var requireRevocation = false
     @Option(help: "Revocation sources for document signers: prefer-ocsp (OCSP, then fetched and file CRLs), crl-only, offline (the trust directory's CRL files) (env TRUC_REVOCATION). Default prefer-ocsp.")
@@ -167,6 +169,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let token = settings.string("operator-token"), token.count < 16 {
             throw CommandFailure(code: "usage", message: "the operator token has \(token.count) characters: give at least 16 (it opens every queue and the dashboard; wrong guesses are slowed down, not stopped)", exitCode: 2).report()
         }
+        if let token = settings.string("metrics-token") {
+            guard token.count >= 16 else {
+                throw CommandFailure(code: "usage", message: "the metrics token has \(token.count) characters: give at least 16", exitCode: 2).report()
+            }
+            guard token != settings.string("operator-token") else {
+                throw CommandFailure(code: "usage", message: "the metrics token is the operator token: give the scraper a token of its own", exitCode: 2).report()
+            }
+        }
         let poolSize = settings.int("database-pool") ?? PostgresStore.defaultPoolSize
         guard (2...1000).contains(poolSize) else {
             throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()
@@ -190,6 +200,7 @@ struct ServeCommand: AsyncParsableCommand {
             outbound.allowed.append(range)
         }
         configured.outbound = outbound
+        configured.metricsToken = settings.string("metrics-token")
         configured.deliveryLeaseSeconds = lease
         configured.routing = routing
         configured.retryPolicy = retryPolicy

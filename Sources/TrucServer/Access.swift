@@ -13,6 +13,8 @@ package enum Access: String, Sendable, CaseIterable {
     case operatorOnly = "operator"
     /// An agency's credential (token or client certificate), including a peer hub's; not a viewer's.
     case agency
+    /// The operator's credential or the metrics scraper's (`--metrics-token`): `/metrics`.
+    case metrics
     /// A peer hub's credential (an agency marked relay).
     case peerHub = "peer-hub"
     /// An agency's or the operator's credential (messages and their traces; the handler then checks that
@@ -58,7 +60,7 @@ struct AccessMiddleware: RouterMiddleware {
                 throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
             }
             return try await next(request, context)
-        case .operatorOnly, .agency, .peerHub, .reader, .statistics:
+        case .operatorOnly, .agency, .peerHub, .reader, .statistics, .metrics:
             let caller = try await auth.authenticate(request, context)
             try Self.check(access, caller)
             context.caller = caller
@@ -68,6 +70,10 @@ struct AccessMiddleware: RouterMiddleware {
 
     static func check(_ access: Access, _ caller: Caller) throws {
         switch (access, caller) {
+        case (.metrics, .operatorRole), (.metrics, .scraper):
+            return
+        case (_, .scraper):
+            throw HubError.forbidden("the metrics credential reads /metrics only")
         case (.operatorOnly, .operatorRole), (.statistics, _), (.reader, .operatorRole), (.reader, .agency), (.agency, .agency):
             return
         case (.peerHub, .agency(let agency)) where agency.relay:
@@ -76,6 +82,8 @@ struct AccessMiddleware: RouterMiddleware {
             throw HubError.forbidden("only a peer hub may call this")
         case (.operatorOnly, _):
             throw HubError.forbidden("this endpoint needs the operator credential")
+        case (.metrics, _):
+            throw HubError.forbidden("/metrics needs the operator's or the metrics scraper's credential")
         case (_, .viewer):
             throw HubError.forbidden("a viewer credential reads statistics only")
         default:

@@ -13,6 +13,8 @@ package enum Caller: Sendable {
     /// A statistics viewer: reads the statistics of one agency and its subtree, nothing else.
     case viewer(Agency)
     case operatorRole
+    /// The metrics scraper (`--metrics-token`): reads `/metrics`, nothing else.
+    case scraper
 
     var agencyCode: String? {
         if case .agency(let a) = self { return a.code }
@@ -23,7 +25,7 @@ package enum Caller: Sendable {
     var statisticsScope: String? {
         switch self {
         case .agency(let a), .viewer(let a): a.code
-        case .operatorRole: nil
+        case .operatorRole, .scraper: nil
         }
     }
 }
@@ -49,6 +51,8 @@ struct Authenticator: Sendable {
     let store: any MessageStore
     let trustState: TrustState
     let operatorTokenHash: [UInt8]?
+    /// The metrics scraper's token (SHA-256): `/metrics` only.
+    var metricsTokenHash: [UInt8]? = nil
     let verified: VerifiedCertificates
     /// Holds back addresses that send wrong tokens (API Bearer tokens and the dashboard login alike).
     let guesses: CredentialGuard
@@ -64,6 +68,10 @@ struct Authenticator: Sendable {
             if let operatorTokenHash, constantTimeEqual(Digest.sha256(Array(token.utf8)), operatorTokenHash) {
                 guesses.succeeded(source)
                 return .operatorRole
+            }
+            if let metricsTokenHash, constantTimeEqual(Digest.sha256(Array(token.utf8)), metricsTokenHash) {
+                guesses.succeeded(source)
+                return .scraper
             }
             guard let credential = try await store.credential(forToken: token) else {
                 guesses.failed(source)

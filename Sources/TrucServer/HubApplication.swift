@@ -64,6 +64,7 @@ package func buildHub(
     var routes = HubRoutes(
         store: store,
         auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
+                            metricsTokenHash: configuration.metricsToken.map { Digest.sha256(Array($0.utf8)) },
                             verified: verified, guesses: CredentialGuard(perSource: limits.wrongTokensPerMinute,
                                                                       global: max(200, 40 * limits.wrongTokensPerMinute), logger: logger)),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,

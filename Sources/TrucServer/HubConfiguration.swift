@@ -22,6 +22,8 @@ package struct HubConfiguration: Sendable {
     package var maxBodyBytes: Int
     /// The operator's credential (`Authorization: Bearer …`), for admin endpoints and any message.
     package var operatorToken: String?
+    /// A scrape-only credential for Prometheus: reads `/metrics`, nothing else.
+    package var metricsToken: String?
     package var requireRevocationData: Bool
     /// Peer hubs by recipient pattern, and the default upstream hub.
     package var routing: RoutingTable

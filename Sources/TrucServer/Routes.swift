@@ -49,7 +49,7 @@ struct HubRoutes: Sendable {
                 throw error
             }
         }
-        router.get("/metrics", .operatorOnly) { request, context in
+        router.get("/metrics", .metrics) { request, context in
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try await metrics.render(store: store, sources: gauges))))
         }
@@ -258,6 +258,8 @@ struct HubRoutes: Sendable {
             return message
         case .viewer:
             throw HubError.forbidden("a viewer credential reads statistics only")
+        case .scraper:
+            throw HubError.forbidden("the metrics credential reads /metrics only")
         case .agency(let agency):
             if agency.code != message.sender, !(try await store.recipients(of: id)).contains(agency.code) {
                 throw HubError.notFound("no message \(id)") // not revealed to others

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucTestSupport
+import TrucServer
 import NIOHTTP1
 
 /// The alerting rules (deploy/prometheus) are valid, behave as their unit tests say, and name only metrics
@@ -15,6 +16,23 @@ struct AlertRulesTests {
         #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
         let test = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["test", "rules", Self.folder.appendingPathComponent("truc-alerts.test.yml").path])
         #expect(test.exitCode == 0 && test.stdout.contains("SUCCESS"), "\(test.stdout)\(test.stderr)")
+        // The scrape configuration example (with the rules it names) is one Prometheus accepts; the files it
+        // names are the operator's, so they are checked for syntax only.
+        let config = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"),
+                                     ["check", "config", "--syntax-only", Self.folder.appendingPathComponent("prometheus.yml").path])
+        #expect(config.exitCode == 0, "\(config.stdout)\(config.stderr)")
+    }
+
+    @Test("the scrape-only token reads /metrics and nothing else; the operator token still reads it")
+    func scrapeToken() async throws {
+        try await LiveHub.run(configure: { $0.metricsToken = "prometheus-scrape-only-token" }) { hub in
+            let scraped = try await hub.request(.GET, "/metrics", token: "prometheus-scrape-only-token")
+            #expect(scraped.status == 200 && String(decoding: scraped.body, as: UTF8.self).contains("truc_queue_depth_deliveries"))
+            #expect(try await hub.request(.GET, "/metrics", token: hub.operatorToken).status == 200)
+            #expect(try await hub.request(.GET, "/v1/admin/queues", token: "prometheus-scrape-only-token").status == 403)
+            #expect(try await hub.request(.GET, "/v1/inbox", token: "prometheus-scrape-only-token").status == 403)
+            #expect(try await hub.request(.GET, "/v1/stats/signed-ratio?month=2026-12", token: "prometheus-scrape-only-token").status == 403)
+        }
     }
 
     @Test("every truc_ metric the rules use is exposed by a running hub's /metrics")

@@ -10,7 +10,7 @@ import TrucStore
 @Suite("Every route and who may call it")
 struct RouteAccessTests {
     enum Credential: String, CaseIterable {
-        case none, viewer, agency, peer, `operator`
+        case none, viewer, agency, peer, scraper, `operator`
     }
 
     /// Whether `credential` passes `access` (the handler may still refuse for its own reasons: 400, 404, 422…).
@@ -22,15 +22,21 @@ struct RouteAccessTests {
         case .agency: credential == .agency || credential == .peer
         case .peerHub: credential == .peer
         case .reader: credential == .agency || credential == .peer || credential == .operator
-        case .statistics: credential != .none
+        case .statistics: credential != .none && credential != .scraper
+        case .metrics: credential == .operator || credential == .scraper
         }
     }
+
+    static let metricsToken = "prometheus-scrape-only-token"
 
     @Test("no route bypasses its rule; none is open without credentials but /healthz, /readyz and the login page")
     func everyRoute() async throws {
         // Every route with every wrong credential from one address: more wrong tokens than the guessing guard
         // lets through (its own test is GuessingTests).
-        try await LiveHub.run(relays: ["000.00.00.W41"], configure: { $0.limits.wrongTokensPerMinute = 100_000 }) { hub in
+        try await LiveHub.run(relays: ["000.00.00.W41"], configure: {
+            $0.limits.wrongTokensPerMinute = 100_000
+            $0.metricsToken = Self.metricsToken
+        }) { hub in
             // Nothing reached the router except through AccessRouter.
             func normal(_ path: String) -> String {
                 path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }
@@ -47,6 +53,7 @@ struct RouteAccessTests {
                 .agency: try await hub.token("000.00.00.G22"),
                 .peer: try await hub.token("000.00.00.W41"),
                 .operator: hub.operatorToken,
+                .scraper: Self.metricsToken,
             ]
             let values = [":id": "0000", ":code": "000.00.00.G17", ":recipient": "000.00.00.H41"]
             // The operator's destructive calls last.
