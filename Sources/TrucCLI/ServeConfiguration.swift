@@ -124,12 +124,27 @@ extension ServeCommand {
             } else if let text = settings.text(key.name), let origin = settings.source(of: key.name) {
                 (value, source) = (text, origin)
             } else {
-                (value, source) = (key.defaultText, "default")
+                (value, source) = (resolvedDefault(key, settings), "default")
             }
             if key.secret && source != "default" { value = "(set, not shown)" }
             lines.append("\(key.name)\t\(value)\t\(source)")
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// A default as this hub would use it: paths under the data directory actually given, the host name
+    /// itself; the demo PKI's files with `--demo-pki`.
+    func resolvedDefault(_ key: Key, _ settings: ServeSettings) -> String {
+        let data = settings.string("data") ?? "./data"
+        let demo = demoPKI ? (try? DemoPKI.locate()) : nil
+        switch key.name {
+        case "node": return ProcessInfo.processInfo.hostName
+        case "tls-cert": return demo.map { $0 + "/hub/server.chain.pem" } ?? data + "/pki/hub/server.chain.pem (made on first start)"
+        case "tls-key": return demo.map { $0 + "/hub/server.key" } ?? data + "/pki/hub/server.key (made on first start)"
+        case "client-ca": return demo.map { $0 + "/hub/client-ca.pem" } ?? data + "/pki/hub/client-ca.pem (made on first start)"
+        case "trust": return demo.map { $0 + "/trust" } ?? data + "/pki/trust (made on first start)"
+        default: return key.defaultText
+        }
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
@@ -240,13 +255,15 @@ struct ServeSettings: Sendable {
 
     /// Refuses a value that a source gave in the wrong type (read as nil, it would silently fall back to the
     /// default): every typed key is read once, before anything else.
-    func refuseInvalidValues(ints: [String], doubles: [String], bools: [String]) throws {
+    func refuseInvalidValues(ints: [String], doubles: [String], bools: [String], lists: [String] = ["routes"]) throws {
+        for key in lists { _ = reader.stringArray(forKey: ConfigKey(key)) }
         for key in ints { _ = int(key) }
         for key in doubles { _ = double(key) }
         for key in bools { _ = bool(key) }
         if let (key, index, detail) = recorder.firstInvalid() {
             let origin = index == 0 ? "flag --\(key)" : index == 1 ? "environment \(ServeCommand.environmentName(key) ?? Self.encoded(key))" : "config file \(file ?? "")"
-            throw CommandFailure(code: "config-invalid-value", message: "\(key) from the \(origin) has the wrong type: \(detail)", exitCode: 2).report()
+            let hint = lists.contains(key) ? " (\(key) is a list: \(key): [\"H41=000.00.00.W41@https://…\", …])" : ""
+            throw CommandFailure(code: "config-invalid-value", message: "\(key) from the \(origin) has the wrong type: \(detail)\(hint)", exitCode: 2).report()
         }
     }
 }

@@ -102,5 +102,16 @@ extension ErrorStyleTests {
         let wrongEnv = try TrucRun.run(executable: TrucRun.binary, ["serve", "--data", data, "--print-config"], environment: ["TRUC_MAX_BODY_BYTES": "lots"])
         #expect(wrongEnv.exitCode == 2 && wrongEnv.stderr.contains("max-body-bytes from the environment TRUC_MAX_BODY_BYTES has the wrong type"), "\(wrongEnv.stderr)")
         #expect(!FileManager.default.fileExists(atPath: data), "nothing was created")
+        // A list written as a text is refused, not ignored.
+        let routesText = try TrucRun.run(["serve", "--data", data, "--config",
+                                          try CLIFixtures.temporary("routes: \"H41=000.00.00.W41@https://peer.example:8443\"\n", name: "truc.yaml")])
+        #expect(routesText.exitCode == 2 && routesText.stderr.hasPrefix("truc: config-invalid-value: routes from the config file")
+                && routesText.stderr.contains("routes is a list"), "\(routesText.stderr)")
+        // --print-config shows the values this hub would use, not placeholders.
+        let resolved = try TrucRun.run(["serve", "--data", data, "--print-config"])
+        let resolvedLines = resolved.stdout.split(separator: "\n").map(String.init)
+        #expect(resolvedLines.contains("tls-cert\t\(data)/pki/hub/server.chain.pem (made on first start)\tdefault"), "\(resolved.stdout)")
+        #expect(resolvedLines.contains("node\t\(ProcessInfo.processInfo.hostName)\tdefault") && !resolved.stdout.contains("DATA/"), "\(resolved.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: data), "nothing was created")
     }
 }
