@@ -31,8 +31,14 @@ struct AdminRoutes: Sendable {
                 logger.error("cannot reload the trust directory; the previous one stays in use", metadata: ["error": "\(error)"])
                 throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
             }
-            logger.notice("reloaded the trust directory (admin API)", metadata: ["directory": "\(trust.directory)"])
-            return JSONText.response(["directory": trust.directory, "loadedTime": CivilCalendar.vietnamISO(Int64(trust.loadedAt.timeIntervalSince1970))])
+            let summary = trust.summary
+            logger.notice("reloaded the trust directory (admin API)", metadata: [
+                "directory": "\(trust.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
+                "crls": "\(summary.crls.count)"])
+            return JSONText.response(summary)
+        }
+        router.get("/v1/admin/trust", .operatorOnly) { _, _ in
+            JSONText.response(trust.summary)
         }
         router.get("/v1/admin/revocation", .operatorOnly) { _, _ in
             JSONText.response(RevocationView(trust.revocation))

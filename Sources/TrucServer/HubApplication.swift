@@ -47,6 +47,13 @@ package func buildHub(
         configuration: revocationConfiguration, logger: logger)
     let trust = try TrustState(directory: configuration.trustDirectory, policy: policy, revocation: network ?? OfflineRevocation(),
                                onReload: { verified.forgetAll() })
+    let summary = trust.summary
+    logger.info("trust directory loaded", metadata: [
+        "directory": "\(summary.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
+        "crls": "\(summary.crls.count)"])
+    for anchor in summary.anchors {
+        logger.info("trust anchor", metadata: ["subject": "\(anchor.subject)", "sha256": "\(anchor.sha256)", "notAfter": "\(anchor.notAfter)"])
+    }
     let limits = configuration.limits
     let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
     let largePool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit, niceness: 10)

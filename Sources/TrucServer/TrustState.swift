@@ -1,5 +1,6 @@
 package import Foundation
 import Logging
+import EdXML
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 package import TrucCrypto
@@ -39,6 +40,17 @@ package final class TrustState: Sendable {
     package var loadedAt: Date { state.withLockedValue { $0.loadedAt } }
 
     /// Reads the directory again; throws (and keeps the previous state) when it does not load.
+    /// What the trust directory holds now: each anchor (subject, SHA-256, expiry), how many intermediates and
+    /// CRLs (each CRL's issuer and next update): said in the start log, the reload answer and `GET /v1/admin/trust`.
+    package var summary: TrustSummary {
+        let (trust, loadedAt) = state.withLockedValue { ($0.trust, $0.loadedAt) }
+        return TrustSummary(
+            directory: directory, loadedTime: CivilCalendar.vietnamISO(Int64(loadedAt.timeIntervalSince1970)),
+            anchors: trust.anchors.map { .init(subject: $0.subject, sha256: Digest.sha256($0.der).hexString, notAfter: CivilCalendar.isoUTC($0.notAfter)) },
+            intermediates: trust.intermediates.map(\.subject),
+            crls: trust.crls.map { crl in .init(issuer: crl.issuer, nextUpdate: crl.nextUpdate.map { CivilCalendar.isoUTC($0) }) })
+    }
+
     package func reload() throws {
         let fresh = try Self.load(directory, policy, revocation)
         state.withLockedValue { $0 = fresh }
@@ -58,7 +70,10 @@ struct TrustReloadService: Service {
             for await _ in signals {
                 do {
                     try trust.reload()
-                    logger.notice("reloaded the trust directory (SIGHUP)", metadata: ["directory": "\(trust.directory)"])
+                    let summary = trust.summary
+                    logger.notice("reloaded the trust directory (SIGHUP)", metadata: [
+                        "directory": "\(trust.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
+                        "crls": "\(summary.crls.count)"])
                 } catch {
                     metrics.serviceError(service: "trust-reload")
                     logger.error("cannot reload the trust directory; the previous one stays in use", metadata: [
@@ -67,4 +82,22 @@ struct TrustReloadService: Service {
             }
         }
     }
+}
+
+/// The trust directory as loaded.
+package struct TrustSummary: Sendable, Encodable {
+    package struct Anchor: Sendable, Encodable {
+        let subject: String
+        let sha256: String
+        let notAfter: String
+    }
+    package struct Revocations: Sendable, Encodable {
+        let issuer: String
+        let nextUpdate: String?
+    }
+    let directory: String
+    let loadedTime: String
+    let anchors: [Anchor]
+    let intermediates: [String]
+    let crls: [Revocations]
 }

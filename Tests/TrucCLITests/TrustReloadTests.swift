@@ -54,9 +54,15 @@ struct TrustReloadTests {
         #expect(server.process.isRunning, "reloaded without a restart")
         // The admin API does the same on demand; a broken directory leaves the previous trust in place.
         let reload = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
-            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
+            "curl", "-s", "--fail-with-body", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
             "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
-        #expect(reload.stdout == "200", "\(reload.stdout)\(reload.stderr)")
+        // The answer says what was loaded: the one anchor (the demo root) with its fingerprint, the intermediate, both CRLs.
+        let loaded = try #require(try JSONSerialization.jsonObject(with: Data(reload.stdout.utf8)) as? [String: Any], "\(reload.stdout)\(reload.stderr)")
+        let anchors = loaded["anchors"] as? [[String: Any]] ?? []
+        #expect(anchors.count == 1 && (anchors.first?["sha256"] as? String)?.count == 64 && (loaded["intermediates"] as? [Any])?.count == 1
+                && (loaded["crls"] as? [Any])?.count == 2, "\(loaded)")
+        let startLog = try String(contentsOf: try #require(server.log), encoding: .utf8)
+        #expect(startLog.contains("trust directory loaded") && startLog.contains("anchors=1") && startLog.contains("crls=2"), "\(startLog.prefix(2000))")
         // A trust directory that no longer loads (a damaged CRL): refused, and the previous trust stays in force.
         try Data("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n".utf8).write(to: URL(fileURLWithPath: work + "/trust/intermediate.crl.pem"))
         let broken = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
