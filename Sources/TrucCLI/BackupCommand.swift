@@ -21,6 +21,13 @@ struct BackupCommand: ParsableCommand {
 
     @OptionGroup var errorOutput: ErrorOutput
 
+    /// True when `path` is inside `directory` (after resolving both).
+    static func isInside(_ path: String, _ directory: String) -> Bool {
+        let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let base = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        return file == base || file.hasPrefix(base.hasSuffix("/") ? base : base + "/")
+    }
+
     static let postgresAdvice = "back up the database with pg_dump --format=custom (or WAL archiving for point-in-time recovery) and copy each node's secrets.key and PKI (the data directory) beside it; truc backup copies SQLite stores"
 
     func run() throws {
@@ -61,6 +68,15 @@ struct BackupCommand: ParsableCommand {
             try Data((mac.hexString + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/manifest.hmac"))
             try fm.moveItem(atPath: staging, toPath: destination)
             print("backed up \(source) to \(destination): \(manifest.files.count) files, \(manifest.files.map(\.size).reduce(0, +)) bytes")
+            // What a backup of the data directory cannot hold: said every time, and named when this shell knows it.
+            let environment = ProcessInfo.processInfo.environment
+            let outside = ["TRUC_TLS_CERT", "TRUC_TLS_KEY", "TRUC_CLIENT_CA", "TRUC_TRUST_DIR"].compactMap { name -> String? in
+                guard let path = environment[name], !Self.isInside(path, source) else { return nil }
+                return "\(path) (\(name))"
+            }
+            FileHandle.standardError.write(Data(("truc: not in the backup: " + (outside.isEmpty ? "" : outside.joined(separator: ", ") + "; ")
+                + "whatever --tls-cert, --tls-key, --client-ca, --trust and --config name outside the data directory, and backup.key: "
+                + "keep copies of them with the hub's configuration\n").utf8))
         } catch let exit as ExitCode {
             throw exit
         } catch {

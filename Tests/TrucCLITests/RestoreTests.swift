@@ -77,3 +77,16 @@ struct RestoreTests {
         #expect(!FileManager.default.fileExists(atPath: work + "/never-5") && !FileManager.default.fileExists(atPath: work + "/never-5.restoring"))
     }
 }
+
+extension RestoreTests {
+    @Test("a backup says what it cannot hold: the PKI files the environment names outside the data directory, by name")
+    func saysWhatIsOutside() throws {
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let data = work + "/data"
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data]).exitCode == 0)
+        let made = try TrucRun.run(executable: TrucRun.binary, ["backup", work + "/backup", "--data", data],
+                                   environment: ["TRUC_TRUST_DIR": "/etc/truc/trust", "TRUC_TLS_KEY": data + "/pki/hub/server.key"])
+        #expect(made.exitCode == 0 && made.stderr.contains("truc: not in the backup: /etc/truc/trust (TRUC_TRUST_DIR)")
+                && !made.stderr.contains("TRUC_TLS_KEY") && made.stderr.contains("backup.key"), "\(made.stderr)")
+    }
+}
