@@ -95,7 +95,12 @@ extension PostgresStore: OperationsStore {
         for try await at in try await client.query("SELECT last_pull FROM agency_pulls WHERE agency = \(code)", logger: logger).decode(Int64.self) {
             lastPull = at
         }
-        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull)
+        var lastError: AgencyActivity.LastError?
+        for try await (reason, at, state) in try await client.query("""
+            SELECT reason, updated_at, state FROM deliveries WHERE recipient = \(code) AND state IN ('waiting-retry', 'dead') AND reason IS NOT NULL
+            ORDER BY updated_at DESC, id DESC LIMIT 1
+            """, logger: logger).decode((String, Int64, String).self) { lastError = .init(reason: reason, at: at, state: state) }
+        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull, lastError: lastError)
     }
 
     package func recordPull(by code: String, at time: Int64) async throws {

@@ -79,6 +79,10 @@ struct AgencyPage {
         let oldest = activity.oldest.map { o in
             "\(Markup.age(o.ageSeconds)) — <a href=\"/?lookup=\(Markup.query(o.messageId))\">\(Markup.escape(o.messageId))</a> (\(Markup.escape(DashboardPage.stateTitles[o.state] ?? o.state)), nhận lúc / received \(Markup.time(o.receivedAt)))"
         } ?? "<span class=\"ok\">không có / none</span>"
+        let lastError = activity.lastError.map { e in
+            "<span class=\"bad\">\(Markup.escape(e.reason))</span> — \(Markup.time(e.at)) (\(Markup.age(max(0, now - e.at))) trước / ago; "
+                + "\(Markup.escape(DashboardPage.stateTitles[e.state] ?? e.state)))"
+        } ?? "<span class=\"ok\">không có / none</span>"
         let facts = """
             <p class="crumbs"><a href="/agencies">Cơ quan / Agencies</a>\(crumbs.map { " › " + $0 }.joined()) › <b>\(Markup.escape(code))</b></p>
             <dl class="facts">
@@ -87,6 +91,7 @@ struct AgencyPage {
             \(pausable ? DashboardPage.pauseControl(code, paused: activity.paused, csrf: csrf, back: "\(path)?\(range.query)") : "")</dd>
             <dt>Kéo hộp thư lần cuối / Last inbox pull</dt><dd id="last-pull">\(pull)</dd>
             <dt>Chưa giao lâu nhất / Oldest undelivered</dt><dd id="agency-oldest">\(oldest)</dd>
+            <dt>Lỗi gần nhất / Last delivery error</dt><dd id="agency-last-error">\(lastError)</dd>
             </dl>
             """
         let t = ratio.totals

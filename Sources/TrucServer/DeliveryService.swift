@@ -180,7 +180,7 @@ package struct DeliveryService: Service {
             permanent = error.permanent
             await peers.record(target: delivery.target, ok: permanent, error: failure)
         } catch {
-            failure = "\(error)"
+            failure = DeliveryFailure.describe(error, target: delivery.target)
             await peers.record(target: delivery.target, ok: false, error: failure)
         }
         let attempts = delivery.attempts + 1

@@ -68,12 +68,26 @@ package struct AgencyActivity: Sendable, Codable, Equatable {
     package var paused: Bool
     /// When it last asked for its inbox (REST or the SDK's dialect), to the minute; nil: never seen.
     package var lastPull: Int64?
+    /// The latest failed attempt among its deliveries still waiting for a retry or dead: why, and when.
+    package var lastError: LastError?
 
-    package init(states: [String: Int], oldest: OperationsView.Oldest?, paused: Bool, lastPull: Int64?) {
+    package struct LastError: Sendable, Codable, Equatable {
+        package var reason: String
+        package var at: Int64
+        package var state: String
+        package init(reason: String, at: Int64, state: String) {
+            self.reason = reason
+            self.at = at
+            self.state = state
+        }
+    }
+
+    package init(states: [String: Int], oldest: OperationsView.Oldest?, paused: Bool, lastPull: Int64?, lastError: LastError? = nil) {
         self.states = states
         self.oldest = oldest
         self.paused = paused
         self.lastPull = lastPull
+        self.lastError = lastError
     }
 }
 
@@ -153,7 +167,11 @@ extension HubStore {
         }.first
         let paused = try db.query("SELECT 1 FROM paused WHERE code = ?", [.text(code)]) { $0.int(0) }.first != nil
         let lastPull = try db.query("SELECT last_pull FROM agency_pulls WHERE agency = ?", [.text(code)]) { $0.int(0) }.first
-        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull)
+        let lastError = try db.query("""
+            SELECT reason, updated_at, state FROM deliveries WHERE recipient = ? AND state IN ('waiting-retry', 'dead') AND reason IS NOT NULL
+            ORDER BY updated_at DESC, id DESC LIMIT 1
+            """, [.text(code)]) { AgencyActivity.LastError(reason: $0.text(0) ?? "", at: $0.int(1), state: $0.text(2) ?? "") }.first
+        return AgencyActivity(states: states, oldest: oldest, paused: paused, lastPull: lastPull, lastError: lastError)
     }
 
     package func recordPull(by code: String, at time: Int64) throws {

@@ -54,4 +54,24 @@ struct OperatorFirstDayTests {
             #expect(inbox.map { $0["messageId"] as? String } == [second])
         }
     }
+
+    @Test("a push that fails: the trace and the agency page say why in words, with when")
+    func readableLastError() async throws {
+        try await LiveHub.run(retry: RetryPolicy(baseDelay: 30, maxDelay: 60, maxAttempts: 5)) { hub in
+            try await hub.store.upsert(Agency(code: "000.00.00.H14", name: "UBND Tỉnh Cao Bằng", pushURL: "https://127.0.0.1:1/inbox"))
+            let g22 = try await hub.token("000.00.00.G22")
+            let id = try #require(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).json?["id"] as? String)
+            #expect(try await hub.eventually { try await hub.deliveryStates(id, token: g22)["000.00.00.H14"] == "waiting-retry" })
+            let trace = try await hub.request(.GET, "/v1/messages/\(id)/trace", token: g22).json?["deliveries"] as? [[String: Any]] ?? []
+            let reason = trace.first { $0["recipient"] as? String == "000.00.00.H14" }?["reason"] as? String
+            #expect(reason == "connection refused: nothing listens at 127.0.0.1:1 (errno 111)", "\(reason ?? "none")")
+            try await DashboardPagesTests.Browser.session(hub) { browser in
+                let page = try await browser.get("/agencies/000.00.00.H14").text
+                #expect(page.contains("id=\"agency-last-error\"><span class=\"bad\">connection refused: nothing listens at 127.0.0.1:1 (errno 111)</span>"),
+                        "\(page.range(of: "agency-last-error").map { String(page[$0.lowerBound...].prefix(300)) } ?? "no last error")")
+                let quiet = try await browser.get("/agencies/000.00.00.H41").text
+                #expect(quiet.contains("id=\"agency-last-error\"><span class=\"ok\">"))
+            }
+        }
+    }
 }
