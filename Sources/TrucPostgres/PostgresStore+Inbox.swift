@@ -88,8 +88,8 @@ extension PostgresStore: InboxStore {
     package func receipts(for messageId: String) async throws -> [ReceiptTrace] {
         var traces: [ReceiptTrace] = []
         for try await r in try await client.query("""
-            SELECT id, received_at FROM messages WHERE kind = 'receipt' AND answers_document_id = \(messageId) ORDER BY received_at, id
-            """, logger: logger).decode((String, Int64).self) { traces.append(ReceiptTrace(receiptId: r.0, issuedAt: r.1)) }
+            SELECT id, received_at, idempotency_key FROM messages WHERE kind = 'receipt' AND answers_document_id = \(messageId) ORDER BY received_at, id
+            """, logger: logger).decode((String, Int64, String).self) { traces.append(ReceiptTrace(receiptId: r.0, issuedAt: r.1, key: r.2)) }
         return traces
     }
 

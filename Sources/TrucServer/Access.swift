@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOConcurrencyHelpers
 import TrucCore
 
 /// Who may call a route. Every route is registered through `AccessRouter` with one of these, and the
@@ -98,11 +99,14 @@ final class AccessRouter {
     let auth: Authenticator
     let sessions: DashboardSessions
     private(set) var rules: [RouteRule] = []
+    /// The same routes for `RouteFallbackMiddleware` (405 and JSON 404 answers).
+    let table = RouteTable()
 
     init(router: Router<HubRequestContext>, auth: Authenticator, sessions: DashboardSessions) {
         self.router = router
         self.auth = auth
         self.sessions = sessions
+        router.add(middleware: RouteFallbackMiddleware(table: table))
     }
 
     @discardableResult
@@ -111,6 +115,7 @@ final class AccessRouter {
         router.group().add(middleware: AccessMiddleware(access: access, auth: auth, sessions: sessions))
             .on(RouterPath(path), method: method, use: handler)
         rules.append(RouteRule(method: method.rawValue, path: path, access: access))
+        table.add(method: method.rawValue, path: path)
         return self
     }
 
@@ -142,5 +147,49 @@ extension HubRequestContext {
     func requireAgency() throws -> Agency {
         guard case .agency(let agency) = try requireCaller() else { throw HubError.forbidden("this endpoint needs an agency's credential") }
         return agency
+    }
+}
+
+/// What the router answers when no route takes a request: a path the hub serves with other methods is
+/// `405 method-not-allowed` with `Allow`; any other path `404 no-route`; both as JSON errors (the router's own
+/// answer is an empty 404). Added first, so that it also wraps the router's not-found responder.
+struct RouteFallbackMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+    /// The registered routes (filled as routes are registered; read once requests arrive).
+    let table: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let methods = table.methods(for: request.uri.path)
+            if !methods.isEmpty, !methods.contains(request.method.rawValue) {
+                var refusal = HubError(.methodNotAllowed, "method-not-allowed",
+                                       "\(request.method.rawValue) is not served at this path; it serves \(methods.joined(separator: ", "))")
+                refusal.allow = methods
+                throw refusal
+            }
+            throw HubError(.notFound, "no-route", "nothing is served at \(request.uri.path.prefix(200))")
+        }
+    }
+}
+
+/// The registered routes' methods by path pattern (`:name` matches one segment).
+final class RouteTable: Sendable {
+    private let rules = NIOLockedValueBox<[(method: String, segments: [Substring])]>([])
+
+    func add(method: String, path: String) {
+        rules.withLockedValue { $0.append((method, path.split(separator: "/"))) }
+    }
+
+    /// The methods some route serves at `path`, sorted.
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        let matching = rules.withLockedValue { rules in
+            rules.filter { rule in
+                rule.segments.count == segments.count && zip(rule.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+            }.map(\.method)
+        }
+        return Array(Set(matching)).sorted()
     }
 }

@@ -12,6 +12,8 @@ package struct HubError: Error, HTTPResponseError, Sendable {
     package let details: [String: String]
     /// Seconds after which the caller may try again (`Retry-After`), for 503 answers.
     package var retryAfter: Int?
+    /// The methods the path serves (`Allow`), for 405 answers.
+    package var allow: [String]?
 
     package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:], retryAfter: Int? = nil) {
         self.status = status
@@ -27,6 +29,7 @@ package struct HubError: Error, HTTPResponseError, Sendable {
         body += "}}"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

@@ -124,9 +124,9 @@ extension HubStore {
     /// Receipts the hub issued for a message (hub ids), by recipient.
     package func receipts(for messageId: String) throws -> [ReceiptTrace] {
         try db.query("""
-            SELECT id, received_at, payload FROM messages WHERE kind = 'receipt' AND answers_document_id = ? ORDER BY received_at, id
+            SELECT id, received_at, idempotency_key FROM messages WHERE kind = 'receipt' AND answers_document_id = ? ORDER BY received_at, id
             """, [.text(messageId)]) { row in
-            ReceiptTrace(receiptId: row.text(0) ?? "", issuedAt: row.int(1))
+            ReceiptTrace(receiptId: row.text(0) ?? "", issuedAt: row.int(1), key: row.text(2) ?? "")
         }
     }
 }

@@ -144,7 +144,8 @@ package struct InboxItem: Sendable, Encodable {
         try c.encode(receivedTime, forKey: .receivedTime)
         try c.encode(size, forKey: .size)
         try c.encode(sha256, forKey: .sha256)
-        try c.encode(bucket, forKey: .bucket)
+        // A receipt is signed by the hub, not by an agency: it has no signed-ratio bucket of its own.
+        try c.encode(kind == "receipt" ? "hub-signed" : bucket, forKey: .bucket)
         try c.encodeIfPresent(statusCode, forKey: .statusCode)
         try c.encode(recipient, forKey: .recipient)
     }
@@ -307,19 +308,29 @@ package struct QueuedDelivery: Sendable, Codable {
 package struct ReceiptTrace: Sendable, Encodable {
     package var receiptId: String
     package var issuedAt: Int64
+    /// The recipient whose delivery (or refusal) the receipt attests, or `undeliverable` for the one
+    /// non-delivery receipt that lists the recipients no route reaches.
+    package var recipient: String
 
-    enum CodingKeys: String, CodingKey { case receiptId, issuedAt, issuedTime }
+    package init(receiptId: String, issuedAt: Int64, recipient: String) {
+        self.receiptId = receiptId
+        self.issuedAt = issuedAt
+        self.recipient = recipient
+    }
+
+    /// From the receipt's idempotency key, `receipt|<hub>|<message>|<recipient or undeliverable>`.
+    package init(receiptId: String, issuedAt: Int64, key: String) {
+        self.init(receiptId: receiptId, issuedAt: issuedAt, recipient: key.split(separator: "|").last.map(String.init) ?? "")
+    }
+
+    enum CodingKeys: String, CodingKey { case receiptId, recipient, issuedAt, issuedTime }
 
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(receiptId, forKey: .receiptId)
+        try c.encode(recipient, forKey: .recipient)
         try c.encode(issuedAt, forKey: .issuedAt)
         try c.encode(CivilCalendar.vietnamISO(issuedAt), forKey: .issuedTime)
-    }
-
-    package init(receiptId: String, issuedAt: Int64) {
-        self.receiptId = receiptId
-        self.issuedAt = issuedAt
     }
 }
 

@@ -80,4 +80,19 @@ struct RouteAccessTests {
             }
         }
     }
+
+    @Test("a method a path does not serve is 405 with Allow; a path the hub does not serve is 404; both JSON errors")
+    func methodsAndPaths() async throws {
+        try await LiveHub.run { hub in
+            let delete = try await hub.request(.DELETE, "/v1/messages/0000", token: hub.operatorToken)
+            #expect(delete.status == 405 && delete.errorCode == "method-not-allowed", "\(delete.status)")
+            #expect(delete.headers.first { $0.0.lowercased() == "allow" }?.1 == "GET")
+            let put = try await hub.request(.PUT, "/v1/admin/agencies/000.00.00.G22/tokens", token: hub.operatorToken, body: [])
+            #expect(put.status == 405 && put.headers.first { $0.0.lowercased() == "allow" }?.1 == "DELETE, POST")
+            let nowhere = try await hub.request(.GET, "/v1/nowhere", token: hub.operatorToken)
+            #expect(nowhere.status == 404 && nowhere.errorCode == "no-route")
+            // Without credentials too: what the hub serves is no secret, the answer is the same.
+            #expect(try await hub.request(.DELETE, "/v1/messages/0000", token: nil).status == 405)
+        }
+    }
 }
