@@ -73,6 +73,7 @@ struct AgenciesCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure(code: "malformed-agency-code", message: error.description, exitCode: 2).report()
             }
+            if let problem = agency.fieldProblem { throw CommandFailure(code: "invalid-agency", message: problem, exitCode: 2).report() }
             try await store.open().upsert(agency)
             print("registered \(agency.code) \(agency.name)" + (agency.parent.map { " (parent \($0))" } ?? ""))
         }

@@ -35,4 +35,25 @@ package struct Agency: Sendable, Codable, Equatable {
         if let parent = copy.parent { _ = try AgencyCode(parent) }
         return copy
     }
+
+    /// What is wrong with a field other than the codes, as a sentence (nil: nothing). The name is shown on
+    /// pages and in reports, the identifiers match certificates, the push URL is where documents go.
+    package var fieldProblem: String? {
+        if name.allSatisfy(\.isWhitespace) { return "name is empty" }
+        if name.utf8.count > 500 { return "name has \(name.utf8.count) bytes; at most 500" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "name holds a control character" }
+        if let id = certificateIdentifier, id.isEmpty || id.utf8.count > 256 { return "certificateIdentifier has 1 to 256 characters" }
+        if let sha = certificateSHA256, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
+            return "certificateSHA256 is the 64 hex digits of the certificate's SHA-256"
+        }
+        if let url = pushURL {
+            let lower = url.lowercased()
+            let rest = lower.hasPrefix("https://") ? url.dropFirst(8) : lower.hasPrefix("http://") ? url.dropFirst(7) : nil
+            guard let rest, let host = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first, !host.isEmpty,
+                  url.utf8.count <= 2000, !url.contains(where: \.isWhitespace), !host.contains("?"), !host.contains("#") else {
+                return "pushURL is an http:// or https:// URL with a host"
+            }
+        }
+        return nil
+    }
 }

@@ -198,6 +198,7 @@ struct AdminRoutes: Sendable {
         } catch {
             throw HubError(.unprocessableContent, "malformed-agency-code", error.description)
         }
+        if let problem = agency.fieldProblem { throw HubError(.unprocessableContent, "invalid-agency", problem) }
         let existed = try await store.agency(code) != nil
         try await store.upsert(agency)
         logger.notice("operator registered an agency", metadata: ["agency": "\(code)"])

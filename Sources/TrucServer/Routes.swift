@@ -232,7 +232,7 @@ struct HubRoutes: Sendable {
             throw HubError(.unprocessableContent, "unknown-document", "no document \(receipt.documentId ?? "") from \(receipt.sender) passed this hub, or its sender cannot be reached")
         }
         logger.info("relayed a delivery receipt", metadata: ["hub": "\(receipt.hubCode)", "agency": "\(receipt.sender)", "recipient": "\(receipt.recipient)"])
-        return JSONText.response(["relayed": "true"], status: .accepted)
+        return JSONText.response(["relayed": true], status: .accepted)
     }
 
     func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
