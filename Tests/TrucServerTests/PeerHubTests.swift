@@ -146,7 +146,9 @@ struct PeerHubTests {
 
     @Test("after the last attempt a delivery is dead; the operator requeues it and it is delivered")
     func deadLetter() async throws {
-        let nationalPort = Self.freePort(), provincialPort = Self.freePort()
+        // The national hub's port stays reserved while it is down (a full run once gave it to another test).
+        let (nationalPort, release) = reservedTCPPort()
+        let provincialPort = Self.freePort()
         try await runProvincial(port: provincialPort, nationalPort: nationalPort, retry: RetryPolicy(baseDelay: 0.1, maxDelay: 0.2, maxAttempts: 2)) { province in
             let h41 = try await province.token("000.00.00.H41")
             let id = try #require(try await province.post("vpcp/status_finish_06.edxml", token: h41).json?["id"] as? String)
@@ -154,6 +156,7 @@ struct PeerHubTests {
             let dead = try #require(try await province.request(.GET, "/v1/admin/deliveries?state=dead", token: province.operatorToken).json?["deliveries"] as? [[String: Any]])
             #expect(dead.map { $0["messageId"] as? String } == [id])
             #expect(try await province.request(.GET, "/v1/admin/deliveries", token: h41).status == 403)
+            release()
             try await runNational(port: nationalPort, provincialPort: provincialPort) { _ in
                 let requeued = try await province.request(.POST, "/v1/admin/deliveries/\(id)/000.00.00.G22/requeue", token: province.operatorToken)
                 #expect(requeued.json?["state"] as? String == "queued")
