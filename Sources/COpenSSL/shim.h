@@ -58,4 +58,8 @@ static inline int truc_sk_string_num(STACK_OF(OPENSSL_STRING) *s) { return sk_OP
 static inline const char *truc_sk_string_value(STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
 /* The extended key usage bits and whether the extension is there (EXFLAG_XKUSAGE). */
 static inline int truc_has_eku(X509 *x) { return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) != 0; }
+/* The extendedKeyUsage extension's purposes (a STACK_OF(ASN1_OBJECT)). */
+static inline int truc_eku_count(EXTENDED_KEY_USAGE *e) { return sk_ASN1_OBJECT_num(e); }
+static inline ASN1_OBJECT *truc_eku_oid(EXTENDED_KEY_USAGE *e, int i) { return sk_ASN1_OBJECT_value(e, i); }
+static inline void truc_eku_free(EXTENDED_KEY_USAGE *e) { EXTENDED_KEY_USAGE_free(e); }
 #endif

@@ -37,6 +37,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers: indeterminate, invalid or accept. Default indeterminate.")
     var revocationUnknown: String = RevocationUnknownAction.indeterminate.rawValue
+    @Option(name: .customLong("signing-eku"), help: "Extended key usages (dotted OIDs, comma-separated) that allow a signer certificate carrying the extension to sign documents. Default: \(SigningEKU.defaultText).")
+    var signingEKU: String?
 
     @Option(help: "A hub's data directory: fetched CRLs are read from and kept in DATA/revocation, as the hub does.")
     var data: String?
@@ -67,7 +69,8 @@ struct VerifyCommand: ParsableCommand {
         let time = try verificationTime()
         let store: TrustStore
         do {
-            store = try TrustStore(directory: try TrustDirectory.resolve(trust), requireRevocationData: requireRevocation)
+            store = try TrustStore(directory: try TrustDirectory.resolve(trust), requireRevocationData: requireRevocation,
+                                   signingExtendedKeyUsages: try signingEKU.map { try SigningEKU.parse($0, flag: "--signing-eku") } ?? TrustStore.defaultSigningExtendedKeyUsages)
         } catch let failure as CommandFailure {
             throw failure
         } catch {

@@ -112,6 +112,15 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         return usage == UInt32.max || usage & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
     }
 
+    /// The extendedKeyUsage purposes (dotted OIDs), or nil when the certificate has no such extension
+    /// (then any purpose its key usage allows).
+    package var extendedKeyUsageOIDs: [String]? {
+        guard let raw = X509_get_ext_d2i(x509, NID_ext_key_usage, nil, nil) else { return nil }
+        let usages = OpaquePointer(raw)
+        defer { truc_eku_free(usages) }
+        return (0..<truc_eku_count(usages)).map { Certificate.oid(truc_eku_oid(usages, $0)) }
+    }
+
     /// Certificate policy OIDs (dotted).
     package var policyOIDs: [String] {
         guard let raw = X509_get_ext_d2i(x509, NID_certificate_policies, nil, nil) else { return [] }

@@ -44,10 +44,25 @@ package final class TrustStore: @unchecked Sendable {
     package let crls: [CRL]
     /// When true, a certificate whose issuer has no CRL in the store is `revocation-unknown`.
     package let requireRevocationData: Bool
+    /// The extended key usages that allow signing documents, when a signer certificate has the extension
+    /// (RFC 5280 §4.2.1.12: present, it restricts the key to its purposes).
+    package let signingExtendedKeyUsages: Set<String>
+
+    /// anyExtendedKeyUsage, emailProtection (the "secure email" purpose Vietnamese CAs put in personal and
+    /// organisation certificates), Microsoft's document signing, id-kp-documentSigning (RFC 9336), Adobe's
+    /// Authentic Documents Trust.
+    package static let defaultSigningExtendedKeyUsages: Set<String> = [
+        "2.5.29.37.0", "1.3.6.1.5.5.7.3.4", "1.3.6.1.4.1.311.10.3.12", "1.3.6.1.5.5.7.3.36", "1.2.840.113583.1.1.5",
+    ]
+    /// Names of the usual purposes, for messages.
+    static let purposeNames = ["1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
+                               "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping", "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+                               "2.5.29.37.0": "anyExtendedKeyUsage", "1.3.6.1.5.5.7.3.36": "documentSigning"]
 
     /// Loads `*.pem`/`*.crt`/`*.cer` certificates (self-signed ones are anchors, others intermediates) and
     /// `*.crl`/`*.crl.pem` CRLs (PEM or DER) from `directory`.
-    package convenience init(directory: String, requireRevocationData: Bool = false) throws(CryptoError) {
+    package convenience init(directory: String, requireRevocationData: Bool = false,
+                             signingExtendedKeyUsages: Set<String> = TrustStore.defaultSigningExtendedKeyUsages) throws(CryptoError) {
         guard let dir = opendir(directory) else { throw CryptoError("cannot open the trust directory \(directory)") }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -71,14 +86,17 @@ package final class TrustStore: @unchecked Sendable {
                 }
             }
         }
-        try self.init(certificates: certificates, crls: crls, requireRevocationData: requireRevocationData)
+        try self.init(certificates: certificates, crls: crls, requireRevocationData: requireRevocationData,
+                      signingExtendedKeyUsages: signingExtendedKeyUsages)
     }
 
     /// Builds a store from certificates and CRLs (each CRL PEM or DER).
-    package init(certificates: [Certificate], crls: [[UInt8]], requireRevocationData: Bool = false) throws(CryptoError) {
+    package init(certificates: [Certificate], crls: [[UInt8]], requireRevocationData: Bool = false,
+                 signingExtendedKeyUsages: Set<String> = TrustStore.defaultSigningExtendedKeyUsages) throws(CryptoError) {
         guard let store = X509_STORE_new() else { throw CryptoError("cannot allocate an X509_STORE") }
         self.store = store
         self.requireRevocationData = requireRevocationData
+        self.signingExtendedKeyUsages = signingExtendedKeyUsages
         var anchors: [Certificate] = [], intermediates: [Certificate] = []
         var list: [CRL] = []
         for c in certificates {
@@ -104,8 +122,10 @@ package final class TrustStore: @unchecked Sendable {
     /// Checks `certificate` at `time` (seconds since 1970): a chain to an anchor through the store's
     /// intermediates and `untrusted` (certificates carried in the signature), validity, CRL revocation
     /// wherever the issuer's CRL is present, and document-signing key usage.
-    package func verify(_ certificate: Certificate, untrusted: [Certificate] = [], at time: Int64) -> ChainResult {
-        check(certificate, untrusted: untrusted, at: time, revocation: true)
+    /// - Parameter documentSigning: check the key usage and extended key usage for signing documents (false
+    ///   for a TLS client certificate, or the hub's own certificate that signs its receipts).
+    package func verify(_ certificate: Certificate, untrusted: [Certificate] = [], at time: Int64, documentSigning: Bool = true) -> ChainResult {
+        check(certificate, untrusted: untrusted, at: time, revocation: true, documentSigning: documentSigning)
     }
 
     /// Checks the path only — a chain to an anchor, validity at `time`, key usage — and returns the chain,
@@ -115,7 +135,32 @@ package final class TrustStore: @unchecked Sendable {
         check(certificate, untrusted: untrusted, at: time, revocation: false, documentSigning: documentSigning)
     }
 
+    /// Path building (RFC 4158, bounded): a self-signed certificate a signature carries is never an anchor (only
+    /// the store's are), so it is left out; and when the chain OpenSSL built from the first matching issuer
+    /// does not reach an anchor, each other candidate issuer of the same name is tried in its place — a
+    /// cross-certified CA is carried both as issued by an untrusted root and as issued by a trusted one.
     private func check(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, revocation: Bool, documentSigning: Bool = true) -> ChainResult {
+        let candidates = untrusted.filter { $0 != certificate && !$0.isSelfSigned }
+        let first = attempt(certificate, untrusted: candidates, at: time, revocation: revocation, documentSigning: documentSigning)
+        guard first.problems.contains(.untrusted) else { return first }
+        let bySubject = Dictionary(grouping: candidates, by: \.subject).filter { $0.value.count > 1 }
+        var tried = 0
+        for (subject, group) in bySubject.sorted(by: { $0.key < $1.key }) {
+            for chosen in group {
+                tried += 1
+                guard tried <= Self.maxAlternativePaths else { return first }
+                let alternative = candidates.filter { $0.subject != subject || $0 == chosen }
+                let result = attempt(certificate, untrusted: alternative, at: time, revocation: revocation, documentSigning: documentSigning)
+                if !result.problems.contains(.untrusted) { return result }
+            }
+        }
+        return first
+    }
+
+    /// Alternative issuer choices tried at most, per certificate checked.
+    static let maxAlternativePaths = 16
+
+    private func attempt(_ certificate: Certificate, untrusted: [Certificate], at time: Int64, revocation: Bool, documentSigning: Bool) -> ChainResult {
         guard let ctx = X509_STORE_CTX_new() else { return ChainResult(problems: [.untrusted], detail: "cannot allocate a context") }
         defer {
             X509_STORE_CTX_free(ctx)
@@ -152,6 +197,11 @@ package final class TrustStore: @unchecked Sendable {
         if documentSigning, !certificate.allowsDocumentSigning {
             problems.append(.keyUsage)
             detail = detail ?? "the key usage allows neither digitalSignature nor nonRepudiation"
+        }
+        if documentSigning, let purposes = certificate.extendedKeyUsageOIDs, !purposes.contains(where: signingExtendedKeyUsages.contains) {
+            if !problems.contains(.keyUsage) { problems.append(.keyUsage) }
+            let named = purposes.map { Self.purposeNames[$0] ?? $0 }.joined(separator: ", ")
+            detail = detail ?? "the extended key usage (\(named)) does not allow signing documents"
         }
         var path: [Certificate] = []
         if let built = X509_STORE_CTX_get1_chain(ctx) {

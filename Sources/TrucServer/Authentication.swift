@@ -87,7 +87,7 @@ struct Authenticator: Sendable {
         let version = try await store.agenciesVersion()
         if let agency = verified.agency(fingerprint, version: version, at: now) { return .agency(agency) }
         let certificate = try Certificate(der: der)
-        let check = trust.verify(certificate, at: now)
+        let check = trust.verify(certificate, at: now, documentSigning: false)
         if !check.problems.filter({ $0 != .keyUsage }).isEmpty {
             throw HubError(.forbidden, "certificate-rejected", "the client certificate is not acceptable: \(check.detail ?? "")")
         }

@@ -35,6 +35,7 @@ package func buildHub(
     let verified = VerifiedCertificates()
     var policy = VerificationPolicy(requireRevocationData: configuration.requireRevocationData)
     policy.revocationUnknown = configuration.revocation.unknown
+    if let usages = configuration.signingExtendedKeyUsages { policy.signingExtendedKeyUsages = usages }
     policy.revocationBudget = .milliseconds(Int64(configuration.revocation.budgetSeconds * 1000))
     var revocationConfiguration = NetworkRevocation.Configuration(
         mode: configuration.revocation.mode, freshness: configuration.revocation.freshnessSeconds,

@@ -24,6 +24,8 @@ package struct HubConfiguration: Sendable {
     package var operatorToken: String?
     /// A scrape-only credential for Prometheus: reads `/metrics`, nothing else.
     package var metricsToken: String?
+    /// The extended key usages (dotted OIDs) that allow signing documents; nil: the default set.
+    package var signingExtendedKeyUsages: Set<String>?
     package var requireRevocationData: Bool
     /// Peer hubs by recipient pattern, and the default upstream hub.
     package var routing: RoutingTable

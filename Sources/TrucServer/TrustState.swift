@@ -31,7 +31,8 @@ package final class TrustState: Sendable {
 
     static func load(_ directory: String, _ policy: VerificationPolicy, _ revocation: any RevocationSource) throws
         -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
-        let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData)
+        let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData,
+                                   signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
         return (trust, SignatureVerifier(trust: trust, policy: policy, revocation: revocation), Date())
     }
 

@@ -201,7 +201,8 @@ package enum ReceiptVerifier {
         }
         let verified = canonical.withUnsafeBytes { signer.publicKey?.verify(signature: [UInt8](value), data: $0, digest: .sha256) == true }
         guard verified else { return fail("the receipt's signature value does not verify with its certificate") }
-        let chain = trust.verify(signer, untrusted: Array(certificates.dropFirst()), at: time)
+        // The hub signs receipts with its own (TLS) certificate: a hub's attestation, not a document signature.
+        let chain = trust.verify(signer, untrusted: Array(certificates.dropFirst()), at: time, documentSigning: false)
         guard chain.problems.filter({ $0 != .keyUsage }).isEmpty else {
             return fail("the receipt's signer is not trusted: \(chain.detail ?? chain.problems.map(\.rawValue).joined(separator: ", "))")
         }

@@ -1,3 +1,5 @@
+package import TrucCrypto
+
 /// What a signature whose revocation cannot be decided becomes.
 package enum RevocationUnknownAction: String, Sendable, CaseIterable, Codable {
     /// `indeterminate` (`revocation-unknown`): accepted by the hub, counted apart in the statistics.
@@ -30,6 +32,9 @@ package struct VerificationPolicy: Sendable {
     package var maxSignaturesPerFile: Int
     /// Envelope signatures per message (each may reference the whole envelope): more is refused as too complex.
     package var maxEnvelopeSignatures: Int = 8
+    /// The extended key usages that allow a signer certificate carrying the extension to sign documents
+    /// (`TrustStore.defaultSigningExtendedKeyUsages` unless the operator gives its own list).
+    package var signingExtendedKeyUsages: Set<String> = TrustStore.defaultSigningExtendedKeyUsages
 
     package init(refuseWeakAlgorithms: Bool = false, requireRevocationData: Bool = false, policyKinds: [String: SignerKind] = [:],
                  maxReferences: Int = 30, maxTransforms: Int = 5, maxSignaturesPerFile: Int = 16) {

@@ -94,3 +94,29 @@ struct SealAttributionTests {
         }
     }
 }
+
+/// The same real-PKI shapes through a live hub (the documents of `make_pki_profiles.py`).
+@Suite("Real PKI shapes through a live hub",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+struct PKIProfileLiveTests {
+    @Test("serverAuth-only signer: 422 invalid-signature (key-usage); cross-certified CA: 202, G22's own seal")
+    func liveProfiles() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-profiles-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Program.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", LiveHub.repo.appendingPathComponent("Tests/Fixtures/signatures/make_pki_profiles.py").path, dir])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        try await LiveHub.run { hub in
+            let g22 = try await hub.token("000.00.00.G22")
+            // Both documents carry the same DocumentId: only the second is accepted, so no conflict.
+            func send(_ name: String, _ number: Int) async throws -> LiveHub.Reply {
+                try await hub.request(.POST, "/v1/messages", token: g22, body: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).edxml"))))
+            }
+            let eku = try await send("eku-server-only", 1)
+            #expect(eku.status == 422 && eku.errorCode == "invalid-signature" && String(decoding: eku.body, as: UTF8.self).contains("serverAuth"))
+            let cross = try await send("cross-self-first", 2)
+            #expect(cross.status == 202 && (cross.json?["signature"] as? [String: Any])?["bucket"] as? String == "organisation",
+                    "\(String(decoding: cross.body.prefix(400), as: UTF8.self))")
+        }
+    }
+}

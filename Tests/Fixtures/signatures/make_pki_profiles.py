@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Signed edXML documents whose signer certificates have the shapes of the real Vietnamese PKI that a
+laboratory PKI lacks (issue 25), made at test time with the openssl and xmlsec1 CLIs (independent tools) under
+the committed demo PKI (Certs/demo):
+
+  eku-server-only.edxml      the signer's extendedKeyUsage is serverAuth only: it may not sign documents;
+  cross-self-first.edxml     the signer's CA is carried twice: self-signed (an untrusted root of its own) first,
+                             then cross-certified by the trusted demo root;
+  cross-untrusted-root.edxml the signer's CA is carried as issued by an untrusted root (with that root), and
+                             cross-certified by the trusted demo root.
+
+Usage: python3 make_pki_profiles.py OUT_DIR"""
+import os, subprocess, sys
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+DEMO = os.path.join(REPO, "Certs", "demo")
+ROOT_KEY, ROOT_CERT = os.path.join(DEMO, "ca/root/root-ca.key"), os.path.join(DEMO, "ca/root/root-ca.pem")
+INT_KEY, INT_CERT = os.path.join(DEMO, "ca/intermediate/intermediate-ca.key"), os.path.join(DEMO, "ca/intermediate/intermediate-ca.pem")
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+serial = [1000]
+
+
+def run(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def path(name):
+    return os.path.join(out, name)
+
+
+def key(name):
+    run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path(name + ".key"))
+    return path(name + ".key")
+
+
+def extensions(name, text):
+    with open(path(name + ".ext"), "w") as f:
+        f.write("[ext]\n" + text)
+    return path(name + ".ext")
+
+
+CA_EXT = "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n"
+SIGNER_EXT = ("basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature,nonRepudiation\n"
+              "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+
+
+def self_signed(name, subject):
+    k = key(name)
+    run("openssl", "req", "-new", "-x509", "-key", k, "-subj", subject, "-days", "3650", "-utf8", "-sha256",
+        "-extensions", "ext", "-config", extensions(name, CA_EXT), "-out", path(name + ".pem"))
+    return k, path(name + ".pem")
+
+
+def issue(name, subject, issuer_key, issuer_cert, ext, subject_key=None):
+    k = subject_key or key(name)
+    run("openssl", "req", "-new", "-key", k, "-subj", subject, "-utf8", "-config", extensions(name + "-req", "[req]\ndistinguished_name=dn\n[dn]\n"),
+        "-out", path(name + ".csr"))
+    serial[0] += 1
+    run("openssl", "x509", "-req", "-in", path(name + ".csr"), "-CA", issuer_cert, "-CAkey", issuer_key, "-set_serial", str(serial[0]),
+        "-days", "1825", "-sha256", "-extfile", extensions(name, ext), "-extensions", "ext", "-out", path(name + ".pem"))
+    return k, path(name + ".pem")
+
+
+def sign(name, signer_key, certificates):
+    """The unsigned sample, sealed on its envelope by xmlsec1 with every certificate of `certificates` in KeyInfo."""
+    template = open(os.path.join(REPO, "docs/signature-template.xml"), encoding="utf-8").read()
+    template = template.replace("<ds:X509Data><ds:X509Certificate/></ds:X509Data>", "<ds:X509Data/>")
+    text = open(os.path.join(REPO, "Tests/Fixtures/signatures/pdf-unsigned.edxml"), encoding="utf-8").read()
+    with open(path(name + ".xml"), "w", encoding="utf-8") as f:
+        f.write(text.replace("</edXML:edXMLHeader>", template + "</edXML:edXMLHeader>"))
+    run("xmlsec1", "--sign", "--privkey-pem", ",".join([signer_key] + certificates), "--output", path(name + ".edxml"), path(name + ".xml"))
+
+
+SUBJECT = "/C=VN/O=Văn phòng Chính phủ/CN=Văn phòng Chính phủ/UID=MST:0100100001"
+
+# 1. extendedKeyUsage serverAuth only, issued by the demo intermediate.
+k, c = issue("eku-server", SUBJECT, INT_KEY, INT_CERT, SIGNER_EXT + "extendedKeyUsage=serverAuth\n")
+sign("eku-server-only", k, [c, INT_CERT])
+
+# 2. A cross-certified CA: the same name and key, self-signed and issued by the trusted demo root.
+ca_key, ca_self = self_signed("ca-x-self", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=CA phục vụ các cơ quan Nhà nước G2")
+_, ca_cross = issue("ca-x-cross", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=CA phục vụ các cơ quan Nhà nước G2", ROOT_KEY, ROOT_CERT,
+                    CA_EXT + "authorityKeyIdentifier=keyid\n", subject_key=ca_key)
+k, c = issue("cross-signer", SUBJECT, ca_key, ca_self, SIGNER_EXT + "extendedKeyUsage=clientAuth,emailProtection\n")
+sign("cross-self-first", k, [c, ca_self, ca_cross])
+
+# 3. The same CA issued by another, untrusted root (carried along), and cross-certified by the demo root.
+r2_key, r2 = self_signed("root-g2", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=RootCA chuyên dùng Chính phủ G2")
+_, ca_r2 = issue("ca-x-r2", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=CA phục vụ các cơ quan Nhà nước G2", r2_key, r2,
+                 CA_EXT + "authorityKeyIdentifier=keyid\n", subject_key=ca_key)
+sign("cross-untrusted-root", k, [c, ca_r2, r2, ca_cross])

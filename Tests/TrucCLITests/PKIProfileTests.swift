@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// Signer certificates shaped like the real PKI's (issue 25), made at test time with openssl and xmlsec1
+/// (`Tests/Fixtures/signatures/make_pki_profiles.py`), through `truc verify`.
+@Suite("Real PKI shapes: extended key usage, cross-certified CAs",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+struct PKIProfileTests {
+    static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The documents of `make_pki_profiles.py`, made once into a fresh folder.
+    static func profiles() throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-profiles-\(UUID().uuidString)").path
+        let made = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", repo.appendingPathComponent("Tests/Fixtures/signatures/make_pki_profiles.py").path, out])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        return out
+    }
+
+    static func verdict(_ file: String) throws -> [String: Any] {
+        let run = try TrucRun.run(["verify", file, "--trust", repo.appendingPathComponent("Certs/demo/trust").path, "--json"])
+        return try #require(((run.json?["signatures"] as? [[String: Any]])?.first), "\(run.stdout)\(run.stderr)")
+    }
+
+    @Test("a signer whose extendedKeyUsage is serverAuth only cannot sign a document: invalid, key-usage, the purpose named")
+    func serverAuthOnly() throws {
+        let dir = try Self.profiles()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = try Self.verdict(dir + "/eku-server-only.edxml")
+        #expect(v["status"] as? String == "invalid" && v["reasons"] as? [String] == ["key-usage"], "\(v)")
+        #expect((v["detail"] as? String)?.contains("serverAuth") == true, "\(v)")
+        // The set is the operator's to change: allowing serverAuth (1.3.6.1.5.5.7.3.1) makes it valid; a malformed OID is refused.
+        let allowed = try TrucRun.run(["verify", dir + "/eku-server-only.edxml", "--trust", Self.repo.appendingPathComponent("Certs/demo/trust").path,
+                                       "--signing-eku", "1.3.6.1.5.5.7.3.1", "--json"])
+        #expect((allowed.json?["signatures"] as? [[String: Any]])?.first?["status"] as? String == "valid", "\(allowed.stdout)")
+        let bad = try TrucRun.run(["verify", dir + "/eku-server-only.edxml", "--signing-eku", "serverAuth"])
+        #expect(bad.exitCode == 2 && bad.stderr.contains("not a dotted OID"), "\(bad.stderr)")
+    }
+
+    @Test("a CA carried self-signed or under an untrusted root, and cross-certified by a trusted root: the path through the cross-certificate is found")
+    func crossCertified() throws {
+        let dir = try Self.profiles()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // OpenSSL alone stops at the first candidate issuer (what Truc did before): the same certificates fail.
+        let naive = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "verify", "-CAfile", Self.repo.appendingPathComponent("Certs/demo/trust/root-ca.pem").path,
+            "-untrusted", dir + "/ca-x-self.pem", "-untrusted", dir + "/ca-x-cross.pem", dir + "/cross-signer.pem"])
+        #expect(naive.exitCode != 0 && (naive.stdout + naive.stderr).contains("self-signed certificate in certificate chain"), "\(naive.stdout)\(naive.stderr)")
+        for name in ["cross-self-first", "cross-untrusted-root"] {
+            let v = try Self.verdict(dir + "/\(name).edxml")
+            #expect(v["status"] as? String == "valid" && (v["reasons"] as? [String])?.isEmpty == true, "\(name): \(v)")
+        }
+    }
+}
