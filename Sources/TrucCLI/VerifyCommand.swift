@@ -219,6 +219,8 @@ struct VerifyReport: Encodable {
     let signed: SignedClass
     let invalid: Bool
     let bucket: SignatureBucket
+    /// The trust the signatures were judged under (`truc trust` prints the same id for a directory).
+    let trustSnapshot: String?
     /// Attachments that cannot be decoded (bad base64, a broken ZIP, a zip bomb): what they hold is unknown.
     let attachmentProblems: [Finding]
 
@@ -234,6 +236,7 @@ struct VerifyReport: Encodable {
         signed = verdict.signed
         invalid = verdict.invalid
         bucket = verdict.bucket
+        trustSnapshot = verdict.trustSnapshot
     }
 
     var text: String {
@@ -261,6 +264,7 @@ struct VerifyReport: Encodable {
             if let detail = s.detail, s.status != .valid { lines.append("   \(detail)") }
         }
         lines.append("Signed: \(signed.rawValue)   Bucket: \(bucket.rawValue)   Invalid: \(invalid ? "yes" : "no")")
+        if let trustSnapshot { lines.append("Trust snapshot: \(trustSnapshot)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -47,6 +47,9 @@ package final class TrustStore: @unchecked Sendable {
     /// The extended key usages that allow signing documents, when a signer certificate has the extension
     /// (RFC 5280 §4.2.1.12: present, it restricts the key to its purposes).
     package let signingExtendedKeyUsages: Set<String>
+    /// SHA-256 over the sorted SHA-256s of the anchors and intermediates: which certificates a verdict was
+    /// judged against (CRLs are revocation data, reported per signature).
+    package let certificatesDigest: String
 
     /// anyExtendedKeyUsage, emailProtection (the "secure email" purpose Vietnamese CAs put in personal and
     /// organisation certificates), Microsoft's document signing, id-kp-documentSigning (RFC 9336), Adobe's
@@ -114,6 +117,8 @@ package final class TrustStore: @unchecked Sendable {
         self.anchors = anchors
         self.intermediates = intermediates
         self.crls = list
+        let lines = (anchors.map { "anchor " + Digest.sha256($0.der).hexString } + intermediates.map { "intermediate " + Digest.sha256($0.der).hexString }).sorted()
+        self.certificatesDigest = Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
         if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
     }
 

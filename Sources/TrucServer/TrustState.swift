@@ -44,9 +44,9 @@ package final class TrustState: Sendable {
     /// What the trust directory holds now: each anchor (subject, SHA-256, expiry), how many intermediates and
     /// CRLs (each CRL's issuer and next update): said in the start log, the reload answer and `GET /v1/admin/trust`.
     package var summary: TrustSummary {
-        let (trust, loadedAt) = state.withLockedValue { ($0.trust, $0.loadedAt) }
+        let (trust, verifier, loadedAt) = state.withLockedValue { ($0.trust, $0.verifier, $0.loadedAt) }
         return TrustSummary(
-            directory: directory, loadedTime: CivilCalendar.vietnamISO(Int64(loadedAt.timeIntervalSince1970)),
+            directory: directory, loadedTime: CivilCalendar.vietnamISO(Int64(loadedAt.timeIntervalSince1970)), snapshot: verifier.trustSnapshot,
             anchors: trust.anchors.map { .init(subject: $0.subject, sha256: Digest.sha256($0.der).hexString, notAfter: CivilCalendar.isoUTC($0.notAfter)) },
             intermediates: trust.intermediates.map(\.subject),
             crls: trust.crls.map { crl in .init(issuer: crl.issuer, nextUpdate: crl.nextUpdate.map { CivilCalendar.isoUTC($0) }) })
@@ -98,6 +98,8 @@ package struct TrustSummary: Sendable, Encodable {
     }
     let directory: String
     let loadedTime: String
+    /// The trust snapshot id every verdict made under this trust carries.
+    let snapshot: String
     let anchors: [Anchor]
     let intermediates: [String]
     let crls: [Revocations]

@@ -12,11 +12,24 @@ package final class SignatureVerifier: Sendable {
     /// Where revocation answers come from (the trust directory's CRLs unless a network source is given).
     package let revocation: any RevocationSource
     let chains = ChainCache()
+    /// The trust a verdict is made under — the anchors and intermediates, and the policy that judges with
+    /// them — as one digest: `sha256:<hex>`, the same in every verdict of this verifier (`truc trust` prints it).
+    package let trustSnapshot: String
 
     package init(trust: TrustStore, policy: VerificationPolicy = VerificationPolicy(), revocation: any RevocationSource = OfflineRevocation()) {
         self.trust = trust
         self.policy = policy
         self.revocation = revocation
+        trustSnapshot = Self.snapshot(certificatesDigest: trust.certificatesDigest, policy: policy)
+    }
+
+    /// The snapshot id of `certificatesDigest` judged under `policy`.
+    package static func snapshot(certificatesDigest: String, policy: VerificationPolicy) -> String {
+        let lines = ["certificates " + certificatesDigest,
+                     "signing-eku " + policy.signingExtendedKeyUsages.sorted().joined(separator: ","),
+                     "require-revocation \(policy.requireRevocationData)", "refuse-weak \(policy.refuseWeakAlgorithms)",
+                     "revocation-unknown \(policy.revocationUnknown.rawValue)"]
+        return "sha256:" + Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
     }
 
     func validation() -> SignerValidation {
@@ -65,7 +78,9 @@ package final class SignatureVerifier: Sendable {
             // Each signature may canonicalise the whole envelope up to maxReferences times: a message with more
             // signatures than any signer makes is work the hub does not do.
             findings.append(Finding(.tooComplex, "envelope", "the envelope carries \(parsed.envelopeSignatureElements.count) signatures; at most \(policy.maxEnvelopeSignatures) are verified"))
-            return (MessageVerdict(signatures: []), findings)
+            var empty = MessageVerdict(signatures: [])
+            empty.trustSnapshot = trustSnapshot
+            return (empty, findings)
         }
         for signature in parsed.envelopeSignatureElements {
             verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
@@ -95,7 +110,9 @@ package final class SignatureVerifier: Sendable {
                 }
             }
         }
-        return (MessageVerdict(signatures: verdicts), findings.filter { $0.severity == .error })
+        var verdict = MessageVerdict(signatures: verdicts)
+        if !verdicts.isEmpty { verdict.trustSnapshot = trustSnapshot }
+        return (verdict, findings.filter { $0.severity == .error })
     }
 
     static func hasAttachmentReference(_ signature: XMLElement) -> Bool {

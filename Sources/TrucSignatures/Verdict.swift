@@ -128,6 +128,8 @@ package struct MessageVerdict: Sendable, Codable, Equatable {
     /// True when any signature is invalid or indeterminate.
     package var invalid: Bool
     package var bucket: SignatureBucket
+    /// The trust the signatures were judged under (`SignatureVerifier.trustSnapshot`); nil with no signature.
+    package var trustSnapshot: String?
 
     package init(signatures: [SignatureVerdict]) {
         self.signatures = signatures
@@ -222,6 +224,8 @@ extension MessageVerdict {
             guard let signer = signatures[i].signer, !binding.binds(signer) else { continue }
             signatures[i].reasons.append(binding.identifiers.isEmpty ? .signerUnbound : .signerNotSender)
         }
-        return MessageVerdict(signatures: signatures)
+        var attributed = MessageVerdict(signatures: signatures)
+        attributed.trustSnapshot = trustSnapshot
+        return attributed
     }
 }

@@ -52,4 +52,27 @@ struct PKIProfileTests {
             #expect(v["status"] as? String == "valid" && (v["reasons"] as? [String])?.isEmpty == true, "\(name): \(v)")
         }
     }
+
+    @Test("truc trust lists the directory with its snapshot id (the one truc verify's verdicts carry) and warns about what will fail")
+    func trustListing() throws {
+        let demo = Self.repo.appendingPathComponent("Certs/demo/trust").path
+        let listed = try TrucRun.run(["trust", "--trust", demo, "--json"])
+        #expect(listed.exitCode == 0, "\(listed.stdout)\(listed.stderr)")
+        let certificates = listed.json?["certificates"] as? [[String: Any]] ?? []
+        #expect(certificates.map { $0["role"] as? String } == ["anchor", "intermediate"] && certificates.allSatisfy { $0["crl"] as? Bool == true })
+        let snapshot = try #require(listed.json?["snapshot"] as? String)
+        let verified = try TrucRun.run(["verify", CLIFixtures.path("signatures/env-valid-exclusive.edxml"), "--trust", demo, "--json"])
+        #expect(verified.json?["trustSnapshot"] as? String == snapshot)
+        // Another policy is another snapshot: a verdict says which policy judged it.
+        let other = try TrucRun.run(["trust", "--trust", demo, "--signing-eku", "1.3.6.1.5.5.7.3.4", "--json"])
+        #expect(other.json?["snapshot"] as? String != snapshot)
+        // Without its CRLs, a directory that must have revocation data warns for each CA, and exits 1.
+        let bare = FileManager.default.temporaryDirectory.appendingPathComponent("truc-trust-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bare) }
+        for name in ["root-ca.pem", "intermediate-ca.pem"] { try FileManager.default.copyItem(atPath: demo + "/" + name, toPath: bare + "/" + name) }
+        let warned = try TrucRun.run(["trust", "--trust", bare, "--require-revocation"])
+        #expect(warned.exitCode == 1 && warned.stdout.components(separatedBy: "has no CRL in the directory").count == 3, "\(warned.stdout)")
+        #expect(try TrucRun.run(["trust", "--trust", bare]).exitCode == 0, "CRLs are not required without --require-revocation")
+    }
 }

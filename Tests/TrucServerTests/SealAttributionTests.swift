@@ -117,6 +117,9 @@ struct PKIProfileLiveTests {
             let cross = try await send("cross-self-first", 2)
             #expect(cross.status == 202 && (cross.json?["signature"] as? [String: Any])?["bucket"] as? String == "organisation",
                     "\(String(decoding: cross.body.prefix(400), as: UTF8.self))")
+            // The verdict names the trust it was made under: the snapshot the operator reads from the hub.
+            let snapshot = try #require(try await hub.request(.GET, "/v1/admin/trust", token: hub.operatorToken).json?["snapshot"] as? String)
+            #expect((cross.json?["signature"] as? [String: Any])?["trustSnapshot"] as? String == snapshot && snapshot.hasPrefix("sha256:"))
         }
     }
 }
