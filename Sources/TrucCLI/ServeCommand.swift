@@ -36,6 +36,7 @@ import NIOCore
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
 /// | --metrics-token | TRUC_METRICS_TOKEN | none (/metrics with the operator token only) |
+/// | --algorithm-policy FILE | TRUC_ALGORITHM_POLICY | built in: SHA-1 and RSA < 2048 bits from 2014-01-01, MD5 from 2009-01-01 |
 /// | --signing-eku OID,… | TRUC_SIGNING_EKU | anyExtendedKeyUsage, emailProtection, MS document signing, documentSigning, Adobe (see SigningEKU) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
 /// | --allow-targets CIDR,… | TRUC_ALLOW_TARGETS | none: pushes, forwards, SDK upstream calls and revocation fetches never reach loopback, link-local or multicast addresses |
@@ -78,6 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("hub-code"), help: "This hub's own code (env TRUC_HUB_CODE). Default 000.00.00.W00.") var hubCode: String?
     @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body, bytes (env TRUC_MAX_BODY_BYTES). Default 67108864.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
+    @Option(name: .customLong("algorithm-policy"), help: "A JSON file of algorithm sunsets (env TRUC_ALGORITHM_POLICY). Default: SHA-1 and RSA under 2048 bits from 2014-01-01, MD5 from 2009-01-01.")
+    var algorithmPolicy: String?
     @Option(name: .customLong("signing-eku"), help: "Extended key usages (dotted OIDs, comma-separated) that allow a signer certificate carrying the extension to sign documents (env TRUC_SIGNING_EKU). Default: \(SigningEKU.defaultText).")
     var signingEKU: String?
     @Option(name: .customLong("metrics-token"), help: "A bearer token that reads /metrics and nothing else, for Prometheus (prefer TRUC_METRICS_TOKEN).") var metricsToken: String?
@@ -204,6 +207,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configured.outbound = outbound
         configured.metricsToken = settings.string("metrics-token")
+        if let file = settings.string("algorithm-policy") {
+            do { configured.algorithmPolicy = try AlgorithmPolicyFile.read(file) } catch { throw error.report() }
+        }
         if let text = settings.string("signing-eku") {
             do { configured.signingExtendedKeyUsages = try SigningEKU.parse(text, flag: "--signing-eku") } catch { throw error.report() }
         }

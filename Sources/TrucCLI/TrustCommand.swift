@@ -15,6 +15,7 @@ struct TrustCommand: ParsableCommand {
     @Flag(name: .customLong("require-revocation"), help: "Warn about every CA without a CRL in the directory (as truc serve --require-revocation needs).")
     var requireRevocation = false
     @Option(name: .customLong("signing-eku"), help: "The extended key usages the hub is given (they enter the snapshot id).") var signingEKU: String?
+    @Option(name: .customLong("algorithm-policy"), help: "The algorithm policy file the hub is given (it enters the snapshot id).") var algorithmPolicy: String?
     @OptionGroup var errorOutput: ErrorOutput
 
     struct Report: Encodable {
@@ -45,6 +46,7 @@ struct TrustCommand: ParsableCommand {
         var policy = VerificationPolicy(requireRevocationData: requireRevocation)
         do {
             if let signingEKU { policy.signingExtendedKeyUsages = try SigningEKU.parse(signingEKU, flag: "--signing-eku") }
+            if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
             store = try TrustStore(directory: directory, requireRevocationData: requireRevocation, signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
         } catch let failure as CommandFailure {
             throw failure.report()

@@ -37,6 +37,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers: indeterminate, invalid or accept. Default indeterminate.")
     var revocationUnknown: String = RevocationUnknownAction.indeterminate.rawValue
+    @Option(name: .customLong("algorithm-policy"), help: "A JSON file of algorithm sunsets ({\"rules\":[{\"algorithm\":\"sha1\",\"sunset\":\"yyyy-MM-dd\",\"source\":\"…\"}]}). Default: SHA-1 and RSA under 2048 bits from 2014-01-01, MD5 from 2009-01-01.")
+    var algorithmPolicy: String?
     @Option(name: .customLong("signing-eku"), help: "Extended key usages (dotted OIDs, comma-separated) that allow a signer certificate carrying the extension to sign documents. Default: \(SigningEKU.defaultText).")
     var signingEKU: String?
 
@@ -82,6 +84,8 @@ struct VerifyCommand: ParsableCommand {
         let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         var policy = VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation)
         policy.revocationUnknown = unknownAction
+        if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
+        policy.signingExtendedKeyUsages = store.signingExtendedKeyUsages
         let network = mode == .offline ? nil : NetworkRevocation(configuration: .init(mode: mode, cacheDirectory: data.map { $0 + "/revocation" }))
         defer { network?.shutdownNow() }
         let verifier = SignatureVerifier(trust: store, policy: policy, revocation: network ?? OfflineRevocation())

@@ -121,6 +121,15 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         return (0..<truc_eku_count(usages)).map { Certificate.oid(truc_eku_oid(usages, $0)) }
     }
 
+    /// The hash of the issuer's signature on this certificate (`sha1`, `sha256`, `md5`, …), or nil when
+    /// the algorithm names none (EdDSA) or is unknown.
+    package var signatureHash: String? {
+        var digest: Int32 = 0, key: Int32 = 0
+        guard OBJ_find_sigid_algs(X509_get_signature_nid(x509), &digest, &key) == 1, digest != NID_undef,
+              let name = OBJ_nid2sn(digest) else { return nil }
+        return String(String(cString: name).lowercased().filter { $0 != "-" })
+    }
+
     /// Certificate policy OIDs (dotted).
     package var policyOIDs: [String] {
         guard let raw = X509_get_ext_d2i(x509, NID_certificate_policies, nil, nil) else { return [] }

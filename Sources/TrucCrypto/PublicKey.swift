@@ -9,6 +9,8 @@ package final class PublicKey: @unchecked Sendable {
 
     /// Size of the key in bits.
     package var bits: Int { Int(EVP_PKEY_get_bits(key)) }
+    /// True for an RSA key (PKCS#1 or PSS).
+    package var isRSA: Bool { EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS }
 
     /// Verifies an RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA (DER-encoded) signature over `data`. False means the
     /// signature does not match; nothing throws.

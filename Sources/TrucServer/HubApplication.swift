@@ -36,6 +36,7 @@ package func buildHub(
     var policy = VerificationPolicy(requireRevocationData: configuration.requireRevocationData)
     policy.revocationUnknown = configuration.revocation.unknown
     if let usages = configuration.signingExtendedKeyUsages { policy.signingExtendedKeyUsages = usages }
+    if let algorithms = configuration.algorithmPolicy { policy.algorithms = algorithms }
     policy.revocationBudget = .milliseconds(Int64(configuration.revocation.budgetSeconds * 1000))
     var revocationConfiguration = NetworkRevocation.Configuration(
         mode: configuration.revocation.mode, freshness: configuration.revocation.freshnessSeconds,

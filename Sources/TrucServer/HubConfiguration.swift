@@ -26,6 +26,8 @@ package struct HubConfiguration: Sendable {
     package var metricsToken: String?
     /// The extended key usages (dotted OIDs) that allow signing documents; nil: the default set.
     package var signingExtendedKeyUsages: Set<String>?
+    /// When weak algorithms stop being acceptable; nil: `AlgorithmPolicy.standard`.
+    package var algorithmPolicy: AlgorithmPolicy?
     package var requireRevocationData: Bool
     /// Peer hubs by recipient pattern, and the default upstream hub.
     package var routing: RoutingTable

@@ -357,7 +357,10 @@ struct PDFVerifier {
             }
             let embedded = EmbeddedRevocation(crls: (cms.crls + signerInfo.archivedCRLs).compactMap { try? CRL(bytes: $0) } + storedCRLs,
                                               ocspResponses: cms.ocspResponses + signerInfo.archivedOCSP + stored.ocspResponses)
-            let judged = validation.validate(signer, untrusted: certificates + storedCertificates, at: time, provenAt: provenAt, embedded: embedded)
+            let sha1 = reasons.contains(.weakAlgorithm)
+            reasons.removeAll { $0 == .weakAlgorithm }
+            let judged = validation.validate(signer, untrusted: certificates + storedCertificates, at: time, provenAt: provenAt, embedded: embedded,
+                                             algorithms: sha1 ? [AlgorithmPolicy.Use(algorithm: "sha1", place: "the signature uses sha1")] : [])
             reasons += judged.reasons
             notes += judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }

@@ -19,8 +19,10 @@ struct SignerValidation {
         var notes: [String] = []
     }
 
+    /// - Parameter algorithms: the algorithms the signature itself uses past a sunset (its digest); the path's
+    ///   certificates are added here. Judged against the algorithm policy at the proven time (else `now`).
     func validate(_ signer: Certificate, untrusted: [Certificate], at now: Int64, provenAt: Int64?,
-                  embedded: EmbeddedRevocation = .none) -> Outcome {
+                  embedded: EmbeddedRevocation = .none, algorithms: [AlgorithmPolicy.Use] = []) -> Outcome {
         var outcome = Outcome()
         var path = chains.path(signer, untrusted: untrusted, at: now, trust: trust)
         if path.problems.contains(.expired), let provenAt {
@@ -32,6 +34,12 @@ struct SignerValidation {
         }
         outcome.reasons = path.problems.map { SignatureReason(rawValue: $0.rawValue) }
         outcome.detail = path.detail
+        let judged = policy.algorithms.judge(algorithms + AlgorithmPolicy.uses(in: path.chain.isEmpty ? [signer] : path.chain), provenAt: provenAt ?? now)
+        outcome.notes += judged.notes
+        if !judged.failing.isEmpty {
+            outcome.reasons.append(.weakAlgorithm)
+            outcome.detail = outcome.detail ?? judged.failing.joined(separator: "; ")
+        }
         // Revocation is asked only for a path that reaches an anchor (no URL of an unknown CA is fetched).
         guard !path.problems.contains(.untrusted), path.chain.count >= 2 else { return outcome }
 

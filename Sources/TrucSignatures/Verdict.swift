@@ -30,7 +30,8 @@ package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, C
     package static let keyUsage = SignatureReason(rawValue: "key-usage")
     /// An algorithm or transform outside the accepted profile: cannot be decided.
     package static let unsupportedAlgorithm = SignatureReason(rawValue: "unsupported-algorithm")
-    /// SHA-1: accepted with this warning unless the policy refuses it.
+    /// An algorithm past its sunset in the algorithm policy (SHA-1, MD5, RSA under 2048 bits) with no proof
+    /// that the signature existed before: `indeterminate`, or `invalid` when the operator refuses SHA-1.
     package static let weakAlgorithm = SignatureReason(rawValue: "weak-algorithm")
     /// The signature's structure is wrong (missing parts, duplicate IDs, or it does not cover what Truc reads).
     package static let malformedSignature = SignatureReason(rawValue: "malformed-signature")
@@ -50,7 +51,7 @@ package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, C
     package static let signerUnbound = SignatureReason(rawValue: "signer-unbound")
 
     /// Reasons that leave the outcome undecided rather than wrong.
-    var isIndeterminate: Bool { self == .unsupportedAlgorithm || self == .revocationUnknown }
+    var isIndeterminate: Bool { self == .unsupportedAlgorithm || self == .revocationUnknown || self == .weakAlgorithm }
     /// Reasons about whose signature it is, not whether it holds: the signature stays valid, it does not count
     /// for the sender.
     package var isAttribution: Bool { self == .signerNotSender || self == .signerUnbound }
@@ -100,8 +101,8 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
         self.algorithm = algorithm
         self.signingTime = signingTime
         self.detail = detail
-        let failing = reasons.filter { ($0 != .weakAlgorithm || refuseWeak) && !$0.isAttribution }
-        if failing.contains(where: { !$0.isIndeterminate || ($0 == .revocationUnknown && failUnknownRevocation) }) {
+        let failing = reasons.filter { !$0.isAttribution }
+        if failing.contains(where: { !$0.isIndeterminate || ($0 == .revocationUnknown && failUnknownRevocation) || ($0 == .weakAlgorithm && refuseWeak) }) {
             status = .invalid
         } else if !failing.isEmpty {
             status = .indeterminate

@@ -35,6 +35,8 @@ package struct VerificationPolicy: Sendable {
     /// The extended key usages that allow a signer certificate carrying the extension to sign documents
     /// (`TrustStore.defaultSigningExtendedKeyUsages` unless the operator gives its own list).
     package var signingExtendedKeyUsages: Set<String> = TrustStore.defaultSigningExtendedKeyUsages
+    /// When SHA-1, MD5 and short RSA keys stop being acceptable (`AlgorithmPolicy.standard` unless a file says).
+    package var algorithms: AlgorithmPolicy = .standard
 
     package init(refuseWeakAlgorithms: Bool = false, requireRevocationData: Bool = false, policyKinds: [String: SignerKind] = [:],
                  maxReferences: Int = 30, maxTransforms: Int = 5, maxSignaturesPerFile: Int = 16) {

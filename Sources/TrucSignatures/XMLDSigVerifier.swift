@@ -64,7 +64,11 @@ struct XMLDSigVerifier {
                 reasons.append(failure.reason)
                 detail = detail ?? failure.detail
             }
-            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: nil)
+            // SHA-1 in the signature (its method or a reference's digest) is judged with the path, at the proven time.
+            let sha1 = reasons.contains(.weakAlgorithm)
+            reasons.removeAll { $0 == .weakAlgorithm }
+            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: nil,
+                                             algorithms: sha1 ? [AlgorithmPolicy.Use(algorithm: "sha1", place: "the signature uses sha1")] : [])
             reasons += judged.reasons
             detail = detail ?? judged.detail
             var verdict = SignatureVerdict(location: location, kind: SignerClassifier.kind(of: signer, policy: policy), reasons: reasons,

@@ -75,4 +75,22 @@ struct PKIProfileTests {
         #expect(warned.exitCode == 1 && warned.stdout.components(separatedBy: "has no CRL in the directory").count == 3, "\(warned.stdout)")
         #expect(try TrucRun.run(["trust", "--trust", bare]).exitCode == 0, "CRLs are not required without --require-revocation")
     }
+
+    @Test("a CA certificate signed with SHA-1: indeterminate (weak-algorithm) naming the CA, the date and the source; valid under a policy file whose sunset is later")
+    func sha1CA() throws {
+        let dir = try Self.profiles()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = try Self.verdict(dir + "/sha1-ca.edxml")
+        #expect(v["status"] as? String == "indeterminate" && v["reasons"] as? [String] == ["weak-algorithm"], "\(v)")
+        #expect((v["detail"] as? String)?.contains("VNPT Certification Authority (SHA-1)") == true && (v["detail"] as? String)?.contains("2014-01-01") == true, "\(v)")
+        let policy = dir + "/policy.json"
+        try Data(#"{"rules":[{"algorithm":"sha1","sunset":"2099-01-01","source":"a ministry's transition rule"}]}"#.utf8).write(to: URL(fileURLWithPath: policy))
+        let lenient = try TrucRun.run(["verify", dir + "/sha1-ca.edxml", "--trust", Self.repo.appendingPathComponent("Certs/demo/trust").path,
+                                       "--algorithm-policy", policy, "--json"])
+        #expect((lenient.json?["signatures"] as? [[String: Any]])?.first?["status"] as? String == "valid", "\(lenient.stdout)")
+        let broken = dir + "/broken.json"
+        try Data(#"{"rules":[{"algorithm":"sha1","sunset":"soon"}]}"#.utf8).write(to: URL(fileURLWithPath: broken))
+        let refused = try TrucRun.run(["verify", dir + "/sha1-ca.edxml", "--algorithm-policy", broken])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("--algorithm-policy"), "\(refused.stderr)")
+    }
 }

@@ -25,12 +25,20 @@ struct CrossCheckTests {
     }
 
     @Test("xmlsec1 verifies the envelope signatures Truc accepts", .enabled(if: tool("xmlsec1") != nil), arguments: [
-        "env-valid-inclusive.edxml", "env-valid-exclusive.edxml", "env-valid-rsa-sha1.edxml", "env-valid-id-reference.edxml",
+        "env-valid-inclusive.edxml", "env-valid-exclusive.edxml", "env-valid-id-reference.edxml",
         "env-valid-ecdsa-signxml.edxml", "env-valid-personal.edxml",
     ])
     func xmlsecAgreesValid(name: String) throws {
         #expect(try xmlsec1(name))
         #expect(try SignatureFixtures.verdict(name).signatures.first?.status == .valid)
+    }
+
+    @Test("an RSA-SHA1 envelope: xmlsec1 checks only the mathematics (valid); Truc's dated policy says indeterminate, weak-algorithm",
+          .enabled(if: tool("xmlsec1") != nil))
+    func sha1PastSunset() throws {
+        #expect(try xmlsec1("env-valid-rsa-sha1.edxml"))
+        let verdict = try SignatureFixtures.verdict("env-valid-rsa-sha1.edxml").signatures.first
+        #expect(verdict?.status == .indeterminate && verdict?.reasons == [.weakAlgorithm])
     }
 
     @Test("xmlsec1 refuses what Truc refuses for a cryptographic or trust reason", .enabled(if: tool("xmlsec1") != nil), arguments: [

@@ -35,7 +35,8 @@ struct SignatureFixtureTests {
         ("env-valid-inclusive.edxml", .both, [("envelope", .organisation, .valid, []), ("attachment:van-ban.pdf", .personal, .valid, []),
                                               ("attachment:van-ban.pdf", .organisation, .valid, [])]),
         ("env-valid-exclusive.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
-        ("env-valid-rsa-sha1.edxml", .organisation, [("envelope", .organisation, .valid, ["weak-algorithm"])]),
+        // SHA-1 after its sunset (2014, the standard algorithm policy) with no earlier proof: undecided.
+        ("env-valid-rsa-sha1.edxml", .indeterminate, [("envelope", .organisation, .indeterminate, ["weak-algorithm"])]),
         ("env-valid-id-reference.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
         ("env-valid-ecdsa-signxml.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
         ("env-valid-cid.edxml", .organisation, [("envelope", .organisation, .valid, [])]),
@@ -68,7 +69,7 @@ struct SignatureFixtureTests {
                                           ("attachment:van-ban.pdf", .organisation, .invalid, ["byte-range-incomplete"])]),
         ("pdf-revoked.edxml", .invalid, [("attachment:van-ban.pdf", .personal, .invalid, ["revoked"])]),
         ("pdf-untrusted.edxml", .invalid, [("attachment:van-ban.pdf", .organisation, .invalid, ["untrusted-chain"])]),
-        ("pdf-legacy-sha1.edxml", .personal, [("attachment:van-ban.pdf", .personal, .valid, ["weak-algorithm"])]),
+        ("pdf-legacy-sha1.edxml", .indeterminate, [("attachment:van-ban.pdf", .personal, .indeterminate, ["weak-algorithm"])]),
     ]
 
     @Test("fixture verdicts", arguments: cases.map(\.0))
@@ -107,6 +108,22 @@ struct SignatureFixtureTests {
         let verdict = try SignatureFixtures.verdict("env-valid-rsa-sha1.edxml", verifier: strict)
         #expect(verdict.signatures.map(\.status) == [.invalid])
         #expect(verdict.signatures.first?.reasons == [.weakAlgorithm])
+    }
+
+    @Test("SHA-1 is judged by the dated algorithm policy: acceptable when the signature is proven before the sunset, named with its date and source otherwise")
+    func datedAlgorithmPolicy() throws {
+        let standard = try SignatureFixtures.verdict("env-valid-rsa-sha1.edxml")
+        let detail = try #require(standard.signatures.first?.detail)
+        #expect(detail.contains("sha1") && detail.contains("2014-01-01") && detail.contains("NIST SP 800-131A"), "\(detail)")
+        // A policy whose SHA-1 sunset is after the verification time: the same signature is valid, with a note.
+        var lenient = VerificationPolicy()
+        lenient.algorithms = try AlgorithmPolicy.read(Array(#"{"rules":[{"algorithm":"sha1","sunset":"2099-01-01","source":"test"}]}"#.utf8))
+        let verdict = try SignatureFixtures.verdict("env-valid-rsa-sha1.edxml", verifier: SignatureVerifier(trust: SignatureFixtures.trust, policy: lenient))
+        #expect(verdict.signatures.map(\.status) == [.valid] && verdict.bucket == .organisation)
+        #expect(verdict.signatures.first?.notes?.contains { $0.contains("before sha1's sunset 2099-01-01") } == true, "\(verdict.signatures.first?.notes ?? [])")
+        // Files that are not a policy are refused with what is wrong.
+        #expect(throws: AlgorithmPolicyError.self) { try AlgorithmPolicy.read(Array(#"{"rules":[{"algorithm":"sha3","sunset":"2099-01-01","source":"x"}]}"#.utf8)) }
+        #expect(throws: AlgorithmPolicyError.self) { try AlgorithmPolicy.read(Array(#"{"rules":[{"algorithm":"sha1","sunset":"2099-02-30","source":"x"}]}"#.utf8)) }
     }
 
     @Test("a signer without a CCCD/MST identifier is classified by the policy-OID map, or unknown")

@@ -7,7 +7,9 @@ the committed demo PKI (Certs/demo):
   cross-self-first.edxml     the signer's CA is carried twice: self-signed (an untrusted root of its own) first,
                              then cross-certified by the trusted demo root;
   cross-untrusted-root.edxml the signer's CA is carried as issued by an untrusted root (with that root), and
-                             cross-certified by the trusted demo root.
+                             cross-certified by the trusted demo root;
+  sha1-ca.edxml              the signer's CA certificate is signed by the demo root with SHA-1 (the signature
+                             and the signer certificate use SHA-256).
 
 Usage: python3 make_pki_profiles.py OUT_DIR"""
 import os, subprocess, sys
@@ -52,13 +54,13 @@ def self_signed(name, subject):
     return k, path(name + ".pem")
 
 
-def issue(name, subject, issuer_key, issuer_cert, ext, subject_key=None):
+def issue(name, subject, issuer_key, issuer_cert, ext, subject_key=None, digest="-sha256"):
     k = subject_key or key(name)
     run("openssl", "req", "-new", "-key", k, "-subj", subject, "-utf8", "-config", extensions(name + "-req", "[req]\ndistinguished_name=dn\n[dn]\n"),
         "-out", path(name + ".csr"))
     serial[0] += 1
     run("openssl", "x509", "-req", "-in", path(name + ".csr"), "-CA", issuer_cert, "-CAkey", issuer_key, "-set_serial", str(serial[0]),
-        "-days", "1825", "-sha256", "-extfile", extensions(name, ext), "-extensions", "ext", "-out", path(name + ".pem"))
+        "-days", "1825", digest, "-extfile", extensions(name, ext), "-extensions", "ext", "-out", path(name + ".pem"))
     return k, path(name + ".pem")
 
 
@@ -90,3 +92,9 @@ r2_key, r2 = self_signed("root-g2", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=RootC
 _, ca_r2 = issue("ca-x-r2", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=CA phục vụ các cơ quan Nhà nước G2", r2_key, r2,
                  CA_EXT + "authorityKeyIdentifier=keyid\n", subject_key=ca_key)
 sign("cross-untrusted-root", k, [c, ca_r2, r2, ca_cross])
+
+# 4. A CA certificate signed with SHA-1 by the trusted demo root.
+sha1_ca_key, sha1_ca = issue("ca-sha1", "/C=VN/O=VNPT/CN=VNPT Certification Authority (SHA-1)", ROOT_KEY, ROOT_CERT,
+                             CA_EXT + "authorityKeyIdentifier=keyid\n", digest="-sha1")
+k, c = issue("sha1-ca-signer", SUBJECT, sha1_ca_key, sha1_ca, SIGNER_EXT + "extendedKeyUsage=clientAuth,emailProtection\n")
+sign("sha1-ca", k, [c, sha1_ca])
