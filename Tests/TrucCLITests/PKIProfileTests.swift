@@ -93,4 +93,20 @@ struct PKIProfileTests {
         let refused = try TrucRun.run(["verify", dir + "/sha1-ca.edxml", "--algorithm-policy", broken])
         #expect(refused.exitCode == 2 && refused.stderr.contains("--algorithm-policy"), "\(refused.stderr)")
     }
+
+    @Test("PAdES B-LT with two signatures whose last update extends the same DSS (pyHanko, as Acrobat does): both valid, revocation from the DSS",
+          .enabled(if: (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]))?.exitCode == 0))
+    func dssExtendedAfterSecondSignature() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-dss-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The script asks pyHanko's validator first: both intact and valid, modification levels as ISO 32000-2 allows.
+        let made = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", Self.repo.appendingPathComponent("Tests/Fixtures/signatures/make_dss_extension.py").path, dir])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        let run = try TrucRun.run(["verify", dir + "/pdf-dss-extended.edxml", "--trust", dir + "/trust", "--revocation", "offline", "--json"])
+        let signatures = run.json?["signatures"] as? [[String: Any]] ?? []
+        #expect(signatures.count == 2 && signatures.allSatisfy { $0["status"] as? String == "valid" } && run.json?["bucket"] as? String == "both",
+                "\(run.stdout.prefix(3000))")
+        #expect(signatures.allSatisfy { (($0["revocation"] as? [String: Any])?["source"] as? String)?.hasPrefix("embedded crl") == true })
+    }
 }
