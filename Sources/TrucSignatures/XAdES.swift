@@ -41,4 +41,28 @@ enum XAdES {
         return Failure(reason: .signingCertificateMismatch,
                        detail: "the XAdES SigningCertificate names another certificate than the one whose key made the signature")
     }
+
+    /// The first `SignatureTimeStamp` in the signature's `UnsignedSignatureProperties` (XAdES-T): its
+    /// `EncapsulatedTimeStamp`, a DER RFC 3161 token.
+    static func signatureTimeStamp(_ signature: XMLElement) -> [UInt8]? {
+        signatureTimeStampElement(signature).flatMap { stamp in
+            stamp.children.first { $0.localName == "EncapsulatedTimeStamp" && $0.namespaceURI.map(namespaces.contains) == true }
+        }.flatMap { decodeBase64($0.text) }
+    }
+
+    /// The canonicalisation the SignatureTimeStamp names for its input (nil: the default, C14N 1.0).
+    static func signatureTimeStampCanonicalization(_ signature: XMLElement) -> String? {
+        signatureTimeStampElement(signature)?.children.first { $0.localName == "CanonicalizationMethod" && $0.namespaceURI == XMLDSigProfile.ds }?
+            .attribute("Algorithm")
+    }
+
+    private static func signatureTimeStampElement(_ signature: XMLElement) -> XMLElement? {
+        func isX(_ e: XMLElement, _ name: String) -> Bool { e.localName == name && e.namespaceURI.map(namespaces.contains) == true }
+        return signature.children.filter { $0.localName == "Object" && $0.namespaceURI == XMLDSigProfile.ds }
+            .flatMap { $0.children.filter { isX($0, "QualifyingProperties") } }
+            .flatMap { $0.children.filter { isX($0, "UnsignedProperties") } }
+            .flatMap { $0.children.filter { isX($0, "UnsignedSignatureProperties") } }
+            .flatMap { $0.children.filter { isX($0, "SignatureTimeStamp") } }
+            .first
+    }
 }

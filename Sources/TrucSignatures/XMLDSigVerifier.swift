@@ -67,7 +67,12 @@ struct XMLDSigVerifier {
             // SHA-1 in the signature (its method or a reference's digest) is judged with the path, at the proven time.
             let sha1 = reasons.contains(.weakAlgorithm)
             reasons.removeAll { $0 == .weakAlgorithm }
-            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: nil,
+            // XAdES-T: a SignatureTimeStamp over the SignatureValue proves the signature existed at its time.
+            let stamp = XAdES.signatureTimeStamp(signature).map { token in
+                TimeStampToken.check(token, stamped: (try? canonicalSignatureValue(of: signature, in: parsed)) ?? [], trust: trust, chains: chains)
+            }
+            let provenAt = stamp?.valid == true ? stamp?.time : nil
+            let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: provenAt,
                                              algorithms: sha1 ? [AlgorithmPolicy.Use(algorithm: "sha1", place: "the signature uses sha1")] : [])
             reasons += judged.reasons
             detail = detail ?? judged.detail
@@ -75,7 +80,10 @@ struct XMLDSigVerifier {
                                            signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.revocation = judged.revocation
-            verdict.notes = judged.notes.isEmpty ? nil : judged.notes
+            var notes = judged.notes
+            if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
+            verdict.timestamp = stamp?.report
+            verdict.notes = notes.isEmpty ? nil : notes
             return verdict
         } catch let failure as Failure {
             return SignatureVerdict(location: location, reasons: reasons + [failure.reason], algorithm: algorithm, detail: failure.detail,
@@ -84,6 +92,17 @@ struct XMLDSigVerifier {
             return SignatureVerdict(location: location, reasons: reasons + [.malformedSignature], algorithm: algorithm,
                                     detail: "\(error)", refuseWeak: policy.refuseWeakAlgorithms)
         }
+    }
+
+    /// The `ds:SignatureValue` element canonicalised as XAdES says a SignatureTimeStamp's imprint is computed
+    /// (Canonical XML 1.0, inclusive, unless the time-stamp names another method).
+    func canonicalSignatureValue(of signature: XMLElement, in parsed: ParsedMessage) throws -> [UInt8] {
+        guard let value = child(signature, "SignatureValue") else { throw Failure(reason: .malformedSignature, detail: "no SignatureValue") }
+        let method = XAdES.signatureTimeStampCanonicalization(signature).flatMap { XMLDSigProfile.canonicalization($0, inclusivePrefixes: []) }
+            ?? .inclusive(withComments: false)
+        var canonical: [UInt8] = []
+        try parsed.document.canonicalize(method, subtree: value, includeComments: method.withComments) { canonical.append(contentsOf: $0) }
+        return canonical
     }
 
     // MARK: SignedInfo

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// XAdES-T on the envelope (issue 25): a SignatureTimeStamp over the SignatureValue proves the signature
+/// existed at its time, as a CMS signature time-stamp does in a PDF. Fixtures by xmlsec1 and pyHanko's
+/// time-stamper at test time (`make_xades_t.py`, which has `openssl ts -verify` agree first).
+@Suite("XAdES-T: the envelope's signature time-stamp",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")
+                && (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko, lxml"]))?.exitCode == 0))
+struct XAdESTTests {
+    static func fixtures() throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-xades-t-\(UUID().uuidString)").path
+        let made = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", PKIProfileTests.repo.appendingPathComponent("Tests/Fixtures/signatures/make_xades_t.py").path, out])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        return out
+    }
+
+    @Test("signed and time-stamped before the signer was revoked: valid with the revocation noted; without the time-stamp, or with one over other bytes: revoked")
+    func verifyCommand() throws {
+        let dir = try Self.fixtures()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func verdict(_ name: String) throws -> [String: Any] {
+            let run = try TrucRun.run(["verify", dir + "/\(name).edxml", "--trust", dir + "/trust", "--revocation", "offline", "--json"])
+            return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
+        }
+        let stamped = try verdict("xades-t-before-revocation")
+        #expect(stamped["status"] as? String == "valid" && (stamped["timestamp"] as? [String: Any])?["time"] as? String == "2019-06-01T00:00:00Z", "\(stamped)")
+        #expect((stamped["notes"] as? [String])?.contains { $0.contains("revoked 2020-06-01") && $0.contains("after the time-stamp") } == true, "\(stamped)")
+        let bare = try verdict("xades-bes-revoked")
+        #expect(bare["status"] as? String == "invalid" && bare["reasons"] as? [String] == ["revoked"])
+        let wrong = try verdict("xades-t-wrong-imprint")
+        #expect(wrong["status"] as? String == "invalid" && wrong["reasons"] as? [String] == ["revoked"], "\(wrong)")
+        #expect((wrong["notes"] as? [String])?.contains { $0.contains("proves nothing") } == true)
+    }
+
+    @Test("through a live truc serve: the time-stamped envelope is accepted (202), the bare one refused (422 invalid-signature, revoked)")
+    func liveHub() async throws {
+        let dir = try Self.fixtures()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try HubEndToEndTests.Server(["--trust", dir + "/trust", "--revocation", "offline"])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let hub = "https://127.0.0.1:\(server.port)"
+        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
+        }
+        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let refused = try TrucRun.run(["send", dir + "/xades-bes-revoked.edxml", "--hub", hub, "--token", g22])
+        #expect(refused.exitCode == 1 && refused.stdout.contains("revoked"), "\(refused.stdout)\(refused.stderr)")
+        let accepted = try TrucRun.run(["send", dir + "/xades-t-before-revocation.edxml", "--hub", hub, "--token", g22, "--json"])
+        #expect(accepted.exitCode == 0, "\(accepted.stdout)\(accepted.stderr)")
+        #expect((accepted.json?["signature"] as? [String: Any])?["bucket"] as? String == "organisation", "\(accepted.stdout)")
+    }
+}
