@@ -250,6 +250,22 @@ struct PDFVerifier {
             guard field.rangeProblem == nil, let token = field.contents else { continue }
             stamps.append((field.signedEnd, TimeStampToken.check(token, imprint: { evidence.digest(index, $0) }, trust: trust, chains: chains)))
         }
+        // A time-stamp proves its time only while its TSA certificate is still valid, or when a later document
+        // time-stamp that covers it was made before that certificate expired and itself still proves (PAdES-LTA
+        // renewal, EN 319 102-1 §5.6.2.5). A renewal after the expiry rescues nothing.
+        func holds(_ checked: TimeStampToken.Checked, coveredUpTo end: Int, depth: Int = 0) -> Bool {
+            guard checked.valid, let tsa = checked.tsa else { return false }
+            if tsa.notAfter >= time { return true }
+            guard depth < 8 else { return false }
+            return stamps.contains { later in
+                later.end > end && later.checked.valid && (later.checked.time ?? .max) <= tsa.notAfter
+                    && holds(later.checked, coveredUpTo: later.end, depth: depth + 1)
+            }
+        }
+        func expiredWithoutRenewal(_ checked: TimeStampToken.Checked) -> String {
+            "time-stamp of \(checked.tsa?.subject ?? "its TSA") proves nothing now: the TSA certificate expired \(isoUTC(checked.tsa?.notAfter ?? 0)) "
+                + "and no later time-stamp made before that renews it"
+        }
         let stored = try evidence.validationData()
         let storedCertificates = stored.certificates.compactMap { try? chains.certificate(der: $0) }
         let storedCRLs = stored.crls.compactMap { try? CRL(bytes: $0) }
@@ -348,8 +364,9 @@ struct PDFVerifier {
             // does a later document time-stamp over the revision that holds the signature.
             let stamp = signerInfo.timeStampToken.map { TimeStampToken.check($0, stamped: signerInfo.signature, trust: trust, chains: chains) }
             let covering = stamps.filter { $0.end > field.signedEnd }
-            let documentProof = covering.filter { $0.checked.valid }.min { ($0.checked.time ?? .max) < ($1.checked.time ?? .max) }?.checked
-            var provenAt = stamp?.valid == true ? stamp?.time : nil
+            let documentProof = covering.filter { holds($0.checked, coveredUpTo: $0.end) }
+                .min { ($0.checked.time ?? .max) < ($1.checked.time ?? .max) }?.checked
+            var provenAt = stamp.map { holds($0, coveredUpTo: field.signedEnd) } == true ? stamp?.time : nil
             var usedDocumentStamp = false
             if let proof = documentProof?.time, provenAt.map({ proof < $0 }) ?? true {
                 provenAt = proof
@@ -364,8 +381,12 @@ struct PDFVerifier {
             reasons += judged.reasons
             notes += judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
+            if let stamp, stamp.valid, !holds(stamp, coveredUpTo: field.signedEnd) { notes.append("the signature " + expiredWithoutRenewal(stamp)) }
             for broken in covering where !broken.checked.valid {
                 notes.append("a document time-stamp proves nothing: \(broken.checked.problem ?? "it cannot be read")")
+            }
+            for lapsed in covering where lapsed.checked.valid && !holds(lapsed.checked, coveredUpTo: lapsed.end) {
+                notes.append("a document " + expiredWithoutRenewal(lapsed.checked))
             }
             if usedDocumentStamp, let proof = documentProof {
                 notes.append("the signature is proven to exist at \(isoUTC(proof.time ?? 0)) by a document time-stamp" + (proof.tsa.map { " of \($0.subject)" } ?? ""))

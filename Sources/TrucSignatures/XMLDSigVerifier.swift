@@ -71,7 +71,9 @@ struct XMLDSigVerifier {
             let stamp = XAdES.signatureTimeStamp(signature).map { token in
                 TimeStampToken.check(token, stamped: (try? canonicalSignatureValue(of: signature, in: parsed)) ?? [], trust: trust, chains: chains)
             }
-            let provenAt = stamp?.valid == true ? stamp?.time : nil
+            // Without archive time-stamps on the envelope, a time-stamp proves its time while its TSA certificate is valid.
+            let lapsed = stamp.map { $0.valid && ($0.tsa?.notAfter ?? 0) < time } ?? false
+            let provenAt = stamp?.valid == true && !lapsed ? stamp?.time : nil
             let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: provenAt,
                                              algorithms: sha1 ? [AlgorithmPolicy.Use(algorithm: "sha1", place: "the signature uses sha1")] : [])
             reasons += judged.reasons
@@ -82,6 +84,9 @@ struct XMLDSigVerifier {
             verdict.revocation = judged.revocation
             var notes = judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
+            if lapsed, let stamp {
+                notes.append("the signature time-stamp of \(stamp.tsa?.subject ?? "its TSA") proves nothing now: the TSA certificate expired \(isoUTC(stamp.tsa?.notAfter ?? 0))")
+            }
             verdict.timestamp = stamp?.report
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict
