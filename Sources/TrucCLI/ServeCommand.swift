@@ -36,6 +36,7 @@ import NIOCore
 /// | --max-body-bytes | TRUC_MAX_BODY_BYTES | 67108864 |
 /// | --operator-token | TRUC_OPERATOR_TOKEN | none (no operator access) |
 /// | --metrics-token | TRUC_METRICS_TOKEN | none (/metrics with the operator token only) |
+/// | --revocation-rewrite FROM=TO,… | TRUC_REVOCATION_REWRITE | none: OCSP/CRL URLs fetched as the certificates write them |
 /// | --algorithm-policy FILE | TRUC_ALGORITHM_POLICY | built in: SHA-1 and RSA < 2048 bits from 2014-01-01, MD5 from 2009-01-01 |
 /// | --signing-eku OID,… | TRUC_SIGNING_EKU | anyExtendedKeyUsage, emailProtection, MS document signing, documentSigning, Adobe (see SigningEKU) |
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
@@ -79,6 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("hub-code"), help: "This hub's own code (env TRUC_HUB_CODE). Default 000.00.00.W00.") var hubCode: String?
     @Option(name: .customLong("max-body-bytes"), help: "Largest accepted request body, bytes (env TRUC_MAX_BODY_BYTES). Default 67108864.") var maxBodyBytes: Int?
     @Option(name: .customLong("operator-token"), help: "The operator's bearer token (prefer TRUC_OPERATOR_TOKEN).") var operatorToken: String?
+    @Option(name: .customLong("revocation-rewrite"), help: "Rewrite OCSP/CRL URLs from certificates: FROM=TO pairs, comma-separated, each an http(s) URL prefix (env TRUC_REVOCATION_REWRITE), e.g. http://ocsp.ca.ptc=http://10.0.0.5:8080.")
+    var revocationRewrite: String?
     @Option(name: .customLong("algorithm-policy"), help: "A JSON file of algorithm sunsets (env TRUC_ALGORITHM_POLICY). Default: SHA-1 and RSA under 2048 bits from 2014-01-01, MD5 from 2009-01-01.")
     var algorithmPolicy: String?
     @Option(name: .customLong("signing-eku"), help: "Extended key usages (dotted OIDs, comma-separated) that allow a signer certificate carrying the extension to sign documents (env TRUC_SIGNING_EKU). Default: \(SigningEKU.defaultText).")
@@ -321,6 +324,7 @@ extension ServeCommand {
         result.freshnessSeconds = Int64(settings.int("revocation-freshness") ?? 3600)
         result.budgetSeconds = settings.double("revocation-budget") ?? 3
         result.fetchTimeoutSeconds = settings.double("revocation-timeout") ?? 10
+        if let text = settings.string("revocation-rewrite") { result.rewrites = try RevocationRewrites.parse(text) }
         guard result.freshnessSeconds > 0, result.budgetSeconds >= 0, result.fetchTimeoutSeconds > 0 else {
             throw ValidationError("--revocation-freshness and --revocation-timeout must be positive, --revocation-budget not negative")
         }

@@ -37,6 +37,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers: indeterminate, invalid or accept. Default indeterminate.")
     var revocationUnknown: String = RevocationUnknownAction.indeterminate.rawValue
+    @Option(name: .customLong("revocation-rewrite"), help: "Rewrite OCSP/CRL URLs from certificates: FROM=TO pairs, comma-separated (http(s) URL prefixes).")
+    var revocationRewrite: String?
     @Option(name: .customLong("algorithm-policy"), help: "A JSON file of algorithm sunsets ({\"rules\":[{\"algorithm\":\"sha1\",\"sunset\":\"yyyy-MM-dd\",\"source\":\"…\"}]}). Default: SHA-1 and RSA under 2048 bits from 2014-01-01, MD5 from 2009-01-01.")
     var algorithmPolicy: String?
     @Option(name: .customLong("signing-eku"), help: "Extended key usages (dotted OIDs, comma-separated) that allow a signer certificate carrying the extension to sign documents. Default: \(SigningEKU.defaultText).")
@@ -86,7 +88,13 @@ struct VerifyCommand: ParsableCommand {
         policy.revocationUnknown = unknownAction
         if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
         policy.signingExtendedKeyUsages = store.signingExtendedKeyUsages
-        let network = mode == .offline ? nil : NetworkRevocation(configuration: .init(mode: mode, cacheDirectory: data.map { $0 + "/revocation" }))
+        var networkConfiguration = NetworkRevocation.Configuration(mode: mode, cacheDirectory: data.map { $0 + "/revocation" })
+        if let revocationRewrite {
+            do { networkConfiguration.rewrites = try RevocationRewrites.parse(revocationRewrite) } catch {
+                throw CommandFailure(code: "invalid-option", message: "\(error)", exitCode: 2)
+            }
+        }
+        let network = mode == .offline ? nil : NetworkRevocation(configuration: networkConfiguration)
         defer { network?.shutdownNow() }
         let verifier = SignatureVerifier(trust: store, policy: policy, revocation: network ?? OfflineRevocation())
         let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)

@@ -31,6 +31,18 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         /// Why the hub must not fetch from a URL (a loopback or link-local address…), or nil: the hub's
         /// outbound policy, checked before every fetch.
         package var refuseTarget: @Sendable (String) -> String? = { _ in nil }
+        /// Address rewriting for OCSP and CRL URLs written in certificates (`http://ocsp.ca.ptc` resolves only
+        /// inside government networks): the first rule whose `from` prefixes the URL (scheme and host compared
+        /// without case) replaces that prefix with `to`. The rewritten URL is the one fetched and reported.
+        package var rewrites: [(from: String, to: String)] = []
+
+        /// The URL to fetch for `url`.
+        package func rewritten(_ url: String) -> String {
+            for rule in rewrites where url.lowercased().hasPrefix(rule.from.lowercased()) {
+                return rule.to + url.dropFirst(rule.from.count)
+            }
+            return url
+        }
 
         package init(mode: RevocationMode = .preferOCSP, freshness: Int64 = 3600, fetchTimeout: Duration = .seconds(10),
                      maxOCSPBytes: Int = 64 << 10, maxCRLBytes: Int = 32 << 20, perHostConcurrency: Int = 4, cacheDirectory: String? = nil) {
@@ -129,13 +141,16 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         // CRL period, not per document.
         var answers: [RevocationStatus] = []
         if configuration.mode == .preferOCSP {
-            for url in certificate.ocspURLs.prefix(2) where Self.fetchable(url) {
+            for written in certificate.ocspURLs.prefix(2) {
+                let url = configuration.rewritten(written)
+                guard Self.fetchable(url) else { continue }
+                let source = "ocsp \(url)" + (url == written ? "" : " (rewritten from \(written))")
                 hadSource = true
                 switch ocsp(certificate, issuer: issuer, url: url, trust: trust, now: now, deadline: deadline) {
                 case .success(let answer) where answer.status != .unknown:
                     answers.append(answer.status == .revoked
-                        ? RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "ocsp \(url)")
-                        : RevocationStatus(.good, source: "ocsp \(url)"))
+                        ? RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: source)
+                        : RevocationStatus(.good, source: source))
                 case .success:
                     problems.append("the OCSP responder \(url) does not know the certificate")
                 case .failure(let problem):
@@ -144,14 +159,17 @@ package final class NetworkRevocation: RevocationSource, Sendable {
             }
         }
         if configuration.mode != .offline {
-            for url in certificate.crlDistributionURLs.prefix(2) where Self.fetchable(url) {
+            for written in certificate.crlDistributionURLs.prefix(2) {
+                let url = configuration.rewritten(written)
+                guard Self.fetchable(url) else { continue }
+                let source = "crl \(url)" + (url == written ? "" : " (rewritten from \(written))")
                 hadSource = true
                 switch crl(url, issuer: issuer, now: now, deadline: deadline) {
                 case .success(let crl):
                     if let entry = crl.entry(for: certificate) {
-                        answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "crl \(url)"))
+                        answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
                     } else {
-                        answers.append(RevocationStatus(.good, source: "crl \(url)"))
+                        answers.append(RevocationStatus(.good, source: source))
                     }
                 case .failure(let problem):
                     problems.append("CRL \(url): \(problem.message)")

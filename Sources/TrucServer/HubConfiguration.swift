@@ -87,6 +87,8 @@ package struct RevocationSettings: Sendable {
     package var budgetSeconds: Double = 3
     /// Time limit of one fetch, in seconds.
     package var fetchTimeoutSeconds: Double = 10
+    /// OCSP/CRL address rewriting (`NetworkRevocation.Configuration.rewrites`).
+    package var rewrites: [(from: String, to: String)] = []
     package init() {}
 }
 

@@ -312,6 +312,36 @@ struct RevocationLiveTests {
         let withoutStamp = try TrucRun.run(["verify", try lab.document(signedBy: "ocsp-good"), "--trust", lab.trust, "--revocation", "offline", "--at", later])
         #expect(withoutStamp.exitCode == 1 && withoutStamp.stdout.contains("[expired]"), "\(withoutStamp.stdout)")
     }
+
+    @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
+          .enabled(if: available))
+    func rewrittenAddresses() async throws {
+        let lab = try Lab()
+        let document = try lab.document(signedBy: "government")
+        let rewrite = "http://ocsp.ca.ptc=\(lab.base),http://crl.ca.ptc=\(lab.base)"
+        let asWritten = try TrucRun.run(["verify", document, "--trust", lab.trust, "--json"])
+        let unknown = try #require((asWritten.json?["signatures"] as? [[String: Any]])?.first, "\(asWritten.stdout)")
+        #expect(unknown["status"] as? String == "indeterminate" && unknown["reasons"] as? [String] == ["revocation-unknown"], "\(unknown)")
+        let rewritten = try TrucRun.run(["verify", document, "--trust", lab.trust, "--revocation-rewrite", rewrite, "--json"])
+        let good = try #require((rewritten.json?["signatures"] as? [[String: Any]])?.first, "\(rewritten.stdout)")
+        #expect(good["status"] as? String == "valid", "\(good)")
+        #expect((good["revocation"] as? [String: Any])?["source"] as? String == "ocsp \(lab.base)/ocsp (rewritten from http://ocsp.ca.ptc/ocsp)", "\(good)")
+        #expect(try TrucRun.run(["verify", document, "--trust", lab.trust, "--revocation-rewrite", "ocsp.ca.ptc"]).exitCode == 2)
+
+        // The same through a running hub configured with the rewrite.
+        let server = try HubEndToEndTests.Server(["--trust", lab.trust, "--revocation-rewrite", rewrite])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
+        }
+        let sent = try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                    "--token", token, "--json"])
+        let verdict = try #require(Self.signature(sent), "\(sent.stdout)\(sent.stderr)")
+        #expect(verdict["status"] as? String == "valid" && ((verdict["revocation"] as? [String: Any])?["source"] as? String)?.contains("rewritten from http://ocsp.ca.ptc/ocsp") == true,
+                "\(verdict)")
+    }
 }
 
 enum CivilCalendarText {

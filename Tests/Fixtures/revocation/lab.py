@@ -98,6 +98,10 @@ authorityInfoAccess = OCSP;URI:{BASE}/error
 [ replay ]
 keyUsage = critical,digitalSignature,nonRepudiation
 authorityInfoAccess = OCSP;URI:{BASE}/replay
+[ government ]
+keyUsage = critical,digitalSignature,nonRepudiation
+authorityInfoAccess = OCSP;URI:http://ocsp.ca.ptc/ocsp
+crlDistributionPoints = URI:http://crl.ca.ptc/ca.crl
 [ stale_crl ]
 keyUsage = critical,digitalSignature,nonRepudiation
 crlDistributionPoints = URI:{BASE}/stale.crl
@@ -141,6 +145,8 @@ SIGNERS = {
     "replay": ("replay", "/C=VN/CN=Replaying responder/UID=MST:0100100010"),
     "stale-crl": ("stale_crl", "/C=VN/CN=Stale CRL/UID=MST:0100100011"),
     "wrong-crl": ("wrong_crl", "/C=VN/CN=Wrong CRL/UID=MST:0100100012"),
+    # addresses that resolve only inside government networks (the hub rewrites them to the lab)
+    "government": ("government", "/C=VN/O=Bo Noi vu/CN=Government network signer/UID=MST:0100100013"),
 }
 
 
