@@ -253,17 +253,25 @@ struct PDFVerifier {
         // A time-stamp proves its time only while its TSA certificate is still valid, or when a later document
         // time-stamp that covers it was made before that certificate expired and itself still proves (PAdES-LTA
         // renewal, EN 319 102-1 §5.6.2.5). A renewal after the expiry rescues nothing.
+        var goodUntil: [String: (until: Int64, why: String)] = [:]
+        func lapse(_ checked: TimeStampToken.Checked) -> (until: Int64, why: String)? {
+            let key = "\(checked.time ?? 0) \(checked.tsa?.issuer ?? "") \(checked.tsa?.serialHex ?? "")"
+            if let known = goodUntil[key] { return known }
+            let found = validation.tsaGoodUntil(checked)
+            goodUntil[key] = found
+            return found
+        }
         func holds(_ checked: TimeStampToken.Checked, coveredUpTo end: Int, depth: Int = 0) -> Bool {
-            guard checked.valid, let tsa = checked.tsa else { return false }
-            if tsa.notAfter >= time { return true }
+            guard let (until, _) = lapse(checked) else { return false }
+            if until >= time { return true }
             guard depth < 8 else { return false }
             return stamps.contains { later in
-                later.end > end && later.checked.valid && (later.checked.time ?? .max) <= tsa.notAfter
+                later.end > end && later.checked.valid && (later.checked.time ?? .max) <= until
                     && holds(later.checked, coveredUpTo: later.end, depth: depth + 1)
             }
         }
         func expiredWithoutRenewal(_ checked: TimeStampToken.Checked) -> String {
-            "time-stamp of \(checked.tsa?.subject ?? "its TSA") proves nothing now: the TSA certificate expired \(isoUTC(checked.tsa?.notAfter ?? 0)) "
+            "time-stamp of \(checked.tsa?.subject ?? "its TSA") proves nothing now: \(lapse(checked)?.why ?? "its TSA lapsed") "
                 + "and no later time-stamp made before that renews it"
         }
         let stored = try evidence.validationData()

@@ -21,6 +21,21 @@ struct SignerValidation {
 
     /// - Parameter algorithms: the algorithms the signature itself uses past a sunset (its digest); the path's
     ///   certificates are added here. Judged against the algorithm policy at the proven time (else `now`).
+    /// Until when a valid time-stamp's TSA certificate stays good: its expiry, or its revocation if earlier
+    /// (asked from the same sources as a signer's; whatever the reason, a revoked TSA key may have stamped any
+    /// time). A time-stamp proves its time only while this holds, or while a later proof covers it.
+    func tsaGoodUntil(_ stamp: TimeStampToken.Checked) -> (until: Int64, why: String)? {
+        guard stamp.valid, let tsa = stamp.tsa else { return nil }
+        var until = (tsa.notAfter, "its certificate expired \(isoUTC(tsa.notAfter))")
+        if let issuer = stamp.tsaIssuer, !tsa.isSelfSigned {
+            let status = revocation.status(of: tsa, issuer: issuer, embedded: .none, trust: trust, deadline: deadline)
+            if case .revoked(let at, let reason) = status.state, at < until.0 {
+                until = (at, "its certificate was revoked \(isoUTC(at))" + (reason.map { " (\($0))" } ?? "") + (status.source.map { " per \($0)" } ?? ""))
+            }
+        }
+        return until
+    }
+
     func validate(_ signer: Certificate, untrusted: [Certificate], at now: Int64, provenAt: Int64?,
                   embedded: EmbeddedRevocation = .none, algorithms: [AlgorithmPolicy.Use] = []) -> Outcome {
         var outcome = Outcome()

@@ -12,6 +12,8 @@ struct TimeStampToken {
         /// genTime, seconds since 1970 (also when the token fails: it is reported, and proves nothing).
         var time: Int64?
         var tsa: Certificate?
+        /// The TSA certificate's issuer on the path that was built (to ask its revocation).
+        var tsaIssuer: Certificate?
         var problem: String?
         var valid: Bool { problem == nil && time != nil }
 
@@ -81,6 +83,7 @@ struct TimeStampToken {
             return result
         }
         let path = chains.path(tsa, untrusted: candidates, at: info.genTime, trust: trust, documentSigning: false)
+        if path.chain.count >= 2 { result.tsaIssuer = path.chain[1] }
         if !path.isValid {
             result.problem = "the TSA certificate is not acceptable at the time it states: \(path.problems.map(\.rawValue).joined(separator: ", "))"
                 + (path.detail.map { " (\($0))" } ?? "")

@@ -72,7 +72,8 @@ struct XMLDSigVerifier {
                 TimeStampToken.check(token, stamped: (try? canonicalSignatureValue(of: signature, in: parsed)) ?? [], trust: trust, chains: chains)
             }
             // Without archive time-stamps on the envelope, a time-stamp proves its time while its TSA certificate is valid.
-            let lapsed = stamp.map { $0.valid && ($0.tsa?.notAfter ?? 0) < time } ?? false
+            let lapse = stamp.flatMap { validation.tsaGoodUntil($0) }
+            let lapsed = lapse.map { $0.until < time } ?? false
             let provenAt = stamp?.valid == true && !lapsed ? stamp?.time : nil
             let judged = validation.validate(signer, untrusted: certificates, at: time, provenAt: provenAt,
                                              algorithms: sha1 ? [AlgorithmPolicy.Use(algorithm: "sha1", place: "the signature uses sha1")] : [])
@@ -85,7 +86,7 @@ struct XMLDSigVerifier {
             var notes = judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
             if lapsed, let stamp {
-                notes.append("the signature time-stamp of \(stamp.tsa?.subject ?? "its TSA") proves nothing now: the TSA certificate expired \(isoUTC(stamp.tsa?.notAfter ?? 0))")
+                notes.append("the signature time-stamp of \(stamp.tsa?.subject ?? "its TSA") proves nothing now: \(lapse?.why ?? "its TSA lapsed")")
             }
             verdict.timestamp = stamp?.report
             verdict.notes = notes.isEmpty ? nil : notes

@@ -33,6 +33,11 @@ struct XAdESTTests {
         let wrong = try verdict("xades-t-wrong-imprint")
         #expect(wrong["status"] as? String == "invalid" && wrong["reasons"] as? [String] == ["revoked"], "\(wrong)")
         #expect((wrong["notes"] as? [String])?.contains { $0.contains("proves nothing") } == true)
+        // The TSA's own certificate revoked (2020-01-01): its time-stamp proves nothing now, so the signer's revocation counts.
+        let run = try TrucRun.run(["verify", dir + "/xades-t-before-revocation.edxml", "--trust", dir + "/trust-tsa-revoked", "--revocation", "offline", "--json"])
+        let lapsed = try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)")
+        #expect(lapsed["status"] as? String == "invalid" && lapsed["reasons"] as? [String] == ["revoked"], "\(lapsed)")
+        #expect((lapsed["notes"] as? [String])?.contains { $0.contains("TSA") && $0.contains("revoked 2020-01-01") } == true, "\(lapsed)")
     }
 
     @Test("through a live truc serve: the time-stamped envelope is accepted (202), the bare one refused (422 invalid-signature, revoked)")

@@ -7,7 +7,9 @@ canonicalised with C14N 1.0, as XAdES (EN 319 132-1 §5.3) says — made at test
   CA's CRL in OUT/trust says so);
   xades-t-before-revocation.edxml  time-stamped 2019-06-01: the signature existed before the revocation;
   xades-bes-revoked.edxml          the same signature without its time-stamp: revoked;
-  xades-t-wrong-imprint.edxml      a time-stamp over other bytes: it proves nothing, revoked.
+  xades-t-wrong-imprint.edxml      a time-stamp over other bytes: it proves nothing, revoked;
+  OUT/trust-tsa-revoked            the same CA with a CRL that also revokes the TSA (2020-01-01): under it, the
+                                   time-stamp of xades-t-before-revocation proves nothing any more.
 
 The tokens are checked with `openssl ts -verify` over the canonical SignatureValue (the right one verifies, the
 wrong one does not).
@@ -51,6 +53,13 @@ def main(out):
     pem = serialization.Encoding.PEM
     write("trust/xades-ca.pem", ca.public_bytes(pem))
     write("trust/xades-ca.crl.pem", crl.public_bytes(pem))
+    # The same CA whose CRL also revokes the TSA on 2020-01-01: its time-stamps prove nothing any more.
+    tsa_revoked = x509.RevokedCertificateBuilder().serial_number(tsa.serial_number).revocation_date(d(2020, 1, 1)).build()
+    crl_tsa = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(d(2026, 6, 1)).next_update(d(2036, 1, 1))
+               .add_revoked_certificate(revoked).add_revoked_certificate(tsa_revoked).sign(ca_key, hashes.SHA256()))
+    os.makedirs(os.path.join(out, "trust-tsa-revoked"), exist_ok=True)
+    write("trust-tsa-revoked/xades-ca.pem", ca.public_bytes(pem))
+    write("trust-tsa-revoked/xades-ca.crl.pem", crl_tsa.public_bytes(pem))
     write("tsa.pem", tsa.public_bytes(pem))
     write("signer.pem", signer.public_bytes(pem))
     write("signer.key", signer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
