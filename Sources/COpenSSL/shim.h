@@ -58,6 +58,29 @@ static inline int truc_sk_string_num(STACK_OF(OPENSSL_STRING) *s) { return sk_OP
 static inline const char *truc_sk_string_value(STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
 /* The extended key usage bits and whether the extension is there (EXFLAG_XKUSAGE). */
 static inline int truc_has_eku(X509 *x) { return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) != 0; }
+/* A CRL's scope: delta or complete, and its issuingDistributionPoint (RFC 5280 §5.2.5). */
+static inline int truc_crl_is_delta(X509_CRL *c) {
+    ASN1_INTEGER *d = X509_CRL_get_ext_d2i(c, NID_delta_crl, NULL, NULL);
+    if (!d) return 0;
+    ASN1_INTEGER_free(d);
+    return 1;
+}
+static inline ISSUING_DIST_POINT *truc_crl_idp(X509_CRL *c) { return X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, NULL, NULL); }
+/* 1 onlyContainsUserCerts, 2 onlyContainsCACerts, 4 onlySomeReasons, 8 indirectCRL, 16 onlyContainsAttributeCerts */
+static inline int truc_idp_flags(ISSUING_DIST_POINT *p) {
+    return (p->onlyuser ? 1 : 0) | (p->onlyCA ? 2 : 0) | (p->onlysomereasons ? 4 : 0) | (p->indirectCRL ? 8 : 0) | (p->onlyattr ? 16 : 0);
+}
+static inline int truc_idp_uri_count(ISSUING_DIST_POINT *p) {
+    if (!p->distpoint || p->distpoint->type != 0) return 0;
+    return sk_GENERAL_NAME_num(p->distpoint->name.fullname);
+}
+static inline const unsigned char *truc_idp_uri(ISSUING_DIST_POINT *p, int i, int *length) {
+    GENERAL_NAME *g = sk_GENERAL_NAME_value(p->distpoint->name.fullname, i);
+    if (!g || g->type != GEN_URI) return NULL;
+    *length = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+    return ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+}
+static inline void truc_idp_free(ISSUING_DIST_POINT *p) { ISSUING_DIST_POINT_free(p); }
 /* The extendedKeyUsage extension's purposes (a STACK_OF(ASN1_OBJECT)). */
 static inline int truc_eku_count(EXTENDED_KEY_USAGE *e) { return sk_ASN1_OBJECT_num(e); }
 static inline ASN1_OBJECT *truc_eku_oid(EXTENDED_KEY_USAGE *e, int i) { return sk_ASN1_OBJECT_value(e, i); }

@@ -54,6 +54,34 @@ package final class CRL: @unchecked Sendable {
     }
 
     /// The CRL entry for `certificate`, if it is listed: when it was revoked and why (RFC 5280 reason name).
+    /// A delta CRL (deltaCRLIndicator): only the changes since a base CRL.
+    package var isDelta: Bool { truc_crl_is_delta(crl) != 0 }
+
+    /// Why this CRL is no evidence that `certificate` is *not* revoked — a delta CRL, or an
+    /// issuingDistributionPoint whose scope leaves the certificate out (RFC 5280 §5.2.5, §6.3.3) — or nil when it
+    /// is. (A revocation it lists stays a revocation.)
+    package func scopeProblem(for certificate: Certificate) -> String? {
+        if isDelta { return "it is a delta CRL (the changes since a base CRL), not a complete list" }
+        guard let idp = truc_crl_idp(crl) else { return nil }
+        defer { truc_idp_free(idp) }
+        let flags = truc_idp_flags(idp)
+        if flags & 1 != 0, certificate.isCA { return "its scope is end-entity certificates only" }
+        if flags & 2 != 0, !certificate.isCA { return "its scope is CA certificates only" }
+        if flags & 4 != 0 { return "it covers only some revocation reasons" }
+        if flags & 8 != 0 { return "it is an indirect CRL" }
+        if flags & 16 != 0 { return "its scope is attribute certificates only" }
+        let points = (0..<truc_idp_uri_count(idp)).compactMap { i -> String? in
+            var length: Int32 = 0
+            guard let bytes = truc_idp_uri(idp, i, &length) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+        }
+        let written = certificate.crlDistributionURLs
+        if !points.isEmpty, !written.isEmpty, Set(points).isDisjoint(with: written) {
+            return "its distribution point (\(points.joined(separator: ", "))) is not the certificate's (\(written.joined(separator: ", ")))"
+        }
+        return nil
+    }
+
     package func entry(for certificate: Certificate) -> (revokedAt: Int64, reason: String?)? {
         defer { clearOpenSSLErrors() }
         var revoked: OpaquePointer?

@@ -103,6 +103,9 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         return String(cString: hex)
     }
 
+    /// True for a CA certificate (basicConstraints cA, as OpenSSL judges it).
+    package var isCA: Bool { X509_check_ca(x509) > 0 }
+
     package var isSelfSigned: Bool { X509_check_issued(x509, x509) == X509_V_OK }
 
     /// True when the key usage allows signing documents (digitalSignature or nonRepudiation), or the

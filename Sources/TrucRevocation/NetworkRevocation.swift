@@ -168,6 +168,8 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 case .success(let crl):
                     if let entry = crl.entry(for: certificate) {
                         answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
+                    } else if let scope = crl.scopeProblem(for: certificate) {
+                        problems.append("CRL \(url) is no evidence about this certificate: \(scope)")
                     } else {
                         answers.append(RevocationStatus(.good, source: source))
                     }

@@ -71,6 +71,8 @@ package struct EmbeddedRevocation: Sendable {
         for crl in crls where crl.names(issuer: issuer) && crl.isSigned(by: issuer) {
             if let entry = crl.entry(for: certificate) {
                 answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)"))
+            } else if let scope = crl.scopeProblem(for: certificate) {
+                problems.append("an embedded CRL of \(issuer.subject) is no evidence about this certificate: \(scope)")
             } else if crl.isCurrent(at: now) || provenAt.map({ crl.thisUpdate >= $0 }) == true {
                 answers.append(RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))"))
             } else {
@@ -130,6 +132,10 @@ package struct OfflineRevocation: RevocationSource {
             }
             if crl.thisUpdate > now + 300 {
                 problems.append("the CRL of \(issuer.subject) (\(source)) is not yet valid")
+                continue
+            }
+            if let scope = crl.scopeProblem(for: certificate) {
+                problems.append("a CRL of \(issuer.subject) (\(source)) is no evidence about this certificate: \(scope)")
                 continue
             }
             answers.append(RevocationStatus(.good, source: "\(source) \(crl.issuer)"))

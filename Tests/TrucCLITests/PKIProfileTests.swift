@@ -109,4 +109,24 @@ struct PKIProfileTests {
                 "\(run.stdout.prefix(3000))")
         #expect(signatures.allSatisfy { (($0["revocation"] as? [String: Any])?["source"] as? String)?.hasPrefix("embedded crl") == true })
     }
+
+    @Test("a CRL is evidence only within its scope: onlyContainsUserCerts covers a signer; onlyContainsCACerts or a delta CRL alone says nothing (revocation-unknown)")
+    func crlScopes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-crl-scopes-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["python3", Self.repo.appendingPathComponent("Tests/Fixtures/signatures/make_crl_scopes.py").path, dir])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        func verdict(_ scope: String) throws -> [String: Any] {
+            let run = try TrucRun.run(["verify", CLIFixtures.path("signatures/env-valid-exclusive.edxml"), "--trust", dir + "/" + scope,
+                                       "--revocation", "offline", "--json"])
+            return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
+        }
+        #expect(try verdict("user-only")["status"] as? String == "valid")
+        for (scope, words) in [("ca-only", "CA certificates only"), ("delta-only", "delta CRL")] {
+            let v = try verdict(scope)
+            #expect(v["status"] as? String == "indeterminate" && v["reasons"] as? [String] == ["revocation-unknown"]
+                    && (v["detail"] as? String)?.contains(words) == true, "\(scope): \(v)")
+        }
+    }
 }

@@ -131,8 +131,12 @@ struct GuessingTests {
             for n in 1...6 {
                 statuses.append(try await DashboardPagesTests.Browser.form(hub, "/login", "token=wrong-\(n)"))
             }
+            let heldAt = ContinuousClock.now
             #expect(statuses == [401, 401, 401, 401, 401, 429], "\(statuses)")
-            #expect(try await DashboardPagesTests.Browser.form(hub, "/login", "token=" + hub.operatorToken) == 429, "held back, even with the right token")
+            // The first hold lasts 2 s: within it, the right token is held back too (on a machine so loaded that
+            // the next request comes later than that, the hold has rightly ended and there is nothing to see).
+            let status = try await DashboardPagesTests.Browser.form(hub, "/login", "token=" + hub.operatorToken)
+            if ContinuousClock.now - heldAt < .milliseconds(1_500) { #expect(status == 429, "held back, even with the right token") }
         }
     }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Trust directories whose CRL for the demo signing CA has a scope (issue 25), made at test time with Python
+cryptography from the committed demo CA key (Certs/demo):
+
+  OUT/user-only/   its CRL has an issuingDistributionPoint onlyContainsUserCerts: it covers the signers;
+  OUT/ca-only/     onlyContainsCACerts: it says nothing about a signer (end-entity) certificate;
+  OUT/delta-only/  a delta CRL (deltaCRLIndicator) and no base: the changes since a base, not a complete list.
+
+Each directory also holds the demo root, the signing CA and the root's CRL.
+
+Usage: python3 make_crl_scopes.py OUT_DIR"""
+import datetime, os, shutil, sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID  # noqa: F401
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+DEMO = os.path.join(REPO, "Certs", "demo")
+
+
+def main(out):
+    key = serialization.load_pem_private_key(open(os.path.join(DEMO, "ca/intermediate/intermediate-ca.key"), "rb").read(), password=None)
+    ca = x509.load_pem_x509_certificate(open(os.path.join(DEMO, "ca/intermediate/intermediate-ca.pem"), "rb").read())
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def crl(*extensions):
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now - datetime.timedelta(hours=1))
+                   .next_update(now + datetime.timedelta(days=30)).add_extension(x509.CRLNumber(7), critical=False))
+        for extension in extensions:
+            builder = builder.add_extension(extension, critical=True)
+        return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+    def idp(user=False, ca_only=False, points=None):
+        return x509.IssuingDistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(p) for p in points] if points else None, relative_name=None,
+            only_contains_user_certs=user, only_contains_ca_certs=ca_only, only_some_reasons=None, indirect_crl=False,
+            only_contains_attribute_certs=False)
+
+    scopes = {
+        "user-only": crl(idp(user=True)),
+        "ca-only": crl(idp(ca_only=True)),
+        "delta-only": crl(x509.DeltaCRLIndicator(6)),
+    }
+    for name, pem in scopes.items():
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        for f in ["root-ca.pem", "intermediate-ca.pem", "root.crl.pem"]:
+            shutil.copy(os.path.join(DEMO, "trust", f), os.path.join(folder, f))
+        with open(os.path.join(folder, "intermediate.crl.pem"), "wb") as f:
+            f.write(pem)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
