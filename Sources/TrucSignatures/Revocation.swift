@@ -37,8 +37,10 @@ package struct RevocationStatus: Sendable, Equatable {
 }
 
 /// Revocation data carried inside the signed document (CMS `crls`, adbe-revocationInfoArchival, PDF DSS).
-/// It counts when it is current now, or when it was issued after the time a time-stamp proves the signature
-/// existed (`provenAt`: then it shows the certificate was not revoked at that time).
+/// It counts when it is current now, when it was issued after the time a time-stamp proves the signature
+/// existed (`provenAt`: then it shows the certificate was not revoked at that time), or when it was the
+/// current data *at* that time (thisUpdate ≤ provenAt ≤ nextUpdate: the freshness EN 319 102-1 asks of
+/// revocation data at the best signature time, as the CRL's own period states it).
 package struct EmbeddedRevocation: Sendable {
     package var crls: [CRL] = []
     package var ocspResponses: [[UInt8]] = []
@@ -58,14 +60,16 @@ package struct EmbeddedRevocation: Sendable {
         for der in ocspResponses {
             guard let answer = try? OCSPRequest.check(embedded: der, certificate: certificate, issuer: issuer, trust: trust) else { continue }
             let current = answer.thisUpdate <= now + 300 && (answer.nextUpdate ?? answer.thisUpdate + 86_400) >= now
-            let afterProof = provenAt.map { answer.thisUpdate >= $0 } ?? false
+            let afterProof = provenAt.map { proof in
+                answer.thisUpdate >= proof || (answer.thisUpdate <= proof && (answer.nextUpdate.map { proof <= $0 } ?? false))
+            } ?? false
             switch answer.status {
             case .revoked:
                 answers.append(RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp"))
             case .good where current || afterProof:
                 answers.append(RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))"))
             default:
-                problems.append("an embedded OCSP response is neither current nor after the time-stamp")
+                problems.append("an embedded OCSP response is neither current, nor current at the time-stamp, nor issued after it")
             }
         }
         for crl in crls where crl.names(issuer: issuer) && crl.isSigned(by: issuer) {
@@ -73,10 +77,12 @@ package struct EmbeddedRevocation: Sendable {
                 answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)"))
             } else if let scope = crl.scopeProblem(for: certificate) {
                 problems.append("an embedded CRL of \(issuer.subject) is no evidence about this certificate: \(scope)")
-            } else if crl.isCurrent(at: now) || provenAt.map({ crl.thisUpdate >= $0 }) == true {
+            } else if crl.isCurrent(at: now) || provenAt.map({ proof in
+                crl.thisUpdate >= proof || (crl.thisUpdate <= proof && (crl.nextUpdate.map { proof <= $0 } ?? false))
+            }) == true {
                 answers.append(RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))"))
             } else {
-                problems.append("an embedded CRL of \(issuer.subject) is neither current nor after the time-stamp")
+                problems.append("an embedded CRL of \(issuer.subject) is neither current, nor current at the time-stamp, nor issued after it")
             }
         }
         return answers

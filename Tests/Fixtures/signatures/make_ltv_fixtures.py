@@ -20,7 +20,8 @@
                               answered by the embedded CRL (issued after the proven time), the expiry reported as later
   pdf-lta-docts-only.edxml    the 2015-2018 signer without a signature time-stamp, DSS with a CRL of 2017-05-15, a
                               document time-stamp of 2017-06-01: the document time-stamp proves the signature existed
-                              before the expiry (not `expired`), but the only CRL predates that proof: revocation-unknown
+                              before the expiry (not `expired`), and the CRL (next update 2017-07-15) was the current
+                              CRL at that proof: fresh enough, valid (EN 319 102-1)
   pdf-lta-tampered.edxml      pdf-lta-expired with one byte of the DSS's CRL changed after the document time-stamp:
                               the document time-stamp's imprint fails, the revision it should cover is unsigned
 
