@@ -1,12 +1,13 @@
 import EdXML
 import TrucCrypto
 
-/// Vietnamese CA practice: a personal certificate carries an identity number (`CMND:`, `CCCD:`, `HC:`),
+/// Vietnamese CA practice: a personal certificate carries an identity number (`CMND:`, `CCCD:`, `HC:`, `BHXH:`),
 /// an organisation certificate a tax or budget code (`MST:`, `MNS:`), in the subject's UID or
 /// serialNumber; an eIDAS-style `organizationIdentifier` (2.5.4.97: `VATVN-…`, `NTRVN-…`) names an
 /// organisation. Otherwise the configured certificate-policy OIDs decide.
 enum SignerClassifier {
-    static let personalPrefixes = ["CMND:", "CCCD:", "HC:"]
+    /// Identity card (CMND), citizen identity (CCCD), passport (HC), social insurance number (BHXH).
+    static let personalPrefixes = ["CMND:", "CCCD:", "HC:", "BHXH:"]
     static let organisationPrefixes = ["MST:", "MNS:"]
 
     static func kind(of certificate: Certificate, policy: VerificationPolicy) -> SignerKind {

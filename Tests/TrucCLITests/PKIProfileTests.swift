@@ -129,4 +129,15 @@ struct PKIProfileTests {
                     && (v["detail"] as? String)?.contains(words) == true, "\(scope): \(v)")
         }
     }
+
+    @Test("real key and identity shapes: ECDSA P-384 with the government policy OID (CCCD:), RSA-4096 with rsa-sha512 (MST:), a BHXH: social-insurance identity: valid, classified")
+    func realShapes() throws {
+        let dir = try Self.profiles()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, kind, algorithm) in [("personal-p384", "personal", "ecdsa-sha384"), ("organisation-rsa4096", "organisation", "rsa-sha512"),
+                                        ("personal-bhxh", "personal", "rsa-sha256")] {
+            let v = try Self.verdict(dir + "/\(name).edxml")
+            #expect(v["status"] as? String == "valid" && v["kind"] as? String == kind && v["algorithm"] as? String == algorithm, "\(name): \(v)")
+        }
+    }
 }

@@ -9,7 +9,11 @@ the committed demo PKI (Certs/demo):
   cross-untrusted-root.edxml the signer's CA is carried as issued by an untrusted root (with that root), and
                              cross-certified by the trusted demo root;
   sha1-ca.edxml              the signer's CA certificate is signed by the demo root with SHA-1 (the signature
-                             and the signer certificate use SHA-256).
+                             and the signer certificate use SHA-256);
+  personal-p384.edxml        a personal signer (UID=CCCD:…) with an ECDSA P-384 key and the government PKI's policy
+                             OID 2.16.704.1.1.1.1.1, signed ecdsa-sha384;
+  organisation-rsa4096.edxml an organisation signer (UID=MST:…) with an RSA-4096 key, signed rsa-sha512;
+  personal-bhxh.edxml        a personal signer identified only by a social-insurance number (UID=BHXH:…).
 
 Usage: python3 make_pki_profiles.py OUT_DIR"""
 import os, subprocess, sys
@@ -31,8 +35,12 @@ def path(name):
     return os.path.join(out, name)
 
 
-def key(name):
-    run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path(name + ".key"))
+def key(name, spec="rsa:2048"):
+    kind, size = spec.split(":")
+    if kind == "rsa":
+        run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + size, "-out", path(name + ".key"))
+    else:
+        run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + size, "-out", path(name + ".key"))
     return path(name + ".key")
 
 
@@ -64,10 +72,11 @@ def issue(name, subject, issuer_key, issuer_cert, ext, subject_key=None, digest=
     return k, path(name + ".pem")
 
 
-def sign(name, signer_key, certificates):
+def sign(name, signer_key, certificates, method="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"):
     """The unsigned sample, sealed on its envelope by xmlsec1 with every certificate of `certificates` in KeyInfo."""
     template = open(os.path.join(REPO, "docs/signature-template.xml"), encoding="utf-8").read()
     template = template.replace("<ds:X509Data><ds:X509Certificate/></ds:X509Data>", "<ds:X509Data/>")
+    template = template.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", method)
     text = open(os.path.join(REPO, "Tests/Fixtures/signatures/pdf-unsigned.edxml"), encoding="utf-8").read()
     with open(path(name + ".xml"), "w", encoding="utf-8") as f:
         f.write(text.replace("</edXML:edXMLHeader>", template + "</edXML:edXMLHeader>"))
@@ -98,3 +107,15 @@ sha1_ca_key, sha1_ca = issue("ca-sha1", "/C=VN/O=VNPT/CN=VNPT Certification Auth
                              CA_EXT + "authorityKeyIdentifier=keyid\n", digest="-sha1")
 k, c = issue("sha1-ca-signer", SUBJECT, sha1_ca_key, sha1_ca, SIGNER_EXT + "extendedKeyUsage=clientAuth,emailProtection\n")
 sign("sha1-ca", k, [c, sha1_ca])
+
+# 5. Real shapes: ECDSA P-384 with the government policy OID, RSA-4096, a BHXH: identifier.
+P384 = "policyIdentifier=2.16.704.1.1.1.1.1\n"
+k = key("personal-p384", "ec:secp384r1")
+_, c = issue("personal-p384", "/C=VN/O=Ban Cơ yếu Chính phủ/CN=Nguyễn Thị Bình/UID=CCCD:079190000123", INT_KEY, INT_CERT,
+             SIGNER_EXT + "extendedKeyUsage=emailProtection,clientAuth\ncertificatePolicies=2.16.704.1.1.1.1.1\n", subject_key=k)
+sign("personal-p384", k, [c, INT_CERT], method="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384")
+k = key("organisation-rsa4096", "rsa:4096")
+_, c = issue("organisation-rsa4096", SUBJECT, INT_KEY, INT_CERT, SIGNER_EXT + "extendedKeyUsage=emailProtection\n", subject_key=k)
+sign("organisation-rsa4096", k, [c, INT_CERT], method="http://www.w3.org/2001/04/xmldsig-more#rsa-sha512")
+k, c = issue("personal-bhxh", "/C=VN/CN=Trần Văn Cường/UID=BHXH:0123456789", INT_KEY, INT_CERT, SIGNER_EXT + "extendedKeyUsage=emailProtection\n")
+sign("personal-bhxh", k, [c, INT_CERT])
