@@ -58,6 +58,16 @@ static inline int truc_sk_string_num(STACK_OF(OPENSSL_STRING) *s) { return sk_OP
 static inline const char *truc_sk_string_value(STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
 /* The extended key usage bits and whether the extension is there (EXFLAG_XKUSAGE). */
 static inline int truc_has_eku(X509 *x) { return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) != 0; }
+/* The Authority Information Access extension and its caIssuers URIs (NULL for another access method). */
+static inline AUTHORITY_INFO_ACCESS *truc_aia(X509 *x) { return X509_get_ext_d2i(x, NID_info_access, NULL, NULL); }
+static inline int truc_aia_count(AUTHORITY_INFO_ACCESS *a) { return sk_ACCESS_DESCRIPTION_num(a); }
+static inline const unsigned char *truc_aia_ca_issuer(AUTHORITY_INFO_ACCESS *a, int i, int *length) {
+    ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(a, i);
+    if (!ad || OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI) return NULL;
+    *length = ASN1_STRING_length(ad->location->d.uniformResourceIdentifier);
+    return ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier);
+}
+static inline void truc_aia_free(AUTHORITY_INFO_ACCESS *a) { AUTHORITY_INFO_ACCESS_free(a); }
 /* A CRL's scope: delta or complete, and its issuingDistributionPoint (RFC 5280 §5.2.5). */
 static inline int truc_crl_is_delta(X509_CRL *c) {
     ASN1_INTEGER *d = X509_CRL_get_ext_d2i(c, NID_delta_crl, NULL, NULL);

@@ -42,6 +42,7 @@ import NIOCore
 /// | --require-revocation | TRUC_REQUIRE_REVOCATION=true (or 1, yes) | off |
 /// | --allow-targets CIDR,… | TRUC_ALLOW_TARGETS | none: pushes, forwards, SDK upstream calls and revocation fetches never reach loopback, link-local or multicast addresses |
 /// | --deny-private-targets | TRUC_DENY_PRIVATE_TARGETS=true | off (private ranges reachable: government networks use them) |
+/// | --fetch-ca-issuers | TRUC_FETCH_CA_ISSUERS=true | off: an intermediate a document does not carry is not fetched from its caIssuers address |
 /// | --revocation prefer-ocsp\|crl-only\|offline | TRUC_REVOCATION | prefer-ocsp |
 /// | --revocation-unknown indeterminate\|invalid\|accept | TRUC_REVOCATION_UNKNOWN | indeterminate |
 /// | --revocation-freshness / --revocation-budget / --revocation-timeout | – | 3600 s / 3 s / 10 s |
@@ -102,6 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
     var allowTargets: String?
     @Flag(name: .customLong("deny-private-targets"), help: "Never connect to private (RFC 1918, RFC 4193, CGNAT) addresses either, unless --allow-targets names them.")
     var denyPrivateTargets = false
+    @Flag(name: .customLong("fetch-ca-issuers"), help: "Fetch an intermediate certificate a document does not carry from the caIssuers address of the certificate it issued (env TRUC_FETCH_CA_ISSUERS=true). Off by default.")
+    var fetchCAIssuers = false
     @Option(name: .customLong("route"), help: "A peer-hub route PATTERN=HUBCODE@URL (repeatable); PATTERN: a code, PREFIX*, a level-1 code (H41) or a group letter (G).")
     var routes: [String] = []
     @Option(help: "The default upstream hub, HUBCODE@URL (env TRUC_UPSTREAM).") var upstream: String?
@@ -325,6 +328,7 @@ extension ServeCommand {
         result.budgetSeconds = settings.double("revocation-budget") ?? 3
         result.fetchTimeoutSeconds = settings.double("revocation-timeout") ?? 10
         if let text = settings.string("revocation-rewrite") { result.rewrites = try RevocationRewrites.parse(text) }
+        result.fetchIssuers = settings.bool("fetch-ca-issuers")
         guard result.freshnessSeconds > 0, result.budgetSeconds >= 0, result.fetchTimeoutSeconds > 0 else {
             throw ValidationError("--revocation-freshness and --revocation-timeout must be positive, --revocation-budget not negative")
         }

@@ -41,6 +41,7 @@ extension ServeCommand {
         "upstream": "TRUC_UPSTREAM",
         "allow-targets": "TRUC_ALLOW_TARGETS",
         "deny-private-targets": "TRUC_DENY_PRIVATE_TARGETS",
+        "fetch-ca-issuers": "TRUC_FETCH_CA_ISSUERS",
         "vxp-prefix": "TRUC_VXP_PREFIX",
         "vxp-http": "TRUC_VXP_HTTP",
         "vxp-http-writes": "TRUC_VXP_HTTP_WRITES",
@@ -55,7 +56,7 @@ extension ServeCommand {
     static let intKeys = ["port", "max-body-bytes", "retry-attempts", "min-free-disk", "max-connections", "max-buffered-bytes", "verify-queue",
                           "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool"]
     static let doubleKeys = ["retry-base", "retry-max", "idle-timeout", "work-budget", "revocation-budget", "revocation-timeout", "vxp-poll"]
-    static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets"]
+    static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets", "fetch-ca-issuers"]
 
     var keys: [Key] {
         func s<T>(_ v: T?) -> String? { v.map { "\($0)" } }
@@ -87,6 +88,7 @@ extension ServeCommand {
             Key(name: "routes", flag: routes.isEmpty ? nil : routes.joined(separator: " "), environment: nil, defaultText: "none"),
             Key(name: "upstream", flag: upstream, environment: Self.environmentNames["upstream"], defaultText: "none"),
             Key(name: "allow-targets", flag: allowTargets, environment: Self.environmentNames["allow-targets"], defaultText: "none (no loopback, link-local, multicast)"),
+            Key(name: "fetch-ca-issuers", flag: fetchCAIssuers ? "true" : nil, environment: Self.environmentNames["fetch-ca-issuers"], defaultText: "false"),
             Key(name: "deny-private-targets", flag: denyPrivateTargets ? "true" : nil, environment: Self.environmentNames["deny-private-targets"], defaultText: "false"),
             Key(name: "retry-attempts", flag: s(retryAttempts), environment: nil, defaultText: "8"),
             Key(name: "retry-base", flag: s(retryBase), environment: nil, defaultText: "2"),

@@ -37,6 +37,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("revocation-unknown"), help: "When sources exist but none answers: indeterminate, invalid or accept. Default indeterminate.")
     var revocationUnknown: String = RevocationUnknownAction.indeterminate.rawValue
+    @Flag(name: .customLong("fetch-ca-issuers"), help: "Fetch an intermediate the document does not carry from the caIssuers address of the certificate it issued.")
+    var fetchCAIssuers = false
     @Option(name: .customLong("revocation-rewrite"), help: "Rewrite OCSP/CRL URLs from certificates: FROM=TO pairs, comma-separated (http(s) URL prefixes).")
     var revocationRewrite: String?
     @Option(name: .customLong("algorithm-policy"), help: "A JSON file of algorithm sunsets ({\"rules\":[{\"algorithm\":\"sha1\",\"sunset\":\"yyyy-MM-dd\",\"source\":\"…\"}]}). Default: SHA-1 and RSA under 2048 bits from 2014-01-01, MD5 from 2009-01-01.")
@@ -89,6 +91,7 @@ struct VerifyCommand: ParsableCommand {
         if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
         policy.signingExtendedKeyUsages = store.signingExtendedKeyUsages
         var networkConfiguration = NetworkRevocation.Configuration(mode: mode, cacheDirectory: data.map { $0 + "/revocation" })
+        networkConfiguration.fetchIssuers = fetchCAIssuers
         if let revocationRewrite {
             do { networkConfiguration.rewrites = try RevocationRewrites.parse(revocationRewrite) } catch {
                 throw CommandFailure(code: "invalid-option", message: "\(error)", exitCode: 2)

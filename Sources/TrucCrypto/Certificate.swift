@@ -63,6 +63,17 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         return (0..<truc_sk_string_num(stack)).compactMap { truc_sk_string_value(stack, $0).map { String(cString: $0) } }
     }
 
+    /// The caIssuers URIs of the Authority Information Access extension: where the issuer's certificate is published.
+    package var caIssuersURLs: [String] {
+        guard let aia = truc_aia(x509) else { return [] }
+        defer { truc_aia_free(aia) }
+        return (0..<min(truc_aia_count(aia), 8)).compactMap { i -> String? in
+            var length: Int32 = 0
+            guard let bytes = truc_aia_ca_issuer(aia, i, &length) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+        }
+    }
+
     /// The URIs of the CRL distribution points (full names).
     package var crlDistributionURLs: [String] {
         guard let dps = truc_crl_dps(x509) else { return [] }

@@ -35,6 +35,12 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         /// inside government networks): the first rule whose `from` prefixes the URL (scheme and host compared
         /// without case) replaces that prefix with `to`. The rewritten URL is the one fetched and reported.
         package var rewrites: [(from: String, to: String)] = []
+        /// Fetch an issuer certificate a document does not carry from the caIssuers address of the certificate
+        /// it issued (off by default): bounded like CRL fetches, rewritten and checked like them, and a
+        /// candidate only — a path must still reach a configured anchor.
+        package var fetchIssuers = false
+        /// The largest issuer certificate (DER or PEM) fetched.
+        package var maxIssuerBytes = 64 << 10
 
         /// The URL to fetch for `url`.
         package func rewritten(_ url: String) -> String {
@@ -66,6 +72,8 @@ package final class NetworkRevocation: RevocationSource, Sendable {
     private struct State {
         var ocsp: [String: CachedOCSP] = [:]
         var crls: [String: CachedCRL] = [:]
+        /// Issuer certificates fetched from caIssuers addresses, by URL.
+        var issuerCertificates: [String: [Certificate]] = [:]
         var inflight: [String: Inflight] = [:]
         var perHost: [String: Int] = [:]
         var responders: [String: ResponderStatistics] = [:]
@@ -183,6 +191,30 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         if let combined = RevocationStatus.combine(answers) { return combined }
         if !hadSource, problems.isEmpty { return RevocationStatus(.noSource) }
         return RevocationStatus(.unknown, detail: problems.isEmpty ? "no revocation source answered" : problems.joined(separator: "; "))
+    }
+
+    package func issuers(of certificate: Certificate, deadline: ContinuousClock.Instant) -> [Certificate] {
+        guard configuration.fetchIssuers, configuration.mode != .offline else { return [] }
+        var found: [Certificate] = []
+        for written in certificate.caIssuersURLs.prefix(2) {
+            let url = configuration.rewritten(written)
+            guard Self.fetchable(url) else { continue }
+            if let cached = state.withLockedValue({ $0.issuerCertificates[url] }) {
+                found += cached
+                continue
+            }
+            let inflight = fetch(key: "issuer|" + url, url: url, method: .GET, body: nil, contentType: nil, limit: configuration.maxIssuerBytes) { [weak self] bytes in
+                var certificates = (try? Certificate.fromPEM(bytes)) ?? []
+                if certificates.isEmpty { certificates = [try Certificate(der: bytes)] }
+                self?.state.withLockedValue { $0.issuerCertificates[url] = Array(certificates.prefix(4)) }
+            }
+            if case .success? = inflight.wait(until: deadline) {
+                found += state.withLockedValue { $0.issuerCertificates[url] } ?? []
+            } else {
+                logger.notice("cannot fetch an issuer certificate", metadata: ["url": "\(url)"])
+            }
+        }
+        return found
     }
 
     static func fetchable(_ url: String) -> Bool {

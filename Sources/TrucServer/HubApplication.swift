@@ -43,6 +43,7 @@ package func buildHub(
         fetchTimeout: .milliseconds(Int64(configuration.revocation.fetchTimeoutSeconds * 1000)),
         cacheDirectory: configuration.dataDirectory + "/revocation")
     revocationConfiguration.rewrites = configuration.revocation.rewrites
+    revocationConfiguration.fetchIssuers = configuration.revocation.fetchIssuers
     // OCSP and CRL addresses come from certificates: the same outbound rule as pushes and forwards.
     let outbound = OutboundCheck(policy: configuration.outbound)
     revocationConfiguration.refuseTarget = { outbound.refusalNow($0) }

@@ -89,6 +89,8 @@ package struct RevocationSettings: Sendable {
     package var fetchTimeoutSeconds: Double = 10
     /// OCSP/CRL address rewriting (`NetworkRevocation.Configuration.rewrites`).
     package var rewrites: [(from: String, to: String)] = []
+    /// Fetch missing intermediates from caIssuers addresses (`NetworkRevocation.Configuration.fetchIssuers`).
+    package var fetchIssuers = false
     package init() {}
 }
 

@@ -95,6 +95,13 @@ package struct EmbeddedRevocation: Sendable {
 package protocol RevocationSource: Sendable {
     func status(of certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore,
                 deadline: ContinuousClock.Instant) -> RevocationStatus
+    /// Issuer certificates published at `certificate`'s caIssuers addresses, when the operator lets the hub fetch
+    /// them (off by default): candidates only, a path must still reach a configured anchor.
+    func issuers(of certificate: Certificate, deadline: ContinuousClock.Instant) -> [Certificate]
+}
+
+extension RevocationSource {
+    package func issuers(of certificate: Certificate, deadline: ContinuousClock.Instant) -> [Certificate] { [] }
 }
 
 /// The sources that need no network: CRLs in the document, then the trust directory's CRL files. A CRL

@@ -39,7 +39,21 @@ struct SignerValidation {
     func validate(_ signer: Certificate, untrusted: [Certificate], at now: Int64, provenAt: Int64?,
                   embedded: EmbeddedRevocation = .none, algorithms: [AlgorithmPolicy.Use] = []) -> Outcome {
         var outcome = Outcome()
+        var untrusted = untrusted
         var path = chains.path(signer, untrusted: untrusted, at: now, trust: trust)
+        // An intermediate the document does not carry, published at the caIssuers address of the last certificate
+        // of the partial path (when the operator allows fetching it): at most 3 levels, each a candidate only.
+        var fetched = 0
+        while path.problems.contains(.untrusted), fetched < 3, let top = path.chain.last ?? Optional(signer) {
+            let more = revocation.issuers(of: top, deadline: deadline).filter { !untrusted.contains($0) }
+            guard !more.isEmpty else { break }
+            untrusted += more
+            fetched += 1
+            path = chains.path(signer, untrusted: untrusted, at: now, trust: trust)
+            if !path.problems.contains(.untrusted) {
+                outcome.notes.append("the issuer certificate \(more.map(\.subject).joined(separator: ", ")) was fetched from \(top.caIssuersURLs.first ?? "its caIssuers address")")
+            }
+        }
         if path.problems.contains(.expired), let provenAt {
             let then = chains.path(signer, untrusted: untrusted, at: provenAt, trust: trust)
             if !then.problems.contains(.expired) {

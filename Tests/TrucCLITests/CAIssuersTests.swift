@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// An intermediate a document does not carry (issue 25): fetched from the caIssuers address of the
+/// certificate it issued only when the operator allows it (`--fetch-ca-issuers`), and still only a candidate.
+/// `serve_ca_issuers.py` makes the PKI and serves the intermediate on 127.0.0.1.
+@Suite("caIssuers: a missing intermediate fetched only when allowed",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")))
+struct CAIssuersTests {
+    @Test("without --fetch-ca-issuers: untrusted-chain, nothing fetched; with it: valid, the fetch named; the same through a live truc serve")
+    func fetchedOnlyWhenAllowed() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-ca-issuers-\(UUID().uuidString)").path
+        let server = SpawnedProcess()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", PKIProfileTests.repo.appendingPathComponent("Tests/Fixtures/signatures/serve_ca_issuers.py").path, dir]
+        try Program.launch(server)
+        defer {
+            Program.killTree(server.processIdentifier)
+            _ = server.isRunning
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: dir + "/ready") { try await Task.sleep(for: .milliseconds(100)) }
+        try #require(FileManager.default.fileExists(atPath: dir + "/ready"), "the issuer server did not start")
+        let document = dir + "/missing-intermediate.edxml"
+        func verdict(_ extra: [String]) throws -> [String: Any] {
+            let run = try TrucRun.run(["verify", document, "--trust", dir + "/trust", "--json"] + extra)
+            return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
+        }
+        let refused = try verdict([])
+        #expect(refused["status"] as? String == "invalid" && refused["reasons"] as? [String] == ["untrusted-chain"], "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/requests"), "fetched although not allowed")
+        let fetched = try verdict(["--fetch-ca-issuers"])
+        #expect(fetched["status"] as? String == "valid" && (fetched["notes"] as? [String])?.contains { $0.contains("was fetched from http://127.0.0.1:") } == true,
+                "\(fetched)")
+
+        let hub = try HubEndToEndTests.Server(["--trust", dir + "/trust", "--fetch-ca-issuers"])
+        defer { _ = hub.process.isRunning ? hub.stop() : 0 }
+        try await hub.waitUntilReady()
+        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", hub.data]).exitCode == 0)
+        }
+        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", hub.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sent = try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(hub.port)", "--token", token])
+        #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+    }
+}
