@@ -37,10 +37,7 @@ struct CAIssuersTests {
         let hub = try HubEndToEndTests.Server(["--trust", dir + "/trust", "--fetch-ca-issuers"])
         defer { _ = hub.process.isRunning ? hub.stop() : 0 }
         try await hub.waitUntilReady()
-        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
-            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", hub.data]).exitCode == 0)
-        }
-        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", hub.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try hub.senderToken()
         let sent = try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(hub.port)", "--token", token])
         #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
     }

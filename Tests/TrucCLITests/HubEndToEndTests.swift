@@ -43,6 +43,14 @@ struct HubEndToEndTests {
             Issue.record("the hub did not start")
         }
 
+        /// Registers the sample document's other recipients (H14, G17) and returns a new token of G22, its sender.
+        func senderToken() throws -> String {
+            for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
+                #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", data]).exitCode == 0)
+            }
+            return try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
         func stop(keepData: Bool = false) -> Int32 {
             // SIGTERM: graceful shutdown. One that hangs fails the test (killed after 30 s) instead of
             // stalling the suite.

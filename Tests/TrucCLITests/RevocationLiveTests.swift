@@ -336,10 +336,7 @@ struct RevocationLiveTests {
         let server = try HubEndToEndTests.Server(["--trust", lab.trust, "--revocation-rewrite", rewrite])
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
-        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
-            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
-        }
+        let token = try server.senderToken()
         let sent = try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
                                     "--token", token, "--json"])
         let verdict = try #require(Self.signature(sent), "\(sent.stdout)\(sent.stderr)")

@@ -48,10 +48,7 @@ struct XAdESTTests {
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
         let hub = "https://127.0.0.1:\(server.port)"
-        for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
-            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
-        }
-        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let g22 = try server.senderToken()
         let refused = try TrucRun.run(["send", dir + "/xades-bes-revoked.edxml", "--hub", hub, "--token", g22])
         #expect(refused.exitCode == 1 && refused.stdout.contains("revoked"), "\(refused.stdout)\(refused.stderr)")
         let accepted = try TrucRun.run(["send", dir + "/xades-t-before-revocation.edxml", "--hub", hub, "--token", g22, "--json"])

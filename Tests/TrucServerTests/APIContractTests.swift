@@ -15,8 +15,12 @@ struct APIContractTests {
 
     /// Runs Schemathesis against `hub` with `token`; its exit code and report.
     static func schemathesis(_ hub: LiveHub, token: String) async throws -> ProgramResult {
-        try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
-            "python3", "-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'st'; schemathesis()",
+        // Run in a folder of its own: Schemathesis keeps a cache (.schemathesis/) in its working directory.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-schemathesis-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        return try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
+            "-C", work, "python3", "-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'st'; schemathesis()",
             "--config-file", config, "run", spec, "--url", "https://127.0.0.1:\(hub.port)",
             "--tls-verify", LiveHub.repo.appendingPathComponent("Certs/demo/trust/root-ca.pem").path,
             "-H", "Authorization: Bearer \(token)", "--checks", "all", "--max-examples", "30", "--seed", "1",

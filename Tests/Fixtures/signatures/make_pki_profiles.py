@@ -18,6 +18,9 @@ the committed demo PKI (Certs/demo):
 Usage: python3 make_pki_profiles.py OUT_DIR"""
 import os, subprocess, sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sample_signing import xmlsec_sign_sample  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 DEMO = os.path.join(REPO, "Certs", "demo")
 ROOT_KEY, ROOT_CERT = os.path.join(DEMO, "ca/root/root-ca.key"), os.path.join(DEMO, "ca/root/root-ca.pem")
@@ -72,15 +75,9 @@ def issue(name, subject, issuer_key, issuer_cert, ext, subject_key=None, digest=
     return k, path(name + ".pem")
 
 
-def sign(name, signer_key, certificates, method="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"):
+def sign(name, signer_key, certificates, method=None):
     """The unsigned sample, sealed on its envelope by xmlsec1 with every certificate of `certificates` in KeyInfo."""
-    template = open(os.path.join(REPO, "docs/signature-template.xml"), encoding="utf-8").read()
-    template = template.replace("<ds:X509Data><ds:X509Certificate/></ds:X509Data>", "<ds:X509Data/>")
-    template = template.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", method)
-    text = open(os.path.join(REPO, "Tests/Fixtures/signatures/pdf-unsigned.edxml"), encoding="utf-8").read()
-    with open(path(name + ".xml"), "w", encoding="utf-8") as f:
-        f.write(text.replace("</edXML:edXMLHeader>", template + "</edXML:edXMLHeader>"))
-    run("xmlsec1", "--sign", "--privkey-pem", ",".join([signer_key] + certificates), "--output", path(name + ".edxml"), path(name + ".xml"))
+    xmlsec_sign_sample(out, signer_key, certificates, name + ".edxml", method=method, all_certificates=True)
 
 
 SUBJECT = "/C=VN/O=Văn phòng Chính phủ/CN=Văn phòng Chính phủ/UID=MST:0100100001"

@@ -19,6 +19,7 @@ import base64, os, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_timestamp_fixtures import a_cert, a_key, cert, d, key  # noqa: E402
+from sample_signing import xmlsec_sign_sample  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
@@ -65,12 +66,7 @@ def main(out):
     write("signer.key", signer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
     # 1. The envelope signed with xmlsec1 (the template of docs/signature-template.xml).
-    template = open(os.path.join(REPO, "docs/signature-template.xml"), encoding="utf-8").read()
-    text = open(os.path.join(REPO, "Tests/Fixtures/signatures/pdf-unsigned.edxml"), encoding="utf-8").read()
-    write("unsigned.xml", text.replace("</edXML:edXMLHeader>", template + "</edXML:edXMLHeader>").encode("utf-8"))
-    subprocess.run(["xmlsec1", "--sign", "--privkey-pem", os.path.join(out, "signer.key") + "," + os.path.join(out, "signer.pem"),
-                    "--output", os.path.join(out, "xades-bes-revoked.edxml"), os.path.join(out, "unsigned.xml")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    xmlsec_sign_sample(out, os.path.join(out, "signer.key"), [os.path.join(out, "signer.pem")], "xades-bes-revoked.edxml")
     signed = open(os.path.join(out, "xades-bes-revoked.edxml"), "rb").read()
 
     # 2. The SignatureValue element, canonicalised (inclusive C14N 1.0: it inherits the ds namespace).

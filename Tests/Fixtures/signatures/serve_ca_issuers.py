@@ -12,6 +12,7 @@ import http.server, os, socket, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_timestamp_fixtures import cert, d, key  # noqa: E402
+from sample_signing import xmlsec_sign_sample  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID  # noqa: E402
@@ -49,12 +50,7 @@ def main(out):
     write("trust/root.pem", root.public_bytes(pem))
     write("signer.pem", signer.public_bytes(pem))
     write("signer.key", signer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    template = open(os.path.join(REPO, "docs/signature-template.xml"), encoding="utf-8").read()
-    text = open(os.path.join(REPO, "Tests/Fixtures/signatures/pdf-unsigned.edxml"), encoding="utf-8").read()
-    write("unsigned.xml", text.replace("</edXML:edXMLHeader>", template + "</edXML:edXMLHeader>").encode("utf-8"))
-    subprocess.run(["xmlsec1", "--sign", "--privkey-pem", os.path.join(out, "signer.key") + "," + os.path.join(out, "signer.pem"),
-                    "--output", os.path.join(out, "missing-intermediate.edxml"), os.path.join(out, "unsigned.xml")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    xmlsec_sign_sample(out, os.path.join(out, "signer.key"), [os.path.join(out, "signer.pem")], "missing-intermediate.edxml")
     body = intermediate.public_bytes(serialization.Encoding.DER)
 
     class Handler(http.server.BaseHTTPRequestHandler):
