@@ -267,6 +267,7 @@ struct VerifyReport: Encodable {
                 lines.append("   signer: \(signer.commonName ?? signer.subject)" + (signer.identifier.map { " (\($0))" } ?? ""))
                 lines.append("   issuer: \(signer.issuer), serial \(signer.serial)")
             }
+            if let anchor = s.anchor { lines.append("   trust anchor: \(anchor.subject) (SHA-256 \(anchor.sha256.prefix(16))…)") }
             if let time = s.signingTime { lines.append("   signed at \(time) (claimed by the signer)") }
             if let stamp = s.timestamp {
                 lines.append("   time-stamp: \(stamp.time)" + (stamp.tsa.map { " by \($0)" } ?? "") + (stamp.valid ? "" : "  NOT VALID: \(stamp.detail ?? "")"))

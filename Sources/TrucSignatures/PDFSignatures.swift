@@ -405,6 +405,7 @@ struct PDFVerifier {
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.timestamp = usedDocumentStamp ? documentProof?.report : stamp?.report
             verdict.revocation = judged.revocation
+            verdict.anchor = judged.anchor
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict
         }

@@ -17,6 +17,8 @@ struct SignerValidation {
         var detail: String?
         var revocation: RevocationReport?
         var notes: [String] = []
+        /// The trust anchor the signer's path reached (which national root), when it reached one.
+        var anchor: AnchorReport?
     }
 
     /// - Parameter algorithms: the algorithms the signature itself uses past a sunset (its digest); the path's
@@ -71,6 +73,9 @@ struct SignerValidation {
         }
         // Revocation is asked only for a path that reaches an anchor (no URL of an unknown CA is fetched).
         guard !path.problems.contains(.untrusted), path.chain.count >= 2 else { return outcome }
+        if let top = path.chain.last {
+            outcome.anchor = AnchorReport(subject: top.subject, sha256: Digest.sha256(top.der).hexString, path: path.chain.count)
+        }
 
         var embedded = embedded
         embedded.provenAt = provenAt

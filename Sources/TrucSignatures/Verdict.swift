@@ -91,6 +91,8 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
     package var revocation: RevocationReport?
     /// Events that do not change the verdict, e.g. a certificate expired or revoked after the time-stamp.
     package var notes: [String]?
+    /// The trust anchor the signer's path reached (with two national roots: which one), when it reached one.
+    package var anchor: AnchorReport?
 
     init(location: String, kind: SignerKind = .unknown, reasons: [SignatureReason], signer: SignerDescription? = nil,
          algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool, failUnknownRevocation: Bool = false) {
@@ -229,4 +231,12 @@ extension MessageVerdict {
         attributed.trustSnapshot = trustSnapshot
         return attributed
     }
+}
+
+/// The trust anchor a signer's path reached: its subject and SHA-256, and how many certificates the path has
+/// (the signer and the anchor included).
+package struct AnchorReport: Sendable, Codable, Equatable {
+    package var subject: String
+    package var sha256: String
+    package var path: Int
 }

@@ -83,6 +83,7 @@ struct XMLDSigVerifier {
                                            signer: SignerClassifier.describe(signer), algorithm: algorithm, detail: detail,
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.revocation = judged.revocation
+            verdict.anchor = judged.anchor
             var notes = judged.notes
             if let stamp, !stamp.valid { notes.append("the signature time-stamp proves nothing: \(stamp.problem ?? "it cannot be read")") }
             if lapsed, let stamp {

@@ -50,6 +50,9 @@ struct PKIProfileTests {
         for name in ["cross-self-first", "cross-untrusted-root"] {
             let v = try Self.verdict(dir + "/\(name).edxml")
             #expect(v["status"] as? String == "valid" && (v["reasons"] as? [String])?.isEmpty == true, "\(name): \(v)")
+            // The verdict names the anchor the path reached: the demo root, through the cross-certificate (3 certificates).
+            let anchor = v["anchor"] as? [String: Any]
+            #expect((anchor?["subject"] as? String)?.contains("Truc Demo Root CA") == true && anchor?["path"] as? Int == 3, "\(name): \(v)")
         }
     }
 
