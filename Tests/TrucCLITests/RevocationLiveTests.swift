@@ -317,6 +317,22 @@ struct RevocationLiveTests {
         #expect(withoutStamp.exitCode == 1 && withoutStamp.stdout.contains("[expired]"), "\(withoutStamp.stdout)")
     }
 
+    @Test("a CRL whose issuingDistributionPoint is not the certificate's own distribution point is no evidence about it", .enabled(if: available))
+    func otherDistributionPoint() throws {
+        let lab = try Lab()
+        let document = try lab.document(signedBy: "crl-late") // its certificate names \(lab.base)/ca.crl
+        let trust = lab.work + "/other-point-trust"
+        try FileManager.default.createDirectory(atPath: trust, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab.trust + "/lab-ca.pem", toPath: trust + "/lab-ca.pem")
+        let made = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", CLIFixtures.path("signatures/make_crl_scopes.py"), "--other-point", lab.work + "/ca.pem", lab.work + "/ca.key", trust + "/lab.crl.pem"])
+        #expect(made.exitCode == 0, "\(made.stderr)")
+        let run = try TrucRun.run(["verify", document, "--trust", trust, "--revocation", "offline", "--json"])
+        let v = try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)")
+        #expect(v["status"] as? String == "indeterminate" && v["reasons"] as? [String] == ["revocation-unknown"]
+                && (v["detail"] as? String)?.contains("is not the certificate's") == true, "\(v)")
+    }
+
     @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
           .enabled(if: available))
     func rewrittenAddresses() async throws {

@@ -8,7 +8,10 @@ cryptography from the committed demo CA key (Certs/demo):
 
 Each directory also holds the demo root, the signing CA and the root's CRL.
 
-Usage: python3 make_crl_scopes.py OUT_DIR"""
+Usage: python3 make_crl_scopes.py OUT_DIR
+       python3 make_crl_scopes.py --other-point CA_CERT CA_KEY OUT_FILE
+         (a CRL of that CA whose issuingDistributionPoint names http://127.0.0.1:9/other.crl: for a certificate
+         whose own distribution point is another, it is not the CRL of its scope)"""
 import datetime, os, shutil, sys
 
 from cryptography import x509
@@ -51,5 +54,21 @@ def main(out):
             f.write(pem)
 
 
+def other_point(ca_cert, ca_key, out_file):
+    key = serialization.load_pem_private_key(open(ca_key, "rb").read(), password=None)
+    ca = x509.load_pem_x509_certificate(open(ca_cert, "rb").read())
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    point = x509.IssuingDistributionPoint(full_name=[x509.UniformResourceIdentifier("http://127.0.0.1:9/other.crl")], relative_name=None,
+                                          only_contains_user_certs=False, only_contains_ca_certs=False, only_some_reasons=None,
+                                          indirect_crl=False, only_contains_attribute_certs=False)
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now - datetime.timedelta(hours=1))
+           .next_update(now + datetime.timedelta(days=30)).add_extension(point, critical=True).sign(key, hashes.SHA256()))
+    with open(out_file, "wb") as f:
+        f.write(crl.public_bytes(serialization.Encoding.PEM))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--other-point":
+        other_point(*sys.argv[2:5])
+    else:
+        main(sys.argv[1])
