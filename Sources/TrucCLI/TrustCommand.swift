@@ -27,6 +27,9 @@ struct TrustCommand: ParsableCommand {
             let notBefore: String
             let notAfter: String
             let crl: Bool
+            /// The anchor's role and required signer policies in trust.json.
+            var trustRole: String?
+            var policies: [String]?
         }
         struct Revocations: Encodable {
             let issuer: String
@@ -48,6 +51,7 @@ struct TrustCommand: ParsableCommand {
             if let signingEKU { policy.signingExtendedKeyUsages = try SigningEKU.parse(signingEKU, flag: "--signing-eku") }
             if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
             store = try TrustStore(directory: directory, requireRevocationData: requireRevocation, signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
+            policy.trustProfile = try TrustProfile.load(directory: directory, anchors: store.anchors)
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
@@ -60,8 +64,11 @@ struct TrustCommand: ParsableCommand {
         for (role, list) in [("anchor", store.anchors), ("intermediate", store.intermediates)] {
             for c in list.sorted(by: { $0.subject < $1.subject }) {
                 let hasCRL = crlIssuers.contains(c.subject)
-                entries.append(.init(role: role, subject: c.subject, issuer: c.issuer, sha256: Digest.sha256(c.der).hexString,
-                                     notBefore: CivilCalendar.isoUTC(c.notBefore), notAfter: CivilCalendar.isoUTC(c.notAfter), crl: hasCRL))
+                let sha256 = Digest.sha256(c.der).hexString
+                let profile = policy.trustProfile.anchors.first { $0.sha256 == sha256 }
+                entries.append(.init(role: role, subject: c.subject, issuer: c.issuer, sha256: sha256,
+                                     notBefore: CivilCalendar.isoUTC(c.notBefore), notAfter: CivilCalendar.isoUTC(c.notAfter), crl: hasCRL,
+                                     trustRole: profile?.role, policies: profile?.policies))
                 if c.notAfter < now { warnings.append("\(role) \(c.subject) expired on \(CivilCalendar.isoUTC(c.notAfter)): nothing chains through it any more") }
                 if c.notBefore > now { warnings.append("\(role) \(c.subject) is not valid before \(CivilCalendar.isoUTC(c.notBefore))") }
                 if requireRevocation, !hasCRL {
@@ -84,7 +91,8 @@ struct TrustCommand: ParsableCommand {
             print("trust directory \(directory)")
             print("trust snapshot \(report.snapshot)")
             for e in entries {
-                print("\(e.role)  \(e.subject)\n    SHA-256 \(e.sha256)  valid \(e.notBefore) – \(e.notAfter)  CRL \(e.crl ? "yes" : "no")"
+                print("\(e.role)\(e.trustRole.map { " (\($0))" } ?? "")  \(e.subject)\n    SHA-256 \(e.sha256)  valid \(e.notBefore) – \(e.notAfter)  CRL \(e.crl ? "yes" : "no")"
+                      + ((e.policies ?? []).isEmpty ? "" : "\n    signers must carry policy \((e.policies ?? []).joined(separator: " or "))")
                       + (e.role == "intermediate" ? "\n    issued by \(e.issuer)" : ""))
             }
             for c in crls { print("CRL  \(c.issuer)  this update \(c.thisUpdate)  next update \(c.nextUpdate ?? "none")") }

@@ -90,6 +90,13 @@ struct VerifyCommand: ParsableCommand {
         policy.revocationUnknown = unknownAction
         if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
         policy.signingExtendedKeyUsages = store.signingExtendedKeyUsages
+        do {
+            policy.trustProfile = try TrustProfile.load(directory: try TrustDirectory.resolve(trust), anchors: store.anchors)
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+        }
         var networkConfiguration = NetworkRevocation.Configuration(mode: mode, cacheDirectory: data.map { $0 + "/revocation" })
         networkConfiguration.fetchIssuers = fetchCAIssuers
         if let revocationRewrite {

@@ -33,6 +33,8 @@ package final class TrustState: Sendable {
         -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
         let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData,
                                    signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
+        var policy = policy
+        policy.trustProfile = try TrustProfile.load(directory: directory, anchors: trust.anchors)
         return (trust, SignatureVerifier(trust: trust, policy: policy, revocation: revocation), Date())
     }
 

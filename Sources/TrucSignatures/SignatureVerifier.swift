@@ -28,7 +28,7 @@ package final class SignatureVerifier: Sendable {
         let lines = ["certificates " + certificatesDigest,
                      "signing-eku " + policy.signingExtendedKeyUsages.sorted().joined(separator: ","),
                      "require-revocation \(policy.requireRevocationData)", "refuse-weak \(policy.refuseWeakAlgorithms)",
-                     "revocation-unknown \(policy.revocationUnknown.rawValue)"] + policy.algorithms.lines
+                     "revocation-unknown \(policy.revocationUnknown.rawValue)"] + policy.algorithms.lines + policy.trustProfile.lines
         return "sha256:" + Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
     }
 

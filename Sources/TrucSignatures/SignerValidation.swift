@@ -74,7 +74,14 @@ struct SignerValidation {
         // Revocation is asked only for a path that reaches an anchor (no URL of an unknown CA is fetched).
         guard !path.problems.contains(.untrusted), path.chain.count >= 2 else { return outcome }
         if let top = path.chain.last {
-            outcome.anchor = AnchorReport(subject: top.subject, sha256: Digest.sha256(top.der).hexString, path: path.chain.count)
+            let sha256 = Digest.sha256(top.der).hexString
+            let profile = policy.trustProfile.anchor(sha256)
+            outcome.anchor = AnchorReport(subject: top.subject, sha256: sha256, path: path.chain.count, role: profile?.role)
+            if let required = profile?.policies, !required.isEmpty, Set(required).isDisjoint(with: signer.policyOIDs) {
+                outcome.reasons.append(.untrustedChain)
+                outcome.detail = outcome.detail ?? "the anchor \(top.subject) (\(profile?.role ?? "")) requires a signer certificate policy of \(required.joined(separator: ", ")); the signer has \(signer.policyOIDs.isEmpty ? "none" : signer.policyOIDs.joined(separator: ", "))"
+                return outcome
+            }
         }
 
         var embedded = embedded

@@ -239,4 +239,6 @@ package struct AnchorReport: Sendable, Codable, Equatable {
     package var subject: String
     package var sha256: String
     package var path: Int
+    /// The anchor's role in the trust profile (`public`, `government`, …), when it has one.
+    package var role: String?
 }

@@ -37,6 +37,8 @@ package struct VerificationPolicy: Sendable {
     package var signingExtendedKeyUsages: Set<String> = TrustStore.defaultSigningExtendedKeyUsages
     /// When SHA-1, MD5 and short RSA keys stop being acceptable (`AlgorithmPolicy.standard` unless a file says).
     package var algorithms: AlgorithmPolicy = .standard
+    /// Roles and required policies of the trust directory's anchors (`trust.json`).
+    package var trustProfile = TrustProfile()
 
     package init(refuseWeakAlgorithms: Bool = false, requireRevocationData: Bool = false, policyKinds: [String: SignerKind] = [:],
                  maxReferences: Int = 30, maxTransforms: Int = 5, maxSignaturesPerFile: Int = 16) {

@@ -143,4 +143,30 @@ struct PKIProfileTests {
             #expect(v["status"] as? String == "valid" && v["kind"] as? String == kind && v["algorithm"] as? String == algorithm, "\(name): \(v)")
         }
     }
+
+    @Test("a trust profile (trust.json): the anchor's role in each verdict; a required policy refuses a signer without it; a profile naming a missing anchor is refused")
+    func trustProfile() throws {
+        let dir = try Self.profiles()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trust = dir + "/profiled-trust"
+        try FileManager.default.copyItem(atPath: Self.repo.appendingPathComponent("Certs/demo/trust").path, toPath: trust)
+        let root = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"), ["x509", "-in", trust + "/root-ca.pem", "-noout", "-fingerprint", "-sha256"])
+        let sha256 = root.stdout.split(separator: "=").last.map { $0.filter(\.isHexDigit).lowercased() } ?? ""
+        try Data(#"{"anchors":[{"sha256":"\#(sha256)","role":"government","policies":["2.16.704.1.1.1.1.1"]}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: trust + "/trust.json"))
+        func verdict(_ name: String) throws -> [String: Any] {
+            let run = try TrucRun.run(["verify", dir + "/\(name).edxml", "--trust", trust, "--json"])
+            return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
+        }
+        let withPolicy = try verdict("personal-p384")
+        #expect(withPolicy["status"] as? String == "valid" && (withPolicy["anchor"] as? [String: Any])?["role"] as? String == "government", "\(withPolicy)")
+        let without = try verdict("organisation-rsa4096")
+        #expect(without["status"] as? String == "invalid" && without["reasons"] as? [String] == ["untrusted-chain"]
+                && (without["detail"] as? String)?.contains("2.16.704.1.1.1.1.1") == true, "\(without)")
+        let listed = try TrucRun.run(["trust", "--trust", trust])
+        #expect(listed.stdout.contains("anchor (government)") && listed.stdout.contains("signers must carry policy 2.16.704.1.1.1.1.1"), "\(listed.stdout)")
+        try Data(#"{"anchors":[{"sha256":"\#(String(repeating: "0", count: 64))","role":"public"}]}"#.utf8).write(to: URL(fileURLWithPath: trust + "/trust.json"))
+        let refused = try TrucRun.run(["verify", dir + "/personal-p384.edxml", "--trust", trust])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("not a self-signed certificate of the directory"), "\(refused.stderr)")
+    }
 }
