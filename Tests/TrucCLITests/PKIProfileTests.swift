@@ -145,7 +145,7 @@ struct PKIProfileTests {
     }
 
     @Test("a trust profile (trust.json): the anchor's role in each verdict; a required policy refuses a signer without it; a profile naming a missing anchor is refused")
-    func trustProfile() throws {
+    func trustProfile() async throws {
         let dir = try Self.profiles()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let trust = dir + "/profiled-trust"
@@ -163,6 +163,14 @@ struct PKIProfileTests {
         let without = try verdict("organisation-rsa4096")
         #expect(without["status"] as? String == "invalid" && without["reasons"] as? [String] == ["untrusted-chain"]
                 && (without["detail"] as? String)?.contains("2.16.704.1.1.1.1.1") == true, "\(without)")
+        // The same through a running hub given that trust directory (its profile read with it).
+        let hub = try HubEndToEndTests.Server(["--trust", trust])
+        defer { _ = hub.process.isRunning ? hub.stop() : 0 }
+        try await hub.waitUntilReady()
+        let token = try hub.senderToken()
+        let accepted = try TrucRun.run(["send", dir + "/personal-p384.edxml", "--hub", "https://127.0.0.1:\(hub.port)", "--token", token, "--json"])
+        let signature = ((accepted.json?["signature"] as? [String: Any])?["signatures"] as? [[String: Any]])?.first
+        #expect(accepted.exitCode == 0 && (signature?["anchor"] as? [String: Any])?["role"] as? String == "government", "\(accepted.stdout)\(accepted.stderr)")
         let listed = try TrucRun.run(["trust", "--trust", trust])
         #expect(listed.stdout.contains("anchor (government)") && listed.stdout.contains("signers must carry policy 2.16.704.1.1.1.1.1"), "\(listed.stdout)")
         try Data(#"{"anchors":[{"sha256":"\#(String(repeating: "0", count: 64))","role":"public"}]}"#.utf8).write(to: URL(fileURLWithPath: trust + "/trust.json"))
