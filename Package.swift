@@ -62,7 +62,7 @@ let package = Package(
             dependencies: ["TrucXML", "TrucCrypto", "TrucZlib"],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
+        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucCore", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
         .target(
             name: "TrucRevocation",
             dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -45,18 +45,18 @@ struct TrustCommand: ParsableCommand {
 
     func run() throws {
         let directory = try TrustDirectory.resolve(trust)
-        let store: TrustStore
+        let verifier: SignatureVerifier
         var policy = VerificationPolicy(requireRevocationData: requireRevocation)
         do {
             if let signingEKU { policy.signingExtendedKeyUsages = try SigningEKU.parse(signingEKU, flag: "--signing-eku") }
             if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
-            store = try TrustStore(directory: directory, requireRevocationData: requireRevocation, signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
-            policy.trustProfile = try TrustProfile.load(directory: directory, anchors: store.anchors)
+            verifier = try SignatureVerifier(directory: directory, policy: policy)
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
             throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2).report()
         }
+        let store = verifier.trust, profile = verifier.policy.trustProfile
         let now = Int64(Date().timeIntervalSince1970)
         let crlIssuers = Set(store.crls.map(\.issuer))
         var warnings: [String] = []
@@ -65,10 +65,10 @@ struct TrustCommand: ParsableCommand {
             for c in list.sorted(by: { $0.subject < $1.subject }) {
                 let hasCRL = crlIssuers.contains(c.subject)
                 let sha256 = Digest.sha256(c.der).hexString
-                let profile = policy.trustProfile.anchors.first { $0.sha256 == sha256 }
+                let described = profile.anchor(sha256)
                 entries.append(.init(role: role, subject: c.subject, issuer: c.issuer, sha256: sha256,
                                      notBefore: CivilCalendar.isoUTC(c.notBefore), notAfter: CivilCalendar.isoUTC(c.notAfter), crl: hasCRL,
-                                     trustRole: profile?.role, policies: profile?.policies))
+                                     trustRole: described?.role, policies: described?.policies))
                 if c.notAfter < now { warnings.append("\(role) \(c.subject) expired on \(CivilCalendar.isoUTC(c.notAfter)): nothing chains through it any more") }
                 if c.notBefore > now { warnings.append("\(role) \(c.subject) is not valid before \(CivilCalendar.isoUTC(c.notBefore))") }
                 if requireRevocation, !hasCRL {
@@ -83,7 +83,7 @@ struct TrustCommand: ParsableCommand {
             }
             if !entries.contains(where: { $0.subject == crl.issuer }) { warnings.append("a CRL of \(crl.issuer), which is no certificate of the directory") }
         }
-        let report = Report(directory: directory, snapshot: SignatureVerifier.snapshot(certificatesDigest: store.certificatesDigest, policy: policy),
+        let report = Report(directory: directory, snapshot: verifier.trustSnapshot,
                             certificates: entries, crls: crls, warnings: warnings)
         if errorOutput.json {
             print(try Output.json(report))

@@ -73,30 +73,13 @@ struct VerifyCommand: ParsableCommand {
 
     func makeReport() throws(CommandFailure) -> VerifyReport {
         let time = try verificationTime()
-        let store: TrustStore
-        do {
-            store = try TrustStore(directory: try TrustDirectory.resolve(trust), requireRevocationData: requireRevocation,
-                                   signingExtendedKeyUsages: try signingEKU.map { try SigningEKU.parse($0, flag: "--signing-eku") } ?? TrustStore.defaultSigningExtendedKeyUsages)
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
-        }
         func invalid(_ error: ChoiceError) -> CommandFailure { CommandFailure(code: "invalid-option", message: error.message, exitCode: 2) }
         let mode = try RevocationMode.choice(revocation, flag: "--revocation").mapError(invalid).get()
         let unknownAction = try RevocationUnknownAction.choice(revocationUnknown, flag: "--revocation-unknown").mapError(invalid).get()
-        let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         var policy = VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation)
         policy.revocationUnknown = unknownAction
         if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
-        policy.signingExtendedKeyUsages = store.signingExtendedKeyUsages
-        do {
-            policy.trustProfile = try TrustProfile.load(directory: try TrustDirectory.resolve(trust), anchors: store.anchors)
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
-        }
+        if let signingEKU { policy.signingExtendedKeyUsages = try SigningEKU.parse(signingEKU, flag: "--signing-eku") }
         var networkConfiguration = NetworkRevocation.Configuration(mode: mode, cacheDirectory: data.map { $0 + "/revocation" })
         networkConfiguration.fetchIssuers = fetchCAIssuers
         if let revocationRewrite {
@@ -106,7 +89,15 @@ struct VerifyCommand: ParsableCommand {
         }
         let network = mode == .offline ? nil : NetworkRevocation(configuration: networkConfiguration)
         defer { network?.shutdownNow() }
-        let verifier = SignatureVerifier(trust: store, policy: policy, revocation: network ?? OfflineRevocation())
+        let verifier: SignatureVerifier
+        do {
+            verifier = try SignatureVerifier(directory: try TrustDirectory.resolve(trust), policy: policy, revocation: network ?? OfflineRevocation())
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+        }
+        let parsed = try MessageInput.read(file, maxBytes: maxBytes)
         let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)
         return VerifyReport(message: parsed.message, verdict: verdict, attachmentProblems: attachmentProblems)
     }

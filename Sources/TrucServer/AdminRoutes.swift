@@ -32,9 +32,7 @@ struct AdminRoutes: Sendable {
                 throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
             }
             let summary = trust.summary
-            logger.notice("reloaded the trust directory (admin API)", metadata: [
-                "directory": "\(trust.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
-                "crls": "\(summary.crls.count)"])
+            logger.notice("reloaded the trust directory (admin API)", metadata: summary.logMetadata)
             return JSONText.response(summary)
         }
         router.get("/v1/admin/trust", .operatorOnly) { _, _ in

@@ -52,9 +52,7 @@ package func buildHub(
     let trust = try TrustState(directory: configuration.trustDirectory, policy: policy, revocation: network ?? OfflineRevocation(),
                                onReload: { verified.forgetAll() })
     let summary = trust.summary
-    logger.info("trust directory loaded", metadata: [
-        "directory": "\(summary.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
-        "crls": "\(summary.crls.count)"])
+    logger.info("trust directory loaded", metadata: summary.logMetadata)
     for anchor in summary.anchors {
         logger.info("trust anchor", metadata: ["subject": "\(anchor.subject)", "sha256": "\(anchor.sha256)", "notAfter": "\(anchor.notAfter)"])
     }

@@ -31,18 +31,14 @@ package final class TrustState: Sendable {
 
     static func load(_ directory: String, _ policy: VerificationPolicy, _ revocation: any RevocationSource) throws
         -> (trust: TrustStore, verifier: SignatureVerifier, loadedAt: Date) {
-        let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData,
-                                   signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
-        var policy = policy
-        policy.trustProfile = try TrustProfile.load(directory: directory, anchors: trust.anchors)
-        return (trust, SignatureVerifier(trust: trust, policy: policy, revocation: revocation), Date())
+        let verifier = try SignatureVerifier(directory: directory, policy: policy, revocation: revocation)
+        return (verifier.trust, verifier, Date())
     }
 
     package var trust: TrustStore { state.withLockedValue { $0.trust } }
     package var verifier: SignatureVerifier { state.withLockedValue { $0.verifier } }
     package var loadedAt: Date { state.withLockedValue { $0.loadedAt } }
 
-    /// Reads the directory again; throws (and keeps the previous state) when it does not load.
     /// What the trust directory holds now: each anchor (subject, SHA-256, expiry), how many intermediates and
     /// CRLs (each CRL's issuer and next update): said in the start log, the reload answer and `GET /v1/admin/trust`.
     package var summary: TrustSummary {
@@ -54,6 +50,7 @@ package final class TrustState: Sendable {
             crls: trust.crls.map { crl in .init(issuer: crl.issuer, nextUpdate: crl.nextUpdate.map { CivilCalendar.isoUTC($0) }) })
     }
 
+    /// Reads the directory again; throws (and keeps the previous state) when it does not load.
     package func reload() throws {
         let fresh = try Self.load(directory, policy, revocation)
         state.withLockedValue { $0 = fresh }
@@ -73,10 +70,7 @@ struct TrustReloadService: Service {
             for await _ in signals {
                 do {
                     try trust.reload()
-                    let summary = trust.summary
-                    logger.notice("reloaded the trust directory (SIGHUP)", metadata: [
-                        "directory": "\(trust.directory)", "anchors": "\(summary.anchors.count)", "intermediates": "\(summary.intermediates.count)",
-                        "crls": "\(summary.crls.count)"])
+                    logger.notice("reloaded the trust directory (SIGHUP)", metadata: trust.summary.logMetadata)
                 } catch {
                     metrics.serviceError(service: "trust-reload")
                     logger.error("cannot reload the trust directory; the previous one stays in use", metadata: [
@@ -105,4 +99,9 @@ package struct TrustSummary: Sendable, Encodable {
     let anchors: [Anchor]
     let intermediates: [String]
     let crls: [Revocations]
+
+    /// What the log says of a load or reload: where, and how many anchors, intermediates and CRLs.
+    var logMetadata: Logger.Metadata {
+        ["directory": "\(directory)", "anchors": "\(anchors.count)", "intermediates": "\(intermediates.count)", "crls": "\(crls.count)"]
+    }
 }

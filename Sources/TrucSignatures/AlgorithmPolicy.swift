@@ -1,5 +1,6 @@
 import EdXML
 import Foundation
+import TrucCore
 import TrucCrypto
 
 /// When an algorithm stops being acceptable for signatures: a dated policy, as ETSI TS 119 312 and the EU DSS
@@ -99,29 +100,12 @@ package struct AlgorithmPolicy: Sendable, Equatable, Codable {
 }
 
 extension AlgorithmPolicy.Rule {
-    var sunsetEpoch: Int64? {
-        guard case .success(let range) = DayRangeReader.day(sunset) else { return nil }
-        return range
-    }
+    /// The sunset day at 00:00 UTC, seconds since 1970 (nil when it is not a yyyy-MM-dd day).
+    var sunsetEpoch: Int64? { CalendarDay(sunset).map { Int64($0.daysSinceEpoch) * 86_400 } }
 }
 
 /// A policy file that cannot be used.
 package struct AlgorithmPolicyError: Error, CustomStringConvertible {
     package let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// yyyy-MM-dd in ASCII digits, a real day, as seconds since 1970 (UTC midnight).
-enum DayRangeReader {
-    static func day(_ text: String) -> Result<Int64, AlgorithmPolicyError> {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)), let day = Int(text.suffix(2)),
-              bytes.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || (0x30...0x39).contains($0.element) }),
-              (1...12).contains(month), day >= 1,
-              CivilCalendar.date(fromDays: CivilCalendar.days(year: year, month: month, day: day)) == (year, month, day) else {
-            return .failure(AlgorithmPolicyError("\(text) is not a day"))
-        }
-        return .success(Int64(CivilCalendar.days(year: year, month: month, day: day)) * 86_400)
-    }
 }

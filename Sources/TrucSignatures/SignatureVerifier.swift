@@ -23,8 +23,19 @@ package final class SignatureVerifier: Sendable {
         trustSnapshot = Self.snapshot(certificatesDigest: trust.certificatesDigest, policy: policy)
     }
 
+    /// The verifier of a trust directory: its certificates and CRLs (held to the policy's signing purposes and
+    /// revocation requirement) and its trust profile (`trust.json`), read together, so that `truc serve`,
+    /// `truc verify` and `truc trust` judge — and name the trust snapshot — alike.
+    package convenience init(directory: String, policy: VerificationPolicy, revocation: any RevocationSource = OfflineRevocation()) throws {
+        let trust = try TrustStore(directory: directory, requireRevocationData: policy.requireRevocationData,
+                                   signingExtendedKeyUsages: policy.signingExtendedKeyUsages)
+        var policy = policy
+        policy.trustProfile = try TrustProfile.load(directory: directory, anchors: trust.anchors)
+        self.init(trust: trust, policy: policy, revocation: revocation)
+    }
+
     /// The snapshot id of `certificatesDigest` judged under `policy`.
-    package static func snapshot(certificatesDigest: String, policy: VerificationPolicy) -> String {
+    static func snapshot(certificatesDigest: String, policy: VerificationPolicy) -> String {
         let lines = ["certificates " + certificatesDigest,
                      "signing-eku " + policy.signingExtendedKeyUsages.sorted().joined(separator: ","),
                      "require-revocation \(policy.requireRevocationData)", "refuse-weak \(policy.refuseWeakAlgorithms)",

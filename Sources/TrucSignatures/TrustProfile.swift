@@ -38,7 +38,7 @@ package struct TrustProfile: Sendable, Equatable, Codable {
         return TrustProfile(anchors: profile.anchors.map { Anchor(sha256: $0.sha256.lowercased(), role: $0.role, policies: $0.policies) })
     }
 
-    func anchor(_ sha256: String) -> Anchor? { anchors.first { $0.sha256 == sha256 } }
+    package func anchor(_ sha256: String) -> Anchor? { anchors.first { $0.sha256 == sha256 } }
 
     /// The profile as lines, for the trust snapshot id.
     var lines: [String] {

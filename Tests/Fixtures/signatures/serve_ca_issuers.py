@@ -7,7 +7,10 @@ script then serves (DER) until it is killed. Made with Python cryptography and t
   OUT/missing-intermediate.edxml     the envelope signed by the signer, only the signer's certificate in KeyInfo
   OUT/ready                          written once the address listens: "PORT <port>"
 
-Usage: python3 serve_ca_issuers.py OUT_DIR"""
+With --serve garbage it answers bytes that are no certificate, with --serve huge a certificate-sized answer
+padded past 64 KB (hostile publishers: the hub must refuse both and stay untrusted).
+
+Usage: python3 serve_ca_issuers.py OUT_DIR [--serve good|garbage|huge]"""
 import http.server, os, socket, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -51,7 +54,10 @@ def main(out):
     write("signer.pem", signer.public_bytes(pem))
     write("signer.key", signer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     xmlsec_sign_sample(out, os.path.join(out, "signer.key"), [os.path.join(out, "signer.pem")], "missing-intermediate.edxml")
-    body = intermediate.public_bytes(serialization.Encoding.DER)
+    mode = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--serve" else "good"
+    body = {"good": intermediate.public_bytes(serialization.Encoding.DER),
+            "garbage": b"\x30\x82\xff\xff" + os.urandom(2000),
+            "huge": intermediate.public_bytes(serialization.Encoding.DER) + b"\x00" * (70 << 10)}[mode]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -76,4 +82,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1])  # the mode is read from sys.argv in main
