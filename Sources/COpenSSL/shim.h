@@ -37,6 +37,8 @@ static inline long truc_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem
 static inline unsigned long truc_xn_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
 /* Revocation pointers of a certificate: the URIs of its CRL distribution points (full names only). */
 static inline STACK_OF(DIST_POINT) *truc_crl_dps(X509 *x) { return X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL); }
+/* The freshestCRL extension (where delta CRLs are published): the same shape as the distribution points. */
+static inline STACK_OF(DIST_POINT) *truc_freshest_crl_dps(X509 *x) { return X509_get_ext_d2i(x, NID_freshest_crl, NULL, NULL); }
 static inline void truc_crl_dps_free(STACK_OF(DIST_POINT) *d) { sk_DIST_POINT_pop_free(d, DIST_POINT_free); }
 /* The index-th URI over every distribution point's full name, or NULL past the last. */
 static inline const ASN1_IA5STRING *truc_crl_dp_uri(STACK_OF(DIST_POINT) *dps, int index) {
@@ -74,6 +76,17 @@ static inline int truc_crl_is_delta(X509_CRL *c) {
     if (!d) return 0;
     ASN1_INTEGER_free(d);
     return 1;
+}
+/* A CRL's number (cRLNumber) and, for a delta CRL, the number of its base (deltaCRLIndicator); NULL when absent. */
+static inline ASN1_INTEGER *truc_crl_number(X509_CRL *c) { return X509_CRL_get_ext_d2i(c, NID_crl_number, NULL, NULL); }
+static inline ASN1_INTEGER *truc_crl_base_number(X509_CRL *c) { return X509_CRL_get_ext_d2i(c, NID_delta_crl, NULL, NULL); }
+/* The DER value of a CRL extension (NULL when absent): to compare two CRLs' scopes byte for byte. */
+static inline const unsigned char *truc_crl_ext_value(X509_CRL *c, int nid, int *length) {
+    int at = X509_CRL_get_ext_by_NID(c, nid, -1);
+    if (at < 0) return NULL;
+    ASN1_OCTET_STRING *value = X509_EXTENSION_get_data(X509_CRL_get_ext(c, at));
+    *length = ASN1_STRING_length(value);
+    return ASN1_STRING_get0_data(value);
 }
 static inline ISSUING_DIST_POINT *truc_crl_idp(X509_CRL *c) { return X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, NULL, NULL); }
 /* 1 onlyContainsUserCerts, 2 onlyContainsCACerts, 4 onlySomeReasons, 8 indirectCRL, 16 onlyContainsAttributeCerts */

@@ -35,6 +35,9 @@ struct TrustCommand: ParsableCommand {
             let issuer: String
             let thisUpdate: String
             let nextUpdate: String?
+            /// The cRLNumber; for a delta CRL, the number of the complete CRL it applies to.
+            var number: String?
+            var deltaOf: String?
         }
         let directory: String
         let snapshot: String
@@ -76,10 +79,18 @@ struct TrustCommand: ParsableCommand {
                 }
             }
         }
-        let crls = store.crls.map { Report.Revocations(issuer: $0.issuer, thisUpdate: CivilCalendar.isoUTC($0.thisUpdate), nextUpdate: $0.nextUpdate.map { CivilCalendar.isoUTC($0) }) }
+        let crls = store.crls.map {
+            Report.Revocations(issuer: $0.issuer, thisUpdate: CivilCalendar.isoUTC($0.thisUpdate), nextUpdate: $0.nextUpdate.map { CivilCalendar.isoUTC($0) },
+                               number: $0.number?.description, deltaOf: $0.isDelta ? ($0.baseNumber?.description ?? "?") : nil)
+        }
         for crl in store.crls {
-            if let next = crl.nextUpdate, next < now {
+            // A complete CRL past its next update still serves under a current delta CRL that applies to it.
+            let renewed = store.crls.contains { $0.isDelta && $0.isCurrent(at: now) && crl.isBase(of: $0) }
+            if let next = crl.nextUpdate, next < now, !renewed {
                 warnings.append("the CRL of \(crl.issuer) is past its next update (\(CivilCalendar.isoUTC(next))): replace it and reload the hub")
+            }
+            if crl.isDelta, !store.crls.contains(where: { $0.isBase(of: crl) }) {
+                warnings.append("a delta CRL of \(crl.issuer) whose complete CRL (number \(crl.baseNumber?.description ?? "?") or later) is not in the directory: it proves revocations only")
             }
             if !entries.contains(where: { $0.subject == crl.issuer }) { warnings.append("a CRL of \(crl.issuer), which is no certificate of the directory") }
         }
@@ -95,7 +106,10 @@ struct TrustCommand: ParsableCommand {
                       + ((e.policies ?? []).isEmpty ? "" : "\n    signers must carry policy \((e.policies ?? []).joined(separator: " or "))")
                       + (e.role == "intermediate" ? "\n    issued by \(e.issuer)" : ""))
             }
-            for c in crls { print("CRL  \(c.issuer)  this update \(c.thisUpdate)  next update \(c.nextUpdate ?? "none")") }
+            for c in crls {
+                let kind = c.deltaOf.map { "delta CRL \(c.number ?? "?") over \($0)" } ?? "CRL\(c.number.map { " \($0)" } ?? "")"
+                print("\(kind)  \(c.issuer)  this update \(c.thisUpdate)  next update \(c.nextUpdate ?? "none")")
+            }
             for w in warnings { print("warning: \(w)") }
             if warnings.isEmpty { print("no warning") }
         }

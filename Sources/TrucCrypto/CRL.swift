@@ -53,15 +53,23 @@ package final class CRL: @unchecked Sendable {
         X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer.x509)) == 0
     }
 
-    /// The CRL entry for `certificate`, if it is listed: when it was revoked and why (RFC 5280 reason name).
     /// A delta CRL (deltaCRLIndicator): only the changes since a base CRL.
     package var isDelta: Bool { truc_crl_is_delta(crl) != 0 }
+    /// The CRL's number (cRLNumber); nil when absent.
+    package var number: CRLNumber? { CRLNumber(owning: truc_crl_number(crl)) }
+    /// For a delta CRL, the number of the complete CRL it applies to (deltaCRLIndicator's BaseCRLNumber).
+    package var baseNumber: CRLNumber? { CRLNumber(owning: truc_crl_base_number(crl)) }
 
     /// Why this CRL is no evidence that `certificate` is *not* revoked — a delta CRL, or an
     /// issuingDistributionPoint whose scope leaves the certificate out (RFC 5280 §5.2.5, §6.3.3) — or nil when it
     /// is. (A revocation it lists stays a revocation.)
     package func scopeProblem(for certificate: Certificate) -> String? {
         if isDelta { return "it is a delta CRL (the changes since a base CRL), not a complete list" }
+        return pointProblem(for: certificate)
+    }
+
+    /// The issuingDistributionPoint's verdict on `certificate`: nil when its scope covers it.
+    func pointProblem(for certificate: Certificate) -> String? {
         guard let idp = truc_crl_idp(crl) else { return nil }
         defer { truc_idp_free(idp) }
         let flags = truc_idp_flags(idp)
@@ -82,10 +90,30 @@ package final class CRL: @unchecked Sendable {
         return nil
     }
 
-    package func entry(for certificate: Certificate) -> (revokedAt: Int64, reason: String?)? {
+    /// True when this complete CRL is one `delta` applies to (RFC 5280 §5.2.4): the same issuer and the same
+    /// scope (issuingDistributionPoint, byte for byte), its number at least the delta's BaseCRLNumber and below
+    /// the delta's own number. (Both signatures are the caller's to check.)
+    package func isBase(of delta: CRL) -> Bool {
+        guard !isDelta, delta.isDelta, X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_CRL_get_issuer(delta.crl)) == 0,
+              let own = number, let wanted = delta.baseNumber, let deltaNumber = delta.number,
+              wanted <= own, own < deltaNumber else { return false }
+        return extensionValue(NID_issuing_distribution_point) == delta.extensionValue(NID_issuing_distribution_point)
+    }
+
+    private func extensionValue(_ nid: Int32) -> [UInt8]? {
+        var length: Int32 = 0
+        guard let bytes = truc_crl_ext_value(crl, nid, &length) else { return nil }
+        return Array(UnsafeBufferPointer(start: bytes, count: Int(length)))
+    }
+
+    /// How `certificate` is listed: revoked (when, why), removed from the CRL (a delta CRL lifting a hold), or
+    /// not at all (nil).
+    package func listing(for certificate: Certificate) -> CRLListing? {
         defer { clearOpenSSLErrors() }
         var revoked: OpaquePointer?
-        guard X509_CRL_get0_by_cert(crl, &revoked, certificate.x509) == 1, let revoked else { return nil }
+        let found = X509_CRL_get0_by_cert(crl, &revoked, certificate.x509)
+        if found == 2 { return .removed } // OpenSSL's answer for an entry with reason removeFromCRL
+        guard found == 1, let revoked else { return nil }
         let at = Certificate.epoch(X509_REVOKED_get0_revocationDate(revoked))
         var reason: String?
         if let raw = X509_REVOKED_get_ext_d2i(revoked, NID_crl_reason, nil, nil) {
@@ -94,8 +122,109 @@ package final class CRL: @unchecked Sendable {
             ASN1_ENUMERATED_free(enumerated)
         }
         // removeFromCRL (8) is used by delta CRLs to un-revoke: not a revocation.
-        if reason == "removeFromCRL" { return nil }
-        return (at, reason)
+        return reason == "removeFromCRL" ? .removed : .revoked(at: at, reason: reason)
+    }
+
+    /// The CRL entry for `certificate`, if it is listed as revoked: when it was revoked and why (RFC 5280 reason name).
+    package func entry(for certificate: Certificate) -> (revokedAt: Int64, reason: String?)? {
+        if case .revoked(let at, let reason)? = listing(for: certificate) { return (at, reason) }
+        return nil
+    }
+}
+
+/// How a CRL lists a certificate.
+package enum CRLListing: Sendable, Equatable {
+    case revoked(at: Int64, reason: String?)
+    /// removeFromCRL: a delta CRL says a hold listed in its base is lifted.
+    case removed
+}
+
+/// A CRL number (cRLNumber, BaseCRLNumber): a non-negative integer of up to 20 octets, compared by value.
+package struct CRLNumber: Comparable, Sendable, CustomStringConvertible {
+    /// Big-endian magnitude without leading zeros.
+    let magnitude: [UInt8]
+
+    /// Takes ownership of `integer` (frees it); nil for nil, a negative number or more than 20 octets.
+    init?(owning integer: UnsafeMutablePointer<ASN1_INTEGER>?) {
+        guard let integer else { return nil }
+        defer { ASN1_INTEGER_free(integer) }
+        guard ASN1_STRING_type(integer) == V_ASN1_INTEGER, let bn = ASN1_INTEGER_to_BN(integer, nil) else { return nil }
+        defer { BN_free(bn) }
+        var bytes = [UInt8](repeating: 0, count: Int((BN_num_bits(bn) + 7) / 8))
+        guard bytes.count <= 20 else { return nil }
+        let written = bytes.withUnsafeMutableBufferPointer { BN_bn2bin(bn, $0.baseAddress) }
+        magnitude = Array(bytes.prefix(Int(written)))
+    }
+
+    package static func < (a: CRLNumber, b: CRLNumber) -> Bool {
+        a.magnitude.count != b.magnitude.count ? a.magnitude.count < b.magnitude.count : a.magnitude.lexicographicallyPrecedes(b.magnitude)
+    }
+
+    package var description: String {
+        if magnitude.count > 8 { return "0x" + magnitude.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined() }
+        var value: UInt64 = 0
+        for byte in magnitude { value = value << 8 | UInt64(byte) }
+        return String(value)
+    }
+}
+
+/// A CRL as evidence about certificates: a complete CRL alone, or a delta CRL read over a complete CRL it applies
+/// to (RFC 5280 §5.2.4, §6.3.3): the delta's entries first (its removeFromCRL lifts a hold of the base), then the
+/// base's; the freshness is the delta's (a base past its nextUpdate serves with a current delta).
+package struct CRLEvidence: Sendable {
+    /// The list whose dates count: the complete CRL, or the delta.
+    package let crl: CRL
+    /// The complete CRL a delta is read over.
+    package let base: CRL?
+
+    package init(crl: CRL, base: CRL?) {
+        self.crl = crl
+        self.base = base
+    }
+
+    package var thisUpdate: Int64 { crl.thisUpdate }
+    package var nextUpdate: Int64? { crl.nextUpdate }
+    package func isCurrent(at now: Int64) -> Bool { crl.isCurrent(at: now) }
+
+    /// The revocation of `certificate` this evidence shows, if any.
+    package func revocation(of certificate: Certificate) -> (revokedAt: Int64, reason: String?)? {
+        switch crl.listing(for: certificate) {
+        case .revoked(let at, let reason)?: return (at, reason)
+        case .removed?: return nil
+        case nil: return base?.entry(for: certificate)
+        }
+    }
+
+    /// Why this is no evidence that `certificate` is *not* revoked, or nil when it is.
+    package func scopeProblem(for certificate: Certificate) -> String? {
+        if let base { return base.pointProblem(for: certificate) }
+        if crl.isDelta {
+            return "it is a delta CRL (the changes since a base CRL), not a complete list, and no complete CRL it applies to"
+                + (crl.baseNumber.map { " (number \($0) or later)" } ?? "") + " is at hand"
+        }
+        return crl.pointProblem(for: certificate)
+    }
+
+    /// How a source names this evidence: "" for a complete CRL, " (delta N over base M)" for a delta.
+    package var label: String {
+        guard crl.isDelta else { return "" }
+        return " (delta \(crl.number.map(String.init(describing:)) ?? "?")" + (base.map { " over base \($0.number.map(String.init(describing:)) ?? "?")" } ?? "") + ")"
+    }
+
+    /// Each CRL of `crls` as evidence: each delta over the newest complete CRL among `crls` it applies to (alone
+    /// when there is none: then only its revocations count), and the complete CRLs no delta is read over (a base
+    /// speaks only through its delta, which is newer: a hold the delta lifts is lifted). The caller keeps only CRLs
+    /// whose issuer's key verifies them.
+    package static func assemble(_ crls: [CRL]) -> [CRLEvidence] {
+        let deltas = crls.filter(\.isDelta).map { crl in
+            let base = crls.filter { $0.isBase(of: crl) }.max { lhs, rhs in
+                guard let l = lhs.number, let r = rhs.number else { return false }
+                return l == r ? lhs.thisUpdate < rhs.thisUpdate : l < r
+            }
+            return CRLEvidence(crl: crl, base: base)
+        }
+        let complete = crls.filter { crl in !crl.isDelta && !deltas.contains { $0.base === crl } }
+        return complete.map { CRLEvidence(crl: $0, base: nil) } + deltas
     }
 }
 

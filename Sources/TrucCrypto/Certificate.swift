@@ -75,8 +75,13 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
     }
 
     /// The URIs of the CRL distribution points (full names).
-    package var crlDistributionURLs: [String] {
-        guard let dps = truc_crl_dps(x509) else { return [] }
+    package var crlDistributionURLs: [String] { Self.uris(truc_crl_dps(x509)) }
+
+    /// The URIs where delta CRLs for this certificate are published (freshestCRL, RFC 5280 §4.2.1.15).
+    package var freshestCRLURLs: [String] { Self.uris(truc_freshest_crl_dps(x509)) }
+
+    private static func uris(_ points: OpaquePointer?) -> [String] {
+        guard let dps = points else { return [] }
         defer { truc_crl_dps_free(dps) }
         var urls: [String] = []
         var index: Int32 = 0

@@ -173,10 +173,14 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 let source = "crl \(url)" + (url == written ? "" : " (rewritten from \(written))")
                 hadSource = true
                 switch crl(url, issuer: issuer, now: now, deadline: deadline) {
-                case .success(let crl):
-                    if let entry = crl.entry(for: certificate) {
+                case .success(let complete):
+                    // Delta CRLs published at the certificate's freshestCRL addresses, read over this one when they apply.
+                    let (evidence, deltaSource) = delta(over: complete, certificate: certificate, issuer: issuer, now: now, deadline: deadline,
+                                                        problems: &problems)
+                    let source = source + (deltaSource.map { " + delta \($0)" } ?? "")
+                    if let entry = evidence.revocation(of: certificate) {
                         answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
-                    } else if let scope = crl.scopeProblem(for: certificate) {
+                    } else if let scope = evidence.scopeProblem(for: certificate) {
                         problems.append("CRL \(url) is no evidence about this certificate: \(scope)")
                     } else {
                         answers.append(RevocationStatus(.good, source: source))
@@ -291,6 +295,25 @@ package final class NetworkRevocation: RevocationSource, Sendable {
             if let fresh = state.withLockedValue({ $0.crls[url] }), fresh.crl.isCurrent(at: now) { return .success(fresh.crl) }
             return .failure(FetchProblem("the CRL is not current"))
         }
+    }
+
+    /// The complete CRL `complete` read with a current delta CRL from the certificate's freshestCRL addresses that
+    /// applies to it (RFC 5280 §5.2.4), and the delta's address; `complete` alone when there is none.
+    private func delta(over complete: CRL, certificate: Certificate, issuer: Certificate, now: Int64, deadline: ContinuousClock.Instant,
+                       problems: inout [String]) -> (CRLEvidence, String?) {
+        for written in certificate.freshestCRLURLs.prefix(2) {
+            let url = configuration.rewritten(written)
+            guard Self.fetchable(url) else { continue }
+            switch crl(url, issuer: issuer, now: now, deadline: deadline) {
+            case .success(let delta) where complete.isBase(of: delta):
+                return (CRLEvidence(crl: delta, base: complete), url)
+            case .success:
+                problems.append("the delta CRL at \(url) does not apply to the complete CRL held (issuer, scope or numbers differ)")
+            case .failure(let problem):
+                problems.append("delta CRL \(url): \(problem.message)")
+            }
+        }
+        return (CRLEvidence(crl: complete, base: nil), nil)
     }
 
     /// Refresh before `nextUpdate`: in the last tenth of the CRL's validity (at least the last hour).

@@ -72,15 +72,16 @@ package struct EmbeddedRevocation: Sendable {
                 problems.append("an embedded OCSP response is neither current, nor current at the time-stamp, nor issued after it")
             }
         }
-        for crl in crls where crl.names(issuer: issuer) && crl.isSigned(by: issuer) {
-            if let entry = crl.entry(for: certificate) {
-                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "embedded crl \(crl.issuer)"))
-            } else if let scope = crl.scopeProblem(for: certificate) {
+        for evidence in CRLEvidence.assemble(crls.filter { $0.names(issuer: issuer) && $0.isSigned(by: issuer) }) {
+            let source = "embedded crl \(evidence.crl.issuer)\(evidence.label)"
+            if let entry = evidence.revocation(of: certificate) {
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
+            } else if let scope = evidence.scopeProblem(for: certificate) {
                 problems.append("an embedded CRL of \(issuer.subject) is no evidence about this certificate: \(scope)")
-            } else if crl.isCurrent(at: now) || provenAt.map({ proof in
-                crl.thisUpdate >= proof || (crl.thisUpdate <= proof && (crl.nextUpdate.map { proof <= $0 } ?? false))
+            } else if evidence.isCurrent(at: now) || provenAt.map({ proof in
+                evidence.thisUpdate >= proof || (evidence.thisUpdate <= proof && (evidence.nextUpdate.map { proof <= $0 } ?? false))
             }) == true {
-                answers.append(RevocationStatus(.good, source: "embedded crl \(crl.issuer) (\(isoUTC(crl.thisUpdate)))"))
+                answers.append(RevocationStatus(.good, source: "\(source) (\(isoUTC(evidence.thisUpdate)))"))
             } else {
                 problems.append("an embedded CRL of \(issuer.subject) is neither current, nor current at the time-stamp, nor issued after it")
             }
@@ -130,28 +131,29 @@ package struct OfflineRevocation: RevocationSource {
     package static func answers(from crls: [CRL], certificate: Certificate, issuer: Certificate, now: Int64, source: String,
                                 problems: inout [String]) -> [RevocationStatus] {
         var answers: [RevocationStatus] = []
+        var signed: [CRL] = []
         for crl in crls where crl.names(issuer: issuer) {
-            if !crl.isSigned(by: issuer) {
-                problems.append("a CRL named for \(issuer.subject) (\(source)) is not signed by it")
+            if crl.isSigned(by: issuer) { signed.append(crl) } else { problems.append("a CRL named for \(issuer.subject) (\(source)) is not signed by it") }
+        }
+        for evidence in CRLEvidence.assemble(signed) {
+            let named = "\(source) \(evidence.crl.issuer)\(evidence.label)"
+            if let entry = evidence.revocation(of: certificate), evidence.thisUpdate <= now + 300 {
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: named))
                 continue
             }
-            if let entry = crl.entry(for: certificate), crl.thisUpdate <= now + 300 {
-                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: "\(source) \(crl.issuer)"))
+            if let next = evidence.nextUpdate, next < now {
+                problems.append("the CRL\(evidence.label) of \(issuer.subject) (\(source)) is stale: its nextUpdate \(isoUTC(next)) has passed")
                 continue
             }
-            if let next = crl.nextUpdate, next < now {
-                problems.append("the CRL of \(issuer.subject) (\(source)) is stale: its nextUpdate \(isoUTC(next)) has passed")
+            if evidence.thisUpdate > now + 300 {
+                problems.append("the CRL\(evidence.label) of \(issuer.subject) (\(source)) is not yet valid")
                 continue
             }
-            if crl.thisUpdate > now + 300 {
-                problems.append("the CRL of \(issuer.subject) (\(source)) is not yet valid")
-                continue
-            }
-            if let scope = crl.scopeProblem(for: certificate) {
+            if let scope = evidence.scopeProblem(for: certificate) {
                 problems.append("a CRL of \(issuer.subject) (\(source)) is no evidence about this certificate: \(scope)")
                 continue
             }
-            answers.append(RevocationStatus(.good, source: "\(source) \(crl.issuer)"))
+            answers.append(RevocationStatus(.good, source: named))
         }
         return answers
     }

@@ -113,7 +113,7 @@ struct PKIProfileTests {
         #expect(signatures.allSatisfy { (($0["revocation"] as? [String: Any])?["source"] as? String)?.hasPrefix("embedded crl") == true })
     }
 
-    @Test("a CRL is evidence only within its scope: onlyContainsUserCerts covers a signer; onlyContainsCACerts or a delta CRL alone says nothing (revocation-unknown)")
+    @Test("a CRL is evidence only within its scope: onlyContainsUserCerts covers a signer; onlyContainsCACerts or a delta CRL without its base says nothing (revocation-unknown); a delta over a stale base is a current list")
     func crlScopes() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-crl-scopes-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -126,7 +126,15 @@ struct PKIProfileTests {
             return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
         }
         #expect(try verdict("user-only")["status"] as? String == "valid")
-        for (scope, words) in [("ca-only", "CA certificates only"), ("delta-only", "delta CRL")] {
+        // A stale complete CRL with a current delta over it is a current list; the delta over another number is not.
+        let stacked = try verdict("delta-stale-base")
+        #expect(stacked["status"] as? String == "valid"
+                && ((stacked["revocation"] as? [String: Any])?["source"] as? String)?.hasSuffix("(delta 7 over base 6)") == true, "\(stacked)")
+        // truc trust agrees: the stale complete CRL serves under its delta; a delta over another number is a warning.
+        #expect(try TrucRun.run(["trust", "--trust", dir + "/delta-stale-base"]).exitCode == 0)
+        let lonely = try TrucRun.run(["trust", "--trust", dir + "/delta-wrong-base"])
+        #expect(lonely.exitCode == 1 && lonely.stdout.contains("delta CRL 7 over 6") && lonely.stdout.contains("proves revocations only"), "\(lonely.stdout)")
+        for (scope, words) in [("ca-only", "CA certificates only"), ("delta-only", "delta CRL"), ("delta-wrong-base", "no complete CRL it applies to (number 6 or later)")] {
             let v = try verdict(scope)
             #expect(v["status"] as? String == "indeterminate" && v["reasons"] as? [String] == ["revocation-unknown"]
                     && (v["detail"] as? String)?.contains(words) == true, "\(scope): \(v)")

@@ -333,6 +333,59 @@ struct RevocationLiveTests {
                 && (v["detail"] as? String)?.contains("is not the certificate's") == true, "\(v)")
     }
 
+    @Test("a delta CRL at the certificate's freshestCRL address is read over its complete CRL (RFC 5280 §5.2.4): a hold the delta lifts is lifted, a revocation only the delta lists is one; offline, the pair in a trust directory reads the same",
+          .enabled(if: available))
+    func deltaCRLs() async throws {
+        let lab = try Lab()
+        let held = try lab.document(signedBy: "delta-held"), revoked = try lab.document(signedBy: "delta-revoked")
+        // OpenSSL reads the pair the same way (-use_deltas): the hold lifted, the delta's revocation kept.
+        func openssl(_ name: String, deltas: Bool) throws -> Int32 {
+            try FailClosedTests.run("openssl", ["verify", "-crl_check", "-CAfile", lab.work + "/ca.pem", "-CRLfile", lab.work + "/delta-base.crl"]
+                + (deltas ? ["-use_deltas", "-CRLfile", lab.work + "/delta.crl"] : []) + [lab.signer(name).cert]).exitCode
+        }
+        #expect(try openssl("delta-held", deltas: true) == 0 && openssl("delta-held", deltas: false) != 0 && openssl("delta-revoked", deltas: true) != 0)
+        func verdict(_ document: String, trust: String? = nil, _ extra: [String] = []) throws -> [String: Any] {
+            let run = try TrucRun.run(["verify", document, "--trust", trust ?? lab.trust, "--json"] + extra)
+            return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
+        }
+        let lifted = try verdict(held)
+        #expect(lifted["status"] as? String == "valid"
+                && (lifted["revocation"] as? [String: Any])?["source"] as? String == "crl \(lab.base)/delta-base.crl + delta \(lab.base)/delta.crl",
+                "\(lifted)")
+        let inDelta = try verdict(revoked)
+        #expect(inDelta["reasons"] as? [String] == ["revoked"]
+                && (inDelta["revocation"] as? [String: Any])?["reason"] as? String == "keyCompromise", "\(inDelta)")
+
+        // Offline, from files: the complete CRL alone says the hold; with its delta beside it, the hold is lifted.
+        let files = lab.work + "/delta-files"
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab.trust + "/lab-ca.pem", toPath: files + "/lab-ca.pem")
+        try FileManager.default.copyItem(atPath: lab.work + "/delta-base.crl", toPath: files + "/lab-base.crl")
+        let onHold = try verdict(held, trust: files, ["--revocation", "offline"])
+        #expect(onHold["reasons"] as? [String] == ["revoked"] && (onHold["revocation"] as? [String: Any])?["reason"] as? String == "certificateHold",
+                "\(onHold)")
+        try FileManager.default.copyItem(atPath: lab.work + "/delta.crl", toPath: files + "/lab-delta.crl")
+        let released = try verdict(held, trust: files, ["--revocation", "offline"])
+        #expect(released["status"] as? String == "valid"
+                && ((released["revocation"] as? [String: Any])?["source"] as? String)?.contains("(delta 101 over base 100)") == true, "\(released)")
+        #expect(try verdict(revoked, trust: files, ["--revocation", "offline"])["reasons"] as? [String] == ["revoked"])
+
+        // Through a running hub: the released signer's document is accepted with both lists named; the other refused.
+        let server = try HubEndToEndTests.Server(["--trust", lab.trust])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        func send(_ document: String) throws -> TrucRun {
+            try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                             "--token", token, "--json"])
+        }
+        let accepted = try send(held)
+        #expect(accepted.exitCode == 0 && (Self.signature(accepted)?["revocation"] as? [String: Any])?["source"] as? String
+                == "crl \(lab.base)/delta-base.crl + delta \(lab.base)/delta.crl", "\(accepted.stdout)\(accepted.stderr)")
+        let refused = try send(revoked)
+        #expect(refused.exitCode == 1 && Self.signature(refused)?["reasons"] as? [String] == ["revoked"], "\(refused.stdout)")
+    }
+
     @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
           .enabled(if: available))
     func rewrittenAddresses() async throws {

@@ -13,6 +13,10 @@ Hostile answers, one signer each: OCSP bytes that are not DER (/garbage), an ans
 response (/huge), HTTP 500 (/error), a genuine response to another request (/replay: a nonce the client never
 sent), a CRL whose nextUpdate has passed (/stale.crl), a CRL of another CA (/wrong.crl).
 
+Delta CRLs (RFC 5280 §5.2.4, made with Python cryptography): signers whose certificates name a complete CRL
+(/delta-base.crl, number 100: "delta-held" on certificateHold) and a freshestCRL (/delta.crl, number 101 over base
+100: the hold lifted with removeFromCRL, "delta-revoked" revoked for keyCompromise).
+
 Control: POST /control/revoke?name=NAME revokes a certificate and publishes a new CRL.
 
 Usage: lab.py WORKDIR  -> writes WORKDIR/lab.json (port, paths) and prints READY, then serves until killed.
@@ -102,6 +106,10 @@ authorityInfoAccess = OCSP;URI:{BASE}/replay
 keyUsage = critical,digitalSignature,nonRepudiation
 authorityInfoAccess = OCSP;URI:http://ocsp.ca.ptc/ocsp
 crlDistributionPoints = URI:http://crl.ca.ptc/ca.crl
+[ delta_crl ]
+keyUsage = critical,digitalSignature,nonRepudiation
+crlDistributionPoints = URI:{BASE}/delta-base.crl
+freshestCRL = URI:{BASE}/delta.crl
 [ stale_crl ]
 keyUsage = critical,digitalSignature,nonRepudiation
 crlDistributionPoints = URI:{BASE}/stale.crl
@@ -147,6 +155,9 @@ SIGNERS = {
     "wrong-crl": ("wrong_crl", "/C=VN/CN=Wrong CRL/UID=MST:0100100012"),
     # addresses that resolve only inside government networks (the hub rewrites them to the lab)
     "government": ("government", "/C=VN/O=Bo Noi vu/CN=Government network signer/UID=MST:0100100013"),
+    # a complete CRL and a delta CRL
+    "delta-held": ("delta_crl", "/C=VN/O=So Tu phap/CN=Held then released signer/UID=MST:0100100014"),
+    "delta-revoked": ("delta_crl", "/C=VN/O=So Tu phap/CN=Revoked in a delta signer/UID=MST:0100100015"),
 }
 
 
@@ -177,6 +188,7 @@ def make_pki():
         issue(name, section, subject)
     run("openssl", "ca", "-config", "ca.cnf", "-revoke", "ocsp-revoked.pem", "-crl_reason", "keyCompromise")
     publish_crl()
+    publish_delta_crls()
     # Hostile material: a stale CRL of this CA, a CRL of another CA, a response to a request the hub never made.
     run("openssl", "ca", "-config", "ca.cnf", "-gencrl", "-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200102000000Z",
         "-out", "stale.crl.pem")
@@ -199,6 +211,34 @@ def make_pki():
 def publish_crl():
     run("openssl", "ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem")
     run("openssl", "crl", "-in", "ca.crl.pem", "-outform", "DER", "-out", "ca.crl")
+
+
+def publish_delta_crls():
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    key = serialization.load_pem_private_key(open(path("ca.key"), "rb").read(), password=None)
+    ca = x509.load_pem_x509_certificate(open(path("ca.pem"), "rb").read())
+    serial = {name: x509.load_pem_x509_certificate(open(path(f"{name}.pem"), "rb").read()).serial_number for name in ("delta-held", "delta-revoked")}
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def entry(name, reason):
+        return (x509.RevokedCertificateBuilder().serial_number(serial[name]).revocation_date(now - datetime.timedelta(minutes=30))
+                .add_extension(x509.CRLReason(reason), critical=False).build())
+
+    def crl(number, entries, base=None):
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now - datetime.timedelta(minutes=10))
+                   .next_update(now + datetime.timedelta(days=1)).add_extension(x509.CRLNumber(number), critical=False))
+        if base is not None:
+            builder = builder.add_extension(x509.DeltaCRLIndicator(base), critical=True)
+        for e in entries:
+            builder = builder.add_revoked_certificate(e)
+        return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    with open(path("delta-base.crl"), "wb") as f:
+        f.write(crl(100, [entry("delta-held", x509.ReasonFlags.certificate_hold)]))
+    with open(path("delta.crl"), "wb") as f:
+        f.write(crl(101, [entry("delta-held", x509.ReasonFlags.remove_from_crl), entry("delta-revoked", x509.ReasonFlags.key_compromise)], base=100))
 
 
 def ocsp(request, signer="responder"):
@@ -238,7 +278,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path in ("/ca.crl", "/stale.crl", "/wrong.crl"):
+        if self.path in ("/ca.crl", "/stale.crl", "/wrong.crl", "/delta-base.crl", "/delta.crl"):
             with LOCK:
                 with open(path(self.path[1:]), "rb") as f:
                     body = f.read()
