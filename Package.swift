@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"], swiftSettings: strictSettings),
         .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).

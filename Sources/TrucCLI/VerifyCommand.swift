@@ -234,6 +234,8 @@ struct VerifyReport: Encodable {
     let bucket: SignatureBucket
     /// The trust the signatures were judged under (`truc trust` prints the same id for a directory).
     let trustSnapshot: String?
+    /// When the signatures were judged (the ETSI validation time).
+    let validationTime: String?
     /// Attachments that cannot be decoded (bad base64, a broken ZIP, a zip bomb): what they hold is unknown.
     let attachmentProblems: [Finding]
 
@@ -250,6 +252,7 @@ struct VerifyReport: Encodable {
         invalid = verdict.invalid
         bucket = verdict.bucket
         trustSnapshot = verdict.trustSnapshot
+        validationTime = verdict.validationTime
     }
 
     var text: String {
@@ -264,6 +267,10 @@ struct VerifyReport: Encodable {
             if let signer = s.signer {
                 lines.append("   signer: \(signer.commonName ?? signer.subject)" + (signer.identifier.map { " (\($0))" } ?? ""))
                 lines.append("   issuer: \(signer.issuer), serial \(signer.serial)")
+            }
+            if let etsi = s.etsi {
+                lines.append("   ETSI: \(etsi.indication)" + (etsi.subIndication.map { "/\($0)" } ?? "") + (etsi.level.map { "  \($0)" } ?? "")
+                             + "  best signature time \(etsi.bestSignatureTime.time) (\(etsi.bestSignatureTime.proof))")
             }
             if let anchor = s.anchor { lines.append("   trust anchor: \(anchor.subject) (SHA-256 \(anchor.sha256.prefix(16))…)") }
             if let time = s.signingTime { lines.append("   signed at \(time) (claimed by the signer)") }

@@ -277,7 +277,8 @@ struct PDFVerifier {
         let stored = try evidence.validationData()
         let storedCertificates = stored.certificates.compactMap { try? chains.certificate(der: $0) }
         let storedCRLs = stored.crls.compactMap { try? CRL(bytes: $0) }
-        return try fields.enumerated().filter { $0.element.subFilter != Self.documentTimeStamp }.map { index, field in
+        let signatureFields = fields.enumerated().filter { $0.element.subFilter != Self.documentTimeStamp }
+        let verdicts = try signatureFields.map { index, field in
             var reasons: [SignatureReason] = []
             var detail = field.rangeProblem
             var notes: [String] = []
@@ -404,9 +405,15 @@ struct PDFVerifier {
                                            signingTime: signerInfo.signingTime.map(isoUTC), detail: detail ?? judged.detail,
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.timestamp = usedDocumentStamp ? documentProof?.report : stamp?.report
+            verdict.proven = provenAt.map { ProofOfExistence(time: isoUTC($0), proof: usedDocumentStamp ? "document-time-stamp" : "signature-time-stamp") }
             verdict.revocation = judged.revocation
             verdict.anchor = judged.anchor
             verdict.notes = notes.isEmpty ? nil : notes
+            return verdict
+        }
+        return zip(signatureFields, verdicts).map { field, verdict in
+            var verdict = verdict
+            verdict.format = field.element.subFilter == "ETSI.CAdES.detached" ? "PAdES" : "PKCS7"
             return verdict
         }
     }

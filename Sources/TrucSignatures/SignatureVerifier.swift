@@ -93,11 +93,16 @@ package final class SignatureVerifier: Sendable {
             empty.trustSnapshot = trustSnapshot
             return (empty, findings)
         }
+        func formatted(_ verdict: SignatureVerdict, _ signature: XMLElement) -> SignatureVerdict {
+            var verdict = verdict
+            verdict.format = XAdES.isXAdES(signature) ? "XAdES" : "XMLDSig"
+            return verdict
+        }
         for signature in parsed.envelopeSignatureElements {
-            verdicts.append(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time))
+            verdicts.append(formatted(xml.verify(signature, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time), signature))
             // Signatures nested in its ds:Object (countersignatures) are found and reported too.
             for nested in xml.nestedSignatures(of: signature) {
-                verdicts.append(xml.verify(nested, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time, enclosing: signature))
+                verdicts.append(formatted(xml.verify(nested, in: parsed, attachments: { Self.byContentId(attachments()) }, at: time, enclosing: signature), nested))
             }
         }
         if scope == .all {
@@ -121,8 +126,12 @@ package final class SignatureVerifier: Sendable {
                 }
             }
         }
+        for i in verdicts.indices { verdicts[i].etsi = ETSIIndications.judge(verdicts[i], validationTime: time) }
         var verdict = MessageVerdict(signatures: verdicts)
-        if !verdicts.isEmpty { verdict.trustSnapshot = trustSnapshot }
+        if !verdicts.isEmpty {
+            verdict.trustSnapshot = trustSnapshot
+            verdict.validationTime = isoUTC(time)
+        }
         return (verdict, findings.filter { $0.severity == .error })
     }
 

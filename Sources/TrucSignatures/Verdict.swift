@@ -69,6 +69,9 @@ package struct SignerDescription: Sendable, Codable, Equatable {
     package var identifiers: [String]?
     /// SHA-256 (hex) of the certificate.
     package var sha256: String?
+    /// The certificate's validity (ISO 8601 UTC).
+    package var notBefore: String?
+    package var notAfter: String?
 }
 
 /// The verdict on one signature.
@@ -93,6 +96,13 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
     package var notes: [String]?
     /// The trust anchor the signer's path reached (with two national roots: which one), when it reached one.
     package var anchor: AnchorReport?
+    /// The signature's format as read: `PAdES` (SubFilter ETSI.CAdES.detached), `PKCS7` (adbe.pkcs7.detached and
+    /// the like), `XAdES` (signed QualifyingProperties), `XMLDSig`.
+    package var format: String?
+    /// The earliest time a time-stamp that holds proves the signature existed, and which time-stamp.
+    package var proven: ProofOfExistence?
+    /// The EN 319 102-1 indication, sub-indication, best signature time and level (set with the message verdict).
+    package var etsi: ETSIStatus?
 
     init(location: String, kind: SignerKind = .unknown, reasons: [SignatureReason], signer: SignerDescription? = nil,
          algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool, failUnknownRevocation: Bool = false) {
@@ -133,6 +143,8 @@ package struct MessageVerdict: Sendable, Codable, Equatable {
     package var bucket: SignatureBucket
     /// The trust the signatures were judged under (`SignatureVerifier.trustSnapshot`); nil with no signature.
     package var trustSnapshot: String?
+    /// When the signatures were judged (ISO 8601 UTC): the ETSI validation time.
+    package var validationTime: String?
 
     package init(signatures: [SignatureVerdict]) {
         self.signatures = signatures
@@ -229,6 +241,7 @@ extension MessageVerdict {
         }
         var attributed = MessageVerdict(signatures: signatures)
         attributed.trustSnapshot = trustSnapshot
+        attributed.validationTime = validationTime
         return attributed
     }
 }

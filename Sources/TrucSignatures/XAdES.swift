@@ -14,6 +14,16 @@ enum XAdES {
         let detail: String
     }
 
+    /// True when the signature carries XAdES QualifyingProperties with SignedProperties.
+    static func isXAdES(_ signature: XMLElement) -> Bool {
+        signature.children.contains { object in
+            object.localName == "Object" && object.namespaceURI == XMLDSigProfile.ds && object.children.contains { qualifying in
+                qualifying.localName == "QualifyingProperties" && qualifying.namespaceURI.map(namespaces.contains) == true
+                    && qualifying.children.contains { $0.localName == "SignedProperties" }
+            }
+        }
+    }
+
     static func check(_ signature: XMLElement, signer: Certificate, signedIds: Set<String>) -> Failure? {
         let ds = XMLDSigProfile.ds
         func isX(_ e: XMLElement, _ name: String) -> Bool { e.localName == name && e.namespaceURI.map(namespaces.contains) == true }

@@ -90,6 +90,7 @@ struct XMLDSigVerifier {
                 notes.append("the signature time-stamp of \(stamp.tsa?.subject ?? "its TSA") proves nothing now: \(lapse?.why ?? "its TSA lapsed")")
             }
             verdict.timestamp = stamp?.report
+            verdict.proven = provenAt.map { ProofOfExistence(time: isoUTC($0), proof: "signature-time-stamp") }
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict
         } catch let failure as Failure {

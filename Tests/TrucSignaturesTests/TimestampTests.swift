@@ -52,6 +52,26 @@ struct TimestampTests {
         #expect(before.detail?.contains("revoked 2016-06-01") == true)
     }
 
+    @Test("EN 319 102-1 indications: a time-stamp before the revocation or expiry passes with it as the best signature time; after it, TOTAL-FAILED; without proof, INDETERMINATE *_NO_POE")
+    func indications() throws {
+        func etsi(_ name: String) throws -> ETSIStatus { try #require(try Self.verdict(name).etsi, "\(name)") }
+        let later = try etsi("pdf-ts-revoked-later.edxml")
+        #expect(later.indication == "TOTAL-PASSED" && later.subIndication == nil
+                && later.bestSignatureTime == ProofOfExistence(time: "2017-06-01T00:00:00Z", proof: "signature-time-stamp"), "\(later)")
+        #expect(later.level?.hasSuffix("-T") == true, "\(later)")
+        let before = try etsi("pdf-ts-revoked-before.edxml")
+        #expect(before.indication == "TOTAL-FAILED" && before.subIndication == "REVOKED", "\(before)")
+        let expiredLater = try etsi("pdf-ts-expired.edxml")
+        #expect(expiredLater.indication == "TOTAL-PASSED" && expiredLater.bestSignatureTime.time == "2017-06-01T00:00:00Z")
+        let afterExpiry = try etsi("pdf-ts-after-expiry.edxml")
+        #expect(afterExpiry.indication == "TOTAL-FAILED" && afterExpiry.subIndication == "EXPIRED", "\(afterExpiry)")
+        let noProof = try etsi("pdf-expired.edxml")
+        #expect(noProof.indication == "INDETERMINATE" && noProof.subIndication == "OUT_OF_BOUNDS_NO_POE" && noProof.bestSignatureTime.proof == "validation"
+                && noProof.level?.hasSuffix("-B") == true, "\(noProof)")
+        // A time-stamp not made by a TSA proves nothing: the same as no proof.
+        #expect(try etsi("pdf-ts-not-tsa.edxml").subIndication == "OUT_OF_BOUNDS_NO_POE")
+    }
+
     @Test("a token whose imprint is not the signature's digest proves nothing")
     func tamperedToken() throws {
         // Flip one byte of the signature value inside the CMS: the signature breaks, and the token's imprint

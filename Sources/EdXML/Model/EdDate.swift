@@ -180,6 +180,20 @@ package enum CivilCalendar {
         return "\(isoDay(days))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))Z"
     }
 
+    /// Seconds since 1970 of `yyyy-MM-ddTHH:mm:ssZ` (what `isoUTC` writes); nil for anything else.
+    package static func parseISOUTC(_ text: String) -> Int64? {
+        let c = Array(text.utf8)
+        guard c.count == 20, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-"), c[10] == UInt8(ascii: "T"), c[13] == UInt8(ascii: ":"),
+              c[16] == UInt8(ascii: ":"), c[19] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            c[range].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? Int(String(decoding: c[range], as: UTF8.self)) : nil
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        return Int64(days(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
     /// The Vietnam day (UTC+7, no daylight saving) of a time, `yyyy-MM-dd`.
     package static func vietnamDay(_ epoch: Int64) -> String { isoDay(split(epoch + 7 * 3600).days) }
 
