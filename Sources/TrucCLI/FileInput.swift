@@ -1,4 +1,5 @@
 import EdXML
+import TrucCrypto
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,6 +47,11 @@ enum FileInput {
 /// exit-2 failure with the stable code.
 enum MessageInput {
     static func read(_ path: String, maxBytes: Int) throws(CommandFailure) -> ParsedMessage {
+        try readWithDigest(path, maxBytes: maxBytes).parsed
+    }
+
+    /// The message and the SHA-256 (hex) of its exact bytes.
+    static func readWithDigest(_ path: String, maxBytes: Int) throws(CommandFailure) -> (parsed: ParsedMessage, sha256: String) {
         let bytes: [UInt8]
         do {
             bytes = try FileInput.load(path, maxBytes: maxBytes)
@@ -55,7 +61,7 @@ enum MessageInput {
         do {
             var limits = ReadLimits.default
             limits.xml.maxBytes = maxBytes
-            return try EdXMLReader.read(bytes, limits: limits)
+            return (try EdXMLReader.read(bytes, limits: limits), Digest.sha256(bytes).hexString)
         } catch {
             throw CommandFailure(code: error.code, message: error.message + (error.line.map { " (line \($0))" } ?? ""), exitCode: 2)
         }

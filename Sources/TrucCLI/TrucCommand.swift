@@ -1,5 +1,6 @@
 package import ArgumentParser
 import Foundation
+import TrucCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,9 +20,6 @@ package struct TrucCommand: AsyncParsableCommand {
     package init() {}
 }
 
-package enum TrucVersion {
-    package static let string = "0.1.0"
-}
 
 extension TrucCommand {
     /// For `truc serve`, before anything else runs (on the main thread, before any task):

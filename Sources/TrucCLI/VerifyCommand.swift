@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdXML
 import Foundation
+import TrucCore
 import TrucCrypto
 import TrucRevocation
 import TrucSignatures
@@ -55,11 +56,26 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Largest accepted file, in bytes.")
     var maxBytes: Int = 64 << 20
 
+    @Option(help: "Print a report instead of Truc's verdict: etsi (an ETSI TS 119 102-2 ValidationReport, XML).")
+    var report: String?
+    @Option(name: .customLong("sign-key"), help: "With --report etsi: sign the report (enveloped XMLDSig, RSA-SHA256) with this PEM private key (RSA).")
+    var signKey: String?
+    @Option(name: .customLong("sign-cert"), help: "With --sign-key: the PEM certificate chain of that key (the first certificate names the validator).")
+    var signCert: String?
+
     func run() throws {
         do {
             if let receipt = try receiptReport() {
                 print(json ? try Output.json(receipt) : receipt.text)
                 if !receipt.valid { throw ExitCode(1) }
+                return
+            }
+            if let format = self.report {
+                guard format == "etsi" else { throw CommandFailure(code: "invalid-option", message: "--report takes etsi", exitCode: 2) }
+                let (report, xml) = try etsiReport()
+                print(xml, terminator: "")
+                let anyValid = report.signatures.contains { $0.status == .valid }
+                if report.invalid || !anyValid || !report.attachmentProblems.isEmpty { throw ExitCode(1) }
                 return
             }
             let report = try makeReport()
@@ -71,7 +87,31 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
+    /// The verdict and its ETSI TS 119 102-2 report (signed with --sign-key/--sign-cert).
+    func etsiReport() throws(CommandFailure) -> (VerifyReport, String) {
+        guard (signKey == nil) == (signCert == nil) else {
+            throw CommandFailure(code: "invalid-option", message: "--sign-key and --sign-cert go together", exitCode: 2)
+        }
+        var digest = ""
+        let report = try makeReport(digest: &digest)
+        var validator = ETSIReport.Validator(product: "Truc \(TrucVersion.string)")
+        guard let signKey, let signCert else { return (report, ETSIReport.xml(report.verdict, documentSHA256: digest, validator: validator)) }
+        do {
+            let signer = try ReceiptSigner(privateKeyPEM: try FileInput.load(signKey, maxBytes: 1 << 20), certificateChainPEM: try FileInput.load(signCert, maxBytes: 1 << 20))
+            validator.certificate = signer.certificate
+            let signed = try signer.sign { signature in ETSIReport.xml(report.verdict, documentSHA256: digest, validator: validator, signature: signature) }
+            return (report, String(decoding: signed, as: UTF8.self))
+        } catch {
+            throw CommandFailure(code: "signing-key-unreadable", message: "cannot sign the report with \(signKey): \(error)", exitCode: 2)
+        }
+    }
+
     func makeReport() throws(CommandFailure) -> VerifyReport {
+        var digest = ""
+        return try makeReport(digest: &digest)
+    }
+
+    func makeReport(digest: inout String) throws(CommandFailure) -> VerifyReport {
         let time = try verificationTime()
         func invalid(_ error: ChoiceError) -> CommandFailure { CommandFailure(code: "invalid-option", message: error.message, exitCode: 2) }
         let mode = try RevocationMode.choice(revocation, flag: "--revocation").mapError(invalid).get()
@@ -97,7 +137,8 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
         }
-        let parsed = try MessageInput.read(file, maxBytes: maxBytes)
+        let (parsed, sha256) = try MessageInput.readWithDigest(file, maxBytes: maxBytes)
+        digest = sha256
         let (verdict, attachmentProblems) = verifier.verifyReportingAttachments(parsed, at: time)
         return VerifyReport(message: parsed.message, verdict: verdict, attachmentProblems: attachmentProblems)
     }
@@ -228,6 +269,11 @@ struct VerifyReport: Encodable {
     }
 
     let document: Document
+    /// The message verdict as the verifier made it (the ETSI report is written from it).
+    let verdict: MessageVerdict
+    enum CodingKeys: String, CodingKey {
+        case document, signatures, signed, invalid, bucket, trustSnapshot, validationTime, attachmentProblems
+    }
     let signatures: [SignatureVerdict]
     let signed: SignedClass
     let invalid: Bool
@@ -247,6 +293,7 @@ struct VerifyReport: Encodable {
         case .status(let s): to = s.addressee.map { [$0] } ?? []
         }
         document = Document(documentId: message.documentId, from: message.sender, to: to, messageType: message.messageType)
+        self.verdict = verdict
         signatures = verdict.signatures
         signed = verdict.signed
         invalid = verdict.invalid

@@ -83,6 +83,8 @@ package final class NetworkRevocation: RevocationSource, Sendable {
 
     struct CachedOCSP {
         let answer: OCSPAnswer
+        /// The response as the responder sent it (the evidence a verdict keeps).
+        let response: [UInt8]
         let url: String
         let fetchedAt: Int64
     }
@@ -155,10 +157,11 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                 let source = "ocsp \(url)" + (url == written ? "" : " (rewritten from \(written))")
                 hadSource = true
                 switch ocsp(certificate, issuer: issuer, url: url, trust: trust, now: now, deadline: deadline) {
-                case .success(let answer) where answer.status != .unknown:
+                case .success(let cached) where cached.answer.status != .unknown:
+                    let answer = cached.answer, evidence = [EvidenceObject(.ocsp, cached.response)]
                     answers.append(answer.status == .revoked
-                        ? RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: source)
-                        : RevocationStatus(.good, source: source))
+                        ? RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: source, evidence: evidence)
+                        : RevocationStatus(.good, source: source, evidence: evidence))
                 case .success:
                     problems.append("the OCSP responder \(url) does not know the certificate")
                 case .failure(let problem):
@@ -179,11 +182,11 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                                                         problems: &problems)
                     let source = source + (deltaSource.map { " + delta \($0)" } ?? "")
                     if let entry = evidence.revocation(of: certificate) {
-                        answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
+                        answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source, evidence: EvidenceObject.crl(evidence)))
                     } else if let scope = evidence.scopeProblem(for: certificate) {
                         problems.append("CRL \(url) is no evidence about this certificate: \(scope)")
                     } else {
-                        answers.append(RevocationStatus(.good, source: source))
+                        answers.append(RevocationStatus(.good, source: source, evidence: EvidenceObject.crl(evidence)))
                     }
                 case .failure(let problem):
                     problems.append("CRL \(url): \(problem.message)")
@@ -230,13 +233,13 @@ package final class NetworkRevocation: RevocationSource, Sendable {
     // MARK: OCSP
 
     private func ocsp(_ certificate: Certificate, issuer: Certificate, url: String, trust: TrustStore, now: Int64,
-                      deadline: ContinuousClock.Instant) -> Result<OCSPAnswer, FetchProblem> {
+                      deadline: ContinuousClock.Instant) -> Result<CachedOCSP, FetchProblem> {
         let key = "ocsp|" + Digest.sha256(issuer.der).hexString + "|" + certificate.serialHex
         let cached = state.withLockedValue { $0.ocsp[key] }
         if let cached, current(cached.answer, now: now) {
             record(url) { $0.hits += 1 }
             if now - cached.fetchedAt >= configuration.freshness { startOCSP(key: key, certificate, issuer: issuer, url: url, trust: trust) }
-            return .success(cached.answer)
+            return .success(cached)
         }
         record(url) { $0.misses += 1 }
         let inflight = startOCSP(key: key, certificate, issuer: issuer, url: url, trust: trust)
@@ -246,7 +249,7 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         case .failure(let problem)?:
             return .failure(problem)
         case .success?:
-            if let fresh = state.withLockedValue({ $0.ocsp[key] }) { return .success(fresh.answer) }
+            if let fresh = state.withLockedValue({ $0.ocsp[key] }) { return .success(fresh) }
             return .failure(FetchProblem("the answer was not usable"))
         }
     }
@@ -266,7 +269,7 @@ package final class NetworkRevocation: RevocationSource, Sendable {
                      limit: configuration.maxOCSPBytes) { [weak self] bytes in
             guard let self else { return }
             let answer = try request.check(response: bytes, issuer: issuer, trust: trust, now: Int64(Date().timeIntervalSince1970))
-            state.withLockedValue { $0.ocsp[key] = CachedOCSP(answer: answer, url: url, fetchedAt: Int64(Date().timeIntervalSince1970)) }
+            state.withLockedValue { $0.ocsp[key] = CachedOCSP(answer: answer, response: bytes, url: url, fetchedAt: Int64(Date().timeIntervalSince1970)) }
         }
     }
 

@@ -58,6 +58,7 @@ struct HubRoutes: Sendable {
         router.post("/v1/inbox/:id/ack", .agency) { request, context in try await acknowledge(request, context) }
         router.get("/v1/messages/:id", .reader) { request, context in try await fetch(request, context) }
         router.get("/v1/messages/:id/trace", .reader) { request, context in try await trace(request, context) }
+        router.get("/v1/messages/:id/validation-report", .reader) { request, context in try await validationReport(request, context) }
         router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
         router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }
     }
@@ -150,6 +151,40 @@ struct HubRoutes: Sendable {
         let bytes = try await store.payload(of: message.id, at: message.payloadPath)
         return Response(status: .ok, headers: [.contentType: "application/xml", .init("X-Truc-SHA256")!: message.sha256],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The verdict the hub made at receipt, as ETSI TS 119 102-2 XML signed by the hub (`Accept: application/xml`)
+    /// or as JSON (one simple report per signature, with its EN 319 102-1 indication and validation objects).
+    func validationReport(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let id = try context.parameters.require("id")
+        let message = try await authorisedMessage(id, caller)
+        guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8)) else {
+            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(id) cannot be read")
+        }
+        verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(message.receivedAt)
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        if accept.contains("application/xml") || accept.contains("text/xml") {
+            var validator = ETSIReport.Validator(product: "Truc \(TrucVersion.string)", hub: receipts.hubCode, certificate: receipts.signer.certificate)
+            let signed = try receipts.signer.sign { signature in
+                ETSIReport.xml(verdict, documentSHA256: message.sha256, validator: validator, signature: signature)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .init("X-Truc-SHA256")!: message.sha256],
+                            body: .init(byteBuffer: ByteBuffer(bytes: signed)))
+        }
+        struct Report: Encodable {
+            let messageId: String
+            let sha256: String
+            let sender: String
+            let documentId: String?
+            let validationTime: String?
+            let trustSnapshot: String?
+            let bucket: SignatureBucket
+            let signatures: [SignatureVerdict]
+        }
+        return JSONText.response(Report(messageId: message.id, sha256: message.sha256, sender: message.sender, documentId: message.documentId,
+                                        validationTime: verdict.validationTime, trustSnapshot: verdict.trustSnapshot, bucket: verdict.bucket,
+                                        signatures: verdict.signatures))
     }
 
     func trace(_ request: Request, _ context: HubRequestContext) async throws -> Response {

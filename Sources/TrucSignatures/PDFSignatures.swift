@@ -406,6 +406,12 @@ struct PDFVerifier {
                                            refuseWeak: policy.refuseWeakAlgorithms, failUnknownRevocation: policy.revocationUnknown == .invalid)
             verdict.timestamp = usedDocumentStamp ? documentProof?.report : stamp?.report
             verdict.proven = provenAt.map { ProofOfExistence(time: isoUTC($0), proof: usedDocumentStamp ? "document-time-stamp" : "signature-time-stamp") }
+            // The time-stamps that prove something about this signature: its own, and the document time-stamps over it.
+            let proofs = ([stamp].compactMap { $0 }.map { ("signature", $0) } + covering.map { ("document", $0.checked) })
+                .filter { $0.1.valid && !$0.1.token.isEmpty }
+            verdict.objects = judged.objects
+            verdict.objects?.timestamps = proofs.map { .init(kind: $0.0, sha256: Digest.sha256($0.1.token).hexString, time: $0.1.time.map(isoUTC)) }
+            verdict.evidence = judged.evidence + proofs.map { EvidenceObject(.timestamp, $0.1.token) }
             verdict.revocation = judged.revocation
             verdict.anchor = judged.anchor
             verdict.notes = notes.isEmpty ? nil : notes

@@ -63,8 +63,6 @@ package final class ReceiptSigner: Sendable {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
-        let exc = "http://www.w3.org/2001/10/xml-exc-c14n#"
-        let certificateElements = certificates.map { "<ds:X509Certificate>\(Data($0.der).base64EncodedString())</ds:X509Certificate>" }.joined()
         func document(digest: String, signature: String) -> String {
             """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -79,29 +77,52 @@ package final class ReceiptSigner: Sendable {
             <SHA256>\(esc(receipt.sha256))</SHA256>
             \(receipt.outcome == "delivered" ? "" : "<Outcome>\(esc(receipt.outcome))</Outcome>\n<Reason>\(esc(receipt.reason ?? ""))</Reason>\n")\
             \(receipt.undeliverable.map { "<Undeliverable><Recipient>\(esc($0.recipient))</Recipient><Reason>\(esc($0.reason))</Reason></Undeliverable>\n" }.joined())\
-            <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="\(exc)"/>\
-            <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>\
-            <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="\(exc)"/></ds:Transforms>\
-            <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>\(digest)</ds:DigestValue></ds:Reference>\
-            </ds:SignedInfo><ds:SignatureValue>\(signature)</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\(certificateElements)</ds:X509Data>\
-            </ds:KeyInfo></ds:Signature>
+            \(signatureElement(digest: digest, signature: signature))
             </Receipt>
 
             """
         }
-        // 1. The digest of the receipt without its signature (enveloped transform, exclusive C14N).
-        let unsigned = try XMLDocument.parse(Array(document(digest: "", signature: "").utf8))
-        guard let signatureElement = unsigned.root.children.last else { throw CryptoError("receipt template has no signature") }
+        return try envelopedSignature(document)
+    }
+
+    /// Any XML document signed the same way: `document(digest, signatureValue)` writes the document with the
+    /// `ds:Signature` (whose XML `signatureElement` makes) as the last child of its root element.
+    package func sign(_ document: (_ signature: String) -> String) throws -> [UInt8] {
+        try envelopedSignature { digest, value in document(signatureElement(digest: digest, signature: value)) }
+    }
+
+    func signatureElement(digest: String, signature: String) -> String {
+        let exc = "http://www.w3.org/2001/10/xml-exc-c14n#"
+        let certificateElements = certificates.map { "<ds:X509Certificate>\(Data($0.der).base64EncodedString())</ds:X509Certificate>" }.joined()
+        return """
+        <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="\(exc)"/>\
+        <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>\
+        <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="\(exc)"/></ds:Transforms>\
+        <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>\(digest)</ds:DigestValue></ds:Reference>\
+        </ds:SignedInfo><ds:SignatureValue>\(signature)</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\(certificateElements)</ds:X509Data>\
+        </ds:KeyInfo></ds:Signature>
+        """
+    }
+
+    /// The certificate the hub signs with (the first of its chain).
+    package var certificate: Certificate? { certificates.first }
+
+    private func envelopedSignature(_ document: (_ digest: String, _ signature: String) -> String) throws -> [UInt8] {
+        // 1. The digest of the document without its signature (enveloped transform, exclusive C14N).
+        let unsigned = try XMLDocument.parse(Array(document("", "").utf8))
+        guard let signatureElement = unsigned.root.children.last(where: { $0.localName == "Signature" }) else { throw CryptoError("the template has no signature") }
         let digest = Digest(.sha256)
         try unsigned.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), excluding: signatureElement) { digest.update($0) }
         let digestValue = Data(digest.finalize()).base64EncodedString()
         // 2. The signature over the canonical SignedInfo.
-        let withDigest = try XMLDocument.parse(Array(document(digest: digestValue, signature: "").utf8))
-        guard let signedInfo = withDigest.root.children.last?.children.first else { throw CryptoError("receipt template has no SignedInfo") }
+        let withDigest = try XMLDocument.parse(Array(document(digestValue, "").utf8))
+        guard let signedInfo = withDigest.root.children.last(where: { $0.localName == "Signature" })?.children.first else {
+            throw CryptoError("the template has no SignedInfo")
+        }
         var canonical: [UInt8] = []
         try withDigest.canonicalize(.exclusive(withComments: false, inclusivePrefixes: []), subtree: signedInfo) { canonical.append(contentsOf: $0) }
         let signatureValue = Data(try key.sign(canonical, digest: .sha256)).base64EncodedString()
-        return Array(document(digest: digestValue, signature: signatureValue).utf8)
+        return Array(document(digestValue, signatureValue).utf8)
     }
 }
 

@@ -28,11 +28,34 @@ package struct RevocationStatus: Sendable, Equatable {
     package var source: String?
     /// Why there is no answer (for operators), or notes about the answer.
     package var detail: String?
+    /// The data the answer was read from: the OCSP response, or the CRL (a delta and its base).
+    package var evidence: [EvidenceObject]
 
-    package init(_ state: State, source: String? = nil, detail: String? = nil) {
+    package init(_ state: State, source: String? = nil, detail: String? = nil, evidence: [EvidenceObject] = []) {
         self.state = state
         self.source = source
         self.detail = detail
+        self.evidence = evidence
+    }
+}
+
+/// A piece of validation data a verdict was made from, as DER: what the ETSI report lists (by its SHA-256) and
+/// what the hub keeps beside the document.
+package struct EvidenceObject: Sendable, Equatable, Hashable {
+    package enum Kind: String, Sendable, Codable {
+        case certificate, crl, ocsp, timestamp
+    }
+    package let kind: Kind
+    package let der: [UInt8]
+    package init(_ kind: Kind, _ der: [UInt8]) {
+        self.kind = kind
+        self.der = der
+    }
+    package var sha256: String { Digest.sha256(der).hexString }
+
+    /// The CRLs of `evidence` (a delta and the base it is read over).
+    package static func crl(_ evidence: CRLEvidence) -> [EvidenceObject] {
+        [EvidenceObject(.crl, evidence.crl.der)] + (evidence.base.map { [EvidenceObject(.crl, $0.der)] } ?? [])
     }
 }
 
@@ -65,9 +88,10 @@ package struct EmbeddedRevocation: Sendable {
             } ?? false
             switch answer.status {
             case .revoked:
-                answers.append(RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp"))
+                answers.append(RevocationStatus(.revoked(at: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason), source: "embedded ocsp",
+                                                evidence: [EvidenceObject(.ocsp, der)]))
             case .good where current || afterProof:
-                answers.append(RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))"))
+                answers.append(RevocationStatus(.good, source: "embedded ocsp (\(isoUTC(answer.thisUpdate)))", evidence: [EvidenceObject(.ocsp, der)]))
             default:
                 problems.append("an embedded OCSP response is neither current, nor current at the time-stamp, nor issued after it")
             }
@@ -75,13 +99,13 @@ package struct EmbeddedRevocation: Sendable {
         for evidence in CRLEvidence.assemble(crls.filter { $0.names(issuer: issuer) && $0.isSigned(by: issuer) }) {
             let source = "embedded crl \(evidence.crl.issuer)\(evidence.label)"
             if let entry = evidence.revocation(of: certificate) {
-                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source))
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: source, evidence: EvidenceObject.crl(evidence)))
             } else if let scope = evidence.scopeProblem(for: certificate) {
                 problems.append("an embedded CRL of \(issuer.subject) is no evidence about this certificate: \(scope)")
             } else if evidence.isCurrent(at: now) || provenAt.map({ proof in
                 evidence.thisUpdate >= proof || (evidence.thisUpdate <= proof && (evidence.nextUpdate.map { proof <= $0 } ?? false))
             }) == true {
-                answers.append(RevocationStatus(.good, source: "\(source) (\(isoUTC(evidence.thisUpdate)))"))
+                answers.append(RevocationStatus(.good, source: "\(source) (\(isoUTC(evidence.thisUpdate)))", evidence: EvidenceObject.crl(evidence)))
             } else {
                 problems.append("an embedded CRL of \(issuer.subject) is neither current, nor current at the time-stamp, nor issued after it")
             }
@@ -138,7 +162,7 @@ package struct OfflineRevocation: RevocationSource {
         for evidence in CRLEvidence.assemble(signed) {
             let named = "\(source) \(evidence.crl.issuer)\(evidence.label)"
             if let entry = evidence.revocation(of: certificate), evidence.thisUpdate <= now + 300 {
-                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: named))
+                answers.append(RevocationStatus(.revoked(at: entry.revokedAt, reason: entry.reason), source: named, evidence: EvidenceObject.crl(evidence)))
                 continue
             }
             if let next = evidence.nextUpdate, next < now {
@@ -153,7 +177,7 @@ package struct OfflineRevocation: RevocationSource {
                 problems.append("a CRL of \(issuer.subject) (\(source)) is no evidence about this certificate: \(scope)")
                 continue
             }
-            answers.append(RevocationStatus(.good, source: named))
+            answers.append(RevocationStatus(.good, source: named, evidence: EvidenceObject.crl(evidence)))
         }
         return answers
     }

@@ -19,6 +19,9 @@ struct SignerValidation {
         var notes: [String] = []
         /// The trust anchor the signer's path reached (which national root), when it reached one.
         var anchor: AnchorReport?
+        /// The path and the revocation data that answered, by SHA-256, and as DER.
+        var objects = ValidationObjectsReport()
+        var evidence: [EvidenceObject] = []
     }
 
     /// - Parameter algorithms: the algorithms the signature itself uses past a sunset (its digest); the path's
@@ -63,6 +66,9 @@ struct SignerValidation {
                 path = then
             }
         }
+        let chain = path.chain.isEmpty ? [signer] : path.chain
+        outcome.objects.chain = chain.map { Digest.sha256($0.der).hexString }
+        outcome.evidence = chain.map { EvidenceObject(.certificate, $0.der) }
         outcome.reasons = path.problems.map { SignatureReason(rawValue: $0.rawValue) }
         outcome.detail = path.detail
         let judged = policy.algorithms.judge(algorithms + AlgorithmPolicy.uses(in: path.chain.isEmpty ? [signer] : path.chain), provenAt: provenAt ?? now)
@@ -92,6 +98,10 @@ struct SignerValidation {
             if certificate.isSelfSigned { break }
             let status = revocation.status(of: certificate, issuer: issuer, embedded: embedded, trust: trust, deadline: deadline)
             let who = index == 0 ? "the signer certificate" : "the CA certificate \(certificate.subject)"
+            for object in status.evidence {
+                outcome.objects.revocation.append(.init(certificate: outcome.objects.chain[index], kind: object.kind.rawValue, sha256: object.sha256))
+                outcome.evidence.append(object)
+            }
             switch status.state {
             case .good:
                 if index == 0 { outcome.revocation = RevocationReport(status: "good", source: status.source) }

@@ -15,6 +15,8 @@ struct TimeStampToken {
         /// The TSA certificate's issuer on the path that was built (to ask its revocation).
         var tsaIssuer: Certificate?
         var problem: String?
+        /// The token as carried (DER), the evidence a verdict keeps.
+        var token: [UInt8] = []
         var valid: Bool { problem == nil && time != nil }
 
         var report: TimestampReport? {
@@ -33,6 +35,7 @@ struct TimeStampToken {
     /// a PAdES document time-stamp: the byte ranges of the file).
     static func check(_ token: [UInt8], imprint: (DigestAlgorithm) -> [UInt8], trust: TrustStore, chains: ChainCache) -> Checked {
         var result = Checked()
+        result.token = token
         let cms: CMSSignedData
         do { cms = try CMSSignedData(der: token) } catch {
             result.problem = "the time-stamp token is not a CMS SignedData: \(error)"

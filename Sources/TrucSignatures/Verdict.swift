@@ -103,6 +103,14 @@ package struct SignatureVerdict: Sendable, Codable, Equatable {
     package var proven: ProofOfExistence?
     /// The EN 319 102-1 indication, sub-indication, best signature time and level (set with the message verdict).
     package var etsi: ETSIStatus?
+    /// The validation objects the verdict was made from, by SHA-256: the path, the revocation data, the time-stamps.
+    package var objects: ValidationObjectsReport?
+    /// The same objects as DER (not part of the verdict's JSON: the hub keeps them beside the document).
+    package var evidence: [EvidenceObject] = []
+
+    enum CodingKeys: String, CodingKey {
+        case location, kind, status, reasons, signer, algorithm, signingTime, detail, timestamp, revocation, notes, anchor, format, proven, etsi, objects
+    }
 
     init(location: String, kind: SignerKind = .unknown, reasons: [SignatureReason], signer: SignerDescription? = nil,
          algorithm: String? = nil, signingTime: String? = nil, detail: String? = nil, refuseWeak: Bool, failUnknownRevocation: Bool = false) {
@@ -243,6 +251,40 @@ extension MessageVerdict {
         attributed.trustSnapshot = trustSnapshot
         attributed.validationTime = validationTime
         return attributed
+    }
+}
+
+/// The validation objects of one signature, by SHA-256 (hex) of their DER.
+package struct ValidationObjectsReport: Sendable, Codable, Equatable {
+    /// The certification path: the signer first, the trust anchor last (as far as it was built).
+    package var chain: [String]
+    /// The revocation data that answered for each certificate of the path.
+    package var revocation: [RevocationUse]
+    /// The time-stamp tokens that prove the signature's time: its signature time-stamp, the document time-stamps over it.
+    package var timestamps: [TimestampUse]
+
+    package struct TimestampUse: Sendable, Codable, Equatable {
+        /// `signature` (a signature time-stamp, XAdES-T included) or `document` (a PAdES document time-stamp).
+        package var kind: String
+        package var sha256: String
+        /// The time the token states (genTime), ISO 8601 UTC.
+        package var time: String?
+    }
+
+    package struct RevocationUse: Sendable, Codable, Equatable {
+        /// SHA-256 of the certificate asked about.
+        package var certificate: String
+        /// `crl` or `ocsp`.
+        package var kind: String
+        package var sha256: String
+        /// The time the token states (genTime), ISO 8601 UTC.
+        package var time: String?
+    }
+
+    package init(chain: [String] = [], revocation: [RevocationUse] = [], timestamps: [TimestampUse] = []) {
+        self.chain = chain
+        self.revocation = revocation
+        self.timestamps = timestamps
     }
 }
 

@@ -91,6 +91,12 @@ struct XMLDSigVerifier {
             }
             verdict.timestamp = stamp?.report
             verdict.proven = provenAt.map { ProofOfExistence(time: isoUTC($0), proof: "signature-time-stamp") }
+            verdict.objects = judged.objects
+            verdict.evidence = judged.evidence
+            if let stamp, stamp.valid, !stamp.token.isEmpty {
+                verdict.objects?.timestamps = [.init(kind: "signature", sha256: Digest.sha256(stamp.token).hexString, time: stamp.time.map(isoUTC))]
+                verdict.evidence.append(EvidenceObject(.timestamp, stamp.token))
+            }
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict
         } catch let failure as Failure {

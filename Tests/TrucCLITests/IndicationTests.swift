@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucSignatures
+import TrucTestSupport
 
 /// EN 319 102-1 indications in every verdict (issue 27), read through `truc verify --json` and cross-checked with
 /// pyHanko's AdES validation of the same PDF (`Tests/Fixtures/signatures/pyhanko_ades.py`, its §5.3/§5.5 processes).
@@ -71,5 +72,131 @@ struct IndicationTests {
             let line = "| `\(row.reason)` | \(row.when.isEmpty ? "—" : row.when) | \(row.indication) | \(row.subIndication) |"
             #expect(readme.contains(line), "README lacks: \(line)")
         }
+    }
+
+    static let schema = FailClosedTests.repo.appendingPathComponent("Schemas/etsi/TS119102-2-v141.xsd").path
+
+    /// Validates an XML report against the shipped TS 119 102-2 schema, offline.
+    static func schemaValid(_ path: String) throws -> Bool {
+        let run = try FailClosedTests.run("xmllint", ["--noout", "--nonet", "--schema", schema, path])
+        #expect(run.exitCode == 0, "\(path): \(run.stderr)")
+        return run.exitCode == 0
+    }
+
+    /// The MainIndication and SubIndication texts of each SignatureValidationReport, in order.
+    static func indications(_ xml: String) -> [(String, String?)] {
+        xml.components(separatedBy: "<SignatureValidationReport>").dropFirst().map { part in
+            func text(_ name: String) -> String? {
+                guard let start = part.range(of: "<\(name)>"), let end = part.range(of: "</\(name)>", range: start.upperBound..<part.endIndex) else { return nil }
+                return String(part[start.upperBound..<end.lowerBound])
+            }
+            return (text("MainIndication") ?? "", text("SubIndication"))
+        }
+    }
+
+    @Test("truc verify --report etsi: a TS 119 102-2 report that the official schema validates, with the indications of the verdict; signed, xmlsec1 verifies it and a changed indication breaks it")
+    func cliReport() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-etsi-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let demo = FailClosedTests.demo
+        func trust(_ name: String) -> String { name.hasPrefix("pki/archive/") ? CLIFixtures.path("signatures/pki/archive/trust") : demo + "/trust" }
+        for (name, expected) in [("pdf-organisation", "urn:etsi:019102:mainindication:total-passed"),
+                                 ("pdf-tampered", "urn:etsi:019102:mainindication:total-failed"),
+                                 ("env-valid-rsa-sha1", "urn:etsi:019102:mainindication:indeterminate"),
+                                 ("pdf-unsigned", "urn:etsi:019102:mainindication:indeterminate"),
+                                 ("pki/archive/pdf-ts-revoked-later", "urn:etsi:019102:mainindication:total-passed"),
+                                 ("pki/archive/pdf-ts-revoked-before", "urn:etsi:019102:mainindication:total-failed")] {
+            let run = try TrucRun.run(["verify", CLIFixtures.path("signatures/\(name).edxml"), "--trust", trust(name), "--revocation", "offline", "--report", "etsi"])
+            let path = dir + "/\(name.replacingOccurrences(of: "/", with: "-")).xml"
+            try run.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try Self.schemaValid(path))
+            #expect(Self.indications(run.stdout).contains { $0.0 == expected }, "\(name): \(run.stdout.prefix(3000))")
+        }
+        let sha1 = try TrucRun.run(["verify", CLIFixtures.path("signatures/env-valid-rsa-sha1.edxml"), "--trust", demo + "/trust", "--report", "etsi", "--revocation", "offline"]).stdout
+        #expect(Self.indications(sha1).first?.1 == "urn:etsi:019102:subindication:CRYPTO_CONSTRAINTS_FAILURE_NO_POE" && sha1.contains("<SecureAlgorithm>false</SecureAlgorithm>"))
+
+        // Signed with the hub's key: xmlsec1 verifies it against the demo root; a changed indication does not verify.
+        let signed = try TrucRun.run(["verify", CLIFixtures.path("signatures/pdf-organisation.edxml"), "--trust", demo + "/trust", "--revocation", "offline",
+                                      "--report", "etsi", "--sign-key", demo + "/hub/server.key", "--sign-cert", demo + "/hub/server.chain.pem"])
+        #expect(signed.exitCode == 0, "\(signed.stderr)")
+        try signed.stdout.write(toFile: dir + "/signed.xml", atomically: true, encoding: .utf8)
+        #expect(try Self.schemaValid(dir + "/signed.xml"))
+        #expect(try FailClosedTests.run("xmlsec1", ["--verify", "--trusted-pem", demo + "/trust/root-ca.pem", dir + "/signed.xml"]).exitCode == 0)
+        try signed.stdout.replacingOccurrences(of: "mainindication:total-passed", with: "mainindication:total-failed")
+            .write(toFile: dir + "/changed.xml", atomically: true, encoding: .utf8)
+        #expect(try FailClosedTests.run("xmlsec1", ["--verify", "--trusted-pem", demo + "/trust/root-ca.pem", dir + "/changed.xml"]).exitCode != 0)
+        // Options that do not go together are refused with a code.
+        let half = try TrucRun.run(["verify", CLIFixtures.path("signatures/pdf-organisation.edxml"), "--report", "etsi", "--sign-key", demo + "/hub/server.key"])
+        #expect(half.exitCode == 2 && half.stderr.contains("invalid-option"), "\(half.stderr)")
+    }
+
+    @Test("through a running hub: the answer carries the indications; GET /v1/messages/{id}/validation-report gives the sender the JSON and the hub-signed ETSI XML (schema-valid, xmlsec1 verifies); strangers get 404")
+    func liveHub() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-etsi-live-\(UUID().uuidString)").path
+        let trust = dir + "/trust"
+        try FileManager.default.createDirectory(atPath: trust, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let archive = CLIFixtures.path("signatures/pki/archive")
+        for source in [FailClosedTests.demo + "/trust", archive + "/trust"] {
+            for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+                try FileManager.default.copyItem(atPath: source + "/" + file, toPath: trust + "/" + file)
+            }
+        }
+        let server = try HubEndToEndTests.Server(["--trust", trust])
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        let hub = "https://127.0.0.1:\(server.port)", ca = FailClosedTests.demo + "/trust/root-ca.pem"
+        func send(_ fixture: String) throws -> TrucRun {
+            // Each its own DocumentId (the PDFs carry the signatures; the envelope is not signed).
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: fixture, encoding: .utf8).replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try TrucRun.run(["send", path, "--hub", hub, "--ca", ca, "--token", token, "--json"])
+        }
+        func etsi(_ run: TrucRun) -> [String: Any]? {
+            let verdict = (run.json?["signature"] as? [String: Any]) ?? ((run.json?["error"] as? [String: Any])?["signature"] as? [String: Any])
+            return (verdict?["signatures"] as? [[String: Any]])?.first { ($0["location"] as? String)?.hasPrefix("attachment:") == true }?["etsi"] as? [String: Any]
+        }
+        // Refused (422): the answer's verdict says why in EN 319 102-1 terms.
+        for (fixture, indication, sub) in [(CLIFixtures.path("signatures/pdf-tampered.edxml"), "TOTAL-FAILED", "HASH_FAILURE"),
+                                           (CLIFixtures.path("signatures/pdf-untrusted.edxml"), "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND"),
+                                           (CLIFixtures.path("signatures/pdf-revoked.edxml"), "INDETERMINATE", "REVOKED_NO_POE"),
+                                           (archive + "/pdf-expired.edxml", "INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")] {
+            let run = try send(fixture)
+            #expect(run.exitCode == 1 && etsi(run)?["indication"] as? String == indication && etsi(run)?["subIndication"] as? String == sub,
+                    "\(fixture): \(run.stdout.prefix(2000))")
+        }
+        // Accepted: the report of the verdict made at receipt.
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H30", "--name", "UBND Tỉnh Lạng Sơn", "--data", server.data]).exitCode == 0)
+        let other = try TrucRun.run(["agencies", "token", "000.00.00.H30", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (fixture, indication, sub, best) in [(CLIFixtures.path("signatures/pdf-organisation.edxml"), "total-passed", nil as String?, "validation"),
+                                                 (archive + "/pdf-ts-revoked-later.edxml", "total-passed", nil, "signature-time-stamp"),
+                                                 (CLIFixtures.path("signatures/pdf-legacy-sha1.edxml"), "indeterminate", "CRYPTO_CONSTRAINTS_FAILURE_NO_POE", "validation")] {
+            let sent = try send(fixture)
+            let id = try #require(sent.json?["id"] as? String, "\(fixture): \(sent.stdout)\(sent.stderr)")
+            let url = hub + "/v1/messages/\(id)/validation-report"
+            let json = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", url])
+            let report = try #require(try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)\(json.stderr)")
+            let signature = (report["signatures"] as? [[String: Any]])?.first { ($0["location"] as? String)?.hasPrefix("attachment:") == true }
+            let status = signature?["etsi"] as? [String: Any]
+            #expect(status?["indication"] as? String == indication.uppercased() && status?["subIndication"] as? String == sub
+                    && (status?["bestSignatureTime"] as? [String: Any])?["proof"] as? String == best && report["sha256"] as? String == sent.json?["sha256"] as? String,
+                    "\(fixture): \(json.stdout.prefix(2000))")
+            #expect((signature?["objects"] as? [String: Any])?["chain"] as? [String] != nil, "\(json.stdout.prefix(2000))")
+            let xml = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", "-H", "Accept: application/xml", url])
+            let path = dir + "/\(id).xml"
+            try xml.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try Self.schemaValid(path))
+            #expect(try FailClosedTests.run("xmlsec1", ["--verify", "--trusted-pem", ca, path]).exitCode == 0, "\(xml.stdout.prefix(1500))")
+            #expect(Self.indications(xml.stdout).contains { $0.0 == "urn:etsi:019102:mainindication:\(indication)" && $0.1 == sub.map { "urn:etsi:019102:subindication:\($0)" } },
+                    "\(xml.stdout.prefix(3000))")
+            // Not the sender, not a recipient: not revealed.
+            let stranger = try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-H", "Authorization: Bearer \(other)", url])
+            #expect(stranger.stdout == "404", "\(stranger.stdout)")
+        }
+        let anonymous = try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, hub + "/v1/messages/x/validation-report"])
+        #expect(anonymous.stdout == "401", "\(anonymous.stdout)")
     }
 }
