@@ -101,6 +101,7 @@ struct DashboardRoutes: Sendable {
     let figures = FigureCache()
     let searchIndex = SearchIndex()
     let hubCode: String
+    let reports: ValidationReports
     let logger: Logger
 
     static let cookie = "truc_session"
@@ -110,6 +111,14 @@ struct DashboardRoutes: Sendable {
         router.get("/", .public) { request, context in try await page(request, context) }
         router.get("/agencies", .dashboard) { request, context in try await agencies(request) }
         router.get("/agencies/{code}", .dashboard) { request, context in try await agencyPage(request, context) }
+        // The hub-signed ETSI validation report of a message (linked from the message lookup).
+        router.get("/messages/{id}/validation-report", .dashboard) { _, context in
+            let id = try context.parameters.require("id")
+            guard let message = try await store.message(id) else { throw HubError.notFound("no message \(id)") }
+            var headers = Self.securityHeaders(contentType: "application/xml; charset=utf-8")
+            headers[.contentDisposition] = "attachment; filename=\"validation-report-\(id.filter { $0.isLetter || $0.isNumber || $0 == "-" }).xml\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try reports.xml(of: message))))
+        }
         router.post("/login", .public) { request, context in try await login(request, context) }
         router.post("/logout", .dashboard) { request, context in
             let (id, _) = try await session(request, form: try await form(request))

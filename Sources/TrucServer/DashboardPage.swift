@@ -300,7 +300,8 @@ struct DashboardPage {
             for (m, deliveries, statuses, receipts) in lookup.messages {
                 h += """
                     <div id="lookup-result"><p><b>\(Markup.escape(m.id))</b> · \(Self.kindTitles[m.kind] ?? Markup.escape(m.kind)) từ / from <a href="/agencies/\(Markup.escape(m.sender))">\(Markup.escape(m.sender))</a> \(Markup.escape(name(m.sender) ?? ""))
-                    · DocumentId \(Markup.escape(m.documentId ?? "–")) · nhận lúc / received \(Markup.time(m.receivedAt)) · chữ ký / signatures: \(Markup.escape(DashboardChart.buckets.first { $0.key == m.bucket }?.series.name ?? m.bucket))</p>
+                    · DocumentId \(Markup.escape(m.documentId ?? "–")) · nhận lúc / received \(Markup.time(m.receivedAt)) · chữ ký / signatures: \(Markup.escape(DashboardChart.buckets.first { $0.key == m.bucket }?.series.name ?? m.bucket))
+                    · <a class="validation-report" href="/messages/\(Markup.query(m.id))/validation-report">báo cáo kiểm tra chữ ký (ETSI) / validation report</a></p>
                     """
                 var t = DashboardTable(id: "lookup-deliveries", columns: [
                     .init(title: "nơi nhận / recipient", key: "recipient"), .init(title: "trạng thái / state", key: "state"),

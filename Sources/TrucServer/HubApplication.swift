@@ -98,7 +98,8 @@ package func buildHub(
     AdminRoutes(store: store, peers: peerBoard, trust: trust, routing: configuration.routing, logger: logger).register(on: access)
     RefusalRoutes(store: store).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
-                    hubCode: configuration.hubCode, logger: logger)
+                    hubCode: configuration.hubCode, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode),
+                    logger: logger)
         .register(on: access)
     vxpRoutes.register(on: access)
     services.append(Application(

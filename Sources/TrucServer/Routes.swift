@@ -159,19 +159,13 @@ struct HubRoutes: Sendable {
         let caller = try context.requireCaller()
         let id = try context.parameters.require("id")
         let message = try await authorisedMessage(id, caller)
-        guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8)) else {
-            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(id) cannot be read")
-        }
-        verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(message.receivedAt)
+        let reports = ValidationReports(signer: receipts.signer, hubCode: receipts.hubCode)
         let accept = request.headers[.accept]?.lowercased() ?? ""
         if accept.contains("application/xml") || accept.contains("text/xml") {
-            var validator = ETSIReport.Validator(product: "Truc \(TrucVersion.string)", hub: receipts.hubCode, certificate: receipts.signer.certificate)
-            let signed = try receipts.signer.sign { signature in
-                ETSIReport.xml(verdict, documentSHA256: message.sha256, validator: validator, signature: signature)
-            }
             return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .init("X-Truc-SHA256")!: message.sha256],
-                            body: .init(byteBuffer: ByteBuffer(bytes: signed)))
+                            body: .init(byteBuffer: ByteBuffer(bytes: try reports.xml(of: message))))
         }
+        let verdict = try reports.verdict(of: message)
         struct Report: Encodable {
             let messageId: String
             let sha256: String

@@ -153,6 +153,18 @@ struct DashboardPagesTests {
             let unknown = try await browser.get("/agencies/000.00.99.Z99")
             #expect(unknown.status == 404 && unknown.text.contains("unknown-agency"))
 
+            // A looked-up message links its hub-signed ETSI validation report (a download, for a session only).
+            let lookup = try await browser.get("/?lookup=" + "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            let link = try #require(lookup.text.range(of: #"href="/messages/[^"]+/validation-report""#, options: .regularExpression)
+                .map { String(lookup.text[$0].dropFirst(6).dropLast()) }, "\(lookup.text.suffix(3000))")
+            let report = try await browser.get(link)
+            #expect(report.status == 200 && report.headers.first(name: "Content-Type") == "application/xml; charset=utf-8"
+                    && report.headers.first(name: "Content-Disposition")?.hasPrefix("attachment; filename=\"validation-report-") == true
+                    && report.text.contains("<ValidationReport xmlns=\"http://uri.etsi.org/19102/v1.4.1#\"")
+                    && report.text.contains("urn:etsi:019102:mainindication:total-passed") && report.text.contains("<ds:SignatureValue>"), "\(report.text.prefix(1500))")
+            #expect(try await browser.get(link, cookie: false).status == 401)
+            #expect(try await browser.get("/messages/nothing/validation-report").status == 404)
+
             // Search (accents and case folded) and the tree.
             let found = try await browser.get("/agencies?q=nghe+an")
             #expect(found.text.contains("000.00.00.H41") && found.text.contains("000.00.12.H41") && !found.text.contains("000.00.00.G22<"))

@@ -1,0 +1,33 @@
+import EdXML
+import Foundation
+import HTTPTypes
+import TrucCore
+import TrucSignatures
+import TrucStore
+
+/// The validation report of a message the hub received, from the verdict stored at receipt: ETSI TS 119 102-2
+/// XML signed with the hub's key, or Truc's JSON. Shared by the API and the dashboard.
+struct ValidationReports: Sendable {
+    let signer: ReceiptSigner
+    let hubCode: String
+
+    /// The stored verdict, with its validation time (the receipt, for verdicts stored before it was recorded).
+    func verdict(of message: StoredMessage) throws -> MessageVerdict {
+        guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8)) else {
+            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(message.id) cannot be read")
+        }
+        verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(message.receivedAt)
+        return verdict
+    }
+
+    /// The hub-signed ETSI report of `message`.
+    func xml(of message: StoredMessage) throws -> [UInt8] {
+        let verdict = try verdict(of: message)
+        let validator = ETSIReport.Validator(product: "Truc \(TrucVersion.string)", hub: hubCode, certificate: signer.certificate)
+        do {
+            return try signer.sign { signature in ETSIReport.xml(verdict, documentSHA256: message.sha256, validator: validator, signature: signature) }
+        } catch {
+            throw HubError(.internalServerError, "report-unsigned", "the report cannot be signed: \(error)")
+        }
+    }
+}
