@@ -160,6 +160,12 @@ enum PostgresSchema {
                                       position INTEGER NOT NULL, PRIMARY KEY (agency, identifier))
             """,
         ],
+        // 12: the validation data of each verdict, kept by SHA-256, and the trust snapshots (SQLite's version 20).
+        [
+            "CREATE TABLE validation_objects(sha256 TEXT PRIMARY KEY, kind TEXT NOT NULL, der BYTEA NOT NULL, first_seen BIGINT NOT NULL)",
+            "CREATE TABLE message_objects(message_id TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (message_id, sha256))",
+            "CREATE TABLE trust_snapshots(id TEXT PRIMARY KEY, contents BYTEA NOT NULL, first_seen BIGINT NOT NULL)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

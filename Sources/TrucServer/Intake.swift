@@ -353,7 +353,8 @@ struct Intake: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         var attachmentLimits = AttachmentLimits.default
         attachmentLimits.deadline = ContinuousClock.now + workBudget
-        let (verdict, attachmentFindings) = trust.verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
+        let verifier = trust.verifier // one trust for the verdict and the snapshot it is kept with (a reload may come between)
+        let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
         if let first = attachmentFindings.first {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
@@ -412,7 +413,23 @@ struct Intake: Sendable {
         var withSigners = message
         if case .document(let d) = parsed.message { withSigners.dueDate = d.header.dueDate?.iso }
         withSigners.signers = Self.signers(of: verdict)
+        // What the verdict was made from, kept with the message (each object once in the store).
+        withSigners.evidence = Self.evidence(of: verdict)
+        if !verdict.signatures.isEmpty {
+            withSigners.trustSnapshot = TrustSnapshotRecord(id: verifier.trustSnapshot, contents: verifier.trustSnapshotContents)
+        }
         return (withSigners, answer)
+    }
+
+    /// Every certificate, CRL, OCSP response and time-stamp token the verdict used, once each.
+    static func evidence(of verdict: MessageVerdict) -> [EvidenceRecord] {
+        var seen = Set<String>()
+        var records: [EvidenceRecord] = []
+        for object in verdict.signatures.flatMap(\.evidence) {
+            let sha256 = object.sha256
+            if seen.insert(sha256).inserted { records.append(EvidenceRecord(sha256: sha256, kind: object.kind.rawValue, der: object.der)) }
+        }
+        return records
     }
 
     /// The certificates that signed for the sender (valid, and not another organisation's seal), by kind.

@@ -59,6 +59,7 @@ struct HubRoutes: Sendable {
         router.get("/v1/messages/:id", .reader) { request, context in try await fetch(request, context) }
         router.get("/v1/messages/:id/trace", .reader) { request, context in try await trace(request, context) }
         router.get("/v1/messages/:id/validation-report", .reader) { request, context in try await validationReport(request, context) }
+        router.get("/v1/messages/:id/validation-data", .reader) { request, context in try await validationData(request, context) }
         router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
         router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }
     }
@@ -179,6 +180,38 @@ struct HubRoutes: Sendable {
         return JSONText.response(Report(messageId: message.id, sha256: message.sha256, sender: message.sender, documentId: message.documentId,
                                         validationTime: verdict.validationTime, trustSnapshot: verdict.trustSnapshot, bucket: verdict.bucket,
                                         signatures: verdict.signatures))
+    }
+
+    /// The validation data the verdict at receipt was made from, as kept: every certificate, CRL, OCSP response
+    /// and time-stamp token (DER, base64) and the trust snapshot (its id and contents) — to check the report, or
+    /// re-judge the document, without the hub.
+    func validationData(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let id = try context.parameters.require("id")
+        let message = try await authorisedMessage(id, caller)
+        let verdict = try ValidationReports(signer: receipts.signer, hubCode: receipts.hubCode).verdict(of: message)
+        struct Object: Encodable {
+            let sha256: String
+            let kind: String
+            let der: String
+        }
+        struct Snapshot: Encodable {
+            let id: String
+            let contents: String
+        }
+        struct Kept: Encodable {
+            let messageId: String
+            let sha256: String
+            let validationTime: String?
+            let trustSnapshot: Snapshot?
+            let objects: [Object]
+        }
+        let objects = try await store.validationObjects(of: message.id)
+        var snapshot: TrustSnapshotRecord?
+        if let snapshotId = verdict.trustSnapshot { snapshot = try await store.trustSnapshot(snapshotId) }
+        return JSONText.response(Kept(messageId: message.id, sha256: message.sha256, validationTime: verdict.validationTime,
+                                       trustSnapshot: snapshot.map { Snapshot(id: $0.id, contents: String(decoding: $0.contents, as: UTF8.self)) },
+                                       objects: objects.map { Object(sha256: $0.sha256, kind: $0.kind, der: Data($0.der).base64EncodedString()) }))
     }
 
     func trace(_ request: Request, _ context: HubRequestContext) async throws -> Response {

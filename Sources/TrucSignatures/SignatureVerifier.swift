@@ -1,3 +1,4 @@
+import Foundation
 package import EdXML
 package import TrucCrypto
 import TrucXML
@@ -21,6 +22,29 @@ package final class SignatureVerifier: Sendable {
         self.policy = policy
         self.revocation = revocation
         trustSnapshot = Self.snapshot(certificatesDigest: trust.certificatesDigest, policy: policy)
+        trustSnapshotContents = Self.snapshotContents(id: trustSnapshot, trust: trust, policy: policy)
+    }
+
+    /// What the trust snapshot id is computed from, as JSON: the anchors' and intermediates' DER (base64), the
+    /// digest over their SHA-256s, and the lines hashed into the id — kept with the verdicts so that anyone can
+    /// recompute the id, and a verdict can be re-made under the same trust years later.
+    package let trustSnapshotContents: [UInt8]
+
+    static func snapshotContents(id: String, trust: TrustStore, policy: VerificationPolicy) -> [UInt8] {
+        struct Contents: Encodable {
+            let id: String
+            let certificatesDigest: String
+            let lines: [String]
+            let anchors: [String]
+            let intermediates: [String]
+        }
+        let contents = Contents(id: id, certificatesDigest: trust.certificatesDigest,
+                                lines: snapshotLines(certificatesDigest: trust.certificatesDigest, policy: policy),
+                                anchors: trust.anchors.map { Data($0.der).base64EncodedString() },
+                                intermediates: trust.intermediates.map { Data($0.der).base64EncodedString() })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(contents)) ?? Data())
     }
 
     /// The verifier of a trust directory: its certificates and CRLs (held to the policy's signing purposes and
@@ -36,11 +60,15 @@ package final class SignatureVerifier: Sendable {
 
     /// The snapshot id of `certificatesDigest` judged under `policy`.
     static func snapshot(certificatesDigest: String, policy: VerificationPolicy) -> String {
-        let lines = ["certificates " + certificatesDigest,
+        let lines = snapshotLines(certificatesDigest: certificatesDigest, policy: policy)
+        return "sha256:" + Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
+    }
+
+    static func snapshotLines(certificatesDigest: String, policy: VerificationPolicy) -> [String] {
+        ["certificates " + certificatesDigest,
                      "signing-eku " + policy.signingExtendedKeyUsages.sorted().joined(separator: ","),
                      "require-revocation \(policy.requireRevocationData)", "refuse-weak \(policy.refuseWeakAlgorithms)",
                      "revocation-unknown \(policy.revocationUnknown.rawValue)"] + policy.algorithms.lines + policy.trustProfile.lines
-        return "sha256:" + Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
     }
 
     func validation() -> SignerValidation {

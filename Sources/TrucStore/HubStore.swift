@@ -166,6 +166,24 @@ package actor HubStore {
         committing = false
     }
 
+    /// The message's validation data and trust snapshot: each object once (by SHA-256), a link per message.
+    private func recordEvidence(_ message: IncomingMessage) throws {
+        for object in message.evidence {
+            // The common CA's CRL is held once: its bytes are bound only the first time.
+            let held = try db.query("SELECT 1 FROM validation_objects WHERE sha256 = ?", [.text(object.sha256)]) { $0.int(0) }.isEmpty == false
+            if !held {
+                try db.run("INSERT INTO validation_objects(sha256, kind, der, first_seen) VALUES (?, ?, ?, ?)",
+                           [.text(object.sha256), .text(object.kind), .blob(object.der), .integer(message.receivedAt)])
+            }
+            try db.run("INSERT OR IGNORE INTO message_objects(message_id, sha256) VALUES (?, ?)", [.text(message.id), .text(object.sha256)])
+        }
+        if let snapshot = message.trustSnapshot,
+           try db.query("SELECT 1 FROM trust_snapshots WHERE id = ?", [.text(snapshot.id)], { $0.int(0) }).isEmpty {
+            try db.run("INSERT INTO trust_snapshots(id, contents, first_seen) VALUES (?, ?, ?)",
+                       [.text(snapshot.id), .blob(snapshot.contents), .integer(message.receivedAt)])
+        }
+    }
+
     /// One message's rows, inside the batch's transaction.
     private func record(_ item: Pending) throws -> AcceptOutcome {
         let message = item.message
@@ -182,6 +200,7 @@ package actor HubStore {
         if let inline = item.inline {
             try db.run("INSERT INTO payload_blobs(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
         }
+        try recordEvidence(message)
         if message.kind == "edoc" {
             // One entry per distinct document, on the day of its first arrival: a document refused before
             // (counted invalid then) moves to the bucket of its accepted copy, on that first day.

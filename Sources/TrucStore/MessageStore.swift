@@ -4,7 +4,7 @@ package import TrucCore
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
-    & RefusalStore & StatisticsStore & SessionStore & SealStore
+    & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore
 
 /// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
 package protocol DirectoryStore: Actor {
@@ -102,6 +102,29 @@ package protocol OperationsStore: Actor {
     nonisolated func isOutage(_ error: any Error) -> Bool
 }
 
+/// The validation data kept with the messages (certificates, CRLs, OCSP responses, time-stamp tokens, each once
+/// by SHA-256) and the trust snapshots verdicts name: what a verdict was made from, to check or re-make it later.
+package protocol EvidenceStore: Actor {
+    /// The objects a message's verdict used (kind, SHA-256, DER), in SHA-256 order.
+    func validationObjects(of messageId: String) async throws -> [EvidenceRecord]
+    func trustSnapshot(_ id: String) async throws -> TrustSnapshotRecord?
+    /// What is kept: distinct objects, their bytes, and links to messages.
+    func evidenceTotals() async throws -> EvidenceTotals
+}
+
+package struct EvidenceTotals: Sendable, Equatable, Codable {
+    package var objects: Int64
+    package var bytes: Int64
+    package var links: Int64
+    package var snapshots: Int64
+    package init(objects: Int64, bytes: Int64, links: Int64, snapshots: Int64) {
+        self.objects = objects
+        self.bytes = bytes
+        self.links = links
+        self.snapshots = snapshots
+    }
+}
+
 /// The organisation certificates bound to each agency: a seal counts as the sender's only when its certificate
 /// is one of them (or the agency's TLS client certificate identifier). Several per agency, for renewals.
 package protocol SealStore: Actor {
@@ -165,4 +188,5 @@ extension OperationsStore {
     }
 }
 
-extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore {}
+extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
+    EvidenceStore {}

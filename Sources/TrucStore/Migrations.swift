@@ -158,6 +158,14 @@ enum Migrations {
         CREATE TABLE agency_seals(agency TEXT NOT NULL REFERENCES agencies(code) ON DELETE CASCADE, identifier TEXT NOT NULL,
                                   position INTEGER NOT NULL, PRIMARY KEY (agency, identifier)) WITHOUT ROWID;
         """,
+        // 20: the validation data each verdict was made from (certificates, CRLs, OCSP responses, time-stamp
+        // tokens), kept once by SHA-256 and linked to the messages that used it; the trust snapshots (anchors,
+        // intermediates and policy) verdicts name.
+        """
+        CREATE TABLE validation_objects(sha256 TEXT PRIMARY KEY, kind TEXT NOT NULL, der BLOB NOT NULL, first_seen INTEGER NOT NULL);
+        CREATE TABLE message_objects(message_id TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (message_id, sha256)) WITHOUT ROWID;
+        CREATE TABLE trust_snapshots(id TEXT PRIMARY KEY, contents BLOB NOT NULL, first_seen INTEGER NOT NULL);
+        """,
     ]
 
     static func apply(to db: Database) throws {

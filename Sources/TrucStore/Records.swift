@@ -30,6 +30,10 @@ package struct IncomingMessage: Sendable {
     package var differentBytesAreDuplicates = false
     /// Recipients left out because no route reaches them, with the reason: recorded in the trace as failed.
     package var unrouted: [String: String] = [:]
+    /// The validation data the verdict was made from, kept once by SHA-256 and linked to the message.
+    package var evidence: [EvidenceRecord] = []
+    /// The trust snapshot the verdict names, with its contents (kept once per id).
+    package var trustSnapshot: TrustSnapshotRecord?
 
     package init(id: String, kind: String, sender: String, documentId: String?, idempotencyKey: String, receivedAt: Int64, sha256: String,
                  recipients: [String], targets: [String: String] = [:], via: [String] = [], verdictJSON: String, bucket: String,
@@ -50,6 +54,30 @@ package struct IncomingMessage: Sendable {
         self.statusCode = statusCode
         self.answersDocumentId = answersDocumentId
         self.answerJSON = answerJSON
+    }
+}
+
+/// A piece of validation data: a certificate, CRL, OCSP response or time-stamp token (DER).
+package struct EvidenceRecord: Sendable, Equatable, Codable {
+    package var sha256: String
+    /// `certificate`, `crl`, `ocsp`, `timestamp`.
+    package var kind: String
+    package var der: [UInt8]
+    package init(sha256: String, kind: String, der: [UInt8]) {
+        self.sha256 = sha256
+        self.kind = kind
+        self.der = der
+    }
+}
+
+/// A trust snapshot: its id (`sha256:<hex>`) and what it was computed from (JSON: the anchors' and intermediates'
+/// DER, the policy lines), so that a verdict can be re-made, or its snapshot id recomputed, years later.
+package struct TrustSnapshotRecord: Sendable, Equatable {
+    package var id: String
+    package var contents: [UInt8]
+    package init(id: String, contents: [UInt8]) {
+        self.id = id
+        self.contents = contents
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrucCrypto
 import TrucSignatures
 import TrucTestSupport
 
@@ -184,7 +185,24 @@ struct IndicationTests {
             #expect(status?["indication"] as? String == indication.uppercased() && status?["subIndication"] as? String == sub
                     && (status?["bestSignatureTime"] as? [String: Any])?["proof"] as? String == best && report["sha256"] as? String == sent.json?["sha256"] as? String,
                     "\(fixture): \(json.stdout.prefix(2000))")
-            #expect((signature?["objects"] as? [String: Any])?["chain"] as? [String] != nil, "\(json.stdout.prefix(2000))")
+            // The validation data kept at receipt: every object the verdict names, with bytes of that digest; the trust snapshot.
+            let objects = try #require(signature?["objects"] as? [String: Any], "\(json.stdout.prefix(2000))")
+            let named = Set((objects["chain"] as? [String] ?? []) + (objects["revocation"] as? [[String: Any]] ?? []).compactMap { $0["sha256"] as? String }
+                            + (objects["timestamps"] as? [[String: Any]] ?? []).compactMap { $0["sha256"] as? String })
+            #expect(!named.isEmpty && (objects["revocation"] as? [[String: Any]])?.isEmpty == false, "\(objects)")
+            let kept = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", hub + "/v1/messages/\(id)/validation-data"])
+            let data = try #require(try? JSONSerialization.jsonObject(with: Data(kept.stdout.utf8)) as? [String: Any], "\(kept.stdout)\(kept.stderr)")
+            var held = Set<String>()
+            for object in data["objects"] as? [[String: Any]] ?? [] {
+                let der = try #require((object["der"] as? String).flatMap { Data(base64Encoded: $0) })
+                #expect(Digest.sha256([UInt8](der)).hexString == object["sha256"] as? String)
+                held.insert(object["sha256"] as? String ?? "")
+            }
+            #expect(named.isSubset(of: held), "kept \(held), named \(named)")
+            let snapshot = try #require(data["trustSnapshot"] as? [String: Any], "\(kept.stdout.prefix(500))")
+            #expect(snapshot["id"] as? String == report["trustSnapshot"] as? String && (snapshot["contents"] as? String)?.contains("\"anchors\"") == true)
+            #expect(try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-H", "Authorization: Bearer \(other)",
+                                                     hub + "/v1/messages/\(id)/validation-data"]).stdout == "404")
             let xml = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", "-H", "Accept: application/xml", url])
             let path = dir + "/\(id).xml"
             try xml.stdout.write(toFile: path, atomically: true, encoding: .utf8)

@@ -152,3 +152,56 @@ extension IntakeConformanceTests {
         if let node = second as? PostgresStore, kind == .postgres { await node.shutdown() }
     }
 }
+
+@Suite("Store conformance: the validation data kept with each message, on SQLite and PostgreSQL")
+struct EvidenceConformanceTests {
+    static func object(_ kind: String, _ size: Int, seed: UInt8) -> EvidenceRecord {
+        let der = IntakeConformanceTests.bytes(size, seed: seed)
+        return EvidenceRecord(sha256: Digest.sha256(der).hexString, kind: kind, der: der)
+    }
+
+    @Test("each object is kept once however many messages use it, with its exact bytes; each message finds its own; a trust snapshot once; a duplicate adds nothing; a status keeps its own",
+          arguments: StoreKind.allCases)
+    func keptOnce(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        // A CA's CRL of 2 MiB shared by every message; each message its own signer certificate.
+        let crl = Self.object("crl", 2 << 20, seed: 7), root = Self.object("certificate", 900, seed: 1)
+        let snapshot = TrustSnapshotRecord(id: "sha256:" + String(repeating: "5a", count: 32), contents: Array(#"{"anchors":[]}"#.utf8))
+        var signers: [EvidenceRecord] = []
+        for i in 0..<3 {
+            let signer = Self.object("certificate", 1_200 + i, seed: UInt8(20 + i))
+            signers.append(signer)
+            var message = IntakeConformanceTests.message("ev-\(i)", key: "ev\(i)", bytes: IntakeConformanceTests.bytes(500 + i, seed: UInt8(i)))
+            message.evidence = [signer, root, crl]
+            message.trustSnapshot = snapshot
+            #expect(try await store.accept(message, payload: IntakeConformanceTests.bytes(500 + i, seed: UInt8(i))) == .accepted)
+        }
+        let totals = try await store.evidenceTotals()
+        #expect(totals == EvidenceTotals(objects: 5, bytes: Int64(crl.der.count + root.der.count + signers.map(\.der.count).reduce(0, +)),
+                                         links: 9, snapshots: 1), "\(totals)")
+        let kept = try await store.validationObjects(of: "ev-1")
+        #expect(kept == [signers[1], root, crl].sorted { $0.sha256 < $1.sha256 }, "exact bytes, in SHA-256 order")
+        #expect(try await store.trustSnapshot(snapshot.id) == snapshot)
+        #expect(try await store.trustSnapshot("sha256:none") == nil)
+        #expect(try await store.validationObjects(of: "no-such-message").isEmpty)
+
+        // The same message again: a duplicate writes nothing (no link either).
+        var again = IntakeConformanceTests.message("ev-dup", key: "ev0", bytes: IntakeConformanceTests.bytes(500, seed: 0))
+        again.evidence = [Self.object("ocsp", 300, seed: 99)]
+        if case .duplicate = try await store.accept(again, payload: IntakeConformanceTests.bytes(500, seed: 0)) {} else { Issue.record("not a duplicate") }
+        #expect(try await store.evidenceTotals() == totals)
+
+        // A signed status message keeps its validation data too.
+        var status = IncomingMessage(id: "ev-st", kind: "status", sender: "000.00.00.H41", documentId: "000.00.00.G22,2026/12/01,ev0/VPCP",
+                                     idempotencyKey: "evst", receivedAt: 1_796_000_100, sha256: Digest.sha256([1, 2, 3]).hexString,
+                                     recipients: ["000.00.00.G22"], verdictJSON: #"{"signatures":[]}"#, bucket: "organisation",
+                                     businessType: nil, statusCode: "03", answersDocumentId: "000.00.00.G22,2026/12/01,ev0/VPCP", answerJSON: "{}")
+        status.evidence = [root, Self.object("ocsp", 300, seed: 98)]
+        #expect(try await store.accept(status, payload: [1, 2, 3]) == .accepted)
+        #expect(try await store.validationObjects(of: "ev-st").map(\.kind).sorted() == ["certificate", "ocsp"])
+        #expect(try await store.evidenceTotals().objects == 6)
+    }
+}

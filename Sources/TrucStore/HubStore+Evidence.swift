@@ -1,0 +1,30 @@
+import TrucSQLite
+
+// The EvidenceStore role on SQLite.
+extension HubStore {
+    package nonisolated func validationObjects(of messageId: String) throws -> [EvidenceRecord] {
+        try readers.read { db in
+            try db.query("""
+                SELECT o.sha256, o.kind, o.der FROM message_objects m JOIN validation_objects o ON o.sha256 = m.sha256
+                WHERE m.message_id = ? ORDER BY o.sha256
+                """, [.text(messageId)]) { EvidenceRecord(sha256: $0.text(0) ?? "", kind: $0.text(1) ?? "", der: $0.blob(2) ?? []) }
+        }
+    }
+
+    package nonisolated func trustSnapshot(_ id: String) throws -> TrustSnapshotRecord? {
+        try readers.read { db in
+            try db.query("SELECT id, contents FROM trust_snapshots WHERE id = ?", [.text(id)]) {
+                TrustSnapshotRecord(id: $0.text(0) ?? "", contents: $0.blob(1) ?? [])
+            }.first
+        }
+    }
+
+    package nonisolated func evidenceTotals() throws -> EvidenceTotals {
+        try readers.read { db in
+            let objects = try db.query("SELECT count(*), coalesce(sum(length(der)), 0) FROM validation_objects") { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
+            let links = try db.query("SELECT count(*) FROM message_objects") { $0.int(0) }.first ?? 0
+            let snapshots = try db.query("SELECT count(*) FROM trust_snapshots") { $0.int(0) }.first ?? 0
+            return EvidenceTotals(objects: objects.0, bytes: objects.1, links: links, snapshots: snapshots)
+        }
+    }
+}
