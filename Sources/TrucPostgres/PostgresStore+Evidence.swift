@@ -34,6 +34,17 @@ extension PostgresStore: EvidenceStore {
         return totals
     }
 
+    package func messagesReceived(from: Int64, to: Int64, after cursor: (Int64, String)?, limit: Int) async throws -> [(receivedAt: Int64, id: String)] {
+        var result: [(receivedAt: Int64, id: String)] = []
+        let at = cursor?.0 ?? Int64.min, id = cursor?.1 ?? ""
+        for try await (receivedAt, found) in try await client.query("""
+            SELECT received_at, id FROM messages WHERE received_at >= \(from) AND received_at < \(to)
+              AND (received_at > \(at) OR (received_at = \(at) AND id > \(id)))
+            ORDER BY received_at, id LIMIT \(Int64(limit))
+            """, logger: logger).decode((Int64, String).self) { result.append((receivedAt, found)) }
+        return result
+    }
+
     /// The message's validation data and trust snapshot, inside its intake transaction: the objects the
     /// database does not hold yet are sent (one query asks which), then one link per object.
     static func recordEvidence(_ message: IncomingMessage, on connection: PostgresConnection, logger: Logger) async throws {

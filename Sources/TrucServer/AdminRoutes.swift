@@ -41,6 +41,7 @@ struct AdminRoutes: Sendable {
         router.get("/v1/admin/revocation", .operatorOnly) { _, _ in
             JSONText.response(RevocationView(trust.revocation))
         }
+        router.post("/v1/admin/revalidate", .operatorOnly) { request, context in try await revalidate(request, context) }
         router.post("/v1/admin/agencies/:code/requeue", .operatorOnly) { request, context in
             let code = try await deliverableCode(context)
             let n = try await store.requeueAll(recipient: code)
@@ -170,6 +171,46 @@ struct AdminRoutes: Sendable {
         let agency: String
         let role: String
         let revoked: Int
+    }
+
+    /// Re-judges the documents received in a period from the data kept with them (no network), at receipt or
+    /// now, under the trust snapshot each verdict names (`"trust":"kept"`) or the hub's current trust directory
+    /// (`"current"`); reports what changed, changes nothing. At most `Revalidation.maxDocuments` documents.
+    func revalidate(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        struct Body: Decodable {
+            let from: String
+            let to: String
+            let at: String?
+            let trust: String?
+        }
+        let bytes = try await request.body.collect(upTo: 64 * 1024)
+        guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer: bytes)) else {
+            throw HubError(.badRequest, "invalid-body", "send {\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\",\"at\":\"receipt\"|\"now\",\"trust\":\"kept\"|\"current\"}")
+        }
+        let range: DayRange
+        switch DayRange.parse(from: body.from, to: body.to) {
+        case .success(let parsed): range = parsed
+        case .failure(let problem): throw HubError(.badRequest, "invalid-date", problem.description)
+        }
+        guard let moment = Revalidation.Moment(rawValue: body.at ?? "receipt") else { throw HubError(.badRequest, "invalid-parameter", "at is receipt or now") }
+        guard ["kept", "current"].contains(body.trust ?? "kept") else { throw HubError(.badRequest, "invalid-parameter", "trust is kept or current") }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("truc-revalidate-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (start, end) = Revalidation.period(range)
+        let outcomes = try await Revalidation(store: store, policy: trust.verifier.policy, trustDirectory: body.trust == "current" ? trust.directory : nil,
+                                              scratch: scratch).run(from: start, to: end, at: moment)
+        struct Report: Encodable {
+            let from: String
+            let to: String
+            let at: String
+            let documents: Int
+            let changed: Int
+            let outcomes: [Revalidation.Outcome]
+        }
+        logger.notice("operator re-validated a period", metadata: ["from": "\(range.from)", "to": "\(range.to)", "at": "\(moment.rawValue)",
+                                                                  "documents": "\(outcomes.count)"])
+        return JSONText.response(Report(from: range.from.description, to: range.to.description, at: moment.rawValue, documents: outcomes.count,
+                                        changed: outcomes.filter { $0.changed || $0.bucketNow == nil }.count, outcomes: outcomes))
     }
 
     func putAgency(_ request: Request, _ context: HubRequestContext) async throws -> Response {

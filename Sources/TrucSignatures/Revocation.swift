@@ -220,3 +220,28 @@ package struct TimestampReport: Sendable, Codable, Equatable {
     package var valid: Bool
     package var detail: String?
 }
+
+/// Revocation from what the hub kept, and nothing else (no network): the CRLs and OCSP responses stored with a
+/// message at receipt, the trust directory's CRL files and the document's own data, all judged at the time `at`
+/// the document is re-judged (its receipt, or now). `truc revalidate` and the operator's re-validation use it.
+package struct KeptRevocation: RevocationSource {
+    let crls: [CRL]
+    let ocspResponses: [[UInt8]]
+    let at: Int64
+
+    package init(crls: [CRL], ocspResponses: [[UInt8]], at: Int64) {
+        self.crls = crls
+        self.ocspResponses = ocspResponses
+        self.at = at
+    }
+
+    package func status(of certificate: Certificate, issuer: Certificate, embedded: EmbeddedRevocation, trust: TrustStore,
+                        deadline: ContinuousClock.Instant) -> RevocationStatus {
+        var problems: [String] = []
+        var answers = OfflineRevocation.answers(from: crls, certificate: certificate, issuer: issuer, now: at, source: "kept", problems: &problems)
+        let withKept = EmbeddedRevocation(crls: embedded.crls, ocspResponses: embedded.ocspResponses + ocspResponses, provenAt: embedded.provenAt)
+        answers += OfflineRevocation.answers(certificate, issuer: issuer, embedded: withKept, trust: trust, now: at, problems: &problems)
+        if let combined = RevocationStatus.combine(answers) { return combined }
+        return problems.isEmpty ? RevocationStatus(.noSource) : RevocationStatus(.unknown, detail: problems.joined(separator: "; "))
+    }
+}

@@ -47,6 +47,16 @@ package final class SignatureVerifier: Sendable {
         return Array((try? encoder.encode(contents)) ?? Data())
     }
 
+    /// The same trust and policy (and trust snapshot) with another revocation source: to re-judge a document
+    /// from the data kept with it.
+    package init(sharing other: SignatureVerifier, revocation: any RevocationSource) {
+        trust = other.trust
+        policy = other.policy
+        self.revocation = revocation
+        trustSnapshot = other.trustSnapshot
+        trustSnapshotContents = other.trustSnapshotContents
+    }
+
     /// The verifier of a trust directory: its certificates and CRLs (held to the policy's signing purposes and
     /// revocation requirement) and its trust profile (`trust.json`), read together, so that `truc serve`,
     /// `truc verify` and `truc trust` judge — and name the trust snapshot — alike.

@@ -27,4 +27,14 @@ extension HubStore {
             return EvidenceTotals(objects: objects.0, bytes: objects.1, links: links, snapshots: snapshots)
         }
     }
+
+    package nonisolated func messagesReceived(from: Int64, to: Int64, after cursor: (Int64, String)?, limit: Int) throws -> [(receivedAt: Int64, id: String)] {
+        try readers.read { db in
+            try db.query("""
+                SELECT received_at, id FROM messages WHERE received_at >= ? AND received_at < ? AND (received_at > ? OR (received_at = ? AND id > ?))
+                ORDER BY received_at, id LIMIT ?
+                """, [.integer(from), .integer(to), .integer(cursor?.0 ?? Int64.min), .integer(cursor?.0 ?? Int64.min), .text(cursor?.1 ?? ""),
+                      .integer(Int64(limit))]) { (receivedAt: $0.int(0), id: $0.text(1) ?? "") }
+        }
+    }
 }

@@ -110,6 +110,9 @@ package protocol EvidenceStore: Actor {
     func trustSnapshot(_ id: String) async throws -> TrustSnapshotRecord?
     /// What is kept: distinct objects, their bytes, and links to messages.
     func evidenceTotals() async throws -> EvidenceTotals
+    /// The ids of the messages received in [from, to) (seconds since 1970), in receipt order, `limit` after the
+    /// (receivedAt, id) `cursor` (to re-judge a period page by page).
+    func messagesReceived(from: Int64, to: Int64, after cursor: (Int64, String)?, limit: Int) async throws -> [(receivedAt: Int64, id: String)]
 }
 
 package struct EvidenceTotals: Sendable, Equatable, Codable {

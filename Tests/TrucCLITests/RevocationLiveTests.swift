@@ -386,6 +386,64 @@ struct RevocationLiveTests {
         #expect(refused.exitCode == 1 && Self.signature(refused)?["reasons"] as? [String] == ["revoked"], "\(refused.stdout)")
     }
 
+    @Test("re-validation from the kept data: documents accepted with fetched OCSP and CRL answers re-judge at receipt to the same indication with the lab gone and the caches deleted; --at now with a CRL published since reports the revocation; the statistics do not move",
+          .enabled(if: available))
+    func revalidation() async throws {
+        let lab = try Lab()
+        let server = try HubEndToEndTests.Server(["--trust", lab.trust], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        var sources: [String: String] = [:]
+        for name in ["ocsp-good", "crl-late"] {
+            let sent = try TrucRun.run(["send", try lab.document(signedBy: name), "--hub", "https://127.0.0.1:\(server.port)",
+                                        "--ca", FailClosedTests.demo + "/trust/root-ca.pem", "--token", token, "--json"])
+            let verdict = try #require(Self.signature(sent), "\(sent.stdout)\(sent.stderr)")
+            #expect(sent.exitCode == 0 && verdict["status"] as? String == "valid", "\(name): \(sent.stdout)")
+            sources[name] = (verdict["revocation"] as? [String: Any])?["source"] as? String
+        }
+        #expect(sources["ocsp-good"] == "ocsp \(lab.base)/ocsp" && sources["crl-late"] == "crl \(lab.base)/ca.crl", "\(sources)")
+        // After the hub took them, the CA revokes crl-late's certificate and publishes a new CRL.
+        #expect(try FailClosedTests.run("curl", ["-sf", "-X", "POST", "\(lab.base)/control/revoke?name=crl-late"]).exitCode == 0)
+        let published = lab.work + "/after"
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: lab.trust + "/lab-ca.pem", toPath: published + "/lab-ca.pem")
+        try FileManager.default.copyItem(atPath: lab.work + "/ca.crl.pem", toPath: published + "/lab.crl.pem")
+        let day = CivilCalendarText.vietnamDay()
+        let data = ["--data", server.data]
+        let statsBefore = try TrucRun.run(["stats", "--from", day, "--to", day] + data).stdout
+        #expect(server.stop(keepData: true) == 0)
+        // The network gone (the lab stopped) and the hub's revocation caches deleted.
+        Program.killTree(lab.process.processIdentifier)
+        try? FileManager.default.removeItem(atPath: server.data + "/revocation")
+
+        let atReceipt = try TrucRun.run(["revalidate", "--from", day, "--to", day, "--json", "--require-revocation"] + data)
+        #expect(atReceipt.exitCode == 0, "\(atReceipt.stdout)\(atReceipt.stderr)")
+        let outcomes = atReceipt.json?["outcomes"] as? [[String: Any]] ?? []
+        let edocs = outcomes.filter { ($0["signatures"] as? [[String: Any]])?.isEmpty == false }
+        #expect(edocs.count == 2 && edocs.allSatisfy { $0["changed"] as? Bool == false && $0["bucketNow"] as? String == $0["bucket"] as? String }, "\(atReceipt.stdout)")
+        #expect(edocs.allSatisfy { (($0["signaturesNow"] as? [[String: Any]])?.first?["indication"] as? String) == "TOTAL-PASSED" }, "\(atReceipt.stdout)")
+        // Without the kept answers (the document alone, offline) revocation cannot be decided: the kept data is what decided.
+        let bare = try TrucRun.run(["verify", try lab.document(signedBy: "crl-late"), "--trust", lab.trust, "--revocation", "offline", "--require-revocation", "--json"])
+        #expect(((bare.json?["signatures"] as? [[String: Any]])?.first?["reasons"] as? [String]) == ["revocation-unknown"], "\(bare.stdout)")
+
+        // Now, with the CRL published since: crl-late's document changed (revoked); ocsp-good's kept answer is stale now.
+        let now = try TrucRun.run(["revalidate", "--from", day, "--to", day, "--at", "now", "--trust", published, "--json"] + data)
+        #expect(now.exitCode == 1, "\(now.stdout)\(now.stderr)")
+        let revoked = (now.json?["outcomes"] as? [[String: Any]] ?? []).filter { $0["changed"] as? Bool == true }
+        #expect(revoked.contains { o in
+            (o["signaturesNow"] as? [[String: Any]])?.first?["reasons"] as? [String] == ["revoked"]
+                && (o["why"] as? [String])?.contains { $0.contains("revoked") } == true
+        }, "\(now.stdout)")
+        // Nothing was written: the statistics read the same.
+        #expect(try TrucRun.run(["stats", "--from", day, "--to", day] + data).stdout == statsBefore)
+        let text = try TrucRun.run(["revalidate", "--from", day, "--to", day] + data)
+        #expect(text.exitCode == 0 && text.stdout.contains("documents re-judged at receipt from the kept data: 0 changed"), "\(text.stdout)")
+        #expect(try TrucRun.run(["revalidate", "--from", day, "--to", "2020-01-01"] + data).exitCode == 2)
+        #expect(try TrucRun.run(["revalidate", "--from", day, "--to", day, "--at", "yesterday"] + data).exitCode == 2)
+        try? FileManager.default.removeItem(atPath: server.data)
+    }
+
     @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
           .enabled(if: available))
     func rewrittenAddresses() async throws {
@@ -415,6 +473,9 @@ struct RevocationLiveTests {
 }
 
 enum CivilCalendarText {
+    /// Today in Vietnam (UTC+7), `YYYY-MM-DD`.
+    static func vietnamDay() -> String { isoDay(secondsFromNow: 7 * 3600) }
+
     /// `YYYY-MM-DD` of a day `seconds` from now (UTC).
     static func isoDay(secondsFromNow seconds: Int) -> String {
         let formatter = ISO8601DateFormatter()
