@@ -67,7 +67,7 @@ struct TrustCommand: ParsableCommand {
         for (role, list) in [("anchor", store.anchors), ("intermediate", store.intermediates)] {
             for c in list.sorted(by: { $0.subject < $1.subject }) {
                 let hasCRL = crlIssuers.contains(c.subject)
-                let sha256 = Digest.sha256(c.der).hexString
+                let sha256 = c.sha256
                 let described = profile.anchor(sha256)
                 entries.append(.init(role: role, subject: c.subject, issuer: c.issuer, sha256: sha256,
                                      notBefore: CivilCalendar.isoUTC(c.notBefore), notAfter: CivilCalendar.isoUTC(c.notAfter), crl: hasCRL,

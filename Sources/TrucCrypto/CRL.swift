@@ -21,7 +21,11 @@ package final class CRL: @unchecked Sendable {
         let n = i2d_X509_CRL(parsed, &p)
         der = n > 0 && p != nil ? Array(UnsafeBufferPointer(start: p, count: Int(n))) : []
         truc_openssl_free(p)
+        sha256 = Digest.sha256(der).hexString
     }
+
+    /// SHA-256 of the DER, hex (computed once: a national CA's CRL runs to megabytes).
+    package let sha256: String
 
     deinit { X509_CRL_free(crl) }
 

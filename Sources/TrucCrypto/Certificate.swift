@@ -6,6 +6,8 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
     let x509: OpaquePointer
     /// DER encoding (identity for hashing and caching).
     package let der: [UInt8]
+    /// SHA-256 of the DER, hex: how verdicts, reports and the kept validation data name the certificate.
+    package let sha256: String
 
     init(taking x509: OpaquePointer) {
         self.x509 = x509
@@ -13,6 +15,7 @@ package final class Certificate: @unchecked Sendable, Hashable, CustomStringConv
         let n = i2d_X509(x509, &p)
         der = n > 0 && p != nil ? Array(UnsafeBufferPointer(start: p, count: Int(n))) : []
         truc_openssl_free(p)
+        sha256 = Digest.sha256(der).hexString
     }
 
     /// Parses one DER certificate.

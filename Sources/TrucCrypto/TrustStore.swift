@@ -117,7 +117,7 @@ package final class TrustStore: @unchecked Sendable {
         self.anchors = anchors
         self.intermediates = intermediates
         self.crls = list
-        let lines = (anchors.map { "anchor " + Digest.sha256($0.der).hexString } + intermediates.map { "intermediate " + Digest.sha256($0.der).hexString }).sorted()
+        let lines = (anchors.map { "anchor " + $0.sha256 } + intermediates.map { "intermediate " + $0.sha256 }).sorted()
         self.certificatesDigest = Digest.sha256(Array(lines.joined(separator: "\n").utf8)).hexString
         if anchors.isEmpty { throw CryptoError("the trust store has no self-signed anchor") }
     }

@@ -45,7 +45,7 @@ package final class TrustState: Sendable {
         let (trust, verifier, loadedAt) = state.withLockedValue { ($0.trust, $0.verifier, $0.loadedAt) }
         return TrustSummary(
             directory: directory, loadedTime: CivilCalendar.vietnamISO(Int64(loadedAt.timeIntervalSince1970)), snapshot: verifier.trustSnapshot,
-            anchors: trust.anchors.map { .init(subject: $0.subject, sha256: Digest.sha256($0.der).hexString, notAfter: CivilCalendar.isoUTC($0.notAfter)) },
+            anchors: trust.anchors.map { .init(subject: $0.subject, sha256: $0.sha256, notAfter: CivilCalendar.isoUTC($0.notAfter)) },
             intermediates: trust.intermediates.map(\.subject),
             crls: trust.crls.map { crl in .init(issuer: crl.issuer, nextUpdate: crl.nextUpdate.map { CivilCalendar.isoUTC($0) }) })
     }

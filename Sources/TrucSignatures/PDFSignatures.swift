@@ -410,8 +410,9 @@ struct PDFVerifier {
             let proofs = ([stamp].compactMap { $0 }.map { ("signature", $0) } + covering.map { ("document", $0.checked) })
                 .filter { $0.1.valid && !$0.1.token.isEmpty }
             verdict.objects = judged.objects
-            verdict.objects?.timestamps = proofs.map { .init(kind: $0.0, sha256: Digest.sha256($0.1.token).hexString, time: $0.1.time.map(isoUTC)) }
-            verdict.evidence = judged.evidence + proofs.map { EvidenceObject(.timestamp, $0.1.token) }
+            let tokens = proofs.map { EvidenceObject(.timestamp, $0.1.token) }
+            verdict.objects?.timestamps = zip(proofs, tokens).map { .init(kind: $0.0.0, sha256: $0.1.sha256, time: $0.0.1.time.map(isoUTC)) }
+            verdict.evidence = judged.evidence + tokens
             verdict.revocation = judged.revocation
             verdict.anchor = judged.anchor
             verdict.notes = notes.isEmpty ? nil : notes

@@ -47,15 +47,17 @@ package struct EvidenceObject: Sendable, Equatable, Hashable {
     }
     package let kind: Kind
     package let der: [UInt8]
-    package init(_ kind: Kind, _ der: [UInt8]) {
+    /// SHA-256 of the DER, hex (given when the object knows it already, else computed once here).
+    package let sha256: String
+    package init(_ kind: Kind, _ der: [UInt8], sha256: String? = nil) {
         self.kind = kind
         self.der = der
+        self.sha256 = sha256 ?? Digest.sha256(der).hexString
     }
-    package var sha256: String { Digest.sha256(der).hexString }
 
     /// The CRLs of `evidence` (a delta and the base it is read over).
     package static func crl(_ evidence: CRLEvidence) -> [EvidenceObject] {
-        [EvidenceObject(.crl, evidence.crl.der)] + (evidence.base.map { [EvidenceObject(.crl, $0.der)] } ?? [])
+        [EvidenceObject(.crl, evidence.crl.der, sha256: evidence.crl.sha256)] + (evidence.base.map { [EvidenceObject(.crl, $0.der, sha256: $0.sha256)] } ?? [])
     }
 }
 

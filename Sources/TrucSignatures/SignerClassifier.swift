@@ -31,7 +31,7 @@ enum SignerClassifier {
         return SignerDescription(subject: certificate.subject, commonName: certificate.commonName, identifier: identifier,
                                  issuer: certificate.issuer, serial: certificate.serialHex,
                                  identifiers: certificate.identifiers + certificate.organizationIdentifiers,
-                                 sha256: Digest.sha256(certificate.der).hexString,
+                                 sha256: certificate.sha256,
                                  notBefore: isoUTC(certificate.notBefore), notAfter: isoUTC(certificate.notAfter))
     }
 }

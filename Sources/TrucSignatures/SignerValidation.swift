@@ -67,8 +67,8 @@ struct SignerValidation {
             }
         }
         let chain = path.chain.isEmpty ? [signer] : path.chain
-        outcome.objects.chain = chain.map { Digest.sha256($0.der).hexString }
-        outcome.evidence = chain.map { EvidenceObject(.certificate, $0.der) }
+        outcome.objects.chain = chain.map(\.sha256)
+        outcome.evidence = chain.map { EvidenceObject(.certificate, $0.der, sha256: $0.sha256) }
         outcome.reasons = path.problems.map { SignatureReason(rawValue: $0.rawValue) }
         outcome.detail = path.detail
         let judged = policy.algorithms.judge(algorithms + AlgorithmPolicy.uses(in: path.chain.isEmpty ? [signer] : path.chain), provenAt: provenAt ?? now)
@@ -80,7 +80,7 @@ struct SignerValidation {
         // Revocation is asked only for a path that reaches an anchor (no URL of an unknown CA is fetched).
         guard !path.problems.contains(.untrusted), path.chain.count >= 2 else { return outcome }
         if let top = path.chain.last {
-            let sha256 = Digest.sha256(top.der).hexString
+            let sha256 = top.sha256
             let profile = policy.trustProfile.anchor(sha256)
             outcome.anchor = AnchorReport(subject: top.subject, sha256: sha256, path: path.chain.count, role: profile?.role)
             if let required = profile?.policies, !required.isEmpty, Set(required).isDisjoint(with: signer.policyOIDs) {

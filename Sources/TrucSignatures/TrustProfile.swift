@@ -31,7 +31,7 @@ package struct TrustProfile: Sendable, Equatable, Codable {
         } catch {
             throw TrustProfileError("\(path) is not {\"anchors\": [{\"sha256\", \"role\", \"policies\"?}]}: \(error)")
         }
-        let present = Set(anchors.map { Digest.sha256($0.der).hexString })
+        let present = Set(anchors.map { $0.sha256 })
         for anchor in profile.anchors where !present.contains(anchor.sha256.lowercased()) {
             throw TrustProfileError("\(path) names the anchor \(anchor.sha256.prefix(64)), which is not a self-signed certificate of the directory")
         }

@@ -94,8 +94,9 @@ struct XMLDSigVerifier {
             verdict.objects = judged.objects
             verdict.evidence = judged.evidence
             if let stamp, stamp.valid, !stamp.token.isEmpty {
-                verdict.objects?.timestamps = [.init(kind: "signature", sha256: Digest.sha256(stamp.token).hexString, time: stamp.time.map(isoUTC))]
-                verdict.evidence.append(EvidenceObject(.timestamp, stamp.token))
+                let token = EvidenceObject(.timestamp, stamp.token)
+                verdict.objects?.timestamps = [.init(kind: "signature", sha256: token.sha256, time: stamp.time.map(isoUTC))]
+                verdict.evidence.append(token)
             }
             verdict.notes = notes.isEmpty ? nil : notes
             return verdict
