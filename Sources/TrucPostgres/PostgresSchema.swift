@@ -166,6 +166,11 @@ enum PostgresSchema {
             "CREATE TABLE message_objects(message_id TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (message_id, sha256))",
             "CREATE TABLE trust_snapshots(id TEXT PRIMARY KEY, contents BYTEA NOT NULL, first_seen BIGINT NOT NULL)",
         ],
+        // 13: a refused document's verdict and validation data (SQLite's version 21).
+        [
+            "ALTER TABLE refusals ADD COLUMN verdict TEXT",
+            "CREATE TABLE refusal_objects(refusal_id BIGINT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (refusal_id, sha256))",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

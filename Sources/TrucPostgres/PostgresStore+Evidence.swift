@@ -48,28 +48,37 @@ extension PostgresStore: EvidenceStore {
     /// The message's validation data and trust snapshot, inside its intake transaction: the objects the
     /// database does not hold yet are sent (one query asks which), then one link per object.
     static func recordEvidence(_ message: IncomingMessage, on connection: PostgresConnection, logger: Logger) async throws {
+        try await keepObjects(message.evidence, snapshot: message.trustSnapshot, at: message.receivedAt, on: connection, logger: logger)
         if !message.evidence.isEmpty {
             let hashes = message.evidence.map(\.sha256)
-            var held = Set<String>()
-            for try await sha256 in try await connection.query("SELECT sha256 FROM validation_objects WHERE sha256 = ANY(\(hashes))", logger: logger)
-                .decode(String.self) { held.insert(sha256) }
-            for object in message.evidence where !held.contains(object.sha256) {
-                held.insert(object.sha256)
-                try await connection.query("""
-                    INSERT INTO validation_objects(sha256, kind, der, first_seen)
-                    VALUES (\(object.sha256), \(object.kind), \(ByteBuffer(bytes: object.der)), \(message.receivedAt)) ON CONFLICT DO NOTHING
-                    """, logger: logger)
-            }
             try await connection.query("""
                 INSERT INTO message_objects(message_id, sha256) SELECT \(message.id), unnest(\(hashes)::TEXT[]) ON CONFLICT DO NOTHING
                 """, logger: logger)
         }
-        if let snapshot = message.trustSnapshot {
+    }
+
+    /// Validation objects and a trust snapshot kept once each (by SHA-256, by id), inside the caller's transaction.
+    static func keepObjects(_ objects: [EvidenceRecord], snapshot: TrustSnapshotRecord?, at time: Int64, on connection: PostgresConnection,
+                            logger: Logger) async throws {
+        if !objects.isEmpty {
+            let hashes = objects.map(\.sha256)
+            var held = Set<String>()
+            for try await sha256 in try await connection.query("SELECT sha256 FROM validation_objects WHERE sha256 = ANY(\(hashes))", logger: logger)
+                .decode(String.self) { held.insert(sha256) }
+            for object in objects where !held.contains(object.sha256) {
+                held.insert(object.sha256)
+                try await connection.query("""
+                    INSERT INTO validation_objects(sha256, kind, der, first_seen)
+                    VALUES (\(object.sha256), \(object.kind), \(ByteBuffer(bytes: object.der)), \(time)) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+        }
+        if let snapshot {
             var held = false
             for try await _ in try await connection.query("SELECT 1 FROM trust_snapshots WHERE id = \(snapshot.id)", logger: logger).decode(Int32.self) { held = true }
             if !held {
                 try await connection.query("""
-                    INSERT INTO trust_snapshots(id, contents, first_seen) VALUES (\(snapshot.id), \(ByteBuffer(bytes: snapshot.contents)), \(message.receivedAt))
+                    INSERT INTO trust_snapshots(id, contents, first_seen) VALUES (\(snapshot.id), \(ByteBuffer(bytes: snapshot.contents)), \(time))
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
             }

@@ -96,7 +96,7 @@ package func buildHub(
     let stats = StatsRoutes(store: store, auth: routes.auth)
     stats.register(on: access)
     AdminRoutes(store: store, peers: peerBoard, trust: trust, routing: configuration.routing, logger: logger).register(on: access)
-    RefusalRoutes(store: store).register(on: access)
+    RefusalRoutes(store: store, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode)).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode),
                     logger: logger)

@@ -266,6 +266,9 @@ struct Intake: Sendable {
             ? [Refusal.Finding(location: "message", status: "refused", codes: [failure.error.code], detail: failure.error.message)]
             : failure.findings
         refusal = refusal.bounded()
+        refusal.verdictJSON = failure.verdictJSON
+        refusal.evidence = failure.evidence
+        refusal.trustSnapshot = failure.trustSnapshot
         let decision = throttle.decide(caller.name)
         if case .record(let skipped) = decision {
             if skipped > 0 { refusal.reasons.append("(\(skipped) earlier refusals of this caller were answered but not recorded: more than the recording rate)") }
@@ -314,6 +317,9 @@ struct Intake: Sendable {
             failure.reasons = refusal.reasons
             failure.findings = refusal.findings
             failure.sha256 = sha256
+            failure.verdictJSON = refusal.verdictJSON
+            failure.evidence = refusal.evidence
+            failure.trustSnapshot = refusal.trustSnapshot
             if refusal.isDocument {
                 failure.counted = (refusal.key, refusal.sender, refusal.recipients, refusal.businessType)
             }
@@ -370,9 +376,10 @@ struct Intake: Sendable {
         if verdict.signatures.contains(where: { $0.status == .invalid }) {
             var businessType = 0
             if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }
-            throw SignatureRefusal(
+            let verdictJSON = JSONText.encode(verdict)
+            var refusal = SignatureRefusal(
                 error: HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
-                                details: ["signature": JSONText.encode(verdict)]),
+                                details: ["signature": verdictJSON]),
                 reasons: verdict.signatures.filter { $0.status != .valid }.map { v in
                     "\(v.location): \(v.status.rawValue) [\(v.reasons.map(\.rawValue).joined(separator: ", "))]" + (v.detail.map { " \($0)" } ?? "")
                 },
@@ -382,6 +389,10 @@ struct Intake: Sendable {
                 isDocument: parsed.message.messageType == "edoc", sender: sender, recipients: Addressing.recipients(of: parsed.message),
                 businessType: businessType,
                 key: Addressing.idempotencyKey(of: parsed.message, sender: sender, sha256: sha256))
+            refusal.verdictJSON = verdictJSON
+            refusal.evidence = Self.evidence(of: verdict)
+            refusal.trustSnapshot = TrustSnapshotRecord(id: verifier.trustSnapshot, contents: verifier.trustSnapshotContents)
+            throw refusal
         }
         let recipients = Addressing.recipients(of: parsed.message)
         guard !recipients.isEmpty else { throw HubError(.unprocessableContent, "no-recipient", "the message names no recipient") }
@@ -463,6 +474,10 @@ struct IntakeFailure: Error {
     var sha256: String?
     /// For a document refused for its signatures: what the statistics count (once per key).
     var counted: (key: String, sender: String, recipients: [String], businessType: Int)?
+    /// For a message refused for its signatures: the verdict, its validation data and trust snapshot.
+    var verdictJSON: String?
+    var evidence: [EvidenceRecord] = []
+    var trustSnapshot: TrustSnapshotRecord?
 
     init(_ error: HubError, sender: String? = nil, documentId: String? = nil, kind: String? = nil) {
         self.error = error
@@ -489,4 +504,8 @@ struct SignatureRefusal: Error {
     let businessType: Int
     /// The document's idempotency key: it is counted once however often it is re-sent.
     let key: String
+    /// The verdict, and what it was made from, kept with the refusal (for its ETSI report).
+    var verdictJSON: String?
+    var evidence: [EvidenceRecord] = []
+    var trustSnapshot: TrustSnapshotRecord?
 }

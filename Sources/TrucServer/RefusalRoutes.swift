@@ -3,11 +3,15 @@ import Foundation
 import Hummingbird
 import TrucCore
 import TrucStore
+import TrucSignatures
+import NIOCore
+import HTTPTypes
 
 /// The refused messages: an agency sees its own (how its IT finds out why its signing is broken), the
 /// operator everyone's, with counts by code and by sender.
 struct RefusalRoutes: Sendable {
     let store: any MessageStore
+    let reports: ValidationReports
 
     func register(on router: AccessRouter) {
         router.get("/v1/refusals", .agency) { request, context in
@@ -16,6 +20,8 @@ struct RefusalRoutes: Sendable {
             let items = try await store.refusals(agency: agency.code, code: request.uri.queryParameters.get("code"), from: from, to: to, limit: limit)
             return JSONText.response(Page(from: Self.iso(from), to: Self.iso(to), items: items, counts: nil))
         }
+        // A document refused for its signatures: the verdict and the data it was made from, kept with the refusal.
+        router.get("/v1/refusals/:id/validation-report", .reader) { request, context in try await validationReport(request, context) }
         router.get("/v1/admin/refusals", .operatorOnly) { request, context in
             let q = request.uri.queryParameters
             let (from, to, limit) = try Self.window(request)
@@ -23,6 +29,44 @@ struct RefusalRoutes: Sendable {
             return JSONText.response(Page(from: Self.iso(from), to: Self.iso(to), items: items,
                                           counts: try await store.refusalCounts(from: from, to: to)))
         }
+    }
+
+    /// The ETSI report (hub-signed XML with `Accept: application/xml`, else JSON) of a refusal for invalid
+    /// signatures: the agency it is filed under, or the operator; 404 for others, for an unknown id, or for a
+    /// refusal of another kind (nothing was verified).
+    func validationReport(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let raw = try context.parameters.require("id")
+        guard let id = ASCIINumber.parse(raw, in: 1...Int64.max),
+              let (refusal, verdictJSON, objects) = try await store.refusalVerdict(id) else { throw HubError.notFound("no refusal \(raw)") }
+        switch caller {
+        case .operatorRole: break
+        case .viewer: throw HubError.forbidden("a viewer credential reads statistics only")
+        case .scraper: throw HubError.forbidden("the metrics credential reads /metrics only")
+        case .agency(let agency): guard agency.code == refusal.agency else { throw HubError.notFound("no refusal \(raw)") }
+        }
+        guard let verdictJSON else { throw HubError.notFound("refusal \(raw) (\(refusal.code)) has no signature verdict") }
+        let verdict = try reports.verdict(json: verdictJSON, of: "refusal \(raw)", at: refusal.at)
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        if accept.contains("application/xml") || accept.contains("text/xml") {
+            return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .init("X-Truc-SHA256")!: refusal.sha256],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try reports.xml(verdict, documentSHA256: refusal.sha256))))
+        }
+        struct Report: Encodable {
+            let refusal: Refusal
+            let validationTime: String?
+            let trustSnapshot: String?
+            let signatures: [SignatureVerdict]
+            let objects: [Object]
+            struct Object: Encodable {
+                let sha256: String
+                let kind: String
+                let der: String
+            }
+        }
+        return JSONText.response(Report(refusal: refusal, validationTime: verdict.validationTime, trustSnapshot: verdict.trustSnapshot,
+                                        signatures: verdict.signatures,
+                                        objects: objects.map { .init(sha256: $0.sha256, kind: $0.kind, der: Data($0.der).base64EncodedString()) }))
     }
 
     struct Page: Encodable {

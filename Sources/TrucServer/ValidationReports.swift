@@ -13,19 +13,27 @@ struct ValidationReports: Sendable {
 
     /// The stored verdict, with its validation time (the receipt, for verdicts stored before it was recorded).
     func verdict(of message: StoredMessage) throws -> MessageVerdict {
-        guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8)) else {
-            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(message.id) cannot be read")
+        try verdict(json: message.verdictJSON, of: message.id, at: message.receivedAt)
+    }
+
+    func verdict(json: String, of what: String, at time: Int64) throws -> MessageVerdict {
+        guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(json.utf8)) else {
+            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(what) cannot be read")
         }
-        verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(message.receivedAt)
+        verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(time)
         return verdict
     }
 
     /// The hub-signed ETSI report of `message`.
     func xml(of message: StoredMessage) throws -> [UInt8] {
-        let verdict = try verdict(of: message)
+        try xml(try verdict(of: message), documentSHA256: message.sha256)
+    }
+
+    /// The hub-signed ETSI report of a verdict about the bytes whose SHA-256 is `documentSHA256`.
+    func xml(_ verdict: MessageVerdict, documentSHA256: String) throws -> [UInt8] {
         let validator = ETSIReport.Validator(product: "Truc \(TrucVersion.string)", hub: hubCode, certificate: signer.certificate)
         do {
-            return try signer.sign { signature in ETSIReport.xml(verdict, documentSHA256: message.sha256, validator: validator, signature: signature) }
+            return try signer.sign { signature in ETSIReport.xml(verdict, documentSHA256: documentSHA256, validator: validator, signature: signature) }
         } catch {
             throw HubError(.internalServerError, "report-unsigned", "the report cannot be signed: \(error)")
         }

@@ -29,6 +29,15 @@ package struct Refusal: Sendable, Codable, Equatable {
     /// The same refusal as structured findings, for programs: where (a signature's location, a validation
     /// path, an attachment, or `message`), its status, its reason codes and a detail.
     package var findings: [Finding] = []
+    /// For a document refused for its signatures: the verdict (JSON), and the validation data and trust snapshot
+    /// it was made from (kept with the refusal, not listed with it: `refusalVerdict` reads them).
+    package var verdictJSON: String?
+    package var evidence: [EvidenceRecord] = []
+    package var trustSnapshot: TrustSnapshotRecord?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, time, caller, sender, agency, documentId, kind, code, reasons, sha256, size, findings
+    }
 
     package struct Finding: Sendable, Codable, Equatable {
         /// `envelope`, `attachment:<name>`, an XPath-like validation path, or `message` for the whole message.
@@ -141,12 +150,41 @@ extension HubStore {
         defer { _ = try? db.run("PRAGMA synchronous=FULL") }
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
         let findings = String(decoding: try JSONEncoder().encode(refusal.findings), as: UTF8.self)
-        try db.run("""
-            INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.integer(refusal.at), .text(refusal.caller), refusal.sender.map { .text($0) } ?? .null,
-                  refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
-                  .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency), .text(findings)])
+        try db.transaction {
+            try db.run("""
+                INSERT INTO refusals(at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings, verdict)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.integer(refusal.at), .text(refusal.caller), refusal.sender.map { .text($0) } ?? .null,
+                      refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
+                      .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency), .text(findings),
+                      refusal.verdictJSON.map { .text($0) } ?? .null])
+            guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
+            let id = try db.query("SELECT last_insert_rowid()") { $0.int(0) }.first ?? 0
+            try keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at)
+            for object in refusal.evidence {
+                try db.run("INSERT OR IGNORE INTO refusal_objects(refusal_id, sha256) VALUES (?, ?)", [.integer(id), .text(object.sha256)])
+            }
+        }
+    }
+
+    /// One refusal with its verdict (JSON) and the validation data kept with it; nil when there is no such refusal.
+    package nonisolated func refusalVerdict(_ id: Int64) throws -> (refusal: Refusal, verdictJSON: String?, objects: [EvidenceRecord])? {
+        try readers.read { db in
+            guard var refusal = try db.query("""
+                SELECT id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings, verdict FROM refusals WHERE id = ?
+                """, [.integer(id)], { row -> Refusal in
+                    var r = Self.refusal(row)
+                    r.verdictJSON = row.text(12)
+                    return r
+                }).first else { return nil }
+            let objects = try db.query("""
+                SELECT o.sha256, o.kind, o.der FROM refusal_objects r JOIN validation_objects o ON o.sha256 = r.sha256
+                WHERE r.refusal_id = ? ORDER BY o.sha256
+                """, [.integer(id)]) { EvidenceRecord(sha256: $0.text(0) ?? "", kind: $0.text(1) ?? "", der: $0.blob(2) ?? []) }
+            let verdict = refusal.verdictJSON
+            refusal.verdictJSON = nil
+            return (refusal, verdict, objects)
+        }
     }
 
     /// Refusals in [from, to) (epoch seconds), newest first; only those filed under `agency` when given.
@@ -163,16 +201,19 @@ extension HubStore {
         }
         sql += " ORDER BY at DESC, id DESC LIMIT ?"
         bindings.append(.integer(Int64(limit)))
-        return try db.query(sql, bindings) { row in
-            var refusal = Refusal(at: row.int(1), caller: row.text(2) ?? "", sender: row.text(3), documentId: row.text(4), kind: row.text(5),
-                                  code: row.text(6) ?? "",
-                                  reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
-                                  sha256: row.text(8) ?? "", size: Int(row.int(9)), agency: row.text(10))
-            refusal.findings = Refusal.decodeFindings(row.text(11))
-            refusal.id = row.int(0)
-            refusal.time = CivilCalendar.vietnamISO(refusal.at)
-            return refusal
-        }
+        return try db.query(sql, bindings) { Self.refusal($0) }
+    }
+
+    /// A refusal from a row of (id, at, caller, sender, document_id, kind, code, reasons, sha256, size, agency, findings).
+    static func refusal(_ row: Row) -> Refusal {
+        var refusal = Refusal(at: row.int(1), caller: row.text(2) ?? "", sender: row.text(3), documentId: row.text(4), kind: row.text(5),
+                              code: row.text(6) ?? "",
+                              reasons: (try? JSONDecoder().decode([String].self, from: Data((row.text(7) ?? "[]").utf8))) ?? [],
+                              sha256: row.text(8) ?? "", size: Int(row.int(9)), agency: row.text(10))
+        refusal.findings = Refusal.decodeFindings(row.text(11))
+        refusal.id = row.int(0)
+        refusal.time = CivilCalendar.vietnamISO(refusal.at)
+        return refusal
     }
 
     package func refusalCounts(from: Int64, to: Int64) throws -> RefusalCounts {
@@ -191,6 +232,9 @@ extension HubStore {
     /// Deletes the refusals older than `before`; returns how many.
     @discardableResult
     package func pruneRefusals(before: Int64) throws -> Int {
-        try db.run("DELETE FROM refusals WHERE at < ?", [.integer(before)])
+        try db.transaction {
+            try db.run("DELETE FROM refusal_objects WHERE refusal_id IN (SELECT id FROM refusals WHERE at < ?)", [.integer(before)])
+            return try db.run("DELETE FROM refusals WHERE at < ?", [.integer(before)])
+        }
     }
 }

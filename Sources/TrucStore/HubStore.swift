@@ -168,19 +168,25 @@ package actor HubStore {
 
     /// The message's validation data and trust snapshot: each object once (by SHA-256), a link per message.
     private func recordEvidence(_ message: IncomingMessage) throws {
+        try keepObjects(message.evidence, snapshot: message.trustSnapshot, at: message.receivedAt)
         for object in message.evidence {
+            try db.run("INSERT OR IGNORE INTO message_objects(message_id, sha256) VALUES (?, ?)", [.text(message.id), .text(object.sha256)])
+        }
+    }
+
+    /// Validation objects and a trust snapshot kept once each (by SHA-256, by id), inside the caller's transaction.
+    func keepObjects(_ objects: [EvidenceRecord], snapshot: TrustSnapshotRecord?, at time: Int64) throws {
+        for object in objects {
             // The common CA's CRL is held once: its bytes are bound only the first time.
             let held = try db.query("SELECT 1 FROM validation_objects WHERE sha256 = ?", [.text(object.sha256)]) { $0.int(0) }.isEmpty == false
             if !held {
                 try db.run("INSERT INTO validation_objects(sha256, kind, der, first_seen) VALUES (?, ?, ?, ?)",
-                           [.text(object.sha256), .text(object.kind), .blob(object.der), .integer(message.receivedAt)])
+                           [.text(object.sha256), .text(object.kind), .blob(object.der), .integer(time)])
             }
-            try db.run("INSERT OR IGNORE INTO message_objects(message_id, sha256) VALUES (?, ?)", [.text(message.id), .text(object.sha256)])
         }
-        if let snapshot = message.trustSnapshot,
-           try db.query("SELECT 1 FROM trust_snapshots WHERE id = ?", [.text(snapshot.id)], { $0.int(0) }).isEmpty {
+        if let snapshot, try db.query("SELECT 1 FROM trust_snapshots WHERE id = ?", [.text(snapshot.id)], { $0.int(0) }).isEmpty {
             try db.run("INSERT INTO trust_snapshots(id, contents, first_seen) VALUES (?, ?, ?)",
-                       [.text(snapshot.id), .blob(snapshot.contents), .integer(message.receivedAt)])
+                       [.text(snapshot.id), .blob(snapshot.contents), .integer(time)])
         }
     }
 

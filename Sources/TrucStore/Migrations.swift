@@ -166,6 +166,12 @@ enum Migrations {
         CREATE TABLE message_objects(message_id TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (message_id, sha256)) WITHOUT ROWID;
         CREATE TABLE trust_snapshots(id TEXT PRIMARY KEY, contents BLOB NOT NULL, first_seen INTEGER NOT NULL);
         """,
+        // 21: a document refused for its signatures keeps its verdict and the validation data it was made from
+        // (for its ETSI report), for as long as the refusal record.
+        """
+        ALTER TABLE refusals ADD COLUMN verdict TEXT;
+        CREATE TABLE refusal_objects(refusal_id INTEGER NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (refusal_id, sha256)) WITHOUT ROWID;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -169,6 +169,22 @@ struct IndicationTests {
             #expect(run.exitCode == 1 && etsi(run)?["indication"] as? String == indication && etsi(run)?["subIndication"] as? String == sub,
                     "\(fixture): \(run.stdout.prefix(2000))")
         }
+        // A refusal keeps its verdict and the data it was made from: the agency shows its IT supplier the signed report.
+        let refusals = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", hub + "/v1/refusals"])
+        let items = (try? JSONSerialization.jsonObject(with: Data(refusals.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let tampered = try #require(items.first { ($0["reasons"] as? [String])?.contains { $0.contains("digest-mismatch") } == true }?["id"] as? Int,
+                                    "\(refusals.stdout.prefix(2000))")
+        let refusalURL = hub + "/v1/refusals/\(tampered)/validation-report"
+        let refusalXML = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", "-H", "Accept: application/xml", refusalURL])
+        try refusalXML.stdout.write(toFile: dir + "/refusal.xml", atomically: true, encoding: .utf8)
+        #expect(try Self.schemaValid(dir + "/refusal.xml"))
+        #expect(try FailClosedTests.run("xmlsec1", ["--verify", "--trusted-pem", ca, dir + "/refusal.xml"]).exitCode == 0)
+        #expect(Self.indications(refusalXML.stdout).contains { $0 == ("urn:etsi:019102:mainindication:total-failed", "urn:etsi:019102:subindication:HASH_FAILURE") },
+                "\(refusalXML.stdout.prefix(2000))")
+        let refusalJSON = try FailClosedTests.run("curl", ["-sf", "--cacert", ca, "-H", "Authorization: Bearer \(token)", refusalURL])
+        let kept = (try? JSONSerialization.jsonObject(with: Data(refusalJSON.stdout.utf8)) as? [String: Any])?["objects"] as? [[String: Any]] ?? []
+        #expect(kept.contains { $0["kind"] as? String == "certificate" }, "\(refusalJSON.stdout.prefix(1500))")
+
         // Accepted: the report of the verdict made at receipt.
         #expect(try TrucRun.run(["agencies", "add", "000.00.00.H30", "--name", "UBND Tỉnh Lạng Sơn", "--data", server.data]).exitCode == 0)
         let other = try TrucRun.run(["agencies", "token", "000.00.00.H30", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -214,6 +230,8 @@ struct IndicationTests {
             let stranger = try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-H", "Authorization: Bearer \(other)", url])
             #expect(stranger.stdout == "404", "\(stranger.stdout)")
         }
+        #expect(try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-H", "Authorization: Bearer \(other)",
+                                                 refusalURL]).stdout == "404", "another agency's refusal is not revealed")
         let anonymous = try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, hub + "/v1/messages/x/validation-report"])
         #expect(anonymous.stdout == "401", "\(anonymous.stdout)")
     }

@@ -134,3 +134,34 @@ struct SealConformanceTests {
         #expect(try await store.seals(of: "000.00.00.H14").isEmpty, "a removed agency's seals go with it")
     }
 }
+
+@Suite("Store conformance: a refused document's verdict and validation data, on SQLite and PostgreSQL")
+struct RefusalEvidenceConformanceTests {
+    @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: StoreKind.allCases)
+    func refusalEvidence(kind: StoreKind) async throws {
+        guard runs(kind) else { return }
+        let s = try await StoreUnderTest.make(kind)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let certificate = EvidenceConformanceTests.object("certificate", 800, seed: 3), crl = EvidenceConformanceTests.object("crl", 4000, seed: 4)
+        var refused = Refusal(at: 5_000, caller: "000.00.00.G22", sender: "000.00.00.G22", documentId: "d1", kind: "edoc", code: "invalid-signature",
+                              reasons: ["attachment:a.pdf: invalid [digest-mismatch]"], sha256: "cc", size: 12)
+        refused.verdictJSON = #"{"signatures":[],"bucket":"invalid","invalid":true,"signed":"none"}"#
+        refused.evidence = [certificate, crl, crl]
+        refused.trustSnapshot = TrustSnapshotRecord(id: "sha256:" + String(repeating: "ab", count: 32), contents: Array("{}".utf8))
+        try await store.recordRefusal(refused)
+        try await store.recordRefusal(Refusal(at: 5_001, caller: "000.00.00.G22", sender: "000.00.00.G22", documentId: "d2", kind: "edoc",
+                                              code: "invalid-message", reasons: ["x"], sha256: "dd", size: 1))
+        let listed = try await store.refusals(agency: nil, code: nil, from: 0, to: 10_000, limit: 10)
+        let id = try #require(listed.first { $0.code == "invalid-signature" }?.id)
+        let read = try #require(try await store.refusalVerdict(id))
+        #expect(read.verdictJSON == refused.verdictJSON && read.refusal.documentId == "d1")
+        #expect(read.objects == [certificate, crl].sorted { $0.sha256 < $1.sha256 }, "each object once, exact bytes")
+        #expect(try await store.trustSnapshot(refused.trustSnapshot!.id) != nil)
+        let other = try #require(listed.first { $0.code == "invalid-message" }?.id)
+        #expect(try await store.refusalVerdict(other)?.verdictJSON == nil)
+        #expect(try await store.refusalVerdict(999_999) == nil)
+        #expect(try await store.pruneRefusals(before: 6_000) == 2)
+        #expect(try await store.refusalVerdict(id) == nil)
+    }
+}
