@@ -53,26 +53,17 @@ struct RevalidateCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(code: "revalidation-failed", message: "\(error)", exitCode: 2).report()
         }
-        let changed = outcomes.filter { $0.changed || ($0.bucketNow == nil) }
+        let report = Revalidation.Report(range: range, at: moment, outcomes: outcomes)
         if json {
-            struct Report: Encodable {
-                let from: String
-                let to: String
-                let at: String
-                let documents: Int
-                let changed: Int
-                let outcomes: [Revalidation.Outcome]
-            }
-            print(try Output.json(Report(from: range.from.description, to: range.to.description, at: moment.rawValue, documents: outcomes.count,
-                                         changed: changed.count, outcomes: outcomes)))
+            print(try Output.json(report))
         } else {
             for o in outcomes {
                 let state = o.bucketNow == nil ? "NOT RE-JUDGED" : o.changed ? "CHANGED" : "same"
                 print("\(o.id)  \(o.documentId ?? "-")  received \(o.receivedTime)  \(o.bucket) → \(o.bucketNow ?? "?")  \(state)")
                 for why in o.why { print("    \(why)") }
             }
-            print("\(outcomes.count) documents re-judged at \(moment == .receipt ? "receipt" : "now") from the kept data: \(changed.count) changed or not re-judged")
+            print("\(outcomes.count) documents re-judged at \(moment == .receipt ? "receipt" : "now") from the kept data: \(report.changed) changed or not re-judged")
         }
-        if !changed.isEmpty { throw ExitCode(1) }
+        if report.changed > 0 { throw ExitCode(1) }
     }
 }

@@ -199,18 +199,9 @@ struct AdminRoutes: Sendable {
         let (start, end) = Revalidation.period(range)
         let outcomes = try await Revalidation(store: store, policy: trust.verifier.policy, trustDirectory: body.trust == "current" ? trust.directory : nil,
                                               scratch: scratch).run(from: start, to: end, at: moment)
-        struct Report: Encodable {
-            let from: String
-            let to: String
-            let at: String
-            let documents: Int
-            let changed: Int
-            let outcomes: [Revalidation.Outcome]
-        }
         logger.notice("operator re-validated a period", metadata: ["from": "\(range.from)", "to": "\(range.to)", "at": "\(moment.rawValue)",
                                                                   "documents": "\(outcomes.count)"])
-        return JSONText.response(Report(from: range.from.description, to: range.to.description, at: moment.rawValue, documents: outcomes.count,
-                                        changed: outcomes.filter { $0.changed || $0.bucketNow == nil }.count, outcomes: outcomes))
+        return JSONText.response(Revalidation.Report(range: range, at: moment, outcomes: outcomes))
     }
 
     func putAgency(_ request: Request, _ context: HubRequestContext) async throws -> Response {

@@ -40,6 +40,26 @@ package struct Revalidation: Sendable {
         package var why: [String]
     }
 
+    /// What a re-validation of a period answers (the CLI's JSON and the operator API alike).
+    package struct Report: Sendable, Encodable {
+        package let from: String
+        package let to: String
+        package let at: String
+        package let documents: Int
+        /// Documents whose verdict changed, or that could not be re-judged.
+        package let changed: Int
+        package let outcomes: [Outcome]
+
+        package init(range: DayRange, at moment: Moment, outcomes: [Outcome]) {
+            from = range.from.description
+            to = range.to.description
+            at = moment.rawValue
+            documents = outcomes.count
+            changed = outcomes.filter { $0.changed || $0.bucketNow == nil }.count
+            self.outcomes = outcomes
+        }
+    }
+
     let store: any MessageStore
     let policy: VerificationPolicy
     /// A trust directory to judge under; nil: each verdict's own trust snapshot, as kept.
