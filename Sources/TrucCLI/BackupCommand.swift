@@ -30,6 +30,13 @@ struct BackupCommand: ParsableCommand {
 
     static let postgresAdvice = "back up the database with pg_dump --format=custom (or WAL archiving for point-in-time recovery) and copy each node's secrets.key and PKI (the data directory) beside it; truc backup copies SQLite stores"
 
+    static func counted(_ path: String) throws -> String {
+        let db = try Database(path: path)
+        func count(_ table: String) -> Int64 { ((try? db.query("SELECT count(*) FROM \"\(table)\"") { $0.int(0) }) ?? []).first ?? 0 }
+        return "\(count("messages")) messages, \(count("validation_objects")) validation objects (\(count("message_objects")) links to messages, "
+            + "\(count("refusal_objects")) to refusals), \(count("trust_snapshots")) trust snapshots, \(count("refusals")) refusals"
+    }
+
     func run() throws {
         let source = data ?? ProcessInfo.processInfo.environment["TRUC_DATA_DIR"] ?? "./data"
         let fm = FileManager.default
@@ -52,6 +59,9 @@ struct BackupCommand: ParsableCommand {
             try fm.createDirectory(atPath: staging + "/payloads", withIntermediateDirectories: true)
             // 1. The database: one consistent snapshot.
             try Database(path: source + "/truc.sqlite").backup(to: staging + "/truc.sqlite")
+            // What the copy holds: the messages, and the validation data kept with verdicts (counted in the copy,
+            // whose connection closes — and leaves no WAL file — before the manifest lists the files).
+            let held = try Self.counted(staging + "/truc.sqlite")
             // 2. Payload files (segments, and per-message files of older versions), after the snapshot.
             for name in (try? fm.contentsOfDirectory(atPath: source + "/payloads"))?.sorted() ?? [] {
                 try fm.copyItem(atPath: "\(source)/payloads/\(name)", toPath: "\(staging)/payloads/\(name)")
@@ -68,6 +78,7 @@ struct BackupCommand: ParsableCommand {
             try Data((mac.hexString + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/manifest.hmac"))
             try fm.moveItem(atPath: staging, toPath: destination)
             print("backed up \(source) to \(destination): \(manifest.files.count) files, \(manifest.files.map(\.size).reduce(0, +)) bytes")
+            print("  " + held)
             // What a backup of the data directory cannot hold: said every time, and named when this shell knows it.
             let environment = ProcessInfo.processInfo.environment
             let outside = ["TRUC_TLS_CERT", "TRUC_TLS_KEY", "TRUC_CLIENT_CA", "TRUC_TRUST_DIR"].compactMap { name -> String? in

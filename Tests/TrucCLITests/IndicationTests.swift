@@ -232,6 +232,11 @@ struct IndicationTests {
         }
         #expect(try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "-H", "Authorization: Bearer \(other)",
                                                  refusalURL]).stdout == "404", "another agency's refusal is not revealed")
+        // The validation data is in the store, so in every backup of it, which counts it.
+        let backup = try TrucRun.run(["backup", dir + "/backup", "--data", server.data])
+        let counted = backup.stdout.range(of: #"[0-9]+ validation objects \([0-9]+ links to messages, [0-9]+ to refusals\)"#, options: .regularExpression)
+            .map { String(backup.stdout[$0]) } ?? ""
+        #expect(backup.exitCode == 0 && !counted.hasPrefix("0 ") && !counted.contains("(0 links") && !counted.hasSuffix(" 0 to refusals)"), "\(backup.stdout)\(backup.stderr)")
         let anonymous = try FailClosedTests.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, hub + "/v1/messages/x/validation-report"])
         #expect(anonymous.stdout == "401", "\(anonymous.stdout)")
     }
