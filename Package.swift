@@ -71,6 +71,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings
         ),
         .target(name: "TrucCore", dependencies: ["EdXML"], swiftSettings: strictSettings),
+        // The evidence log's Merkle tree (RFC 9162): pure hashing, proofs and their verification.
+        .target(name: "TrucLog", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -115,6 +117,7 @@ let package = Package(
         .target(name: "TrucTestSupport", path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucLogTests", dependencies: ["TrucLog", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
