@@ -74,14 +74,14 @@ let package = Package(
         // The evidence log's Merkle tree (RFC 9162): pure hashing, proofs and their verification.
         .target(name: "TrucLog", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
-        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto"], swiftSettings: strictSettings),
-        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto", "TrucLog"], swiftSettings: strictSettings),
+        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "TrucLog", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strictSettings),
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP",
+                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
         .testTarget(
             name: "TrucServerTests",
-            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucVXP", "EdXML", "TrucTestSupport",
+            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOCore", package: "swift-nio"),

@@ -172,3 +172,29 @@ package struct MerkleLevels: Sendable {
 
     package var root: [UInt8] { MerkleTree.root(size: size, subtree: subtree) }
 }
+
+extension MerkleTree {
+    /// The perfect-subtree nodes to store when `leafHashes` are appended to a tree of `size` leaves: the leaves
+    /// themselves (level 0) and every subtree they complete. `stored(level, index)` gives a node written before
+    /// (a left sibling); nodes made by this append are looked up here first.
+    package static func appending(_ leafHashes: [[UInt8]], to size: Int64,
+                                  stored: (_ level: Int, _ index: Int64) throws -> [UInt8]) rethrows -> [(level: Int, index: Int64, hash: [UInt8])] {
+        var made: [(level: Int, index: Int64, hash: [UInt8])] = []
+        var fresh: [Int: [Int64: [UInt8]]] = [:]
+        var next = size
+        for leaf in leafHashes {
+            var level = 0, index = next, hash = leaf
+            while true {
+                made.append((level, index, hash))
+                fresh[level, default: [:]][index] = hash
+                guard index & 1 == 1 else { break }
+                let left = try fresh[level]?[index - 1] ?? stored(level, index - 1)
+                hash = nodeHash(left, hash)
+                level += 1
+                index >>= 1
+            }
+            next += 1
+        }
+        return made
+    }
+}

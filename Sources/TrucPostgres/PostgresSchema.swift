@@ -171,6 +171,13 @@ enum PostgresSchema {
             "ALTER TABLE refusals ADD COLUMN verdict TEXT",
             "CREATE TABLE refusal_objects(refusal_id BIGINT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (refusal_id, sha256))",
         ],
+        // 14: the evidence log (SQLite's version 22).
+        [
+            "CREATE TABLE log_events(id BIGSERIAL PRIMARY KEY, entry BYTEA NOT NULL, message_id TEXT, leaf_index BIGINT UNIQUE)",
+            "CREATE INDEX log_events_unsequenced ON log_events(id) WHERE leaf_index IS NULL",
+            "CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL",
+            "CREATE TABLE log_nodes(level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx))",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

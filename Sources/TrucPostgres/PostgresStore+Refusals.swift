@@ -21,6 +21,9 @@ extension PostgresStore: RefusalStore {
                         \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency), \(findings), \(refusal.verdictJSON))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) { id = inserted }
+            if let entry = refusal.logEntry {
+                try await connection.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
+            }
             guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             try await Self.keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at, on: connection, logger: logger)
             if !refusal.evidence.isEmpty {

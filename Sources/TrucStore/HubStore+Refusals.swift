@@ -34,6 +34,8 @@ package struct Refusal: Sendable, Codable, Equatable {
     package var verdictJSON: String?
     package var evidence: [EvidenceRecord] = []
     package var trustSnapshot: TrustSnapshotRecord?
+    /// The evidence log's event for this refusal (canonical bytes), written in the same transaction.
+    package var logEntry: [UInt8]?
 
     enum CodingKeys: String, CodingKey {
         case id, at, time, caller, sender, agency, documentId, kind, code, reasons, sha256, size, findings
@@ -158,8 +160,9 @@ extension HubStore {
                       refusal.documentId.map { .text($0) } ?? .null, refusal.kind.map { .text($0) } ?? .null, .text(refusal.code),
                       .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency), .text(findings),
                       refusal.verdictJSON.map { .text($0) } ?? .null])
-            guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             let id = try db.query("SELECT last_insert_rowid()") { $0.int(0) }.first ?? 0
+            if let entry = refusal.logEntry { try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)]) }
+            guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             try keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at)
             for object in refusal.evidence {
                 try db.run("INSERT OR IGNORE INTO refusal_objects(refusal_id, sha256) VALUES (?, ?)", [.integer(id), .text(object.sha256)])

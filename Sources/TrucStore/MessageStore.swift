@@ -4,7 +4,7 @@ package import TrucCore
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
-    & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore
+    & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore & EvidenceLogStore
 
 /// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
 package protocol DirectoryStore: Actor {
@@ -128,6 +128,23 @@ package struct EvidenceTotals: Sendable, Equatable, Codable {
     }
 }
 
+/// The evidence log (README "Evidence log"): events are written unsequenced in the transaction of what they
+/// record; one sequencer at a time gives them contiguous leaf indexes and stores the RFC 9162 tree's perfect
+/// subtrees, from which roots and proofs are computed.
+package protocol EvidenceLogStore: Actor {
+    /// Sequences at most `limit` of the oldest unsequenced events; returns the tree's size after.
+    @discardableResult func sequenceLog(limit: Int) async throws -> Int64
+    func logSize() async throws -> Int64
+    /// The hash of the perfect subtree (level, index); nil when the tree does not have it (yet).
+    func logNode(level: Int, index: Int64) async throws -> [UInt8]?
+    /// Up to `count` entries from leaf index `from`, in order.
+    func logEntries(from: Int64, count: Int) async throws -> [(index: Int64, entry: [UInt8])]
+    /// The leaf index of a message's event, once sequenced.
+    func logIndex(ofMessage id: String) async throws -> Int64?
+    /// Events written and not yet sequenced.
+    func unsequencedLogEvents() async throws -> Int64
+}
+
 /// The organisation certificates bound to each agency: a seal counts as the sender's only when its certificate
 /// is one of them (or the agency's TLS client certificate identifier). Several per agency, for renewals.
 package protocol SealStore: Actor {
@@ -194,4 +211,4 @@ extension OperationsStore {
 }
 
 extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
-    EvidenceStore {}
+    EvidenceStore, EvidenceLogStore {}

@@ -172,6 +172,14 @@ enum Migrations {
         ALTER TABLE refusals ADD COLUMN verdict TEXT;
         CREATE TABLE refusal_objects(refusal_id INTEGER NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (refusal_id, sha256)) WITHOUT ROWID;
         """,
+        // 22: the evidence log: events written with what they record (unsequenced), then given their leaf index
+        // by the one sequencer; the Merkle tree's perfect subtrees (RFC 9162), level 0 being the leaf hashes.
+        """
+        CREATE TABLE log_events(id INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL, message_id TEXT, leaf_index INTEGER UNIQUE);
+        CREATE INDEX log_events_unsequenced ON log_events(id) WHERE leaf_index IS NULL;
+        CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE log_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+        """,
     ]
 
     static func apply(to db: Database) throws {

@@ -34,6 +34,8 @@ package struct IncomingMessage: Sendable {
     package var evidence: [EvidenceRecord] = []
     /// The trust snapshot the verdict names, with its contents (kept once per id).
     package var trustSnapshot: TrustSnapshotRecord?
+    /// The evidence log's event for this message (canonical bytes), written in the same transaction.
+    package var logEntry: [UInt8]?
 
     package init(id: String, kind: String, sender: String, documentId: String?, idempotencyKey: String, receivedAt: Int64, sha256: String,
                  recipients: [String], targets: [String: String] = [:], via: [String] = [], verdictJSON: String, bucket: String,

@@ -1,0 +1,82 @@
+import NIOCore
+import PostgresNIO
+import TrucLog
+package import TrucStore
+
+// The EvidenceLogStore role on PostgreSQL: every node may run the sequencer; a transaction-level advisory lock
+// lets one at a time in (the others skip their turn), so the tree never forks.
+extension PostgresStore: EvidenceLogStore {
+    /// The advisory lock key of the sequencer ("9162", RFC 9162).
+    static let sequencerLock: Int64 = 9162
+
+    package func sequenceLog(limit: Int) async throws -> Int64 {
+        try await transaction { connection in
+            var locked = false
+            for try await got in try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.sequencerLock))", logger: self.logger)
+                .decode(Bool.self) { locked = got }
+            var size: Int64 = 0
+            for try await count in try await connection.query("SELECT count(*) FROM log_nodes WHERE level = 0", logger: self.logger).decode(Int64.self) {
+                size = count
+            }
+            guard locked else { return size } // another node is sequencing now
+            var pending: [(id: Int64, entry: [UInt8])] = []
+            for try await (id, entry) in try await connection.query("""
+                SELECT id, entry FROM log_events WHERE leaf_index IS NULL ORDER BY id LIMIT \(Int64(limit))
+                """, logger: self.logger).decode((Int64, ByteBuffer).self) { pending.append((id, Array(buffer: entry))) }
+            guard !pending.isEmpty else { return size }
+            // The left siblings the new leaves need: at most one per level.
+            var stored: [String: [UInt8]] = [:]
+            for try await (level, index, hash) in try await connection.query("""
+                SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN (SELECT l, ((\(size) >> l) - 1) FROM generate_series(0, 62) AS l)
+                """, logger: self.logger).decode((Int32, Int64, ByteBuffer).self) { stored["\(level)/\(index)"] = Array(buffer: hash) }
+            let nodes = try MerkleTree.appending(pending.map { MerkleTree.leafHash($0.entry) }, to: size) { level, index in
+                guard let hash = stored["\(level)/\(index)"] else {
+                    throw StoreError.invalid("the evidence log lacks node (\(level), \(index)) of a tree of \(size) leaves")
+                }
+                return hash
+            }
+            let ids = pending.map(\.id), indexes = pending.indices.map { size + Int64($0) }
+            try await connection.query("""
+                UPDATE log_events SET leaf_index = v.leaf FROM unnest(\(ids)::BIGINT[], \(indexes)::BIGINT[]) AS v(id, leaf) WHERE log_events.id = v.id
+                """, logger: self.logger)
+            try await connection.query("""
+                INSERT INTO log_nodes(level, idx, hash)
+                SELECT * FROM unnest(\(nodes.map { Int32($0.level) })::INTEGER[], \(nodes.map(\.index))::BIGINT[], \(nodes.map { ByteBuffer(bytes: $0.hash) })::BYTEA[])
+                """, logger: self.logger)
+            return size + Int64(pending.count)
+        }
+    }
+
+    package func logSize() async throws -> Int64 {
+        for try await count in try await client.query("SELECT count(*) FROM log_nodes WHERE level = 0", logger: logger).decode(Int64.self) { return count }
+        return 0
+    }
+
+    package func logNode(level: Int, index: Int64) async throws -> [UInt8]? {
+        for try await hash in try await client.query("SELECT hash FROM log_nodes WHERE level = \(Int32(level)) AND idx = \(index)", logger: logger)
+            .decode(ByteBuffer.self) { return Array(buffer: hash) }
+        return nil
+    }
+
+    package func logEntries(from: Int64, count: Int) async throws -> [(index: Int64, entry: [UInt8])] {
+        var result: [(index: Int64, entry: [UInt8])] = []
+        for try await (index, entry) in try await client.query("""
+            SELECT leaf_index, entry FROM log_events WHERE leaf_index >= \(from) ORDER BY leaf_index LIMIT \(Int64(count))
+            """, logger: logger).decode((Int64, ByteBuffer).self) { result.append((index, Array(buffer: entry))) }
+        return result
+    }
+
+    package func logIndex(ofMessage id: String) async throws -> Int64? {
+        for try await index in try await client.query("""
+            SELECT leaf_index FROM log_events WHERE message_id = \(id) AND leaf_index IS NOT NULL ORDER BY id LIMIT 1
+            """, logger: logger).decode(Int64.self) { return index }
+        return nil
+    }
+
+    package func unsequencedLogEvents() async throws -> Int64 {
+        for try await count in try await client.query("SELECT count(*) FROM log_events WHERE leaf_index IS NULL", logger: logger).decode(Int64.self) {
+            return count
+        }
+        return 0
+    }
+}

@@ -1,0 +1,56 @@
+import TrucLog
+import TrucSQLite
+
+// The EvidenceLogStore role on SQLite: the store's one writer is the sequencer.
+extension HubStore {
+    package func sequenceLog(limit: Int) throws -> Int64 {
+        try db.transaction {
+            let size = try db.query("SELECT count(*) FROM log_nodes WHERE level = 0") { $0.int(0) }.first ?? 0
+            let pending = try db.query("SELECT id, entry FROM log_events WHERE leaf_index IS NULL ORDER BY id LIMIT ?", [.integer(Int64(limit))]) {
+                (id: $0.int(0), entry: $0.blob(1) ?? [])
+            }
+            guard !pending.isEmpty else { return size }
+            let nodes = try MerkleTree.appending(pending.map { MerkleTree.leafHash($0.entry) }, to: size) { level, index in
+                guard let hash = try db.query("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", [.integer(Int64(level)), .integer(index)], {
+                    $0.blob(0) ?? []
+                }).first else { throw StoreError.invalid("the evidence log lacks node (\(level), \(index)) of a tree of \(size) leaves") }
+                return hash
+            }
+            for (offset, event) in pending.enumerated() {
+                try db.run("UPDATE log_events SET leaf_index = ? WHERE id = ?", [.integer(size + Int64(offset)), .integer(event.id)])
+            }
+            for node in nodes {
+                try db.run("INSERT INTO log_nodes(level, idx, hash) VALUES (?, ?, ?)", [.integer(Int64(node.level)), .integer(node.index), .blob(node.hash)])
+            }
+            return size + Int64(pending.count)
+        }
+    }
+
+    package nonisolated func logSize() throws -> Int64 {
+        try readers.read { db in try db.query("SELECT count(*) FROM log_nodes WHERE level = 0") { $0.int(0) }.first ?? 0 }
+    }
+
+    package nonisolated func logNode(level: Int, index: Int64) throws -> [UInt8]? {
+        try readers.read { db in
+            try db.query("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", [.integer(Int64(level)), .integer(index)]) { $0.blob(0) ?? [] }.first
+        }
+    }
+
+    package nonisolated func logEntries(from: Int64, count: Int) throws -> [(index: Int64, entry: [UInt8])] {
+        try readers.read { db in
+            try db.query("SELECT leaf_index, entry FROM log_events WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", [.integer(from), .integer(Int64(count))]) {
+                (index: $0.int(0), entry: $0.blob(1) ?? [])
+            }
+        }
+    }
+
+    package nonisolated func logIndex(ofMessage id: String) throws -> Int64? {
+        try readers.read { db in
+            try db.query("SELECT leaf_index FROM log_events WHERE message_id = ? AND leaf_index IS NOT NULL ORDER BY id LIMIT 1", [.text(id)]) { $0.int(0) }.first
+        }
+    }
+
+    package nonisolated func unsequencedLogEvents() throws -> Int64 {
+        try readers.read { db in try db.query("SELECT count(*) FROM log_events WHERE leaf_index IS NULL") { $0.int(0) }.first ?? 0 }
+    }
+}
