@@ -99,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite",
+            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite", "TrucLog",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib",

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TrucTestSupport
+
+/// `truc log verify` on a real hub's store, then on copies of it changed behind the hub's back (Python's sqlite3
+/// playing the operator with write access to the database): each change is named by the first leaf it touches.
+@Suite("Evidence log: truc log verify recomputes the tree and finds what was changed behind the hub's back")
+struct LogVerifyTests {
+    static func sql(_ database: String, _ statement: String) throws {
+        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1]); db.execute(sys.argv[2]); db.commit(); print(db.total_changes)
+            """, database, statement])
+        #expect(run.exitCode == 0 && run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "\(statement): \(run.stdout)\(run.stderr)")
+    }
+
+    @Test("a hub's log verifies; a changed verdict, changed payload bytes, a changed event and a deleted event are each named by their leaf")
+    func tamper() async throws {
+        let server = try HubEndToEndTests.Server(keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-log-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func send(_ fixture: String) throws -> TrucRun {
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: CLIFixtures.path(fixture), encoding: .utf8).replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem", "--token", token, "--json"])
+        }
+        var ids: [String] = []
+        for fixture in ["signatures/pdf-organisation.edxml", "signatures/pdf-personal.edxml", "signatures/pdf-both-zip.edxml"] {
+            let sent = try send(fixture)
+            ids.append(try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)"))
+        }
+        #expect(try send("signatures/pdf-tampered.edxml").exitCode == 1)
+        // The sequencer runs every half second: wait (bounded) until every event has its leaf.
+        var report: [String: Any] = [:]
+        for _ in 0..<100 {
+            let run = try TrucRun.run(["log", "verify", "--data", server.data, "--json"])
+            report = run.json ?? [:]
+            if run.exitCode == 0, report["unsequenced"] as? Int == 0, (report["accepted"] as? Int ?? 0) >= 3, (report["refused"] as? Int ?? 0) >= 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(report["unsequenced"] as? Int == 0 && (report["problems"] as? [String])?.isEmpty == true && report["messagesWithoutEvent"] as? Int == 0,
+                "\(report)")
+        #expect(server.stop(keepData: true) == 0)
+        defer { try? FileManager.default.removeItem(atPath: server.data) }
+
+        func tampered(_ name: String, _ statement: String) throws -> TrucRun {
+            let copy = dir + "/" + name
+            try FileManager.default.copyItem(atPath: server.data, toPath: copy)
+            try Self.sql(copy + "/truc.sqlite", statement)
+            return try TrucRun.run(["log", "verify", "--data", copy])
+        }
+        let verdict = try tampered("verdict", "UPDATE messages SET verdict = replace(verdict, 'valid', 'VALID') WHERE id = '\(ids[1])'")
+        #expect(verdict.exitCode == 1 && verdict.stdout.contains("message \(ids[1]): its stored verdict is not the one the event records"), "\(verdict.stdout)")
+        let bytes = try tampered("bytes", "UPDATE payload_blobs SET bytes = substr(bytes, 1, 40) || x'20' || substr(bytes, 42) WHERE message_id = (SELECT message_id FROM payload_blobs LIMIT 1)")
+        #expect(bytes.exitCode == 1 && bytes.stdout.contains("its stored bytes no longer have the SHA-256 the event records"), "\(bytes.stdout)")
+        let event = try tampered("event", "UPDATE log_events SET entry = CAST(replace(CAST(entry AS TEXT), '\(ids[0])', '\(ids[2])') AS BLOB) WHERE message_id = '\(ids[0])'")
+        #expect(event.exitCode == 1 && event.stdout.contains("differs from the entries: the first leaf that disagrees is in [0, 1)") || event.stdout.contains("node (0, "),
+                "\(event.stdout)")
+        let deleted = try tampered("deleted", "DELETE FROM log_events WHERE leaf_index = 1")
+        #expect(deleted.exitCode == 1 && deleted.stdout.contains("leaf 1: missing"), "\(deleted.stdout)")
+    }
+}
