@@ -23,6 +23,8 @@ struct LogCommand: AsyncParsableCommand {
             var refused = 0
             var unsequenced: Int64 = 0
             var root: String = ""
+            /// The size of the latest signed checkpoint, when there is one.
+            var checkpoint: Int64?
             var messagesWithoutEvent = 0
             var problems: [String] = []
         }
@@ -70,6 +72,24 @@ struct LogCommand: AsyncParsableCommand {
                     }
                 }
                 report.root = levels.root.hexString
+                // The latest checkpoint: signed by the log's key, and the root of the tree the entries give at its size.
+                if let checkpoint = try await opened.checkpoint(size: nil) {
+                    report.checkpoint = checkpoint.size
+                    let key = try Ed25519Key(seed: try await opened.logSigningSeed())
+                    let origin = checkpoint.note.split(separator: "\n").first.map(String.init) ?? ""
+                    let verified = Checkpoint.verify(note: checkpoint.note, verifier: Checkpoint.verifierKey(name: origin, publicKey: key.publicKey))
+                    if verified == nil || verified?.size != checkpoint.size || verified?.root != checkpoint.root {
+                        report.problems.append("checkpoint \(checkpoint.size): its note does not verify with the log's key, or says another tree")
+                    } else if checkpoint.size > Int64(levels.size) {
+                        report.problems.append("checkpoint \(checkpoint.size): the store holds only \(levels.size) leaves (events were removed, or the store was rolled back)")
+                    } else {
+                        var prefix = MerkleLevels()
+                        for i in 0..<Int(checkpoint.size) { prefix.append(levels.subtree(0, i)) }
+                        if prefix.root != checkpoint.root {
+                            report.problems.append("checkpoint \(checkpoint.size): the entries give another root than the one signed (the log was rewritten)")
+                        }
+                    }
+                }
                 report.messagesWithoutEvent = try await Self.messagesWithoutEvent(opened, logged: logged)
             } catch {
                 throw CommandFailure(code: "log-unreadable", message: "\(error)", exitCode: 3).report()
@@ -77,7 +97,8 @@ struct LogCommand: AsyncParsableCommand {
             if json {
                 print(try Output.json(report))
             } else {
-                print("evidence log: \(report.events) events (\(report.accepted) accepted, \(report.refused) refused), \(report.unsequenced) not yet sequenced; root \(report.root)")
+                print("evidence log: \(report.events) events (\(report.accepted) accepted, \(report.refused) refused), \(report.unsequenced) not yet sequenced; root \(report.root)"
+                      + (report.checkpoint.map { "; latest signed checkpoint: \($0) leaves" } ?? ""))
                 if report.messagesWithoutEvent > 0 { print("\(report.messagesWithoutEvent) stored messages have no event (received before the log, or added to the store behind the hub's back)") }
                 for problem in report.problems.prefix(20) { print("DISAGREES: \(problem)") }
                 if report.problems.isEmpty { print("the tree recomputes from the entries, and every accepted message agrees with its event") }

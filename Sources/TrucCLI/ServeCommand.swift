@@ -132,6 +132,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBufferedBytes: Int?
     @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
     var workBudget: Double?
 
@@ -173,6 +174,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let refusalRetentionDays = settings.int("refusal-retention-days") ?? 90
         guard refusalRetentionDays > 0 else { throw ValidationError("--refusal-retention-days must be positive") }
+        let checkpointInterval = settings.int("checkpoint-interval") ?? 10
+        guard (1...86_400).contains(checkpointInterval) else { throw ValidationError("--checkpoint-interval is 1 to 86400 seconds") }
         let revocation = try revocationSettings(settings)
         let lease = settings.int("delivery-lease").map(Int64.init) ?? 60
         guard lease >= 5 else {
@@ -226,6 +229,7 @@ struct ServeCommand: AsyncParsableCommand {
         configured.minFreeDiskBytes = Int64(settings.int("min-free-disk") ?? 256 << 20)
         configured.limits = limits
         configured.refusalRetentionDays = refusalRetentionDays
+        configured.checkpointIntervalSeconds = checkpointInterval
         configured.reloadOnSIGHUP = true
         configured.revocation = revocation
         let hubConfiguration = configured

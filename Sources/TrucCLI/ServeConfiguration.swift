@@ -54,7 +54,7 @@ extension ServeCommand {
 
     /// The keys read as numbers or booleans (the others are text).
     static let intKeys = ["port", "max-body-bytes", "retry-attempts", "min-free-disk", "max-connections", "max-buffered-bytes", "verify-queue",
-                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool"]
+                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool", "checkpoint-interval"]
     static let doubleKeys = ["retry-base", "retry-max", "idle-timeout", "work-budget", "revocation-budget", "revocation-timeout", "vxp-poll"]
     static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets", "fetch-ca-issuers"]
 
@@ -107,6 +107,7 @@ extension ServeCommand {
             Key(name: "verify-queue", flag: s(verifyQueue), environment: nil, defaultText: "64"),
             Key(name: "work-budget", flag: s(workBudget), environment: nil, defaultText: "20"),
             Key(name: "refusal-retention-days", flag: s(refusalRetentionDays), environment: nil, defaultText: "90"),
+            Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
         ]
     }
 

@@ -1,5 +1,6 @@
 import NIOCore
 import PostgresNIO
+import TrucCrypto
 import TrucLog
 package import TrucStore
 
@@ -78,5 +79,31 @@ extension PostgresStore: EvidenceLogStore {
             return count
         }
         return 0
+    }
+
+    package func logSigningSeed() async throws -> [UInt8] {
+        for try await sealed in try await client.query("SELECT sealed FROM log_key WHERE id = 1", logger: logger).decode(ByteBuffer.self) {
+            return try secretBox().open(Array(buffer: sealed))
+        }
+        let sealed = ByteBuffer(bytes: try secretBox().seal(try Ed25519Key.newSeed()))
+        try await client.query("INSERT INTO log_key(id, sealed) VALUES (1, \(sealed)) ON CONFLICT DO NOTHING", logger: logger)
+        return try await logSigningSeed()
+    }
+
+    package func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws {
+        try await client.query("""
+            INSERT INTO log_checkpoints(size, root, note, at) VALUES (\(checkpoint.size), \(ByteBuffer(bytes: checkpoint.root)), \(checkpoint.note), \(checkpoint.at))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    package func checkpoint(size: Int64?) async throws -> StoredCheckpoint? {
+        let rows = size == nil
+            ? try await client.query("SELECT size, root, note, at FROM log_checkpoints ORDER BY size DESC LIMIT 1", logger: logger)
+            : try await client.query("SELECT size, root, note, at FROM log_checkpoints WHERE size = \(size ?? 0)", logger: logger)
+        for try await (found, root, note, at) in rows.decode((Int64, ByteBuffer, String, Int64).self) {
+            return StoredCheckpoint(size: found, root: Array(buffer: root), note: note, at: at)
+        }
+        return nil
     }
 }

@@ -470,7 +470,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     /// The key that seals secrets (`secrets.key`, created with mode 0600 when missing; every node shares it).
-    private func secretBox() throws -> SecretBox {
+    func secretBox() throws -> SecretBox {
         if let sealingKey { return sealingKey }
         let box = try SecretsKey.load(path: secretsKeyPath)
         sealingKey = box

@@ -30,27 +30,75 @@ enum EvidenceEvents {
 }
 
 /// The evidence log's one sequencer (on PostgreSQL, each node runs one and an advisory lock lets one at a time
-/// in): every interval it gives the events written since their leaf indexes and stores the tree's new nodes.
+/// in): every interval it gives the events written since their leaf indexes and stores the tree's new nodes; every
+/// checkpoint interval, when the tree grew, it signs a checkpoint (C2SP signed note, the log's Ed25519 key).
 struct LogSequencer: Service {
     let store: any EvidenceLogStore
     let interval: Duration
+    let checkpointInterval: Duration
+    /// The checkpoints' origin line and key name: `truc-log/<hub code>`.
+    let origin: String
     let logger: Logger
 
     func run() async throws {
+        var lastCheckpoint = ContinuousClock.now - checkpointInterval
+        var key: Ed25519Key?
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 // Drain what waits, 2,000 events per transaction.
-                var before: Int64 = -1
                 var size = try await store.sequenceLog(limit: 2_000)
-                while size != before, size - before >= 2_000 || before < 0 {
+                var before: Int64 = -1
+                while size - before >= 2_000 {
                     before = size
                     size = try await store.sequenceLog(limit: 2_000)
+                }
+                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                    if key == nil { key = try Ed25519Key(seed: try await store.logSigningSeed()) }
+                    if let key { try await checkpoint(size: size, key: key) }
+                    lastCheckpoint = .now
                 }
             } catch {
                 logger.error("the evidence log's sequencer failed; it tries again", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: interval)
         }
-        _ = try? await store.sequenceLog(limit: 100_000)
+    }
+
+    /// Signs and keeps a checkpoint of the tree of `size` leaves, unless one of that size exists.
+    func checkpoint(size: Int64, key: Ed25519Key) async throws {
+        guard size > 0, (try await store.checkpoint(size: nil))?.size ?? 0 < size else { return }
+        let root = try await Self.root(of: store, size: size)
+        let note = try Checkpoint(origin: origin, size: size, root: root).signed(name: origin, key: key)
+        try await store.saveCheckpoint(StoredCheckpoint(size: size, root: root, note: note, at: Int64(Date().timeIntervalSince1970)))
+    }
+
+    /// The root of the tree of `size` leaves, from the stored perfect subtrees.
+    static func root(of store: any EvidenceLogStore, size: Int64) async throws -> [UInt8] {
+        try await withNodes(store) { subtree in try MerkleTree.root(size: Int(size), subtree: subtree) }
+    }
+
+    /// Runs a tree computation over the stored perfect subtrees: once to learn which it needs (the shape of a
+    /// root or proof does not depend on the hashes), then with them fetched.
+    static func withNodes<T>(_ store: any EvidenceLogStore, _ compute: (_ subtree: (Int, Int) throws -> [UInt8]) throws -> T) async throws -> T {
+        var needed: [(Int, Int)] = []
+        _ = try? compute { level, index in
+            needed.append((level, index))
+            return [UInt8](repeating: 0, count: 32)
+        }
+        var fetched: [String: [UInt8]] = [:]
+        for (level, index) in needed where fetched["\(level)/\(index)"] == nil {
+            fetched["\(level)/\(index)"] = try await node(store, level, Int64(index))
+        }
+        return try compute { level, index in
+            guard let hash = fetched["\(level)/\(index)"] else { throw StoreError.invalid("the evidence log lacks node (\(level), \(index))") }
+            return hash
+        }
+    }
+
+    static func node(_ store: any EvidenceLogStore, _ level: Int, _ index: Int64) async throws -> [UInt8] {
+        guard let hash = try await store.logNode(level: level, index: index) else {
+            throw StoreError.invalid("the evidence log lacks node (\(level), \(index))")
+        }
+        return hash
     }
 }

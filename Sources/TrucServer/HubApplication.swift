@@ -130,7 +130,8 @@ package func buildHub(
     if let network { services.append(RevocationRefreshService(revocation: network, interval: .seconds(max(1, min(60, configuration.revocation.freshnessSeconds / 2))))) }
     if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger)) }
     services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
-    services.append(LogSequencer(store: store, interval: .milliseconds(500), logger: logger))
+    services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
+                                 origin: "truc-log/\(configuration.hubCode)", logger: logger))
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

@@ -48,6 +48,8 @@ package struct HubConfiguration: Sendable {
     package var limits = ConnectionLimits()
     /// How long refusal records are kept, in days.
     package var refusalRetentionDays = 90
+    /// Seconds between signed checkpoints of the evidence log (only when it grew).
+    package var checkpointIntervalSeconds = 10
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false

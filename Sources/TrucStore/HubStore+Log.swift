@@ -1,3 +1,4 @@
+import TrucCrypto
 import TrucLog
 import TrucSQLite
 
@@ -52,5 +53,29 @@ extension HubStore {
 
     package nonisolated func unsequencedLogEvents() throws -> Int64 {
         try readers.read { db in try db.query("SELECT count(*) FROM log_events WHERE leaf_index IS NULL") { $0.int(0) }.first ?? 0 }
+    }
+
+    package func logSigningSeed() throws -> [UInt8] {
+        if let sealed = try db.query("SELECT sealed FROM log_key WHERE id = 1", [], { $0.blob(0) ?? [] }).first {
+            return try secretBox().open(sealed)
+        }
+        let seed = try Ed25519Key.newSeed()
+        try db.run("INSERT OR IGNORE INTO log_key(id, sealed) VALUES (1, ?)", [.blob(try secretBox().seal(seed))])
+        return try logSigningSeed()
+    }
+
+    package func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws {
+        try db.run("INSERT OR IGNORE INTO log_checkpoints(size, root, note, at) VALUES (?, ?, ?, ?)",
+                   [.integer(checkpoint.size), .blob(checkpoint.root), .text(checkpoint.note), .integer(checkpoint.at)])
+    }
+
+    package nonisolated func checkpoint(size: Int64?) throws -> StoredCheckpoint? {
+        try readers.read { db in
+            let sql = size == nil ? "SELECT size, root, note, at FROM log_checkpoints ORDER BY size DESC LIMIT 1"
+                                  : "SELECT size, root, note, at FROM log_checkpoints WHERE size = ?"
+            return try db.query(sql, size.map { [.integer($0)] } ?? []) {
+                StoredCheckpoint(size: $0.int(0), root: $0.blob(1) ?? [], note: $0.text(2) ?? "", at: $0.int(3))
+            }.first
+        }
     }
 }

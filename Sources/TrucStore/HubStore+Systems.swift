@@ -149,7 +149,7 @@ extension HubStore {
     }
 
     /// The key that seals secrets: `secrets.key` in the data directory, 32 random bytes, created once.
-    private func secretBox() throws -> SecretBox {
+    func secretBox() throws -> SecretBox {
         if let sealingKey { return sealingKey }
         let box = try SecretsKey.load(path: dataDirectory + "/secrets.key")
         sealingKey = box

@@ -143,6 +143,27 @@ package protocol EvidenceLogStore: Actor {
     func logIndex(ofMessage id: String) async throws -> Int64?
     /// Events written and not yet sequenced.
     func unsequencedLogEvents() async throws -> Int64
+    /// The seed of the log's Ed25519 signing key: made once (every node of a hub on one database gets the same),
+    /// kept sealed with the store's secrets key.
+    func logSigningSeed() async throws -> [UInt8]
+    /// Keeps a signed checkpoint (once per size: nodes that sign the same tree write the same note).
+    func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
+    /// The latest checkpoint, or the one of `size`.
+    func checkpoint(size: Int64?) async throws -> StoredCheckpoint?
+}
+
+package struct StoredCheckpoint: Sendable, Equatable {
+    package var size: Int64
+    package var root: [UInt8]
+    /// The signed note (C2SP signed-note text).
+    package var note: String
+    package var at: Int64
+    package init(size: Int64, root: [UInt8], note: String, at: Int64) {
+        self.size = size
+        self.root = root
+        self.note = note
+        self.at = at
+    }
 }
 
 /// The organisation certificates bound to each agency: a seal counts as the sender's only when its certificate

@@ -64,4 +64,70 @@ struct LogVerifyTests {
         let deleted = try tampered("deleted", "DELETE FROM log_events WHERE leaf_index = 1")
         #expect(deleted.exitCode == 1 && deleted.stdout.contains("leaf 1: missing"), "\(deleted.stdout)")
     }
+
+    static func get(_ server: HubEndToEndTests.Server, _ path: String, token: String) throws -> TrucRun {
+        try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)",
+                                         "https://127.0.0.1:\(server.port)" + path])
+    }
+
+    @Test("signed checkpoints: the note verifies with an independent Ed25519 and C2SP reading; a message's inclusion proof and the consistency proof between two checkpoints verify with RFC 9162 written in Python; truc log verify's root is the checkpoint's")
+    func checkpoints() async throws {
+        let server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-checkpoint-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func send() throws -> String {
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
+                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
+            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                        "--token", token, "--json"])
+            return try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)")
+        }
+        /// Waits (bounded) for a checkpoint covering at least `size` leaves; its note.
+        func checkpoint(atLeast size: Int) async throws -> String {
+            for _ in 0..<150 {
+                let note = try Self.get(server, "/v1/log/checkpoint", token: token)
+                if note.exitCode == 0, let line = note.stdout.split(separator: "\n").dropFirst().first, let n = Int(line), n >= size { return note.stdout }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("no checkpoint of \(size) leaves within 15 s")
+            return ""
+        }
+        let key = try Self.get(server, "/v1/log/key", token: token).stdout
+        #expect(key.hasPrefix("truc-log/"), "\(key)")
+        try key.write(toFile: dir + "/key", atomically: true, encoding: .utf8)
+        let first = try send()
+        let oldNote = try await checkpoint(atLeast: 1)
+        try oldNote.write(toFile: dir + "/old.note", atomically: true, encoding: .utf8)
+        let oldSize = Int(oldNote.split(separator: "\n")[1]) ?? 0
+        _ = try send()
+        let note = try await checkpoint(atLeast: oldSize + 1)
+        try note.write(toFile: dir + "/note", atomically: true, encoding: .utf8)
+        let inclusion = try Self.get(server, "/v1/log/proof/inclusion?message=\(first)", token: token)
+        try inclusion.stdout.write(toFile: dir + "/inclusion.json", atomically: true, encoding: .utf8)
+        let newSize = Int(note.split(separator: "\n")[1]) ?? 0
+        let consistency = try Self.get(server, "/v1/log/proof/consistency?first=\(oldSize)&second=\(newSize)", token: token)
+        try consistency.stdout.write(toFile: dir + "/consistency.json", atomically: true, encoding: .utf8)
+        let check = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", CLIFixtures.path("log/checkpoint_check.py"), dir + "/key", dir + "/note", "--inclusion", dir + "/inclusion.json",
+            "--consistency", dir + "/old.note", dir + "/consistency.json"])
+        #expect(check.exitCode == 0 && check.stdout.hasPrefix("ok \(newSize) "), "\(check.stdout)\(check.stderr)\n\(inclusion.stdout)\n\(consistency.stdout)")
+        // A changed note does not verify.
+        try note.replacingOccurrences(of: "\n\(newSize)\n", with: "\n\(newSize + 1)\n").write(toFile: dir + "/forged", atomically: true, encoding: .utf8)
+        #expect(try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", CLIFixtures.path("log/checkpoint_check.py"), dir + "/key", dir + "/forged"]).exitCode == 1)
+        // Another agency may not ask for that message's proof; nobody without a credential for anything.
+        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H30", "--name", "UBND Tỉnh Lạng Sơn", "--data", server.data]).exitCode == 0)
+        let other = try TrucRun.run(["agencies", "token", "000.00.00.H30", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Self.get(server, "/v1/log/proof/inclusion?message=\(first)", token: other).exitCode != 0)
+        #expect(try Self.get(server, "/v1/log/proof/inclusion?index=0", token: token).exitCode != 0, "a leaf by index is for the operator")
+        // Offline, the store's tree has the checkpoint's root at its size once nothing more was added.
+        #expect(server.stop(keepData: true) == 0)
+        defer { try? FileManager.default.removeItem(atPath: server.data) }
+        let verified = try TrucRun.run(["log", "verify", "--data", server.data, "--json"])
+        #expect(verified.exitCode == 0, "\(verified.stdout)")
+    }
 }

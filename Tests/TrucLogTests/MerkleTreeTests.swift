@@ -111,3 +111,28 @@ struct MerkleTreeTests {
         #expect(one.root == MerkleTree.leafHash([]) && Self.hex(one.root) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
     }
 }
+
+@Suite("Checkpoints: C2SP signed notes with Ed25519")
+struct CheckpointTests {
+    @Test("a signed checkpoint verifies with its verifier key and with no other; a changed size, root or signature does not")
+    func signedNote() throws {
+        var found = 0
+        for seed in 0..<24 {
+            // Keys whose base64 holds '+' and '/' are among these (the verifier key splits on the first two '+').
+            let key = try Ed25519Key(seed: [UInt8](repeating: UInt8(seed), count: 32))
+            let checkpoint = Checkpoint(origin: "truc-log/000.00.00.G22", size: 12_345, root: Digest.sha256([UInt8(seed)]))
+            let note = try checkpoint.signed(name: checkpoint.origin, key: key)
+            let verifier = Checkpoint.verifierKey(name: checkpoint.origin, publicKey: key.publicKey)
+            if verifier.split(separator: "+").count > 3 { found += 1 }
+            #expect(Checkpoint.verify(note: note, verifier: verifier) == checkpoint, "\(note)")
+            #expect(note.hasPrefix("truc-log/000.00.00.G22\n12345\n") && note.contains("\n\n\u{2014} truc-log/000.00.00.G22 "))
+            #expect(Checkpoint.verify(note: note.replacingOccurrences(of: "\n12345\n", with: "\n12346\n"), verifier: verifier) == nil)
+            let other = try Ed25519Key(seed: [UInt8](repeating: UInt8(seed + 100), count: 32))
+            #expect(Checkpoint.verify(note: note, verifier: Checkpoint.verifierKey(name: checkpoint.origin, publicKey: other.publicKey)) == nil)
+            var bytes = Array(note.utf8)
+            bytes[bytes.count - 10] = bytes[bytes.count - 10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(Checkpoint.verify(note: String(decoding: bytes, as: UTF8.self), verifier: verifier) == nil)
+        }
+        #expect(found > 0, "some verifier key carried '+' in its base64")
+    }
+}

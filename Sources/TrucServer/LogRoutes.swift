@@ -1,0 +1,126 @@
+import EdXML
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TrucCore
+import TrucCrypto
+import TrucLog
+import TrucStore
+
+/// The evidence log over HTTP: the latest signed checkpoint and the log's verifier key, inclusion proofs (of a
+/// message's event for those who may read the message; of any leaf for the operator), consistency proofs between
+/// two tree sizes, and the entries (operator).
+extension HubRoutes {
+    func registerLog(on router: AccessRouter) {
+        router.get("/v1/log/checkpoint", .reader) { _, context in
+            _ = try context.requireCaller()
+            guard let checkpoint = try await store.checkpoint(size: nil) else {
+                throw HubError(.notFound, "no-checkpoint", "the evidence log has no checkpoint yet (the first comes within --checkpoint-interval of the first event)")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .init("X-Truc-Log-Key")!: try await verifierKey()],
+                            body: .init(byteBuffer: ByteBuffer(string: checkpoint.note)))
+        }
+        router.get("/v1/log/key", .reader) { _, context in
+            _ = try context.requireCaller()
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: try await verifierKey() + "\n")))
+        }
+        router.get("/v1/log/proof/inclusion", .reader) { request, context in try await inclusion(request, context) }
+        router.get("/v1/log/proof/consistency", .reader) { request, context in try await consistency(request, context) }
+        router.get("/v1/log/entries", .operatorOnly) { request, _ in
+            let q = request.uri.queryParameters
+            guard let start = ASCIINumber.parse(q.get("start") ?? "0", in: 0...Int64.max),
+                  let count = ASCIINumber.parse(q.get("count") ?? "100", in: 1...1000) else {
+                throw HubError(.badRequest, "invalid-parameter", "start is a leaf index, count 1 to 1000")
+            }
+            struct Entry: Encodable {
+                let index: Int64
+                let entry: String
+            }
+            let entries = try await store.logEntries(from: start, count: Int(count))
+            return JSONText.response(["entries": entries.map { Entry(index: $0.index, entry: String(decoding: $0.entry, as: UTF8.self)) }])
+        }
+    }
+
+    /// The log's verifier key ("name+id+base64"), as a signed note's verifier reads it.
+    func verifierKey() async throws -> String {
+        let key = try Ed25519Key(seed: try await store.logSigningSeed())
+        let name = "truc-log/\(receipts.hubCode)"
+        return Checkpoint.verifierKey(name: name, publicKey: key.publicKey)
+    }
+
+    /// `?message=ID` (its sender, recipients, the operator) or `?index=N` (operator), `&size=M` (default: the latest
+    /// checkpoint's): the event, its leaf index and the audit path to the root of that size, with the checkpoint.
+    func inclusion(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let q = request.uri.queryParameters
+        let index: Int64
+        if let id = q.get("message") {
+            let message = try await authorisedMessage(id, caller)
+            guard let found = try await store.logIndex(ofMessage: message.id) else {
+                throw HubError(.notFound, "not-logged-yet", "the event of message \(id) has no leaf yet (sequenced within a second), or it predates the log")
+            }
+            index = found
+        } else {
+            guard case .operatorRole = caller else { throw HubError.forbidden("a leaf by index is for the operator; agencies ask by message") }
+            guard let parsed = ASCIINumber.parse(q.get("index") ?? "", in: 0...Int64.max) else {
+                throw HubError(.badRequest, "invalid-parameter", "give message=ID or index=N")
+            }
+            index = parsed
+        }
+        let (checkpoint, size) = try await treeSize(q.get("size"))
+        guard index < size else {
+            throw HubError(.notFound, "not-in-checkpoint", "leaf \(index) is not in the tree of \(size) leaves yet: ask again after the next checkpoint")
+        }
+        guard let entry = try await store.logEntries(from: index, count: 1).first, entry.index == index else { throw HubError.notFound("no leaf \(index)") }
+        let proof = try await LogSequencer.withNodes(store) { subtree in
+            try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree)
+        }
+        struct Answer: Encodable {
+            let index: Int64
+            let size: Int64
+            let entry: String
+            let leafHash: String
+            let proof: [String]
+            let checkpoint: String?
+        }
+        return JSONText.response(Answer(index: index, size: size, entry: String(decoding: entry.entry, as: UTF8.self),
+                                        leafHash: MerkleTree.leafHash(entry.entry).hexString, proof: proof.map { Data($0).base64EncodedString() },
+                                        checkpoint: checkpoint?.note))
+    }
+
+    /// `?first=M&second=N` (second: default the latest checkpoint's size): the RFC 9162 consistency proof.
+    func consistency(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        _ = try context.requireCaller()
+        let q = request.uri.queryParameters
+        let (checkpoint, second) = try await treeSize(q.get("second"))
+        guard let first = ASCIINumber.parse(q.get("first") ?? "", in: 1...Int64.max), first <= second else {
+            throw HubError(.badRequest, "invalid-parameter", "first is a tree size from 1 to second (\(second))")
+        }
+        let proof = try await LogSequencer.withNodes(store) { subtree in
+            try MerkleTree.consistencyProof(old: Int(first), new: Int(second), subtree: subtree)
+        }
+        struct Answer: Encodable {
+            let first: Int64
+            let second: Int64
+            let proof: [String]
+            let checkpoint: String?
+        }
+        return JSONText.response(Answer(first: first, second: second, proof: proof.map { Data($0).base64EncodedString() }, checkpoint: checkpoint?.note))
+    }
+
+    /// The tree size asked (`size` text) and its checkpoint, else the latest checkpoint's; 404 without one, 400
+    /// for a size beyond the tree.
+    func treeSize(_ text: String?) async throws -> (StoredCheckpoint?, Int64) {
+        if let text {
+            guard let size = ASCIINumber.parse(text, in: 1...Int64.max), size <= (try await store.logSize()) else {
+                throw HubError(.badRequest, "invalid-parameter", "size is a tree size from 1 to the log's size")
+            }
+            return (try await store.checkpoint(size: size), size)
+        }
+        guard let latest = try await store.checkpoint(size: nil) else {
+            throw HubError(.notFound, "no-checkpoint", "the evidence log has no checkpoint yet")
+        }
+        return (latest, latest.size)
+    }
+}
