@@ -62,10 +62,10 @@ extension HubRoutes {
             }
             index = found
         } else {
-            guard case .operatorRole = caller else { throw HubError.forbidden("a leaf by index is for the operator; agencies ask by message") }
             guard let parsed = ASCIINumber.parse(q.get("index") ?? "", in: 0...Int64.max) else {
                 throw HubError(.badRequest, "invalid-parameter", "give message=ID or index=N")
             }
+            guard case .operatorRole = caller else { throw HubError.forbidden("a leaf by index is for the operator; agencies ask by message") }
             index = parsed
         }
         let (checkpoint, size) = try await treeSize(q.get("size"))
