@@ -62,6 +62,8 @@ struct LogSequencer: Service {
             }
             try? await Task.sleep(for: interval)
         }
+        // What arrived until the end gets its leaf now (else at the next start: the events are on disk either way).
+        _ = try? await store.sequenceLog(limit: 100_000)
     }
 
     /// Signs and keeps a checkpoint of the tree of `size` leaves, unless one of that size exists.
