@@ -62,8 +62,8 @@ struct LogSequencer: Service {
             }
             try? await Task.sleep(for: interval)
         }
-        // What arrived until the end gets its leaf now (else at the next start: the events are on disk either way).
-        _ = try? await store.sequenceLog(limit: 100_000)
+        // Events written after the last turn get their leaves at the next start: they are on disk either way (a
+        // drain here could wait on a store that is closing).
     }
 
     /// Signs and keeps a checkpoint of the tree of `size` leaves, unless one of that size exists.
