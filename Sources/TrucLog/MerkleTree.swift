@@ -86,6 +86,16 @@ package enum MerkleTree {
         return proof
     }
 
+    /// The step both verifications share (RFC 9162 §2.1.3.2 and §2.1.4.2): when fn is a right edge that is not a
+    /// right child, shift fn and sn right until fn's lowest bit is set or fn is 0.
+    static func skipRightEdge(_ fn: inout Int, _ sn: inout Int) {
+        guard fn & 1 == 0 else { return }
+        repeat {
+            fn >>= 1
+            sn >>= 1
+        } while fn & 1 == 0 && fn != 0
+    }
+
     /// RFC 9162 §2.1.3.2: does `proof` show that `leafHash` is leaf `index` of the tree of `size` leaves with `root`?
     package static func verifyInclusion(leafHash: [UInt8], index: Int, size: Int, proof: [[UInt8]], root: [UInt8]) -> Bool {
         guard index >= 0, index < size else { return false }
@@ -95,12 +105,7 @@ package enum MerkleTree {
             guard sn != 0 else { return false }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
-                if fn & 1 == 0 {
-                    repeat {
-                        fn >>= 1
-                        sn >>= 1
-                    } while fn & 1 == 0 && fn != 0
-                }
+                skipRightEdge(&fn, &sn)
             } else {
                 r = nodeHash(r, p)
             }
@@ -130,12 +135,7 @@ package enum MerkleTree {
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
-                if fn & 1 == 0 {
-                    repeat {
-                        fn >>= 1
-                        sn >>= 1
-                    } while fn & 1 == 0 && fn != 0
-                }
+                skipRightEdge(&fn, &sn)
             } else {
                 sr = nodeHash(sr, c)
             }

@@ -23,6 +23,17 @@ def node(l, r):
     return h(b"\x01" + l + r)
 
 
+def skip_right_edge(fn, sn):
+    """RFC 9162: if LSB(fn) is not set, right-shift fn and sn until LSB(fn) is set or fn is 0."""
+    if not fn & 1:
+        while True:
+            fn >>= 1
+            sn >>= 1
+            if fn & 1 or fn == 0:
+                break
+    return fn, sn
+
+
 def verify_inclusion(leaf, index, size, path, root):
     if index >= size:
         return False
@@ -32,12 +43,7 @@ def verify_inclusion(leaf, index, size, path, root):
             return False
         if fn & 1 or fn == sn:
             r = node(p, r)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+            fn, sn = skip_right_edge(fn, sn)
         else:
             r = node(r, p)
         fn >>= 1
@@ -62,12 +68,7 @@ def verify_consistency(old, new, old_root, new_root, path):
             return False
         if fn & 1 or fn == sn:
             fr, sr = node(c, fr), node(c, sr)
-            if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+            fn, sn = skip_right_edge(fn, sn)
         else:
             sr = node(sr, c)
         fn >>= 1
