@@ -133,6 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
+    @Option(name: .customLong("tsa-url"), help: "An RFC 3161 time-stamping authority (http(s) URL) for the evidence log's checkpoints. Default: none (signed only).") var tsaURL: String?
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
     var workBudget: Double?
 
@@ -230,6 +231,12 @@ struct ServeCommand: AsyncParsableCommand {
         configured.limits = limits
         configured.refusalRetentionDays = refusalRetentionDays
         configured.checkpointIntervalSeconds = checkpointInterval
+        if let tsa = settings.string("tsa-url") {
+            guard let parsed = URL(string: tsa), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw ValidationError("--tsa-url is an http(s) URL")
+            }
+            configured.tsaURL = tsa
+        }
         configured.reloadOnSIGHUP = true
         configured.revocation = revocation
         let hubConfiguration = configured

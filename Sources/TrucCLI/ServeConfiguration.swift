@@ -48,6 +48,7 @@ extension ServeCommand {
         "vxp-system": "TRUC_VXP_SYSTEM",
         "vxp-secret-file": "TRUC_VXP_SECRET_FILE",
         "log-format": "TRUC_LOG_FORMAT",
+        "tsa-url": "TRUC_TSA_URL",
     ]
 
     static func environmentName(_ key: String) -> String? { environmentNames[key] }
@@ -108,6 +109,7 @@ extension ServeCommand {
             Key(name: "work-budget", flag: s(workBudget), environment: nil, defaultText: "20"),
             Key(name: "refusal-retention-days", flag: s(refusalRetentionDays), environment: nil, defaultText: "90"),
             Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
+            Key(name: "tsa-url", flag: tsaURL, environment: Self.environmentNames["tsa-url"], defaultText: "none"),
         ]
     }
 

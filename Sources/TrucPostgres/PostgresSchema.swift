@@ -177,7 +177,7 @@ enum PostgresSchema {
             "CREATE INDEX log_events_unsequenced ON log_events(id) WHERE leaf_index IS NULL",
             "CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL",
             "CREATE TABLE log_nodes(level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx))",
-            "CREATE TABLE log_checkpoints(size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL)",
+            "CREATE TABLE log_checkpoints(size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL, tsa_token BYTEA, tsa_time BIGINT)",
             "CREATE TABLE log_key(id INTEGER PRIMARY KEY CHECK (id = 1), sealed BYTEA NOT NULL)",
         ],
     ]

@@ -99,11 +99,27 @@ extension PostgresStore: EvidenceLogStore {
 
     package func checkpoint(size: Int64?) async throws -> StoredCheckpoint? {
         let rows = size == nil
-            ? try await client.query("SELECT size, root, note, at FROM log_checkpoints ORDER BY size DESC LIMIT 1", logger: logger)
-            : try await client.query("SELECT size, root, note, at FROM log_checkpoints WHERE size = \(size ?? 0)", logger: logger)
-        for try await (found, root, note, at) in rows.decode((Int64, ByteBuffer, String, Int64).self) {
-            return StoredCheckpoint(size: found, root: Array(buffer: root), note: note, at: at)
-        }
+            ? try await client.query("SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints ORDER BY size DESC LIMIT 1", logger: logger)
+            : try await client.query("SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE size = \(size ?? 0)", logger: logger)
+        for try await row in rows.decode((Int64, ByteBuffer, String, Int64, ByteBuffer?, Int64?).self) { return Self.checkpoint(row) }
         return nil
+    }
+
+    static func checkpoint(_ r: (Int64, ByteBuffer, String, Int64, ByteBuffer?, Int64?)) -> StoredCheckpoint {
+        StoredCheckpoint(size: r.0, root: Array(buffer: r.1), note: r.2, at: r.3, timeStampToken: r.4.map { Array(buffer: $0) }, timeStampTime: r.5)
+    }
+
+    package func checkpointsAwaitingTimeStamp(limit: Int) async throws -> [StoredCheckpoint] {
+        var result: [StoredCheckpoint] = []
+        for try await row in try await client.query("""
+            SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE tsa_token IS NULL ORDER BY size DESC LIMIT \(Int64(limit))
+            """, logger: logger).decode((Int64, ByteBuffer, String, Int64, ByteBuffer?, Int64?).self) { result.append(Self.checkpoint(row)) }
+        return result
+    }
+
+    package func saveCheckpointTimeStamp(size: Int64, token: [UInt8], time: Int64) async throws {
+        try await client.query("""
+            UPDATE log_checkpoints SET tsa_token = \(ByteBuffer(bytes: token)), tsa_time = \(time) WHERE size = \(size) AND tsa_token IS NULL
+            """, logger: logger)
     }
 }

@@ -132,6 +132,7 @@ package func buildHub(
     services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
     services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
                                  origin: "truc-log/\(configuration.hubCode)", logger: logger))
+    if let tsa = configuration.tsaURL { services.append(CheckpointStamper(store: store, url: tsa, trust: trust, logger: logger)) }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

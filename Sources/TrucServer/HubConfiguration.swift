@@ -50,6 +50,8 @@ package struct HubConfiguration: Sendable {
     package var refusalRetentionDays = 90
     /// Seconds between signed checkpoints of the evidence log (only when it grew).
     package var checkpointIntervalSeconds = 10
+    /// An RFC 3161 TSA that time-stamps the evidence log's checkpoints (none: they are signed only).
+    package var tsaURL: String?
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false

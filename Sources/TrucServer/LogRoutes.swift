@@ -21,6 +21,25 @@ extension HubRoutes {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .init("X-Truc-Log-Key")!: try await verifierKey()],
                             body: .init(byteBuffer: ByteBuffer(string: checkpoint.note)))
         }
+        router.get("/v1/log/timestamp", .reader) { request, context in
+            _ = try context.requireCaller()
+            let size = try request.uri.queryParameters.get("size").map { text -> Int64 in
+                guard let n = ASCIINumber.parse(text, in: 1...Int64.max) else { throw HubError(.badRequest, "invalid-parameter", "size is a tree size") }
+                return n
+            }
+            guard let checkpoint = try await store.checkpoint(size: size) else { throw HubError(.notFound, "no-checkpoint", "no such checkpoint") }
+            guard let token = checkpoint.timeStampToken, let time = checkpoint.timeStampTime else {
+                throw HubError(.notFound, "not-time-stamped", "checkpoint \(checkpoint.size) has no time-stamp (yet, or no --tsa-url)")
+            }
+            struct Answer: Encodable {
+                let size: Int64
+                let time: String
+                let token: String
+                let checkpoint: String
+            }
+            return JSONText.response(Answer(size: checkpoint.size, time: CivilCalendar.isoUTC(time), token: Data(token).base64EncodedString(),
+                                            checkpoint: checkpoint.note))
+        }
         router.get("/v1/log/key", .reader) { _, context in
             _ = try context.requireCaller()
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: try await verifierKey() + "\n")))

@@ -80,11 +80,25 @@ extension HubStore {
 
     package nonisolated func checkpoint(size: Int64?) throws -> StoredCheckpoint? {
         try readers.read { db in
-            let sql = size == nil ? "SELECT size, root, note, at FROM log_checkpoints ORDER BY size DESC LIMIT 1"
-                                  : "SELECT size, root, note, at FROM log_checkpoints WHERE size = ?"
-            return try db.query(sql, size.map { [.integer($0)] } ?? []) {
-                StoredCheckpoint(size: $0.int(0), root: $0.blob(1) ?? [], note: $0.text(2) ?? "", at: $0.int(3))
-            }.first
+            let sql = size == nil ? "SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints ORDER BY size DESC LIMIT 1"
+                                  : "SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE size = ?"
+            return try db.query(sql, size.map { [.integer($0)] } ?? []) { Self.checkpoint($0) }.first
         }
+    }
+
+    static func checkpoint(_ row: Row) -> StoredCheckpoint {
+        StoredCheckpoint(size: row.int(0), root: row.blob(1) ?? [], note: row.text(2) ?? "", at: row.int(3), timeStampToken: row.blob(4),
+                         timeStampTime: row.blob(4) == nil ? nil : row.int(5))
+    }
+
+    package nonisolated func checkpointsAwaitingTimeStamp(limit: Int) throws -> [StoredCheckpoint] {
+        try readers.read { db in
+            try db.query("SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE tsa_token IS NULL ORDER BY size DESC LIMIT ?",
+                         [.integer(Int64(limit))]) { Self.checkpoint($0) }
+        }
+    }
+
+    package func saveCheckpointTimeStamp(size: Int64, token: [UInt8], time: Int64) throws {
+        try db.run("UPDATE log_checkpoints SET tsa_token = ?, tsa_time = ? WHERE size = ? AND tsa_token IS NULL", [.blob(token), .integer(time), .integer(size)])
     }
 }

@@ -150,6 +150,10 @@ package protocol EvidenceLogStore: Actor {
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
     /// The latest checkpoint, or the one of `size`.
     func checkpoint(size: Int64?) async throws -> StoredCheckpoint?
+    /// Checkpoints without an RFC 3161 time-stamp yet, newest first.
+    func checkpointsAwaitingTimeStamp(limit: Int) async throws -> [StoredCheckpoint]
+    /// Keeps the time-stamp token of a checkpoint and the time it states.
+    func saveCheckpointTimeStamp(size: Int64, token: [UInt8], time: Int64) async throws
 }
 
 package struct StoredCheckpoint: Sendable, Equatable {
@@ -158,11 +162,16 @@ package struct StoredCheckpoint: Sendable, Equatable {
     /// The signed note (C2SP signed-note text).
     package var note: String
     package var at: Int64
-    package init(size: Int64, root: [UInt8], note: String, at: Int64) {
+    /// The RFC 3161 time-stamp token over the note (when a TSA is configured and answered), and its time.
+    package var timeStampToken: [UInt8]?
+    package var timeStampTime: Int64?
+    package init(size: Int64, root: [UInt8], note: String, at: Int64, timeStampToken: [UInt8]? = nil, timeStampTime: Int64? = nil) {
         self.size = size
         self.root = root
         self.note = note
         self.at = at
+        self.timeStampToken = timeStampToken
+        self.timeStampTime = timeStampTime
     }
 }
 

@@ -179,7 +179,7 @@ enum Migrations {
         CREATE INDEX log_events_unsequenced ON log_events(id) WHERE leaf_index IS NULL;
         CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL;
         CREATE TABLE log_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
-        CREATE TABLE log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE TABLE log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL, tsa_token BLOB, tsa_time INTEGER);
         CREATE TABLE log_key(id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
         """,
     ]

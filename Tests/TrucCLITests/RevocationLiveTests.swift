@@ -444,6 +444,62 @@ struct RevocationLiveTests {
         try? FileManager.default.removeItem(atPath: server.data)
     }
 
+    @Test("checkpoints time-stamped by an RFC 3161 TSA (openssl ts): the token verifies with openssl ts -verify over the signed note; with the TSA down, intake goes on and the backlog is stamped when it returns",
+          .enabled(if: available))
+    func checkpointTimeStamps() async throws {
+        let lab = try Lab()
+        let tsa = (lab.info["tsa"] as? [String: String])?["url"] ?? ""
+        // First with a TSA address where nothing listens: intake is not held up, checkpoints wait unstamped.
+        let dead = reservedTCPPort()
+        defer { dead.release() }
+        let server = try HubEndToEndTests.Server(["--trust", lab.trust, "--checkpoint-interval", "1", "--tsa-url", "http://127.0.0.1:\(dead.port)/tsa"],
+                                                 keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken()
+        func get(_ path: String) throws -> TrucRun {
+            try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)",
+                                             "https://127.0.0.1:\(server.port)" + path])
+        }
+        let sent = try TrucRun.run(["send", try lab.document(signedBy: "ocsp-good"), "--hub", "https://127.0.0.1:\(server.port)",
+                                    "--ca", FailClosedTests.demo + "/trust/root-ca.pem", "--token", token, "--json"])
+        #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+        var note = ""
+        for _ in 0..<100 where note.isEmpty {
+            let answer = try get("/v1/log/checkpoint")
+            if answer.exitCode == 0 { note = answer.stdout } else { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(!note.isEmpty, "a checkpoint is signed although the TSA is down")
+        #expect(try get("/v1/log/timestamp").exitCode != 0, "not time-stamped while the TSA is down")
+        #expect(server.stop(keepData: true) == 0)
+        defer { try? FileManager.default.removeItem(atPath: server.data) }
+
+        // The TSA back (the same data directory, the lab's TSA): the waiting checkpoint is stamped.
+        let again = try HubEndToEndTests.Server(["--trust", lab.trust, "--checkpoint-interval", "1", "--tsa-url", tsa], keepLog: true, data: server.data)
+        defer { _ = again.process.isRunning ? again.stop(keepData: true) : 0 }
+        try await again.waitUntilReady()
+        var stamped: [String: Any] = [:]
+        for _ in 0..<150 {
+            let answer = try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)",
+                                                          "https://127.0.0.1:\(again.port)/v1/log/timestamp"])
+            if answer.exitCode == 0, let json = try? JSONSerialization.jsonObject(with: Data(answer.stdout.utf8)) as? [String: Any] {
+                stamped = json
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let tokenBytes = try #require((stamped["token"] as? String).flatMap { Data(base64Encoded: $0) }, "no time-stamp within 15 s")
+        let stampedNote = try #require(stamped["checkpoint"] as? String)
+        try tokenBytes.write(to: URL(fileURLWithPath: lab.work + "/checkpoint.tst"))
+        try Data(stampedNote.utf8).write(to: URL(fileURLWithPath: lab.work + "/checkpoint.note"))
+        let verified = try FailClosedTests.run("openssl", ["ts", "-verify", "-data", lab.work + "/checkpoint.note", "-in", lab.work + "/checkpoint.tst",
+                                                          "-token_in", "-CAfile", lab.work + "/ca.pem"])
+        #expect(verified.exitCode == 0 && verified.stdout.contains("Verification: OK"), "\(verified.stdout)\(verified.stderr)")
+        try Data((stampedNote + "x").utf8).write(to: URL(fileURLWithPath: lab.work + "/other.note"))
+        #expect(try FailClosedTests.run("openssl", ["ts", "-verify", "-data", lab.work + "/other.note", "-in", lab.work + "/checkpoint.tst",
+                                                   "-token_in", "-CAfile", lab.work + "/ca.pem"]).exitCode != 0)
+    }
+
     @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
           .enabled(if: available))
     func rewrittenAddresses() async throws {
