@@ -86,7 +86,7 @@ package func buildHub(
         trust: trust,
         hubCertificates: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))) ?? [],
         clientCAs: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.clientCAPath))))) ?? [],
-        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth)
+        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, timeStamping: configuration.tsaURL != nil)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: StoreFailureMiddleware(store: store, health: storeHealth, logger: logger))

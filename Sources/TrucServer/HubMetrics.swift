@@ -128,6 +128,8 @@ struct GaugeSources: Sendable {
     let minFreeDiskBytes: Int64
     /// The store's state as the node's probe last saw it (no gauge waits for a store that is down).
     let health: StoreHealth
+    /// A TSA time-stamps the evidence log's checkpoints (`--tsa-url`): their backlog is a gauge.
+    var timeStamping = false
 }
 
 extension HubMetrics {
@@ -144,6 +146,14 @@ extension HubMetrics {
         if writable {
             registry.makeGauge(descriptor: Self.name("oldest_awaiting_pull", "seconds", "Age of the oldest message waiting in an inbox to be pulled"))
                 .set(Double(try await store.oldestAwaitingPull(now: now) ?? 0))
+            // The evidence log: events waiting for their leaf, the latest checkpoint's age, checkpoints waiting for the TSA.
+            registry.makeGauge(descriptor: Self.name("log_unsequenced", "events", "Evidence-log events written and not yet given a leaf"))
+                .set(Double(try await store.unsequencedLogEvents()))
+            let latest = try await store.checkpoint(size: nil)
+            registry.makeGauge(descriptor: Self.name("log_checkpoint", "timestamp_seconds", "When the latest signed checkpoint of the evidence log was made (0: none)"))
+                .set(Double(latest?.at ?? 0))
+            registry.makeGauge(descriptor: Self.name("log_untimestamped", "checkpoints", "Signed checkpoints waiting for the TSA's time-stamp (0 without --tsa-url)"))
+                .set(sources.timeStamping ? Double(try await store.checkpointsAwaitingTimeStamp(limit: 10_000).count) : 0)
         }
         let expiry = Self.name("certificate_expiry", "timestamp_seconds", "notAfter of the hub's, the client CAs' and the trust directory's certificates")
         let trust = sources.trust.trust
