@@ -43,6 +43,7 @@ struct LogSequencer: Service {
     func run() async throws {
         var lastCheckpoint = ContinuousClock.now - checkpointInterval
         var key: Ed25519Key?
+        var backoff: Duration = .zero
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 // Drain what waits, 2,000 events per transaction.
@@ -57,10 +58,14 @@ struct LogSequencer: Service {
                     if let key { try await checkpoint(size: size, key: key) }
                     lastCheckpoint = .now
                 }
+                backoff = .zero
             } catch {
-                logger.error("the evidence log's sequencer failed; it tries again", metadata: ["error": "\(error)"])
+                // A store that fails (locked, down) is not asked again at once: the sequencer backs off to 30 s, so
+                // that it does not take the store's turns from intake and delivery while it recovers.
+                backoff = min(max(backoff * 2, .seconds(1)), .seconds(30))
+                logger.error("the evidence log's sequencer failed; it tries again", metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await Task.sleep(for: interval + backoff)
         }
         // Events written after the last turn get their leaves at the next start: they are on disk either way (a
         // drain here could wait on a store that is closing).

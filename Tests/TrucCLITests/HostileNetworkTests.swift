@@ -54,19 +54,19 @@ extension HostileNetworkTests {
 }
 
 extension HostileNetworkTests {
-    @Test("a store error in the delivery engine is logged and retried; the hub keeps serving (another process holds the database's write lock for 14 s)")
+    @Test("a store error in the delivery engine is logged and retried; the hub keeps serving (another process holds the database's write lock for 20 s)")
     func storeErrorDoesNotEndTheHub() async throws {
         let server = try HubEndToEndTests.Server(["--log-format", "json"], keepLog: true)
         defer { _ = server.process.isRunning ? server.stop() : 0 }
         try await server.waitUntilReady()
-        // 14 s: the store's health probe waits out its 5 s busy timeout on the store's thread first, and the
-        // engine's next claim, queued behind it, must still meet the lock for its own 5 s (with 7 s it could
-        // start late enough to get the lock after waiting, and never see an error).
+        // 20 s: the store's health probe and the evidence log's sequencer each wait out their 5 s busy timeout on
+        // the store's thread first, and the engine's next claim, queued behind them, must still meet the lock for
+        // its own 5 s (with less it could start late enough to get the lock after waiting, and never see an error).
         let lock = """
             import sqlite3, sys, time
             con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
             con.execute("BEGIN EXCLUSIVE")
-            time.sleep(14)
+            time.sleep(20)
             con.execute("ROLLBACK")
             """
         let held = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", lock, server.data + "/truc.sqlite"])
