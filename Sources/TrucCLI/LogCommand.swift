@@ -7,7 +7,7 @@ import TrucStore
 /// `truc log …`: the evidence log of a hub's store.
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "The evidence log: check it against the store.",
-                                                    subcommands: [Verify.self])
+                                                    subcommands: [Verify.self, Monitor.self])
 
     /// `truc log verify`: recomputes the whole tree from the stored events and checks every stored node, then
     /// that the stored messages agree with their events (the exact bytes' SHA-256, sender, recipients, verdict).

@@ -130,4 +130,58 @@ struct LogVerifyTests {
         let verified = try TrucRun.run(["log", "verify", "--data", server.data, "--json"])
         #expect(verified.exitCode == 0, "\(verified.stdout)")
     }
+
+    @Test("truc log monitor pins the key, follows the log as it grows, and exits 1 when the hub's store is rolled back to an earlier backup and goes on from there (a fork)")
+    func monitorDetectsRollback() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-monitor-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken(), data = server.data
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        func send(_ hub: HubEndToEndTests.Server) throws {
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
+                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
+            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(hub.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                        "--token", token, "--json"])
+            #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+        }
+        /// Waits (bounded) until the hub's latest checkpoint covers every event it holds, then runs the monitor.
+        func monitor(_ hub: HubEndToEndTests.Server) async throws -> TrucRun {
+            for _ in 0..<150 {
+                let note = try Self.get(hub, "/v1/log/checkpoint", token: token)
+                let verify = try TrucRun.run(["log", "verify", "--data", hub.data, "--json"])
+                if note.exitCode == 0, let size = note.stdout.split(separator: "\n").dropFirst().first.flatMap({ Int($0) }),
+                   verify.json?["unsequenced"] as? Int == 0, verify.json?["events"] as? Int == size { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return try TrucRun.run(["log", "monitor", "--hub", "https://127.0.0.1:\(hub.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                    "--token", token, "--state", dir + "/state.json"])
+        }
+        try send(server)
+        let first = try await monitor(server)
+        #expect(first.exitCode == 0 && first.stdout.contains("first seen; key pinned"), "\(first.stdout)\(first.stderr)")
+        #expect(server.stop(keepData: true) == 0)
+        // A backup of the store as it is now.
+        try FileManager.default.copyItem(atPath: data, toPath: dir + "/backup")
+        server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true, data: data)
+        try await server.waitUntilReady()
+        try send(server)
+        try send(server)
+        let grown = try await monitor(server)
+        #expect(grown.exitCode == 0 && grown.stdout.contains(" extends "), "\(grown.stdout)\(grown.stderr)")
+        #expect(server.stop(keepData: true) == 0)
+        // The store rolled back to the backup, and the hub goes on from there: another history.
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.moveItem(atPath: dir + "/backup", toPath: data)
+        server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true, data: data)
+        try await server.waitUntilReady()
+        for _ in 0..<3 { try send(server) }
+        let forked = try await monitor(server)
+        #expect(forked.exitCode == 1 && (forked.stderr + forked.stdout).contains("log-inconsistent"), "\(forked.stdout)\(forked.stderr)")
+        #expect(server.stop(keepData: true) == 0)
+    }
 }
