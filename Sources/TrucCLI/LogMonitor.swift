@@ -53,7 +53,15 @@ extension LogCommand {
         func fail(_ message: String) -> CommandFailure { CommandFailure(code: "log-inconsistent", message: message, exitCode: 1) }
 
         func check(_ client: HTTPClient) async throws {
-            let previous = FileManager.default.contents(atPath: state).flatMap { try? JSONDecoder().decode(State.self, from: $0) }
+            // A state that exists and does not read is an error, never a first run: that would pin whatever key the hub serves now.
+            var previous: State?
+            if let bytes = FileManager.default.contents(atPath: state) {
+                guard let read = try? JSONDecoder().decode(State.self, from: bytes) else {
+                    throw CommandFailure(code: "state-unreadable", message: "\(state) is not a state this command wrote: restore it, or remove it to pin the hub's key again",
+                                         exitCode: 2).report()
+                }
+                previous = read
+            }
             let served = try await get(client, "/v1/log/key").trimmingCharacters(in: .whitespacesAndNewlines)
             let key = previous?.key ?? served
             if served != key { throw fail("the hub's log key changed: pinned \(key), now \(served)").report() }

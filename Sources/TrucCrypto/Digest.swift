@@ -80,6 +80,29 @@ package final class Digest {
 }
 
 extension Array where Element == UInt8 {
+    /// The bytes of hexadecimal text (either case, an even number of digits); nil for anything else.
+    package init?(hex text: String) {
+        let chars = Array<UInt8>(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        self = out
+    }
+
     /// Lowercase hexadecimal.
     package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)

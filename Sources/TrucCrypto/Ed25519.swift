@@ -27,11 +27,7 @@ package final class Ed25519Key: @unchecked Sendable {
     deinit { EVP_PKEY_free(key) }
 
     /// A new random seed (OpenSSL's CSPRNG).
-    package static func newSeed() throws(CryptoError) -> [UInt8] {
-        var seed = [UInt8](repeating: 0, count: 32)
-        guard RAND_bytes(&seed, 32) == 1 else { throw CryptoError.openssl("no random bytes") }
-        return seed
-    }
+    package static func newSeed() throws -> [UInt8] { try secureRandomBytes(32) }
 
     /// The 64-byte Ed25519 signature of `message`.
     package func sign(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {

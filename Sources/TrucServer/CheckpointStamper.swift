@@ -48,7 +48,7 @@ struct CheckpointStamper: Service {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/timestamp-query")
-        request.body = .bytes(ByteBuffer(bytes: TimeStampQuery.request(sha256: Digest.sha256(note), nonce: try Ed25519Key.newSeed().prefix(8).map { $0 })))
+        request.body = .bytes(ByteBuffer(bytes: TimeStampQuery.request(sha256: Digest.sha256(note), nonce: try secureRandomBytes(8))))
         let response = try await client.execute(request, timeout: .seconds(10))
         guard response.status == .ok else { throw Failure(description: "the TSA answered HTTP \(response.status.code)") }
         let body = try await response.body.collect(upTo: 64 << 10)

@@ -146,17 +146,7 @@ package enum ETSIReport {
     }
 
     static func digest(_ sha256Hex: String) -> String {
-        "<DigestAlgAndValue><ds:DigestMethod Algorithm=\"\(sha256URI)\"/><ds:DigestValue>\(Data(hexBytes(sha256Hex)).base64EncodedString())</ds:DigestValue></DigestAlgAndValue>"
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var high: UInt8?
-        for c in hex.utf8 {
-            guard let v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : nil else { continue }
-            if let h = high { bytes.append(h << 4 | v); high = nil } else { high = v }
-        }
-        return bytes
+        "<DigestAlgAndValue><ds:DigestMethod Algorithm=\"\(sha256URI)\"/><ds:DigestValue>\(Data([UInt8](hex: sha256Hex) ?? []).base64EncodedString())</ds:DigestValue></DigestAlgAndValue>"
     }
 
     /// The XML Signature URI of a verdict's algorithm name.
@@ -171,19 +161,9 @@ package enum ETSIReport {
         }
     }
 
+    /// Attribute- and text-safe: the shared markup escaping, after dropping the control characters XML 1.0 cannot
+    /// carry at all (a certificate's subject is the signer's text).
     static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            // XML 1.0 cannot carry most control characters: dropped.
-            case _ where c.value < 0x20 && c != "\n" && c != "\t" && c != "\r": continue
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
+        MarkupEscape.attribute(String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" || $0 == "\t" || $0 == "\r" })))
     }
 }

@@ -182,6 +182,11 @@ struct LogVerifyTests {
         for _ in 0..<3 { try send(server) }
         let forked = try await monitor(server)
         #expect(forked.exitCode == 1 && (forked.stderr + forked.stdout).contains("log-inconsistent"), "\(forked.stdout)\(forked.stderr)")
+        // A damaged state is refused, not taken for a first run (which would pin whatever key the hub serves now).
+        try "{not json".write(toFile: dir + "/state.json", atomically: true, encoding: .utf8)
+        let damaged = try TrucRun.run(["log", "monitor", "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                       "--token", token, "--state", dir + "/state.json"])
+        #expect(damaged.exitCode == 2 && damaged.stderr.contains("state-unreadable"), "\(damaged.stdout)\(damaged.stderr)")
         #expect(server.stop(keepData: true) == 0)
     }
 }
