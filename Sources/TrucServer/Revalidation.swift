@@ -98,12 +98,19 @@ package struct Revalidation: Sendable {
     }
 
     func judge(_ message: StoredMessage, at moment: Moment, verifiers: inout [String: SignatureVerifier]) async throws -> Outcome {
-        let stored = (try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8))) ?? MessageVerdict(signatures: [])
+        let decoded = try? JSONDecoder().decode(MessageVerdict.self, from: Data(message.verdictJSON.utf8))
+        let stored = decoded ?? MessageVerdict(signatures: [])
         let time = moment == .receipt ? message.receivedAt : Int64(Date().timeIntervalSince1970)
         var outcome = Outcome(id: message.id, sender: message.sender, documentId: message.documentId,
                               receivedTime: CivilCalendar.isoUTC(message.receivedAt), validationTime: CivilCalendar.isoUTC(time),
                               trustSnapshot: stored.trustSnapshot, bucket: message.bucket, signatures: Self.lines(stored),
                               signaturesNow: [], changed: false, why: [])
+        // An unreadable stored verdict is said, never compared as if the document had no signature (a receipt the hub
+        // issued has no verdict: it is its own signature).
+        guard decoded != nil || message.kind == "receipt" else {
+            outcome.why = ["the verdict stored at receipt cannot be read"]
+            return outcome
+        }
         // The trust: the operator's directory, else the snapshot the verdict names, as kept.
         let key = trustDirectory ?? stored.trustSnapshot ?? ""
         var base = verifiers[key]

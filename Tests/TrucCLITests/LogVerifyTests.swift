@@ -56,6 +56,10 @@ struct LogVerifyTests {
         }
         let verdict = try tampered("verdict", "UPDATE messages SET verdict = replace(verdict, 'valid', 'VALID') WHERE id = '\(ids[1])'")
         #expect(verdict.exitCode == 1 && verdict.stdout.contains("message \(ids[1]): its stored verdict is not the one the event records"), "\(verdict.stdout)")
+        // Re-validation says so too, rather than judging the document as if it carried no signature.
+        let day = CivilCalendarText.vietnamDay()
+        let rejudged = try TrucRun.run(["revalidate", "--from", day, "--to", day, "--data", dir + "/verdict"])
+        #expect(rejudged.exitCode == 1 && rejudged.stdout.contains("the verdict stored at receipt cannot be read"), "\(rejudged.stdout)\(rejudged.stderr)")
         let bytes = try tampered("bytes", "UPDATE payload_blobs SET bytes = substr(bytes, 1, 40) || x'20' || substr(bytes, 42) WHERE message_id = (SELECT message_id FROM payload_blobs LIMIT 1)")
         #expect(bytes.exitCode == 1 && bytes.stdout.contains("its stored bytes no longer have the SHA-256 the event records"), "\(bytes.stdout)")
         let event = try tampered("event", "UPDATE log_events SET entry = CAST(replace(CAST(entry AS TEXT), '\(ids[0])', '\(ids[2])') AS BLOB) WHERE message_id = '\(ids[0])'")
