@@ -10,17 +10,22 @@ struct LogCommand: AsyncParsableCommand {
                                                     subcommands: [Verify.self, Monitor.self])
 
     /// `truc log verify`: recomputes the whole tree from the stored events and checks every stored node, then
-    /// that the stored messages agree with their events (the exact bytes' SHA-256, sender, recipients, verdict).
-    /// Names the first leaf that disagrees. Exit 0 when all agree, 1 otherwise, 2/3 when the store cannot be read.
+    /// that the store agrees with its events: each accepted message (the exact bytes' SHA-256, sender, recipients,
+    /// verdict), each of its deliveries (delivered, acknowledged, dead as the last event says; not final when none
+    /// does), each refusal within the refusal retention. Names the first leaf that disagrees. Exit 0 when all agree, 1 otherwise, 2/3 when the store cannot be read.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recompute the evidence log from the stored events and check it against the store.")
         @OptionGroup var store: AgenciesCommand.StoreOption
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Refusals older than this many days were pruned by the hub (truc serve --refusal-retention-days): their events are not checked.")
+        var refusalRetentionDays: Int64 = 90
 
         struct Report: Encodable {
             var events = 0
             var accepted = 0
             var refused = 0
+            /// Events by kind (operator events by action).
+            var kinds: [String: Int] = [:]
             var unsequenced: Int64 = 0
             var root: String = ""
             /// The size of the latest signed checkpoint, when there is one.
@@ -35,6 +40,10 @@ struct LogCommand: AsyncParsableCommand {
             var levels = MerkleLevels()
             var logged = Set<String>()
             var next: Int64 = 0
+            /// Per message and recipient: the state the last delivery event says, and its leaf.
+            var deliveryEvents: [String: [String: (state: String?, leaf: Int64)]] = [:]
+            var acceptedLeaf: [String: Int64] = [:]
+            let now = Int64(Date().timeIntervalSince1970)
             do {
                 report.unsequenced = try await opened.unsequencedLogEvents()
                 while true {
@@ -47,14 +56,29 @@ struct LogCommand: AsyncParsableCommand {
                             report.problems.append("leaf \(index): not a canonical event")
                             continue
                         }
+                        report.kinds[event.kind == "operator" ? "operator:" + (event.string("action") ?? "-") : event.kind ?? "-", default: 0] += 1
                         switch event.kind {
                         case "accepted":
                             report.accepted += 1
                             if let id = event.string("message") {
                                 logged.insert(id)
+                                acceptedLeaf[id] = index
                                 if let problem = try await Self.check(event, id: id, in: opened) { report.problems.append("leaf \(index): message \(id): \(problem)") }
                             }
-                        case "refused": report.refused += 1
+                        case "refused":
+                            report.refused += 1
+                            if let problem = try await Self.checkRefusal(event, in: opened, keptSince: now - refusalRetentionDays * 86_400) {
+                                report.problems.append("leaf \(index): \(problem)")
+                            }
+                        case "delivered", "acknowledged", "dead", "operator":
+                            guard let id = event.string("message"), let recipient = event.string("recipient") else { break }
+                            let state: String? = switch (event.kind, event.string("outcome")) {
+                            case ("delivered", _), ("acknowledged", "done"): "delivered"
+                            case ("acknowledged", _): "failed"
+                            case ("dead", _): "dead"
+                            default: event.string("action") == "requeued" ? nil : deliveryEvents[id]?[recipient]?.state
+                            }
+                            deliveryEvents[id, default: [:]][recipient] = (state, index)
                         default: break
                         }
                     }
@@ -91,6 +115,19 @@ struct LogCommand: AsyncParsableCommand {
                     }
                 }
                 report.messagesWithoutEvent = try await Self.messagesWithoutEvent(opened, logged: logged)
+                // Each logged message's deliveries are in the state their last event says.
+                for (id, leaf) in acceptedLeaf.sorted(by: { $0.value < $1.value }) {
+                    for delivery in try await opened.trace(id) {
+                        let said = deliveryEvents[id]?[delivery.recipient]
+                        let final = ["delivered", "failed", "dead"].contains(delivery.state)
+                        if let expected = said?.state, expected != delivery.state {
+                            report.problems.append("leaf \(said?.leaf ?? leaf): message \(id): its delivery to \(delivery.recipient) is \(delivery.state), the log says \(expected)")
+                        } else if said?.state == nil, final {
+                            report.problems.append("leaf \(said?.leaf ?? leaf): message \(id): its delivery to \(delivery.recipient) is \(delivery.state), the log has no such event")
+                        }
+                    }
+                }
+                report.problems.sort { Self.leaf(of: $0) < Self.leaf(of: $1) }
             } catch {
                 throw CommandFailure(code: "log-unreadable", message: "\(error)", exitCode: 3).report()
             }
@@ -120,6 +157,23 @@ struct LogCommand: AsyncParsableCommand {
                 return "its deliveries do not name every recipient the event records"
             }
             return nil
+        }
+
+        /// What differs between a `refused` event and the stored refusals, or nil (nil too for a refusal the hub's
+        /// retention has pruned).
+        static func checkRefusal(_ event: LogEvent, in store: any MessageStore, keptSince: Int64) async throws -> String? {
+            guard let text = event.string("time"), let date = ISO8601DateFormatter().date(from: text) else { return "a refused event without a time" }
+            let at = Int64(date.timeIntervalSince1970)
+            guard at >= keptSince else { return nil }
+            let rows = try await store.refusals(agency: event.string("agency"), code: event.string("code"), from: at, to: at + 1, limit: 1_000)
+            return rows.contains { $0.sha256 == event.string("sha256") && $0.caller == event.string("caller") } ? nil
+                : "the refusal of \(event.string("sha256") ?? "-") (\(event.string("code") ?? "-")) at \(text) is not in the store"
+        }
+
+        /// The leaf a problem names first (problems without one last).
+        static func leaf(of problem: String) -> Int64 {
+            guard problem.hasPrefix("leaf "), let number = problem.dropFirst(5).split(separator: ":").first.flatMap({ Int64($0) }) else { return .max }
+            return number
         }
 
         /// Stored messages with no `accepted` event.

@@ -185,20 +185,23 @@ struct AcknowledgeStatement: PostgresPreparedStatement {
         WITH current AS (SELECT id, state FROM deliveries WHERE message_id = $1 AND recipient = $2 FOR UPDATE),
         changed AS (
           UPDATE deliveries d SET state = $3, delivered_at = $5, how = 'pull', reason = $4, updated_at = $5
-          FROM current WHERE d.id = current.id AND current.state NOT IN ('delivered', 'failed'))
+          FROM current WHERE d.id = current.id AND current.state NOT IN ('delivered', 'failed') RETURNING d.id),
+        logged AS (INSERT INTO log_events(entry, message_id) SELECT $6, $1 FROM changed)
         SELECT CASE WHEN state IN ('delivered', 'failed') THEN state ELSE $3 END FROM current
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .int8]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .int8, .bytea]
     typealias Row = String
-    let messageId: String, recipient: String, target: String, reason: String?, now: Int64
+    /// `event`: the evidence log's `acknowledged` event, written when the state changes.
+    let messageId: String, recipient: String, target: String, reason: String?, now: Int64, event: [UInt8]
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 6)
         bindings.append(messageId)
         bindings.append(recipient)
         bindings.append(target)
         bindings.append(reason)
         bindings.append(now)
+        bindings.append(ByteBuffer(bytes: event))
         return bindings
     }
 

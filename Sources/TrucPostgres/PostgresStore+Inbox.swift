@@ -1,5 +1,7 @@
 import Foundation
 import PostgresNIO
+import EdXML
+import TrucLog
 package import TrucCore
 package import TrucStore
 
@@ -30,8 +32,10 @@ extension PostgresStore: InboxStore {
 
     package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) async throws -> DeliveryState? {
         let target: DeliveryState = outcome == .done ? .delivered : .failed
+        let now = Self.now()
+        let event = LogEvent.acknowledged(message: id, recipient: agency, outcome: outcome.rawValue, time: CivilCalendar.isoUTC(now)).canonical
         let rows = try await client.execute(AcknowledgeStatement(messageId: id, recipient: agency, target: target.rawValue, reason: reason,
-                                                                 now: Self.now()), logger: logger)
+                                                                 now: now, event: event), logger: logger)
         guard let state = rows.first else { return nil }
         return DeliveryState(rawValue: state)
     }

@@ -1,3 +1,5 @@
+import EdXML
+package import Logging
 import NIOCore
 import PostgresNIO
 import TrucCrypto
@@ -72,6 +74,30 @@ extension PostgresStore: EvidenceLogStore {
             SELECT leaf_index FROM log_events WHERE message_id = \(id) AND leaf_index IS NOT NULL ORDER BY id LIMIT 1
             """, logger: logger).decode(Int64.self) { return index }
         return nil
+    }
+
+    package func logEvents(ofMessage id: String) async throws -> [(index: Int64?, entry: [UInt8])] {
+        var events: [(index: Int64?, entry: [UInt8])] = []
+        for try await (index, entry) in try await client.query("SELECT leaf_index, entry FROM log_events WHERE message_id = \(id) ORDER BY id",
+                                                               logger: logger).decode((Int64?, ByteBuffer).self) {
+            events.append((index, Array(buffer: entry)))
+        }
+        return events
+    }
+
+    package func appendLogEvent(_ entry: [UInt8]) async throws {
+        try await client.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
+    }
+
+    /// Writes an event of the evidence log in a transaction (with the change it records).
+    static func logEvent(_ event: TrucLog.LogEvent, message: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message))", logger: logger)
+    }
+
+    /// Writes an operator's change (`LogEvent.operatorAction`) in a transaction.
+    static func logOperator(_ action: String, _ details: [String: TrucLog.LogEvent.Value?], on connection: PostgresConnection, logger: Logger) async throws {
+        let event = TrucLog.LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(now()), details)
+        try await logEvent(event, message: event.string("message"), on: connection, logger: logger)
     }
 
     package func unsequencedLogEvents() async throws -> Int64 {

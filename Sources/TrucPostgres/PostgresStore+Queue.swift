@@ -1,6 +1,8 @@
 import Foundation
 import PostgresNIO
 import TrucCore
+import EdXML
+import TrucLog
 package import TrucStore
 
 // The DeliveryQueueStore role on PostgreSQL, for several nodes: a due delivery is claimed with a lease
@@ -54,53 +56,86 @@ extension PostgresStore: DeliveryQueueStore {
 
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws {
         let now = Self.now()
-        if delivered {
-            try await client.query("""
-                UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = \(now), how = \(how), reason = NULL,
-                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id)
-                """, logger: logger)
-        } else {
-            let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
+        if !delivered, let retryAt {
             // A late failure never undoes a delivery another node completed meanwhile, nor a delivery the operator
             // moved (its agency switched to pull): only a delivery still being sent is answered.
             try await client.query("""
-                UPDATE deliveries SET state = \(state.rawValue), attempts = attempts + 1, reason = \(reason), next_attempt_at = \(retryAt),
+                UPDATE deliveries SET state = 'waiting-retry', attempts = attempts + 1, reason = \(reason), next_attempt_at = \(retryAt),
                   updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state = 'sending'
                 """, logger: logger)
+            return
+        }
+        // Delivered or dead: the evidence log's event in the same transaction.
+        try await transaction { connection in
+            let rows = try await connection.query(delivered ? """
+                UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = \(now), how = \(how), reason = NULL,
+                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) RETURNING message_id, recipient, attempts
+                """ : """
+                UPDATE deliveries SET state = 'dead', attempts = attempts + 1, reason = \(reason), next_attempt_at = NULL,
+                  updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state = 'sending' RETURNING message_id, recipient, attempts
+                """, logger: self.logger)
+            for try await (message, recipient, attempts) in rows.decode((String, String, Int64).self) {
+                let time = CivilCalendar.isoUTC(now)
+                try await Self.logEvent(delivered ? .delivered(message: message, recipient: recipient, how: how, time: time)
+                                                  : .dead(message: message, recipient: recipient, attempts: attempts, time: time),
+                                        message: message, on: connection, logger: self.logger)
+            }
         }
     }
 
     package func requeue(messageId: String, recipient: String) async throws -> Bool {
         let now = Self.now()
-        var changed = false
-        for try await _ in try await client.query("""
-            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
-            WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
-            """, logger: logger).decode(Int64.self) { changed = true }
+        let changed = try await transaction { connection in
+            var changed = false
+            for try await _ in try await connection.query("""
+                UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
+                WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+                """, logger: self.logger).decode(Int64.self) { changed = true }
+            if changed {
+                try await Self.logOperator("requeued", ["message": .string(messageId), "recipient": .string(recipient)], on: connection, logger: self.logger)
+            }
+            return changed
+        }
         if changed { try await notifyDeliveries() }
         return changed
     }
 
     package func requeueAll(recipient: String) async throws -> Int {
         let now = Self.now()
-        var count = 0
-        for try await _ in try await client.query("""
-            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
-            WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
-            """, logger: logger).decode(Int64.self) { count += 1 }
+        let count = try await transaction { connection in
+            var count = 0
+            for try await _ in try await connection.query("""
+                UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
+                WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+                """, logger: self.logger).decode(Int64.self) { count += 1 }
+            if count > 0 {
+                try await Self.logOperator("requeued", ["recipient": .string(recipient), "count": .integer(Int64(count))], on: connection, logger: self.logger)
+            }
+            return count
+        }
         if count > 0 { try await notifyDeliveries() }
         return count
     }
 
     package func pause(_ code: String) async throws {
-        try await client.query("INSERT INTO paused(code, since) VALUES (\(code), \(Self.now())) ON CONFLICT DO NOTHING", logger: logger)
+        try await transaction { connection in
+            for try await _ in try await connection.query("""
+                INSERT INTO paused(code, since) VALUES (\(code), \(Self.now())) ON CONFLICT DO NOTHING RETURNING code
+                """, logger: self.logger).decode(String.self) {
+                try await Self.logOperator("delivery-paused", ["agency": .string(code)], on: connection, logger: self.logger)
+            }
+        }
     }
 
     @discardableResult
     package func resume(_ code: String) async throws -> Bool {
-        var changed = false
-        for try await _ in try await client.query("DELETE FROM paused WHERE code = \(code) RETURNING code", logger: logger).decode(String.self) {
-            changed = true
+        let changed = try await transaction { connection in
+            var changed = false
+            for try await _ in try await connection.query("DELETE FROM paused WHERE code = \(code) RETURNING code", logger: self.logger).decode(String.self) {
+                changed = true
+            }
+            if changed { try await Self.logOperator("delivery-resumed", ["agency": .string(code)], on: connection, logger: self.logger) }
+            return changed
         }
         if changed { try await notifyDeliveries() }
         return changed

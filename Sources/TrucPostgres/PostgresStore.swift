@@ -3,6 +3,7 @@ package import Logging
 import PostgresNIO
 package import TrucCore
 import TrucCrypto
+import TrucLog
 package import TrucStore
 
 /// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM), every role of
@@ -183,9 +184,11 @@ extension PostgresStore: DirectoryStore {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
         let now = Self.now()
         let retargeted = try await transaction { connection -> Bool in
-            var before: String??
-            for try await url in try await connection.query("SELECT push_url FROM agencies WHERE code = \(agency.code) FOR UPDATE",
-                                                             logger: self.logger).decode(String?.self) { before = .some(url) }
+            var stored: Agency?
+            for try await c in try await connection.query("SELECT \(unescaped: Self.agencyColumns) FROM agencies WHERE code = \(agency.code) FOR UPDATE",
+                                                           logger: self.logger).decode(AgencyColumns.self) { stored = Self.agency(c) }
+            let before: String?? = stored.map { $0.pushURL }
+            if stored != agency { try await Self.logAgencyChange(agency, by: nil, on: connection, logger: self.logger) }
             try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at)
@@ -219,11 +222,21 @@ extension PostgresStore: DirectoryStore {
     package func removeAgency(_ code: String) async throws -> Bool {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
         return try await transaction { connection in
-            try await Self.remove(code, on: connection, logger: self.logger)
+            try await Self.remove(code, by: nil, on: connection, logger: self.logger)
         }
     }
 
-    static func remove(_ code: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    /// The evidence log's `agency-changed` event (`by`: the client system that registered it, nil for an operator).
+    static func logAgencyChange(_ agency: Agency, by system: String?, on connection: PostgresConnection, logger: Logger) async throws {
+        var details = LogEvent.agencyDetails(code: agency.code, name: agency.name, parent: agency.parent,
+                                             certificateIdentifier: agency.certificateIdentifier, certificateSHA256: agency.certificateSHA256,
+                                             pushURL: agency.pushURL, relay: agency.relay)
+        details["system"] = system.map { .string($0) }
+        try await logOperator("agency-changed", details, on: connection, logger: logger)
+    }
+
+    /// Removes an agency and its tokens in a transaction (`by`: the client system that asked).
+    static func remove(_ code: String, by system: String?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         var existing: (String, String?)?
         for try await row in try await connection.query("SELECT name, parent FROM agencies WHERE code = \(code) FOR UPDATE", logger: logger)
             .decode((String, String?).self) { existing = row }
@@ -231,6 +244,7 @@ extension PostgresStore: DirectoryStore {
         try await connection.query("DELETE FROM tokens WHERE agency = \(code)", logger: logger)
         try await logDirectoryChange(code: code, name: existing.0, parent: existing.1, deleted: true, on: connection, logger: logger)
         try await connection.query("DELETE FROM agencies WHERE code = \(code)", logger: logger)
+        try await logOperator("agency-removed", ["agency": .string(code), "system": system.map { .string($0) }], on: connection, logger: logger)
         return true
     }
 
@@ -255,7 +269,11 @@ extension PostgresStore: DirectoryStore {
         let token = prefix + (try secureRandomBytes(32)).hexString
         let hash = Self.tokenHash(token), now = Self.now()
         do {
-            try await client.query("INSERT INTO tokens(token_hash, agency, role, created_at) VALUES (\(hash), \(code), \(role), \(now))", logger: logger)
+            try await transaction { connection in
+                try await connection.query("INSERT INTO tokens(token_hash, agency, role, created_at) VALUES (\(hash), \(code), \(role), \(now))", logger: self.logger)
+                try await Self.logOperator("token-issued", ["agency": .string(code), "role": .string(role), "credential": .string(hash)],
+                                           on: connection, logger: self.logger)
+            }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
             throw StoreError.notFound("no agency \(code)") // removed meanwhile (foreign key)
         }
@@ -272,6 +290,10 @@ extension PostgresStore: DirectoryStore {
             for try await _ in try await connection.query("""
                 DELETE FROM tokens WHERE agency = \(code) AND (\(role)::text IS NULL OR role = \(role)) RETURNING 1
                 """, logger: self.logger).decode(Int.self) { revoked += 1 }
+            if revoked > 0 {
+                try await Self.logOperator("tokens-revoked", ["agency": .string(code), "role": role.map { .string($0) }, "count": .integer(Int64(revoked))],
+                                           on: connection, logger: self.logger)
+            }
             return revoked
         }
     }
@@ -334,6 +356,9 @@ extension PostgresStore: DirectoryStore {
             for code in agencies {
                 try await connection.query("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(code), \(id), \(now))", logger: self.logger)
             }
+            try await Self.logOperator("system-changed", ["system": .string(id), "name": .string(name), "agencies": .strings(agencies),
+                                                          "credential": .string(Digest.sha256(Array(plain.utf8)).hexString),
+                                                          "directoryChanges": directoryChanges ? .string("yes") : nil], on: connection, logger: self.logger)
         }
         return plain
     }
@@ -357,6 +382,7 @@ extension PostgresStore: DirectoryStore {
             for try await _ in try await connection.query("DELETE FROM systems WHERE id = \(id) RETURNING id", logger: self.logger).decode(String.self) {
                 removed = true
             }
+            if removed { try await Self.logOperator("system-removed", ["system": .string(id)], on: connection, logger: self.logger) }
             return removed
         }
     }
@@ -410,6 +436,7 @@ extension PostgresStore: DirectoryStore {
             try await connection.query("""
                 INSERT INTO system_agencies(agency, system_id, created_at) VALUES (\(agency.code), \(system), \(now)) ON CONFLICT DO NOTHING
                 """, logger: self.logger)
+            try await Self.logAgencyChange(agency, by: system, on: connection, logger: self.logger)
         }
     }
 
@@ -427,7 +454,7 @@ extension PostgresStore: DirectoryStore {
             }
             guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }
             try await connection.query("DELETE FROM system_agencies WHERE agency = \(code)", logger: self.logger)
-            return try await Self.remove(code, on: connection, logger: self.logger)
+            return try await Self.remove(code, by: system, on: connection, logger: self.logger)
         }
     }
 

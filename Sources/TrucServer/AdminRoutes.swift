@@ -32,6 +32,7 @@ struct AdminRoutes: Sendable {
                 throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
             }
             let summary = trust.summary
+            try await store.appendLogEvent(EvidenceEvents.trustReloaded(summary, via: "api"))
             logger.notice("reloaded the trust directory (admin API)", metadata: summary.logMetadata)
             return JSONText.response(summary)
         }

@@ -19,6 +19,13 @@ enum EvidenceEvents {
         ]).canonical
     }
 
+    /// The trust directory read again (`via`: api or sighup): the snapshot verdicts will name, and its anchors.
+    static func trustReloaded(_ summary: TrustSummary, via: String) -> [UInt8] {
+        LogEvent.operatorAction("trust-reloaded", time: CivilCalendar.isoUTC(Int64(Date().timeIntervalSince1970)), [
+            "snapshot": .string(summary.snapshot), "anchors": .strings(summary.anchors.map(\.sha256)), "via": .string(via),
+        ]).canonical
+    }
+
     /// A message the hub refused.
     static func refused(_ refusal: Refusal) -> [UInt8] {
         LogEvent(kind: "refused", time: CivilCalendar.isoUTC(refusal.at), [

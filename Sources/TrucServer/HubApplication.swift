@@ -128,7 +128,7 @@ package func buildHub(
                                        peers: peerBoard)
     services.append(delivery)
     if let network { services.append(RevocationRefreshService(revocation: network, interval: .seconds(max(1, min(60, configuration.revocation.freshnessSeconds / 2))))) }
-    if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, metrics: metrics, logger: logger)) }
+    if configuration.reloadOnSIGHUP { services.append(TrustReloadService(trust: trust, store: store, metrics: metrics, logger: logger)) }
     services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
     services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
                                  origin: "truc-log/\(configuration.hubCode)", logger: logger))

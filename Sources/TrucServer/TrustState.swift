@@ -3,6 +3,7 @@ import Logging
 import EdXML
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import TrucStore
 package import TrucCrypto
 package import TrucSignatures
 import UnixSignals
@@ -61,6 +62,7 @@ package final class TrustState: Sendable {
 /// Reloads the trust directory on SIGHUP. An error is logged and counted; the previous trust stays.
 struct TrustReloadService: Service {
     let trust: TrustState
+    let store: any EvidenceLogStore
     let metrics: HubMetrics
     let logger: Logger
 
@@ -71,6 +73,11 @@ struct TrustReloadService: Service {
                 do {
                     try trust.reload()
                     logger.notice("reloaded the trust directory (SIGHUP)", metadata: trust.summary.logMetadata)
+                    do {
+                        try await store.appendLogEvent(EvidenceEvents.trustReloaded(trust.summary, via: "sighup"))
+                    } catch {
+                        logger.error("the trust reload is not in the evidence log: the store failed", metadata: ["error": "\(error)"])
+                    }
                 } catch {
                     metrics.serviceError(service: "trust-reload")
                     logger.error("cannot reload the trust directory; the previous one stays in use", metadata: [

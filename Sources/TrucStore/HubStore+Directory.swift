@@ -2,6 +2,7 @@ import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
+import TrucLog
 import TrucSQLite
 
 // The DirectoryStore role: agencies and their credentials (client systems: HubStore+Systems.swift).
@@ -18,6 +19,7 @@ extension HubStore {
                 """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
                       opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
             if let before, before.pushURL != agency.pushURL { try retarget(agency.code, to: agency.pushURL) }
+            if before != agency { try logAgencyChange(agency, by: nil) }
         }
     }
 
@@ -59,10 +61,26 @@ extension HubStore {
 
     @discardableResult
     package func removeAgency(_ code: String) throws -> Bool {
+        try db.transaction { try remove(code, by: nil) }
+    }
+
+    /// Removes an agency and its tokens, in the caller's transaction (`by`: the client system that asked).
+    func remove(_ code: String, by system: String?) throws -> Bool {
         guard let existing = try writerAgency(code) else { return false }
         try db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
         try logDirectoryChange(code: code, name: existing.name, parent: existing.parent, deleted: true)
-        return try db.run("DELETE FROM agencies WHERE code = ?", [.text(code)]) > 0
+        guard try db.run("DELETE FROM agencies WHERE code = ?", [.text(code)]) > 0 else { return false }
+        try logOperator("agency-removed", ["agency": .string(code), "system": system.map { .string($0) }])
+        return true
+    }
+
+    /// The evidence log's `agency-changed` event (`by`: the client system that registered it, nil for an operator).
+    func logAgencyChange(_ agency: Agency, by system: String?) throws {
+        var details = LogEvent.agencyDetails(code: agency.code, name: agency.name, parent: agency.parent,
+                                             certificateIdentifier: agency.certificateIdentifier, certificateSHA256: agency.certificateSHA256,
+                                             pushURL: agency.pushURL, relay: agency.relay)
+        details["system"] = system.map { .string($0) }
+        try logOperator("agency-changed", details)
     }
 
     func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool) throws {
@@ -88,15 +106,22 @@ extension HubStore {
         var random = [UInt8](repeating: 0, count: 32)
         for i in random.indices { random[i] = UInt8.random(in: 0...255) }
         let token = "truc_" + random.hexString
-        try db.run("INSERT INTO tokens(token_hash, agency, created_at) VALUES (?, ?, ?)",
-                   [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+        try db.transaction {
+            try db.run("INSERT INTO tokens(token_hash, agency, created_at) VALUES (?, ?, ?)",
+                       [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+            try logOperator("token-issued", ["agency": .string(code), "role": .string("agency"), "credential": .string(Self.tokenHash(token))])
+        }
         return token
     }
 
     package func revokeTokens(of code: String, role: String?) throws -> Int {
         guard try writerAgency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
-        if let role { return try db.run("DELETE FROM tokens WHERE agency = ? AND role = ?", [.text(code), .text(role)]) }
-        return try db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
+        return try db.transaction {
+            let count = try role.map { try db.run("DELETE FROM tokens WHERE agency = ? AND role = ?", [.text(code), .text($0)]) }
+                ?? db.run("DELETE FROM tokens WHERE agency = ?", [.text(code)])
+            if count > 0 { try logOperator("tokens-revoked", ["agency": .string(code), "role": role.map { .string($0) }, "count": .integer(Int64(count))]) }
+            return count
+        }
     }
 
     /// The agency a token belongs to.

@@ -2,6 +2,7 @@ import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
+import TrucLog
 import TrucSQLite
 
 // The InboxStore role: what recipients pull and acknowledge, what senders trace.
@@ -58,9 +59,13 @@ extension HubStore {
         guard let found = current.first, let state = found else { return nil }
         let target: DeliveryState = outcome == .done ? .delivered : .failed
         if state == .delivered || state == .failed { return state }
-        try db.run("""
-            UPDATE deliveries SET state = ?, delivered_at = ?, how = 'pull', reason = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
-            """, [.text(target.rawValue), .integer(Self.now()), opt(reason), .integer(Self.now()), .text(id), .text(agency)])
+        let now = Self.now()
+        try db.transaction {
+            try db.run("""
+                UPDATE deliveries SET state = ?, delivered_at = ?, how = 'pull', reason = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
+                """, [.text(target.rawValue), .integer(now), opt(reason), .integer(now), .text(id), .text(agency)])
+            try logEvent(.acknowledged(message: id, recipient: agency, outcome: outcome.rawValue, time: CivilCalendar.isoUTC(now)), message: id)
+        }
         return target
     }
 

@@ -1,9 +1,25 @@
+import EdXML
 import TrucCrypto
 import TrucLog
 import TrucSQLite
 
 // The EvidenceLogStore role on SQLite: the store's one writer is the sequencer.
 extension HubStore {
+    /// Writes an event of the evidence log, in the caller's transaction (with the change it records).
+    func logEvent(_ event: LogEvent, message: String? = nil) throws {
+        try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.canonical), message.map { .text($0) } ?? .null])
+    }
+
+    /// Writes an operator's change (`LogEvent.operatorAction`), in the caller's transaction.
+    func logOperator(_ action: String, _ details: [String: LogEvent.Value?]) throws {
+        let event = LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(Self.now()), details)
+        try logEvent(event, message: event.string("message"))
+    }
+
+    package func appendLogEvent(_ entry: [UInt8]) throws {
+        try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)])
+    }
+
     package func sequenceLog(limit: Int) throws -> Int64 {
         // Without its own fsync (as the intake's batches): the events are durable already, and a sequencing lost in a
         // crash is done again, in the same order (by id), to the same tree.
@@ -57,6 +73,14 @@ extension HubStore {
     package nonisolated func logIndex(ofMessage id: String) throws -> Int64? {
         try readers.read { db in
             try db.query("SELECT leaf_index FROM log_events WHERE message_id = ? AND leaf_index IS NOT NULL ORDER BY id LIMIT 1", [.text(id)]) { $0.int(0) }.first
+        }
+    }
+
+    package nonisolated func logEvents(ofMessage id: String) throws -> [(index: Int64?, entry: [UInt8])] {
+        try readers.read { db in
+            try db.query("SELECT leaf_index, entry FROM log_events WHERE message_id = ? ORDER BY id", [.text(id)]) {
+                (index: $0.isNull(0) ? nil : $0.int(0), entry: $0.blob(1) ?? [])
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import TrucCrypto
 package import TrucCore
+import TrucLog
 import TrucSQLite
 
 /// What the operator's dashboard and admin API read and change.
@@ -201,13 +202,21 @@ extension HubStore {
 
     /// Stops pushing and forwarding to an agency (or a code behind a peer hub); its deliveries wait, queued.
     package func pause(_ code: String) throws {
-        try db.run("INSERT OR IGNORE INTO paused(code, since) VALUES (?, ?)", [.text(code), .integer(Self.now())])
+        try db.transaction {
+            if try db.run("INSERT OR IGNORE INTO paused(code, since) VALUES (?, ?)", [.text(code), .integer(Self.now())]) > 0 {
+                try logOperator("delivery-paused", ["agency": .string(code)])
+            }
+        }
     }
 
     /// Resumes delivery; returns false when it was not paused.
     @discardableResult
     package func resume(_ code: String) throws -> Bool {
-        try db.run("DELETE FROM paused WHERE code = ?", [.text(code)]) > 0
+        try db.transaction {
+            guard try db.run("DELETE FROM paused WHERE code = ?", [.text(code)]) > 0 else { return false }
+            try logOperator("delivery-resumed", ["agency": .string(code)])
+            return true
+        }
     }
 
     package func pausedAgencies() throws -> [String] {
@@ -216,18 +225,25 @@ extension HubStore {
 
     /// Requeues every dead push/forward delivery to an agency; returns how many.
     package func requeueAll(recipient: String) throws -> Int {
-        try db.run("""
-            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
-            WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL
-            """, [.integer(Self.now()), .integer(Self.now()), .text(recipient)])
+        try db.transaction {
+            let count = try db.run("""
+                UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
+                WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL
+                """, [.integer(Self.now()), .integer(Self.now()), .text(recipient)])
+            if count > 0 { try logOperator("requeued", ["recipient": .string(recipient), "count": .integer(Int64(count))]) }
+            return count
+        }
     }
 
     /// Issues a statistics viewer token scoped to an agency and its subtree (shown once; only its hash is kept).
     package func issueViewerToken(for code: String) throws -> String {
         guard try writerAgency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
         let token = "trucv_" + (try secureRandomBytes(32)).hexString
-        try db.run("INSERT INTO tokens(token_hash, agency, created_at, role) VALUES (?, ?, ?, 'viewer')",
-                   [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+        try db.transaction {
+            try db.run("INSERT INTO tokens(token_hash, agency, created_at, role) VALUES (?, ?, ?, 'viewer')",
+                       [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+            try logOperator("token-issued", ["agency": .string(code), "role": .string("viewer"), "credential": .string(Self.tokenHash(token))])
+        }
         return token
     }
 

@@ -2,6 +2,7 @@ import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
+import TrucLog
 import TrucSQLite
 
 // The DeliveryQueueStore and OperationsStore roles: the delivery engine's queue and what operators watch.
@@ -39,27 +40,41 @@ extension HubStore {
     /// Records an attempt: delivered, to be retried at `retryAt`, or dead (retryAt nil after a failure).
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) throws {
         let now = Self.now()
-        if delivered {
-            try db.run("""
-                UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, how = ?, reason = NULL, updated_at = ? WHERE id = ?
-                """, [.integer(now), .text(how), .integer(now), .integer(id)])
-        } else {
-            let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
-            // Only the attempt's own claim is answered: a delivery the operator moved meanwhile (its agency switched
-            // to pull) keeps its new state.
-            try db.run("""
-                UPDATE deliveries SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'
-                """, [.text(state.rawValue), opt(reason), retryAt.map { .integer($0) } ?? .null, .integer(now), .integer(id)])
+        try db.transaction {
+            if delivered {
+                guard try db.run("""
+                    UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, how = ?, reason = NULL, updated_at = ? WHERE id = ?
+                    """, [.integer(now), .text(how), .integer(now), .integer(id)]) > 0 else { return }
+            } else {
+                let state: DeliveryState = retryAt == nil ? .dead : .waitingRetry
+                // Only the attempt's own claim is answered: a delivery the operator moved meanwhile (its agency switched
+                // to pull) keeps its new state.
+                guard try db.run("""
+                    UPDATE deliveries SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'
+                    """, [.text(state.rawValue), opt(reason), retryAt.map { .integer($0) } ?? .null, .integer(now), .integer(id)]) > 0,
+                    state == .dead else { return }
+            }
+            // The evidence log's `delivered` or `dead` event, in the same transaction.
+            guard let row = try db.query("SELECT message_id, recipient, attempts FROM deliveries WHERE id = ?", [.integer(id)], {
+                (message: $0.text(0) ?? "", recipient: $0.text(1) ?? "", attempts: $0.int(2))
+            }).first else { return }
+            let time = CivilCalendar.isoUTC(now)
+            try logEvent(delivered ? .delivered(message: row.message, recipient: row.recipient, how: how, time: time)
+                                   : .dead(message: row.message, recipient: row.recipient, attempts: row.attempts, time: time), message: row.message)
         }
     }
 
     /// Puts a dead (or failed) push/forward delivery back in the queue, attempts reset. Returns false when
     /// there is no such delivery or it is not dead.
     package func requeue(messageId: String, recipient: String) throws -> Bool {
-        try db.run("""
-            UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
-            WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL
-            """, [.integer(Self.now()), .integer(Self.now()), .text(messageId), .text(recipient)]) > 0
+        try db.transaction {
+            guard try db.run("""
+                UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
+                WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL
+                """, [.integer(Self.now()), .integer(Self.now()), .text(messageId), .text(recipient)]) > 0 else { return false }
+            try logOperator("requeued", ["message": .string(messageId), "recipient": .string(recipient)])
+            return true
+        }
     }
 
 

@@ -1,6 +1,7 @@
 import Foundation
 package import TrucCore
 package import TrucCrypto
+import TrucLog
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,9 @@ extension HubStore {
                 try db.run("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (?, ?, ?)",
                            [.text(code), .text(id), .integer(Self.now())])
             }
+            try logOperator("system-changed", ["system": .string(id), "name": .string(name), "agencies": .strings(agencies),
+                                               "credential": .string(Digest.sha256(Array(plain.utf8)).hexString),
+                                               "directoryChanges": directoryChanges ? .string("yes") : nil])
         }
         return plain
     }
@@ -87,7 +91,9 @@ extension HubStore {
     package func removeSystem(_ id: String) throws -> Bool {
         try db.transaction {
             try db.run("DELETE FROM system_agencies WHERE system_id = ?", [.text(id)])
-            return try db.run("DELETE FROM systems WHERE id = ?", [.text(id)]) > 0
+            guard try db.run("DELETE FROM systems WHERE id = ?", [.text(id)]) > 0 else { return false }
+            try logOperator("system-removed", ["system": .string(id)])
+            return true
         }
     }
 
@@ -112,6 +118,7 @@ extension HubStore {
                       .integer(Self.now())])
             try db.run("INSERT OR IGNORE INTO system_agencies(agency, system_id, created_at) VALUES (?, ?, ?)",
                        [.text(agency.code), .text(system), .integer(Self.now())])
+            try logAgencyChange(agency, by: system)
         }
     }
 
@@ -125,7 +132,7 @@ extension HubStore {
             }
             guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }
             try db.run("DELETE FROM system_agencies WHERE agency = ?", [.text(code)])
-            return try removeAgency(code)
+            return try remove(code, by: system)
         }
     }
 

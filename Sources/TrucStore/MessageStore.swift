@@ -141,6 +141,11 @@ package protocol EvidenceLogStore: Actor {
     func logEntries(from: Int64, count: Int) async throws -> [(index: Int64, entry: [UInt8])]
     /// The leaf index of a message's event, once sequenced.
     func logIndex(ofMessage id: String) async throws -> Int64?
+    /// The events that name a message (accepted, delivered, acknowledged, dead, requeued), in the order written,
+    /// with their leaf index once sequenced.
+    func logEvents(ofMessage id: String) async throws -> [(index: Int64?, entry: [UInt8])]
+    /// Writes an event that records no stored row (a trust reload).
+    func appendLogEvent(_ entry: [UInt8]) async throws
     /// Events written and not yet sequenced.
     func unsequencedLogEvents() async throws -> Int64
     /// The seed of the log's Ed25519 signing key: made once (every node of a hub on one database gets the same),

@@ -14,7 +14,7 @@ struct LogVerifyTests {
         #expect(run.exitCode == 0 && run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "\(statement): \(run.stdout)\(run.stderr)")
     }
 
-    @Test("a hub's log verifies; a changed verdict, changed payload bytes, a changed event and a deleted event are each named by their leaf")
+    @Test("a hub's log verifies; a changed verdict, changed payload bytes, a delivery's changed state, a deleted refusal, a changed event and a deleted event are each named by their leaf")
     func tamper() async throws {
         let server = try HubEndToEndTests.Server(keepLog: true)
         defer { _ = server.process.isRunning ? server.stop() : 0 }
@@ -35,16 +35,29 @@ struct LogVerifyTests {
             ids.append(try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)"))
         }
         #expect(try send("signatures/pdf-tampered.edxml").exitCode == 1)
+        // The first message is taken by its recipient (acknowledged): a `acknowledged` event.
+        var acknowledged = 0
+        for code in ["000.00.00.H14", "000.00.00.G17"] {
+            let recipient = try TrucRun.run(["agencies", "token", code, "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let ack = try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(recipient)",
+                                                       "-d", #"{"outcome":"done"}"#, "https://127.0.0.1:\(server.port)/v1/inbox/\(ids[0])/ack"])
+            if ack.exitCode == 0 { acknowledged += 1 }
+        }
+        #expect(acknowledged > 0)
         // The sequencer runs every half second: wait (bounded) until every event has its leaf.
         var report: [String: Any] = [:]
         for _ in 0..<100 {
             let run = try TrucRun.run(["log", "verify", "--data", server.data, "--json"])
             report = run.json ?? [:]
-            if run.exitCode == 0, report["unsequenced"] as? Int == 0, (report["accepted"] as? Int ?? 0) >= 3, (report["refused"] as? Int ?? 0) >= 1 { break }
+            if run.exitCode == 0, report["unsequenced"] as? Int == 0, (report["accepted"] as? Int ?? 0) >= 3, (report["refused"] as? Int ?? 0) >= 1,
+               (report["kinds"] as? [String: Int])?["acknowledged"] == acknowledged { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(report["unsequenced"] as? Int == 0 && (report["problems"] as? [String])?.isEmpty == true && report["messagesWithoutEvent"] as? Int == 0,
                 "\(report)")
+        // The operator's changes are events too: the agencies added, the tokens issued.
+        let kinds = report["kinds"] as? [String: Int] ?? [:]
+        #expect(kinds["operator:agency-changed"] ?? 0 >= 2 && kinds["operator:token-issued"] ?? 0 >= 3 && kinds["acknowledged"] == acknowledged, "\(kinds)")
         #expect(server.stop(keepData: true) == 0)
         defer { try? FileManager.default.removeItem(atPath: server.data) }
 
@@ -62,6 +75,15 @@ struct LogVerifyTests {
         #expect(rejudged.exitCode == 1 && rejudged.stdout.contains("the verdict stored at receipt cannot be read"), "\(rejudged.stdout)\(rejudged.stderr)")
         let bytes = try tampered("bytes", "UPDATE payload_blobs SET bytes = substr(bytes, 1, 40) || x'20' || substr(bytes, 42) WHERE message_id = (SELECT message_id FROM payload_blobs LIMIT 1)")
         #expect(bytes.exitCode == 1 && bytes.stdout.contains("its stored bytes no longer have the SHA-256 the event records"), "\(bytes.stdout)")
+        // A delivery the log says was taken, put back in the inbox; a delivery marked taken that nobody took.
+        let undelivered = try tampered("undelivered", "UPDATE deliveries SET state = 'awaiting-pull' WHERE message_id = '\(ids[0])'")
+        #expect(undelivered.exitCode == 1 && undelivered.stdout.contains("message \(ids[0]): its delivery to") && undelivered.stdout.contains("is awaiting-pull, the log says delivered"),
+                "\(undelivered.stdout)")
+        let delivered = try tampered("delivered", "UPDATE deliveries SET state = 'delivered' WHERE message_id = '\(ids[1])'")
+        #expect(delivered.exitCode == 1 && delivered.stdout.contains("message \(ids[1]): its delivery to") && delivered.stdout.contains("is delivered, the log has no such event"),
+                "\(delivered.stdout)")
+        let refusal = try tampered("refusal", "DELETE FROM refusals")
+        #expect(refusal.exitCode == 1 && refusal.stdout.contains("is not in the store"), "\(refusal.stdout)")
         let event = try tampered("event", "UPDATE log_events SET entry = CAST(replace(CAST(entry AS TEXT), '\(ids[0])', '\(ids[2])') AS BLOB) WHERE message_id = '\(ids[0])'")
         #expect(event.exitCode == 1 && event.stdout.contains("differs from the entries: the first leaf that disagrees is in [0, 1)") || event.stdout.contains("node (0, "),
                 "\(event.stdout)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucCore
+import TrucLog
 import TrucCrypto
 import TrucPostgres
 import TrucStore
@@ -102,6 +103,10 @@ struct InboxConformanceTests {
             #expect(final.state == "delivered" || final.state == "failed")
             #expect(answers.count == 20 && answers.allSatisfy { $0?.rawValue == final.state }, "\(answers) vs \(final.state)")
             #expect((final.state == "failed") == (final.reason == "no"), "the reason belongs to the winning outcome")
+            // One `acknowledged` event, the winner's, in the transaction that recorded it.
+            let events = try await a.logEvents(ofMessage: "ack-\(n)").compactMap { LogEvent.parse($0.entry) }.filter { $0.kind == "acknowledged" }
+            #expect(events.count == 1 && events.first?.string("outcome") == (final.state == "failed" ? "fail" : "done")
+                    && events.first?.string("recipient") == "000.00.00.H41", "\(events)")
         }
         await (b as? PostgresStore)?.shutdown() // the second node (SQLite: the same store, closed by the test)
     }

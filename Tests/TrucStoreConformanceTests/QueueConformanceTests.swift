@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TrucCore
+import TrucLog
 import TrucCrypto
 import TrucPostgres
 import TrucStore
@@ -52,6 +53,12 @@ struct QueueConformanceTests {
         let trace = try await store.trace(delivery.messageId)
         #expect(trace.first?.state == "delivered" && trace.first?.how == "push" && trace.first?.attempts == 1)
         #expect(try await store.requeueAll(recipient: "000.00.00.H41") == 0)
+        // The evidence log has each change in order: dead, requeued (by the operator), delivered; a retry is no event.
+        let events = try await store.logEvents(ofMessage: delivery.messageId).compactMap { TrucLog.LogEvent.parse($0.entry) }
+        #expect(events.map { $0.kind == "operator" ? $0.string("action") : $0.kind } == ["dead", "requeued", "delivered"], "\(events)")
+        #expect(events.first?.members["attempts"] == .integer(2) && events.last?.string("how") == "push" && events.allSatisfy { $0.string("recipient") == "000.00.00.H41" })
+        let logged = try await store.unsequencedLogEvents()
+        #expect(logged >= 5, "pause and resume are operator events too")
     }
 
     static func node(_ url: String, _ name: String, lease: Int64, directory: String) async throws -> PostgresStore {
