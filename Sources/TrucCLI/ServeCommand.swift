@@ -134,6 +134,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
     @Option(name: .customLong("tsa-url"), help: "An RFC 3161 time-stamping authority (http(s) URL) for the evidence log's checkpoints. Default: none (signed only).") var tsaURL: String?
+    @Option(name: .customLong("witnesses"), help: "Peer hubs (https base URLs, comma-separated) asked to cosign the evidence log's checkpoints. Default: none.") var witnesses: String?
+    @Option(name: .customLong("witness-for"), help: "The log keys (GET /v1/log/key of each peer hub, comma-separated) of the logs this hub witnesses. Default: none.") var witnessFor: String?
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
     var workBudget: Double?
 
@@ -236,6 +238,16 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--tsa-url is an http(s) URL")
             }
             configured.tsaURL = tsa
+        }
+        configured.witnesses = try (settings.string("witnesses") ?? "").split(separator: ",").map { text in
+            let url = text.trimmingCharacters(in: .whitespaces)
+            guard let parsed = URL(string: url), parsed.scheme?.lowercased() == "https", parsed.host != nil else { throw ValidationError("--witnesses are https URLs") }
+            return url
+        }
+        configured.witnessFor = try (settings.string("witness-for") ?? "").split(separator: ",").map { text in
+            let key = text.trimmingCharacters(in: .whitespaces)
+            guard key.split(separator: "+", maxSplits: 2).count == 3 else { throw ValidationError("--witness-for takes log keys as GET /v1/log/key prints them (name+id+key)") }
+            return key
         }
         configured.reloadOnSIGHUP = true
         configured.revocation = revocation

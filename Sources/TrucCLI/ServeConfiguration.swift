@@ -49,6 +49,8 @@ extension ServeCommand {
         "vxp-secret-file": "TRUC_VXP_SECRET_FILE",
         "log-format": "TRUC_LOG_FORMAT",
         "tsa-url": "TRUC_TSA_URL",
+        "witnesses": "TRUC_WITNESSES",
+        "witness-for": "TRUC_WITNESS_FOR",
     ]
 
     static func environmentName(_ key: String) -> String? { environmentNames[key] }
@@ -110,6 +112,8 @@ extension ServeCommand {
             Key(name: "refusal-retention-days", flag: s(refusalRetentionDays), environment: nil, defaultText: "90"),
             Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
             Key(name: "tsa-url", flag: tsaURL, environment: Self.environmentNames["tsa-url"], defaultText: "none"),
+            Key(name: "witnesses", flag: witnesses, environment: Self.environmentNames["witnesses"], defaultText: "none"),
+            Key(name: "witness-for", flag: witnessFor, environment: Self.environmentNames["witness-for"], defaultText: "none"),
         ]
     }
 

@@ -180,6 +180,12 @@ enum PostgresSchema {
             "CREATE TABLE log_checkpoints(size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL, tsa_token BYTEA, tsa_time BIGINT)",
             "CREATE TABLE log_key(id INTEGER PRIMARY KEY CHECK (id = 1), sealed BYTEA NOT NULL)",
         ],
+        // 15: witnesses (SQLite's version 23).
+        [
+            "CREATE TABLE log_cosignatures(size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (size, witness))",
+            "CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL)",
+            "CREATE TABLE witness_forks(id BIGSERIAL PRIMARY KEY, origin TEXT NOT NULL, at BIGINT NOT NULL, detail TEXT NOT NULL, known TEXT NOT NULL, shown TEXT NOT NULL)",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

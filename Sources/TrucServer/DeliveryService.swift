@@ -31,23 +31,29 @@ package struct DeliveryService: Service {
     /// How often the leases of running attempts are renewed (a third of the lease).
     let leaseRenewal: Duration
 
-    init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
-         peers: PeerStatusBoard) throws {
-        self.peers = peers
-        self.outbound = OutboundCheck(policy: configuration.outbound)
-        self.leaseRenewal = .seconds(max(1, configuration.deliveryLeaseSeconds / 3))
+    /// The hub's outbound HTTPS client (to agencies, peer hubs, witnesses): the hub's certificate as client
+    /// certificate, the client CA bundle as trust roots.
+    static func makeClient(_ configuration: HubConfiguration, timeout: TimeAmount) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem))
-        var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(60)))
+        var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: timeout))
         // Fail an attempt at once when the peer is unreachable: the retry policy, not the client, decides when to try again.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         // Never follow a redirect: an endpoint's 3xx would make the hub re-send the document (or, as a GET,
         // fetch) wherever it points, from the hub's network position. A redirect is a permanent failure.
         clientConfiguration.redirectConfiguration = .disallow
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
+    init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
+         peers: PeerStatusBoard) throws {
+        self.peers = peers
+        self.outbound = OutboundCheck(policy: configuration.outbound)
+        self.leaseRenewal = .seconds(max(1, configuration.deliveryLeaseSeconds / 3))
+        self.client = try Self.makeClient(configuration, timeout: .seconds(60))
         self.store = store
         self.hubCode = configuration.hubCode
         self.policy = configuration.retryPolicy

@@ -96,6 +96,8 @@ package func buildHub(
     let stats = StatsRoutes(store: store, auth: routes.auth)
     stats.register(on: access)
     AdminRoutes(store: store, peers: peerBoard, trust: trust, routing: configuration.routing, logger: logger).register(on: access)
+    WitnessRoutes(store: store, hubCode: configuration.hubCode, logs: Dictionary(configuration.witnessFor.map {
+        (String($0.split(separator: "+").first ?? ""), $0) }, uniquingKeysWith: { a, _ in a }), logger: logger).register(on: access)
     RefusalRoutes(store: store, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode)).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode),
@@ -133,6 +135,10 @@ package func buildHub(
     services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
                                  origin: "truc-log/\(configuration.hubCode)", logger: logger))
     if let tsa = configuration.tsaURL { services.append(CheckpointStamper(store: store, url: tsa, trust: trust, logger: logger)) }
+    if !configuration.witnesses.isEmpty {
+        services.append(WitnessGatherer(store: store, witnesses: configuration.witnesses,
+                                        client: try DeliveryService.makeClient(configuration, timeout: .seconds(10)), logger: logger))
+    }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }

@@ -52,6 +52,10 @@ package struct HubConfiguration: Sendable {
     package var checkpointIntervalSeconds = 10
     /// An RFC 3161 TSA that time-stamps the evidence log's checkpoints (none: they are signed only).
     package var tsaURL: String?
+    /// Witnesses asked to cosign the evidence log's checkpoints (peer hubs' base URLs).
+    package var witnesses: [String] = []
+    /// The verifier keys of the logs this hub witnesses (`POST /v1/log/witness`).
+    package var witnessFor: [String] = []
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false

@@ -18,8 +18,10 @@ extension HubRoutes {
             guard let checkpoint = try await store.checkpoint(size: nil) else {
                 throw HubError(.notFound, "no-checkpoint", "the evidence log has no checkpoint yet (the first comes within --checkpoint-interval of the first event)")
             }
+            // The witnesses' cosignatures follow the log's own signature line (C2SP signed note: one line each).
+            let cosignatures = try await store.cosignatures(size: checkpoint.size).map { $0.line + "\n" }.joined()
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .init("X-Truc-Log-Key")!: try await verifierKey()],
-                            body: .init(byteBuffer: ByteBuffer(string: checkpoint.note)))
+                            body: .init(byteBuffer: ByteBuffer(string: checkpoint.note + cosignatures)))
         }
         router.get("/v1/log/timestamp", .reader) { request, context in
             _ = try context.requireCaller()

@@ -60,6 +60,7 @@ struct HubRoutes: Sendable {
         router.get("/v1/messages/:id/trace", .reader) { request, context in try await trace(request, context) }
         router.get("/v1/messages/:id/validation-report", .reader) { request, context in try await validationReport(request, context) }
         router.get("/v1/messages/:id/validation-data", .reader) { request, context in try await validationData(request, context) }
+        router.get("/v1/messages/:id/evidence", .reader) { request, context in try await evidence(request, context) }
         registerLog(on: router)
         router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
         router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }

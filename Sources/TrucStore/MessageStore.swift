@@ -4,7 +4,7 @@ package import TrucCore
 /// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
-    & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore & EvidenceLogStore
+    & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore & EvidenceLogStore & WitnessStore
 
 /// Agencies, credentials (tokens, certificates), client systems of the SDK dialect, and the directory they see.
 package protocol DirectoryStore: Actor {
@@ -159,6 +159,52 @@ package protocol EvidenceLogStore: Actor {
     func checkpointsAwaitingTimeStamp(limit: Int) async throws -> [StoredCheckpoint]
     /// Keeps the time-stamp token of a checkpoint and the time it states.
     func saveCheckpointTimeStamp(size: Int64, token: [UInt8], time: Int64) async throws
+    /// Keeps a witness's cosignature line of the checkpoint of `size` (once per witness and size).
+    func saveCosignature(size: Int64, witness: String, line: String) async throws
+    /// The cosignature lines of the checkpoint of `size`, by witness name.
+    func cosignatures(size: Int64) async throws -> [(witness: String, line: String)]
+    /// The largest checkpoint size `witness` cosigned.
+    func lastCosigned(by witness: String) async throws -> Int64?
+}
+
+/// The hub as a witness of other hubs' logs: the latest checkpoint it cosigned of each, and the forks it saw.
+package protocol WitnessStore: Actor {
+    func witnessed(_ origin: String) async throws -> WitnessedCheckpoint?
+    /// Moves the log's witnessed checkpoint from the one of size `from` (nil: none yet) to `to`; false when another
+    /// request moved it first (the caller reads it again).
+    func advanceWitnessed(_ origin: String, from: Int64?, to checkpoint: WitnessedCheckpoint) async throws -> Bool
+    func recordFork(_ fork: WitnessFork) async throws
+    func forks(limit: Int) async throws -> [WitnessFork]
+}
+
+package struct WitnessedCheckpoint: Sendable, Equatable {
+    package var size: Int64
+    package var root: [UInt8]
+    package var note: String
+    package var at: Int64
+    package init(size: Int64, root: [UInt8], note: String, at: Int64) {
+        self.size = size
+        self.root = root
+        self.note = note
+        self.at = at
+    }
+}
+
+/// A log that showed this witness a history inconsistent with the one it cosigned before: both notes kept.
+package struct WitnessFork: Sendable, Equatable, Encodable {
+    package var origin: String
+    package var at: Int64
+    package var detail: String
+    /// The checkpoint the witness had cosigned, and the one it was shown.
+    package var known: String
+    package var shown: String
+    package init(origin: String, at: Int64, detail: String, known: String, shown: String) {
+        self.origin = origin
+        self.at = at
+        self.detail = detail
+        self.known = known
+        self.shown = shown
+    }
 }
 
 package struct StoredCheckpoint: Sendable, Equatable {
@@ -246,4 +292,4 @@ extension OperationsStore {
 }
 
 extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
-    EvidenceStore, EvidenceLogStore {}
+    EvidenceStore, EvidenceLogStore, WitnessStore {}

@@ -182,6 +182,13 @@ enum Migrations {
         CREATE TABLE log_checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL, tsa_token BLOB, tsa_time INTEGER);
         CREATE TABLE log_key(id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
         """,
+        // 23: witnesses. The cosignatures this hub's checkpoints gathered (one line per witness and size); as a
+        // witness, the latest checkpoint it cosigned of each log it watches, and the forks it saw.
+        """
+        CREATE TABLE log_cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (size, witness)) WITHOUT ROWID;
+        CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE TABLE witness_forks(id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL, known TEXT NOT NULL, shown TEXT NOT NULL);
+        """,
     ]
 
     static func apply(to db: Database) throws {

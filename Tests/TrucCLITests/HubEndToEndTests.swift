@@ -15,9 +15,9 @@ struct HubEndToEndTests {
         let log: URL?
 
         /// - Parameter demoPKI: run with the committed demo PKI (`--demo-pki`); else the hub makes its own.
-        init(_ extra: [String] = [], keepLog: Bool = false, demoPKI: Bool = true, data existing: String? = nil) throws {
+        init(_ extra: [String] = [], keepLog: Bool = false, demoPKI: Bool = true, data existing: String? = nil, port chosen: Int? = nil) throws {
             data = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-e2e-\(UUID().uuidString)").path
-            port = freeTCPPort()
+            port = chosen ?? freeTCPPort()
             process.executableURL = TrucRun.binary
             process.arguments = ["serve", "--data", data, "--port", String(port), "--allow-targets", "127.0.0.0/8,::1"] + (demoPKI ? ["--demo-pki"] : []) + extra
             process.standardOutput = FileHandle.nullDevice
