@@ -498,6 +498,18 @@ struct RevocationLiveTests {
         try Data((stampedNote + "x").utf8).write(to: URL(fileURLWithPath: lab.work + "/other.note"))
         #expect(try FailClosedTests.run("openssl", ["ts", "-verify", "-data", lab.work + "/other.note", "-in", lab.work + "/checkpoint.tst",
                                                    "-token_in", "-CAfile", lab.work + "/ca.pem"]).exitCode != 0)
+        // The message's evidence bundle carries the token: checked offline against the trust directory, it dates the checkpoint.
+        let id = try #require(sent.json?["id"] as? String)
+        let bundle = lab.work + "/evidence.zip"
+        #expect(try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)", "-o", bundle,
+                                                 "https://127.0.0.1:\(again.port)/v1/messages/\(id)/evidence"]).exitCode == 0)
+        let checked = try TrucRun.run(["evidence", "verify", bundle, "--trust", lab.trust, "--json"])
+        let stampedAt = try #require(stamped["time"] as? String)
+        #expect(checked.exitCode == 0 && (checked.json?["proves"] as? [String] ?? []).contains { $0.contains("existed at \(stampedAt), time-stamped by") },
+                "\(checked.stdout)\(checked.stderr)")
+        // Without the TSA's trust anchor the token proves nothing, and the command says so.
+        let untrusted = try TrucRun.run(["evidence", "verify", bundle, "--trust", FailClosedTests.demo + "/trust"])
+        #expect(untrusted.exitCode == 1 && untrusted.stdout.contains("checkpoint.tsr does not prove a time"), "\(untrusted.stdout)")
     }
 
     @Test("OCSP and CRL addresses that resolve only inside government networks (http://ocsp.ca.ptc): unknown as written, answered once rewritten to a reachable address, the rewrite in the verdict",
