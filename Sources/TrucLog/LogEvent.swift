@@ -24,6 +24,9 @@ package struct LogEvent: Sendable, Equatable {
         self.members = all
     }
 
+    /// Flags the event as backfilled (written after the fact for a store from before the log).
+    package mutating func backfilled() { members["backfilled"] = .string("yes") }
+
     package var kind: String? { if case .string(let k)? = members["kind"] { k } else { nil } }
 
     package func string(_ name: String) -> String? { if case .string(let s)? = members[name] { s } else { nil } }

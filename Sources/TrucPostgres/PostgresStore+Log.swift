@@ -89,6 +89,14 @@ extension PostgresStore: EvidenceLogStore {
         try await client.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
     }
 
+    package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) async throws {
+        try await transaction { connection in
+            for event in events {
+                try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.entry)), \(event.message))", logger: self.logger)
+            }
+        }
+    }
+
     /// Writes an event of the evidence log in a transaction (with the change it records).
     static func logEvent(_ event: TrucLog.LogEvent, message: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message))", logger: logger)

@@ -134,6 +134,7 @@ package func buildHub(
     services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
     services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
                                  origin: "truc-log/\(configuration.hubCode)", logger: logger))
+    services.append(LogBackfill(store: store, logger: logger))
     if let tsa = configuration.tsaURL { services.append(CheckpointStamper(store: store, url: tsa, trust: trust, logger: logger)) }
     if !configuration.witnesses.isEmpty {
         services.append(WitnessGatherer(store: store, witnesses: configuration.witnesses,

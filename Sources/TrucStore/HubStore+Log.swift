@@ -20,6 +20,14 @@ extension HubStore {
         try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)])
     }
 
+    package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) throws {
+        try db.transaction {
+            for event in events {
+                try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.entry), event.message.map { .text($0) } ?? .null])
+            }
+        }
+    }
+
     package func sequenceLog(limit: Int) throws -> Int64 {
         // Without its own fsync (as the intake's batches): the events are durable already, and a sequencing lost in a
         // crash is done again, in the same order (by id), to the same tree.

@@ -146,6 +146,9 @@ package protocol EvidenceLogStore: Actor {
     func logEvents(ofMessage id: String) async throws -> [(index: Int64?, entry: [UInt8])]
     /// Writes an event that records no stored row (a trust reload).
     func appendLogEvent(_ entry: [UInt8]) async throws
+    /// Writes events in one transaction (each naming its message, when it has one): the backfill of a store from
+    /// before the log.
+    func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) async throws
     /// Events written and not yet sequenced.
     func unsequencedLogEvents() async throws -> Int64
     /// The seed of the log's Ed25519 signing key: made once (every node of a hub on one database gets the same),

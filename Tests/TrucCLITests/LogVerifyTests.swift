@@ -91,6 +91,79 @@ struct LogVerifyTests {
         #expect(deleted.exitCode == 1 && deleted.stdout.contains("leaf 1: missing"), "\(deleted.stdout)")
     }
 
+    @Test("a store from before the log: its messages and their final deliveries are backfilled once, flagged, and then verify; a bundle says what a backfilled event proves")
+    func backfill() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-backfill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true)
+        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        try await server.waitUntilReady()
+        let token = try server.senderToken(), data = server.data
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        var ids: [String] = []
+        for _ in 0..<2 {
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
+                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
+            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
+                                        "--token", token, "--json"])
+            ids.append(try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)"))
+        }
+        for code in ["000.00.00.H14", "000.00.00.G17"] {
+            let recipient = try TrucRun.run(["agencies", "token", code, "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(recipient)",
+                                                 "-d", #"{"outcome":"done"}"#, "https://127.0.0.1:\(server.port)/v1/inbox/\(ids[0])/ack"])
+        }
+        #expect(server.stop(keepData: true) == 0)
+        // The store as a hub from before the log left it: no events, no tree.
+        try Self.sql(data + "/truc.sqlite", "DELETE FROM log_events")
+        try Self.sql(data + "/truc.sqlite", "DELETE FROM log_nodes")
+        try Self.sql(data + "/truc.sqlite", "DELETE FROM log_checkpoints")
+        let before = try TrucRun.run(["log", "verify", "--data", data, "--json"])
+        #expect(before.json?["events"] as? Int == 0 && (before.json?["messagesWithoutEvent"] as? Int ?? 0) >= 3, "two documents and a receipt: \(before.stdout)")
+
+        func settled(_ hub: HubEndToEndTests.Server) async throws -> [String: Any] {
+            var report: [String: Any] = [:]
+            for _ in 0..<150 {
+                report = try TrucRun.run(["log", "verify", "--data", hub.data, "--json"]).json ?? [:]
+                if report["unsequenced"] as? Int == 0, report["messagesWithoutEvent"] as? Int == 0, (report["kinds"] as? [String: Int])?["backfilled"] == 1 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return report
+        }
+        server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true, data: data)
+        try await server.waitUntilReady()
+        let report = try await settled(server)
+        let kinds = report["kinds"] as? [String: Int] ?? [:]
+        #expect(report["messagesWithoutEvent"] as? Int == 0 && (report["problems"] as? [String])?.isEmpty == true && kinds["backfilled"] == 1
+                && kinds["accepted"] ?? 0 >= 3 && kinds["acknowledged"] ?? 0 >= 1, "\(report)")
+        // The bundle of a backfilled message says what its event proves.
+        let bundle = dir + "/evidence.zip"
+        var checkedBundle = false
+        for _ in 0..<100 where !checkedBundle {
+            _ = try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)", "-o", bundle,
+                                                 "https://127.0.0.1:\(server.port)/v1/messages/\(ids[0])/evidence"])
+            let checked = try TrucRun.run(["evidence", "verify", bundle, "--json"])
+            if checked.exitCode == 0, (checked.json?["pending"] as? [String])?.isEmpty == true {
+                #expect((checked.json?["proves"] as? [String] ?? []).contains { $0.contains("a backfilled event: it proves the hub held the message when the log began") },
+                        "\(checked.stdout)")
+                checkedBundle = true
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(checkedBundle, "no bundle with every event under a checkpoint within 10 s")
+        // Once only: a restart writes nothing more.
+        #expect(server.stop(keepData: true) == 0)
+        let events = try TrucRun.run(["log", "verify", "--data", data, "--json"]).json?["events"] as? Int
+        server = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true, data: data)
+        try await server.waitUntilReady()
+        try await Task.sleep(for: .seconds(2))
+        #expect(server.stop(keepData: true) == 0)
+        let after = try TrucRun.run(["log", "verify", "--data", data, "--json"]).json ?? [:]
+        #expect(after["events"] as? Int == events && (after["kinds"] as? [String: Int])?["backfilled"] == 1, "\(after)")
+    }
+
     static func get(_ server: HubEndToEndTests.Server, _ path: String, token: String) throws -> TrucRun {
         try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)",
                                          "https://127.0.0.1:\(server.port)" + path])
