@@ -134,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
     @Option(name: .customLong("tsa-url"), help: "An RFC 3161 time-stamping authority (http(s) URL) for the evidence log's checkpoints. Default: none (signed only).") var tsaURL: String?
+    @Option(name: .customLong("evidence-log"), help: "on (default) or off: off writes no event of the evidence log (to measure its cost; the gap shows in truc log verify).") var evidenceLog: String?
     @Option(name: .customLong("witnesses"), help: "Peer hubs (https base URLs, comma-separated) asked to cosign the evidence log's checkpoints. Default: none.") var witnesses: String?
     @Option(name: .customLong("witness-for"), help: "The log keys (GET /v1/log/key of each peer hub, comma-separated) of the logs this hub witnesses. Default: none.") var witnessFor: String?
     @Option(name: .customLong("work-budget"), help: "Seconds one document may take to decode and verify; past it 422 too-complex. Default 20.")
@@ -238,6 +239,11 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--tsa-url is an http(s) URL")
             }
             configured.tsaURL = tsa
+        }
+        switch settings.string("evidence-log") ?? "on" {
+        case "on": configured.evidenceLog = true
+        case "off": configured.evidenceLog = false
+        default: throw ValidationError("--evidence-log is on or off")
         }
         configured.witnesses = try (settings.string("witnesses") ?? "").split(separator: ",").map { text in
             let url = text.trimmingCharacters(in: .whitespaces)

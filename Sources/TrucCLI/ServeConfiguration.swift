@@ -112,6 +112,7 @@ extension ServeCommand {
             Key(name: "refusal-retention-days", flag: s(refusalRetentionDays), environment: nil, defaultText: "90"),
             Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
             Key(name: "tsa-url", flag: tsaURL, environment: Self.environmentNames["tsa-url"], defaultText: "none"),
+            Key(name: "evidence-log", flag: evidenceLog, environment: nil, defaultText: "on"),
             Key(name: "witnesses", flag: witnesses, environment: Self.environmentNames["witnesses"], defaultText: "none"),
             Key(name: "witness-for", flag: witnessFor, environment: Self.environmentNames["witness-for"], defaultText: "none"),
         ]

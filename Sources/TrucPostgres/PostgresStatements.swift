@@ -186,7 +186,7 @@ struct AcknowledgeStatement: PostgresPreparedStatement {
         changed AS (
           UPDATE deliveries d SET state = $3, delivered_at = $5, how = 'pull', reason = $4, updated_at = $5
           FROM current WHERE d.id = current.id AND current.state NOT IN ('delivered', 'failed') RETURNING d.id),
-        logged AS (INSERT INTO log_events(entry, message_id) SELECT $6, $1 FROM changed)
+        logged AS (INSERT INTO log_events(entry, message_id) SELECT $6, $1 FROM changed WHERE octet_length($6) > 0)
         SELECT CASE WHEN state IN ('delivered', 'failed') THEN state ELSE $3 END FROM current
         """
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .int8, .bytea]

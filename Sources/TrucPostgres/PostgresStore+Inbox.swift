@@ -33,7 +33,8 @@ extension PostgresStore: InboxStore {
     package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) async throws -> DeliveryState? {
         let target: DeliveryState = outcome == .done ? .delivered : .failed
         let now = Self.now()
-        let event = LogEvent.acknowledged(message: id, recipient: agency, outcome: outcome.rawValue, time: CivilCalendar.isoUTC(now)).canonical
+        // (empty: the evidence log is off, and the statement writes no event)
+        let event = EvidenceLogSwitch.isOn ? LogEvent.acknowledged(message: id, recipient: agency, outcome: outcome.rawValue, time: CivilCalendar.isoUTC(now)).canonical : []
         let rows = try await client.execute(AcknowledgeStatement(messageId: id, recipient: agency, target: target.rawValue, reason: reason,
                                                                  now: now, event: event), logger: logger)
         guard let state = rows.first else { return nil }

@@ -47,7 +47,7 @@ extension PostgresStore: IntakeStore {
                     offset = end
                 }
                 try await Self.recordEvidence(message, on: connection, logger: self.logger)
-                if let entry = message.logEntry {
+                if EvidenceLogSwitch.isOn, let entry = message.logEntry {
                     try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: entry)), \(message.id))", logger: self.logger)
                 }
                 // Push and forward deliveries: every node's engine wakes when this commits.

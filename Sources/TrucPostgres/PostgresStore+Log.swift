@@ -18,7 +18,7 @@ extension PostgresStore: EvidenceLogStore {
             for try await got in try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.sequencerLock))", logger: self.logger)
                 .decode(Bool.self) { locked = got }
             var size: Int64 = 0
-            for try await count in try await connection.query("SELECT count(*) FROM log_nodes WHERE level = 0", logger: self.logger).decode(Int64.self) {
+            for try await count in try await connection.query("SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0", logger: self.logger).decode(Int64.self) {
                 size = count
             }
             guard locked else { return size } // another node is sequencing now
@@ -51,7 +51,7 @@ extension PostgresStore: EvidenceLogStore {
     }
 
     package func logSize() async throws -> Int64 {
-        for try await count in try await client.query("SELECT count(*) FROM log_nodes WHERE level = 0", logger: logger).decode(Int64.self) { return count }
+        for try await count in try await client.query("SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0", logger: logger).decode(Int64.self) { return count }
         return 0
     }
 
@@ -86,10 +86,12 @@ extension PostgresStore: EvidenceLogStore {
     }
 
     package func appendLogEvent(_ entry: [UInt8]) async throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try await client.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
     }
 
     package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) async throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try await transaction { connection in
             for event in events {
                 try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.entry)), \(event.message))", logger: self.logger)
@@ -99,6 +101,7 @@ extension PostgresStore: EvidenceLogStore {
 
     /// Writes an event of the evidence log in a transaction (with the change it records).
     static func logEvent(_ event: TrucLog.LogEvent, message: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message))", logger: logger)
     }
 

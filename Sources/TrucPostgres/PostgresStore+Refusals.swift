@@ -21,7 +21,7 @@ extension PostgresStore: RefusalStore {
                         \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency), \(findings), \(refusal.verdictJSON))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) { id = inserted }
-            if let entry = refusal.logEntry {
+            if EvidenceLogSwitch.isOn, let entry = refusal.logEntry {
                 try await connection.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
             }
             guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }

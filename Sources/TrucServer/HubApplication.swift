@@ -30,6 +30,7 @@ package func buildHub(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     onPlainServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> Hub {
+    EvidenceLogSwitch.set(configuration.evidenceLog)
     let receipts = try receiptIssuer(configuration: configuration, store: store, logger: logger)
     let metrics = HubMetrics()
     let verified = VerifiedCertificates()
@@ -134,7 +135,7 @@ package func buildHub(
     services.append(StoreHealthService(store: store, health: storeHealth, interval: .seconds(2), timeout: .seconds(3), logger: logger))
     services.append(LogSequencer(store: store, interval: .milliseconds(500), checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
                                  origin: "truc-log/\(configuration.hubCode)", logger: logger))
-    services.append(LogBackfill(store: store, logger: logger))
+    if configuration.evidenceLog { services.append(LogBackfill(store: store, logger: logger)) }
     if let tsa = configuration.tsaURL { services.append(CheckpointStamper(store: store, url: tsa, trust: trust, logger: logger)) }
     if !configuration.witnesses.isEmpty {
         services.append(WitnessGatherer(store: store, witnesses: configuration.witnesses,

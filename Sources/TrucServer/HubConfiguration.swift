@@ -52,6 +52,8 @@ package struct HubConfiguration: Sendable {
     package var checkpointIntervalSeconds = 10
     /// An RFC 3161 TSA that time-stamps the evidence log's checkpoints (none: they are signed only).
     package var tsaURL: String?
+    /// Whether the process writes the evidence log (off only to measure its cost).
+    package var evidenceLog = true
     /// Witnesses asked to cosign the evidence log's checkpoints (peer hubs' base URLs).
     package var witnesses: [String] = []
     /// The verifier keys of the logs this hub witnesses (`POST /v1/log/witness`).

@@ -192,7 +192,7 @@ struct Intake: Sendable {
         prepared.answer.recipients = handled
         prepared.answer.unroutedRecipients = unrouted.isEmpty ? nil : unrouted
         prepared.message.answerJSON = prepared.answer.json(verdictJSON: prepared.message.verdictJSON)
-        prepared.message.logEntry = EvidenceEvents.accepted(prepared.message)
+        if EvidenceLogSwitch.isOn { prepared.message.logEntry = EvidenceEvents.accepted(prepared.message) }
         let outcome = try await store.accept(prepared.message, payload: bytes)
         switch outcome {
         case .accepted:
@@ -270,7 +270,7 @@ struct Intake: Sendable {
         refusal.verdictJSON = failure.verdictJSON
         refusal.evidence = failure.evidence
         refusal.trustSnapshot = failure.trustSnapshot
-        refusal.logEntry = EvidenceEvents.refused(refusal)
+        if EvidenceLogSwitch.isOn { refusal.logEntry = EvidenceEvents.refused(refusal) }
         let decision = throttle.decide(caller.name)
         if case .record(let skipped) = decision {
             if skipped > 0 { refusal.reasons.append("(\(skipped) earlier refusals of this caller were answered but not recorded: more than the recording rate)") }

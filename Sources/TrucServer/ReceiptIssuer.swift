@@ -87,7 +87,7 @@ struct ReceiptIssuer: Sendable {
             receivedAt: now, sha256: Digest.sha256(bytes).hexString, recipients: [receipt.sender], targets: targets, verdictJSON: "{}",
             bucket: "unsigned", businessType: nil, statusCode: nil, answersDocumentId: messageId, answerJSON: "{\"id\":\"\(id)\"}")
         record.differentBytesAreDuplicates = true // one receipt per delivery, however often it is signed
-        record.logEntry = EvidenceEvents.accepted(record)
+        if EvidenceLogSwitch.isOn { record.logEntry = EvidenceEvents.accepted(record) }
         _ = try await store.accept(record, payload: bytes)
         return true
     }

@@ -7,6 +7,7 @@ import TrucSQLite
 extension HubStore {
     /// Writes an event of the evidence log, in the caller's transaction (with the change it records).
     func logEvent(_ event: LogEvent, message: String? = nil) throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.canonical), message.map { .text($0) } ?? .null])
     }
 
@@ -17,10 +18,12 @@ extension HubStore {
     }
 
     package func appendLogEvent(_ entry: [UInt8]) throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)])
     }
 
     package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) throws {
+        guard EvidenceLogSwitch.isOn else { return }
         try db.transaction {
             for event in events {
                 try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.entry), event.message.map { .text($0) } ?? .null])
@@ -34,24 +37,20 @@ extension HubStore {
         try db.run("PRAGMA synchronous=NORMAL")
         defer { _ = try? db.run("PRAGMA synchronous=FULL") }
         return try db.transaction {
-            let size = try db.query("SELECT count(*) FROM log_nodes WHERE level = 0") { $0.int(0) }.first ?? 0
-            let pending = try db.query("SELECT id, entry FROM log_events WHERE leaf_index IS NULL ORDER BY id LIMIT ?", [.integer(Int64(limit))]) {
+            let size = try Self.logSize(db)
+            // Leaf i is event id i + 1 (migration 24): the next leaves are the events after id `size`, without a gap.
+            let pending = try db.query("SELECT id, entry FROM log_events WHERE id > ? ORDER BY id LIMIT ?", [.integer(size), .integer(Int64(limit))]) {
                 (id: $0.int(0), entry: $0.blob(1) ?? [])
             }
             guard !pending.isEmpty else { return size }
+            for (offset, event) in pending.enumerated() where event.id != size + 1 + Int64(offset) {
+                throw StoreError.invalid("the evidence log lacks the event of leaf \(size + Int64(offset)) (id \(size + 1 + Int64(offset))): it was deleted")
+            }
             let nodes = try MerkleTree.appending(pending.map { MerkleTree.leafHash($0.entry) }, to: size) { level, index in
                 guard let hash = try db.query("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", [.integer(Int64(level)), .integer(index)], {
                     $0.blob(0) ?? []
                 }).first else { throw StoreError.invalid("the evidence log lacks node (\(level), \(index)) of a tree of \(size) leaves") }
                 return hash
-            }
-            if let first = pending.first?.id, let last = pending.last?.id, last - first + 1 == Int64(pending.count) {
-                // Consecutive ids (the usual case with one writer): one statement for the batch.
-                try db.run("UPDATE log_events SET leaf_index = id - ? WHERE id BETWEEN ? AND ?", [.integer(first - size), .integer(first), .integer(last)])
-            } else {
-                for (offset, event) in pending.enumerated() {
-                    try db.run("UPDATE log_events SET leaf_index = ? WHERE id = ?", [.integer(size + Int64(offset)), .integer(event.id)])
-                }
             }
             for node in nodes {
                 try db.run("INSERT INTO log_nodes(level, idx, hash) VALUES (?, ?, ?)", [.integer(Int64(node.level)), .integer(node.index), .blob(node.hash)])
@@ -60,8 +59,13 @@ extension HubStore {
         }
     }
 
+    /// The tree's size: one past the last leaf hash (O(log n), where a count would read every leaf).
+    static func logSize(_ db: Database) throws -> Int64 {
+        try db.query("SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0") { $0.int(0) }.first ?? 0
+    }
+
     package nonisolated func logSize() throws -> Int64 {
-        try readers.read { db in try db.query("SELECT count(*) FROM log_nodes WHERE level = 0") { $0.int(0) }.first ?? 0 }
+        try readers.read { db in try Self.logSize(db) }
     }
 
     package nonisolated func logNode(level: Int, index: Int64) throws -> [UInt8]? {
@@ -72,7 +76,9 @@ extension HubStore {
 
     package nonisolated func logEntries(from: Int64, count: Int) throws -> [(index: Int64, entry: [UInt8])] {
         try readers.read { db in
-            try db.query("SELECT leaf_index, entry FROM log_events WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?", [.integer(from), .integer(Int64(count))]) {
+            let size = try Self.logSize(db)
+            return try db.query("SELECT id - 1, entry FROM log_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                                [.integer(from), .integer(size), .integer(Int64(count))]) {
                 (index: $0.int(0), entry: $0.blob(1) ?? [])
             }
         }
@@ -80,20 +86,25 @@ extension HubStore {
 
     package nonisolated func logIndex(ofMessage id: String) throws -> Int64? {
         try readers.read { db in
-            try db.query("SELECT leaf_index FROM log_events WHERE message_id = ? AND leaf_index IS NOT NULL ORDER BY id LIMIT 1", [.text(id)]) { $0.int(0) }.first
+            let size = try Self.logSize(db)
+            return try db.query("SELECT id - 1 FROM log_events WHERE message_id = ? AND id <= ? ORDER BY id LIMIT 1", [.text(id), .integer(size)]) { $0.int(0) }.first
         }
     }
 
     package nonisolated func logEvents(ofMessage id: String) throws -> [(index: Int64?, entry: [UInt8])] {
         try readers.read { db in
-            try db.query("SELECT leaf_index, entry FROM log_events WHERE message_id = ? ORDER BY id", [.text(id)]) {
-                (index: $0.isNull(0) ? nil : $0.int(0), entry: $0.blob(1) ?? [])
+            let size = try Self.logSize(db)
+            return try db.query("SELECT id, entry FROM log_events WHERE message_id = ? ORDER BY id", [.text(id)]) {
+                (index: $0.int(0) <= size ? $0.int(0) - 1 : nil, entry: $0.blob(1) ?? [])
             }
         }
     }
 
     package nonisolated func unsequencedLogEvents() throws -> Int64 {
-        try readers.read { db in try db.query("SELECT count(*) FROM log_events WHERE leaf_index IS NULL") { $0.int(0) }.first ?? 0 }
+        try readers.read { db in
+            let written = try db.query("SELECT coalesce(max(id), 0) FROM log_events") { $0.int(0) }.first ?? 0
+            return max(0, written - (try Self.logSize(db)))
+        }
     }
 
     package func logSigningSeed() throws -> [UInt8] {

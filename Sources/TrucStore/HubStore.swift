@@ -207,7 +207,7 @@ package actor HubStore {
             try db.run("INSERT INTO payload_blobs(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
         }
         try recordEvidence(message)
-        if let entry = message.logEntry {
+        if EvidenceLogSwitch.isOn, let entry = message.logEntry {
             try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(entry), .text(message.id)])
         }
         if message.kind == "edoc" {

@@ -189,6 +189,16 @@ enum Migrations {
         CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL);
         CREATE TABLE witness_forks(id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL, known TEXT NOT NULL, shown TEXT NOT NULL);
         """,
+        // 24: on SQLite an event's leaf index is its id - 1 (one writer; a rolled-back insert gives its id back;
+        // events are never deleted), so the sequencer only adds the tree's nodes: no leaf_index column to update,
+        // no index of the unsequenced events.
+        """
+        CREATE TABLE log_events_v24(id INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL, message_id TEXT);
+        INSERT INTO log_events_v24(id, entry, message_id) SELECT id, entry, message_id FROM log_events ORDER BY id;
+        DROP TABLE log_events;
+        ALTER TABLE log_events_v24 RENAME TO log_events;
+        CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL;
+        """,
     ]
 
     static func apply(to db: Database) throws {

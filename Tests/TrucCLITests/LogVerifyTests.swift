@@ -87,7 +87,7 @@ struct LogVerifyTests {
         let event = try tampered("event", "UPDATE log_events SET entry = CAST(replace(CAST(entry AS TEXT), '\(ids[0])', '\(ids[2])') AS BLOB) WHERE message_id = '\(ids[0])'")
         #expect(event.exitCode == 1 && event.stdout.contains("differs from the entries: the first leaf that disagrees is in [0, 1)") || event.stdout.contains("node (0, "),
                 "\(event.stdout)")
-        let deleted = try tampered("deleted", "DELETE FROM log_events WHERE leaf_index = 1")
+        let deleted = try tampered("deleted", "DELETE FROM log_events WHERE id = 2")
         #expect(deleted.exitCode == 1 && deleted.stdout.contains("leaf 1: missing"), "\(deleted.stdout)")
     }
 
@@ -118,6 +118,7 @@ struct LogVerifyTests {
         #expect(server.stop(keepData: true) == 0)
         // The store as a hub from before the log left it: no events, no tree.
         try Self.sql(data + "/truc.sqlite", "DELETE FROM log_events")
+        try Self.sql(data + "/truc.sqlite", "DELETE FROM sqlite_sequence WHERE name = 'log_events'")
         try Self.sql(data + "/truc.sqlite", "DELETE FROM log_nodes")
         try Self.sql(data + "/truc.sqlite", "DELETE FROM log_checkpoints")
         let before = try TrucRun.run(["log", "verify", "--data", data, "--json"])
