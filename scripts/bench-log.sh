@@ -58,7 +58,7 @@ print(f"{store:<9} median  off {m_off:.1f}  on {m_on:.1f} messages/s  on/off {10
 PY
 done
 # Storage per event: the log's tables on the last SQLite store (events, their index, the tree's nodes).
-last=$(for d in "$work"/sqlite*on; do [ -f "$d/truc.sqlite" ] && echo "$d"; done | tail -1)
+last=$(for d in "$work"/sqlite*on; do if [ -f "$d/truc.sqlite" ]; then echo "$d"; fi; done | tail -1)
 if [ -n "$last" ]; then
   python3 - "$last/truc.sqlite" <<'PY'
 import sqlite3, sys

@@ -69,7 +69,12 @@ struct EvidenceCommand: AsyncParsableCommand {
         static func read(_ path: String) throws -> [String: [UInt8]] {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             guard let size = attributes[.size] as? Int, size <= maxBytes else { throw ZipError("larger than \(maxBytes) bytes") }
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            return try files(of: try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+
+        /// The files of a bundle held in memory.
+        static func files(of bytes: [UInt8]) throws -> [String: [UInt8]] {
+            guard bytes.count <= maxBytes else { throw ZipError("larger than \(maxBytes) bytes") }
             return try bytes.withUnsafeBytes { raw in
                 let archive = try ZipArchive(raw, maxEntries: 100_000)
                 var files: [String: [UInt8]] = [:]

@@ -82,6 +82,7 @@ package enum EvidenceBundle {
         /// Events about the message the bundle lists as not yet under its checkpoint (not proven).
         package var pending: [String] = []
         package var problems: [String] = []
+        package init() {}
     }
 
     /// Checks a bundle's files: the manifest's digests, the checkpoint's signature (with `pinnedKey` when given,

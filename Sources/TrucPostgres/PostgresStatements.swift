@@ -77,12 +77,13 @@ struct InsertMessageStatement: PostgresPreparedStatement {
               SELECT m.id, v.recipient, m.kind, v.state, 0, m.received_at, NULLIF(v.reason, ''), NULLIF(v.target, ''), NULLIF(v.due, 0)
               FROM m CROSS JOIN unnest($19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[])
                 WITH ORDINALITY AS v(recipient, state, reason, target, due, n)
-              ORDER BY v.n)
+              ORDER BY v.n),
+        l AS (INSERT INTO log_events(entry, message_id) SELECT $24, id FROM m WHERE octet_length($24) > 0)
         SELECT id FROM m
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .text, .text, .text, .text, .int8, .int8, .text, .text, .text, .text, .int8, .text, .text, .text, .text, .text,
-        .bytea, .textArray, .textArray, .textArray, .textArray, .int8Array,
+        .bytea, .textArray, .textArray, .textArray, .textArray, .int8Array, .bytea,
     ]
     typealias Row = String
     let message: IncomingMessage
@@ -92,7 +93,7 @@ struct InsertMessageStatement: PostgresPreparedStatement {
 
     func makeBindings() -> PostgresBindings {
         let m = message
-        var bindings = PostgresBindings(capacity: 23)
+        var bindings = PostgresBindings(capacity: 24)
         bindings.append(m.id)
         bindings.append(m.kind)
         bindings.append(m.sender)
@@ -132,6 +133,8 @@ struct InsertMessageStatement: PostgresPreparedStatement {
         bindings.append(reasons)
         bindings.append(targets)
         bindings.append(dues)
+        // The evidence log's `accepted` event, written with the row (empty: the log is off).
+        bindings.append(ByteBuffer(bytes: EvidenceLogSwitch.isOn ? m.logEntry ?? [] : []))
         return bindings
     }
 

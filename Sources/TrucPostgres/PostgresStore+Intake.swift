@@ -25,8 +25,9 @@ extension PostgresStore: IntakeStore {
         let insert = InsertMessageStatement(message: message, size: payload.count,
                                             firstChunk: ByteBuffer(bytes: payload[0..<min(payload.count, Self.chunkSize)]))
         let outcome: AcceptOutcome?
-        if message.kind != "edoc" && payload.count <= Self.chunkSize && message.evidence.isEmpty && message.trustSnapshot == nil && message.logEntry == nil {
-            // A status or a receipt in one chunk: one statement, a transaction of its own (one round trip).
+        if message.kind != "edoc" && payload.count <= Self.chunkSize && message.evidence.isEmpty && message.trustSnapshot == nil {
+            // A status or a receipt in one chunk: one statement, a transaction of its own (one round trip), its event
+            // of the evidence log included.
             let inserted = !(try await client.execute(insert, logger: logger)).isEmpty
             if inserted && !message.targets.isEmpty { try await notifyDeliveries() }
             outcome = inserted ? .accepted : nil
@@ -47,9 +48,6 @@ extension PostgresStore: IntakeStore {
                     offset = end
                 }
                 try await Self.recordEvidence(message, on: connection, logger: self.logger)
-                if EvidenceLogSwitch.isOn, let entry = message.logEntry {
-                    try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: entry)), \(message.id))", logger: self.logger)
-                }
                 // Push and forward deliveries: every node's engine wakes when this commits.
                 if !message.targets.isEmpty {
                     try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.deliveryChannel)"), logger: self.logger)

@@ -24,7 +24,7 @@ extension PostgresStore: EvidenceLogStore {
             guard locked else { return size } // another node is sequencing now
             var pending: [(id: Int64, entry: [UInt8])] = []
             for try await (id, entry) in try await connection.query("""
-                SELECT id, entry FROM log_events WHERE leaf_index IS NULL ORDER BY id LIMIT \(Int64(limit))
+                SELECT e.id, e.entry FROM log_pending p JOIN log_events e ON e.id = p.event_id ORDER BY p.event_id LIMIT \(Int64(limit))
                 """, logger: self.logger).decode((Int64, ByteBuffer).self) { pending.append((id, Array(buffer: entry))) }
             guard !pending.isEmpty else { return size }
             // The left siblings the new leaves need: at most one per level.
@@ -40,7 +40,8 @@ extension PostgresStore: EvidenceLogStore {
             }
             let ids = pending.map(\.id), indexes = pending.indices.map { size + Int64($0) }
             try await connection.query("""
-                UPDATE log_events SET leaf_index = v.leaf FROM unnest(\(ids)::BIGINT[], \(indexes)::BIGINT[]) AS v(id, leaf) WHERE log_events.id = v.id
+                WITH done AS (DELETE FROM log_pending WHERE event_id = ANY(\(ids)::BIGINT[]))
+                INSERT INTO log_leaves(leaf, event_id) SELECT * FROM unnest(\(indexes)::BIGINT[], \(ids)::BIGINT[])
                 """, logger: self.logger)
             try await connection.query("""
                 INSERT INTO log_nodes(level, idx, hash)
@@ -64,21 +65,21 @@ extension PostgresStore: EvidenceLogStore {
     package func logEntries(from: Int64, count: Int) async throws -> [(index: Int64, entry: [UInt8])] {
         var result: [(index: Int64, entry: [UInt8])] = []
         for try await (index, entry) in try await client.query("""
-            SELECT leaf_index, entry FROM log_events WHERE leaf_index >= \(from) ORDER BY leaf_index LIMIT \(Int64(count))
+            SELECT l.leaf, e.entry FROM log_leaves l JOIN log_events e ON e.id = l.event_id WHERE l.leaf >= \(from) ORDER BY l.leaf LIMIT \(Int64(count))
             """, logger: logger).decode((Int64, ByteBuffer).self) { result.append((index, Array(buffer: entry))) }
         return result
     }
 
     package func logIndex(ofMessage id: String) async throws -> Int64? {
         for try await index in try await client.query("""
-            SELECT leaf_index FROM log_events WHERE message_id = \(id) AND leaf_index IS NOT NULL ORDER BY id LIMIT 1
+            SELECT l.leaf FROM log_events e JOIN log_leaves l ON l.event_id = e.id WHERE e.message_id = \(id) ORDER BY e.id LIMIT 1
             """, logger: logger).decode(Int64.self) { return index }
         return nil
     }
 
     package func logEvents(ofMessage id: String) async throws -> [(index: Int64?, entry: [UInt8])] {
         var events: [(index: Int64?, entry: [UInt8])] = []
-        for try await (index, entry) in try await client.query("SELECT leaf_index, entry FROM log_events WHERE message_id = \(id) ORDER BY id",
+        for try await (index, entry) in try await client.query("SELECT l.leaf, e.entry FROM log_events e LEFT JOIN log_leaves l ON l.event_id = e.id WHERE e.message_id = \(id) ORDER BY e.id",
                                                                logger: logger).decode((Int64?, ByteBuffer).self) {
             events.append((index, Array(buffer: entry)))
         }
@@ -112,7 +113,7 @@ extension PostgresStore: EvidenceLogStore {
     }
 
     package func unsequencedLogEvents() async throws -> Int64 {
-        for try await count in try await client.query("SELECT count(*) FROM log_events WHERE leaf_index IS NULL", logger: logger).decode(Int64.self) {
+        for try await count in try await client.query("SELECT count(*) FROM log_pending", logger: logger).decode(Int64.self) {
             return count
         }
         return 0

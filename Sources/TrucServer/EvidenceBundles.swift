@@ -6,7 +6,7 @@ import NIOCore
 import TrucCore
 import TrucCrypto
 import TrucLog
-import TrucStore
+package import TrucStore
 import TrucZlib
 
 /// `GET /v1/messages/{id}/evidence` (its sender, its recipients, the operator): the message's evidence bundle
@@ -27,13 +27,20 @@ extension HubRoutes {
 }
 
 /// Gathers a message's evidence from the store and writes it as a bundle (ZIP, stored entries).
-struct EvidenceBundleBuilder: Sendable {
+package struct EvidenceBundleBuilder: Sendable {
     let store: any MessageStore
     let reports: ValidationReports
     let origin: String
     let verifierKey: String
 
-    func bundle(of message: StoredMessage) async throws -> [UInt8] {
+    package init(store: any MessageStore, reports: ValidationReports, origin: String, verifierKey: String) {
+        self.store = store
+        self.reports = reports
+        self.origin = origin
+        self.verifierKey = verifierKey
+    }
+
+    package func bundle(of message: StoredMessage) async throws -> [UInt8] {
         var contents: [String: [UInt8]] = [:]
         contents["message.edxml"] = try await store.payload(of: message.id, at: message.payloadPath)
         contents["verdict.json"] = Array(message.verdictJSON.utf8)
@@ -59,7 +66,7 @@ struct EvidenceBundleBuilder: Sendable {
                 pending.append(entry)
                 continue
             }
-            let proof = try await LogSequencer.withNodes(store) { subtree in
+            let proof = try await LogProofs.withNodes(store) { subtree in
                 try MerkleTree.inclusionProof(index: Int(index), size: Int(checkpoint.size), subtree: subtree)
             }
             contents["events/\(index).json"] = entry

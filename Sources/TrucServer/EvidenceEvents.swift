@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import TrucCrypto
 import TrucLog
-import TrucStore
+package import TrucStore
 
 /// The evidence log's events for what the hub stores (README "Evidence log"): built here, written by the store in
 /// the same transaction as the row they record.
@@ -81,19 +81,22 @@ struct LogSequencer: Service {
     /// Signs and keeps a checkpoint of the tree of `size` leaves, unless one of that size exists.
     func checkpoint(size: Int64, key: Ed25519Key) async throws {
         guard size > 0, (try await store.checkpoint(size: nil))?.size ?? 0 < size else { return }
-        let root = try await Self.root(of: store, size: size)
+        let root = try await LogProofs.root(of: store, size: size)
         let note = try Checkpoint(origin: origin, size: size, root: root).signed(name: origin, key: key)
         try await store.saveCheckpoint(StoredCheckpoint(size: size, root: root, note: note, at: Int64(Date().timeIntervalSince1970)))
     }
+}
 
+/// Roots and proofs of the evidence log's tree, computed from the stored perfect subtrees.
+package enum LogProofs {
     /// The root of the tree of `size` leaves, from the stored perfect subtrees.
-    static func root(of store: any EvidenceLogStore, size: Int64) async throws -> [UInt8] {
+    package static func root(of store: any EvidenceLogStore, size: Int64) async throws -> [UInt8] {
         try await withNodes(store) { subtree in try MerkleTree.root(size: Int(size), subtree: subtree) }
     }
 
     /// Runs a tree computation over the stored perfect subtrees: once to learn which it needs (the shape of a
     /// root or proof does not depend on the hashes), then with them fetched.
-    static func withNodes<T>(_ store: any EvidenceLogStore, _ compute: (_ subtree: (Int, Int) throws -> [UInt8]) throws -> T) async throws -> T {
+    package static func withNodes<T>(_ store: any EvidenceLogStore, _ compute: (_ subtree: (Int, Int) throws -> [UInt8]) throws -> T) async throws -> T {
         var needed: [(Int, Int)] = []
         _ = try? compute { level, index in
             needed.append((level, index))
@@ -109,10 +112,15 @@ struct LogSequencer: Service {
         }
     }
 
-    static func node(_ store: any EvidenceLogStore, _ level: Int, _ index: Int64) async throws -> [UInt8] {
+    package static func node(_ store: any EvidenceLogStore, _ level: Int, _ index: Int64) async throws -> [UInt8] {
         guard let hash = try await store.logNode(level: level, index: index) else {
             throw StoreError.invalid("the evidence log lacks node (\(level), \(index))")
         }
         return hash
+    }
+
+    /// The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves.
+    package static func inclusion(of store: any EvidenceLogStore, index: Int64, size: Int64) async throws -> [[UInt8]] {
+        try await withNodes(store) { subtree in try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree) }
     }
 }

@@ -2,14 +2,19 @@ import EdXML
 import Foundation
 import HTTPTypes
 import TrucCore
-import TrucSignatures
-import TrucStore
+package import TrucSignatures
+package import TrucStore
 
 /// The validation report of a message the hub received, from the verdict stored at receipt: ETSI TS 119 102-2
 /// XML signed with the hub's key, or Truc's JSON. Shared by the API and the dashboard.
-struct ValidationReports: Sendable {
+package struct ValidationReports: Sendable {
     let signer: ReceiptSigner
     let hubCode: String
+
+    package init(signer: ReceiptSigner, hubCode: String) {
+        self.signer = signer
+        self.hubCode = hubCode
+    }
 
     /// The stored verdict, with its validation time (the receipt, for verdicts stored before it was recorded).
     func verdict(of message: StoredMessage) throws -> MessageVerdict {

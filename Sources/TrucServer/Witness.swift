@@ -141,7 +141,7 @@ struct WitnessGatherer: Service {
         var oldSize = try await store.lastCosigned(by: witness) ?? 0
         guard oldSize < checkpoint.size else { return }
         for _ in 0..<2 {
-            let proof = oldSize == 0 ? [] : try await LogSequencer.withNodes(store) { subtree in
+            let proof = oldSize == 0 ? [] : try await LogProofs.withNodes(store) { subtree in
                 try MerkleTree.consistencyProof(old: Int(oldSize), new: Int(checkpoint.size), subtree: subtree)
             }
             var request = HTTPClientRequest(url: witness.hasSuffix("/") ? witness + "v1/log/witness" : witness + "/v1/log/witness")

@@ -52,6 +52,15 @@ package final class StoreExport {
         try db.query("SELECT name FROM pragma_table_info(?) ORDER BY cid", [.text(table)]) { $0.text(0) ?? "" }
     }
 
+    /// Bytes of the pages of each table and index whose name starts with `prefix` (SQLite's dbstat).
+    package func tableBytes(prefix: String) throws -> [String: Int64] {
+        var sizes: [String: Int64] = [:]
+        for (name, bytes) in try db.query("SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE ? GROUP BY name", [.text(prefix + "%")], {
+            ($0.text(0) ?? "", $0.int(1))
+        }) { sizes[name] = bytes }
+        return sizes
+    }
+
     package func count(_ table: String) throws -> Int64 {
         try db.query("SELECT count(*) FROM \"\(table)\"") { $0.int(0) }.first ?? 0
     }
