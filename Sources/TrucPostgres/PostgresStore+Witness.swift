@@ -48,9 +48,22 @@ extension PostgresStore: WitnessStore {
     }
 
     package func recordFork(_ fork: WitnessFork) async throws {
-        try await client.query("""
-            INSERT INTO witness_forks(origin, at, detail, known, shown) VALUES (\(fork.origin), \(fork.at), \(fork.detail), \(fork.known), \(fork.shown))
-            """, logger: logger)
+        // Once per checkpoint shown (a forked log asks again and again), and at most 1,000 per log.
+        try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO witness_forks(origin, at, detail, known, shown) SELECT \(fork.origin), \(fork.at), \(fork.detail), \(fork.known), \(fork.shown)
+                WHERE NOT EXISTS (SELECT 1 FROM witness_forks WHERE origin = \(fork.origin) AND shown = \(fork.shown))
+                """, logger: self.logger)
+            try await connection.query("""
+                DELETE FROM witness_forks WHERE origin = \(fork.origin)
+                  AND id NOT IN (SELECT id FROM witness_forks WHERE origin = \(fork.origin) ORDER BY id DESC LIMIT 1000)
+                """, logger: self.logger)
+        }
+    }
+
+    package func forkCount() async throws -> Int64 {
+        for try await count in try await client.query("SELECT count(*) FROM witness_forks", logger: logger).decode(Int64.self) { return count }
+        return 0
     }
 
     package func forks(limit: Int) async throws -> [WitnessFork] {

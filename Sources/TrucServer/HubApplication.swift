@@ -139,7 +139,7 @@ package func buildHub(
     if let tsa = configuration.tsaURL { services.append(CheckpointStamper(store: store, url: tsa, trust: trust, logger: logger)) }
     if !configuration.witnesses.isEmpty {
         services.append(WitnessGatherer(store: store, witnesses: configuration.witnesses,
-                                        client: try DeliveryService.makeClient(configuration, timeout: .seconds(10)), logger: logger))
+                                        client: try DeliveryService.makeClient(configuration, timeout: .seconds(10)), metrics: metrics, logger: logger))
     }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))

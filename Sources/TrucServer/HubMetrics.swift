@@ -154,6 +154,8 @@ extension HubMetrics {
                 .set(Double(latest?.at ?? 0))
             registry.makeGauge(descriptor: Self.name("log_untimestamped", "checkpoints", "Signed checkpoints waiting for the TSA's time-stamp (0 without --tsa-url)"))
                 .set(sources.timeStamping ? Double(try await store.checkpointsAwaitingTimeStamp(limit: 10_000).count) : 0)
+            registry.makeGauge(descriptor: Self.name("witness_forks", "", "Forks this hub saw as a witness: checkpoints of a watched log that did not extend the one it cosigned"))
+                .set(Double(try await store.forkCount()))
         }
         let expiry = Self.name("certificate_expiry", "timestamp_seconds", "notAfter of the hub's, the client CAs' and the trust directory's certificates")
         let trust = sources.trust.trust

@@ -106,6 +106,7 @@ struct WitnessGatherer: Service {
     let store: any MessageStore
     let witnesses: [String]
     let client: HTTPClient
+    let metrics: HubMetrics
     let logger: Logger
 
     func run() async throws {
@@ -121,6 +122,7 @@ struct WitnessGatherer: Service {
                         // every 2 s, so the fork shows as soon as the log passes that size; other failures back off.
                         let wait = (error as? Refused)?.ahead == true ? .seconds(2) : min(max((backoff[witness]?.wait ?? .zero) * 2, .seconds(2)), .seconds(300))
                         backoff[witness] = (.now + wait, wait)
+                        metrics.serviceError(service: "log-witness")
                         logger.error("a witness did not cosign the evidence log's checkpoint", metadata: [
                             "witness": "\(witness)", "size": "\(checkpoint.size)", "error": "\(error)", "retryIn": "\(wait)"])
                     }

@@ -34,8 +34,20 @@ extension HubStore {
     }
 
     package func recordFork(_ fork: WitnessFork) throws {
-        try db.run("INSERT INTO witness_forks(origin, at, detail, known, shown) VALUES (?, ?, ?, ?, ?)",
-                   [.text(fork.origin), .integer(fork.at), .text(fork.detail), .text(fork.known), .text(fork.shown)])
+        // Once per checkpoint shown (a forked log asks again and again), and at most 1,000 per log.
+        try db.transaction {
+            try db.run("""
+                INSERT INTO witness_forks(origin, at, detail, known, shown) SELECT ?, ?, ?, ?, ?
+                WHERE NOT EXISTS (SELECT 1 FROM witness_forks WHERE origin = ? AND shown = ?)
+                """, [.text(fork.origin), .integer(fork.at), .text(fork.detail), .text(fork.known), .text(fork.shown), .text(fork.origin), .text(fork.shown)])
+            try db.run("""
+                DELETE FROM witness_forks WHERE origin = ? AND id NOT IN (SELECT id FROM witness_forks WHERE origin = ? ORDER BY id DESC LIMIT 1000)
+                """, [.text(fork.origin), .text(fork.origin)])
+        }
+    }
+
+    package nonisolated func forkCount() throws -> Int64 {
+        try readers.read { db in try db.query("SELECT count(*) FROM witness_forks") { $0.int(0) }.first ?? 0 }
     }
 
     package nonisolated func forks(limit: Int) throws -> [WitnessFork] {

@@ -178,6 +178,8 @@ package protocol WitnessStore: Actor {
     func advanceWitnessed(_ origin: String, from: Int64?, to checkpoint: WitnessedCheckpoint) async throws -> Bool
     func recordFork(_ fork: WitnessFork) async throws
     func forks(limit: Int) async throws -> [WitnessFork]
+    /// The forks kept (the gauge `truc_witness_forks`).
+    func forkCount() async throws -> Int64
 }
 
 package struct WitnessedCheckpoint: Sendable, Equatable {
