@@ -82,7 +82,11 @@ def start(node):
     raise SystemExit("the hub did not start")
 
 
-for node in nodes:
+for n, node in enumerate(nodes):
+    if n > 0:
+        # Every node of a hub holds the hub's secrets.key (README "Several nodes"): it seals the log key too.
+        os.makedirs(node["data"], exist_ok=True)
+        shutil.copy(os.path.join(nodes[0]["data"], "secrets.key"), os.path.join(node["data"], "secrets.key"))
     start(node)
 
 proxy = None
@@ -337,7 +341,7 @@ while pending_ids and time.time() < deadline:
         except Exception as e:  # noqa: BLE001
             ok = False
             print("inclusion of %s: %s" % (hub_id, e))
-        check(ok, "message %d's accepted event is in the tree (leaf %s)" % (i, p.get("index")))
+        check(ok, "message %d's accepted event is in the tree (leaf %s of %s: %s)" % (i, p.get("index"), p.get("size"), p.get("entry", "")[:300]))
         proven += 1
         del pending_ids[i]
     if pending_ids:
@@ -377,10 +381,11 @@ if proxy:
     proxy.terminate()
     proxy.wait()
 # Offline, the store agrees with its log (the events left unsequenced at the stop are counted, not a problem).
-store = ["--database", args.postgres] if args.postgres else ["--data", nodes[0]["data"]]
+store = ["--data", nodes[0]["data"]] + (["--database", args.postgres] if args.postgres else [])
 verified = subprocess.run([truc, "log", "verify", "--json"] + store, capture_output=True, text=True)
 report = json.loads(verified.stdout or "{}")
-check(verified.returncode == 0 and report.get("problems") == [], "truc log verify: the store agrees with its log (%s)" % report.get("problems"))
+check(verified.returncode == 0 and report.get("problems") == [],
+      "truc log verify: the store agrees with its log (exit %d: %s %s)" % (verified.returncode, report.get("problems"), verified.stderr[-500:]))
 shutil.rmtree(data, ignore_errors=True)
 print("crash test: %d messages, %s%s" % (args.messages, "PostgreSQL restarted" if args.pg_stop else "%d kills" % args.kills,
                                         ", two nodes on PostgreSQL behind HAProxy" if args.postgres else ""))

@@ -121,7 +121,7 @@ extension PostgresStore: EvidenceLogStore {
 
     package func logSigningSeed() async throws -> [UInt8] {
         for try await sealed in try await client.query("SELECT sealed FROM log_key WHERE id = 1", logger: logger).decode(ByteBuffer.self) {
-            return try secretBox().open(Array(buffer: sealed))
+            do { return try secretBox().open(Array(buffer: sealed)) } catch { throw StoreError.invalid("the evidence log's key does not open with this node's secrets.key: every node of a hub needs the same secrets.key (copy the first node's)") }
         }
         let sealed = ByteBuffer(bytes: try secretBox().seal(try Ed25519Key.newSeed()))
         try await client.query("INSERT INTO log_key(id, sealed) VALUES (1, \(sealed)) ON CONFLICT DO NOTHING", logger: logger)

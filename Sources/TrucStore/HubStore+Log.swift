@@ -109,7 +109,7 @@ extension HubStore {
 
     package func logSigningSeed() throws -> [UInt8] {
         if let sealed = try db.query("SELECT sealed FROM log_key WHERE id = 1", [], { $0.blob(0) ?? [] }).first {
-            return try secretBox().open(sealed)
+            do { return try secretBox().open(sealed) } catch { throw StoreError.invalid("the evidence log's key does not open with this node's secrets.key: every node of a hub needs the same secrets.key (copy the first node's)") }
         }
         let seed = try Ed25519Key.newSeed()
         try db.run("INSERT OR IGNORE INTO log_key(id, sealed) VALUES (1, ?)", [.blob(try secretBox().seal(seed))])
