@@ -82,11 +82,14 @@ def start(node):
     raise SystemExit("the hub did not start")
 
 
-for n, node in enumerate(nodes):
-    if n > 0:
-        # Every node of a hub holds the hub's secrets.key (README "Several nodes"): it seals the log key too.
-        os.makedirs(node["data"], exist_ok=True)
-        shutil.copy(os.path.join(nodes[0]["data"], "secrets.key"), os.path.join(node["data"], "secrets.key"))
+# Every node of a hub holds the hub's secrets.key (README "Several nodes"; 32 random bytes, mode 0600): it
+# seals the evidence log's signing key too.
+secrets_key = os.urandom(32)
+for node in nodes:
+    os.makedirs(node["data"], exist_ok=True)
+    path = os.path.join(node["data"], "secrets.key")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+        f.write(secrets_key)
     start(node)
 
 proxy = None
@@ -209,7 +212,8 @@ readiness = {}   # HTTP status -> count, of the nodes' /readyz during the run
 checkpoints = {}  # tree size -> signed note, as served during the run (by whichever node answered)
 
 
-def watcher():
+def checkpoint_watcher():
+    # Its own thread: a request may wait while the store is down, and /readyz is probed meanwhile.
     while not done.is_set():
         try:
             status, body = request("GET", "/v1/log/checkpoint", g22, tries=1)
@@ -219,6 +223,11 @@ def watcher():
                     checkpoints.setdefault(int(note.split("\n")[1]), note)
         except (OSError, ValueError, IndexError):
             pass
+        time.sleep(0.3)
+
+
+def watcher():
+    while not done.is_set():
         for node in nodes:
             try:
                 c = http.client.HTTPSConnection("127.0.0.1", node["port"], context=ctx, timeout=2)
@@ -260,13 +269,15 @@ def killer():
 threads = [threading.Thread(target=sender) for _ in range(args.threads)]
 k = threading.Thread(target=killer)
 w = threading.Thread(target=watcher)
-for t in threads + [k, w]:
+cw = threading.Thread(target=checkpoint_watcher)
+for t in threads + [k, w, cw]:
     t.start()
 k.join()
 for t in threads:
     t.join()
 done.set()
 w.join()
+cw.join()
 
 passed = failed = 0
 

@@ -48,7 +48,8 @@ extension HubRoutes {
         }
         router.get("/v1/log/proof/inclusion", .reader) { request, context in try await inclusion(request, context) }
         router.get("/v1/log/proof/consistency", .reader) { request, context in try await consistency(request, context) }
-        router.get("/v1/log/entries", .operatorOnly) { request, _ in
+        router.get("/v1/log/entries", .reader) { request, context in
+            let caller = try context.requireCaller()
             let q = request.uri.queryParameters
             guard let start = ASCIINumber.parse(q.get("start") ?? "0", in: 0...Int64.max),
                   let count = ASCIINumber.parse(q.get("count") ?? "100", in: 1...1000) else {
@@ -58,9 +59,29 @@ extension HubRoutes {
                 let index: Int64
                 let entry: String
             }
+            struct Page: Encodable {
+                let entries: [Entry]
+                /// Where the next page starts (the leaves after those read, whether shown or not).
+                let next: Int64
+            }
             let entries = try await store.logEntries(from: start, count: Int(count))
-            return JSONText.response(["entries": entries.map { Entry(index: $0.index, entry: String(decoding: $0.entry, as: UTF8.self)) }])
+            let next = (entries.last?.index).map { $0 + 1 } ?? start
+            var shown = entries
+            switch caller {
+            case .operatorRole: break
+            case .agency(let agency):
+                // An agency sees the events that name it (as sender, recipient, caller or agency), of the leaves read.
+                shown = entries.filter { Self.names(agency.code, LogEvent.parse($0.entry)) }
+            default: throw HubError.forbidden("the evidence log's entries are for the operator and for agencies (their own)")
+            }
+            return JSONText.response(Page(entries: shown.map { Entry(index: $0.index, entry: String(decoding: $0.entry, as: UTF8.self)) }, next: next))
         }
+    }
+
+    /// Whether an event names the agency `code` (as its sender, a recipient, its caller or its agency).
+    static func names(_ code: String, _ event: LogEvent?) -> Bool {
+        guard let event else { return false }
+        return ["sender", "recipient", "caller", "agency"].contains { event.string($0) == code } || event.strings("recipients")?.contains(code) == true
     }
 
     /// The log's verifier key ("name+id+base64"), as a signed note's verifier reads it.

@@ -16,7 +16,7 @@ import TrucStore
 /// both, and answers its cosignature (C2SP tlog-cosignature, the hub's log key). A checkpoint that does not extend
 /// what was cosigned before — the log showed two histories — is refused (`409 log-forked`), kept with the
 /// checkpoint it contradicts, and logged as an error. Only logs whose verifier key is configured
-/// (`--witness-for`) are witnessed; only a peer hub (a relay agency) or the operator may ask.
+/// (`--witness-for`) are witnessed; only a peer hub (a relay agency) may ask.
 struct WitnessRoutes: Sendable {
     let store: any MessageStore
     let hubCode: String
@@ -35,12 +35,8 @@ struct WitnessRoutes: Sendable {
     var name: String { "truc-log/\(hubCode)" }
 
     func register(on router: AccessRouter) {
-        router.post("/v1/log/witness", .reader) { request, context in
-            switch try context.requireCaller() {
-            case .operatorRole: break
-            case .agency(let agency) where agency.relay: break
-            default: throw HubError.forbidden("only a peer hub (a relay agency) or the operator submits checkpoints to witness")
-            }
+        router.post("/v1/log/witness", .peerHub) { request, context in
+            _ = try context.requireCaller()
             let body = try await request.body.collect(upTo: 256 << 10)
             guard let asked = try? JSONDecoder().decode(Submission.self, from: Data(body.readableBytesView)) else {
                 throw HubError(.badRequest, "invalid-body", "send {\"checkpoint\": signed note, \"oldSize\": n, \"proof\": [base64 hashes]}")

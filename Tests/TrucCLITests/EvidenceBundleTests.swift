@@ -24,13 +24,15 @@ struct EvidenceBundleTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let witnessPort = freeTCPPort()
         let logArguments = ["--checkpoint-interval", "1", "--witnesses", "https://127.0.0.1:\(witnessPort)"]
-        var hub = try HubEndToEndTests.Server(logArguments, keepLog: true)
+        // The provincial hub's log key first (made with its store), then the witness, then the hub that asks it.
+        var hub = try HubEndToEndTests.Server(["--checkpoint-interval", "1"], keepLog: true)
         defer { _ = hub.process.isRunning ? hub.stop() : 0 }
         try await hub.waitUntilReady()
         let token = try hub.senderToken(), data = hub.data
         defer { try? FileManager.default.removeItem(atPath: data) }
         let logKey = try Self.get(hub, "/v1/log/key", token: token).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(logKey.hasPrefix("truc-log/000.00.00.W00+"), "\(logKey)")
+        #expect(hub.stop(keepData: true) == 0)
 
         // The national hub witnesses the provincial hub's log; the provincial hub reaches it with its certificate.
         let witness = try HubEndToEndTests.Server(["--hub-code", "000.00.00.W01", "--witness-for", logKey, "--operator-token", "witness-operator-secret"], keepLog: true, port: witnessPort)
@@ -45,6 +47,8 @@ struct EvidenceBundleTests {
         let witnessToken = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", witness.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let witnessKey = try Self.get(witness, "/v1/log/witness/key", token: witnessToken).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(witnessKey.hasPrefix("truc-log/000.00.00.W01+"), "\(witnessKey)")
+        hub = try HubEndToEndTests.Server(logArguments, keepLog: true, data: data)
+        try await hub.waitUntilReady()
         try logKey.write(toFile: dir + "/log.key", atomically: true, encoding: .utf8)
 
         func send(_ server: HubEndToEndTests.Server) throws -> String {

@@ -224,6 +224,15 @@ struct LogVerifyTests {
         let other = try TrucRun.run(["agencies", "token", "000.00.00.H30", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try Self.get(server, "/v1/log/proof/inclusion?message=\(first)", token: other).exitCode != 0)
         #expect(try Self.get(server, "/v1/log/proof/inclusion?index=0", token: token).exitCode != 0, "a leaf by index is for the operator")
+        // The entries: an agency sees those that name it, and only those.
+        func entries(_ token: String) throws -> [String] {
+            let page = try Self.get(server, "/v1/log/entries?start=0&count=1000", token: token)
+            let json = try JSONSerialization.jsonObject(with: Data(page.stdout.utf8)) as? [String: Any]
+            return (json?["entries"] as? [[String: Any]] ?? []).compactMap { $0["entry"] as? String }
+        }
+        let mine = try entries(token), theirs = try entries(other)
+        #expect(mine.contains { $0.contains("\"message\":\"\(first)\"") && $0.contains("\"kind\":\"accepted\"") } && mine.allSatisfy { $0.contains("000.00.00.G22") }, "\(mine)")
+        #expect(!theirs.contains { $0.contains(first) } && theirs.allSatisfy { $0.contains("000.00.00.H30") }, "\(theirs)")
         // Offline, the store's tree has the checkpoint's root at its size once nothing more was added.
         #expect(server.stop(keepData: true) == 0)
         defer { try? FileManager.default.removeItem(atPath: server.data) }

@@ -39,6 +39,7 @@ struct MigrateTests {
         #expect(try TrucRun.run(["ack", statusId, "--hub", hub] + Self.certificate("000.00.00.G22")).exitCode <= 1)
         #expect(try TrucRun.run(["systems", "add", "00.22.W00", "--agency", "000.00.00.H41"] + data).exitCode == 0)
         let statsBefore = try TrucRun.run(["stats", "--from", "2026-01-01", "--to", "2027-12-31"] + data)
+        let logBefore = try TrucRun.run(["log", "verify", "--json"] + data).json ?? [:]
         #expect(statsBefore.exitCode == 0, "\(statsBefore.stdout)\(statsBefore.stderr)")
         #expect(old.stop(keepData: true) == 0)
         defer { try? FileManager.default.removeItem(atPath: old.data) }
@@ -85,6 +86,11 @@ struct MigrateTests {
         let seenIds = (seen.json?["items"] as? [[String: Any]] ?? []).compactMap { $0["messageId"] as? String }
         #expect(seenIds.contains(freshId), "\(seen.stdout)")
         #expect(node.stop(keepData: true) == 0)
+        // The evidence log came along: the same leaves (the old checkpoint's tree is a prefix of the new one), the
+        // new document's event after them, and the store agrees with it.
+        let logAfter = try TrucRun.run(["log", "verify", "--json", "--database", url] + data)
+        #expect(logAfter.exitCode == 0 && (logAfter.json?["problems"] as? [String])?.isEmpty == true
+                && (logAfter.json?["events"] as? Int ?? 0) + (logAfter.json?["unsequenced"] as? Int ?? 0) > (logBefore["events"] as? Int ?? Int.max), "\(logBefore)\n\(logAfter.stdout)\(logAfter.stderr)")
     }
 
     @Test("a damaged payload stops the copy and leaves the database empty", .enabled(if: PostgresCluster.available))
