@@ -4,12 +4,15 @@
 # `truc serve` with `--evidence-log off` and `on` (the default), on SQLite and on PostgreSQL, each on a fresh
 # store, the two alternating over ROUNDS rounds (off first, then on first) so that drift is shared. Prints each
 # run's messages/s and p99, the medians, and on/off. Then the log's storage per event on the last SQLite store.
+# TRUC_BENCH_MODES="off on tsa-down" adds a third mode: the log on with --tsa-url at an address where nothing
+# listens (the TSA down for the whole run: checkpoints wait unstamped, retried with backoff).
 # Usage: scripts/bench-log.sh [SECONDS] [ROUNDS]   (apt-get install wrk postgresql; TRUC_BENCH_STORES="sqlite")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-8}
 rounds=${2:-3}
 stores=${TRUC_BENCH_STORES:-"sqlite postgres"}
+modes=${TRUC_BENCH_MODES:-"off on"}
 swift build -c release --product truc >/dev/null 2>&1 || swift build -c release --product truc
 truc=$PWD/.build/release/truc
 work=$(mktemp -d /tmp/truc-bench-log.XXXXXX)
@@ -23,7 +26,9 @@ one() { # $1 store, $2 on|off, $3 run name: prints "messages/s p99-ms"
   port=$(free_port)
   if [ "$1" = postgres ]; then "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U truc "$run"; store=(--database "postgres://truc@127.0.0.1:$PG_PORT/$run"); fi
   mkdir -p "$data"
-  $truc serve --data "$data" --port "$port" --demo-pki --evidence-log "$2" "${store[@]}" >"$data.log" 2>&1 &
+  local mode=(--evidence-log "$2")
+  [ "$2" = tsa-down ] && mode=(--evidence-log on --tsa-url "http://127.0.0.1:$(free_port)/tsa")
+  $truc serve --data "$data" --port "$port" --demo-pki "${mode[@]}" "${store[@]}" >"$data.log" 2>&1 &
   pid=$!
   for _ in $(seq 200); do curl -sf --cacert Certs/demo/trust/root-ca.pem "https://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   local h41; h41=$($truc agencies token 000.00.00.H41 --data "$data" "${store[@]}")
@@ -40,21 +45,28 @@ one() { # $1 store, $2 on|off, $3 run name: prints "messages/s p99-ms"
   p99=$(echo "$result" | grep -E 'p99' | sed -E 's/.*p99 ([0-9.]+) ms.*/\1/')
   echo "$rate ${p99:-?}"
 }
+reversed=$(echo $modes | tr ' ' '\n' | tac | tr '\n' ' ')
 for store in $stores; do
-  offs=() ons=()
+  results=$work/$store.results
+  : >"$results"
   for r in $(seq "$rounds"); do
-    if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
+    if [ $((r % 2)) = 1 ]; then order=$modes; else order=$reversed; fi
     for mode in $order; do
       read -r rate p99 < <(one "$store" "$mode" "$store$r$mode")
-      printf '%-9s round %d  log %-3s  %8.1f messages/s  p99 %s ms\n' "$store" "$r" "$mode" "$rate" "$p99"
-      if [ "$mode" = off ]; then offs+=("$rate"); else ons+=("$rate"); fi
+      printf '%-9s round %d  log %-8s  %8.1f messages/s  p99 %s ms\n' "$store" "$r" "$mode" "$rate" "$p99"
+      echo "$mode $rate" >>"$results"
     done
   done
-  python3 - "$store" "${offs[*]}" "${ons[*]}" <<'PY'
-import statistics, sys
-store, off, on = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
-m_off, m_on = statistics.median(off), statistics.median(on)
-print(f"{store:<9} median  off {m_off:.1f}  on {m_on:.1f} messages/s  on/off {100 * m_on / m_off:.1f} %")
+  python3 - "$store" "$results" <<'PY'
+import collections, statistics, sys
+store, rates = sys.argv[1], collections.defaultdict(list)
+for line in open(sys.argv[2]):
+    mode, rate = line.split()
+    rates[mode].append(float(rate))
+medians = {mode: statistics.median(values) for mode, values in rates.items()}
+off = medians.get("off")
+print(f"{store:<9} median  " + "  ".join(f"{mode} {value:.1f}" + (f" ({100 * value / off:.1f} % of off)" if off and mode != "off" else "")
+                                         for mode, value in medians.items()) + " messages/s")
 PY
 done
 # Storage per event: the log's tables on the last SQLite store (events, their index, the tree's nodes).

@@ -35,38 +35,50 @@ package struct LogEvent: Sendable, Equatable {
 
     /// The canonical bytes (RFC 8785): what the leaf hash is computed over.
     package var canonical: [UInt8] {
-        var out = "{"
-        for (i, name) in members.keys.sorted(by: { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }).enumerated() {
-            if i > 0 { out += "," }
-            out += Self.quoted(name) + ":"
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        // Members sorted by their names' UTF-16 code units (RFC 8785 §3.2.3), compared without copying them.
+        for (i, name) in members.keys.sorted(by: { $0.utf16.lexicographicallyPrecedes($1.utf16) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            Self.quote(name, into: &out)
+            out.append(UInt8(ascii: ":"))
             switch members[name]! {
-            case .string(let s): out += Self.quoted(s)
-            case .integer(let n): out += String(n)
-            case .strings(let list): out += "[" + list.map(Self.quoted).joined(separator: ",") + "]"
+            case .string(let s): Self.quote(s, into: &out)
+            case .integer(let n): out.append(contentsOf: String(n).utf8)
+            case .strings(let list):
+                out.append(UInt8(ascii: "["))
+                for (j, s) in list.enumerated() {
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    Self.quote(s, into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
             }
         }
-        return Array((out + "}").utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
-    /// RFC 8785 §3.2.2.2 string serialisation: `"` and `\` escaped, U+0000–U+001F as \b \t \n \f \r or \u00xx.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\u{0C}": out += "\\f"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// RFC 8785 §3.2.2.2 string serialisation, as UTF-8: `"` and `\` escaped, U+0000–U+001F as \b \t \n \f \r or
+    /// \u00xx (lower-case hex), everything else as it is.
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Reads an event back from its canonical bytes (nil when they are not one: a tampered row).
