@@ -124,14 +124,16 @@ struct MigrateCommand: AsyncParsableCommand {
                 WHERE state = 'sending'
                 """)
             // The evidence log: on SQLite leaf i is event id i + 1; here a leaf is a log_leaves row. The copied events
-            // the source had sequenced are leaves (the trigger queued every copied event); the rest stay queued and
-            // are sequenced next, in id order: the same tree, its checkpoints still valid.
+            // the source had sequenced are leaves; the rest are queued and sequenced next, in id order: the same
+            // tree, its checkpoints still valid.
             if tables.contains("log_events") {
                 try await importer.execute("""
                     INSERT INTO log_leaves(leaf, event_id) SELECT id - 1, id FROM log_events
                     WHERE id <= (SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0)
                     """)
-                try await importer.execute("DELETE FROM log_pending WHERE event_id IN (SELECT event_id FROM log_leaves)")
+                try await importer.execute("""
+                    INSERT INTO log_pending(event_id) SELECT id FROM log_events WHERE id > (SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0)
+                    """)
             }
             try await importer.advanceSequences()
             try await importer.restoreIndexes(indexes)

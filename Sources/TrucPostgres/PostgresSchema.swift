@@ -186,9 +186,9 @@ enum PostgresSchema {
             "CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL)",
             "CREATE TABLE witness_forks(id BIGSERIAL PRIMARY KEY, origin TEXT NOT NULL, at BIGINT NOT NULL, detail TEXT NOT NULL, known TEXT NOT NULL, shown TEXT NOT NULL)",
         ],
-        // 16: sequencing without rewriting events. An event waits in the narrow log_pending (a trigger adds it,
-        // whoever inserts the event), and the sequencer moves it to log_leaves (leaf index → event id): no wide
-        // row is updated, no index of log_events changes after the insert.
+        // 16: sequencing without rewriting events. An event waits in the narrow log_pending, and the sequencer
+        // moves it to log_leaves (leaf index → event id): no wide row is updated, no index of log_events changes
+        // after the insert. (The trigger that queued events is replaced in 17.)
         [
             "CREATE TABLE log_pending(event_id BIGINT PRIMARY KEY)",
             "CREATE TABLE log_leaves(leaf BIGINT PRIMARY KEY, event_id BIGINT NOT NULL UNIQUE)",
@@ -201,6 +201,12 @@ enum PostgresSchema {
             BEGIN INSERT INTO log_pending(event_id) VALUES (NEW.id); RETURN NULL; END $$
             """,
             "CREATE TRIGGER log_events_pending AFTER INSERT ON log_events FOR EACH ROW EXECUTE FUNCTION truc_log_pending()",
+        ],
+        // 17: every statement that writes an event queues it itself (in the same statement: no trigger to run per
+        // row).
+        [
+            "DROP TRIGGER log_events_pending ON log_events",
+            "DROP FUNCTION truc_log_pending()",
         ],
     ]
 

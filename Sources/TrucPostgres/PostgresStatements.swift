@@ -78,7 +78,8 @@ struct InsertMessageStatement: PostgresPreparedStatement {
               FROM m CROSS JOIN unnest($19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[])
                 WITH ORDINALITY AS v(recipient, state, reason, target, due, n)
               ORDER BY v.n),
-        l AS (INSERT INTO log_events(entry, message_id) SELECT $24, id FROM m WHERE octet_length($24) > 0)
+        l AS (INSERT INTO log_events(entry, message_id) SELECT $24, id FROM m WHERE octet_length($24) > 0 RETURNING id),
+        lp AS (INSERT INTO log_pending(event_id) SELECT id FROM l)
         SELECT id FROM m
         """
     static let bindingDataTypes: [PostgresDataType] = [
@@ -189,7 +190,8 @@ struct AcknowledgeStatement: PostgresPreparedStatement {
         changed AS (
           UPDATE deliveries d SET state = $3, delivered_at = $5, how = 'pull', reason = $4, updated_at = $5
           FROM current WHERE d.id = current.id AND current.state NOT IN ('delivered', 'failed') RETURNING d.id),
-        logged AS (INSERT INTO log_events(entry, message_id) SELECT $6, $1 FROM changed WHERE octet_length($6) > 0)
+        logged AS (INSERT INTO log_events(entry, message_id) SELECT $6, $1 FROM changed WHERE octet_length($6) > 0 RETURNING id),
+        queued AS (INSERT INTO log_pending(event_id) SELECT id FROM logged)
         SELECT CASE WHEN state IN ('delivered', 'failed') THEN state ELSE $3 END FROM current
         """
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .int8, .bytea]

@@ -88,14 +88,19 @@ extension PostgresStore: EvidenceLogStore {
 
     package func appendLogEvent(_ entry: [UInt8]) async throws {
         guard EvidenceLogSwitch.isOn else { return }
-        try await client.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
+        try await client.query("""
+            WITH e AS (INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry))) RETURNING id) INSERT INTO log_pending(event_id) SELECT id FROM e
+            """, logger: logger)
     }
 
     package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) async throws {
         guard EvidenceLogSwitch.isOn else { return }
         try await transaction { connection in
             for event in events {
-                try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.entry)), \(event.message))", logger: self.logger)
+                try await connection.query("""
+                    WITH e AS (INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.entry)), \(event.message)) RETURNING id)
+                    INSERT INTO log_pending(event_id) SELECT id FROM e
+                    """, logger: self.logger)
             }
         }
     }
@@ -103,7 +108,10 @@ extension PostgresStore: EvidenceLogStore {
     /// Writes an event of the evidence log in a transaction (with the change it records).
     static func logEvent(_ event: TrucLog.LogEvent, message: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
         guard EvidenceLogSwitch.isOn else { return }
-        try await connection.query("INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message))", logger: logger)
+        try await connection.query("""
+            WITH e AS (INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message)) RETURNING id)
+            INSERT INTO log_pending(event_id) SELECT id FROM e
+            """, logger: logger)
     }
 
     /// Writes an operator's change (`LogEvent.operatorAction`) in a transaction.

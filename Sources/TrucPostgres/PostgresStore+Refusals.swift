@@ -22,7 +22,9 @@ extension PostgresStore: RefusalStore {
                 RETURNING id
                 """, logger: logger).decode(Int64.self) { id = inserted }
             if EvidenceLogSwitch.isOn, let entry = refusal.logEntry {
-                try await connection.query("INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry)))", logger: logger)
+                try await connection.query("""
+                    WITH e AS (INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry))) RETURNING id) INSERT INTO log_pending(event_id) SELECT id FROM e
+                    """, logger: logger)
             }
             guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             try await Self.keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at, on: connection, logger: logger)
