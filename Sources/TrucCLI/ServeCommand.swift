@@ -134,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
     @Option(name: .customLong("tsa-url"), help: "An RFC 3161 time-stamping authority (http(s) URL) for the evidence log's checkpoints. Default: none (signed only).") var tsaURL: String?
+    @Option(name: .customLong("disk-forecast-days"), help: "Alert (TrucDiskFullSoon) and show red when the data volume would be full within this many days at the last week's rate. Default 30.") var diskForecastDays: Int?
     @Option(name: .customLong("evidence-log"), help: "on (default) or off: off writes no event of the evidence log (to measure its cost; the gap shows in truc log verify).") var evidenceLog: String?
     @Option(name: .customLong("witnesses"), help: "Peer hubs (https base URLs, comma-separated) asked to cosign the evidence log's checkpoints. Default: none.") var witnesses: String?
     @Option(name: .customLong("witness-for"), help: "The log keys (GET /v1/log/key of each peer hub, comma-separated) of the logs this hub witnesses. Default: none.") var witnessFor: String?
@@ -240,6 +241,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configured.tsaURL = tsa
         }
+        let forecastDays = settings.int("disk-forecast-days") ?? 30
+        guard (1...3_650).contains(forecastDays) else { throw ValidationError("--disk-forecast-days is 1 to 3650") }
+        configured.diskForecastDays = forecastDays
         switch settings.string("evidence-log") ?? "on" {
         case "on": configured.evidenceLog = true
         case "off": configured.evidenceLog = false

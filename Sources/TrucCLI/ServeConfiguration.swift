@@ -57,7 +57,7 @@ extension ServeCommand {
 
     /// The keys read as numbers or booleans (the others are text).
     static let intKeys = ["port", "max-body-bytes", "retry-attempts", "min-free-disk", "max-connections", "max-buffered-bytes", "verify-queue",
-                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool", "checkpoint-interval"]
+                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool", "checkpoint-interval", "disk-forecast-days"]
     static let doubleKeys = ["retry-base", "retry-max", "idle-timeout", "work-budget", "revocation-budget", "revocation-timeout", "vxp-poll"]
     static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets", "fetch-ca-issuers"]
 
@@ -113,6 +113,7 @@ extension ServeCommand {
             Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
             Key(name: "tsa-url", flag: tsaURL, environment: Self.environmentNames["tsa-url"], defaultText: "none"),
             Key(name: "evidence-log", flag: evidenceLog, environment: nil, defaultText: "on"),
+            Key(name: "disk-forecast-days", flag: s(diskForecastDays), environment: nil, defaultText: "30"),
             Key(name: "witnesses", flag: witnesses, environment: Self.environmentNames["witnesses"], defaultText: "none"),
             Key(name: "witness-for", flag: witnessFor, environment: Self.environmentNames["witness-for"], defaultText: "none"),
         ]

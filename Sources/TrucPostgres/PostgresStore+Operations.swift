@@ -167,6 +167,23 @@ extension PostgresStore: OperationsStore {
         }
     }
 
+    package func storedVolume(receivedSince since: Int64) async throws -> [StoredVolume] {
+        var rows: [StoredVolume] = []
+        for try await (kind, final, messages, bytes, recent) in try await client.query("""
+            SELECT m.kind, NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed', 'dead')),
+                   count(*), coalesce(sum(m.size), 0)::BIGINT, coalesce(sum(CASE WHEN m.received_at >= \(since) THEN m.size ELSE 0 END), 0)::BIGINT
+            FROM messages m GROUP BY 1, 2 ORDER BY 1, 2
+            """, logger: logger).decode((String, Bool, Int64, Int64, Int64).self) {
+            rows.append(StoredVolume(kind: kind, final: final, messages: messages, payloadBytes: bytes, recentPayloadBytes: recent))
+        }
+        return rows
+    }
+
+    package func storeDiskBytes() async throws -> Int64 {
+        for try await size in try await client.query("SELECT pg_database_size(current_database())", logger: logger).decode(Int64.self) { return size }
+        return 0
+    }
+
     /// Free space where this node keeps its local files (the directory of `secrets.key`); PostgreSQL's own disk
     /// is watched on the database server.
     package nonisolated func freeDiskBytes() -> Int64? {

@@ -102,6 +102,9 @@ struct DashboardRoutes: Sendable {
     let searchIndex = SearchIndex()
     let hubCode: String
     let reports: ValidationReports
+    /// The storage forecast (shared with /metrics); nil: none shown.
+    var forecaster: StorageForecaster? = nil
+    var forecastThresholdDays = 30
     let logger: Logger
 
     static let cookie = "truc_session"
@@ -197,6 +200,8 @@ struct DashboardRoutes: Sendable {
                                  volume: figures.volume, directory: snapshot, csrf: csrf, notice: q.get("notice"), error: rangeError, lookup: lookup)
         page.refusals = try await store.refusals(agency: nil, code: nil, from: epochs.from, to: epochs.to, limit: 500)
         page.refusalCounts = try await store.refusalCounts(from: epochs.from, to: epochs.to)
+        page.forecast = try? await forecaster?.current()
+        page.forecastThresholdDays = forecastThresholdDays
         if q.get("format") == "csv" { return try csv(page.tables, request: request, range: range) }
         return html(page.html)
     }

@@ -30,6 +30,9 @@ struct DashboardPage {
     /// Refusals of the range: the latest, and the counts.
     var refusals: [Refusal] = []
     var refusalCounts = RefusalCounts(total: 0, byCode: [:], bySender: [])
+    /// The storage forecast: the store on disk, its growth, days until the data volume is full.
+    var forecast: StorageForecast?
+    var forecastThresholdDays = 30
 
     static let queueStates = ["awaiting-pull", "queued", "sending", "waiting-retry", "dead"]
     static let stateTitles = ["awaiting-pull": "chờ nhận / awaiting pull", "queued": "chờ gửi / queued", "sending": "đang gửi / sending",
@@ -213,6 +216,12 @@ struct DashboardPage {
             + figure("oldest-age", view.oldest.map { Markup.age($0.ageSeconds) } ?? "–", "chờ lâu nhất / oldest undelivered")
             + figure("refused-count", Markup.count(refusalCounts.total), "bị từ chối / refused, \(range.kind == .today ? "hôm nay / today" : range.kind.rawValue)")
             + figure("ratio-total", Markup.percent(t.signedRatio), "ký số / signed, \(Markup.count(t.total)) văn bản / documents")
+            + (forecast.map { f in
+                let days = f.daysUntilFull.map { $0.isFinite ? "\(Int($0)) ngày / days" : "∞" } ?? "–"
+                return figure("disk-full", days, "đầy đĩa, theo 7 ngày qua / disk full at the last week's rate; "
+                              + "\(Markup.count(Int(f.diskBytes >> 20))) MiB, +\(Markup.count(Int(f.growthBytesPerDay) >> 20)) MiB/ngày / day",
+                              bad: (f.daysUntilFull ?? .infinity) < Double(forecastThresholdDays))
+            } ?? "")
             + "</div>"
     }
 

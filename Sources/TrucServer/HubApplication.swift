@@ -83,11 +83,13 @@ package func buildHub(
     let tlsConnections = ConnectionCounter(limit: limits.maxConnections)
 
     let peerBoard = PeerStatusBoard(peers: configuration.routing.peers)
+    let forecaster = StorageForecaster(store: store)
     routes.gauges = GaugeSources(
         trust: trust,
         hubCertificates: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath))))) ?? [],
         clientCAs: (try? Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.clientCAPath))))) ?? [],
-        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, timeStamping: configuration.tsaURL != nil)
+        peers: peerBoard, minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, timeStamping: configuration.tsaURL != nil,
+        forecaster: forecaster, forecastThresholdDays: configuration.diskForecastDays)
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: StoreFailureMiddleware(store: store, health: storeHealth, logger: logger))
@@ -102,7 +104,7 @@ package func buildHub(
     RefusalRoutes(store: store, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode)).register(on: access)
     DashboardRoutes(store: store, auth: routes.auth, peers: peerBoard, directory: stats.directory, sessions: sessions,
                     hubCode: configuration.hubCode, reports: ValidationReports(signer: routes.receipts.signer, hubCode: routes.receipts.hubCode),
-                    logger: logger)
+                    forecaster: forecaster, forecastThresholdDays: configuration.diskForecastDays, logger: logger)
         .register(on: access)
     vxpRoutes.register(on: access)
     services.append(Application(

@@ -44,6 +44,8 @@ package struct HubConfiguration: Sendable {
     package var vxp = VXPSettings()
     /// `/readyz` fails when the data directory's file system has less free space than this.
     package var minFreeDiskBytes: Int64 = 256 << 20
+    /// The storage forecast's alert threshold: the data volume full within this many days at the last week's rate.
+    package var diskForecastDays = 30
     /// Limits that keep one caller from taking the hub down (see README "Security model").
     package var limits = ConnectionLimits()
     /// How long refusal records are kept, in days.

@@ -130,6 +130,9 @@ struct GaugeSources: Sendable {
     let health: StoreHealth
     /// A TSA time-stamps the evidence log's checkpoints (`--tsa-url`): their backlog is a gauge.
     var timeStamping = false
+    /// The storage forecast (cached: it scans the messages) and its alert threshold in days.
+    var forecaster: StorageForecaster? = nil
+    var forecastThresholdDays = 30
 }
 
 extension HubMetrics {
@@ -154,6 +157,26 @@ extension HubMetrics {
                 .set(Double(latest?.at ?? 0))
             registry.makeGauge(descriptor: Self.name("log_untimestamped", "checkpoints", "Signed checkpoints waiting for the TSA's time-stamp (0 without --tsa-url)"))
                 .set(sources.timeStamping ? Double(try await store.checkpointsAwaitingTimeStamp(limit: 10_000).count) : 0)
+            if let forecaster = sources.forecaster {
+                let forecast = try await forecaster.current()
+                for row in forecast.volume {
+                    let labels = [("kind", row.kind), ("state", row.final ? "final" : "pending")]
+                    registry.makeGauge(descriptor: Self.name("stored_messages", "", "Messages the store holds, by kind and by whether every delivery is final"),
+                                       labels: labels).set(Double(row.messages))
+                    registry.makeGauge(descriptor: Self.name("stored_payload", "bytes", "Payload bytes the store holds, by kind and state"), labels: labels)
+                        .set(Double(row.payloadBytes))
+                }
+                registry.makeGauge(descriptor: Self.name("store_disk", "bytes", "Bytes the store takes on disk (SQLite files and payload segments, or the PostgreSQL database)"))
+                    .set(Double(forecast.diskBytes))
+                registry.makeGauge(descriptor: Self.name("store_growth", "bytes_per_day", "The store's growth on disk over the last 7 days, per day"))
+                    .set(forecast.growthBytesPerDay)
+                if let days = forecast.daysUntilFull {
+                    registry.makeGauge(descriptor: Self.name("disk_full_in", "days", "Days until the data directory's file system is full at the last 7 days' rate (+Inf: not growing)"))
+                        .set(days)
+                }
+                registry.makeGauge(descriptor: Self.name("disk_full_in_threshold", "days", "The storage forecast's alert threshold (--disk-forecast-days)"))
+                    .set(Double(sources.forecastThresholdDays))
+            }
             registry.makeGauge(descriptor: Self.name("witness_forks", "", "Forks this hub saw as a witness: checkpoints of a watched log that did not extend the one it cosigned"))
                 .set(Double(try await store.forkCount()))
         }

@@ -1,3 +1,4 @@
+import Foundation
 import TrucCrypto
 package import TrucCore
 import TrucLog
@@ -262,6 +263,27 @@ import Glibc
 
 extension HubStore {
     /// Bytes available to the hub in the data directory's file system (nil when it cannot be read).
+    package nonisolated func storedVolume(receivedSince since: Int64) throws -> [StoredVolume] {
+        try readers.read { db in
+            try db.query("""
+                SELECT m.kind, NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed', 'dead')),
+                       count(*), coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN m.received_at >= ? THEN m.size ELSE 0 END), 0)
+                FROM messages m GROUP BY 1, 2 ORDER BY 1, 2
+                """, [.integer(since)]) {
+                StoredVolume(kind: $0.text(0) ?? "", final: $0.int(1) != 0, messages: $0.int(2), payloadBytes: $0.int(3), recentPayloadBytes: $0.int(4))
+            }
+        }
+    }
+
+    package nonisolated func storeDiskBytes() -> Int64 {
+        let fm = FileManager.default
+        func size(_ path: String) -> Int64 { (try? fm.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0 }
+        var total = size(dataDirectory + "/truc.sqlite") + size(dataDirectory + "/truc.sqlite-wal")
+        let payloads = dataDirectory + "/payloads"
+        for file in (try? fm.contentsOfDirectory(atPath: payloads)) ?? [] { total += size(payloads + "/" + file) }
+        return total
+    }
+
     package nonisolated func freeDiskBytes() -> Int64? {
         var stats = statvfs()
         guard statvfs(dataDirectory, &stats) == 0 else { return nil }

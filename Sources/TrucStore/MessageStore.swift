@@ -82,6 +82,11 @@ package protocol OperationsStore: Actor {
     func deliveries(state: DeliveryState?, limit: Int) async throws -> [QueuedDelivery]
     func queueFigures(now: Int64) async throws -> ([String: Int], Int64?)
     func oldestAwaitingPull(now: Int64) async throws -> Int64?
+    /// What the store holds, by message kind and by whether every delivery is final (delivered, failed or dead):
+    /// messages, payload bytes, and payload bytes received since `since` — a scan of the messages (callers cache it).
+    func storedVolume(receivedSince since: Int64) async throws -> [StoredVolume]
+    /// Bytes the store takes on disk: the SQLite files and payload segments, or PostgreSQL's database size.
+    func storeDiskBytes() async throws -> Int64
     func operationsView(now: Int64) async throws -> OperationsView
     /// One agency as its recipient side looks: its deliveries not yet taken by state, the oldest of them,
     /// whether delivery to it is paused, and when it last asked for its inbox.
@@ -180,6 +185,22 @@ package protocol WitnessStore: Actor {
     func forks(limit: Int) async throws -> [WitnessFork]
     /// The forks kept (the gauge `truc_witness_forks`).
     func forkCount() async throws -> Int64
+}
+
+package struct StoredVolume: Sendable, Equatable, Codable {
+    package var kind: String
+    /// Every delivery of these messages is delivered, failed or dead (or they have none).
+    package var final: Bool
+    package var messages: Int64
+    package var payloadBytes: Int64
+    package var recentPayloadBytes: Int64
+    package init(kind: String, final: Bool, messages: Int64, payloadBytes: Int64, recentPayloadBytes: Int64) {
+        self.kind = kind
+        self.final = final
+        self.messages = messages
+        self.payloadBytes = payloadBytes
+        self.recentPayloadBytes = recentPayloadBytes
+    }
 }
 
 package struct WitnessedCheckpoint: Sendable, Equatable {

@@ -59,6 +59,13 @@ struct QueueConformanceTests {
         #expect(events.first?.members["attempts"] == .integer(2) && events.last?.string("how") == "push" && events.allSatisfy { $0.string("recipient") == "000.00.00.H41" })
         let logged = try await store.unsequencedLogEvents()
         #expect(logged >= 5, "pause and resume are operator events too")
+        // The storage forecast's figures: the one document, its delivery final, received inside the window or not.
+        let stored = try #require(try await store.message(delivery.messageId))
+        let size = Int64(stored.size)
+        let volume = try await store.storedVolume(receivedSince: stored.receivedAt)
+        #expect(volume == [StoredVolume(kind: "edoc", final: true, messages: 1, payloadBytes: size, recentPayloadBytes: size)], "\(volume)")
+        #expect(try await store.storedVolume(receivedSince: stored.receivedAt + 1).first?.recentPayloadBytes == 0)
+        #expect(try await store.storeDiskBytes() > 0)
     }
 
     static func node(_ url: String, _ name: String, lease: Int64, directory: String) async throws -> PostgresStore {
