@@ -28,8 +28,9 @@ struct LogCommand: AsyncParsableCommand {
             var kinds: [String: Int] = [:]
             var unsequenced: Int64 = 0
             var root: String = ""
-            /// The size of the latest signed checkpoint, when there is one.
+            /// The size of the latest signed checkpoint, when there is one, and how many were checked.
             var checkpoint: Int64?
+            var checkpoints = 0
             var messagesWithoutEvent = 0
             var problems: [String] = []
         }
@@ -96,23 +97,19 @@ struct LogCommand: AsyncParsableCommand {
                     }
                 }
                 report.root = levels.root.hexString
-                // The latest checkpoint: signed by the log's key, and the root of the tree the entries give at its size.
-                if let checkpoint = try await opened.checkpoint(size: nil) {
-                    report.checkpoint = checkpoint.size
-                    let key = try Ed25519Key(seed: try await opened.logSigningSeed())
-                    let origin = checkpoint.note.split(separator: "\n").first.map(String.init) ?? ""
-                    let verified = Checkpoint.verify(note: checkpoint.note, verifier: Checkpoint.verifierKey(name: origin, publicKey: key.publicKey))
-                    if verified == nil || verified?.size != checkpoint.size || verified?.root != checkpoint.root {
-                        report.problems.append("checkpoint \(checkpoint.size): its note does not verify with the log's key, or says another tree")
-                    } else if checkpoint.size > Int64(levels.size) {
-                        report.problems.append("checkpoint \(checkpoint.size): the store holds only \(levels.size) leaves (events were removed, or the store was rolled back)")
-                    } else {
-                        var prefix = MerkleLevels()
-                        for i in 0..<Int(checkpoint.size) { prefix.append(levels.subtree(0, i)) }
-                        if prefix.root != checkpoint.root {
-                            report.problems.append("checkpoint \(checkpoint.size): the entries give another root than the one signed (the log was rewritten)")
-                        }
+                // Every checkpoint: signed by the log's key, and the root of the tree the entries give at its size.
+                var key: Ed25519Key?
+                var after: Int64 = 0
+                while true {
+                    let page = try await opened.checkpoints(after: after, limit: 1_000)
+                    guard let last = page.last else { break }
+                    if key == nil { key = try Ed25519Key(seed: try await opened.logSigningSeed()) }
+                    for checkpoint in page {
+                        report.checkpoints += 1
+                        if let problem = Self.check(checkpoint, key: key!, levels: levels) { report.problems.append(problem) }
                     }
+                    report.checkpoint = last.size
+                    after = last.size
                 }
                 report.messagesWithoutEvent = try await Self.messagesWithoutEvent(opened, logged: logged)
                 // Each logged message's deliveries are in the state their last event says.
@@ -135,7 +132,7 @@ struct LogCommand: AsyncParsableCommand {
                 print(try Output.json(report))
             } else {
                 print("evidence log: \(report.events) events (\(report.accepted) accepted, \(report.refused) refused), \(report.unsequenced) not yet sequenced; root \(report.root)"
-                      + (report.checkpoint.map { "; latest signed checkpoint: \($0) leaves" } ?? ""))
+                      + (report.checkpoint.map { "; latest signed checkpoint: \($0) leaves (\(report.checkpoints) checkpoints checked)" } ?? ""))
                 if report.messagesWithoutEvent > 0 { print("\(report.messagesWithoutEvent) stored messages have no event (received before the log, or added to the store behind the hub's back)") }
                 for problem in report.problems.prefix(20) { print("DISAGREES: \(problem)") }
                 if report.problems.isEmpty { print("the tree recomputes from the entries, and every accepted message agrees with its event") }
@@ -157,6 +154,21 @@ struct LogCommand: AsyncParsableCommand {
                 return "its deliveries do not name every recipient the event records"
             }
             return nil
+        }
+
+        /// What is wrong with a stored checkpoint: its note's signature under the log's key, or its root against
+        /// the tree the entries give at its size (computed from the recomputed levels: O(log n) each).
+        static func check(_ checkpoint: StoredCheckpoint, key: Ed25519Key, levels: MerkleLevels) -> String? {
+            let origin = checkpoint.note.split(separator: "\n").first.map(String.init) ?? ""
+            let verified = Checkpoint.verify(note: checkpoint.note, verifier: Checkpoint.verifierKey(name: origin, publicKey: key.publicKey))
+            guard let verified, verified.size == checkpoint.size, verified.root == checkpoint.root else {
+                return "checkpoint \(checkpoint.size): its note does not verify with the log's key, or says another tree"
+            }
+            guard checkpoint.size <= Int64(levels.size) else {
+                return "checkpoint \(checkpoint.size): the store holds only \(levels.size) leaves (events were removed, or the store was rolled back)"
+            }
+            let root = MerkleTree.root(size: Int(checkpoint.size)) { level, index in levels.subtree(level, index) }
+            return root == checkpoint.root ? nil : "checkpoint \(checkpoint.size): the entries give another root than the one signed (the log was rewritten)"
         }
 
         /// What differs between a `refused` event and the stored refusals, or nil (nil too for a refusal the hub's

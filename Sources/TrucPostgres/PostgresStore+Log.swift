@@ -151,6 +151,14 @@ extension PostgresStore: EvidenceLogStore {
         return nil
     }
 
+    package func checkpoints(after: Int64, limit: Int) async throws -> [StoredCheckpoint] {
+        var result: [StoredCheckpoint] = []
+        for try await row in try await client.query("""
+            SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE size > \(after) ORDER BY size LIMIT \(Int64(limit))
+            """, logger: logger).decode((Int64, ByteBuffer, String, Int64, ByteBuffer?, Int64?).self) { result.append(Self.checkpoint(row)) }
+        return result
+    }
+
     static func checkpoint(_ r: (Int64, ByteBuffer, String, Int64, ByteBuffer?, Int64?)) -> StoredCheckpoint {
         StoredCheckpoint(size: r.0, root: Array(buffer: r.1), note: r.2, at: r.3, timeStampToken: r.4.map { Array(buffer: $0) }, timeStampTime: r.5)
     }

@@ -129,6 +129,13 @@ extension HubStore {
         }
     }
 
+    package nonisolated func checkpoints(after: Int64, limit: Int) throws -> [StoredCheckpoint] {
+        try readers.read { db in
+            try db.query("SELECT size, root, note, at, tsa_token, tsa_time FROM log_checkpoints WHERE size > ? ORDER BY size LIMIT ?",
+                         [.integer(after), .integer(Int64(limit))]) { Self.checkpoint($0) }
+        }
+    }
+
     static func checkpoint(_ row: Row) -> StoredCheckpoint {
         StoredCheckpoint(size: row.int(0), root: row.blob(1) ?? [], note: row.text(2) ?? "", at: row.int(3), timeStampToken: row.blob(4),
                          timeStampTime: row.blob(4) == nil ? nil : row.int(5))

@@ -163,6 +163,8 @@ package protocol EvidenceLogStore: Actor {
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
     /// The latest checkpoint, or the one of `size`.
     func checkpoint(size: Int64?) async throws -> StoredCheckpoint?
+    /// Up to `limit` checkpoints of sizes above `after`, smallest first (to check every one).
+    func checkpoints(after: Int64, limit: Int) async throws -> [StoredCheckpoint]
     /// Checkpoints without an RFC 3161 time-stamp yet, newest first.
     func checkpointsAwaitingTimeStamp(limit: Int) async throws -> [StoredCheckpoint]
     /// Keeps the time-stamp token of a checkpoint and the time it states.

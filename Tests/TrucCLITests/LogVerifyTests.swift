@@ -237,7 +237,14 @@ struct LogVerifyTests {
         #expect(server.stop(keepData: true) == 0)
         defer { try? FileManager.default.removeItem(atPath: server.data) }
         let verified = try TrucRun.run(["log", "verify", "--data", server.data, "--json"])
-        #expect(verified.exitCode == 0, "\(verified.stdout)")
+        #expect(verified.exitCode == 0 && (verified.json?["checkpoints"] as? Int ?? 0) >= 2, "\(verified.stdout)")
+        // Every checkpoint is checked, not only the latest: the first one's root changed is named.
+        let copy = dir + "/changed-checkpoint"
+        try FileManager.default.copyItem(atPath: server.data, toPath: copy)
+        try Self.sql(copy + "/truc.sqlite", "UPDATE log_checkpoints SET root = zeroblob(32) WHERE size = \(oldSize)")
+        let changed = try TrucRun.run(["log", "verify", "--data", copy])
+        #expect(changed.exitCode == 1 && changed.stdout.contains("checkpoint \(oldSize): its note does not verify with the log's key, or says another tree"),
+                "\(changed.stdout)")
     }
 
     @Test("truc log monitor pins the key, follows the log as it grows, and exits 1 when the hub's store is rolled back to an earlier backup and goes on from there (a fork)")
