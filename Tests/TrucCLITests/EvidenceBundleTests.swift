@@ -52,11 +52,7 @@ struct EvidenceBundleTests {
         try logKey.write(toFile: dir + "/log.key", atomically: true, encoding: .utf8)
 
         func send(_ server: HubEndToEndTests.Server) throws -> String {
-            let path = dir + "/\(UUID().uuidString).edxml"
-            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
-                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
-            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
-                                        "--token", token, "--json"])
+            let sent = try server.sendDistinct(token: token, in: dir)
             return try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)")
         }
         let id = try send(hub)

@@ -51,6 +51,15 @@ struct HubEndToEndTests {
             return try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
+        /// Sends a distinct copy of a signed fixture (its DocumentId made unique; the PDF signatures still verify)
+        /// with `truc send --json`, the copy written in `dir`.
+        func sendDistinct(_ fixture: String = "signatures/pdf-organisation.edxml", token: String, in dir: String) throws -> TrucRun {
+            let path = dir + "/\(UUID().uuidString).edxml"
+            try String(contentsOfFile: CLIFixtures.path(fixture), encoding: .utf8).replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem", "--token", token, "--json"])
+        }
+
         func stop(keepData: Bool = false) -> Int32 {
             // SIGTERM: graceful shutdown. One that hangs fails the test (killed after 30 s) instead of
             // stalling the suite.

@@ -23,12 +23,7 @@ struct LogVerifyTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-log-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        func send(_ fixture: String) throws -> TrucRun {
-            let path = dir + "/\(UUID().uuidString).edxml"
-            try String(contentsOfFile: CLIFixtures.path(fixture), encoding: .utf8).replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
-                .write(toFile: path, atomically: true, encoding: .utf8)
-            return try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem", "--token", token, "--json"])
-        }
+        func send(_ fixture: String) throws -> TrucRun { try server.sendDistinct(fixture, token: token, in: dir) }
         var ids: [String] = []
         for fixture in ["signatures/pdf-organisation.edxml", "signatures/pdf-personal.edxml", "signatures/pdf-both-zip.edxml"] {
             let sent = try send(fixture)
@@ -103,11 +98,7 @@ struct LogVerifyTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         var ids: [String] = []
         for _ in 0..<2 {
-            let path = dir + "/\(UUID().uuidString).edxml"
-            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
-                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
-            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
-                                        "--token", token, "--json"])
+            let sent = try server.sendDistinct(token: token, in: dir)
             ids.append(try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)"))
         }
         for code in ["000.00.00.H14", "000.00.00.G17"] {
@@ -180,11 +171,7 @@ struct LogVerifyTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func send() throws -> String {
-            let path = dir + "/\(UUID().uuidString).edxml"
-            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
-                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
-            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(server.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
-                                        "--token", token, "--json"])
+            let sent = try server.sendDistinct(token: token, in: dir)
             return try #require(sent.json?["id"] as? String, "\(sent.stdout)\(sent.stderr)")
         }
         /// Waits (bounded) for a checkpoint covering at least `size` leaves; its note.
@@ -258,11 +245,7 @@ struct LogVerifyTests {
         let token = try server.senderToken(), data = server.data
         defer { try? FileManager.default.removeItem(atPath: data) }
         func send(_ hub: HubEndToEndTests.Server) throws {
-            let path = dir + "/\(UUID().uuidString).edxml"
-            try String(contentsOfFile: CLIFixtures.path("signatures/pdf-organisation.edxml"), encoding: .utf8)
-                .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP").write(toFile: path, atomically: true, encoding: .utf8)
-            let sent = try TrucRun.run(["send", path, "--hub", "https://127.0.0.1:\(hub.port)", "--ca", FailClosedTests.demo + "/trust/root-ca.pem",
-                                        "--token", token, "--json"])
+            let sent = try hub.sendDistinct(token: token, in: dir)
             #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
         }
         /// Waits (bounded) until the hub's latest checkpoint covers every event it holds, then runs the monitor.
