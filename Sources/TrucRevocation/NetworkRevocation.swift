@@ -101,6 +101,9 @@ package final class NetworkRevocation: RevocationSource, Sendable {
         client.redirectConfiguration = .disallow
         client.timeout = .init(connect: .seconds(3), read: .seconds(Int64(configuration.fetchTimeout.components.seconds)))
         client.decompression = .disabled
+        // A responder that refuses connections is answered at once (revocation unknown, the caches and the refresh
+        // service try again later), not reconnected to until the deadline on the event loops that serve requests.
+        client.connectionPool.retryConnectionEstablishment = false
         clientConfiguration = client
         if let directory = configuration.cacheDirectory {
             try? FileManager.default.createDirectory(atPath: directory + "/crl", withIntermediateDirectories: true)
