@@ -110,11 +110,16 @@ struct GuessingTests {
     @Test("five wrong Bearer tokens: the address waits (429, Retry-After), the right token included; then it is served again")
     func bearerGuessing() async throws {
         try await LiveHub.run { hub in
+            var heldAt = ContinuousClock.now
             for n in 1...5 {
+                if n == 5 { heldAt = .now }
                 let wrong = try await hub.request(.GET, "/v1/admin/queues", token: "truc_guess-\(n)")
                 #expect(wrong.status == 401, "try \(n)")
             }
             let held = try await hub.request(.GET, "/v1/admin/queues", token: hub.operatorToken)
+            // The first hold lasts 2 s from the fifth wrong token: on a machine so loaded that the right token comes
+            // later than that, the hold has rightly ended and there is nothing to see here.
+            guard ContinuousClock.now - heldAt < .milliseconds(1_800) else { return }
             #expect(held.status == 429 && held.errorCode == "too-many-attempts", "\(held.status)")
             let wait = Int(held.headers.first { $0.0.lowercased() == "retry-after" }?.1 ?? "") ?? 0
             #expect((1...900).contains(wait), "Retry-After \(wait)")
@@ -135,7 +140,8 @@ struct GuessingTests {
                 if n == 5 { heldAt = .now }
                 statuses.append(try await DashboardPagesTests.Browser.form(hub, "/login", "token=wrong-\(n)"))
             }
-            #expect(statuses == [401, 401, 401, 401, 401, 429], "\(statuses)")
+            #expect(statuses.prefix(5) == [401, 401, 401, 401, 401], "\(statuses)")
+            #expect(statuses.last == 429 || ContinuousClock.now - heldAt >= .milliseconds(1_800), "\(statuses)")
             // The first hold lasts 2 s: within it, the right token is held back too (on a machine so loaded that
             // the next request comes later than that, the hold has rightly ended and there is nothing to see).
             let status = try await DashboardPagesTests.Browser.form(hub, "/login", "token=" + hub.operatorToken)
