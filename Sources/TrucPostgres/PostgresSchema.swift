@@ -186,9 +186,9 @@ enum PostgresSchema {
             "CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL, at BIGINT NOT NULL)",
             "CREATE TABLE witness_forks(id BIGSERIAL PRIMARY KEY, origin TEXT NOT NULL, at BIGINT NOT NULL, detail TEXT NOT NULL, known TEXT NOT NULL, shown TEXT NOT NULL)",
         ],
-        // 16: sequencing without rewriting events. An event waits in the narrow log_pending, and the sequencer
-        // moves it to log_leaves (leaf index → event id): no wide row is updated, no index of log_events changes
-        // after the insert. (The trigger that queued events is replaced in 17.)
+        // 16: sequencing without rewriting events. An event waits in the narrow log_pending (queued by the
+        // statement that writes it), and the sequencer moves it to log_leaves (leaf index → event id): no wide row
+        // is updated, no index of log_events changes after the insert.
         [
             "CREATE TABLE log_pending(event_id BIGINT PRIMARY KEY)",
             "CREATE TABLE log_leaves(leaf BIGINT PRIMARY KEY, event_id BIGINT NOT NULL UNIQUE)",
@@ -196,17 +196,6 @@ enum PostgresSchema {
             "INSERT INTO log_leaves(leaf, event_id) SELECT leaf_index, id FROM log_events WHERE leaf_index IS NOT NULL",
             "DROP INDEX log_events_unsequenced",
             "ALTER TABLE log_events DROP COLUMN leaf_index",
-            """
-            CREATE FUNCTION truc_log_pending() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN INSERT INTO log_pending(event_id) VALUES (NEW.id); RETURN NULL; END $$
-            """,
-            "CREATE TRIGGER log_events_pending AFTER INSERT ON log_events FOR EACH ROW EXECUTE FUNCTION truc_log_pending()",
-        ],
-        // 17: every statement that writes an event queues it itself (in the same statement: no trigger to run per
-        // row).
-        [
-            "DROP TRIGGER log_events_pending ON log_events",
-            "DROP FUNCTION truc_log_pending()",
         ],
     ]
 

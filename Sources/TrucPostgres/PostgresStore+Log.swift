@@ -87,31 +87,33 @@ extension PostgresStore: EvidenceLogStore {
     }
 
     package func appendLogEvent(_ entry: [UInt8]) async throws {
-        guard EvidenceLogSwitch.isOn else { return }
-        try await client.query("""
-            WITH e AS (INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry))) RETURNING id) INSERT INTO log_pending(event_id) SELECT id FROM e
-            """, logger: logger)
+        guard let insert = Self.eventInsert(entry, message: nil) else { return }
+        try await client.query(insert, logger: logger)
     }
 
     package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) async throws {
-        guard EvidenceLogSwitch.isOn else { return }
         try await transaction { connection in
             for event in events {
-                try await connection.query("""
-                    WITH e AS (INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.entry)), \(event.message)) RETURNING id)
-                    INSERT INTO log_pending(event_id) SELECT id FROM e
-                    """, logger: self.logger)
+                guard let insert = Self.eventInsert(event.entry, message: event.message) else { return }
+                try await connection.query(insert, logger: self.logger)
             }
         }
     }
 
+    /// The statement that writes an event of the evidence log and queues it for the sequencer (one round trip); nil
+    /// when the log is off. Every event written outside the prepared intake and acknowledgement statements uses it.
+    static func eventInsert(_ entry: [UInt8], message: String?) -> PostgresQuery? {
+        guard EvidenceLogSwitch.isOn else { return nil }
+        return """
+            WITH e AS (INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: entry)), \(message)) RETURNING id)
+            INSERT INTO log_pending(event_id) SELECT id FROM e
+            """
+    }
+
     /// Writes an event of the evidence log in a transaction (with the change it records).
     static func logEvent(_ event: TrucLog.LogEvent, message: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
-        guard EvidenceLogSwitch.isOn else { return }
-        try await connection.query("""
-            WITH e AS (INSERT INTO log_events(entry, message_id) VALUES (\(ByteBuffer(bytes: event.canonical)), \(message)) RETURNING id)
-            INSERT INTO log_pending(event_id) SELECT id FROM e
-            """, logger: logger)
+        guard let insert = eventInsert(event.canonical, message: message) else { return }
+        try await connection.query(insert, logger: logger)
     }
 
     /// Writes an operator's change (`LogEvent.operatorAction`) in a transaction.

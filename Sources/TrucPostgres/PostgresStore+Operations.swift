@@ -179,9 +179,10 @@ extension PostgresStore: OperationsStore {
         return rows
     }
 
-    package func storeDiskBytes() async throws -> Int64 {
-        for try await size in try await client.query("SELECT pg_database_size(current_database())", logger: logger).decode(Int64.self) { return size }
-        return 0
+    /// The database's size; its server's free space is watched there (this node's `freeDiskBytes` is its own).
+    package func storeDisk() async throws -> (usedBytes: Int64, freeBytes: Int64?) {
+        for try await size in try await client.query("SELECT pg_database_size(current_database())", logger: logger).decode(Int64.self) { return (size, nil) }
+        return (0, nil)
     }
 
     /// Free space where this node keeps its local files (the directory of `secrets.key`); PostgreSQL's own disk

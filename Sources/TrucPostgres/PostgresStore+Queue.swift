@@ -74,7 +74,10 @@ extension PostgresStore: DeliveryQueueStore {
                 UPDATE deliveries SET state = 'dead', attempts = attempts + 1, reason = \(reason), next_attempt_at = NULL,
                   updated_at = \(now), claimed_by = NULL, lease_until = NULL WHERE id = \(id) AND state = 'sending' RETURNING message_id, recipient, attempts
                 """, logger: self.logger)
-            for try await (message, recipient, attempts) in rows.decode((String, String, Int64).self) {
+            // The row is read to its end before the event's statement runs on the same connection.
+            var changed: [(String, String, Int64)] = []
+            for try await row in rows.decode((String, String, Int64).self) { changed.append(row) }
+            for (message, recipient, attempts) in changed {
                 let time = CivilCalendar.isoUTC(now)
                 try await Self.logEvent(delivered ? .delivered(message: message, recipient: recipient, how: how, time: time)
                                                   : .dead(message: message, recipient: recipient, attempts: attempts, time: time),
@@ -119,11 +122,11 @@ extension PostgresStore: DeliveryQueueStore {
 
     package func pause(_ code: String) async throws {
         try await transaction { connection in
+            var paused = false
             for try await _ in try await connection.query("""
                 INSERT INTO paused(code, since) VALUES (\(code), \(Self.now())) ON CONFLICT DO NOTHING RETURNING code
-                """, logger: self.logger).decode(String.self) {
-                try await Self.logOperator("delivery-paused", ["agency": .string(code)], on: connection, logger: self.logger)
-            }
+                """, logger: self.logger).decode(String.self) { paused = true }
+            if paused { try await Self.logOperator("delivery-paused", ["agency": .string(code)], on: connection, logger: self.logger) }
         }
     }
 

@@ -21,10 +21,8 @@ extension PostgresStore: RefusalStore {
                         \(refusal.sha256), \(Int64(refusal.size)), \(refusal.agency), \(findings), \(refusal.verdictJSON))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) { id = inserted }
-            if EvidenceLogSwitch.isOn, let entry = refusal.logEntry {
-                try await connection.query("""
-                    WITH e AS (INSERT INTO log_events(entry) VALUES (\(ByteBuffer(bytes: entry))) RETURNING id) INSERT INTO log_pending(event_id) SELECT id FROM e
-                    """, logger: logger)
+            if let entry = refusal.logEntry, let insert = Self.eventInsert(entry, message: nil) {
+                try await connection.query(insert, logger: logger)
             }
             guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             try await Self.keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at, on: connection, logger: logger)

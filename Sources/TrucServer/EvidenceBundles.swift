@@ -66,9 +66,7 @@ package struct EvidenceBundleBuilder: Sendable {
                 pending.append(entry)
                 continue
             }
-            let proof = try await LogProofs.withNodes(store) { subtree in
-                try MerkleTree.inclusionProof(index: Int(index), size: Int(checkpoint.size), subtree: subtree)
-            }
+            let proof = try await LogProofs.inclusion(of: store, index: index, size: checkpoint.size)
             contents["events/\(index).json"] = entry
             contents["proofs/\(index).json"] = Array(try JSONEncoder().encode(EvidenceBundle.Proof(index: index, size: checkpoint.size, proof: proof)))
         }

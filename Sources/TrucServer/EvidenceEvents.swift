@@ -123,4 +123,9 @@ package enum LogProofs {
     package static func inclusion(of store: any EvidenceLogStore, index: Int64, size: Int64) async throws -> [[UInt8]] {
         try await withNodes(store) { subtree in try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree) }
     }
+
+    /// The RFC 9162 consistency proof from the tree of `old` leaves to the tree of `new` leaves.
+    package static func consistency(of store: any EvidenceLogStore, old: Int64, new: Int64) async throws -> [[UInt8]] {
+        try await withNodes(store) { subtree in try MerkleTree.consistencyProof(old: Int(old), new: Int(new), subtree: subtree) }
+    }
 }

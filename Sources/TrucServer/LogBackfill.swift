@@ -42,7 +42,7 @@ struct LogBackfill: Service {
             for (_, id) in page {
                 let logged = try await store.logEvents(ofMessage: id).compactMap { LogEvent.parse($0.entry) }
                 guard !logged.contains(where: { $0.kind == "accepted" }), let message = try await store.message(id) else { continue }
-                events += try await Self.events(message, recipients: try await store.recipients(of: id), trace: try await store.trace(id),
+                events += Self.events(message, recipients: try await store.recipients(of: id), trace: try await store.trace(id),
                                                 logged: logged).map { ($0.canonical, id) }
                 count += 1
             }
@@ -55,7 +55,7 @@ struct LogBackfill: Service {
     }
 
     /// The backfilled events of one message: accepted, then each final delivery state without an event.
-    static func events(_ message: StoredMessage, recipients: [String], trace: [DeliveryTrace], logged: [TrucLog.LogEvent]) async throws -> [TrucLog.LogEvent] {
+    static func events(_ message: StoredMessage, recipients: [String], trace: [DeliveryTrace], logged: [TrucLog.LogEvent]) -> [TrucLog.LogEvent] {
         var events = [LogEvent(kind: "accepted", time: CivilCalendar.isoUTC(message.receivedAt), [
             "message": .string(message.id), "messageKind": .string(message.kind), "sender": .string(message.sender), "recipients": .strings(recipients),
             "documentId": message.documentId.map { .string($0) }, "sha256": .string(message.sha256),

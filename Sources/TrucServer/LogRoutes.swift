@@ -115,9 +115,7 @@ extension HubRoutes {
             throw HubError(.notFound, "not-in-checkpoint", "leaf \(index) is not in the tree of \(size) leaves yet: ask again after the next checkpoint")
         }
         guard let entry = try await store.logEntries(from: index, count: 1).first, entry.index == index else { throw HubError.notFound("no leaf \(index)") }
-        let proof = try await LogProofs.withNodes(store) { subtree in
-            try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree)
-        }
+        let proof = try await LogProofs.inclusion(of: store, index: index, size: size)
         struct Answer: Encodable {
             let index: Int64
             let size: Int64
@@ -139,9 +137,7 @@ extension HubRoutes {
         guard let first = ASCIINumber.parse(q.get("first") ?? "", in: 1...Int64.max), first <= second else {
             throw HubError(.badRequest, "invalid-parameter", "first is a tree size from 1 to second (\(second))")
         }
-        let proof = try await LogProofs.withNodes(store) { subtree in
-            try MerkleTree.consistencyProof(old: Int(first), new: Int(second), subtree: subtree)
-        }
+        let proof = try await LogProofs.consistency(of: store, old: first, new: second)
         struct Answer: Encodable {
             let first: Int64
             let second: Int64

@@ -55,8 +55,8 @@ actor StorageForecaster {
     func current() async throws -> StorageForecast {
         if let last, ContinuousClock.now - last.at < interval { return last.forecast }
         let since = Int64(Date().timeIntervalSince1970) - StorageForecast.windowDays * 86_400
-        let forecast = StorageForecast(volume: try await store.storedVolume(receivedSince: since), diskBytes: try await store.storeDiskBytes(),
-                                       freeBytes: store is HubStore ? store.freeDiskBytes() : nil)
+        let disk = try await store.storeDisk()
+        let forecast = StorageForecast(volume: try await store.storedVolume(receivedSince: since), diskBytes: disk.usedBytes, freeBytes: disk.freeBytes)
         last = (.now, forecast)
         return forecast
     }

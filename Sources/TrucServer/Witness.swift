@@ -139,9 +139,7 @@ struct WitnessGatherer: Service {
         var oldSize = try await store.lastCosigned(by: witness) ?? 0
         guard oldSize < checkpoint.size else { return }
         for _ in 0..<2 {
-            let proof = oldSize == 0 ? [] : try await LogProofs.withNodes(store) { subtree in
-                try MerkleTree.consistencyProof(old: Int(oldSize), new: Int(checkpoint.size), subtree: subtree)
-            }
+            let proof = oldSize == 0 ? [] : try await LogProofs.consistency(of: store, old: oldSize, new: checkpoint.size)
             var request = HTTPClientRequest(url: witness.hasSuffix("/") ? witness + "v1/log/witness" : witness + "/v1/log/witness")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -5,10 +5,15 @@ import TrucSQLite
 
 // The EvidenceLogStore role on SQLite: the store's one writer is the sequencer.
 extension HubStore {
-    /// Writes an event of the evidence log, in the caller's transaction (with the change it records).
-    func logEvent(_ event: LogEvent, message: String? = nil) throws {
+    /// Writes an event of the evidence log (its canonical bytes), in the caller's transaction (with the change it
+    /// records); nothing when the log is off. Every event the store writes goes through here.
+    func insertEvent(_ entry: [UInt8], message: String?) throws {
         guard EvidenceLogSwitch.isOn else { return }
-        try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.canonical), message.map { .text($0) } ?? .null])
+        try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(entry), message.map { .text($0) } ?? .null])
+    }
+
+    func logEvent(_ event: LogEvent, message: String? = nil) throws {
+        try insertEvent(event.canonical, message: message)
     }
 
     /// Writes an operator's change (`LogEvent.operatorAction`), in the caller's transaction.
@@ -18,16 +23,12 @@ extension HubStore {
     }
 
     package func appendLogEvent(_ entry: [UInt8]) throws {
-        guard EvidenceLogSwitch.isOn else { return }
-        try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)])
+        try insertEvent(entry, message: nil)
     }
 
     package func appendLogEvents(_ events: [(entry: [UInt8], message: String?)]) throws {
-        guard EvidenceLogSwitch.isOn else { return }
         try db.transaction {
-            for event in events {
-                try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(event.entry), event.message.map { .text($0) } ?? .null])
-            }
+            for event in events { try insertEvent(event.entry, message: event.message) }
         }
     }
 

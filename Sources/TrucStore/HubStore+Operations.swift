@@ -275,13 +275,13 @@ extension HubStore {
         }
     }
 
-    package nonisolated func storeDiskBytes() -> Int64 {
+    package nonisolated func storeDisk() -> (usedBytes: Int64, freeBytes: Int64?) {
         let fm = FileManager.default
         func size(_ path: String) -> Int64 { (try? fm.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0 }
         var total = size(dataDirectory + "/truc.sqlite") + size(dataDirectory + "/truc.sqlite-wal")
         let payloads = dataDirectory + "/payloads"
         for file in (try? fm.contentsOfDirectory(atPath: payloads)) ?? [] { total += size(payloads + "/" + file) }
-        return total
+        return (total, freeDiskBytes())
     }
 
     package nonisolated func freeDiskBytes() -> Int64? {

@@ -161,7 +161,7 @@ extension HubStore {
                       .text(reasons), .text(refusal.sha256), .integer(Int64(refusal.size)), .text(refusal.agency), .text(findings),
                       refusal.verdictJSON.map { .text($0) } ?? .null])
             let id = try db.query("SELECT last_insert_rowid()") { $0.int(0) }.first ?? 0
-            if EvidenceLogSwitch.isOn, let entry = refusal.logEntry { try db.run("INSERT INTO log_events(entry) VALUES (?)", [.blob(entry)]) }
+            if let entry = refusal.logEntry { try insertEvent(entry, message: nil) }
             guard !refusal.evidence.isEmpty || refusal.trustSnapshot != nil else { return }
             try keepObjects(refusal.evidence, snapshot: refusal.trustSnapshot, at: refusal.at)
             for object in refusal.evidence {

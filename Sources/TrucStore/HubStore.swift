@@ -207,9 +207,7 @@ package actor HubStore {
             try db.run("INSERT INTO payload_blobs(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
         }
         try recordEvidence(message)
-        if EvidenceLogSwitch.isOn, let entry = message.logEntry {
-            try db.run("INSERT INTO log_events(entry, message_id) VALUES (?, ?)", [.blob(entry), .text(message.id)])
-        }
+        if let entry = message.logEntry { try insertEvent(entry, message: message.id) }
         if message.kind == "edoc" {
             // One entry per distinct document, on the day of its first arrival: a document refused before
             // (counted invalid then) moves to the bucket of its accepted copy, on that first day.

@@ -85,8 +85,9 @@ package protocol OperationsStore: Actor {
     /// What the store holds, by message kind and by whether every delivery is final (delivered, failed or dead):
     /// messages, payload bytes, and payload bytes received since `since` — a scan of the messages (callers cache it).
     func storedVolume(receivedSince since: Int64) async throws -> [StoredVolume]
-    /// Bytes the store takes on disk: the SQLite files and payload segments, or PostgreSQL's database size.
-    func storeDiskBytes() async throws -> Int64
+    /// Bytes the store takes on disk (the SQLite files and payload segments, or PostgreSQL's database size) and the
+    /// free bytes of the file system that holds them (nil when the store cannot see it: PostgreSQL's server disk).
+    func storeDisk() async throws -> (usedBytes: Int64, freeBytes: Int64?)
     func operationsView(now: Int64) async throws -> OperationsView
     /// One agency as its recipient side looks: its deliveries not yet taken by state, the oldest of them,
     /// whether delivery to it is paused, and when it last asked for its inbox.
