@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog",
+                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -71,6 +71,8 @@ struct LogCommand: AsyncParsableCommand {
                             if let problem = try await Self.checkRefusal(event, in: opened, keptSince: now - refusalRetentionDays * 86_400) {
                                 report.problems.append("leaf \(index): \(problem)")
                             }
+                        case "archived":
+                            if let problem = try await Self.checkArchive(event, in: opened) { report.problems.append("leaf \(index): \(problem)") }
                         case "delivered", "acknowledged", "dead", "operator":
                             guard let id = event.string("message"), let recipient = event.string("recipient") else { break }
                             let state: String? = switch (event.kind, event.string("outcome")) {
@@ -144,14 +146,33 @@ struct LogCommand: AsyncParsableCommand {
         static func check(_ event: LogEvent, id: String, in store: any MessageStore) async throws -> String? {
             guard let message = try await store.message(id) else { return "the message is not in the store" }
             if event.string("sha256") != message.sha256 { return "its SHA-256 is \(message.sha256), the event says \(event.string("sha256") ?? "-")" }
-            let bytes = try await store.payload(of: message.id, at: message.payloadPath)
-            if Digest.sha256(bytes).hexString != message.sha256 { return "its stored bytes no longer have the SHA-256 the event records" }
+            if let purged = message.purged {
+                // Its bytes are in the archive (truc archive verify checks them there); the archive must be recorded.
+                if try await store.archives(after: purged.archive - 1, limit: 1).first?.sequence != purged.archive {
+                    return "its payload was purged into archive \(purged.archive), which the store does not record"
+                }
+            } else {
+                let bytes = try await store.payload(of: message.id, at: message.payloadPath)
+                if Digest.sha256(bytes).hexString != message.sha256 { return "its stored bytes no longer have the SHA-256 the event records" }
+            }
             if event.string("sender") != message.sender { return "its sender is \(message.sender), the event says \(event.string("sender") ?? "-")" }
             if let verdict = event.string("verdict"), verdict != Digest.sha256(Array(message.verdictJSON.utf8)).hexString {
                 return "its stored verdict is not the one the event records"
             }
             if let recipients = event.strings("recipients"), !Set(recipients).isSubset(of: Set(try await store.recipients(of: id))) {
                 return "its deliveries do not name every recipient the event records"
+            }
+            return nil
+        }
+
+        /// What differs between an `archived` event and the store's record of that archive, or nil.
+        static func checkArchive(_ event: LogEvent, in store: any MessageStore) async throws -> String? {
+            guard let sequence = event.integer("sequence") else { return "an archived event without its sequence" }
+            guard let record = try await store.archives(after: sequence - 1, limit: 1).first, record.sequence == sequence else {
+                return "archive \(sequence) is logged but not recorded in the store"
+            }
+            if record.manifestSHA256 != event.string("manifest") || record.name != event.string("file") {
+                return "archive \(sequence): the store records \(record.name) (manifest \(record.manifestSHA256)), the log says \(event.string("file") ?? "-") (manifest \(event.string("manifest") ?? "-"))"
             }
             return nil
         }

@@ -88,6 +88,8 @@ struct MigrateCommand: AsyncParsableCommand {
         var counts: [String: Int64] = [:]
         var messages = 0
         var payloadBytes = 0
+        /// Messages whose payloads were archived and purged (copied without bytes).
+        var purged = 0
     }
 
     private func copy(from source: StoreExport, to destination: PostgresStore) async throws -> Copied {
@@ -165,6 +167,13 @@ struct MigrateCommand: AsyncParsableCommand {
                 guard case .text(let id) = row[idColumn], case .text(let location) = row[payloadColumn],
                       case .text(let recorded) = row[shaColumn], case .integer(let size) = row[sizeColumn] else {
                     throw CommandFailure(code: "source-damaged", message: "a message row lacks its id, payload location, SHA-256 or size", exitCode: 1)
+                }
+                if location.hasPrefix(PurgedPayload.prefix) {
+                    // Archived and purged: the row says which archive holds it; there are no bytes to copy.
+                    rows.append(row)
+                    copied.purged += 1
+                    if rows.count >= batch { try await flush() }
+                    continue
                 }
                 let bytes: [UInt8]
                 do {

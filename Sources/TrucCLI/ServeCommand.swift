@@ -132,6 +132,13 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBufferedBytes: Int?
     @Option(name: .customLong("verify-queue"), help: "Messages waiting for a verification thread; beyond it 503 busy. Default 64.") var verifyQueue: Int?
     @Option(name: .customLong("refusal-retention-days"), help: "Days refusal records are kept. Default 90.") var refusalRetentionDays: Int?
+    @Option(name: .customLong("payload-retention-days"), help: "Days a message's payload is kept after the message is final (every delivery delivered, failed or dead), or off. Payloads are purged only into archives (--archive-dir). Default 90.")
+    var payloadRetentionDays: String?
+    @Option(name: .customLong("payload-retention-overrides"), help: "Per agency (sender or recipient) or business type: AGENCY=DAYS,type:N=DAYS,… (DAYS or off; the longest that applies wins). Default: none.")
+    var payloadRetentionOverrides: String?
+    @Option(name: .customLong("archive-dir"), help: "Directory the payload archives are written to before payloads are purged (another volume). Default: none (nothing is purged).")
+    var archiveDir: String?
+    @Option(name: .customLong("purge-interval"), help: "Seconds between archive-and-purge rounds. Default 3600.") var purgeInterval: Int?
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints of the evidence log (when it grew). Default 10.") var checkpointInterval: Int?
     @Option(name: .customLong("tsa-url"), help: "An RFC 3161 time-stamping authority (http(s) URL) for the evidence log's checkpoints. Default: none (signed only).") var tsaURL: String?
     @Option(name: .customLong("disk-forecast-days"), help: "Alert (TrucDiskFullSoon) and show red when the data volume would be full within this many days at the last week's rate. Default 30.") var diskForecastDays: Int?
@@ -241,6 +248,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configured.tsaURL = tsa
         }
+        configured.retention = try retentionSettings(settings, dataDirectory: dataDirectory)
         let forecastDays = settings.int("disk-forecast-days") ?? 30
         guard (1...3_650).contains(forecastDays) else { throw ValidationError("--disk-forecast-days is 1 to 3650") }
         configured.diskForecastDays = forecastDays

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Configuration
 import Foundation
+import TrucCore
+import TrucServer
 import Yams
 
 /// Every configuration key of `truc serve`: its flag value, environment variable and default, for checking
@@ -51,13 +53,14 @@ extension ServeCommand {
         "tsa-url": "TRUC_TSA_URL",
         "witnesses": "TRUC_WITNESSES",
         "witness-for": "TRUC_WITNESS_FOR",
+        "archive-dir": "TRUC_ARCHIVE_DIR",
     ]
 
     static func environmentName(_ key: String) -> String? { environmentNames[key] }
 
     /// The keys read as numbers or booleans (the others are text).
     static let intKeys = ["port", "max-body-bytes", "retry-attempts", "min-free-disk", "max-connections", "max-buffered-bytes", "verify-queue",
-                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool", "checkpoint-interval", "disk-forecast-days"]
+                          "refusal-retention-days", "revocation-freshness", "delivery-lease", "database-pool", "checkpoint-interval", "disk-forecast-days", "purge-interval"]
     static let doubleKeys = ["retry-base", "retry-max", "idle-timeout", "work-budget", "revocation-budget", "revocation-timeout", "vxp-poll"]
     static let boolKeys = ["require-revocation", "vxp-http-writes", "deny-private-targets", "fetch-ca-issuers"]
 
@@ -110,6 +113,10 @@ extension ServeCommand {
             Key(name: "verify-queue", flag: s(verifyQueue), environment: nil, defaultText: "64"),
             Key(name: "work-budget", flag: s(workBudget), environment: nil, defaultText: "20"),
             Key(name: "refusal-retention-days", flag: s(refusalRetentionDays), environment: nil, defaultText: "90"),
+            Key(name: "payload-retention-days", flag: payloadRetentionDays, environment: nil, defaultText: "90"),
+            Key(name: "payload-retention-overrides", flag: payloadRetentionOverrides, environment: nil, defaultText: "none"),
+            Key(name: "archive-dir", flag: archiveDir, environment: Self.environmentNames["archive-dir"], defaultText: "none (nothing is purged)"),
+            Key(name: "purge-interval", flag: s(purgeInterval), environment: nil, defaultText: "3600"),
             Key(name: "checkpoint-interval", flag: s(checkpointInterval), environment: nil, defaultText: "10"),
             Key(name: "tsa-url", flag: tsaURL, environment: Self.environmentNames["tsa-url"], defaultText: "none"),
             Key(name: "evidence-log", flag: evidenceLog, environment: nil, defaultText: "on"),
@@ -117,6 +124,34 @@ extension ServeCommand {
             Key(name: "witnesses", flag: witnesses, environment: Self.environmentNames["witnesses"], defaultText: "none"),
             Key(name: "witness-for", flag: witnessFor, environment: Self.environmentNames["witness-for"], defaultText: "none"),
         ]
+    }
+
+    /// The payload retention policy and the archive directory (which must exist and be writable, and must not be
+    /// the data directory or inside it: archives there would not free the volume they are meant to free).
+    func retentionSettings(_ settings: ServeSettings, dataDirectory: String) throws -> RetentionSettings {
+        var retention = RetentionSettings()
+        switch RetentionPolicy.parse(days: settings.string("payload-retention-days") ?? "90", overrides: settings.string("payload-retention-overrides")) {
+        case .success(let policy): retention.policy = policy
+        case .failure(let error): throw CommandFailure(code: "usage", message: error.message, exitCode: 2).report()
+        }
+        retention.intervalSeconds = settings.int("purge-interval") ?? 3600
+        guard (1...86_400).contains(retention.intervalSeconds) else {
+            throw CommandFailure(code: "usage", message: "--purge-interval is 1 to 86400 seconds", exitCode: 2).report()
+        }
+        if let directory = settings.string("archive-dir") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: directory) else {
+                throw CommandFailure(code: "archive-dir-unusable", message: "--archive-dir \(directory) is not a writable directory (create it, on another volume than the data directory)", exitCode: 2).report()
+            }
+            let archive = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+            let data = URL(fileURLWithPath: dataDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+            guard archive != data, !archive.hasPrefix(data + "/") else {
+                throw CommandFailure(code: "archive-dir-unusable", message: "--archive-dir \(directory) is inside the data directory: archives there free no space (give a directory on another volume)", exitCode: 2).report()
+            }
+            retention.archiveDirectory = directory
+        }
+        return retention
     }
 
     /// Refuses a config file key that is not one of `keys`, naming it and the nearest known key.

@@ -13,7 +13,7 @@ package struct TrucCommand: AsyncParsableCommand {
         commandName: "truc",
         abstract: "Truc: an edXML document-exchange hub (QCVN 102:2016).",
         version: TrucVersion.string,
-        subcommands: [ServeCommand.self, TrustCommand.self, AgenciesCommand.self, SystemsCommand.self, SessionsCommand.self, QueueCommand.self, StatsCommand.self, SendCommand.self, InboxCommand.self, FetchCommand.self, AckCommand.self,
+        subcommands: [ServeCommand.self, TrustCommand.self, ArchiveCommand.self, AgenciesCommand.self, SystemsCommand.self, SessionsCommand.self, QueueCommand.self, StatsCommand.self, SendCommand.self, InboxCommand.self, FetchCommand.self, AckCommand.self,
                       InspectCommand.self, VerifyCommand.self, RevalidateCommand.self, LogCommand.self, EvidenceCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, BenchCommand.self]
     )
 

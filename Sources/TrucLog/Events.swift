@@ -19,6 +19,14 @@ extension LogEvent {
         LogEvent(kind: "dead", time: time, ["message": .string(message), "recipient": .string(recipient), "attempts": .integer(attempts)])
     }
 
+    /// A payload archive the hub wrote and synced before purging the payloads it holds: its sequence, the SHA-256
+    /// of its `manifest.json` (which lists every message in it) and how many messages it holds. With the log, an
+    /// archive cannot be removed or replaced unseen, not even the latest one.
+    package static func archived(sequence: Int64, manifestSHA256: String, name: String, messages: Int64, time: String) -> LogEvent {
+        LogEvent(kind: "archived", time: time, ["sequence": .integer(sequence), "manifest": .string(manifestSHA256), "file": .string(name),
+                                                "messages": .integer(messages)])
+    }
+
     /// An operator's change: `action` is one of agency-changed, agency-removed, token-issued, tokens-revoked,
     /// system-changed, system-removed, delivery-paused, delivery-resumed, requeued, trust-reloaded; `details` say
     /// what changed (never a secret: a credential is named by its SHA-256).

@@ -88,7 +88,7 @@ package enum EvidenceBundle {
     /// Checks a bundle's files: the manifest's digests, the checkpoint's signature (with `pinnedKey` when given,
     /// else the bundle's own key, which proves less and is said), each event's inclusion proof, that the message,
     /// verdict and receipts are the bytes their events record, the time-stamp (`timeStamp(token, note)` answers the
-    /// time, the TSA and a problem) and the cosignatures of `witnessKeys` (C2SP tlog-cosignature verifier keys).
+    /// time, the TSA and a problem; neither time nor problem: not checked) and the cosignatures of `witnessKeys` (C2SP tlog-cosignature verifier keys).
     package static func check(files: [String: [UInt8]], pinnedKey: String?, witnessKeys: [String],
                               timeStamp: (_ token: [UInt8], _ note: [UInt8]) -> (time: Int64?, tsa: String?, problem: String?)) -> Findings {
         var findings = Findings()
@@ -134,8 +134,8 @@ package enum EvidenceBundle {
             if let time = stamped.time {
                 findings.timeStamp = isoTime(time)
                 findings.timeStampAuthority = stamped.tsa
-            } else {
-                findings.problems.append("checkpoint.tsr does not prove a time for the checkpoint: \(stamped.problem ?? "unknown")")
+            } else if let problem = stamped.problem {
+                findings.problems.append("checkpoint.tsr does not prove a time for the checkpoint: \(problem)")
             }
         }
         if let text = files["cosignatures.txt"].map({ String(decoding: $0, as: UTF8.self) }) {

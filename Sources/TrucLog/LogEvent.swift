@@ -30,6 +30,7 @@ package struct LogEvent: Sendable, Equatable {
     package var kind: String? { if case .string(let k)? = members["kind"] { k } else { nil } }
 
     package func string(_ name: String) -> String? { if case .string(let s)? = members[name] { s } else { nil } }
+    package func integer(_ name: String) -> Int64? { if case .integer(let n)? = members[name] { n } else { nil } }
 
     package func strings(_ name: String) -> [String]? { if case .strings(let s)? = members[name] { s } else { nil } }
 

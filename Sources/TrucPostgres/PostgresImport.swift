@@ -231,7 +231,7 @@ extension PostgresStore {
             SELECT m.id, m.sha256, m.size,
               (SELECT encode(sha256(string_agg(c.bytes, ''::bytea ORDER BY c.seq)), 'hex') FROM payload_chunks c WHERE c.message_id = m.id),
               (SELECT COALESCE(SUM(length(c.bytes)), 0)::bigint FROM payload_chunks c WHERE c.message_id = m.id)
-            FROM messages m WHERE m.id > \(messageId) ORDER BY m.id LIMIT \(Int64(limit))
+            FROM messages m WHERE m.id > \(messageId) AND m.payload NOT LIKE 'archived:%' ORDER BY m.id LIMIT \(Int64(limit))
             """, logger: logger)
         var checks: [PayloadCheck] = []
         for try await r in rows.decode((String, String, Int64, String?, Int64).self) {

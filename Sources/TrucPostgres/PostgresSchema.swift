@@ -197,6 +197,11 @@ enum PostgresSchema {
             "DROP INDEX log_events_unsequenced",
             "ALTER TABLE log_events DROP COLUMN leaf_index",
         ],
+        // 17: payload retention (SQLite's version 25): the archives recorded, the running totals of what was purged.
+        [
+            "CREATE TABLE archives(sequence BIGINT PRIMARY KEY, name TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, messages BIGINT NOT NULL, bytes BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+            "INSERT INTO meta(key, value) VALUES ('purged_messages', 0), ('purged_bytes', 0) ON CONFLICT DO NOTHING",
+        ],
     ]
 
     /// Applies the missing steps; throws when the database is newer than this code.

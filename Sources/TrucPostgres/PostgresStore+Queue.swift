@@ -92,7 +92,7 @@ extension PostgresStore: DeliveryQueueStore {
             var changed = false
             for try await _ in try await connection.query("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
-                WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+                WHERE message_id = \(messageId) AND recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%') RETURNING id
                 """, logger: self.logger).decode(Int64.self) { changed = true }
             if changed {
                 try await Self.logOperator("requeued", ["message": .string(messageId), "recipient": .string(recipient)], on: connection, logger: self.logger)
@@ -109,7 +109,7 @@ extension PostgresStore: DeliveryQueueStore {
             var count = 0
             for try await _ in try await connection.query("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = \(now), updated_at = \(now)
-                WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL RETURNING id
+                WHERE recipient = \(recipient) AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%') RETURNING id
                 """, logger: self.logger).decode(Int64.self) { count += 1 }
             if count > 0 {
                 try await Self.logOperator("requeued", ["recipient": .string(recipient), "count": .integer(Int64(count))], on: connection, logger: self.logger)

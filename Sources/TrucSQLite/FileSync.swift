@@ -1,3 +1,4 @@
+import CSQLite
 #if canImport(Glibc)
 package import Glibc
 #elseif canImport(Darwin)
@@ -14,6 +15,12 @@ package enum FileSync {
         #else
         return fdatasync(fd)
         #endif
+    }
+
+    /// Gives the blocks of a byte range of a file back to the file system, the file keeping its length (a hole
+    /// reads as zeros). Returns 0, or -1 with `errno` set. (Not on Darwin: nothing is freed there.)
+    package static func punchHole(_ fd: Int32, offset: Int64, length: Int64) -> Int32 {
+        truc_punch_hole(fd, offset, length)
     }
 
     /// `open(2)` (a type's own `open` method would otherwise hide it).

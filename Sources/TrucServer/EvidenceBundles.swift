@@ -17,6 +17,8 @@ extension HubRoutes {
     func evidence(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let message = try await authorisedMessage(try context.parameters.require("id"), caller)
+        // A purged message's bundle is in its archive (truc archive get --bundle).
+        try await refuseIfPurged(message)
         let bundle = try await EvidenceBundleBuilder(store: store, reports: ValidationReports(signer: receipts.signer, hubCode: receipts.hubCode),
                                                      origin: "truc-log/\(receipts.hubCode)", verifierKey: try await verifierKey()).bundle(of: message)
         return Response(status: .ok, headers: [

@@ -9,6 +9,7 @@ import NIOSSL
 package import ServiceLifecycle
 import TrucCore
 import TrucCrypto
+import TrucLog
 import TrucRevocation
 import TrucSignatures
 package import TrucStore
@@ -145,6 +146,15 @@ package func buildHub(
     }
     services.append(RetentionService(store: store, days: configuration.refusalRetentionDays, interval: .seconds(3600), metrics: metrics,
                                      logger: logger))
+    if configuration.retention.archiveDirectory != nil {
+        let origin = "truc-log/\(configuration.hubCode)"
+        let reports = ValidationReports(signer: receipts.signer, hubCode: receipts.hubCode)
+        services.append(PayloadPurgeService(store: store, settings: configuration.retention, builder: {
+            let key = try Ed25519Key(seed: try await store.logSigningSeed())
+            return EvidenceBundleBuilder(store: store, reports: reports, origin: origin,
+                                         verifierKey: Checkpoint.verifierKey(name: origin, publicKey: key.publicKey))
+        }, origin: origin, metrics: metrics, logger: logger))
+    }
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
     if !vxpPeers.isEmpty, let client = delivery.vxp {
         services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,

@@ -50,6 +50,8 @@ package struct HubConfiguration: Sendable {
     package var limits = ConnectionLimits()
     /// How long refusal records are kept, in days.
     package var refusalRetentionDays = 90
+    /// Payload retention and where archives go (README "Retention and archives").
+    package var retention = RetentionSettings()
     /// Seconds between signed checkpoints of the evidence log (only when it grew).
     package var checkpointIntervalSeconds = 10
     /// An RFC 3161 TSA that time-stamps the evidence log's checkpoints (none: they are signed only).

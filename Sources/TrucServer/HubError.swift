@@ -1,6 +1,9 @@
+import EdXML
 import Foundation
 package import HTTPTypes
 package import Hummingbird
+package import TrucStore
+import TrucCore
 
 /// An API error: HTTP status, a stable code and a message, sent as `{"error":{"code","message"}}`
 /// (plus details such as findings or a signature verdict). Every handler error goes through this.
@@ -41,6 +44,14 @@ package struct HubError: Error, HTTPResponseError, Sendable {
                                           "present a registered TLS client certificate or an API token (Authorization: Bearer …)")
     static func forbidden(_ message: String) -> HubError { HubError(.forbidden, "forbidden", message) }
     static func notFound(_ message: String) -> HubError { HubError(.notFound, "not-found", message) }
+
+    /// A message whose payload the retention policy purged (README "Retention and archives").
+    static func gone(_ message: StoredMessage, purged: (archive: Int64, at: Int64), archive: ArchiveRecord?, receipts: [String]) -> HubError {
+        HubError(.gone, "gone", "the payload of message \(message.id) was archived in archive \(purged.archive) and purged from the hub at \(CivilCalendar.isoUTC(purged.at)); its trace, receipts and validation report remain, and truc archive get takes the message out of the archive",
+                 details: ["id": JSONText.string(message.id), "sha256": JSONText.string(message.sha256), "size": String(message.size),
+                           "purgedAt": JSONText.string(CivilCalendar.isoUTC(purged.at)), "archive": JSONText.string(archive?.name ?? ""),
+                           "archiveSequence": String(purged.archive), "receipts": JSONText.encode(receipts)])
+    }
 }
 
 /// JSON helpers for hand-assembled bodies.

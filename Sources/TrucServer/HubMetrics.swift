@@ -79,6 +79,36 @@ package final class HubMetrics: Sendable {
         }.increment()
     }
 
+    /// An archive round that stopped (the archive could not be written or recorded): nothing more is purged until
+    /// the next round succeeds.
+    func archiveFailed() {
+        counter(["archive_failures"]) {
+            $0.makeCounter(descriptor: Self.name("archive_failures", "total", "Purge rounds stopped because an archive could not be written or recorded"))
+        }.increment()
+    }
+
+    /// An archive file written, synced and recorded.
+    func archived(bytes: Int, at time: Int64) {
+        counter(["archive_files"]) {
+            $0.makeCounter(descriptor: Self.name("archive_files_written", "total", "Archive files this node wrote and recorded"))
+        }.increment()
+        counter(["archive_bytes"]) {
+            $0.makeCounter(descriptor: Self.name("archive_written", "bytes_total", "Bytes of archive files this node wrote"))
+        }.increment(by: Int64(bytes))
+        registry.makeGauge(descriptor: Self.name("archive_last_success", "timestamp_seconds", "When this node last wrote and recorded an archive (0: never)"))
+            .set(Double(time))
+    }
+
+    /// Payloads purged (after their archive was recorded).
+    func purged(messages: Int, bytes: Int64) {
+        counter(["purged_messages"]) {
+            $0.makeCounter(descriptor: Self.name("purged_payloads", "total", "Payloads this node purged after archiving them"))
+        }.increment(by: Int64(messages))
+        counter(["purged_bytes"]) {
+            $0.makeCounter(descriptor: Self.name("purged_payload", "bytes_total", "Payload bytes this node purged after archiving them"))
+        }.increment(by: bytes)
+    }
+
     /// The counter for `key` (metric name, then label values), made by `make` the first time.
     private func counter(_ key: [String], _ make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
         if let found = counters.withLockedValue({ $0[key] }) { return found }
@@ -160,7 +190,7 @@ extension HubMetrics {
             if let forecaster = sources.forecaster {
                 let forecast = try await forecaster.current()
                 for row in forecast.volume {
-                    let labels = [("kind", row.kind), ("state", row.final ? "final" : "pending")]
+                    let labels = [("kind", row.kind), ("state", row.purged ? "purged" : row.final ? "final" : "pending")]
                     registry.makeGauge(descriptor: Self.name("stored_messages", "", "Messages the store holds, by kind and by whether every delivery is final"),
                                        labels: labels).set(Double(row.messages))
                     registry.makeGauge(descriptor: Self.name("stored_payload", "bytes", "Payload bytes the store holds, by kind and state"), labels: labels)
@@ -177,6 +207,13 @@ extension HubMetrics {
                 registry.makeGauge(descriptor: Self.name("disk_full_in_threshold", "days", "The storage forecast's alert threshold (--disk-forecast-days)"))
                     .set(Double(sources.forecastThresholdDays))
             }
+            let totals = try await store.purgeTotals()
+            registry.makeGauge(descriptor: Self.name("store_purged_payloads", "", "Payloads purged from the store after archiving, all nodes, since the beginning"))
+                .set(Double(totals.messages))
+            registry.makeGauge(descriptor: Self.name("store_purged_payload", "bytes", "Payload bytes purged from the store after archiving, all nodes"))
+                .set(Double(totals.bytes))
+            registry.makeGauge(descriptor: Self.name("store_archives", "", "Archive files the store recorded")).set(Double(totals.archives))
+            registry.makeGauge(descriptor: Self.name("store_archived", "bytes", "Bytes of the archive files the store recorded")).set(Double(totals.archivedBytes))
             registry.makeGauge(descriptor: Self.name("witness_forks", "", "Forks this hub saw as a witness: checkpoints of a watched log that did not extend the one it cosigned"))
                 .set(Double(try await store.forkCount()))
         }

@@ -139,6 +139,10 @@ package struct Revalidation: Sendable {
         let revocation = KeptRevocation(crls: kept.filter { $0.kind == "crl" }.compactMap { try? CRL(bytes: $0.der) },
                                         ocspResponses: kept.filter { $0.kind == "ocsp" }.map(\.der), at: time)
         let verifier = SignatureVerifier(sharing: base, revocation: revocation)
+        if let purged = message.purged {
+            outcome.why = ["the payload was archived (archive \(purged.archive)) and purged: re-judge it from the archive (truc archive get --bundle)"]
+            return outcome
+        }
         let parsed: ParsedMessage
         do {
             parsed = try EdXMLReader.read(try await store.payload(of: message.id, at: message.payloadPath))

@@ -151,6 +151,7 @@ struct HubRoutes: Sendable {
         let caller = try context.requireCaller()
         let id = try context.parameters.require("id")
         let message = try await authorisedMessage(id, caller)
+        try await refuseIfPurged(message)
         let bytes = try await store.payload(of: message.id, at: message.payloadPath)
         return Response(status: .ok, headers: [.contentType: "application/xml", .init("X-Truc-SHA256")!: message.sha256],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -315,6 +316,15 @@ struct HubRoutes: Sendable {
     }
 
     /// The message, if the caller is its sender, one of its recipients, or the operator.
+    /// `410 gone` for a message whose payload was archived and purged: its SHA-256 and size, the archive that
+    /// holds it, when it was purged, and its receipts (their ids; the receipts themselves are kept). Its trace,
+    /// verdict, validation report and data stay available.
+    func refuseIfPurged(_ message: StoredMessage) async throws {
+        guard let purged = message.purged else { return }
+        throw HubError.gone(message, purged: purged, archive: try await store.archives(after: purged.archive - 1, limit: 1).first,
+                            receipts: try await store.receipts(for: message.id).map(\.receiptId))
+    }
+
     func authorisedMessage(_ id: String, _ caller: Caller) async throws -> StoredMessage {
         guard let message = try await store.message(id) else { throw HubError.notFound("no message \(id)") }
         switch caller {

@@ -165,6 +165,9 @@ struct VXPRoutes: Sendable {
             throw VXPFailure(400, "missing-docid", "XroadVnpt-docId is required")
         }
         let message = try await visibleMessage(id, system)
+        if let purged = message.purged {
+            throw VXPFailure(410, "gone", "the payload of \(id) was archived (archive \(purged.archive)) and purged at \(CivilCalendar.isoUTC(purged.at)); SHA-256 \(message.sha256)")
+        }
         let bytes = try await store.payload(of: message.id, at: message.payloadPath)
         return VXPAnswer.success([("data", .string(Data(bytes).base64EncodedString()))])
     }
@@ -209,7 +212,7 @@ struct VXPRoutes: Sendable {
         guard let message = try await store.message(id), system.agencies.contains(message.sender) else {
             throw VXPFailure(404, "not-found", "no message \(id) was sent by this system's agencies")
         }
-        let (title, notation) = Self.titleAndNotation(try await store.payload(of: message.id, at: message.payloadPath))
+        let (title, notation) = message.purged != nil ? (nil, nil) : Self.titleAndNotation(try await store.payload(of: message.id, at: message.payloadPath))
         return try await store.trace(id).map { d in
             let (receive, receiveDesc) = Self.receiveStatus(d)
             return VXPAnswer.item([

@@ -229,7 +229,7 @@ extension HubStore {
         try db.transaction {
             let count = try db.run("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
-                WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL
+                WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%')
                 """, [.integer(Self.now()), .integer(Self.now()), .text(recipient)])
             if count > 0 { try logOperator("requeued", ["recipient": .string(recipient), "count": .integer(Int64(count))]) }
             return count
@@ -267,17 +267,25 @@ extension HubStore {
         try readers.read { db in
             try db.query("""
                 SELECT m.kind, NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed', 'dead')),
-                       count(*), coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN m.received_at >= ? THEN m.size ELSE 0 END), 0)
-                FROM messages m GROUP BY 1, 2 ORDER BY 1, 2
+                       m.payload LIKE 'archived:%',
+                       count(*), coalesce(sum(CASE WHEN m.payload LIKE 'archived:%' THEN 0 ELSE m.size END), 0),
+                       coalesce(sum(CASE WHEN m.received_at >= ? AND m.payload NOT LIKE 'archived:%' THEN m.size ELSE 0 END), 0)
+                FROM messages m GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 """, [.integer(since)]) {
-                StoredVolume(kind: $0.text(0) ?? "", final: $0.int(1) != 0, messages: $0.int(2), payloadBytes: $0.int(3), recentPayloadBytes: $0.int(4))
+                var row = StoredVolume(kind: $0.text(0) ?? "", final: $0.int(1) != 0, messages: $0.int(3), payloadBytes: $0.int(4), recentPayloadBytes: $0.int(5))
+                row.purged = $0.int(2) != 0
+                return row
             }
         }
     }
 
     package nonisolated func storeDisk() -> (usedBytes: Int64, freeBytes: Int64?) {
         let fm = FileManager.default
-        func size(_ path: String) -> Int64 { (try? fm.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0 }
+        // Blocks allocated, not the length: payload segments have holes where purged payloads were.
+        func size(_ path: String) -> Int64 {
+            var info = stat()
+            return stat(path, &info) == 0 ? Int64(info.st_blocks) * 512 : 0
+        }
         var total = size(dataDirectory + "/truc.sqlite") + size(dataDirectory + "/truc.sqlite-wal")
         let payloads = dataDirectory + "/payloads"
         for file in (try? fm.contentsOfDirectory(atPath: payloads)) ?? [] { total += size(payloads + "/" + file) }

@@ -70,7 +70,7 @@ extension HubStore {
         try db.transaction {
             guard try db.run("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
-                WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL
+                WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%')
                 """, [.integer(Self.now()), .integer(Self.now()), .text(messageId), .text(recipient)]) > 0 else { return false }
             try logOperator("requeued", ["message": .string(messageId), "recipient": .string(recipient)])
             return true

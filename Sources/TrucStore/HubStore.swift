@@ -14,7 +14,7 @@ package actor HubStore {
     package let dataDirectory: String
     private let payloadDirectory: String
     /// Where payloads above `inlineLimit` go.
-    private let segments: PayloadSegments
+    let segments: PayloadSegments
     /// The key that seals client systems' secrets, once read (see `HubStore+Systems`).
     var sealingKey: SecretBox?
     /// Messages waiting for the next group commit, and whether a commit is running.

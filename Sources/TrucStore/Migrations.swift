@@ -199,10 +199,22 @@ enum Migrations {
         ALTER TABLE log_events_v24 RENAME TO log_events;
         CREATE INDEX log_events_message ON log_events(message_id) WHERE message_id IS NOT NULL;
         """,
+        // 25: payload retention: the archives written before payloads were purged (a purged message's `payload` is
+        // `archived:<sequence>:<time>`), and the running totals of what was purged.
+        """
+        CREATE TABLE archives(sequence INTEGER PRIMARY KEY, name TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, messages INTEGER NOT NULL,
+                              bytes INTEGER NOT NULL, created_at INTEGER NOT NULL);
+        INSERT OR IGNORE INTO meta(key, value) VALUES ('purged_messages', 0), ('purged_bytes', 0);
+        """,
     ]
 
     static func apply(to db: Database) throws {
         let current = try db.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
+        // A new database gives the pages purged payloads free back to the file system step by step
+        // (`PRAGMA incremental_vacuum`); only possible before its first table.
+        if current == 0, try db.query("SELECT count(*) FROM sqlite_master") { $0.int(0) }.first == 0 {
+            try db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        }
         // A newer truc wrote this database: an older one must not write to it.
         guard current <= steps.count else {
             throw StoreError.invalid("the store's schema is version \(current), newer than this truc's (\(steps.count)): upgrade truc before starting it on this data directory")

@@ -100,6 +100,49 @@ final class PayloadSegments: @unchecked Sendable {
         }
     }
 
+    /// The segment a location names, with the byte range.
+    static func parse(_ location: String) -> (segment: String, offset: Int, length: Int)? {
+        guard location.hasPrefix(prefix) else { return nil }
+        let parts = location.dropFirst(prefix.count).split(separator: ":")
+        guard parts.count == 3, let offset = Int(parts[1]), let length = Int(parts[2]), offset >= 0, length >= 0, !parts[0].contains("/") else { return nil }
+        return (String(parts[0]), offset, length)
+    }
+
+    /// The segment appended to now.
+    var current: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return name
+    }
+
+    /// Frees the bytes of purged payloads: each range is punched out of its segment (the file keeps its length; the
+    /// blocks go back to the file system, and reads of other payloads are unchanged). A segment other than the
+    /// current one is removed when `live` answers that no message's payload is in it any more. Blocks: call off
+    /// the cooperative pool. Answers the bytes punched out.
+    func release(_ locations: [String], live: (String) throws -> Bool) throws -> Int64 {
+        var freed: Int64 = 0
+        var touched: Set<String> = []
+        for location in locations {
+            guard let (segment, offset, length) = Self.parse(location), length > 0 else { continue }
+            let path = directory + "/" + segment
+            let fd = FileSync.open(path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { continue } // removed already
+            defer { close(fd) }
+            guard FileSync.punchHole(fd, offset: Int64(offset), length: Int64(length)) == 0 else {
+                throw Failure(description: "cannot free \(length) bytes of payload segment \(segment): \(String(cString: strerror(errno)))")
+            }
+            freed += Int64(length)
+            touched.insert(segment)
+        }
+        let current = self.current
+        for segment in touched.sorted() where segment != current {
+            if try !live(segment) {
+                unlink(directory + "/" + segment)
+            }
+        }
+        return freed
+    }
+
     /// Reads a payload by its location.
     static func read(_ location: String, directory: String) throws -> [UInt8] {
         let parts = location.dropFirst(prefix.count).split(separator: ":")

@@ -1,0 +1,210 @@
+import EdXML
+import Foundation
+import Logging
+import ServiceLifecycle
+package import TrucCore
+import TrucCrypto
+import TrucLog
+import TrucStore
+import TrucZlib
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where purged payloads go and when (README "Retention and archives").
+package struct RetentionSettings: Sendable {
+    /// Payload retention after a message is final (default 90 days; overrides per agency and business type).
+    package var policy = RetentionPolicy(defaultDays: 90)
+    /// The directory archives are written to; without one nothing is purged (nothing goes that is not archived).
+    package var archiveDirectory: String?
+    package var intervalSeconds = 3600
+    /// One archive file holds at most this many messages and about this many bytes (a larger message has a file of its own).
+    package var archiveMaxMessages = 5_000
+    package var archiveMaxBytes = 64 << 20
+    /// Messages purged per store transaction (short transactions: intake goes on between them).
+    package var purgeChunk = 200
+
+    package init() {}
+}
+
+/// Archives, then purges, the payloads past their retention: each round (one node of a hub at a time) walks the
+/// messages not yet purged in receipt order, gathers those final for longer than their retention into archive
+/// files (`Archive`: evidence bundle and trace of each, a manifest chained to the previous archive, signed with
+/// the log key), writes and syncs each file, records it (with its `archived` event), and only then purges the
+/// payloads it holds, a few hundred per transaction. An archive that cannot be written stops the round (counted,
+/// alerted: `TrucArchiveFailing`); intake never waits for it.
+struct PayloadPurgeService: Service {
+    let store: any MessageStore
+    let settings: RetentionSettings
+    let builder: @Sendable () async throws -> EvidenceBundleBuilder
+    let origin: String
+    let metrics: HubMetrics
+    let logger: Logger
+    /// The clock (seconds since 1970); tests move it.
+    var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+
+    func run() async throws {
+        guard let directory = settings.archiveDirectory, settings.policy.shortestDays != nil else { return }
+        logger.info("payload retention", metadata: ["policy": "\(settings.policy.summary)", "archives": "\(directory)"])
+        let interval = Duration.seconds(settings.intervalSeconds)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if try await store.holdsSingleton("purge", seconds: Int64(settings.intervalSeconds) * 2 + 600) {
+                    try await round(directory: directory)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                metrics.archiveFailed()
+                logger.error("payload purge stopped: nothing more is purged until the archive can be written", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One round: every message eligible now is archived and purged. Answers the messages purged.
+    @discardableResult
+    func round(directory: String) async throws -> Int {
+        guard let shortest = settings.policy.shortestDays else { return 0 }
+        let now = self.now()
+        let receivedBefore = now - Int64(shortest) * 86_400
+        var cursor: (Int64, String)?
+        var batch: [PurgeCandidate] = [], batchBytes = 0, purged = 0
+        while !Task.isShuttingDownGracefully {
+            let page = try await store.purgeCandidates(receivedBefore: receivedBefore, after: cursor, limit: 1_000)
+            guard let last = page.last else { break }
+            cursor = (last.receivedAt, last.id)
+            for candidate in page {
+                guard let finalAt = candidate.finalAt,
+                      settings.policy.purgeable(parties: [candidate.sender] + candidate.recipients, businessType: candidate.businessType,
+                                                finalAt: finalAt, now: now) else { continue }
+                if !batch.isEmpty && (batch.count >= settings.archiveMaxMessages || batchBytes + candidate.size > settings.archiveMaxBytes) {
+                    purged += try await archiveAndPurge(batch, directory: directory)
+                    batch = []
+                    batchBytes = 0
+                }
+                batch.append(candidate)
+                batchBytes += candidate.size
+            }
+        }
+        if !batch.isEmpty { purged += try await archiveAndPurge(batch, directory: directory) }
+        return purged
+    }
+
+    /// Writes one archive of `batch`, records it, then purges what it holds.
+    func archiveAndPurge(_ batch: [PurgeCandidate], directory: String) async throws -> Int {
+        let last = try await store.lastArchive()
+        let sequence = (last?.sequence ?? 0) + 1
+        let builder = try await self.builder()
+        var contents: [(entry: Archive.Entry, bundle: [UInt8], trace: [UInt8])] = []
+        for candidate in batch {
+            guard let message = try await store.message(candidate.id), message.purged == nil else { continue }
+            let bundle = try await builder.bundle(of: message)
+            let trace = try await traceJSON(candidate.id)
+            contents.append((Archive.Entry(id: message.id, kind: message.kind, sender: message.sender, recipients: candidate.recipients,
+                                           businessType: message.businessType, receivedAt: message.receivedAt, finalAt: candidate.finalAt ?? 0,
+                                           sha256: message.sha256, size: message.size, bundle: bundle, trace: trace), bundle, trace))
+        }
+        guard !contents.isEmpty else { return 0 }
+        let created = now()
+        let checkpoint = try await store.checkpoint(size: nil)
+        let key = try Ed25519Key(seed: try await store.logSigningSeed())
+        let manifest = Archive.Manifest(origin: origin, sequence: sequence, previous: last?.manifestSHA256, created: CivilCalendar.isoUTC(created),
+                                        checkpoint: checkpoint?.note, messages: contents.map(\.entry))
+        let written = try Archive.files(manifest: manifest, contents: contents, key: key)
+        var zip = ZipWriter()
+        for file in written.files { try zip.add(name: file.name, contents: file.bytes, deflate: file.deflate) }
+        let bytes = zip.finish()
+        let path = directory + "/" + written.fileName
+        try await ArchiveFiles.write(bytes, to: path)
+        do {
+            try await store.recordArchive(ArchiveRecord(sequence: sequence, name: written.fileName, manifestSHA256: written.manifestSHA256,
+                                                        messages: Int64(contents.count), bytes: Int64(bytes.count), createdAt: created))
+        } catch {
+            // Not recorded (another node recorded this sequence first): the file is not part of the chain.
+            unlink(path)
+            throw error
+        }
+        metrics.archived(bytes: bytes.count, at: created)
+        var purged = 0
+        let ids = contents.map(\.entry.id)
+        for start in stride(from: 0, to: ids.count, by: settings.purgeChunk) {
+            let result = try await store.purgePayloads(Array(ids[start..<min(ids.count, start + settings.purgeChunk)]), archive: sequence)
+            purged += result.purged.count
+            metrics.purged(messages: result.purged.count, bytes: result.bytes)
+        }
+        logger.info("archived and purged payloads", metadata: ["archive": "\(written.fileName)", "messages": "\(contents.count)", "purged": "\(purged)",
+                                                            "bytes": "\(bytes.count)"])
+        return purged
+    }
+
+    /// The message's deliveries, receipts and answering statuses, as the trace endpoint shows them to the sender.
+    func traceJSON(_ id: String) async throws -> [UInt8] {
+        struct Trace: Encodable {
+            let id: String
+            let deliveries: [DeliveryTrace]
+            let receipts: [ReceiptTrace]
+            let statuses: [StatusTrace]
+        }
+        var statuses: [StatusTrace] = []
+        if let message = try await store.message(id), message.kind == "edoc", let documentId = message.documentId {
+            statuses = try await store.statuses(answering: documentId, of: id, sender: message.sender)
+        }
+        return Array(JSONText.encode(Trace(id: id, deliveries: try await store.trace(id), receipts: try await store.receipts(for: id),
+                                           statuses: statuses)).utf8)
+    }
+}
+
+/// Archive files on disk: written whole to a temporary name, synced, renamed, and the directory synced.
+package enum ArchiveFiles {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+    }
+
+    package static func write(_ bytes: [UInt8], to path: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global(qos: .utility).async {
+                do {
+                    try writeBlocking(bytes, to: path)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    static func writeBlocking(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/.writing-" + ((path as NSString).lastPathComponent)
+        func fail(_ what: String) -> Failure { Failure(description: "cannot \(what) \(temporary): \(String(cString: strerror(errno)))") }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw fail("create") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                written += n
+            }
+            return true
+        }
+        guard ok, fsync(fd) == 0 else {
+            let error = fail("write")
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let error = fail("rename")
+            unlink(temporary)
+            throw error
+        }
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { throw Failure(description: "cannot open \(directory): \(String(cString: strerror(errno)))") }
+        defer { close(dfd) }
+        guard fsync(dfd) == 0 else { throw Failure(description: "cannot sync \(directory): \(String(cString: strerror(errno)))") }
+    }
+}
