@@ -43,6 +43,11 @@ package struct EvidenceBundleBuilder: Sendable {
     }
 
     package func bundle(of message: StoredMessage) async throws -> [UInt8] {
+        try await bundleAndPending(of: message).bundle
+    }
+
+    /// The bundle, and how many of the events about the message are not yet under its checkpoint (not proven by it).
+    package func bundleAndPending(of message: StoredMessage) async throws -> (bundle: [UInt8], pending: Int) {
         var contents: [String: [UInt8]] = [:]
         contents["message.edxml"] = try await store.payload(of: message.id, at: message.payloadPath)
         contents["verdict.json"] = Array(message.verdictJSON.utf8)
@@ -77,6 +82,6 @@ package struct EvidenceBundleBuilder: Sendable {
                                                       contents: contents, pending: pending) {
             try zip.add(name: name, contents: bytes, deflate: name != "mimetype")
         }
-        return zip.finish()
+        return (zip.finish(), pending.count)
     }
 }

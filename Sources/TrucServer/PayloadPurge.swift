@@ -99,7 +99,10 @@ struct PayloadPurgeService: Service {
         var contents: [(entry: Archive.Entry, bundle: [UInt8], trace: [UInt8])] = []
         for candidate in batch {
             guard let message = try await store.message(candidate.id), message.purged == nil else { continue }
-            let bundle = try await builder.bundle(of: message)
+            let (bundle, pending) = try await builder.bundleAndPending(of: message)
+            // Archived only once its bundle proves every event about it (the next checkpoint covers the last ones;
+            // a later round takes it). With the log off (measurements only) there is nothing to wait for.
+            if pending > 0 && EvidenceLogSwitch.isOn { continue }
             let trace = try await traceJSON(candidate.id)
             contents.append((Archive.Entry(id: message.id, kind: message.kind, sender: message.sender, recipients: candidate.recipients,
                                            businessType: message.businessType, receivedAt: message.receivedAt, finalAt: candidate.finalAt ?? 0,
