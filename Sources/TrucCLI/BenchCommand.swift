@@ -10,7 +10,7 @@ import TrucZlib
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print figures (build in release mode: scripts/bench.sh).",
-        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchBound.self, BenchLoad.self, BenchStatsFill.self, BenchStoreFill.self, BenchRevocation.self, BenchKept.self, BenchLog.self])
+        subcommands: [BenchGenerate.self, BenchRead.self, BenchVerify.self, BenchBound.self, BenchLoad.self, BenchStatsFill.self, BenchStoreFill.self, BenchRevocation.self, BenchKept.self, BenchLog.self, BenchPurge.self])
 }
 
 /// Writes the benchmark inputs: a 5 KB status message and a document of about 20 MB with one zipped PDF.

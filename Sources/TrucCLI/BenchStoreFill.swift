@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import TrucCore
 import TrucCrypto
+import TrucLog
+import EdXML
 import TrucStore
 
 /// Fills a store with messages for the migration benchmark (scripts/bench-migrate.sh): N documents from the
@@ -16,6 +18,7 @@ struct BenchStoreFill: AsyncParsableCommand {
     @Option(help: "Documents to store.") var messages: Int = 100_000
     @Option(name: .customLong("payload-kib"), help: "Size of a typical payload, in KiB.") var payloadKiB: Int = 4
     @Option(name: .customLong("large-every"), help: "One document in this many has a 256 KiB payload (0: none).") var largeEvery: Int = 100
+    @Flag(name: .customLong("all-acknowledged"), help: "Every delivery acknowledged (every document final), not two in three.") var allAcknowledged = false
 
     @OptionGroup var errorOutput: ErrorOutput
 
@@ -30,6 +33,7 @@ struct BenchStoreFill: AsyncParsableCommand {
             }
             codes = try await store.agencies().map(\.code)
         }
+        let all = allAcknowledged
         let template = BenchMessages.status(targetBytes: payloadKiB << 10)
         let large = BenchMessages.status(targetBytes: 256 << 10)
         let started = Date()
@@ -53,11 +57,16 @@ struct BenchStoreFill: AsyncParsableCommand {
                 let id = MessageID.make()
                 let sha = Digest.sha256(payload).hexString
                 let documentId = "\(sender),2026/11/20,\(n)/BENCH"
-                let message = IncomingMessage(
+                var message = IncomingMessage(
                     id: id, kind: "edoc", sender: sender, documentId: documentId, idempotencyKey: "bench|\(sender)|\(documentId)",
                     receivedAt: now - Int64(messages - n), sha256: sha, recipients: recipients, verdictJSON: "{}",
                     bucket: ["both", "organisation", "unsigned"][Int(random.next() % 3)], businessType: 0, statusCode: nil,
                     answersDocumentId: nil, answerJSON: "{\"id\":\"\(id)\"}")
+                // The accepted event, as the intake writes it.
+                message.logEntry = LogEvent(kind: "accepted", time: CivilCalendar.isoUTC(message.receivedAt), [
+                    "message": .string(id), "messageKind": .string("edoc"), "sender": .string(sender), "recipients": .strings(recipients),
+                    "documentId": .string(documentId), "sha256": .string(sha), "verdict": .string(Digest.sha256(Array("{}".utf8)).hexString),
+                ]).canonical
                 work.append((message, payload, recipients))
             }
             next += work.count
@@ -66,7 +75,7 @@ struct BenchStoreFill: AsyncParsableCommand {
                     group.addTask {
                         _ = try await store.accept(message, payload: payload)
                         var issued = 0
-                        for (index, recipient) in recipients.enumerated() where (index + message.id.utf8.count) % 3 != 0 {
+                        for (index, recipient) in recipients.enumerated() where all || (index + message.id.utf8.count) % 3 != 0 {
                             _ = try await store.acknowledge(message.id, by: recipient, outcome: .done, reason: nil)
                             let bytes = Array("<receipt message=\"\(message.id)\" recipient=\"\(recipient)\"/>".utf8)
                             let id = MessageID.make()

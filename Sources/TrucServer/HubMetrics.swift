@@ -17,7 +17,7 @@ package final class HubMetrics: Sendable {
     private let counters = NIOLockedValueBox<[[String]: Counter]>([:])
     private let histograms = NIOLockedValueBox<[[String]: DurationHistogram]>([:])
 
-    init() {
+    package init() {
         intakeLatency = registry.makeDurationHistogram(
             descriptor: Self.name("intake_duration", "seconds", "Time to answer POST /v1/messages"),
             buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),

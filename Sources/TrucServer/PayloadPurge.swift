@@ -1,11 +1,11 @@
 import EdXML
 import Foundation
-import Logging
+package import Logging
 import ServiceLifecycle
 package import TrucCore
 import TrucCrypto
 import TrucLog
-import TrucStore
+package import TrucStore
 import TrucZlib
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +33,7 @@ package struct RetentionSettings: Sendable {
 /// the log key), writes and syncs each file, records it (with its `archived` event), and only then purges the
 /// payloads it holds, a few hundred per transaction. An archive that cannot be written stops the round (counted,
 /// alerted: `TrucArchiveFailing`); intake never waits for it.
-struct PayloadPurgeService: Service {
+package struct PayloadPurgeService: Service {
     let store: any MessageStore
     let settings: RetentionSettings
     let builder: @Sendable () async throws -> EvidenceBundleBuilder
@@ -41,9 +41,19 @@ struct PayloadPurgeService: Service {
     let metrics: HubMetrics
     let logger: Logger
     /// The clock (seconds since 1970); tests move it.
-    var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    package var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
-    func run() async throws {
+    package init(store: any MessageStore, settings: RetentionSettings, builder: @escaping @Sendable () async throws -> EvidenceBundleBuilder,
+                 origin: String, metrics: HubMetrics, logger: Logger) {
+        self.store = store
+        self.settings = settings
+        self.builder = builder
+        self.origin = origin
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    package func run() async throws {
         guard let directory = settings.archiveDirectory, settings.policy.shortestDays != nil else { return }
         logger.info("payload retention", metadata: ["policy": "\(settings.policy.summary)", "archives": "\(directory)"])
         let interval = Duration.seconds(settings.intervalSeconds)
@@ -64,7 +74,7 @@ struct PayloadPurgeService: Service {
 
     /// One round: every message eligible now is archived and purged. Answers the messages purged.
     @discardableResult
-    func round(directory: String) async throws -> Int {
+    package func round(directory: String) async throws -> Int {
         guard let shortest = settings.policy.shortestDays else { return 0 }
         let now = self.now()
         let receivedBefore = now - Int64(shortest) * 86_400

@@ -213,7 +213,9 @@ enum Migrations {
         // A new database gives the pages purged payloads free back to the file system step by step
         // (`PRAGMA incremental_vacuum`); only possible before its first table.
         if current == 0, try db.query("SELECT count(*) FROM sqlite_master") { $0.int(0) }.first == 0 {
+            // (The connection is in WAL mode already: the setting takes effect with a VACUUM, instant on an empty file.)
             try db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute("VACUUM")
         }
         // A newer truc wrote this database: an older one must not write to it.
         guard current <= steps.count else {
