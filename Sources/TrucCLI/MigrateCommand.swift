@@ -163,7 +163,12 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         var done = 0
         try await source.rows(of: "messages", columns: columns, batch: batch) { batchRows in
-            for row in batchRows {
+            for var row in batchRows {
+                // The SQLite store keeps an answer with a mark where its verdict was (StoredAnswer): whole here.
+                if let answerColumn = columns.firstIndex(of: "answer"), let verdictColumn = columns.firstIndex(of: "verdict"),
+                   case .text(let answer) = row[answerColumn], case .text(let verdict) = row[verdictColumn] {
+                    row[answerColumn] = .text(StoredAnswer.expand(answer, verdict: verdict))
+                }
                 guard case .text(let id) = row[idColumn], case .text(let location) = row[payloadColumn],
                       case .text(let recorded) = row[shaColumn], case .integer(let size) = row[sizeColumn] else {
                     throw CommandFailure(code: "source-damaged", message: "a message row lacks its id, payload location, SHA-256 or size", exitCode: 1)

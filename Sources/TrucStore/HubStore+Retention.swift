@@ -98,7 +98,7 @@ extension HubStore {
                     """, [.text(id)], { ($0.text(0) ?? "", $0.int(1)) }).first else { continue }
                 try db.run("UPDATE messages SET payload = ? WHERE id = ?", [.text(PurgedPayload.location(archive: sequence, at: now)), .text(id)])
                 if location == Self.inlineMarker {
-                    try db.run("DELETE FROM payload_blobs WHERE message_id = ?", [.text(id)])
+                    try db.run("DELETE FROM payloads WHERE message_id = ?", [.text(id)])
                 } else if location.hasPrefix(PayloadSegments.prefix) {
                     segments.append(location)
                 } else if location.hasPrefix("/") {

@@ -66,7 +66,7 @@ package actor HubStore {
 
     /// Payloads up to this size are stored in the database with their message; larger ones in segments.
     package static let inlineLimit = 64 << 10
-    /// The `payload` column's value for a payload kept in `payload_blobs`.
+    /// The `payload` column's value for a payload kept in `payloads`.
     package static let inlineMarker = "inline"
 
     /// Stores an accepted message and one delivery per recipient, durably; or, when the idempotency key was
@@ -201,10 +201,10 @@ package actor HubStore {
             """, [.text(message.id), .text(message.kind), .text(message.sender), opt(message.documentId), .text(message.idempotencyKey),
                   .integer(message.receivedAt), .integer(Int64(item.size)), .text(message.sha256), .text(item.path),
                   .text(message.verdictJSON), .text(message.bucket), message.businessType.map { .integer(Int64($0)) } ?? .null,
-                  opt(message.statusCode), opt(message.answersDocumentId), .text(message.answerJSON),
+                  opt(message.statusCode), opt(message.answersDocumentId), .text(StoredAnswer.compact(message.answerJSON, verdict: message.verdictJSON)),
                   .text(message.via.joined(separator: ",")), opt(message.dueDate)])
         if let inline = item.inline {
-            try db.run("INSERT INTO payload_blobs(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
+            try db.run("INSERT INTO payloads(message_id, bytes) VALUES (?, ?)", [.text(message.id), .blob(inline)])
         }
         try recordEvidence(message)
         if let entry = message.logEntry { try insertEvent(entry, message: message.id) }
@@ -262,7 +262,7 @@ package actor HubStore {
     }
 
     private func inlinePayload(_ id: String) throws -> [UInt8]? {
-        try db.query("SELECT bytes FROM payload_blobs WHERE message_id = ?", [.text(id)]) { $0.blob(0) ?? [] }.first
+        try db.query("SELECT bytes FROM payloads WHERE message_id = ?", [.text(id)]) { $0.blob(0) ?? [] }.first
     }
 
     static func previousAnswer(_ key: String, in db: Database) throws -> String? {
@@ -271,8 +271,8 @@ package actor HubStore {
 
     /// The accepted message under `key`: its answer, id and SHA-256.
     static func previous(_ key: String, in db: Database) throws -> (answer: String, id: String, sha256: String)? {
-        try db.query("SELECT answer, id, sha256 FROM messages WHERE idempotency_key = ?", [.text(key)]) {
-            ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "")
+        try db.query("SELECT answer, id, sha256, verdict FROM messages WHERE idempotency_key = ?", [.text(key)]) {
+            (StoredAnswer.expand($0.text(0) ?? "", verdict: $0.text(3) ?? ""), $0.text(1) ?? "", $0.text(2) ?? "")
         }.first
     }
 

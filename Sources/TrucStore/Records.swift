@@ -407,3 +407,31 @@ package struct VolumeRow: Sendable, Equatable {
 package enum CountGrouping: Sendable {
     case sender, day, month
 }
+
+/// The answer to a message as the SQLite store keeps it: the 202 answer embeds the verdict verbatim (`signature`),
+/// and the verdict is a column of the same row, so the answer is kept with a mark (U+0001, which JSON text never
+/// holds unescaped) where the verdict was. For a signed document that is about 2 KB less per message.
+package enum StoredAnswer {
+    static let mark: UInt8 = 0x01
+
+    package static func compact(_ answer: String, verdict: String) -> String {
+        let a = Array(answer.utf8), v = Array(verdict.utf8)
+        guard v.count >= 16, !a.contains(mark), let at = firstIndex(of: v, in: a) else { return answer }
+        return String(decoding: a[..<at] + [mark] + a[(at + v.count)...], as: UTF8.self)
+    }
+
+    package static func expand(_ stored: String, verdict: String) -> String {
+        let a = Array(stored.utf8)
+        guard let at = a.firstIndex(of: mark) else { return stored }
+        return String(decoding: a[..<at] + Array(verdict.utf8) + a[(at + 1)...], as: UTF8.self)
+    }
+
+    /// Where `needle` first occurs in `haystack`, byte for byte.
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+        }
+        return nil
+    }
+}

@@ -43,7 +43,7 @@ package final class StoreExport {
 
     /// The store's tables (not SQLite's own, not the inline payloads: they travel with their messages).
     package func tables() throws -> [String] {
-        try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'payload_blobs' ORDER BY name") {
+        try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('payloads', 'payload_blobs') ORDER BY name") {
             $0.text(0) ?? ""
         }
     }
@@ -84,7 +84,9 @@ package final class StoreExport {
     /// The exact bytes of a message's payload, by the location recorded in its `payload` column.
     package func payload(of messageId: String, at location: String) throws -> [UInt8] {
         if location == HubStore.inlineMarker {
-            guard let bytes = try db.query("SELECT bytes FROM payload_blobs WHERE message_id = ?", [.text(messageId)], { $0.blob(0) ?? [] }).first else {
+            // (`payload_blobs` before schema version 26.)
+            let table = schemaVersion >= 26 ? "payloads" : "payload_blobs"
+            guard let bytes = try db.query("SELECT bytes FROM \(table) WHERE message_id = ?", [.text(messageId)], { $0.blob(0) ?? [] }).first else {
                 throw StoreError.notFound("no payload for message \(messageId) in the database")
             }
             return bytes

@@ -68,7 +68,7 @@ struct LogVerifyTests {
         let day = CivilCalendarText.vietnamDay()
         let rejudged = try TrucRun.run(["revalidate", "--from", day, "--to", day, "--data", dir + "/verdict"])
         #expect(rejudged.exitCode == 1 && rejudged.stdout.contains("the verdict stored at receipt cannot be read"), "\(rejudged.stdout)\(rejudged.stderr)")
-        let bytes = try tampered("bytes", "UPDATE payload_blobs SET bytes = substr(bytes, 1, 40) || x'20' || substr(bytes, 42) WHERE message_id = (SELECT message_id FROM payload_blobs LIMIT 1)")
+        let bytes = try tampered("bytes", "UPDATE payloads SET bytes = substr(bytes, 1, 40) || x'20' || substr(bytes, 42) WHERE message_id = (SELECT message_id FROM payloads LIMIT 1)")
         #expect(bytes.exitCode == 1 && bytes.stdout.contains("its stored bytes no longer have the SHA-256 the event records"), "\(bytes.stdout)")
         // A delivery the log says was taken, put back in the inbox; a delivery marked taken that nobody took.
         let undelivered = try tampered("undelivered", "UPDATE deliveries SET state = 'awaiting-pull' WHERE message_id = '\(ids[0])'")
