@@ -32,6 +32,57 @@ struct HubStoreTests {
         }
     }
 
+    @Test("the answer is kept without a second copy of its verdict and comes back byte for byte; a store of schema 25 (payloads in the WITHOUT ROWID table) upgrades with every payload")
+    func compactAnswerAndUpgrade() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let verdict = #"{"bucket":"organisation","signatures":[{"signer":"Nguyễn Văn A","status":"valid"}]}"#
+        var signed = message("m1", key: "k1")
+        signed.verdictJSON = verdict
+        signed.answerJSON = #"{"id":"m1","signature":"# + verdict + #","tail":"\u0001 is escaped in JSON"}"#
+        let payloads: [String: [UInt8]] = ["m1": Array(repeating: 0x41, count: 1_700), "m2": Array(repeating: 0x42, count: 40_000)]
+        do {
+            let store = try HubStore(dataDirectory: dir)
+            #expect(try await store.accept(signed, payload: payloads["m1"]!) == .accepted)
+            #expect(try await store.accept(message("m2", key: "k2"), payload: payloads["m2"]!) == .accepted)
+            var again = signed
+            again.id = "m3"
+            #expect(try await store.accept(again, payload: payloads["m1"]!) == .duplicate(signed.answerJSON))
+        }
+        let stored = try Self.sqlite(dir, "SELECT length(answer) FROM messages WHERE id = 'm1'")
+        #expect(Int(stored.trimmingCharacters(in: .whitespacesAndNewlines)) == signed.answerJSON.utf8.count - verdict.utf8.count + 1, "\(stored)")
+        // Back to schema 25: the inline payloads in payload_blobs (WITHOUT ROWID), as a hub of that version left them.
+        _ = try Self.sqlite(dir, """
+            CREATE TABLE payload_blobs(message_id TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+            INSERT INTO payload_blobs SELECT message_id, bytes FROM payloads; DROP TABLE payloads; PRAGMA user_version = 25;
+            """)
+        let store = try HubStore(dataDirectory: dir)
+        for (id, bytes) in payloads {
+            let message = try #require(try await store.message(id))
+            #expect(try await store.payload(of: id, at: message.payloadPath) == bytes)
+        }
+        #expect(try Self.sqlite(dir, "PRAGMA user_version").hasPrefix("\(Migrations.steps.count)"))
+        #expect(try Self.sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'payload_blobs'").hasPrefix("0"))
+    }
+
+    /// Runs SQL on a store's database with Python's sqlite3 (another program, as an operator's tool would be).
+    static func sqlite(_ dir: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1]); c.isolation_level = None
+            out = [r for s in [sys.argv[2]] for r in (c.executescript(s).fetchall() if ';' in s.strip()[:-1] else c.execute(s).fetchall())]
+            print('\\n'.join('|'.join(str(v) for v in r) for r in out))
+            """, dir + "/truc.sqlite", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     @Test("group commit: concurrent accepts are each recorded once; a duplicate within a batch is a duplicate")
     func groupCommit() async throws {
         try await withStore { store, _ in
