@@ -39,6 +39,7 @@ struct BenchPurge: AsyncParsableCommand {
         var settings = RetentionSettings()
         settings.policy = RetentionPolicy(defaultDays: 0)
         settings.archiveDirectory = archiveDir
+        settings.dutyCycle = 1 // flat out: the figure is what one round can do
         var logger = Logger(label: "truc.bench")
         logger.logLevel = .warning
         let stored = try await store.storedVolume(receivedSince: 0)

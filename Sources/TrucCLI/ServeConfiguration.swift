@@ -150,6 +150,8 @@ extension ServeCommand {
                 throw CommandFailure(code: "archive-dir-unusable", message: "--archive-dir \(directory) is inside the data directory: archives there free no space (give a directory on another volume)", exitCode: 2).report()
             }
             retention.archiveDirectory = directory
+            var archiveInfo = stat(), dataInfo = stat()
+            if stat(directory, &archiveInfo) == 0, stat(dataDirectory, &dataInfo) == 0 { retention.archiveOnDataVolume = archiveInfo.st_dev == dataInfo.st_dev }
         }
         return retention
     }

@@ -23,6 +23,11 @@ package struct RetentionSettings: Sendable {
     package var archiveMaxBytes = 64 << 20
     /// Messages purged per store transaction (short transactions: intake goes on between them).
     package var purgeChunk = 200
+    /// The share of one core's time the purge may take while it runs (it sleeps the rest): archiving is not urgent,
+    /// intake is. 1 runs flat out (the purge benchmark).
+    package var dutyCycle = 0.25
+    /// The archive directory is on the data directory's file system (archives there free nothing): said at start.
+    package var archiveOnDataVolume = false
 
     package init() {}
 }
@@ -56,6 +61,10 @@ package struct PayloadPurgeService: Service {
     package func run() async throws {
         guard let directory = settings.archiveDirectory, settings.policy.shortestDays != nil else { return }
         logger.info("payload retention", metadata: ["policy": "\(settings.policy.summary)", "archives": "\(directory)"])
+        if settings.archiveOnDataVolume {
+            logger.warning("the archive directory is on the data directory's file system: purging frees no space there; mount another volume at --archive-dir",
+                           metadata: ["archives": "\(directory)"])
+        }
         let interval = Duration.seconds(settings.intervalSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
@@ -80,6 +89,7 @@ package struct PayloadPurgeService: Service {
         let receivedBefore = now - Int64(shortest) * 86_400
         var cursor: (Int64, String)?
         var batch: [PurgeCandidate] = [], batchBytes = 0, purged = 0
+        var pacer = Pacer(dutyCycle: settings.dutyCycle)
         while !Task.isShuttingDownGracefully {
             let page = try await store.purgeCandidates(receivedBefore: receivedBefore, after: cursor, limit: 1_000)
             guard let last = page.last else { break }
@@ -89,7 +99,7 @@ package struct PayloadPurgeService: Service {
                       settings.policy.purgeable(parties: [candidate.sender] + candidate.recipients, businessType: candidate.businessType,
                                                 finalAt: finalAt, now: now) else { continue }
                 if !batch.isEmpty && (batch.count >= settings.archiveMaxMessages || batchBytes + candidate.size > settings.archiveMaxBytes) {
-                    purged += try await archiveAndPurge(batch, directory: directory)
+                    purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer)
                     batch = []
                     batchBytes = 0
                 }
@@ -97,17 +107,18 @@ package struct PayloadPurgeService: Service {
                 batchBytes += candidate.size
             }
         }
-        if !batch.isEmpty { purged += try await archiveAndPurge(batch, directory: directory) }
+        if !batch.isEmpty { purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer) }
         return purged
     }
 
     /// Writes one archive of `batch`, records it, then purges what it holds.
-    func archiveAndPurge(_ batch: [PurgeCandidate], directory: String) async throws -> Int {
+    func archiveAndPurge(_ batch: [PurgeCandidate], directory: String, pacer: inout Pacer) async throws -> Int {
         let last = try await store.lastArchive()
         let sequence = (last?.sequence ?? 0) + 1
         let builder = try await self.builder()
         var contents: [(entry: Archive.Entry, bundle: [UInt8], trace: [UInt8])] = []
         for candidate in batch {
+            try await pacer.pause()
             guard let message = try await store.message(candidate.id), message.purged == nil else { continue }
             let (bundle, pending) = try await builder.bundleAndPending(of: message)
             // Archived only once its bundle proves every event about it (the next checkpoint covers the last ones;
@@ -142,6 +153,7 @@ package struct PayloadPurgeService: Service {
         var purged = 0
         let ids = contents.map(\.entry.id)
         for start in stride(from: 0, to: ids.count, by: settings.purgeChunk) {
+            try await pacer.pause()
             let result = try await store.purgePayloads(Array(ids[start..<min(ids.count, start + settings.purgeChunk)]), archive: sequence)
             purged += result.purged.count
             metrics.purged(messages: result.purged.count, bytes: result.bytes)
@@ -165,6 +177,22 @@ package struct PayloadPurgeService: Service {
         }
         return Array(JSONText.encode(Trace(id: id, deliveries: try await store.trace(id), receipts: try await store.receipts(for: id),
                                            statuses: statuses)).utf8)
+    }
+}
+
+/// Keeps a background job to a share of the time: after every 20 ms of work it sleeps what the duty cycle leaves.
+struct Pacer {
+    let dutyCycle: Double
+    private var since = ContinuousClock.now
+
+    init(dutyCycle: Double) { self.dutyCycle = min(1, max(0.01, dutyCycle)) }
+
+    mutating func pause() async throws {
+        guard dutyCycle < 1 else { return }
+        let worked = ContinuousClock.now - since
+        guard worked >= .milliseconds(20) else { return }
+        try await Task.sleep(for: worked * ((1 - dutyCycle) / dutyCycle))
+        since = .now
     }
 }
 

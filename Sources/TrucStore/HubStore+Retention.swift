@@ -60,6 +60,15 @@ extension HubStore {
     package func purgePayloads(_ ids: [String], archive sequence: Int64) async throws -> PurgeResult {
         let now = Self.now()
         let (result, segmentsToFree, files) = try purgeRows(ids, archive: sequence, now: now)
+        if !segmentsToFree.isEmpty || !files.isEmpty {
+            // Bytes outside the database go only once the purge that stops referring to them is on disk.
+            let syncer = self.syncer
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                syncer.afterSync { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                }
+            }
+        }
         // (Payloads of versions before segments, a file each, go after the commit.)
         for file in files { unlink(file) }
         if !segmentsToFree.isEmpty {
@@ -72,12 +81,15 @@ extension HubStore {
                 }
             }
         }
-        // Free pages back to the file system, 1,024 (4 MiB) per step with the store's other work between steps (a
-        // database made with incremental auto-vacuum; in an older one freed pages are reused by the next messages).
+        // Free pages back to the file system, 256 (1 MiB) per step with the store's other work between steps (a database
+        // made with incremental auto-vacuum; in an older one freed pages are reused by the next messages). Without an
+        // fsync of their own: a step lost in a crash is done again by the next purge.
         for _ in 0..<64 {
             guard let free = try db.query("PRAGMA freelist_count", [], { $0.int(0) }).first, free > 0,
                   try db.query("PRAGMA auto_vacuum", [], { $0.int(0) }).first == 2 else { break }
-            try db.execute("PRAGMA incremental_vacuum(1024)")
+            try db.run("PRAGMA synchronous=NORMAL")
+            defer { _ = try? db.run("PRAGMA synchronous=FULL") }
+            try db.execute("PRAGMA incremental_vacuum(256)")
             await Task.yield()
         }
         return result
@@ -85,7 +97,12 @@ extension HubStore {
 
     /// The purge's transaction: marks, deletes inline payloads, counts; answers the segment ranges to free after it.
     private func purgeRows(_ ids: [String], archive sequence: Int64, now: Int64) throws -> (PurgeResult, [String], [String]) {
-        try db.transaction {
+        // Without an fsync of its own (as the log's sequencer): the archive holding these payloads is on disk and
+        // recorded, so a purge lost in a crash is only done again by the next round. (Segment ranges and files are
+        // freed after the WAL syncer made it durable.)
+        try db.run("PRAGMA synchronous=NORMAL")
+        defer { _ = try? db.run("PRAGMA synchronous=FULL") }
+        return try db.transaction {
             guard try !db.query("SELECT 1 FROM archives WHERE sequence = ?", [.integer(sequence)]) { _ in true }.isEmpty else {
                 throw StoreError.invalid("archive \(sequence) is not recorded: nothing it holds may be purged")
             }

@@ -31,7 +31,7 @@ package actor HubStore {
     /// Checkpoints the WAL in the background (the writer's own automatic checkpoint only past 80 MiB of log).
     private let checkpointer: Checkpointer
     /// Syncs the log after group commits, so that the store's thread goes on with the next batch meanwhile.
-    private let syncer: WALSyncer
+    let syncer: WALSyncer
     package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit {

@@ -68,14 +68,26 @@ struct RetentionLiveTests {
         let logKey = Self.answer(try Self.curl(hub, "/v1/log/key", token: token)).body.trimmingCharacters(in: .whitespacesAndNewlines)
         try logKey.write(toFile: dir + "/log.key", atomically: true, encoding: .utf8)
 
+        // The statistics before any purge (compared after: a purge changes none).
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        let today = formatter.string(from: Date())
+        func stats() throws -> String {
+            try TrucRun.run(["stats", "--from", today, "--to", today, "--agency", "000.00.00.G22", "--json"] + storeFlags).stdout
+        }
         // A message one recipient has not taken stays: it is not final.
         let pending = try #require(try hub.sendDistinct(token: token, in: dir).json?["id"] as? String)
+        var before: String?
         // Three messages, each taken by both recipients and purged before the next: three archives in a chain.
         var purged: [(id: String, gone: [String: Any])] = []
-        for _ in 0..<3 {
+        for round in 0..<3 {
             let id = try Self.sendAndTake(hub, token: token, recipients: recipients, in: dir)
+            if round == 2 { before = try stats() }
             purged.append((id, try await Self.waitGone(hub, id, token: token)))
         }
+        let after = try stats()
+        #expect(before == after && after.contains("\"both\""), "the statistics are the same after the purge: \(after)")
         for (id, gone) in purged {
             let error = gone["error"] as? [String: Any]
             #expect(error?["code"] as? String == "gone", "\(gone)")
