@@ -30,9 +30,11 @@ for _ in $(seq 600); do
   sleep 0.5
 done
 kill $pid; wait $pid 2>/dev/null || true; pid=
+sync; sleep 5 # the fill's writes reach the disk before any run (else the first run measures their writeback)
 one() { # off|on RUN: prints "messages/s p99-ms purged"
   local mode=$1 data=$work/$2 port extra=()
   cp -a "$work/template" "$data"
+  sync
   port=$(free_port)
   if [ "$mode" = on ]; then mkdir -p "$data.archive"; extra=(--payload-retention-days 0 --archive-dir "$data.archive" --purge-interval 1); fi
   $truc serve --data "$data" --port "$port" --demo-pki --checkpoint-interval 1 "${extra[@]}" >"$data.log" 2>&1 &

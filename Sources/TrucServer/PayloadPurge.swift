@@ -68,7 +68,7 @@ package struct PayloadPurgeService: Service {
         let interval = Duration.seconds(settings.intervalSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                if try await store.holdsSingleton("purge", seconds: Int64(settings.intervalSeconds) * 2 + 600) {
+                if try await store.holdsSingleton("purge", seconds: leaseSeconds) {
                     try await round(directory: directory)
                 }
             } catch is CancellationError {
@@ -80,6 +80,8 @@ package struct PayloadPurgeService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
+
+    var leaseSeconds: Int64 { Int64(settings.intervalSeconds) * 2 + 600 }
 
     /// One round: every message eligible now is archived and purged. Answers the messages purged.
     @discardableResult
@@ -102,6 +104,8 @@ package struct PayloadPurgeService: Service {
                     purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer)
                     batch = []
                     batchBytes = 0
+                    // A long round keeps its claim (another node takes the job over only if this one stops).
+                    guard try await store.holdsSingleton("purge", seconds: leaseSeconds) else { return purged }
                 }
                 batch.append(candidate)
                 batchBytes += candidate.size
