@@ -106,6 +106,28 @@ struct VXPConformanceTests {
         }
     }
 
+    @Test("a document whose payload was archived and purged: getEdoc answers FAILED 410 gone with its SHA-256; getSentEdocList still lists it")
+    func purgedDocument() async throws {
+        try await run { hub, government, province in
+            let file = try Self.fixture("signatures/pdf-both-zip.edxml")
+            let docId = try #require(try await government.sendEdoc(file, from: "000.00.00.G22").json["DocId"] as? String)
+            // Every recipient takes it; an archive is recorded and the payload purged (as a purge round does).
+            for recipient in ["000.00.00.H41", "000.00.00.H14", "000.00.00.G17"] {
+                #expect(try await hub.store.acknowledge(docId, by: recipient, outcome: .done, reason: nil) == .delivered)
+            }
+            try await hub.store.recordArchive(ArchiveRecord(sequence: 1, name: "truc-archive-0000000001-00000000.zip", manifestSHA256: String(repeating: "0", count: 64),
+                                                            messages: 1, bytes: 1, createdAt: 1_796_000_000))
+            #expect(try await hub.store.purgePayloads([docId], archive: 1).purged == [docId])
+            let got = try await province.call("getEdoc", [("docId", docId)], body: Array("{}".utf8))
+            expectShape(got, ok: false)
+            let sha256 = try #require(try await hub.store.message(docId)?.sha256)
+            #expect(got.errorCode == "410" && got.errorDesc?.hasPrefix("gone") == true && got.errorDesc?.contains(sha256) == true, "\(got.text)")
+            let sent = try await government.call("getSentEdocList", [("servicetype", "eDoc"), ("messagetype", "edoc"), ("docId", docId)])
+            expectShape(sent, ok: true)
+            #expect(sent.data?.count == 3 && sent.data?.allSatisfy { $0["receiveStatus"] as? String == "done" } == true, "\(sent.text)")
+        }
+    }
+
     @Test("send → list → get → updateStatus → getSentEdocList, with the SDK's stale parameters")
     func documentCycle() async throws {
         try await run { hub, government, province in
