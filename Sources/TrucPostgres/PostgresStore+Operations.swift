@@ -169,14 +169,15 @@ extension PostgresStore: OperationsStore {
 
     package func storedVolume(receivedSince since: Int64) async throws -> [StoredVolume] {
         var rows: [StoredVolume] = []
-        for try await (kind, final, purged, messages, bytes, recent) in try await client.query("""
+        for try await (kind, final, purged, messages, bytes, recent, recentMessages) in try await client.query("""
             SELECT m.kind, NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed', 'dead')),
                    m.payload LIKE 'archived:%',
                    count(*), coalesce(sum(CASE WHEN m.payload LIKE 'archived:%' THEN 0 ELSE m.size END), 0)::BIGINT,
-                   coalesce(sum(CASE WHEN m.received_at >= \(since) AND m.payload NOT LIKE 'archived:%' THEN m.size ELSE 0 END), 0)::BIGINT
+                   coalesce(sum(CASE WHEN m.received_at >= \(since) AND m.payload NOT LIKE 'archived:%' THEN m.size ELSE 0 END), 0)::BIGINT,
+                   count(*) FILTER (WHERE m.received_at >= \(since))
             FROM messages m GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            """, logger: logger).decode((String, Bool, Bool, Int64, Int64, Int64).self) {
-            var row = StoredVolume(kind: kind, final: final, messages: messages, payloadBytes: bytes, recentPayloadBytes: recent)
+            """, logger: logger).decode((String, Bool, Bool, Int64, Int64, Int64, Int64).self) {
+            var row = StoredVolume(kind: kind, final: final, messages: messages, payloadBytes: bytes, recentPayloadBytes: recent, recentMessages: recentMessages)
             row.purged = purged
             rows.append(row)
         }

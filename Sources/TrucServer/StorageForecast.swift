@@ -3,9 +3,11 @@ package import TrucStore
 
 /// How full the data volume gets (README "Storage forecast"): what the store holds by kind and state, the bytes
 /// it takes on disk, how fast that grew over the last `windowDays` days, and in how many days the data directory's
-/// file system is full at that rate. The growth is the payload bytes received in the window scaled by what a
-/// payload byte costs on disk here (disk bytes ÷ payload bytes stored: rows, indexes, the log, the WAL), so a
-/// small-message hub is not forecast as if it stored only its payloads. Pure arithmetic over the figures given.
+/// file system is full at that rate. The growth is the payload bytes received in the window (still stored) plus the
+/// messages received in it times what a message costs on disk beyond its payload here ((disk bytes − payload bytes
+/// stored) ÷ messages stored: rows, indexes, the log, the WAL), so a small-message hub is not forecast as if it
+/// stored only its payloads, and a hub that purged payloads is not forecast as if each payload byte still carried
+/// the rows of every purged message. Pure arithmetic over the figures given.
 package struct StorageForecast: Sendable, Encodable {
     static let windowDays: Int64 = 7
 
@@ -22,9 +24,11 @@ package struct StorageForecast: Sendable, Encodable {
         self.diskBytes = diskBytes
         self.freeBytes = freeBytes
         let payload = volume.reduce(Int64(0)) { $0 + $1.payloadBytes }
+        let messages = volume.reduce(Int64(0)) { $0 + $1.messages }
         let recent = volume.reduce(Int64(0)) { $0 + $1.recentPayloadBytes }
-        let amplification = payload > 0 ? max(1, Double(diskBytes) / Double(payload)) : 1
-        growthBytesPerDay = Double(recent) / Double(Self.windowDays) * amplification
+        let recentMessages = volume.reduce(Int64(0)) { $0 + $1.recentMessages }
+        let perMessage = messages > 0 ? Double(max(0, diskBytes - payload)) / Double(messages) : 0
+        growthBytesPerDay = (Double(recent) + Double(recentMessages) * perMessage) / Double(Self.windowDays)
         daysUntilFull = freeBytes.map { free in growthBytesPerDay > 0 ? Double(free) / growthBytesPerDay : .infinity }
     }
 

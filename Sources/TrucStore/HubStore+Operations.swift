@@ -269,10 +269,12 @@ extension HubStore {
                 SELECT m.kind, NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed', 'dead')),
                        m.payload LIKE 'archived:%',
                        count(*), coalesce(sum(CASE WHEN m.payload LIKE 'archived:%' THEN 0 ELSE m.size END), 0),
-                       coalesce(sum(CASE WHEN m.received_at >= ? AND m.payload NOT LIKE 'archived:%' THEN m.size ELSE 0 END), 0)
+                       coalesce(sum(CASE WHEN m.received_at >= ? AND m.payload NOT LIKE 'archived:%' THEN m.size ELSE 0 END), 0),
+                       coalesce(sum(m.received_at >= ?), 0)
                 FROM messages m GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                """, [.integer(since)]) {
-                var row = StoredVolume(kind: $0.text(0) ?? "", final: $0.int(1) != 0, messages: $0.int(3), payloadBytes: $0.int(4), recentPayloadBytes: $0.int(5))
+                """, [.integer(since), .integer(since)]) {
+                var row = StoredVolume(kind: $0.text(0) ?? "", final: $0.int(1) != 0, messages: $0.int(3), payloadBytes: $0.int(4), recentPayloadBytes: $0.int(5),
+                                       recentMessages: $0.int(6))
                 row.purged = $0.int(2) != 0
                 return row
             }

@@ -199,12 +199,15 @@ package struct StoredVolume: Sendable, Equatable, Codable {
     package var messages: Int64
     package var payloadBytes: Int64
     package var recentPayloadBytes: Int64
-    package init(kind: String, final: Bool, messages: Int64, payloadBytes: Int64, recentPayloadBytes: Int64) {
+    /// The messages received since the forecast's window began (purged ones included: their rows stay).
+    package var recentMessages: Int64
+    package init(kind: String, final: Bool, messages: Int64, payloadBytes: Int64, recentPayloadBytes: Int64, recentMessages: Int64 = 0) {
         self.kind = kind
         self.final = final
         self.messages = messages
         self.payloadBytes = payloadBytes
         self.recentPayloadBytes = recentPayloadBytes
+        self.recentMessages = recentMessages
     }
 }
 

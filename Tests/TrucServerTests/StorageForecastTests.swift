@@ -9,17 +9,23 @@ import TrucStore
 /// the alert TrucDiskFullSoon) and on the dashboard.
 @Suite("Storage forecast")
 struct StorageForecastTests {
-    @Test("growth is the last week's payload bytes per day times the disk cost of a payload byte; days until full follow; a store that does not grow is never full")
+    @Test("growth is the last week's payload bytes plus its messages times a message's cost beyond its payload; days until full follow; a store that does not grow is never full; purged payloads do not inflate it")
     func arithmetic() {
-        let volume = [StoredVolume(kind: "edoc", final: true, messages: 10, payloadBytes: 800_000, recentPayloadBytes: 560_000),
-                      StoredVolume(kind: "status", final: false, messages: 100, payloadBytes: 200_000, recentPayloadBytes: 140_000)]
+        let volume = [StoredVolume(kind: "edoc", final: true, messages: 10, payloadBytes: 800_000, recentPayloadBytes: 560_000, recentMessages: 7),
+                      StoredVolume(kind: "status", final: false, messages: 100, payloadBytes: 200_000, recentPayloadBytes: 140_000, recentMessages: 70)]
         let forecast = StorageForecast(volume: volume, diskBytes: 3_000_000, freeBytes: 3_000_000)
-        #expect(forecast.growthBytesPerDay == 300_000, "700,000 bytes in 7 days × 3 bytes on disk per payload byte")
+        #expect(forecast.growthBytesPerDay == 300_000, "(700,000 payload bytes + 77 messages × 2,000,000 / 110 bytes each) in 7 days")
+        // A thousand purged documents keep their rows (1,000 bytes each); the ten stored ones carry their payloads.
+        let purged = [StoredVolume(kind: "edoc", final: true, messages: 1_000, payloadBytes: 0, recentPayloadBytes: 0),
+                      StoredVolume(kind: "edoc", final: true, messages: 10, payloadBytes: 1_000_000, recentPayloadBytes: 700_000, recentMessages: 7)]
+        #expect(StorageForecast(volume: purged, diskBytes: 2_010_000, freeBytes: nil).growthBytesPerDay == 101_000,
+                "700,000 payload bytes + 7 messages × 1,000 bytes, in 7 days: not the payload scaled by the purged messages' rows")
         #expect(forecast.daysUntilFull == 10)
         // A store smaller on disk than its payloads (not possible, but never a factor under 1); no free space known.
         #expect(StorageForecast(volume: volume, diskBytes: 10, freeBytes: nil).daysUntilFull == nil)
         #expect(StorageForecast(volume: volume, diskBytes: 10, freeBytes: 700_000).daysUntilFull == 7)
         let idle = StorageForecast(volume: [StoredVolume(kind: "edoc", final: true, messages: 1, payloadBytes: 5, recentPayloadBytes: 0)], diskBytes: 50, freeBytes: 1 << 30)
+        #expect(StorageForecast(volume: volume, diskBytes: 10, freeBytes: 700_000).growthBytesPerDay == 100_000, "a disk smaller than the payloads: no cost beyond them")
         #expect(idle.daysUntilFull == .infinity && idle.growthBytesPerDay == 0)
         let json = String(decoding: try! JSONEncoder().encode(idle), as: UTF8.self)
         #expect(!json.contains("daysUntilFull"), "never full is not a number: \(json)")

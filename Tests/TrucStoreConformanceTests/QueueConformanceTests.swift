@@ -63,7 +63,7 @@ struct QueueConformanceTests {
         let stored = try #require(try await store.message(delivery.messageId))
         let size = Int64(stored.size)
         let volume = try await store.storedVolume(receivedSince: stored.receivedAt)
-        #expect(volume == [StoredVolume(kind: "edoc", final: true, messages: 1, payloadBytes: size, recentPayloadBytes: size)], "\(volume)")
+        #expect(volume == [StoredVolume(kind: "edoc", final: true, messages: 1, payloadBytes: size, recentPayloadBytes: size, recentMessages: 1)], "\(volume)")
         #expect(try await store.storedVolume(receivedSince: stored.receivedAt + 1).first?.recentPayloadBytes == 0)
         #expect(try await store.storeDisk().usedBytes > 0)
     }
