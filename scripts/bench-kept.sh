@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What keeping the validation data costs (issue 27): a release `truc serve` (embedded SQLite, demo PKI) on
+# What keeping the validation data costs: a release `truc serve` (embedded SQLite, demo PKI) on
 # 127.0.0.1 loaded with distinct typical signed documents (scripts/make_bench_documents.py: a ~550 KB signed
 # PDF each) by `truc bench load` for SECONDS, then `truc bench kept` on its data directory: bytes per message
 # of the database, the payload segments and the validation data (each certificate and CRL kept once).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of the stores (issue 14): the same load against
+# Load benchmark of the stores: the same load against
 #   sqlite     one node, SQLite (the default),
 #   pg-1       one node on PostgreSQL,
 #   pg-1-lb    one node on PostgreSQL behind HAProxy (what the load balancer costs, for pg-2),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Migration benchmark (issue 14): a SQLite store with the statistics history of `truc bench stats-fill`
+# Migration benchmark: a SQLite store with the statistics history of `truc bench stats-fill`
 # (national directory, STATS messages over a year) and MESSAGES documents with their payloads, deliveries and
 # receipts (`truc bench messages-fill`), copied into a fresh PostgreSQL cluster by `truc migrate`, which
 # verifies the copy (row counts, SHA-256 of every payload computed by PostgreSQL). Prints the fill, the copy

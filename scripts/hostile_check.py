@@ -9,7 +9,7 @@ that the hub survives and answers. It starts its own hub (demo PKI given explici
   limit     more connections than --max-connections: the extra ones are closed at once, then all is well
   bodies    eight 60 MB bodies announced at once, sent slowly: all but what --max-buffered-bytes holds get
             503 busy at once; the hub's memory stays bounded
-  pdfbombs  PDFs that declare more work than a document may cost (issue 23): object streams that inflate to
+  pdfbombs  PDFs that declare more work than a document may cost: object streams that inflate to
             16 MiB each, 16 million declared cross-reference entries, numbers that do not fit: each refused
             (422 too-complex or invalid-signature), the hub alive, its resident memory sampled while it works
   load      (with --load SECONDS) large documents, crafted ZIPs, PDF bombs and idle connections at the same

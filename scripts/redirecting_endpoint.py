@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A hostile push endpoint for tests (issue 24): an HTTPS server on 127.0.0.1 (demo hub certificate) that
+"""A hostile push endpoint for tests: an HTTPS server on 127.0.0.1 (demo hub certificate) that
 answers every request with a redirect to a second, plain-HTTP listener, which counts what reaches it (a
 stand-in for an internal address or a cloud metadata service). Writes "PORTS <https> <http>" to --out once
 both listen, "OUTER <method> <path>" for each request the HTTPS server gets and "HIT <method> <path>" for

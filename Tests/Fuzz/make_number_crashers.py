@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Tests/Fuzz/crashers/pdf/number-*.pdf: a document pyHanko signed (pdf-both.pdf), followed by an
-incremental update whose numbers do not fit (issue 23): a /Length of Int.max, an xref stream /Index and a
+incremental update whose numbers do not fit: a /Length of Int.max, an xref stream /Index and a
 classic subsection starting at Int.max, an object-stream offset of Int.max, xref-stream fields that read as
 negative offsets, 4 x 4,000,000 declared entries. Before the checked arithmetic each trapped (SIGILL) or
 filled memory; the fuzz target replays them on every `swift test`, and PDFHostileNumberTests asserts that the

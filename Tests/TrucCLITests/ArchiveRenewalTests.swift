@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// PAdES-LTA renewal with two TSAs (issue 25): a time-stamp proves its time only while its TSA certificate is
+/// PAdES-LTA renewal with two TSAs: a time-stamp proves its time only while its TSA certificate is
 /// valid, or when a later time-stamp made before that certificate expired renews it. Made by pyHanko at test
 /// time (`make_archive_renewal.py`; its validator agrees that both document time-stamps are intact and valid).
 @Suite("Archive time-stamps: renewal before and after the first TSA expired",

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// An intermediate a document does not carry (issue 25): fetched from the caIssuers address of the
+/// An intermediate a document does not carry: fetched from the caIssuers address of the
 /// certificate it issued only when the operator allows it (`--fetch-ca-issuers`), and still only a candidate.
 /// `serve_ca_issuers.py` makes the PKI and serves the intermediate on 127.0.0.1.
 @Suite("caIssuers: a missing intermediate fetched only when allowed",

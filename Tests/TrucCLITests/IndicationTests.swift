@@ -4,7 +4,7 @@ import TrucCrypto
 import TrucSignatures
 import TrucTestSupport
 
-/// EN 319 102-1 indications in every verdict (issue 27), read through `truc verify --json` and cross-checked with
+/// EN 319 102-1 indications in every verdict, read through `truc verify --json` and cross-checked with
 /// pyHanko's AdES validation of the same PDF (`Tests/Fixtures/signatures/pyhanko_ades.py`, its §5.3/§5.5 processes).
 @Suite("ETSI indications: Truc's verdicts in EN 319 102-1 terms, as pyHanko reads the same documents")
 struct IndicationTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// The forms of issue 13 as a user meets them: a real `truc serve` (default revocation policy, a trust
+/// The long-term signature forms as a user meets them: a real `truc serve` (default revocation policy, a trust
 /// directory with the demo PKI and the LTV test CA), documents sent with `truc send` over HTTPS.
 @Suite("Live hub: long-term validation data and envelope forms")
 struct LongTermLiveTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// Signer certificates shaped like the real PKI's (issue 25), made at test time with openssl and xmlsec1
+/// Signer certificates shaped like the real PKI's, made at test time with openssl and xmlsec1
 /// (`Tests/Fixtures/signatures/make_pki_profiles.py`), through `truc verify`.
 @Suite("Real PKI shapes: extended key usage, cross-certified CAs",
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))

@@ -185,7 +185,7 @@ struct RevocationLiveTests {
         #expect(bad.exitCode == 2 && bad.stderr.contains("--revocation sometimes"), "\(bad.stdout)\(bad.stderr)")
     }
 
-    /// Issue 23: an OCSP responder that says good hid the operator's CRL — the documented way to revoke (the CA's
+    /// An OCSP responder that says good hid the operator's CRL — the documented way to revoke (the CA's
     /// new CRL in the trust directory). Here the lab's OCSP responder knows nothing of the revocation, the CRL the
     /// operator installed (made by `openssl ca` from a copy of the lab CA's database) lists the signer: revoked.
     @Test("OCSP and the trust directory's CRL disagree, either way, or OCSP is unreachable: revoked wins, with both sources named",

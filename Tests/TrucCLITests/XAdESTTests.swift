@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// XAdES-T on the envelope (issue 25): a SignatureTimeStamp over the SignatureValue proves the signature
+/// XAdES-T on the envelope: a SignatureTimeStamp over the SignatureValue proves the signature
 /// existed at its time, as a CMS signature time-stamp does in a PDF. Fixtures by xmlsec1 and pyHanko's
 /// time-stamper at test time (`make_xades_t.py`, which has `openssl ts -verify` agree first).
 @Suite("XAdES-T: the envelope's signature time-stamp",

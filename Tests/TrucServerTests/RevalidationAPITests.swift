@@ -5,7 +5,7 @@ import NIOHTTP1
 import TrucTestSupport
 @testable import TrucServer
 
-/// The operator's re-validation API (issue 27): a period re-judged from the kept data, nothing written.
+/// The operator's re-validation API: a period re-judged from the kept data, nothing written.
 @Suite("Re-validation API: a period re-judged from the kept data, for the operator only")
 struct RevalidationAPITests {
     @Test("POST /v1/admin/revalidate: every document of the day re-judged at receipt, the same verdicts; under the current trust too; bad input 400; agencies 403")

@@ -32,7 +32,7 @@ struct EnvelopeFormsTests {
         #expect(plain.map(\.reasons) == [[.digestMismatch], []], "\(plain)")
     }
 
-    /// Issue 23: after signing, markup wrapped in <ds:Signature> inside MessageHeader — a forged Subject before the
+    /// After signing, markup wrapped in <ds:Signature> inside MessageHeader — a forged Subject before the
     /// real one — was subtracted by `//ds:Signature` like a real signature, so both signatures stayed valid.
     @Test("a ds:Signature wrapper added after signing is content, not a signature: both signatures refuse it")
     func signatureWrapper() throws {
@@ -50,7 +50,7 @@ struct EnvelopeFormsTests {
         }
     }
 
-    /// Issue 23, 6(d): garbage signatures, each with 30 `Reference URI=""`, made the hub canonicalise the whole
+    /// Garbage signatures, each with 30 `Reference URI=""`, made the hub canonicalise the whole
     /// envelope 30 times per signature before any key was looked at.
     @Test("garbage signatures: a bad value is found before any reference is digested; more than 8 signatures is too complex")
     func signatureBombs() throws {

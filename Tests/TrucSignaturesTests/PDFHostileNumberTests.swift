@@ -3,7 +3,7 @@ import Testing
 @testable import TrucSignatures
 
 /// Numbers a PDF declares are checked before any arithmetic, and the work they ask for is bounded where it is
-/// done (issue 23): each `Tests/Fuzz/crashers/pdf/number-*.pdf` (made by `Tests/Fuzz/make_number_crashers.py`)
+/// done: each `Tests/Fuzz/crashers/pdf/number-*.pdf` (made by `Tests/Fuzz/make_number_crashers.py`)
 /// trapped the process or filled its memory before. Now the signature they follow is not valid, and a file
 /// that declares millions of entries is refused as too complex.
 @Suite("PDF numbers that do not fit: no trap, no valid verdict")
@@ -30,7 +30,7 @@ struct PDFHostileNumberTests {
         #expect(problem?.contains("cross-reference entries") == true, "\(problem ?? "not refused")")
     }
 
-    /// Issue 23, 6(c): each of 768 DSS items re-inflated their 16 MiB object stream (~15 s, 12 GB inflated).
+    /// Each of 768 DSS items re-inflated their 16 MiB object stream (~15 s, 12 GB inflated).
     @Test("a DSS of 768 objects in one 16 MiB object stream inflates it once (work counted, not timed)")
     func dssObjectStream() throws {
         let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("bomb-dss-objstm.pdf")))

@@ -4,7 +4,7 @@ import TrucCrypto
 import TrucTestSupport
 @testable import TrucSignatures
 
-/// Every revocation source the hub holds is evidence (issue 23): a revocation in any valid source wins over
+/// Every revocation source the hub holds is evidence: a revocation in any valid source wins over
 /// "good" from another, whichever is asked first. Real CRLs made by `openssl ca` from the demo intermediate CA:
 /// the demo's own (it lists Certs/demo/test/revoked.pem) and a clean one made here from an empty index.
 @Suite("Revocation: a good answer never hides a revocation")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PAdES-LTA renewal with two TSAs (issue 25), made with pyHanko at test time into OUT_DIR:
+"""PAdES-LTA renewal with two TSAs, made with pyHanko at test time into OUT_DIR:
 
   a CA (2014-2040); TSA 1 (2015 - 2018-01-01) and TSA 2 (2017-2040), both id-kp-timeStamping; a signer whose
   certificate ran 2015 - 2017-01-01.

@@ -2,7 +2,7 @@
 """Makes the PDF attack fixtures: documents signed by pyHanko with the demo PKI (G22's organisation key), then
 changed after signing as the published attacks do — PDF-Insecurity's incremental saving attacks (ISA) and
 signature wrapping (SWA), the Shadow Attacks' hide / replace / hide-and-replace, and the variants that fooled
-Truc's earlier DSS-only rule (issue 23: a page named as /Info, a reference with another generation, an
+Truc's earlier DSS-only rule (a page named as /Info, a reference with another generation, an
 xref-only update re-pointing an object at an older body, a change followed by a dummy or another agency's
 signature). Every attack makes the page say "900 ty dong" where the signed page says "100 trieu dong".
 

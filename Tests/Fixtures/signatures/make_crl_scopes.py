@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trust directories whose CRL for the demo signing CA has a scope (issue 25), made at test time with Python
+"""Trust directories whose CRL for the demo signing CA has a scope, made at test time with Python
 cryptography from the committed demo CA key (Certs/demo):
 
   OUT/user-only/   its CRL has an issuingDistributionPoint onlyContainsUserCerts: it covers the signers;

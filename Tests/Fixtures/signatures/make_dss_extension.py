@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A PAdES B-LT document with two signatures whose final update extends the same DSS (issue 25), made with
+"""A PAdES B-LT document with two signatures whose final update extends the same DSS, made with
 pyHanko as Acrobat's "add verification information" does, at test time into OUT_DIR:
 
   first signature (PAdES) → DSS update (add_validation_info) → second signature, covering that DSS →

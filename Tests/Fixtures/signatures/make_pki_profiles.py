@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Signed edXML documents whose signer certificates have the shapes of the real Vietnamese PKI that a
-laboratory PKI lacks (issue 25), made at test time with the openssl and xmlsec1 CLIs (independent tools) under
+laboratory PKI lacks, made at test time with the openssl and xmlsec1 CLIs (independent tools) under
 the committed demo PKI (Certs/demo):
 
   eku-server-only.edxml      the signer's extendedKeyUsage is serverAuth only: it may not sign documents;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""XAdES-T envelopes (issue 25): an envelope signature made by the xmlsec1 CLI whose UnsignedSignatureProperties
+"""XAdES-T envelopes: an envelope signature made by the xmlsec1 CLI whose UnsignedSignatureProperties
 carry a SignatureTimeStamp — an RFC 3161 token from pyHanko's time-stamper over the ds:SignatureValue element
 canonicalised with C14N 1.0, as XAdES (EN 319 132-1 §5.3) says — made at test time into OUT_DIR:
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A signer whose intermediate CA is neither in the trust directory nor in the document (issue 25): its
+"""A signer whose intermediate CA is neither in the trust directory nor in the document: its
 certificate's Authority Information Access names caIssuers http://127.0.0.1:PORT/intermediate.cer, which this
 script then serves (DER) until it is killed. Made with Python cryptography and the xmlsec1 CLI.
 
