@@ -89,6 +89,10 @@ package struct PayloadPurgeService: Service {
         guard let shortest = settings.policy.shortestDays else { return 0 }
         let now = self.now()
         let receivedBefore = now - Int64(shortest) * 86_400
+        // What an interrupted round left half-written (this node holds the job: no other writes now).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(ArchiveFiles.temporaryPrefix) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
         var cursor: (Int64, String)?
         var batch: [PurgeCandidate] = [], batchBytes = 0, purged = 0
         var pacer = Pacer(dutyCycle: settings.dutyCycle)
@@ -206,6 +210,9 @@ package enum ArchiveFiles {
         package let description: String
     }
 
+    /// The name an archive has while it is written (never an archive's name: `truc archive verify` ignores it).
+    static let temporaryPrefix = ".writing-"
+
     package static func write(_ bytes: [UInt8], to path: String) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global(qos: .utility).async {
@@ -221,7 +228,7 @@ package enum ArchiveFiles {
 
     static func writeBlocking(_ bytes: [UInt8], to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/.writing-" + ((path as NSString).lastPathComponent)
+        let temporary = directory + "/" + temporaryPrefix + ((path as NSString).lastPathComponent)
         func fail(_ what: String) -> Failure { Failure(description: "cannot \(what) \(temporary): \(String(cString: strerror(errno)))") }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw fail("create") }
