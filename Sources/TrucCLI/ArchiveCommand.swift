@@ -24,22 +24,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         guard let size = attributes[.size] as? Int, size <= maxBytes else { throw ZipError("larger than \(maxBytes) bytes") }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        return try bytes.withUnsafeBytes { raw in
-            let archive = try ZipArchive(raw, maxEntries: 50_000)
-            var files: [String: [UInt8]] = [:]
-            var total = 0
-            for entry in archive.entries where entry.kind == .file {
-                guard files[entry.name] == nil else { throw ZipError("\(entry.name) appears twice") }
-                var contents: [UInt8] = []
-                try ZipArchive.extract(entry, from: raw) { chunk in
-                    total += chunk.count
-                    guard total <= 2 * maxBytes else { throw ZipError("inflates to more than \(2 * maxBytes) bytes", bomb: true) }
-                    contents.append(contentsOf: chunk)
-                }
-                files[entry.name] = contents
-            }
-            return files
-        }
+        return try bytes.withUnsafeBytes { raw in try ZipFiles.all(raw, maxEntries: 50_000, maxInflated: 2 * maxBytes) }
     }
 
     struct Verify: AsyncParsableCommand {

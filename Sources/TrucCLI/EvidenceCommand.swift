@@ -75,22 +75,7 @@ struct EvidenceCommand: AsyncParsableCommand {
         /// The files of a bundle held in memory.
         static func files(of bytes: [UInt8]) throws -> [String: [UInt8]] {
             guard bytes.count <= maxBytes else { throw ZipError("larger than \(maxBytes) bytes") }
-            return try bytes.withUnsafeBytes { raw in
-                let archive = try ZipArchive(raw, maxEntries: 100_000)
-                var files: [String: [UInt8]] = [:]
-                var total = 0
-                for entry in archive.entries where entry.kind == .file {
-                    guard files[entry.name] == nil else { throw ZipError("\(entry.name) appears twice") }
-                    var contents: [UInt8] = []
-                    try ZipArchive.extract(entry, from: raw) { chunk in
-                        total += chunk.count
-                        guard total <= maxBytes else { throw ZipError("inflates to more than \(maxBytes) bytes", bomb: true) }
-                        contents.append(contentsOf: chunk)
-                    }
-                    files[entry.name] = contents
-                }
-                return files
-            }
+            return try bytes.withUnsafeBytes { raw in try ZipFiles.all(raw, maxEntries: 100_000, maxInflated: maxBytes) }
         }
     }
 }

@@ -30,30 +30,16 @@ package struct Checkpoint: Sendable, Equatable {
 
     /// The signed note: the body, a blank line, the signature line.
     package func signed(name: String, key: Ed25519Key) throws -> String {
-        let signature = try key.sign(Array(body.utf8))
-        return body + "\n" + "\u{2014} \(name) \(Data(Self.keyID(name: name, publicKey: key.publicKey) + signature).base64EncodedString())\n"
+        try SignedNote.sign(body: body, name: name, key: key)
     }
 
     /// Reads a signed note and checks its signature by the verifier key `verifier` ("name+id+key"); nil when the
     /// note is not a checkpoint or no signature line of that key verifies. Further signatures (cosignatures) may
     /// follow; they are not checked here.
     package static func verify(note: String, verifier: String) -> Checkpoint? {
-        let parts = verifier.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let raw = Data(base64Encoded: String(parts[2])), raw.count == 33, raw.first == 0x01 else { return nil }
-        let name = String(parts[0]), publicKey = Array(raw.dropFirst())
-        guard keyID(name: name, publicKey: publicKey).hexString == parts[1] else { return nil }
-        guard let split = note.range(of: "\n\n") else { return nil }
-        let body = String(note[..<split.lowerBound]) + "\n"
+        guard let body = SignedNote.verify(note: note, verifier: verifier) else { return nil }
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard lines.count >= 3, let size = Int64(lines[1]), size >= 0, let root = Data(base64Encoded: String(lines[2])), root.count == 32 else { return nil }
-        for line in note[split.upperBound...].split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 3, fields[0] == "\u{2014}", fields[1] == name, let blob = Data(base64Encoded: String(fields[2])), blob.count == 68,
-                  Array(blob.prefix(4)) == keyID(name: name, publicKey: publicKey) else { continue }
-            if Ed25519Key.verify(publicKey: publicKey, signature: Array(blob.dropFirst(4)), message: Array(body.utf8)) {
-                return Checkpoint(origin: String(lines[0]), size: size, root: Array(root))
-            }
-        }
-        return nil
+        return Checkpoint(origin: String(lines[0]), size: size, root: Array(root))
     }
 }
