@@ -34,6 +34,8 @@ package struct EvidenceBundleBuilder: Sendable {
     let reports: ValidationReports
     let origin: String
     let verifierKey: String
+    /// Nodes of the log already read (bundles built one after another share most of their proofs' nodes).
+    package var nodeCache: LogNodeCache?
 
     package init(store: any MessageStore, reports: ValidationReports, origin: String, verifierKey: String) {
         self.store = store
@@ -73,7 +75,7 @@ package struct EvidenceBundleBuilder: Sendable {
                 pending.append(entry)
                 continue
             }
-            let proof = try await LogProofs.inclusion(of: store, index: index, size: checkpoint.size)
+            let proof = try await LogProofs.inclusion(of: store, index: index, size: checkpoint.size, cache: nodeCache)
             contents["events/\(index).json"] = entry
             contents["proofs/\(index).json"] = Array(try JSONEncoder().encode(EvidenceBundle.Proof(index: index, size: checkpoint.size, proof: proof)))
         }

@@ -87,6 +87,35 @@ struct LogSequencer: Service {
     }
 }
 
+/// The perfect subtrees of the evidence log already read, for work that computes many proofs in a row (a purge
+/// round's bundles share the upper nodes of every proof). A stored node never changes, so nothing is invalidated;
+/// at most `limit` nodes are kept (then it starts over).
+package final class LogNodeCache: @unchecked Sendable {
+    package struct Key: Hashable, Sendable {
+        let level: Int
+        let index: Int
+    }
+
+    private let lock = NSLock()
+    private var nodes: [Key: [UInt8]] = [:]
+    private let limit: Int
+
+    package init(limit: Int = 200_000) { self.limit = limit }
+
+    func hash(_ key: Key) -> [UInt8]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return nodes[key]
+    }
+
+    func keep(_ key: Key, _ hash: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if nodes.count >= limit { nodes.removeAll(keepingCapacity: true) }
+        nodes[key] = hash
+    }
+}
+
 /// Roots and proofs of the evidence log's tree, computed from the stored perfect subtrees.
 package enum LogProofs {
     /// The root of the tree of `size` leaves, from the stored perfect subtrees.
@@ -96,18 +125,25 @@ package enum LogProofs {
 
     /// Runs a tree computation over the stored perfect subtrees: once to learn which it needs (the shape of a
     /// root or proof does not depend on the hashes), then with them fetched.
-    package static func withNodes<T>(_ store: any EvidenceLogStore, _ compute: (_ subtree: (Int, Int) throws -> [UInt8]) throws -> T) async throws -> T {
-        var needed: [(Int, Int)] = []
+    package static func withNodes<T>(_ store: any EvidenceLogStore, cache: LogNodeCache? = nil,
+                                     _ compute: (_ subtree: (Int, Int) throws -> [UInt8]) throws -> T) async throws -> T {
+        var needed: [LogNodeCache.Key] = []
         _ = try? compute { level, index in
-            needed.append((level, index))
+            needed.append(LogNodeCache.Key(level: level, index: index))
             return [UInt8](repeating: 0, count: 32)
         }
-        var fetched: [String: [UInt8]] = [:]
-        for (level, index) in needed where fetched["\(level)/\(index)"] == nil {
-            fetched["\(level)/\(index)"] = try await node(store, level, Int64(index))
+        var fetched: [LogNodeCache.Key: [UInt8]] = [:]
+        for key in needed where fetched[key] == nil {
+            if let hash = cache?.hash(key) {
+                fetched[key] = hash
+                continue
+            }
+            let hash = try await node(store, key.level, Int64(key.index))
+            fetched[key] = hash
+            cache?.keep(key, hash)
         }
         return try compute { level, index in
-            guard let hash = fetched["\(level)/\(index)"] else { throw StoreError.invalid("the evidence log lacks node (\(level), \(index))") }
+            guard let hash = fetched[LogNodeCache.Key(level: level, index: index)] else { throw StoreError.invalid("the evidence log lacks node (\(level), \(index))") }
             return hash
         }
     }
@@ -120,8 +156,8 @@ package enum LogProofs {
     }
 
     /// The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves.
-    package static func inclusion(of store: any EvidenceLogStore, index: Int64, size: Int64) async throws -> [[UInt8]] {
-        try await withNodes(store) { subtree in try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree) }
+    package static func inclusion(of store: any EvidenceLogStore, index: Int64, size: Int64, cache: LogNodeCache? = nil) async throws -> [[UInt8]] {
+        try await withNodes(store, cache: cache) { subtree in try MerkleTree.inclusionProof(index: Int(index), size: Int(size), subtree: subtree) }
     }
 
     /// The RFC 9162 consistency proof from the tree of `old` leaves to the tree of `new` leaves.

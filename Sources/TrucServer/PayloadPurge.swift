@@ -45,6 +45,8 @@ package struct PayloadPurgeService: Service {
     let origin: String
     let metrics: HubMetrics
     let logger: Logger
+    /// The log's nodes the bundles' proofs read, kept across batches and rounds (they never change).
+    let nodeCache = LogNodeCache()
     /// The clock (seconds since 1970); tests move it.
     package var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -123,7 +125,8 @@ package struct PayloadPurgeService: Service {
     func archiveAndPurge(_ batch: [PurgeCandidate], directory: String, pacer: inout Pacer) async throws -> Int {
         let last = try await store.lastArchive()
         let sequence = (last?.sequence ?? 0) + 1
-        let builder = try await self.builder()
+        var builder = try await self.builder()
+        builder.nodeCache = nodeCache
         var contents: [(entry: Archive.Entry, bundle: [UInt8], trace: [UInt8])] = []
         for candidate in batch {
             try await pacer.pause()
