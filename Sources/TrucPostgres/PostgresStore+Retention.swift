@@ -103,6 +103,9 @@ extension PostgresStore: RetentionStore {
         }
     }
 
+    /// Nothing waits for the end of a round: each purge deleted its chunks.
+    package func finishPurgeRound() async throws {}
+
     package func purgeTotals() async throws -> PurgeTotals {
         var totals = PurgeTotals(messages: 0, bytes: 0, archives: 0, archivedBytes: 0)
         for try await (key, value) in try await client.query("SELECT key, value FROM meta WHERE key IN ('purged_messages', 'purged_bytes')", logger: logger)

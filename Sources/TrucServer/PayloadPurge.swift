@@ -118,6 +118,7 @@ package struct PayloadPurgeService: Service {
             }
         }
         if !batch.isEmpty { purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer) }
+        if purged > 0 { try await store.finishPurgeRound() }
         return purged
     }
 

@@ -72,14 +72,8 @@ extension HubStore {
         // (Payloads of versions before segments, a file each, go after the commit.)
         for file in files { unlink(file) }
         if !segmentsToFree.isEmpty {
-            let segments = self.segments, readers = self.readers
-            _ = try await Self.blockingIO {
-                try segments.release(segmentsToFree) { segment in
-                    try readers.read { db in
-                        try !db.query("SELECT 1 FROM messages WHERE payload LIKE ? LIMIT 1", [.text(PayloadSegments.prefix + segment + ":%")]) { _ in true }.isEmpty
-                    }
-                }
-            }
+            let segments = self.segments
+            _ = try await Self.blockingIO { try segments.release(segmentsToFree) }
         }
         // Free pages back to the file system, 256 (1 MiB) per step with the store's other work between steps (a database
         // made with incremental auto-vacuum; in an older one freed pages are reused by the next messages). Without an
@@ -127,6 +121,17 @@ extension HubStore {
             try db.run("UPDATE meta SET value = value + ? WHERE key = 'purged_messages'", [.integer(Int64(purged.count))])
             try db.run("UPDATE meta SET value = value + ? WHERE key = 'purged_bytes'", [.integer(bytes)])
             return (PurgeResult(purged: purged, bytes: bytes), segments, files)
+        }
+    }
+
+    package func finishPurgeRound() async throws {
+        let segments = self.segments, readers = self.readers
+        _ = try await Self.blockingIO {
+            try segments.removeEmpty { segment in
+                try readers.read { db in
+                    try !db.query("SELECT 1 FROM messages WHERE payload LIKE ? LIMIT 1", [.text(PayloadSegments.prefix + segment + ":%")]) { _ in true }.isEmpty
+                }
+            }
         }
     }
 

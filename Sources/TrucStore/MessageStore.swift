@@ -345,6 +345,9 @@ package protocol RetentionStore: Actor {
     /// not purged, in one short transaction; answers what was purged. Space the store frees after the transaction
     /// (payload segments) is freed before it returns.
     func purgePayloads(_ ids: [String], archive sequence: Int64) async throws -> PurgeResult
+    /// What can be given back only at the end of a round (SQLite: payload segments no message refers to any more,
+    /// found with one scan each; PostgreSQL: nothing).
+    func finishPurgeRound() async throws
     /// Messages and payload bytes purged so far, archives recorded and their bytes.
     func purgeTotals() async throws -> PurgeTotals
 }

@@ -108,20 +108,14 @@ final class PayloadSegments: @unchecked Sendable {
         return (String(parts[0]), offset, length)
     }
 
-    /// The segment appended to now.
-    var current: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return name
-    }
+    /// Segments whose payloads were punched out since the last `removeEmpty` (candidates for removal).
+    private var touched: Set<String> = []
 
     /// Frees the bytes of purged payloads: each range is punched out of its segment (the file keeps its length; the
-    /// blocks go back to the file system, and reads of other payloads are unchanged). A segment other than the
-    /// current one is removed when `live` answers that no message's payload is in it any more. Blocks: call off
-    /// the cooperative pool. Answers the bytes punched out.
-    func release(_ locations: [String], live: (String) throws -> Bool) throws -> Int64 {
+    /// blocks go back to the file system, and reads of other payloads are unchanged). Blocks: call off the
+    /// cooperative pool. Answers the bytes punched out.
+    func release(_ locations: [String]) throws -> Int64 {
         var freed: Int64 = 0
-        var touched: Set<String> = []
         for location in locations {
             guard let (segment, offset, length) = Self.parse(location), length > 0 else { continue }
             let path = directory + "/" + segment
@@ -132,15 +126,25 @@ final class PayloadSegments: @unchecked Sendable {
                 throw Failure(description: "cannot free \(length) bytes of payload segment \(segment): \(String(cString: strerror(errno)))")
             }
             freed += Int64(length)
+            lock.lock()
             touched.insert(segment)
-        }
-        let current = self.current
-        for segment in touched.sorted() where segment != current {
-            if try !live(segment) {
-                unlink(directory + "/" + segment)
-            }
+            lock.unlock()
         }
         return freed
+    }
+
+    /// Removes the segments punched since the last call, other than the current one, in which `live` finds no
+    /// message's payload any more (one scan of the messages per segment: called once per purge round). Blocks.
+    func removeEmpty(live: (String) throws -> Bool) throws -> Int {
+        lock.lock()
+        let candidates = touched.subtracting([name])
+        touched.subtract(candidates)
+        lock.unlock()
+        var removed = 0
+        for segment in candidates.sorted() where try !live(segment) {
+            if unlink(directory + "/" + segment) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     /// Reads a payload by its location.
