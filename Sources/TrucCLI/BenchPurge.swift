@@ -57,7 +57,7 @@ struct BenchPurge: AsyncParsableCommand {
         let messages = stored.filter { $0.kind != "receipt" }.reduce(Int64(0)) { $0 + $1.messages }
         print("store           \(messages) documents and statuses, \(stored.filter { $0.kind == "receipt" }.reduce(Int64(0)) { $0 + $1.messages }) receipts, log of \(size) events")
         print("purged          \(purged) payloads (\(totals.bytes / 1_048_576) MiB) in \(String(format: "%.1f", seconds)) s: \(String(format: "%.0f", Double(purged) / seconds)) messages/s")
-        print("archives        \(totals.archives) files, \(totals.archivedBytes / 1_048_576) MiB (\(totals.archivedBytes / max(1, Int64(purged))) bytes per message)")
+        print("archives        \(totals.archives) files, \(totals.archivedBytes / 1_048_576) MiB (\(totals.archivedBytes / max(1, totals.messages)) bytes per message archived)")
         print("store on disk   \(diskBefore / 1_048_576) MiB before, \(diskAfter / 1_048_576) MiB after")
     }
 }
