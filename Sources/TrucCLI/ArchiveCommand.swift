@@ -19,12 +19,12 @@ struct ArchiveCommand: AsyncParsableCommand {
         try FileManager.default.contentsOfDirectory(atPath: directory).filter { Archive.sequence(ofFileName: $0) != nil }.sorted()
     }
 
-    /// The files inside one archive.
-    static func read(_ path: String) throws -> [String: [UInt8]] {
+    /// The files inside one archive (with `only`, just those it names).
+    static func read(_ path: String, only: ((String) -> Bool)? = nil) throws -> [String: [UInt8]] {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         guard let size = attributes[.size] as? Int, size <= maxBytes else { throw ZipError("larger than \(maxBytes) bytes") }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        return try bytes.withUnsafeBytes { raw in try ZipFiles.all(raw, maxEntries: 50_000, maxInflated: 2 * maxBytes) }
+        return try bytes.withUnsafeBytes { raw in try ZipFiles.all(raw, maxEntries: 50_000, maxInflated: 2 * maxBytes, only: only) }
     }
 
     struct Verify: AsyncParsableCommand {
@@ -131,9 +131,12 @@ struct ArchiveCommand: AsyncParsableCommand {
             let pinned = try logKey.map(EvidenceCommand.Verify.keyText)
             // Newest first: a message archived twice (a round interrupted after writing) is the same bytes in both.
             for name in names.reversed() {
-                guard let files = try? ArchiveCommand.read(archive + "/" + name),
-                      let raw = files["manifest.json"], let manifest = try? JSONDecoder().decode(Archive.Manifest.self, from: Data(raw)),
-                      let entry = manifest.messages.first(where: { $0.id == id }) else { continue }
+                // The manifest first (the other archives' bundles are not inflated), then this message's files.
+                guard let head = try? ArchiveCommand.read(archive + "/" + name, only: { !$0.hasPrefix("messages/") }),
+                      let raw = head["manifest.json"], let manifest = try? JSONDecoder().decode(Archive.Manifest.self, from: Data(raw)),
+                      let entry = manifest.messages.first(where: { $0.id == id }),
+                      let files = try? ArchiveCommand.read(archive + "/" + name, only: { !$0.hasPrefix("messages/") || $0 == entry.bundle })
+                else { continue }
                 let (findings, _) = Archive.checkManifest(file: name, files: files, pinnedKey: pinned)
                 guard findings.problems.isEmpty, let bundleBytes = files[entry.bundle], Digest.sha256(bundleBytes).hexString == entry.bundleSHA256,
                       let bundleFiles = try? EvidenceCommand.Verify.files(of: bundleBytes),

@@ -117,7 +117,8 @@ package struct PayloadPurgeService: Service {
                 batchBytes += candidate.size
             }
         }
-        if !batch.isEmpty { purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer) }
+        // (Stopping: the batch gathered so far waits for the next start; nothing of it was written.)
+        if !batch.isEmpty && !Task.isShuttingDownGracefully { purged += try await archiveAndPurge(batch, directory: directory, pacer: &pacer) }
         if purged > 0 { try await store.finishPurgeRound() }
         return purged
     }
@@ -130,6 +131,8 @@ package struct PayloadPurgeService: Service {
         builder.nodeCache = nodeCache
         var contents: [(entry: Archive.Entry, bundle: [UInt8], trace: [UInt8])] = []
         for candidate in batch {
+            // A hub asked to stop does not finish building an archive (nothing is written until it is whole).
+            guard !Task.isShuttingDownGracefully else { return 0 }
             try await pacer.pause()
             guard let message = try await store.message(candidate.id), message.purged == nil else { continue }
             let (bundle, pending) = try await builder.bundleAndPending(of: message)

@@ -177,6 +177,28 @@ struct RetentionLiveTests {
         try await scenario(database: try PostgresCluster.require().makeDatabase())
     }
 
+    @Test("SIGTERM in the middle of a long purge round: the hub stops at once, gracefully; nothing half-built is written")
+    func stopDuringRound() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-retention-stop-\(UUID().uuidString)").path
+        let archives = dir + "/archives", data = dir + "/data"
+        try FileManager.default.createDirectory(atPath: archives, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 10,000 final documents: one round paced to a quarter of a core takes about a minute.
+        let fill = try TrucRun.run(["bench", "messages-fill", "--data", data, "--messages", "10000", "--all-acknowledged"])
+        try #require(fill.exitCode == 0, "\(fill.stdout)\(fill.stderr)")
+        let hub = try HubEndToEndTests.Server(["--payload-retention-days", "0", "--archive-dir", archives, "--purge-interval", "1",
+                                               "--checkpoint-interval", "1"], keepLog: true, data: data)
+        defer { _ = hub.process.isRunning ? hub.stop() : 0 }
+        try await hub.waitUntilReady()
+        try await Task.sleep(for: .seconds(5)) // the first checkpoint, then the round building its first archive
+        let stopping = ContinuousClock.now
+        #expect(hub.stop(keepData: true) == 0, "a graceful exit")
+        #expect(ContinuousClock.now - stopping < .seconds(10), "stopped within \(ContinuousClock.now - stopping), not at the end of the round")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: archives).allSatisfy { !$0.hasPrefix(".writing-") })
+        let verify = try TrucRun.run(["archive", "verify", archives, "--data", data])
+        #expect(verify.exitCode == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
     @Test("a full archive disk stops the purge, raises the failure count, and intake goes on")
     func fullArchiveDisk() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-retention-full-\(UUID().uuidString)").path
