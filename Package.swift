@@ -57,12 +57,14 @@ let package = Package(
         .target(name: "TrucCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
         .target(name: "TrucSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         .target(name: "TrucZlib", dependencies: ["CLibZ"], swiftSettings: strictSettings),
+        // The words every layer shares (agency codes, calendar days): no dependency at all.
+        .target(name: "TrucVocabulary", swiftSettings: strictSettings),
         .target(
             name: "EdXML",
-            dependencies: ["TrucXML", "TrucCrypto", "TrucZlib"],
+            dependencies: ["TrucVocabulary", "TrucXML", "TrucCrypto", "TrucZlib"],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucSignatures", dependencies: ["EdXML", "TrucCore", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
+        .target(name: "TrucSignatures", dependencies: ["TrucVocabulary", "EdXML", "TrucCore", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
         .target(
             name: "TrucRevocation",
             dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -70,18 +72,18 @@ let package = Package(
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucCore", dependencies: ["EdXML"], swiftSettings: strictSettings),
+        .target(name: "TrucCore", dependencies: ["TrucVocabulary"], swiftSettings: strictSettings),
         // The evidence log's Merkle tree (RFC 9162): pure hashing, proofs and their verification.
         .target(name: "TrucLog", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
-        .target(name: "TrucStore", dependencies: ["TrucCore", "EdXML", "TrucSQLite", "TrucCrypto", "TrucLog"], swiftSettings: strictSettings),
-        .target(name: "TrucPostgres", dependencies: ["TrucStore", "TrucCore", "TrucCrypto", "TrucLog", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .target(name: "TrucStore", dependencies: ["TrucVocabulary", "TrucCore", "EdXML", "TrucSQLite", "TrucCrypto", "TrucLog"], swiftSettings: strictSettings),
+        .target(name: "TrucPostgres", dependencies: ["TrucVocabulary", "TrucStore", "TrucCore", "TrucCrypto", "TrucLog", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strictSettings),
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
+                "TrucVocabulary", "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -99,7 +101,7 @@ let package = Package(
         ),
         .target(
             name: "TrucCLI",
-            dependencies: ["EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite", "TrucLog",
+            dependencies: ["TrucVocabulary", "EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite", "TrucLog",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib",
@@ -109,7 +111,7 @@ let package = Package(
 
         // Fuzzing: the parsers a caller's bytes reach, as targets (TrucFuzzing), and the libFuzzer entry point
         // (truc-fuzz: an empty program unless built by scripts/fuzz.sh with -sanitize=fuzzer,address).
-        .target(name: "TrucFuzzing", dependencies: ["EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"], swiftSettings: strictSettings),
+        .target(name: "TrucFuzzing", dependencies: ["TrucVocabulary", "EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"], swiftSettings: strictSettings),
         .systemLibrary(name: "CFuzzDriver"),
         .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"], swiftSettings: strictSettings),
 
@@ -119,19 +121,19 @@ let package = Package(
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucLogTests", dependencies: ["TrucLog", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"], swiftSettings: strictSettings),
-        .testTarget(name: "EdXMLTests", dependencies: ["EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
+        .testTarget(name: "EdXMLTests", dependencies: ["TrucVocabulary", "EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucCLITests", dependencies: ["TrucCLI", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "EdXML"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCLITests", dependencies: ["TrucVocabulary", "TrucCLI", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "TrucVocabulary"], swiftSettings: strictSettings),
         .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
-        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
+        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
                                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
         .testTarget(
             name: "TrucServerTests",
-            dependencies: ["TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",
+            dependencies: ["TrucVocabulary", "TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOCore", package: "swift-nio"),

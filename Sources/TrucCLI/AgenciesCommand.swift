@@ -6,6 +6,7 @@ import TrucPostgres
 import TrucStore
 import EdXML
 import TrucSignatures
+import TrucVocabulary
 
 /// `truc agencies …`: the agency directory in the store.
 struct AgenciesCommand: AsyncParsableCommand {

@@ -7,6 +7,7 @@ import TrucLog
 import TrucServer
 import TrucSignatures
 import TrucStore
+import TrucVocabulary
 
 /// The evidence log at scale: a fresh store holds one document (the demo's signed PDF, accepted as the intake
 /// stores it) and then `--events` events in all (operator events of a typical size), sequenced and signed; then

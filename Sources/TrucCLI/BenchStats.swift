@@ -3,6 +3,7 @@ import EdXML
 import Foundation
 import TrucCore
 import TrucStore
+import TrucVocabulary
 
 /// Fills a store with synthetic national-scale history for the statistics benchmark
 /// (scripts/bench-stats.sh): about 30,000 agencies in the code hierarchy (63 provinces with departments,

@@ -5,6 +5,7 @@ import TrucCrypto
 import TrucLog
 import EdXML
 import TrucStore
+import TrucVocabulary
 
 /// Fills a store with messages for the migration benchmark (scripts/bench-migrate.sh): N documents from the
 /// agencies registered in it (run `truc bench stats-fill` first for a national directory, else the demo

@@ -3,6 +3,7 @@ import Foundation
 import TrucCore
 import TrucServer
 import TrucSignatures
+import TrucVocabulary
 
 /// `truc revalidate`: re-judges the documents a hub received in a period from what it kept (their bytes, the
 /// validation data stored at receipt, the trust snapshot of each verdict or `--trust DIR`), without any network,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrucCore
 import TrucStore
+import TrucVocabulary
 
 /// `truc stats`: the signed-ratio report from the store (the same report as `GET /v1/stats/signed-ratio`).
 struct StatsCommand: AsyncParsableCommand {

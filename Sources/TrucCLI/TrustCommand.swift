@@ -3,6 +3,7 @@ import EdXML
 import Foundation
 import TrucCrypto
 import TrucSignatures
+import TrucVocabulary
 
 /// `truc trust`: what a trust directory holds — each anchor and intermediate (subject, SHA-256, validity,
 /// whether a CRL of its own is there), each CRL (issuer, next update) — the trust snapshot id the hub's

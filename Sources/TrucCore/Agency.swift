@@ -1,4 +1,4 @@
-package import EdXML
+package import TrucVocabulary
 
 /// An agency this hub serves: its code, name, place in the hierarchy and how it authenticates.
 package struct Agency: Sendable, Codable, Equatable {

@@ -1,4 +1,4 @@
-import EdXML
+import TrucVocabulary
 
 /// The agency hierarchy: a registered parent wins; otherwise the parent the code itself implies.
 package struct Hierarchy: Sendable {

@@ -1,3 +1,4 @@
+import TrucVocabulary
 /// How long the hub keeps a message's payload after the message is final (every recipient's delivery delivered,
 /// failed or dead): the default, and overrides per agency (sender or recipient) and per business type. The longest
 /// retention that applies to a message wins, so an override can only keep a message longer than another party's
@@ -106,14 +107,4 @@ package struct RetentionPolicy: Sendable, Equatable {
 package struct RetentionPolicyError: Error, Sendable, CustomStringConvertible {
     package let message: String
     package var description: String { message }
-}
-
-/// A light check of an agency code's shape (the registry decides which codes exist): letters, digits, dots and
-/// dashes, 1 to 64 characters.
-package enum AgencyCodeText {
-    package static func isPlausible(_ code: String) -> Bool {
-        !code.isEmpty && code.utf8.count <= 64 && code.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
-        }
-    }
 }

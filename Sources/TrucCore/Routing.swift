@@ -1,4 +1,4 @@
-package import EdXML
+package import TrucVocabulary
 
 /// How this hub talks to a peer hub.
 package enum PeerDialect: String, Sendable, Codable, Equatable {
@@ -101,10 +101,10 @@ package enum LoopGuard {
         case tooManyHops(Int)
     }
 
-    package static func check(_ message: EdXMLMessage, hubCode: String, hopLimit: Int) -> Refusal? {
-        guard case .document(let d) = message else { return nil }
-        if d.traceHeaders.contains(where: { $0.organId == hubCode }) { return .alreadyPassed }
-        if d.traceHeaders.count > hopLimit { return .tooManyHops(d.traceHeaders.count) }
+    /// `traceOrgans`: the `OrganId` of each `TraceHeader` of a document, in order (a status message has none).
+    package static func check(traceOrgans: [String], hubCode: String, hopLimit: Int) -> Refusal? {
+        if traceOrgans.contains(hubCode) { return .alreadyPassed }
+        if traceOrgans.count > hopLimit { return .tooManyHops(traceOrgans.count) }
         return nil
     }
 }

@@ -1,4 +1,4 @@
-import EdXML
+import TrucVocabulary
 
 /// How promptly agencies handle the documents they receive, from the status messages they send back:
 /// the decree on clerical work asks for notice of receipt (01 or 03) the same day.

@@ -6,6 +6,7 @@ import TrucSignatures
 import TrucVXP
 import TrucZlib
 import TrucXML
+import TrucVocabulary
 
 /// The parsers a caller's bytes reach, as fuzz targets. `truc-fuzz` (built with libFuzzer and
 /// AddressSanitizer by `scripts/fuzz.sh`) runs one of them per process; the test suite replays the seed

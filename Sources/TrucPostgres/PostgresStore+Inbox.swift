@@ -4,6 +4,7 @@ import EdXML
 import TrucLog
 package import TrucCore
 package import TrucStore
+import TrucVocabulary
 
 // The InboxStore role on PostgreSQL: what recipients pull and acknowledge, what senders trace.
 extension PostgresStore: InboxStore {

@@ -5,6 +5,7 @@ import PostgresNIO
 import TrucCrypto
 import TrucLog
 package import TrucStore
+import TrucVocabulary
 
 // The EvidenceLogStore role on PostgreSQL: every node may run the sequencer; a transaction-level advisory lock
 // lets one at a time in (the others skip their turn), so the tree never forks.

@@ -4,6 +4,7 @@ import TrucCore
 import EdXML
 import TrucLog
 package import TrucStore
+import TrucVocabulary
 
 // The DeliveryQueueStore role on PostgreSQL, for several nodes: a due delivery is claimed with a lease
 // (`FOR UPDATE SKIP LOCKED`, `claimed_by`, `lease_until`), so two nodes never attempt it at once; a node that dies

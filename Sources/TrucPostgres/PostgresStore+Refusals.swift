@@ -4,6 +4,7 @@ import Foundation
 import PostgresNIO
 import TrucCore
 package import TrucStore
+import TrucVocabulary
 
 // The RefusalStore role on PostgreSQL: refused documents as records (never their payload).
 extension PostgresStore: RefusalStore {

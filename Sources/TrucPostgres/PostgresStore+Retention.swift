@@ -6,6 +6,7 @@ import PostgresNIO
 import TrucCore
 import TrucLog
 package import TrucStore
+import TrucVocabulary
 
 // The RetentionStore role on PostgreSQL: archives recorded under an advisory lock (one sequence each, in order,
 // whichever node writes), purged payloads marked in `payload` and their chunks deleted a few hundred messages per

@@ -3,6 +3,7 @@ import Foundation
 import PostgresNIO
 package import TrucCore
 package import TrucStore
+import TrucVocabulary
 
 // The StatisticsStore role on PostgreSQL: the signed-ratio counters (kept in the intake transaction, added in
 // place so that concurrent nodes lose no update) and the reports built on them.

@@ -7,6 +7,7 @@ import TrucRevocation
 import TrucSignatures
 import TrucStore
 import NIOFoundationEssentialsCompat
+import TrucVocabulary
 
 /// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
 /// to an agency, peer hubs' reachability, and the agency directory with its credentials.

@@ -1,6 +1,7 @@
 import EdXML
 import Foundation
 import TrucCore
+import TrucVocabulary
 
 /// The pieces every dashboard page is built from — date ranges, tables that render as HTML and as CSV, SVG
 /// charts with axes and patterns, the page shell. Pure: text in, text out.

@@ -8,6 +8,7 @@ import TrucCrypto
 import TrucLog
 package import TrucStore
 import TrucZlib
+import TrucVocabulary
 
 /// `GET /v1/messages/{id}/evidence` (its sender, its recipients, the operator): the message's evidence bundle
 /// (`EvidenceBundle`, README "Evidence bundles") — the exact bytes, the verdict and its report and validation data,

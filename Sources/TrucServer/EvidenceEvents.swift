@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TrucCrypto
 import TrucLog
 package import TrucStore
+import TrucVocabulary
 
 /// The evidence log's events for what the hub stores (README "Evidence log"): built here, written by the store in
 /// the same transaction as the row they record.

@@ -4,6 +4,7 @@ package import HTTPTypes
 package import Hummingbird
 package import TrucStore
 import TrucCore
+import TrucVocabulary
 
 /// An API error: HTTP status, a stable code and a message, sent as `{"error":{"code","message"}}`
 /// (plus details such as findings or a signature verdict). Every handler error goes through this.

@@ -340,7 +340,7 @@ struct Intake: Sendable {
             failure.findings = errors.map { Refusal.Finding(location: $0.path, status: "error", codes: [$0.code.rawValue], detail: $0.message) }
             throw failure
         }
-        if let refusal = LoopGuard.check(parsed.message, hubCode: hubCode, hopLimit: hopLimit) {
+        if let refusal = LoopGuard.check(traceOrgans: parsed.message.traceOrgans, hubCode: hubCode, hopLimit: hopLimit) {
             switch refusal {
             case .alreadyPassed: throw HubError(.unprocessableContent, "loop-detected", "the message's trace already names this hub (\(hubCode))")
             case .tooManyHops(let n): throw HubError(.unprocessableContent, "hop-limit", "the message's trace has \(n) hops; the limit is \(hopLimit)")

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TrucCrypto
 import TrucLog
 import TrucStore
+import TrucVocabulary
 
 /// Appends the history of a store from before the evidence log (README "Evidence log", backfilled events): each
 /// stored message with no `accepted` event gets one, flagged `"backfilled":"yes"` and dated with its receipt, and

@@ -7,6 +7,7 @@ import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucStore
+import TrucVocabulary
 
 /// The evidence log over HTTP: the latest signed checkpoint and the log's verifier key, inclusion proofs (of a
 /// message's event for those who may read the message; of any leaf for the operator), consistency proofs between

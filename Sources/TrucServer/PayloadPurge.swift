@@ -9,6 +9,7 @@ package import TrucStore
 import TrucZlib
 #if canImport(Glibc)
 import Glibc
+import TrucVocabulary
 #endif
 
 /// Where purged payloads go and when (README "Retention and archives").

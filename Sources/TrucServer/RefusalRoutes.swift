@@ -6,6 +6,7 @@ import TrucStore
 import TrucSignatures
 import NIOCore
 import HTTPTypes
+import TrucVocabulary
 
 /// The refused messages: an agency sees its own (how its IT finds out why its signing is broken), the
 /// operator everyone's, with counts by code and by sender.

@@ -4,6 +4,7 @@ package import TrucCore
 import TrucCrypto
 package import TrucSignatures
 package import TrucStore
+package import TrucVocabulary
 
 /// Re-judges the documents a hub received in a period from what it kept — the exact bytes, the validation data
 /// stored at receipt, and the trust snapshot of the verdict (or a trust directory the operator names) — with no

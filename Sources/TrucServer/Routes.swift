@@ -9,6 +9,7 @@ import TrucCrypto
 import TrucStore
 import TrucSignatures
 import NIOFoundationEssentialsCompat
+import TrucVocabulary
 
 /// The versioned API (see `openapi.yaml`).
 struct HubRoutes: Sendable {

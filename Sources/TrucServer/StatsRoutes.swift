@@ -4,6 +4,7 @@ import NIOCore
 import EdXML
 import TrucCore
 import TrucStore
+import TrucVocabulary
 
 /// `GET /v1/stats/signed-ratio`: the signed-ratio report for an agency (or its subtree) and period, as JSON
 /// or CSV. An agency sees itself and its subtree; the operator sees everything.

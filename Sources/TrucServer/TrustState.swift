@@ -7,6 +7,7 @@ import TrucStore
 package import TrucCrypto
 package import TrucSignatures
 import UnixSignals
+import TrucVocabulary
 
 /// The trust directory as the hub uses it — the trust store (anchors, intermediates, CRLs) and the
 /// signature verifier built on it — replaced as a whole when the directory is reloaded (SIGHUP,

@@ -11,6 +11,7 @@ import TrucStore
 import TrucVXP
 import TrucSignatures
 import NIOFoundationEssentialsCompat
+import TrucVocabulary
 
 /// The national hub's SDK dialect (vxp-wire.md): nine `POST {prefix}/{operation}` calls authenticated by
 /// HMAC-signed headers, answered with the JSON the SDK reads — always HTTP 200, ASCII-only, `status`,

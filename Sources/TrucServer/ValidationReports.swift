@@ -4,6 +4,7 @@ import HTTPTypes
 import TrucCore
 package import TrucSignatures
 package import TrucStore
+import TrucVocabulary
 
 /// The validation report of a message the hub received, from the verdict stored at receipt: ETSI TS 119 102-2
 /// XML signed with the hub's key, or Truc's JSON. Shared by the API and the dashboard.

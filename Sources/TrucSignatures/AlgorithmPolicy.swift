@@ -2,6 +2,7 @@ import EdXML
 import Foundation
 import TrucCore
 import TrucCrypto
+import TrucVocabulary
 
 /// When an algorithm stops being acceptable for signatures: a dated policy, as ETSI TS 119 312 and the EU DSS
 /// library's cryptographic constraints are. An algorithm is acceptable for a signature only when the signature

@@ -1,5 +1,6 @@
 import EdXML
 import SwiftASN1
+import TrucVocabulary
 
 /// The parts of a CMS SignedData (RFC 5652) that verifying a PDF signature needs, read with swift-asn1.
 ///

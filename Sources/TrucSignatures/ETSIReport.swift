@@ -1,6 +1,7 @@
 import EdXML
 import Foundation
 package import TrucCrypto
+import TrucVocabulary
 
 /// The ETSI TS 119 102-2 V1.4.1 validation report of a message verdict: one `SignatureValidationReport` per
 /// signature (identifier, validation time and best signature time, the document's digest, the signer, the

@@ -1,4 +1,5 @@
 import EdXML
+import TrucVocabulary
 
 /// A signature's result in the terms of ETSI EN 319 102-1 (the validation procedure) and TS 119 102-2 (the
 /// report): the main indication, the sub-indication, the best signature time and the format and level the

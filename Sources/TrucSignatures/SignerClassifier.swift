@@ -1,5 +1,6 @@
 import EdXML
 import TrucCrypto
+import TrucVocabulary
 
 /// Vietnamese CA practice: a personal certificate carries an identity number (`CMND:`, `CCCD:`, `HC:`, `BHXH:`),
 /// an organisation certificate a tax or budget code (`MST:`, `MNS:`), in the subject's UID or

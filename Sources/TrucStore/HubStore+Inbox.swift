@@ -4,6 +4,7 @@ package import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucSQLite
+import TrucVocabulary
 
 // The InboxStore role: what recipients pull and acknowledge, what senders trace.
 extension HubStore {

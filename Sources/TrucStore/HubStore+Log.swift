@@ -2,6 +2,7 @@ import EdXML
 import TrucCrypto
 import TrucLog
 import TrucSQLite
+import TrucVocabulary
 
 // The EvidenceLogStore role on SQLite: the store's one writer is the sequencer.
 extension HubStore {

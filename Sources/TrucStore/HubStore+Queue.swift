@@ -4,6 +4,7 @@ package import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucSQLite
+import TrucVocabulary
 
 // The DeliveryQueueStore and OperationsStore roles: the delivery engine's queue and what operators watch.
 extension HubStore {

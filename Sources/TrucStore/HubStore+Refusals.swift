@@ -1,6 +1,7 @@
 import EdXML
 import Foundation
 import TrucSQLite
+import TrucVocabulary
 
 /// A message the hub refused: what an agency's IT needs to find out why (never the payload).
 package struct Refusal: Sendable, Codable, Equatable {

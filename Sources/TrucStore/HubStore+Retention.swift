@@ -3,6 +3,7 @@ import Foundation
 import TrucCore
 import TrucLog
 import TrucSQLite
+import TrucVocabulary
 
 // The RetentionStore role on SQLite: archives recorded in `archives`, purged payloads marked in the message's
 // `payload` column (`archived:<sequence>:<time>`), inline payloads deleted with the mark, segment ranges punched

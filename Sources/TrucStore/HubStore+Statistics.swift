@@ -3,6 +3,7 @@ import Foundation
 package import TrucCore
 import TrucCrypto
 import TrucSQLite
+import TrucVocabulary
 
 // The StatisticsStore role: signed-ratio counters and the reports built on them.
 extension HubStore {

@@ -1,4 +1,5 @@
 import EdXML
+import TrucVocabulary
 /// A message the intake accepted, ready to be stored.
 package struct IncomingMessage: Sendable {
     package var id: String

@@ -1,5 +1,6 @@
 import Testing
 @testable import EdXML
+@testable import TrucVocabulary
 
 @Suite("Agency codes (mã định danh)")
 struct AgencyCodeTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucTestSupport
+@testable import TrucVocabulary
 
 /// `truc log verify` on a real hub's store, then on copies of it changed behind the hub's back (Python's sqlite3
 /// playing the operator with write access to the database): each change is named by the first leaf it touches.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucTestSupport
+@testable import TrucVocabulary
 
 /// Revocation as a user meets it: a hub with the default policy (prefer OCSP, then CRLs) and a trust directory
 /// holding only a CA whose certificates point at a lab on 127.0.0.1 (`Tests/Fixtures/revocation/lab.py`:

@@ -1,5 +1,6 @@
 import Testing
 import TrucCore
+@testable import TrucVocabulary
 
 @Suite("Strict report dates and numbers")
 struct CalendarDayTests {

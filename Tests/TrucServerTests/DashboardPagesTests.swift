@@ -9,6 +9,7 @@ import TrucTestSupport
 import TrucCore
 @testable import TrucServer
 import TrucStore
+@testable import TrucVocabulary
 
 /// The dashboard's pages as a logged-in operator fetches them over HTTPS: the national view and its date
 /// ranges, the agency page, search and the tree, CSV exports of the tables shown, and what happens without a

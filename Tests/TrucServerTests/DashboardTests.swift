@@ -5,6 +5,7 @@ import TrucCore
 import TrucStore
 import TrucServer
 import NIOHTTP1
+@testable import TrucVocabulary
 
 /// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
 /// Debian's chromium-driver), and the admin API behind the same operations.

@@ -4,6 +4,7 @@ import Testing
 import TrucCore
 import TrucStore
 import TrucTestSupport
+@testable import TrucVocabulary
 
 /// The signed-ratio report as a ministry's analyst opens it: a spreadsheet or pandas, every agency of the
 /// scope, sorted, by month, with the decimal mark of a Vietnamese spreadsheet.

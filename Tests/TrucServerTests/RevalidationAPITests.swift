@@ -4,6 +4,7 @@ import EdXML
 import NIOHTTP1
 import TrucTestSupport
 @testable import TrucServer
+@testable import TrucVocabulary
 
 /// The operator's re-validation API: a period re-judged from the kept data, nothing written.
 @Suite("Re-validation API: a period re-judged from the kept data, for the operator only")

@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 import TrucTestSupport
+@testable import TrucVocabulary
 
 /// Only the sender's own seal counts: an organisation signature counts for the sending agency when its
 /// certificate is one the directory binds to that agency.

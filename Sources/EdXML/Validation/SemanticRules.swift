@@ -1,3 +1,4 @@
+import TrucVocabulary
 /// The rules an XSD cannot express. Pure functions of the model: usable on messages Truc builds too.
 package enum SemanticRules {
     static let headerPath = "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader"

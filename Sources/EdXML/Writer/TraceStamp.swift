@@ -1,4 +1,5 @@
 import Foundation
+import TrucVocabulary
 /// Appends a `TraceHeader` (this hub's code and the time) to a message's `TraceHeaderList`, in place in the
 /// bytes: everything else stays byte for byte. Used on copies a hub forwards; the caller must not stamp a
 /// message whose envelope is signed (the enveloped signature covers the trace, and would no longer verify).

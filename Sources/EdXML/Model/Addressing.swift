@@ -1,4 +1,3 @@
-package import EdXML
 
 /// Who a message is for, as the hub reads it: a document goes to every `To`; a status message goes to
 /// `ResponseFor/OrganId` (the original sender for codes 01–06, 15, 16; the recipient for 13).
@@ -25,5 +24,13 @@ package enum Addressing {
             guard let id = s.responseFor?.documentId, let code = s.statusCode else { return "\(sender)|status|sha256:\(sha256)" }
             return "\(sender)|status|\(id)|\(code.rawValue)|\(s.timestamp?.raw ?? "")"
         }
+    }
+}
+
+extension EdXMLMessage {
+    /// The `OrganId` of each `TraceHeader` of a document, in order: the hubs it passed (a status message has none).
+    package var traceOrgans: [String] {
+        guard case .document(let d) = self else { return [] }
+        return d.traceHeaders.map(\.organId)
     }
 }

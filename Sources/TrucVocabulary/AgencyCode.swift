@@ -130,3 +130,13 @@ package struct AgencyCodeError: Error, Sendable, Equatable, CustomStringConverti
     }
     package var description: String { "\"\(code)\" is not a valid agency code: \(reason)" }
 }
+
+/// A light check of an agency code's shape (the registry decides which codes exist): letters, digits, dots and
+/// dashes, 1 to 64 characters.
+package enum AgencyCodeText {
+    package static func isPlausible(_ code: String) -> Bool {
+        !code.isEmpty && code.utf8.count <= 64 && code.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
+        }
+    }
+}

@@ -1,4 +1,3 @@
-import EdXML
 
 /// A calendar day written `yyyy-MM-dd` in ASCII digits, checked against the calendar (proleptic Gregorian):
 /// the one parser of report dates for the HTTP API and the CLI. Nothing but the ten ASCII digits counts as a
