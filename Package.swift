@@ -12,7 +12,10 @@ import PackageDescription
 //   TrucRevocation  OCSP and CRL fetching with caches (the network revocation source of TrucSignatures)
 //   TrucCore      hub domain logic without I/O: agencies, routing, delivery states, retry policy
 //   TrucVXP       the national SDK's dialect without I/O: HMAC header auth, hash-file, answer JSON
-//   TrucStore     the store protocols (by role) and their SQLite implementation (messages, deliveries, agencies, counters)
+//   TrucVocabulary  words every layer shares: agency codes, calendar days (no dependency)
+//   TrucConcurrency deadlines on calls, wake-up flags (no dependency)
+//   TrucStore     the store's contract: protocols by role, records, errors (no C, no engine)
+//   TrucSQLiteStore the SQLite implementation of the contract (one node, the default)
 //   TrucPostgres  the PostgreSQL implementation of the store protocols (several nodes), on postgres-nio
 //   TrucServer    Hummingbird HTTPS server: auth, intake, inbox, admin, stats, dashboard, VXP dialect; delivery engine; buildHub
 //   TrucCLI       ArgumentParser commands; `truc` is a thin main around it
@@ -76,14 +79,20 @@ let package = Package(
         // The evidence log's Merkle tree (RFC 9162): pure hashing, proofs and their verification.
         .target(name: "TrucLog", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .target(name: "TrucVXP", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
-        .target(name: "TrucStore", dependencies: ["TrucVocabulary", "TrucCore", "EdXML", "TrucSQLite", "TrucCrypto", "TrucLog"], swiftSettings: strictSettings),
-        .target(name: "TrucPostgres", dependencies: ["TrucVocabulary", "TrucStore", "TrucCore", "TrucCrypto", "TrucLog", "EdXML", .product(name: "PostgresNIO", package: "postgres-nio"),
+        // Concurrency primitives the stores and the server share (a deadline on a call, a wake-up flag): no dependency.
+        .target(name: "TrucConcurrency", swiftSettings: strictSettings),
+        // The store's contract: the role protocols, their records and errors. No C library, no engine.
+        .target(name: "TrucStore", dependencies: ["TrucVocabulary", "TrucCore", "TrucConcurrency"], swiftSettings: strictSettings),
+        // The SQLite implementation of the contract (one node): the default store.
+        .target(name: "TrucSQLiteStore", dependencies: ["TrucStore", "TrucVocabulary", "TrucCore", "TrucConcurrency", "TrucSQLite", "TrucCrypto", "TrucLog"],
+                swiftSettings: strictSettings),
+        .target(name: "TrucPostgres", dependencies: ["TrucVocabulary", "TrucStore", "TrucConcurrency", "TrucCore", "TrucCrypto", "TrucLog", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strictSettings),
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucVocabulary", "TrucCore", "TrucStore", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
+                "TrucVocabulary", "TrucCore", "TrucStore", "TrucSQLiteStore", "TrucConcurrency", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -101,7 +110,7 @@ let package = Package(
         ),
         .target(
             name: "TrucCLI",
-            dependencies: ["TrucVocabulary", "EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucPostgres", "TrucCore", "TrucSQLite", "TrucLog",
+            dependencies: ["TrucVocabulary", "TrucConcurrency", "EdXML", "TrucCrypto", "TrucSignatures", "TrucRevocation", "TrucServer", "TrucStore", "TrucSQLiteStore", "TrucPostgres", "TrucCore", "TrucSQLite", "TrucLog",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"), "TrucZlib",
@@ -125,15 +134,16 @@ let package = Package(
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCLITests", dependencies: ["TrucVocabulary", "TrucCLI", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "TrucVocabulary"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucStoreTests", dependencies: ["TrucStore", "TrucCore"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucConcurrencyTests", dependencies: ["TrucConcurrency"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucSQLiteStoreTests", dependencies: ["TrucSQLiteStore", "TrucStore", "TrucCore"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
-        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
+        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucStore", "TrucSQLiteStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
                                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
         .testTarget(
             name: "TrucServerTests",
-            dependencies: ["TrucVocabulary", "TrucServer", "TrucStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",
+            dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucServer", "TrucStore", "TrucSQLiteStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOCore", package: "swift-nio"),

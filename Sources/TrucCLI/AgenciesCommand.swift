@@ -7,6 +7,7 @@ import TrucStore
 import EdXML
 import TrucSignatures
 import TrucVocabulary
+import TrucSQLiteStore
 
 /// `truc agencies …`: the agency directory in the store.
 struct AgenciesCommand: AsyncParsableCommand {
@@ -34,7 +35,7 @@ struct AgenciesCommand: AsyncParsableCommand {
             }
             try Preflight.dataDirectory(directory)
             do {
-                return try HubStore(dataDirectory: directory)
+                return try SQLiteStore(dataDirectory: directory)
             } catch {
                 throw CommandFailure(code: "data-unusable", message: "cannot open the store in \(directory): \(error); check the directory (--data or TRUC_DATA_DIR) and its permissions",
                                      exitCode: 3).report()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrucStore
+import TrucSQLiteStore
 
 /// What a hub keeps, per message: its store file, the payload segments, and the validation data kept with the
 /// verdicts (distinct objects and their bytes, links) — run on a hub's data directory after a load
@@ -13,7 +14,7 @@ struct BenchKept: AsyncParsableCommand {
     func run() async throws {
         let export = try StoreExport(dataDirectory: data)
         let messages = try export.count("messages")
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         let totals = try await store.evidenceTotals()
         func size(_ path: String) -> Int64 {
             var directory: ObjCBool = false

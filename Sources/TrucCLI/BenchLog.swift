@@ -8,6 +8,7 @@ import TrucServer
 import TrucSignatures
 import TrucStore
 import TrucVocabulary
+import TrucSQLiteStore
 
 /// The evidence log at scale: a fresh store holds one document (the demo's signed PDF, accepted as the intake
 /// stores it) and then `--events` events in all (operator events of a typical size), sequenced and signed; then
@@ -23,7 +24,7 @@ struct BenchLog: AsyncParsableCommand {
         guard !FileManager.default.fileExists(atPath: data + "/truc.sqlite") else {
             throw CommandFailure(code: "invalid-option", message: "\(data) already holds a store: give a fresh directory", exitCode: 2).report()
         }
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         let demo = try DemoPKI.locate()
         let document = [UInt8](try Data(contentsOf: URL(fileURLWithPath: demo + "/../../Tests/Fixtures/signatures/pdf-organisation.edxml")))
         let id = MessageID.make()

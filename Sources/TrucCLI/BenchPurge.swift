@@ -7,6 +7,7 @@ import TrucLog
 import TrucServer
 import TrucSignatures
 import TrucStore
+import TrucSQLiteStore
 
 /// Times one archive-and-purge round on a filled store (`truc bench messages-fill --all-acknowledged`): the log
 /// is sequenced and signed first (as the hub's sequencer does), then every final document is archived (evidence
@@ -18,7 +19,7 @@ struct BenchPurge: AsyncParsableCommand {
     @Option(name: .customLong("archive-dir"), help: "An empty directory for the archives.") var archiveDir: String
 
     func run() async throws {
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         let demo = try DemoPKI.locate()
         let origin = "truc-log/000.00.00.W00"
         let key = try Ed25519Key(seed: try await store.logSigningSeed())

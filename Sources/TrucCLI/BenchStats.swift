@@ -4,6 +4,7 @@ import Foundation
 import TrucCore
 import TrucStore
 import TrucVocabulary
+import TrucSQLiteStore
 
 /// Fills a store with synthetic national-scale history for the statistics benchmark
 /// (scripts/bench-stats.sh): about 30,000 agencies in the code hierarchy (63 provinces with departments,
@@ -53,7 +54,7 @@ struct BenchStatsFill: AsyncParsableCommand {
 
 
     func run() async throws {
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         try await store.setCacheSize(mebibytes: 4096)
         let agencies = Self.agencies()
         let started = Date()

@@ -6,12 +6,13 @@ import TrucLog
 import EdXML
 import TrucStore
 import TrucVocabulary
+import TrucSQLiteStore
 
 /// Fills a store with messages for the migration benchmark (scripts/bench-migrate.sh): N documents from the
 /// agencies registered in it (run `truc bench stats-fill` first for a national directory, else the demo
 /// agencies are used) with payloads (most a few KiB in the database, one in `--large-every` of 256 KiB in
 /// payload segments), one to three recipients each, two in three deliveries acknowledged with a delivery
-/// receipt for the sender, as the intake and the receipt issuer store them (through `HubStore.accept`).
+/// receipt for the sender, as the intake and the receipt issuer store them (through `SQLiteStore.accept`).
 /// Deterministic (fixed seed); the payloads are distinct bytes, not parsed.
 struct BenchStoreFill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "messages-fill", abstract: "Fill a store with documents, deliveries and receipts.")
@@ -25,7 +26,7 @@ struct BenchStoreFill: AsyncParsableCommand {
 
 
     func run() async throws {
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         var codes = try await store.agencies().map(\.code)
         if codes.count < 2 {
             for agency in [Agency(code: "000.00.00.G22", name: "Văn phòng Chính phủ"), Agency(code: "000.00.00.H41", name: "UBND tỉnh Nghệ An"),

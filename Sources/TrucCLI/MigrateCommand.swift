@@ -4,6 +4,7 @@ import Logging
 import TrucCrypto
 import TrucPostgres
 import TrucStore
+import TrucSQLiteStore
 
 /// `truc migrate --from-sqlite DIR --to postgres://…`: copies a hub's SQLite store (messages with their
 /// payloads, deliveries, receipts, agencies, tokens, client systems, refusals, counters, the directory's log)

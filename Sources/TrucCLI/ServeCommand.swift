@@ -13,6 +13,7 @@ import TrucSignatures
 import TrucStore
 import UnixSignals
 import NIOCore
+import TrucSQLiteStore
 
 /// `truc serve`: the HTTPS hub. Configuration keys, by precedence: command-line flag, environment
 /// variable, config file (JSON or YAML with the same key names as the flags), default — read through one
@@ -311,7 +312,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("store: PostgreSQL", metadata: ["node": "\(name)"])
         } else {
             postgres = nil
-            store = try HubStore(dataDirectory: hubConfiguration.dataDirectory)
+            store = try SQLiteStore(dataDirectory: hubConfiguration.dataDirectory)
         }
         if demoAgencies, let folder = pki.agencies, try await store.agencies().isEmpty {
             let registered = try DemoPKI.agencies(in: folder)

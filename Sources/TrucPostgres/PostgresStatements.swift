@@ -2,6 +2,7 @@ import NIOCore
 import PostgresNIO
 import TrucCore
 import TrucStore
+import TrucConcurrency
 
 // The statements every intake runs, of fixed text and prepared once per connection: PostgreSQL parses and
 // plans each of them once per connection instead of once per call (measured before: planning alone was a

@@ -1,6 +1,5 @@
 import Foundation
 import PostgresNIO
-import EdXML
 import TrucLog
 package import TrucCore
 package import TrucStore

@@ -3,6 +3,7 @@ import NIOCore
 import PostgresNIO
 import TrucCore
 package import TrucStore
+import TrucVocabulary
 
 // The IntakeStore role on PostgreSQL: a message, its payload (in chunked rows: no node needs a shared
 // filesystem, and no value of 64 MiB is built twice), its deliveries and its counters in one transaction,
@@ -20,7 +21,7 @@ extension PostgresStore: IntakeStore {
         // A duplicate or a conflict of a large message is answered before its payload is sent to the server; a small
         // one goes straight to the insert, which writes nothing when its key is taken (one round trip less).
         if payload.count > Self.precheckAbove, let previous = try await previous(message.idempotencyKey) {
-            return HubStore.outcome(message, previous)
+            return AcceptOutcome.of(message, previous: previous)
         }
         let insert = InsertMessageStatement(message: message, size: payload.count,
                                             firstChunk: ByteBuffer(bytes: payload[0..<min(payload.count, Self.chunkSize)]))
@@ -61,7 +62,7 @@ extension PostgresStore: IntakeStore {
         guard let previous = try await previous(message.idempotencyKey) else {
             throw StoreError.conflict("the idempotency key of message \(message.id) was taken and released meanwhile; send it again")
         }
-        return HubStore.outcome(message, previous)
+        return AcceptOutcome.of(message, previous: previous)
     }
 
     /// The signed-ratio counters of an accepted document (in its transaction): one entry per distinct document,
@@ -82,7 +83,7 @@ extension PostgresStore: IntakeStore {
         }
         try await count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0, bucket: message.bucket,
                         at: countedAt, on: connection, logger: logger)
-        let day = HubStore.vietnamDay(message.receivedAt)
+        let day = CivilCalendar.vietnamDay(message.receivedAt)
         for signer in message.signers {
             try await connection.query("""
                 INSERT INTO daily_signer(day, agency, kind, certificate) VALUES (\(day), \(message.sender), \(signer.kind), \(signer.certificate))
@@ -98,7 +99,7 @@ extension PostgresStore: IntakeStore {
     /// agencies as counted, in one statement (one round trip while the hot rows are locked), on one shard.
     static func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64, by n: Int64 = 1,
                       on connection: PostgresConnection, logger: Logger) async throws {
-        let day = HubStore.vietnamDay(time)
+        let day = CivilCalendar.vietnamDay(time)
         var distinct: [String] = []
         for recipient in recipients where !distinct.contains(recipient) { distinct.append(recipient) }
         var agencies = [sender]

@@ -1,4 +1,3 @@
-import EdXML
 package import Logging
 import NIOCore
 import PostgresNIO

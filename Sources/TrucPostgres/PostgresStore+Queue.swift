@@ -1,7 +1,6 @@
 import Foundation
 import PostgresNIO
 import TrucCore
-import EdXML
 import TrucLog
 package import TrucStore
 import TrucVocabulary

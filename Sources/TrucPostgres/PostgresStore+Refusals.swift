@@ -1,5 +1,4 @@
 import NIOCore
-import EdXML
 import Foundation
 import PostgresNIO
 import TrucCore
@@ -12,7 +11,7 @@ extension PostgresStore: RefusalStore {
         let reasons = String(decoding: try JSONEncoder().encode(refusal.reasons), as: UTF8.self)
         let findings = String(decoding: try JSONEncoder().encode(refusal.findings), as: UTF8.self)
         let logger = logger
-        // A diagnostic record, not a promise to a caller: it does not wait for its own flush (see HubStore).
+        // A diagnostic record, not a promise to a caller: it does not wait for its own flush (see SQLiteStore).
         try await transaction { connection in
             try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             var id: Int64 = 0

@@ -1,4 +1,3 @@
-import EdXML
 import Foundation
 import Logging
 import NIOCore

@@ -1,4 +1,3 @@
-import EdXML
 import Foundation
 import PostgresNIO
 package import TrucCore

@@ -5,9 +5,10 @@ package import TrucCore
 import TrucCrypto
 import TrucLog
 package import TrucStore
+package import TrucConcurrency
 
 /// The store of several hub nodes: PostgreSQL through a `PostgresClient` pool (no ORM), every role of
-/// `MessageStore` behind the same protocols as `HubStore`, checked by the same conformance tests.
+/// `MessageStore` behind the same protocols as `SQLiteStore`, checked by the same conformance tests.
 ///
 /// Every write commits before it returns (the server's `synchronous_commit` is left on; the connection sets
 /// it explicitly). Secrets of client systems are sealed with the `secrets.key` given, which every node needs
@@ -197,7 +198,7 @@ extension PostgresStore: DirectoryStore {
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, cert_identifier = excluded.cert_identifier,
                   cert_sha256 = excluded.cert_sha256, push_url = excluded.push_url, relay = excluded.relay
                 """, logger: self.logger)
-            // The agency's waiting deliveries follow a change of how it takes delivery (see HubStore.retarget).
+            // The agency's waiting deliveries follow a change of how it takes delivery (see SQLiteStore.retarget).
             guard let previous = before, previous != agency.pushURL else { return false }
             if let url = agency.pushURL {
                 try await connection.query("""
@@ -333,9 +334,9 @@ extension PostgresStore: DirectoryStore {
         return (ClientSystem(id: id, name: found.0, agencies: try await systemAgencies(id), createdAt: found.2, directoryChanges: found.3), secret)
     }
 
-    /// Registers a client system (or replaces it): the same contract as `HubStore.addSystem`.
+    /// Registers a client system (or replaces it): the same contract as `SQLiteStore.addSystem`.
     package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil, directoryChanges: Bool = false) async throws -> String {
-        guard HubStore.isValidSystemId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
+        guard ClientSystem.isValidId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
         for code in agencies where try await agency(code) == nil { throw StoreError.notFound("no agency \(code)") }
         let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
         guard !plain.isEmpty else { throw StoreError.invalid("the secret is empty") }
@@ -499,7 +500,7 @@ extension PostgresStore: DirectoryStore {
     /// The key that seals secrets (`secrets.key`, created with mode 0600 when missing; every node shares it).
     func secretBox() throws -> SecretBox {
         if let sealingKey { return sealingKey }
-        let box = try SecretsKey.load(path: secretsKeyPath)
+        let box = try SecretBox.loadOrCreate(keyFile: secretsKeyPath)
         sealingKey = box
         return box
     }

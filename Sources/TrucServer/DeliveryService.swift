@@ -9,6 +9,7 @@ import TrucCore
 import TrucStore
 import TrucXML
 import NIOHTTP1
+import TrucConcurrency
 
 /// Pushes messages to agencies' endpoints and forwards them to peer hubs: claims due deliveries from the
 /// store, POSTs the exact stored bytes over HTTPS with the hub's client certificate, and records each

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import TrucStore
+import TrucConcurrency
 
 /// Whether the store can be used now, as a node sees it: set down by a request that failed with an outage error
 /// or by a probe that failed or timed out, set up again only by a probe that succeeded.

@@ -1,4 +1,5 @@
 import Synchronization
+import Foundation
 
 /// Whether this process writes the evidence log (`truc serve --evidence-log off` turns it off, to measure what it
 /// costs: the gap shows, as messages without events, in `truc log verify`). Read by the stores where they write

@@ -1,7 +1,9 @@
 package import TrucCore
+package import TrucConcurrency
+import Foundation
 
 /// What the hub needs from its store, split by role so that a reader (and a component) holds one role at a
-/// time. `HubStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
+/// time. `SQLiteStore` (SQLite, one node) implements them all; a component should depend on the roles it uses.
 /// Every write that answers a client must be durable when it returns.
 package typealias MessageStore = DirectoryStore & IntakeStore & InboxStore & DeliveryQueueStore & OperationsStore
     & RefusalStore & StatisticsStore & SessionStore & SealStore & EvidenceStore & EvidenceLogStore & WitnessStore & RetentionStore
@@ -324,9 +326,6 @@ extension OperationsStore {
         try await deliveries(state: state, limit: 500)
     }
 }
-
-extension HubStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
-    EvidenceStore, EvidenceLogStore, WitnessStore, RetentionStore {}
 
 /// Payload retention (README "Retention and archives"): the messages whose payloads may go, the archives that took
 /// them, and the purge itself. A payload is purged only after the archive holding it is on disk and recorded.

@@ -1,5 +1,5 @@
-import EdXML
 import TrucVocabulary
+import Foundation
 /// A message the intake accepted, ready to be stored.
 package struct IncomingMessage: Sendable {
     package var id: String
@@ -434,5 +434,14 @@ package enum StoredAnswer {
             if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
         }
         return nil
+    }
+}
+
+extension AcceptOutcome {
+    /// A message under an accepted key: the same bytes are a duplicate; other bytes a conflict (the sender
+    /// must send an update or a replacement instead), unless they come from a relaying peer.
+    package static func of(_ message: IncomingMessage, previous: (answer: String, id: String, sha256: String)) -> AcceptOutcome {
+        if previous.sha256 == message.sha256 || message.differentBytesAreDuplicates { return .duplicate(previous.answer) }
+        return .conflict(messageId: previous.id, sha256: previous.sha256)
     }
 }

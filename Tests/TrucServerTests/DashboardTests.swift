@@ -6,6 +6,7 @@ import TrucStore
 import TrucServer
 import NIOHTTP1
 @testable import TrucVocabulary
+@testable import TrucSQLiteStore
 
 /// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
 /// Debian's chromium-driver), and the admin API behind the same operations.

@@ -8,6 +8,7 @@ import TrucCore
 import TrucServer
 import TrucStore
 @testable import TrucServer
+@testable import TrucSQLiteStore
 
 /// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,
 /// fetched byte for byte, acknowledged and traced.

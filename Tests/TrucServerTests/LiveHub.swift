@@ -10,6 +10,7 @@ import TrucCrypto
 import TrucServer
 import TrucStore
 import AsyncAlgorithms
+@testable import TrucSQLiteStore
 
 /// A real hub on 127.0.0.1 (a free port), with its own data directory and the demo PKI, for one test.
 struct LiveHub {
@@ -17,7 +18,7 @@ struct LiveHub {
     static func demo(_ path: String) -> String { repo.appendingPathComponent("Certs/demo/\(path)").path }
     static func fixture(_ path: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(path)").path }
 
-    let store: HubStore
+    let store: SQLiteStore
     let port: Int
     let client: HTTPClient
     let operatorToken = "operator-secret-for-tests"
@@ -39,7 +40,7 @@ struct LiveHub {
         // A given data directory is the caller's (a hub restarted on the same store); otherwise a fresh one.
         let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: data) } }
-        let store = try HubStore(dataDirectory: data)
+        let store = try SQLiteStore(dataDirectory: data)
         let registered = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
                                       ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
                                       ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)]

@@ -5,6 +5,7 @@ import TrucCore
 import TrucStore
 import TrucTestSupport
 @testable import TrucVocabulary
+@testable import TrucSQLiteStore
 
 /// The signed-ratio report as a ministry's analyst opens it: a spreadsheet or pandas, every agency of the
 /// scope, sorted, by month, with the decimal mark of a Vietnamese spreadsheet.

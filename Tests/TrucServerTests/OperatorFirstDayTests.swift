@@ -4,6 +4,7 @@ import Testing
 import TrucCore
 import TrucStore
 import TrucTestSupport
+@testable import TrucSQLiteStore
 
 /// What an operator's first day ran into: controls that answer for codes that do not exist, deliveries that
 /// do not follow an agency from pull to push.

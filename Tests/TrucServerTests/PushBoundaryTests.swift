@@ -5,6 +5,7 @@ import TrucStore
 import NIOHTTP1
 import TrucServer
 import TrucTestSupport
+@testable import TrucSQLiteStore
 
 /// Pushes never wander: an endpoint that answers with a redirect gets no second request, and the
 /// redirect's target gets none at all.

@@ -9,12 +9,14 @@ import TrucCore
 import TrucSignatures
 import TrucStore
 import TrucServer
+@testable import TrucSQLiteStore
+@testable import TrucVocabulary
 
 /// The record tells the truth: one document counted once, conflicting re-sends refused, refusals visible,
 /// partial recipients served — with signed documents made by independent tools (xmlsec1, pyHanko).
 @Suite("The record tells the truth")
 struct RecordTruthTests {
-    static func today() -> String { HubStore.vietnamDay(Int64(Date().timeIntervalSince1970)) }
+    static func today() -> String { CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970)) }
 
     static func totals(_ hub: LiveHub) async throws -> [String: Any] {
         let d = today()

@@ -3,6 +3,8 @@ import NIOHTTP1
 import Testing
 import TrucCore
 import TrucStore
+@testable import TrucSQLiteStore
+@testable import TrucVocabulary
 
 @Suite("Signed-ratio statistics")
 struct StatsTests {
@@ -25,7 +27,7 @@ struct StatsTests {
                 let reply = try await hub.request(.POST, "/v1/messages", token: g22, body: try variant(fixture, i + 1, xpath: xpath))
                 #expect(reply.status == status, "\(fixture): \(String(decoding: reply.body, as: UTF8.self).prefix(300))")
             }
-            let today = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let today = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
             let report = try #require(try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22",
                                                             token: hub.operatorToken).json)
             let totals = try #require(report["totals"] as? [String: Any])
@@ -76,8 +78,8 @@ struct StatsTests {
 
     @Test("days are Vietnam days (UTC+7)")
     func vietnamDays() {
-        #expect(HubStore.vietnamDay(1_795_280_399) == "2026-11-21") // 2026-11-21T16:59:59Z = 23:59:59 in Hà Nội
-        #expect(HubStore.vietnamDay(1_795_280_400) == "2026-11-22") // 2026-11-21T17:00:00Z = 00:00 in Hà Nội
+        #expect(CivilCalendar.vietnamDay(1_795_280_399) == "2026-11-21") // 2026-11-21T16:59:59Z = 23:59:59 in Hà Nội
+        #expect(CivilCalendar.vietnamDay(1_795_280_400) == "2026-11-22") // 2026-11-21T17:00:00Z = 00:00 in Hà Nội
     }
 
     @Test("subtrees follow the registry, then the codes")
@@ -127,7 +129,7 @@ struct TimelinessTests {
     func strictInputs() async throws {
         try await LiveHub.run { hub in
             let op = hub.operatorToken
-            let day = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let day = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
             for path in ["signed-ratio", "volume", "timeliness"] {
                 #expect(try await hub.request(.GET, "/v1/stats/\(path)?from=\(day)&to=\(day)&agency=000.00.99.H99", token: op).errorCode == "unknown-agency")
                 #expect(try await hub.request(.GET, "/v1/stats/\(path)?from=2024-02-30&to=\(day)", token: op).errorCode == "invalid-date")
@@ -150,7 +152,7 @@ struct TimelinessTests {
     func refusedOnce() async throws {
         try await LiveHub.run(relays: ["000.00.00.W41"]) { hub in
             let g22 = try await hub.token("000.00.00.G22"), peer = try await hub.token("000.00.00.W41")
-            let today = HubStore.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let today = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
             func invalid() async throws -> Int? {
                 let report = try await hub.request(.GET, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22", token: hub.operatorToken)
                 return (report.json?["totals"] as? [String: Any])?["invalid"] as? Int

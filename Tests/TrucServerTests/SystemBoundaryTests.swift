@@ -5,6 +5,7 @@ import TrucStore
 import TrucServer
 import NIOHTTP1
 import TrucTestSupport
+@testable import TrucSQLiteStore
 
 /// An SDK client system changes the directory only below the agencies it acts for, and never for a code a
 /// route of this hub sends to a peer hub.

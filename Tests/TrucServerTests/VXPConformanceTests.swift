@@ -9,6 +9,7 @@ import TrucServer
 import TrucVXP
 import TrucStore
 import NIOFoundationEssentialsCompat
+@testable import TrucSQLiteStore
 
 /// A client that behaves as the national SDK does on the wire (vxp-wire.md): one parameter map per
 /// session that calls add to and never clear (stale parameters ride along), a timestamp fixed when the

@@ -4,6 +4,7 @@ import Testing
 import TrucCore
 import TrucServer
 import TrucStore
+@testable import TrucSQLiteStore
 
 /// A provincial Truc whose upstream is a national hub that speaks only the SDK's dialect (here a second
 /// Truc reached on its plain VXP listener): documents go up with sendEdoc, and come down by polling

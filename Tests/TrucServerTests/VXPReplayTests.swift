@@ -6,6 +6,7 @@ import TrucVXP
 import TrucStore
 import NIOHTTP1
 @testable import TrucVocabulary
+@testable import TrucSQLiteStore
 
 /// The SDK's HMAC covers neither the operation nor registerAgency's body, and the SDK fixes its timestamp
 /// for the life of a client: what a captured request's headers can and cannot do at this hub.

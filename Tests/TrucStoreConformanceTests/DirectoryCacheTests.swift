@@ -4,6 +4,7 @@ import TrucCore
 @testable import TrucPostgres
 import TrucStore
 import TrucTestSupport
+@testable import TrucConcurrency
 
 @Suite("A node keeps agencies and credentials while it listens")
 struct DirectoryCacheTests {

@@ -5,6 +5,7 @@ import TrucCore
 import TrucPostgres
 import TrucStore
 import TrucTestSupport
+@testable import TrucSQLiteStore
 
 /// The stores under test: the embedded SQLite store and PostgreSQL (a real server: `PostgresCluster`).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -24,7 +25,7 @@ struct StoreUnderTest {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         switch kind {
         case .sqlite:
-            let store = try HubStore(dataDirectory: directory)
+            let store = try SQLiteStore(dataDirectory: directory)
             return StoreUnderTest(store: store, directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
         case .postgres:
             let url = try PostgresCluster.require().makeDatabase()
@@ -212,7 +213,7 @@ struct SchemaConformanceTests {
             let bump = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()", path])
             #expect(bump.exitCode == 0, "\(bump.stderr)")
-            #expect(throws: StoreError.self) { _ = try HubStore(dataDirectory: s.directory) }
+            #expect(throws: StoreError.self) { _ = try SQLiteStore(dataDirectory: s.directory) }
         case .postgres:
             let url = try #require(s.url)
             let bump = try Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-c", "UPDATE truc_schema SET version = 99"])

@@ -7,6 +7,7 @@ import TrucCrypto
 import TrucPostgres
 import TrucStore
 import TrucTestSupport
+@testable import TrucConcurrency
 
 @Suite("Store conformance: the delivery queue, on SQLite and PostgreSQL; leases between PostgreSQL nodes")
 struct QueueConformanceTests {

@@ -1,21 +1,22 @@
-import EdXML
 import Foundation
 import TrucCore
 import TrucCrypto
 import TrucSQLite
+package import TrucStore
+import TrucVocabulary
 
 /// The hub's durable store: agencies and their credentials, messages (metadata in SQLite, bytes in the
 /// database up to `inlineLimit`, else in payload segments) and per-recipient deliveries. SQLite in WAL mode:
 /// one writer connection owned by this actor (on its own thread), read-only connections for hot lookups, a
 /// background checkpointer and a WAL syncer. A large payload is on disk before the transaction that
 /// references it commits, and no message is answered 2xx before its transaction is on disk.
-package actor HubStore {
+package actor SQLiteStore {
     let db: Database
     package let dataDirectory: String
     private let payloadDirectory: String
     /// Where payloads above `inlineLimit` go.
     let segments: PayloadSegments
-    /// The key that seals client systems' secrets, once read (see `HubStore+Systems`).
+    /// The key that seals client systems' secrets, once read (see `SQLiteStore+Systems`).
     var sealingKey: SecretBox?
     /// Messages waiting for the next group commit, and whether a commit is running.
     private var pending: [(Pending, CheckedContinuation<AcceptOutcome, any Error>)] = []
@@ -83,7 +84,7 @@ package actor HubStore {
             return try await enqueue(Pending(message: message, path: Self.inlineMarker, size: payload.count, inline: payload))
         }
         // A duplicate or a conflict is answered before its payload is written.
-        if let previous = try readers.read({ try Self.previous(message.idempotencyKey, in: $0) }) { return Self.outcome(message, previous) }
+        if let previous = try readers.read({ try Self.previous(message.idempotencyKey, in: $0) }) { return AcceptOutcome.of(message, previous: previous) }
         let segments = self.segments
         let location = try await Self.blockingIO { try segments.append(payload) }
         // (Should the transaction fail, the appended bytes stay unreferenced in the segment.)
@@ -193,7 +194,7 @@ package actor HubStore {
     /// One message's rows, inside the batch's transaction.
     private func record(_ item: Pending) throws -> AcceptOutcome {
         let message = item.message
-        if let previous = try Self.previous(message.idempotencyKey, in: db) { return Self.outcome(message, previous) }
+        if let previous = try Self.previous(message.idempotencyKey, in: db) { return AcceptOutcome.of(message, previous: previous) }
         try db.run("""
             INSERT INTO messages(id, kind, sender, document_id, idempotency_key, received_at, size, sha256, payload,
               verdict, bucket, business_type, status_code, answers_document_id, answer, via, due_date)
@@ -222,7 +223,7 @@ package actor HubStore {
             }
             try count(sender: message.sender, recipients: message.recipients, businessType: message.businessType ?? 0,
                       bucket: message.bucket, at: countedAt)
-            let day = Self.vietnamDay(message.receivedAt)
+            let day = CivilCalendar.vietnamDay(message.receivedAt)
             for signer in message.signers {
                 try db.run("INSERT OR IGNORE INTO daily_signer(day, agency, kind, certificate) VALUES (?, ?, ?, ?)",
                            [.text(day), .text(message.sender), .text(signer.kind), .text(signer.certificate)])
@@ -276,13 +277,6 @@ package actor HubStore {
         }.first
     }
 
-    /// A message under an accepted key: the same bytes are a duplicate; other bytes a conflict (the sender
-    /// must send an update or a replacement instead), unless they come from a relaying peer.
-    package static func outcome(_ message: IncomingMessage, _ previous: (answer: String, id: String, sha256: String)) -> AcceptOutcome {
-        if previous.sha256 == message.sha256 || message.differentBytesAreDuplicates { return .duplicate(previous.answer) }
-        return .conflict(messageId: previous.id, sha256: previous.sha256)
-    }
-
     package func message(_ id: String) throws -> StoredMessage? {
         try db.query("""
             SELECT id, kind, sender, document_id, received_at, size, sha256, payload, verdict, bucket, business_type, answers_document_id
@@ -311,13 +305,5 @@ package actor HubStore {
     }
 }
 
-package enum StoreError: Error, CustomStringConvertible {
-    case notFound(String)
-    case conflict(String)
-    case invalid(String)
-    package var description: String {
-        switch self {
-        case .notFound(let m), .conflict(let m), .invalid(let m): m
-        }
-    }
-}
+extension SQLiteStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
+    EvidenceStore, EvidenceLogStore, WitnessStore, RetentionStore {}

@@ -1,5 +1,6 @@
 import Foundation
 import TrucSQLite
+package import TrucStore
 
 /// A read-only walk through a stopped (or running) hub's SQLite store, for `truc migrate`: every table row by
 /// row in one read transaction (one consistent snapshot, even while a hub writes), and each message's payload
@@ -83,7 +84,7 @@ package final class StoreExport {
 
     /// The exact bytes of a message's payload, by the location recorded in its `payload` column.
     package func payload(of messageId: String, at location: String) throws -> [UInt8] {
-        if location == HubStore.inlineMarker {
+        if location == SQLiteStore.inlineMarker {
             // (`payload_blobs` before schema version 26.)
             let table = schemaVersion >= 26 ? "payloads" : "payload_blobs"
             guard let bytes = try db.query("SELECT bytes FROM \(table) WHERE message_id = ?", [.text(messageId)], { $0.blob(0) ?? [] }).first else {
@@ -103,14 +104,7 @@ package enum StoreSchema {
     package static var version: Int { Migrations.steps.count }
 }
 
-/// A column's value as it leaves one store and enters another (`truc migrate`), free of either engine's types.
-package enum StoreValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case bytes([UInt8])
-
+extension StoreValue {
     init(_ value: SQLiteValue) {
         switch value {
         case .null: self = .null

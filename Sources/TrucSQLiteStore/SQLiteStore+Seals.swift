@@ -1,7 +1,8 @@
 import TrucSQLite
+package import TrucStore
 
 // The SealStore role on SQLite.
-extension HubStore {
+extension SQLiteStore {
     package nonisolated func seals(of agency: String) throws -> [String] {
         try readers.read { db in
             try db.query("SELECT identifier FROM agency_seals WHERE agency = ? ORDER BY position", [.text(agency)]) { $0.text(0) ?? "" }

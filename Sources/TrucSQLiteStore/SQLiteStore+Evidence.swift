@@ -1,7 +1,8 @@
 import TrucSQLite
+package import TrucStore
 
 // The EvidenceStore role on SQLite.
-extension HubStore {
+extension SQLiteStore {
     package nonisolated func validationObjects(of messageId: String) throws -> [EvidenceRecord] {
         try readers.read { db in
             try db.query("""

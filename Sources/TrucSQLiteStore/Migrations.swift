@@ -1,4 +1,5 @@
 import TrucSQLite
+package import TrucStore
 
 /// Schema versions, applied in order inside transactions; `PRAGMA user_version` records the last one.
 enum Migrations {
@@ -96,7 +97,7 @@ enum Migrations {
         DROP INDEX daily_pair_recipient;
         CREATE INDEX daily_pair_recipient ON daily_pair(recipient, sender, day, business_type, bucket, count);
         """,
-        // 10: payloads up to HubStore.inlineLimit (64 KiB) live in the database, committed with their message (no file
+        // 10: payloads up to SQLiteStore.inlineLimit (64 KiB) live in the database, committed with their message (no file
         // and directory fsync per message); larger ones stay files.
         """
         CREATE TABLE payload_blobs(message_id TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;

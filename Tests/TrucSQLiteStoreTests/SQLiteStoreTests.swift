@@ -2,13 +2,15 @@ import Foundation
 import Testing
 import TrucCore
 @testable import TrucStore
+@testable import TrucSQLiteStore
+@testable import TrucVocabulary
 
 @Suite("Hub store")
-struct HubStoreTests {
-    func withStore(_ body: (HubStore, String) async throws -> Void) async throws {
+struct SQLiteStoreTests {
+    func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try HubStore(dataDirectory: dir)
+        let store = try SQLiteStore(dataDirectory: dir)
         for code in ["000.00.00.G22", "000.00.00.H41"] { try await store.upsert(Agency(code: code, name: code)) }
         try await body(store, dir)
     }
@@ -42,7 +44,7 @@ struct HubStoreTests {
         signed.answerJSON = #"{"id":"m1","signature":"# + verdict + #","tail":"\u0001 is escaped in JSON"}"#
         let payloads: [String: [UInt8]] = ["m1": Array(repeating: 0x41, count: 1_700), "m2": Array(repeating: 0x42, count: 40_000)]
         do {
-            let store = try HubStore(dataDirectory: dir)
+            let store = try SQLiteStore(dataDirectory: dir)
             #expect(try await store.accept(signed, payload: payloads["m1"]!) == .accepted)
             #expect(try await store.accept(message("m2", key: "k2"), payload: payloads["m2"]!) == .accepted)
             var again = signed
@@ -56,7 +58,7 @@ struct HubStoreTests {
             CREATE TABLE payload_blobs(message_id TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
             INSERT INTO payload_blobs SELECT message_id, bytes FROM payloads; DROP TABLE payloads; PRAGMA user_version = 25;
             """)
-        let store = try HubStore(dataDirectory: dir)
+        let store = try SQLiteStore(dataDirectory: dir)
         for (id, bytes) in payloads {
             let message = try #require(try await store.message(id))
             #expect(try await store.payload(of: id, at: message.payloadPath) == bytes)
@@ -109,7 +111,7 @@ struct HubStoreTests {
     @Test("a payload above the inline limit is appended to a segment file; smaller ones live in the database")
     func largePayloadSegment() async throws {
         try await withStore { store, dir in
-            let big = [UInt8](repeating: 0x41, count: HubStore.inlineLimit + 1)
+            let big = [UInt8](repeating: 0x41, count: SQLiteStore.inlineLimit + 1)
             #expect(try await store.accept(message("big", key: "big"), payload: big) == .accepted)
             #expect(try await store.accept(message("small", key: "small"), payload: [0x42]) == .accepted)
             let stored = try #require(try await store.message("big"))
@@ -118,8 +120,8 @@ struct HubStoreTests {
             // The bytes sit in the segment file where the location says.
             let segment = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/payloads/00000001.seg")))
             #expect(segment == big)
-            #expect(try await store.message("small")?.payloadPath == HubStore.inlineMarker)
-            #expect(try await store.payload(of: "small", at: HubStore.inlineMarker) == [0x42])
+            #expect(try await store.message("small")?.payloadPath == SQLiteStore.inlineMarker)
+            #expect(try await store.payload(of: "small", at: SQLiteStore.inlineMarker) == [0x42])
         }
     }
 
@@ -127,9 +129,9 @@ struct HubStoreTests {
     func segmentsAcrossRestart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-segments-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        func payload(_ i: Int) -> [UInt8] { [UInt8](repeating: UInt8(i), count: HubStore.inlineLimit + 1000 * i) }
+        func payload(_ i: Int) -> [UInt8] { [UInt8](repeating: UInt8(i), count: SQLiteStore.inlineLimit + 1000 * i) }
         do {
-            let store = try HubStore(dataDirectory: dir)
+            let store = try SQLiteStore(dataDirectory: dir)
             try await store.upsert(Agency(code: "000.00.00.H41", name: "Nghệ An"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for i in 1...12 {
@@ -138,7 +140,7 @@ struct HubStoreTests {
                 try await group.waitForAll()
             }
         }
-        let store = try HubStore(dataDirectory: dir)
+        let store = try SQLiteStore(dataDirectory: dir)
         #expect(try await store.accept(message("m13", key: "k13"), payload: payload(13)) == .accepted)
         var offsets = Set<String>()
         for i in 1...13 {
@@ -170,7 +172,7 @@ struct HubStoreTests {
         let segments = try PayloadSegments(directory: dir, segmentLimit: 50_000)
         let locations = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for i in 0..<40 {
-                group.addTask { (i, try await HubStore.blockingIO { try segments.append([UInt8](repeating: UInt8(i), count: 7_000 + i)) }) }
+                group.addTask { (i, try await SQLiteStore.blockingIO { try segments.append([UInt8](repeating: UInt8(i), count: 7_000 + i)) }) }
             }
             var all: [Int: String] = [:]
             for try await (i, location) in group { all[i] = location }
@@ -238,10 +240,10 @@ struct HubStoreTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            let store = try HubStore(dataDirectory: dir)
+            let store = try SQLiteStore(dataDirectory: dir)
             try await store.upsert(Agency(code: "000.00.00.G22", name: "Văn phòng Chính phủ"))
         }
-        let again = try HubStore(dataDirectory: dir)
+        let again = try SQLiteStore(dataDirectory: dir)
         #expect(try await again.agency("000.00.00.G22")?.name == "Văn phòng Chính phủ")
     }
 
@@ -292,7 +294,7 @@ struct HubStoreTests {
                 _ = try await store.countRefused(key: "k", sender: "000.00.00.G22", recipients: ["000.00.00.H41"], businessType: 0, at: firstDay)
             }
             func counts(_ day: Int64) async throws -> [String: Int] {
-                let d = HubStore.vietnamDay(day)
+                let d = CivilCalendar.vietnamDay(day)
                 return Dictionary(try await store.signedCounts(from: d, to: d, senders: nil, businessTypes: [], recipient: nil, grouping: .day)
                     .map { ($0.bucket, $0.count) }, uniquingKeysWith: +)
             }
@@ -304,7 +306,7 @@ struct HubStoreTests {
             #expect(try await counts(firstDay).filter { $0.value != 0 } == ["both": 1])
             #expect(try await counts(later).filter { $0.value != 0 }.isEmpty)
             // The pair counters (documents sent to one recipient) moved too.
-            let d = HubStore.vietnamDay(firstDay)
+            let d = CivilCalendar.vietnamDay(firstDay)
             let pairs = try await store.signedCounts(from: d, to: d, senders: nil, businessTypes: [], recipient: "000.00.00.H41", grouping: .day)
             #expect(Dictionary(pairs.map { ($0.bucket, $0.count) }, uniquingKeysWith: +).filter { $0.value != 0 } == ["both": 1])
         }

@@ -1,15 +1,15 @@
-import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
 import TrucSQLite
 import TrucVocabulary
+package import TrucStore
 
 // The StatisticsStore role: signed-ratio counters and the reports built on them.
-extension HubStore {
+extension SQLiteStore {
 
     func count(sender: String, recipients: [String], businessType: Int, bucket: String, at time: Int64, by n: Int = 1) throws {
-        let day = Self.vietnamDay(time)
+        let day = CivilCalendar.vietnamDay(time)
         try addCount(day: day, sender: sender, businessType: businessType, bucket: bucket, count: n)
         for recipient in recipients {
             try addPairCount(day: day, sender: sender, recipient: recipient, businessType: businessType, bucket: bucket, count: n)
@@ -207,5 +207,4 @@ extension HubStore {
     }
 
     /// `yyyy-MM-dd` of a time in Vietnam (UTC+7, no daylight saving).
-    package static func vietnamDay(_ epoch: Int64) -> String { CivilCalendar.vietnamDay(epoch) }
 }

@@ -1,7 +1,8 @@
 import TrucSQLite
+package import TrucStore
 
 // The SessionStore role on SQLite.
-extension HubStore {
+extension SQLiteStore {
     package func createSession(idHash: String, csrf: String, expires: Int64) throws {
         try db.transaction {
             try db.run("DELETE FROM dashboard_sessions WHERE expires <= ?", [.integer(Self.now())])

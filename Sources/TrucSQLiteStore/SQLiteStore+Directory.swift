@@ -1,12 +1,13 @@
-import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucSQLite
+package import TrucStore
+import TrucVocabulary
 
-// The DirectoryStore role: agencies and their credentials (client systems: HubStore+Systems.swift).
-extension HubStore {
+// The DirectoryStore role: agencies and their credentials (client systems: SQLiteStore+Systems.swift).
+extension SQLiteStore {
 
     package func upsert(_ agency: Agency) throws {
         try db.transaction {

@@ -1,13 +1,14 @@
-import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucSQLite
 import TrucVocabulary
+package import TrucStore
+package import TrucConcurrency
 
 // The DeliveryQueueStore and OperationsStore roles: the delivery engine's queue and what operators watch.
-extension HubStore {
+extension SQLiteStore {
 
     /// After a crash or restart: deliveries caught mid-attempt are attempted again (at-least-once on the wire).
     package func recoverInFlight() throws {

@@ -1,7 +1,8 @@
 import TrucSQLite
+package import TrucStore
 
 // The witness side of the evidence log on SQLite: cosignatures gathered, logs witnessed, forks seen.
-extension HubStore {
+extension SQLiteStore {
     package func saveCosignature(size: Int64, witness: String, line: String) throws {
         try db.run("INSERT OR IGNORE INTO log_cosignatures(size, witness, line, at) VALUES (?, ?, ?, ?)",
                    [.integer(size), .text(witness), .text(line), .integer(Self.now())])

@@ -5,34 +5,16 @@ import TrucLog
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc
+package import TrucStore
 #endif
 
-/// A client system of the national SDK's dialect: its `systemid`, a name and the agencies it acts for.
-package struct ClientSystem: Sendable, Codable, Equatable {
-    package var id: String
-    package var name: String
-    package var agencies: [String]
-    package var createdAt: Int64
-    /// May change the directory through the SDK dialect (registerAgency, deleteAgency): off unless the
-    /// operator allows it (`truc systems add … --allow-directory-changes`).
-    package var directoryChanges: Bool = false
-
-    package init(id: String, name: String, agencies: [String], createdAt: Int64, directoryChanges: Bool = false) {
-        self.id = id
-        self.name = name
-        self.agencies = agencies
-        self.createdAt = createdAt
-        self.directoryChanges = directoryChanges
-    }
-}
-
-extension HubStore {
+extension SQLiteStore {
     /// Registers a client system (or replaces its name, secret and agencies). The secret is sealed with the
     /// data directory's `secrets.key` (created on first use, mode 0600): the HMAC needs the secret itself,
     /// so it cannot be hashed, but a copy of the database alone does not reveal it. With no secret given,
     /// one is generated. Returns the secret (shown once).
     package func addSystem(id: String, name: String, agencies: [String], secret: String? = nil, directoryChanges: Bool = false) throws -> String {
-        guard Self.isValidSystemId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
+        guard ClientSystem.isValidId(id) else { throw StoreError.invalid("a systemid is 1–64 letters, digits, '.', '-' or '_'") }
         for code in agencies where try writerAgency(code) == nil { throw StoreError.notFound("no agency \(code)") }
         let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
         guard !plain.isEmpty else { throw StoreError.invalid("the secret is empty") }
@@ -149,36 +131,11 @@ extension HubStore {
         try db.query("SELECT agency FROM system_agencies WHERE system_id = ? ORDER BY agency", [.text(id)]) { $0.text(0) ?? "" }
     }
 
-    package static func isValidSystemId(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 64 && id.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" || $0 == "_"
-        }
-    }
-
     /// The key that seals secrets: `secrets.key` in the data directory, 32 random bytes, created once.
     func secretBox() throws -> SecretBox {
         if let sealingKey { return sealingKey }
-        let box = try SecretsKey.load(path: dataDirectory + "/secrets.key")
+        let box = try SecretBox.loadOrCreate(keyFile: dataDirectory + "/secrets.key")
         sealingKey = box
         return box
-    }
-}
-
-/// The key that seals client systems' secrets: 32 random bytes in a file of mode 0600, created on first use
-/// (every node of a hub needs the same file).
-package enum SecretsKey {
-    package static func load(path: String) throws -> SecretBox {
-        if let data = FileManager.default.contents(atPath: path) { return try SecretBox(key: [UInt8](data)) }
-        let key = try secureRandomBytes(32)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            // Another process created it first: use that one.
-            if errno == EEXIST, let data = FileManager.default.contents(atPath: path) { return try SecretBox(key: [UInt8](data)) }
-            throw StoreError.invalid("cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        let ok = key.withUnsafeBytes { write(fd, $0.baseAddress, 32) == 32 } && fsync(fd) == 0
-        close(fd)
-        guard ok else { throw StoreError.invalid("cannot write \(path)") }
-        return try SecretBox(key: key)
     }
 }

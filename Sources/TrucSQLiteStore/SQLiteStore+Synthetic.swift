@@ -1,38 +1,8 @@
 package import TrucCore
 import TrucSQLite
+package import TrucStore
 
-/// A day's worth of counters, as the intake would have kept them (for the statistics benchmark, which
-/// fills a store with synthetic history instead of sending millions of messages).
-package struct SyntheticDay: Sendable {
-    package var day: String
-    /// (sender, business type, bucket) → count
-    package var senders: [SenderKey: Int] = [:]
-    /// (sender, recipient, business type, bucket) → count
-    package var pairs: [PairKey: Int] = [:]
-
-    package struct SenderKey: Hashable, Sendable {
-        package var sender: String, businessType: Int, bucket: String
-        package init(sender: String, businessType: Int, bucket: String) {
-            self.sender = sender
-            self.businessType = businessType
-            self.bucket = bucket
-        }
-    }
-
-    package struct PairKey: Hashable, Sendable {
-        package var sender: String, recipient: String, businessType: Int, bucket: String
-        package init(sender: String, recipient: String, businessType: Int, bucket: String) {
-            self.sender = sender
-            self.recipient = recipient
-            self.businessType = businessType
-            self.bucket = bucket
-        }
-    }
-
-    package init(day: String) { self.day = day }
-}
-
-extension HubStore {
+extension SQLiteStore {
     /// A bigger page cache for a bulk load (random inserts into national-scale indexes thrash a small one).
     package func setCacheSize(mebibytes: Int) throws {
         try db.execute("PRAGMA cache_size=-\(mebibytes * 1024)")

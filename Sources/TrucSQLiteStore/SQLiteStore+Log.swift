@@ -1,11 +1,11 @@
-import EdXML
 import TrucCrypto
 import TrucLog
 import TrucSQLite
 import TrucVocabulary
+package import TrucStore
 
 // The EvidenceLogStore role on SQLite: the store's one writer is the sequencer.
-extension HubStore {
+extension SQLiteStore {
     /// Writes an event of the evidence log (its canonical bytes), in the caller's transaction (with the change it
     /// records); nothing when the log is off. Every event the store writes goes through here.
     func insertEvent(_ entry: [UInt8], message: String?) throws {

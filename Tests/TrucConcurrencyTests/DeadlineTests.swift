@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrucStore
+import TrucConcurrency
 
 @Suite("Deadlines of store calls")
 struct DeadlineTests {

@@ -1,5 +1,6 @@
 import Foundation
 import TrucSQLite
+package import TrucStore
 
 /// A serial executor with its own thread, for the store actor: SQLite calls block (a commit waits for its
 /// fsync), and on a dedicated thread they do not take one of the few cooperative threads that parse,

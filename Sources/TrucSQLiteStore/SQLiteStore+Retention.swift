@@ -1,14 +1,14 @@
-import EdXML
 import Foundation
 import TrucCore
 import TrucLog
 import TrucSQLite
 import TrucVocabulary
+package import TrucStore
 
 // The RetentionStore role on SQLite: archives recorded in `archives`, purged payloads marked in the message's
 // `payload` column (`archived:<sequence>:<time>`), inline payloads deleted with the mark, segment ranges punched
 // out after the commit, and the database's freed pages given back to the file system in small steps.
-extension HubStore {
+extension SQLiteStore {
     package nonisolated func purgeCandidates(receivedBefore: Int64, after cursor: (Int64, String)?, limit: Int) throws -> [PurgeCandidate] {
         let (at, id) = cursor ?? (Int64.min, "")
         return try readers.read { db in

@@ -1,13 +1,13 @@
-import EdXML
 import Foundation
 package import TrucCore
 import TrucCrypto
 import TrucLog
 import TrucSQLite
 import TrucVocabulary
+package import TrucStore
 
 // The InboxStore role: what recipients pull and acknowledge, what senders trace.
-extension HubStore {
+extension SQLiteStore {
     /// A recipient's progress short of delivery (the SDK's `updateStatus processing`). False when no such
     /// delivery waits (delivered, failed or unknown).
     package func markProgress(_ id: String, by agency: String, progress: String) throws -> Bool {

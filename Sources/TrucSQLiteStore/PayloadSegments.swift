@@ -2,6 +2,7 @@ import Foundation
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc
+package import TrucStore
 #endif
 
 /// Payloads too large for the database, appended to segment files (`payloads/00000001.seg`, …, up to
