@@ -168,7 +168,7 @@ package actor PostgresStore {
 
 // MARK: DirectoryStore
 
-extension PostgresStore: DirectoryStore {
+extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
     package func agency(_ code: String) async throws -> Agency? {
         if let kept = directoryCache.agency(code) { return kept }
         let ticket = directoryCache.ticket()

@@ -305,5 +305,5 @@ package actor SQLiteStore {
     }
 }
 
-extension SQLiteStore: DirectoryStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
+extension SQLiteStore: DirectoryStore, CredentialStore, ClientSystemStore, IntakeStore, InboxStore, DeliveryQueueStore, OperationsStore, RefusalStore, StatisticsStore, SessionStore, SealStore,
     EvidenceStore, EvidenceLogStore, WitnessStore, RetentionStore {}

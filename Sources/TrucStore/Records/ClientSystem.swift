@@ -26,3 +26,23 @@ extension ClientSystem {
         }
     }
 }
+
+/// The latest change of one directory entry (the SDK's getSynchronizeUnit).
+package struct DirectoryChange: Sendable, Equatable {
+    package var code: String
+    package var name: String
+    package var parent: String?
+    package var deleted: Bool
+    package var at: Int64
+    /// The change's sequence number: grows with every change of the directory.
+    package var version: Int64
+
+    package init(code: String, name: String, parent: String?, deleted: Bool, at: Int64, version: Int64) {
+        self.code = code
+        self.name = name
+        self.parent = parent
+        self.deleted = deleted
+        self.at = at
+        self.version = version
+    }
+}
