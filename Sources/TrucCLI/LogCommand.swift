@@ -143,7 +143,7 @@ struct LogCommand: AsyncParsableCommand {
         }
 
         /// What differs between an `accepted` event and the stored message, or nil.
-        static func check(_ event: LogEvent, id: String, in store: any MessageStore) async throws -> String? {
+        static func check(_ event: LogEvent, id: String, in store: any EvidenceStore & IntakeStore & RefusalStore & RetentionStore) async throws -> String? {
             guard let message = try await store.message(id) else { return "the message is not in the store" }
             if event.string("sha256") != message.sha256 { return "its SHA-256 is \(message.sha256), the event says \(event.string("sha256") ?? "-")" }
             if let purged = message.purged {
@@ -166,7 +166,7 @@ struct LogCommand: AsyncParsableCommand {
         }
 
         /// What differs between an `archived` event and the store's record of that archive, or nil.
-        static func checkArchive(_ event: LogEvent, in store: any MessageStore) async throws -> String? {
+        static func checkArchive(_ event: LogEvent, in store: any EvidenceStore & IntakeStore & RefusalStore & RetentionStore) async throws -> String? {
             guard let sequence = event.integer("sequence") else { return "an archived event without its sequence" }
             guard let record = try await store.archives(after: sequence - 1, limit: 1).first, record.sequence == sequence else {
                 return "archive \(sequence) is logged but not recorded in the store"
@@ -194,7 +194,7 @@ struct LogCommand: AsyncParsableCommand {
 
         /// What differs between a `refused` event and the stored refusals, or nil (nil too for a refusal the hub's
         /// retention has pruned).
-        static func checkRefusal(_ event: LogEvent, in store: any MessageStore, keptSince: Int64) async throws -> String? {
+        static func checkRefusal(_ event: LogEvent, in store: any EvidenceStore & IntakeStore & RefusalStore & RetentionStore, keptSince: Int64) async throws -> String? {
             guard let text = event.string("time"), let date = ISO8601DateFormatter().date(from: text) else { return "a refused event without a time" }
             let at = Int64(date.timeIntervalSince1970)
             guard at >= keptSince else { return nil }
@@ -210,7 +210,7 @@ struct LogCommand: AsyncParsableCommand {
         }
 
         /// Stored messages with no `accepted` event.
-        static func messagesWithoutEvent(_ store: any MessageStore, logged: Set<String>) async throws -> Int {
+        static func messagesWithoutEvent(_ store: any EvidenceStore & IntakeStore & RefusalStore & RetentionStore, logged: Set<String>) async throws -> Int {
             var missing = 0
             var cursor: (Int64, String)?
             while true {

@@ -12,7 +12,7 @@ import TrucVocabulary
 /// The operator's admin API (operator credential): queues, dead letters and requeueing, pausing delivery
 /// to an agency, peer hubs' reachability, and the agency directory with its credentials.
 struct AdminRoutes: Sendable {
-    let store: any MessageStore
+    let store: any CredentialStore & DeliveryQueueStore & DirectoryStore & EvidenceStore & EvidenceLogStore & IntakeStore & OperationsStore & SealStore
     let peers: PeerStatusBoard
     let trust: TrustState
     let routing: RoutingTable

@@ -48,7 +48,7 @@ package struct HubRequestContext: RequestContext {
 /// revocation are re-checked with OpenSSL (swift-nio-ssl has no CRL support). A certificate that passed is
 /// remembered (see `VerifiedCertificates`), so that a connection's later requests do not redo the checks.
 struct Authenticator: Sendable {
-    let store: any MessageStore
+    let store: any CredentialStore & DirectoryStore
     let trustState: TrustState
     let operatorTokenHash: [UInt8]?
     /// The metrics scraper's token (SHA-256): `/metrics` only.

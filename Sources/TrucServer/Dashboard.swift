@@ -93,7 +93,7 @@ actor SearchIndex {
 /// and the tree), `GET /agencies/{code}` (one agency), each table also as CSV (`?format=csv&table=ID`), and
 /// the forms (login, logout, requeue, pause/resume).
 struct DashboardRoutes: Sendable {
-    let store: any MessageStore
+    let store: any DeliveryQueueStore & InboxStore & IntakeStore & OperationsStore & RefusalStore & SessionStore & StatisticsStore
     let auth: Authenticator
     let peers: PeerStatusBoard
     let directory: DirectoryCache

@@ -17,7 +17,7 @@ import TrucConcurrency
 /// the last attempt or on another 4xx. At-least-once on the wire (a crash mid-attempt re-sends; receivers
 /// deduplicate), exactly-once in the store.
 package struct DeliveryService: Service {
-    let store: any MessageStore
+    let store: any DeliveryQueueStore & IntakeStore
     let client: HTTPClient
     let hubCode: String
     let policy: RetryPolicy
@@ -49,7 +49,7 @@ package struct DeliveryService: Service {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 
-    init(store: any MessageStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
+    init(store: any DeliveryQueueStore & IntakeStore, configuration: HubConfiguration, logger: Logger, receipts: ReceiptIssuer, metrics: HubMetrics,
          peers: PeerStatusBoard) throws {
         self.peers = peers
         self.outbound = OutboundCheck(policy: configuration.outbound)

@@ -31,14 +31,14 @@ extension HubRoutes {
 
 /// Gathers a message's evidence from the store and writes it as a bundle (ZIP, stored entries).
 package struct EvidenceBundleBuilder: Sendable {
-    let store: any MessageStore
+    let store: any EvidenceLogStore & EvidenceStore & InboxStore & IntakeStore
     let reports: ValidationReports
     let origin: String
     let verifierKey: String
     /// Nodes of the log already read (bundles built one after another share most of their proofs' nodes).
     package var nodeCache: LogNodeCache?
 
-    package init(store: any MessageStore, reports: ValidationReports, origin: String, verifierKey: String) {
+    package init(store: any EvidenceLogStore & EvidenceStore & InboxStore & IntakeStore, reports: ValidationReports, origin: String, verifierKey: String) {
         self.store = store
         self.reports = reports
         self.origin = origin

@@ -157,7 +157,7 @@ package func buildHub(
     }
     let vxpPeers = configuration.routing.peers.filter { $0.dialect == .vxp }
     if !vxpPeers.isEmpty, let client = delivery.vxp {
-        services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake,
+        services.append(VXPPoller(peers: vxpPeers, client: client, intake: intake, jobs: store,
                                   interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard,
                                   metrics: metrics))
     }

@@ -125,7 +125,7 @@ package final class HubMetrics: Sendable {
     }
 
     /// The text exposition, with the store's current queue figures and the gauges alerts need.
-    func render(store: any MessageStore, sources: GaugeSources? = nil) async throws -> [UInt8] {
+    func render(store: any EvidenceLogStore & OperationsStore & RetentionStore & WitnessStore, sources: GaugeSources? = nil) async throws -> [UInt8] {
         let now = Int64(Date().timeIntervalSince1970)
         if let sources { try await gauges(store: store, sources: sources, now: now) }
         // While the store is down the queue figures keep their last values (truc_ready says why).
@@ -137,7 +137,7 @@ package final class HubMetrics: Sendable {
         return buffer
     }
 
-    private func queueGauges(store: any MessageStore, now: Int64) async throws {
+    private func queueGauges(store: any EvidenceLogStore & OperationsStore & RetentionStore & WitnessStore, now: Int64) async throws {
         let (depths, oldest) = try await store.queueFigures(now: now)
         for state in DeliveryState.allCases {
             registry.makeGauge(descriptor: Self.name("queue_depth", "deliveries", "Deliveries by state"), labels: [("state", state.rawValue)])
@@ -168,7 +168,7 @@ struct GaugeSources: Sendable {
 extension HubMetrics {
     /// Readiness, free disk, the oldest message awaiting pull, certificate and CRL expiry, peer reachability.
     /// Label values are bounded by configuration (certificates, peers), never by agencies.
-    func gauges(store: any MessageStore, sources: GaugeSources, now: Int64) async throws {
+    func gauges(store: any EvidenceLogStore & OperationsStore & RetentionStore & WitnessStore, sources: GaugeSources, now: Int64) async throws {
         let free = store.freeDiskBytes() ?? 0
         let writable = !sources.health.isDown
         registry.makeGauge(descriptor: Self.name("ready", "", "1 when /readyz would answer 200 (store writable, disk above the threshold)"))

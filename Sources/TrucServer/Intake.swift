@@ -69,7 +69,7 @@ struct IntakeSender: Sendable {
 
 /// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
 struct Intake: Sendable {
-    let store: any MessageStore
+    let store: any CredentialStore & DirectoryStore & InboxStore & IntakeStore & RefusalStore & SealStore & StatisticsStore
     /// The trust directory and its verifier (reloadable: each message uses the state current when it arrives).
     let trust: TrustState
     let limits: ReadLimits

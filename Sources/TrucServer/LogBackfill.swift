@@ -14,7 +14,7 @@ import TrucVocabulary
 /// from the first checkpoint after that — not when it arrived. Runs once per store (one node of several): its
 /// last event, `{"kind":"backfilled","count":N}` under the message id `#backfill`, marks the work done.
 struct LogBackfill: Service {
-    let store: any MessageStore
+    let store: any EvidenceLogStore & EvidenceStore & InboxStore & IntakeStore & OperationsStore & RetentionStore
     let logger: Logger
     static let marker = "#backfill"
 

@@ -40,7 +40,7 @@ package struct RetentionSettings: Sendable {
 /// payloads it holds, a few hundred per transaction. An archive that cannot be written stops the round (counted,
 /// alerted: `TrucArchiveFailing`); intake never waits for it.
 package struct PayloadPurgeService: Service {
-    let store: any MessageStore
+    let store: any EvidenceLogStore & InboxStore & IntakeStore & OperationsStore & RetentionStore
     let settings: RetentionSettings
     let builder: @Sendable () async throws -> EvidenceBundleBuilder
     let origin: String
@@ -51,7 +51,7 @@ package struct PayloadPurgeService: Service {
     /// The clock (seconds since 1970); tests move it.
     package var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
-    package init(store: any MessageStore, settings: RetentionSettings, builder: @escaping @Sendable () async throws -> EvidenceBundleBuilder,
+    package init(store: any EvidenceLogStore & InboxStore & IntakeStore & OperationsStore & RetentionStore, settings: RetentionSettings, builder: @escaping @Sendable () async throws -> EvidenceBundleBuilder,
                  origin: String, metrics: HubMetrics, logger: Logger) {
         self.store = store
         self.settings = settings

@@ -11,7 +11,7 @@ import TrucStore
 /// relays it on or files it in its agency's inbox under its own copy of the message.
 struct ReceiptIssuer: Sendable {
     let signer: ReceiptSigner
-    let store: any MessageStore
+    let store: any CredentialStore & DirectoryStore & IntakeStore
     let hubCode: String
     let routing: RoutingTable
     let logger: Logger

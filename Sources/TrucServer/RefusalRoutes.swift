@@ -11,7 +11,7 @@ import TrucVocabulary
 /// The refused messages: an agency sees its own (how its IT finds out why its signing is broken), the
 /// operator everyone's, with counts by code and by sender.
 struct RefusalRoutes: Sendable {
-    let store: any MessageStore
+    let store: any RefusalStore
     let reports: ValidationReports
 
     func register(on router: AccessRouter) {

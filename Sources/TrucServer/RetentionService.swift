@@ -6,7 +6,7 @@ import TrucStore
 /// Prunes the refusal records older than the retention (at start, then every hour). An error is logged,
 /// counted and retried at the next round; it never ends the hub.
 struct RetentionService: Service {
-    let store: any MessageStore
+    let store: any OperationsStore & RefusalStore
     let days: Int
     let interval: Duration
     let metrics: HubMetrics

@@ -61,13 +61,13 @@ package struct Revalidation: Sendable {
         }
     }
 
-    let store: any MessageStore
+    let store: any CredentialStore & DirectoryStore & EvidenceStore & IntakeStore & SealStore
     let policy: VerificationPolicy
     /// A trust directory to judge under; nil: each verdict's own trust snapshot, as kept.
     let trustDirectory: String?
     let scratch: String
 
-    package init(store: any MessageStore, policy: VerificationPolicy, trustDirectory: String?, scratch: String) {
+    package init(store: any CredentialStore & DirectoryStore & EvidenceStore & IntakeStore & SealStore, policy: VerificationPolicy, trustDirectory: String?, scratch: String) {
         self.store = store
         self.policy = policy
         self.trustDirectory = trustDirectory

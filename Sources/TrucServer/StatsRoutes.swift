@@ -9,11 +9,11 @@ import TrucVocabulary
 /// `GET /v1/stats/signed-ratio`: the signed-ratio report for an agency (or its subtree) and period, as JSON
 /// or CSV. An agency sees itself and its subtree; the operator sees everything.
 struct StatsRoutes: Sendable {
-    let store: any MessageStore
+    let store: any ClientSystemStore & DirectoryStore & StatisticsStore
     let auth: Authenticator
     let directory: DirectoryCache
 
-    init(store: any MessageStore, auth: Authenticator) {
+    init(store: any ClientSystemStore & DirectoryStore & StatisticsStore, auth: Authenticator) {
         self.store = store
         self.auth = auth
         self.directory = DirectoryCache(store: store)
@@ -151,11 +151,11 @@ actor DirectoryCache {
         let agencies: [String: Agency]
     }
 
-    let store: any MessageStore
+    let store: any ClientSystemStore & DirectoryStore & StatisticsStore
     private var snapshot: Snapshot?
     private var subtrees: [String: [String]] = [:]
 
-    init(store: any MessageStore) { self.store = store }
+    init(store: any ClientSystemStore & DirectoryStore & StatisticsStore) { self.store = store }
 
     func current() async throws -> Snapshot {
         let version = try await store.directoryVersion()

@@ -47,11 +47,11 @@ package struct StorageForecast: Sendable, Encodable {
 
 /// The forecast, computed at most every `interval` (it scans the messages): shared by /metrics and the dashboard.
 actor StorageForecaster {
-    let store: any MessageStore
+    let store: any OperationsStore
     let interval: Duration
     private var last: (at: ContinuousClock.Instant, forecast: StorageForecast)?
 
-    init(store: any MessageStore, interval: Duration = .seconds(300)) {
+    init(store: any OperationsStore, interval: Duration = .seconds(300)) {
         self.store = store
         self.interval = interval
     }

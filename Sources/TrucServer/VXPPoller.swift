@@ -17,6 +17,8 @@ struct VXPPoller: Service {
     let peers: [PeerHub]
     let client: VXPClient
     let intake: Intake
+    /// Where the round's lease is taken (one node of a hub polls).
+    let jobs: any OperationsStore
     let interval: Duration
     let logger: Logger
     let board: PeerStatusBoard
@@ -27,7 +29,7 @@ struct VXPPoller: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // One node of a hub polls the upstream hubs (the others skip the round; one that dies hands over).
-            let mine = (try? await intake.store.holdsSingleton("vxp-poller", seconds: interval.components.seconds * 3 + 60)) ?? false
+            let mine = (try? await jobs.holdsSingleton("vxp-poller", seconds: interval.components.seconds * 3 + 60)) ?? false
             if mine { for peer in peers { await poll(peer) } }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -18,7 +18,7 @@ import TrucVocabulary
 /// `ErrorCode` and `ErrorDesc` present, never a null. The calls work on the same store, intake, delivery
 /// and receipts as the native API.
 struct VXPRoutes: Sendable {
-    let store: any MessageStore
+    let store: any ClientSystemStore & InboxStore & IntakeStore & OperationsStore & RetentionStore
     let intake: Intake
     let receipts: ReceiptIssuer
     let metrics: HubMetrics

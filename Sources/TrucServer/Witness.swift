@@ -18,7 +18,7 @@ import TrucStore
 /// checkpoint it contradicts, and logged as an error. Only logs whose verifier key is configured
 /// (`--witness-for`) are witnessed; only a peer hub (a relay agency) may ask.
 struct WitnessRoutes: Sendable {
-    let store: any MessageStore
+    let store: any EvidenceLogStore & WitnessStore
     let hubCode: String
     /// The verifier keys of the logs this hub witnesses, by origin.
     let logs: [String: String]
@@ -99,7 +99,7 @@ struct WitnessRoutes: Sendable {
 /// the checkpoint with a consistency proof from the last size it cosigned (or the size it says it holds), keeps
 /// the line it answers. A witness that refuses (a fork) or fails is logged and asked again later (backoff to 5 min).
 struct WitnessGatherer: Service {
-    let store: any MessageStore
+    let store: any EvidenceLogStore & WitnessStore
     let witnesses: [String]
     let client: HTTPClient
     let metrics: HubMetrics
