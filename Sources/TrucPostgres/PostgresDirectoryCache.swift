@@ -19,7 +19,7 @@ import TrucCore
 ///   stale entries that long, no longer.
 /// - Unknown tokens are not kept (no memory for a caller trying random tokens); at most `capacity` entries of
 ///   each kind, then everything is forgotten.
-final class DirectoryCache: Sendable {
+final class PostgresDirectoryCache: Sendable {
     struct Credential: Sendable {
         let agency: Agency
         let role: String

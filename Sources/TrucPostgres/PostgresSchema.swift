@@ -126,7 +126,7 @@ enum PostgresSchema {
             "CREATE TABLE agency_pulls(agency TEXT PRIMARY KEY, last_pull BIGINT NOT NULL)",
         ],
         // 7: every change to agencies or tokens is announced at its commit on `truc_directory`: nodes keep both in
-        // memory while they listen (`DirectoryCache`).
+        // memory while they listen (`PostgresDirectoryCache`).
         [
             """
             CREATE OR REPLACE FUNCTION truc_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$

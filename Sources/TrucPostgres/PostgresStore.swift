@@ -29,8 +29,8 @@ package actor PostgresStore {
     static let deliveryChannel = "truc_deliveries"
     /// The channel every change to agencies or tokens notifies at its commit (schema version 7).
     static let directoryChannel = "truc_directory"
-    /// Agencies, credentials and the directory's version, kept while this node listens (see `DirectoryCache`).
-    nonisolated let directoryCache = DirectoryCache()
+    /// Agencies, credentials and the directory's version, kept while this node listens (see `PostgresDirectoryCache`).
+    nonisolated let directoryCache = PostgresDirectoryCache()
     private let secretsKeyPath: String
     /// The directory of `secrets.key`: this node's local files.
     nonisolated let localDirectory: String
@@ -304,7 +304,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
         if let kept = directoryCache.credential(hash) { return (kept.agency, kept.role) }
         let ticket = directoryCache.ticket()
         guard let c = try await client.execute(CredentialStatement(tokenHash: hash), logger: logger).first else { return nil }
-        let credential = DirectoryCache.Credential(agency: Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), role: c.7)
+        let credential = PostgresDirectoryCache.Credential(agency: Self.agency((c.0, c.1, c.2, c.3, c.4, c.5, c.6)), role: c.7)
         directoryCache.keep(credential: credential, for: hash, ticket: ticket)
         return (credential.agency, credential.role)
     }

@@ -19,6 +19,8 @@ struct AdminRoutes: Sendable {
     let logger: Logger
 
     func register(on router: AccessRouter) {
+        router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
+        router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }
         router.get("/v1/admin/queues", .operatorOnly) { request, context in
             return JSONText.response(try await store.operationsView(now: Int64(Date().timeIntervalSince1970)))
         }
@@ -162,6 +164,21 @@ struct AdminRoutes: Sendable {
 
     /// The path's code when the hub delivers to it: a registered agency, or a code a route leads to (an agency
     /// behind a peer hub). Anything else is 404: pausing a typo would look like it worked.
+    func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let state = request.uri.queryParameters.get("state") ?? "dead"
+        let filter = state == "all" ? nil : DeliveryState(rawValue: state)
+        if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
+        return JSONText.response(["deliveries": try await store.deliveries(state: filter)])
+    }
+
+    func adminRequeue(_ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id"), recipient = try context.parameters.require("recipient")
+        guard try await store.requeue(messageId: id, recipient: recipient) else {
+            throw HubError.notFound("no dead delivery of \(id) to \(recipient)")
+        }
+        return JSONText.response(["id": id, "recipient": recipient, "state": DeliveryState.queued.rawValue])
+    }
+
     func deliverableCode(_ context: HubRequestContext) async throws -> String {
         let code = try context.parameters.require("code")
         if try await store.agency(code) != nil { return code }

@@ -63,8 +63,6 @@ struct HubRoutes: Sendable {
         router.get("/v1/messages/:id/validation-data", .reader) { request, context in try await validationData(request, context) }
         router.get("/v1/messages/:id/evidence", .reader) { request, context in try await evidence(request, context) }
         registerLog(on: router)
-        router.get("/v1/admin/deliveries", .operatorOnly) { request, context in try await adminDeliveries(request, context) }
-        router.post("/v1/admin/deliveries/:id/:recipient/requeue", .operatorOnly) { request, context in try await adminRequeue(request, context) }
     }
 
     func postMessage(_ request: Request, _ context: HubRequestContext) async throws -> (Response, String?) {
@@ -299,21 +297,6 @@ struct HubRoutes: Sendable {
         }
         logger.info("relayed a delivery receipt", metadata: ["hub": "\(receipt.hubCode)", "agency": "\(receipt.sender)", "recipient": "\(receipt.recipient)"])
         return JSONText.response(["relayed": true], status: .accepted)
-    }
-
-    func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let state = request.uri.queryParameters.get("state") ?? "dead"
-        let filter = state == "all" ? nil : DeliveryState(rawValue: state)
-        if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
-        return JSONText.response(["deliveries": try await store.deliveries(state: filter)])
-    }
-
-    func adminRequeue(_ request: Request, _ context: HubRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id"), recipient = try context.parameters.require("recipient")
-        guard try await store.requeue(messageId: id, recipient: recipient) else {
-            throw HubError.notFound("no dead delivery of \(id) to \(recipient)")
-        }
-        return JSONText.response(["id": id, "recipient": recipient, "state": DeliveryState.queued.rawValue])
     }
 
     /// The message, if the caller is its sender, one of its recipients, or the operator.

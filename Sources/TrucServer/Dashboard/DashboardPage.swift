@@ -22,7 +22,7 @@ struct DashboardPage {
     let ratioAt: Int64
     /// Documents sent and received per day of the range.
     let volume: [VolumeRow]
-    let directory: DirectoryCache.Snapshot
+    let directory: StatisticsDirectory.Snapshot
     let csrf: String
     var notice: String?
     var error: String?

@@ -13,7 +13,7 @@ struct DirectoryCacheTests {
 
     @Test("nothing is kept while not listening; a read that began before a change is not kept; entries expire")
     func rules() async throws {
-        let cache = DirectoryCache(lifetime: .milliseconds(200))
+        let cache = PostgresDirectoryCache(lifetime: .milliseconds(200))
         #expect(cache.ticket() == nil, "not listening: read every time")
         cache.keep(agency: Self.agency, for: Self.agency.code, ticket: cache.ticket())
         #expect(cache.agency(Self.agency.code) == nil)

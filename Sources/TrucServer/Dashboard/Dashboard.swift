@@ -78,7 +78,7 @@ actor SearchIndex {
     private var version: String?
     private var entries: [(code: String, text: String)] = []
 
-    func search(_ query: String, in snapshot: DirectoryCache.Snapshot) -> [String] {
+    func search(_ query: String, in snapshot: StatisticsDirectory.Snapshot) -> [String] {
         if version != snapshot.version {
             entries = snapshot.known.map { ($0, AgencyListPage.fold($0) + "\n" + AgencyListPage.fold(snapshot.names[$0] ?? "")) }
             version = snapshot.version
@@ -96,7 +96,7 @@ struct DashboardRoutes: Sendable {
     let store: any DeliveryQueueStore & InboxStore & IntakeStore & OperationsStore & RefusalStore & SessionStore & StatisticsStore
     let auth: Authenticator
     let peers: PeerStatusBoard
-    let directory: DirectoryCache
+    let directory: StatisticsDirectory
     let sessions: DashboardSessions
     let figures = FigureCache()
     let searchIndex = SearchIndex()
@@ -165,7 +165,7 @@ struct DashboardRoutes: Sendable {
     }
 
     /// The range's signed-ratio report by sender and documents per day, cached for a minute.
-    func rangeFigures(_ range: DashboardRange, snapshot: DirectoryCache.Snapshot, now: Int64) async throws -> FigureCache.Figures {
+    func rangeFigures(_ range: DashboardRange, snapshot: StatisticsDirectory.Snapshot, now: Int64) async throws -> FigureCache.Figures {
         try await figures.figures(key: "\(snapshot.version) \(range.from) \(range.to)", now: now) {
             let counts = try await store.signedCounts(from: range.from, to: range.to, senders: nil, businessTypes: [], recipient: nil, grouping: .sender)
             let report = SignedRatioReport(from: range.from, to: range.to, groupBy: .agency, recipient: nil,

@@ -11,7 +11,7 @@ struct AgencyPage {
     let now: Int64
     let code: String
     let range: DashboardRange
-    let directory: DirectoryCache.Snapshot
+    let directory: StatisticsDirectory.Snapshot
     let activity: AgencyActivity
     /// Documents it sent and received, per day of the range.
     let volume: [VolumeRow]
@@ -128,7 +128,7 @@ struct AgencyPage {
 struct AgencyListPage {
     let hubCode: String
     let now: Int64
-    let directory: DirectoryCache.Snapshot
+    let directory: StatisticsDirectory.Snapshot
     let lastPulls: [String: Int64]
     let pending: [String: Int]
     let query: String?
@@ -203,7 +203,7 @@ struct AgencyListPage {
     }
 }
 
-extension DirectoryCache.Snapshot {
+extension StatisticsDirectory.Snapshot {
     /// The agencies above `code`, the top first (at most 8 levels: a cycle in the directory cannot loop).
     func ancestors(of code: String) -> [String] {
         var chain: [String] = []
