@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Disk per message, by kind (README "Retention and archives"): a release `truc serve` (SQLite, demo PKI) on a fresh
+# Disk per message, by kind (docs/operating.md "Retention and archives"): a release `truc serve` (SQLite, demo PKI) on a fresh
 # store is loaded for SECONDS by wrk with one kind of message — `status` (a 1.7 KB status message, a distinct
 # ResponseFor per request) or `edoc` (the 9 KB signed fixture document with a distinct DocumentId; its three
 # recipients then acknowledge every copy, so each also has three hub-signed receipts) — then stopped; the WAL is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the evidence log costs (README "Evidence log"): 2 KB status messages (a distinct ResponseFor per request,
+# What the evidence log costs (docs/evidence-log.md "Evidence log"): 2 KB status messages (a distinct ResponseFor per request,
 # 128 keep-alive HTTPS connections, token authentication; wrk, else `truc bench load`) against a release
 # `truc serve` with `--evidence-log off` and `on` (the default), on SQLite and on PostgreSQL, each on a fresh
 # store, the two alternating over ROUNDS rounds (off first, then on first) so that drift is shared. Prints each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Does purging slow intake? (README "Retention and archives"): a store filled once with MESSAGES final documents
+# Does purging slow intake? (docs/operating.md "Retention and archives"): a store filled once with MESSAGES final documents
 # (`truc bench messages-fill --all-acknowledged`: every delivery acknowledged, a receipt each) is copied for each
 # run; a release `truc serve` on the copy takes 1.7 KB status messages from wrk (128 keep-alive HTTPS connections)
 # for SECONDS, either without retention (`off`) or archiving and purging every final document as it goes (`on`:

@@ -82,7 +82,7 @@ def start(node):
     raise SystemExit("the hub did not start")
 
 
-# Every node of a hub holds the hub's secrets.key (README "Several nodes"; 32 random bytes, mode 0600): it
+# Every node of a hub holds the hub's secrets.key (docs/operating.md "Several nodes"; 32 random bytes, mode 0600): it
 # seals the evidence log's signing key too.
 secrets_key = os.urandom(32)
 for node in nodes:

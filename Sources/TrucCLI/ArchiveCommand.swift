@@ -6,7 +6,7 @@ import TrucSignatures
 import TrucStore
 import TrucZlib
 
-/// `truc archive …`: the payload archives the hub wrote before purging payloads (README "Retention and archives").
+/// `truc archive …`: the payload archives the hub wrote before purging payloads (docs/operating.md "Retention and archives").
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "archive", abstract: "Payload archives: check them offline, take a message out.",
                                                     subcommands: [Verify.self, Get.self])

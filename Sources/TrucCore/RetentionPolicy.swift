@@ -5,7 +5,7 @@ import TrucVocabulary
 /// rule would, never shorten what another agency asked for. `nil` days means "never purge".
 ///
 /// Metadata, verdicts, receipts, traces, statistics and the evidence log are not governed by this policy: they are
-/// kept for as long as the store (README "Retention").
+/// kept for as long as the store (docs/operating.md "Retention").
 package struct RetentionPolicy: Sendable, Equatable {
     package enum Scope: Sendable, Hashable {
         case agency(String)

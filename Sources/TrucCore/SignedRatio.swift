@@ -1,4 +1,4 @@
-/// The signed-ratio report (README "Signed-ratio definition"): counts per bucket and the three ratios,
+/// The signed-ratio report (docs/statistics.md "Signed-ratio definition"): counts per bucket and the three ratios,
 /// per group and in total. Pure: built from daily counts.
 package struct SignedRatioReport: Sendable, Codable, Equatable {
     package struct Counts: Sendable, Codable, Equatable {
@@ -83,7 +83,7 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
     package var groups: [Group]
     package var totals: Counts
 
-    /// The definition, written once: stated word for word in the README, the JSON report, the CSV, the
+    /// The definition, written once: stated word for word in docs/statistics.md, the JSON report, the CSV, the
     /// dashboard and `truc stats`.
     package static let definitionText = """
         Population: one entry per distinct document (sender + DocumentId + business type) that reached the hub \
@@ -175,7 +175,7 @@ package struct SignedRatioReport: Sendable, Codable, Equatable {
 
     /// CSV for spreadsheets: UTF-8 with a byte-order mark, the header on line 1, one row per group then the
     /// total, ratios as decimals beside the counts. The definition is not in the file (it travels in the JSON
-    /// report, the `Truc-Definition` header and the README).
+    /// report, the `Truc-Definition` header and docs/statistics.md).
     package var csv: [UInt8] { csv(.comma) }
 
     package func csv(_ style: CSVStyle) -> [UInt8] {

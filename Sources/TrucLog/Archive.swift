@@ -1,7 +1,7 @@
 import Foundation
 package import TrucCrypto
 
-/// A payload archive (README "Retention and archives"): one ZIP holding the messages whose payloads one purge
+/// A payload archive (docs/operating.md "Retention and archives"): one ZIP holding the messages whose payloads one purge
 /// round took out of the store, written and synced before any of them is purged, chained to the archive before it
 /// and signed by the hub's log key. Layout, version 1:
 ///
@@ -11,7 +11,7 @@ package import TrucCrypto
 ///   message (its id, sender, recipients, SHA-256, size, and the SHA-256 of its two files);
 /// - `manifest.note` — a C2SP signed note by the log key whose body names the format, the origin, the sequence and
 ///   the SHA-256 of `manifest.json`; `log-key.txt` — the log's verifier key;
-/// - `messages/<id>.zip` — the message's evidence bundle (README "Evidence bundles": the exact bytes, the verdict,
+/// - `messages/<id>.zip` — the message's evidence bundle (docs/evidence-log.md "Evidence bundles": the exact bytes, the verdict,
 ///   the signed ETSI report, the validation data, the receipts, the events and their inclusion proofs);
 /// - `messages/<id>.trace.json` — its deliveries, receipts and answering statuses as the hub recorded them.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The evidence log's events for what happens to a message after it is stored, and for what operators change
-/// (README "Evidence log", version 1). Each is written by the store in the transaction of the change it records.
+/// (docs/evidence-log.md "Evidence log", version 1). Each is written by the store in the transaction of the change it records.
 extension LogEvent {
     /// A recipient's delivery completed: pushed to its endpoint, forwarded to a peer hub, or taken from its inbox
     /// (`how`: push, forward, pull).

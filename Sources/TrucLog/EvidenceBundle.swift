@@ -1,7 +1,7 @@
 import Foundation
 package import TrucCrypto
 
-/// An evidence bundle (README "Evidence bundles"): one ZIP an auditor keeps about one message, checkable with no
+/// An evidence bundle (docs/evidence-log.md "Evidence bundles"): one ZIP an auditor keeps about one message, checkable with no
 /// hub and no network. Layout, version 1 (every file but `mimetype` and `manifest.json` is named in the manifest
 /// with its SHA-256):
 ///

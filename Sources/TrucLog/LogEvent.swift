@@ -2,7 +2,7 @@ import Foundation
 /// One event of the evidence log: a canonical, versioned record of something the hub did. Written as RFC 8785
 /// (JSON Canonicalization Scheme) JSON — an object with its members sorted by name, no white space, strings
 /// escaped minimally — so that the same event always has the same bytes, and its leaf hash can be recomputed
-/// by anyone from the record alone. Version 1 kinds and members (README "Evidence log"):
+/// by anyone from the record alone. Version 1 kinds and members (docs/evidence-log.md "Evidence log"):
 ///
 /// - `accepted`: `message`, `messageKind` (edoc, status), `sender`, `recipients`, `documentId`, `sha256` (the exact
 ///   bytes), `verdict` (SHA-256 of the verdict JSON the hub stored), `trustSnapshot`;

@@ -43,17 +43,21 @@ package struct HubConfiguration: Sendable {
     /// The national SDK's dialect.
     package var vxp = VXPSettings()
     /// `/readyz` fails when the data directory's file system has less free space than this.
-    package var minFreeDiskBytes: Int64 = 256 << 20
+    package var minFreeDiskBytes: Int64 = Self.defaultMinFreeDiskBytes
+    package static let defaultMinFreeDiskBytes: Int64 = 256 << 20
     /// The storage forecast's alert threshold: the data volume full within this many days at the last week's rate.
-    package var diskForecastDays = 30
-    /// Limits that keep one caller from taking the hub down (see README "Security model").
+    package var diskForecastDays = Self.defaultDiskForecastDays
+    package static let defaultDiskForecastDays = 30
+    /// Limits that keep one caller from taking the hub down (see docs/security.md "Security model").
     package var limits = ConnectionLimits()
     /// How long refusal records are kept, in days.
-    package var refusalRetentionDays = 90
-    /// Payload retention and where archives go (README "Retention and archives").
+    package var refusalRetentionDays = Self.defaultRefusalRetentionDays
+    package static let defaultRefusalRetentionDays = 90
+    /// Payload retention and where archives go (docs/operating.md "Retention and archives").
     package var retention = RetentionSettings()
     /// Seconds between signed checkpoints of the evidence log (only when it grew).
-    package var checkpointIntervalSeconds = 10
+    package var checkpointIntervalSeconds = Self.defaultCheckpointIntervalSeconds
+    package static let defaultCheckpointIntervalSeconds = 10
     /// An RFC 3161 TSA that time-stamps the evidence log's checkpoints (none: they are signed only).
     package var tsaURL: String?
     /// Whether the process writes the evidence log (off only to measure its cost).
@@ -65,7 +69,7 @@ package struct HubConfiguration: Sendable {
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false
-    /// How revocation of document signers is decided (see README "Revocation").
+    /// How revocation of document signers is decided (see docs/signatures.md "Revocation").
     package var revocation = RevocationSettings()
 
     package init(hubCode: String = "000.00.00.W00", host: String = "127.0.0.1", port: Int = 8443,

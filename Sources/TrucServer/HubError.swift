@@ -46,7 +46,7 @@ package struct HubError: Error, HTTPResponseError, Sendable {
     static func forbidden(_ message: String) -> HubError { HubError(.forbidden, "forbidden", message) }
     static func notFound(_ message: String) -> HubError { HubError(.notFound, "not-found", message) }
 
-    /// A message whose payload the retention policy purged (README "Retention and archives").
+    /// A message whose payload the retention policy purged (docs/operating.md "Retention and archives").
     static func gone(_ message: StoredMessage, purged: (archive: Int64, at: Int64), archive: ArchiveRecord?, receipts: [String]) -> HubError {
         HubError(.gone, "gone", "the payload of message \(message.id) was archived in archive \(purged.archive) and purged from the hub at \(CivilCalendar.isoUTC(purged.at)); its trace, receipts and validation report remain, and truc archive get takes the message out of the archive",
                  details: ["id": JSONText.string(message.id), "sha256": JSONText.string(message.sha256), "size": String(message.size),

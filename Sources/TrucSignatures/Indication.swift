@@ -3,7 +3,7 @@ import TrucVocabulary
 
 /// A signature's result in the terms of ETSI EN 319 102-1 (the validation procedure) and TS 119 102-2 (the
 /// report): the main indication, the sub-indication, the best signature time and the format and level the
-/// signature reached. Derived from Truc's verdict by one table (`ETSIIndications.table`, printed in the README);
+/// signature reached. Derived from Truc's verdict by one table (`ETSIIndications.table`, printed in docs/signatures.md);
 /// Truc's `status` and the signed-ratio buckets are unchanged by it.
 package struct ETSIStatus: Sendable, Codable, Equatable {
     /// `TOTAL-PASSED`, `TOTAL-FAILED` or `INDETERMINATE`.

@@ -45,7 +45,7 @@ package struct SignatureReason: RawRepresentable, Hashable, Sendable, Codable, C
     package static let revocationUnknown = SignatureReason(rawValue: "revocation-unknown")
 
     /// A valid organisation seal whose certificate is not one the directory binds to the sending agency: it is
-    /// another organisation's seal, and does not count as the sender's (README "Signed-ratio definition").
+    /// another organisation's seal, and does not count as the sender's (docs/statistics.md "Signed-ratio definition").
     package static let signerNotSender = SignatureReason(rawValue: "signer-not-sender")
     /// A valid organisation seal of a sender that has no certificate bound to it yet: not counted as its seal.
     package static let signerUnbound = SignatureReason(rawValue: "signer-unbound")
@@ -137,7 +137,7 @@ package enum SignedClass: String, Sendable, Codable {
     case both, organisation, personal, none
 }
 
-/// The statistics bucket of a message (first match wins; see README "Signed-ratio definition").
+/// The statistics bucket of a message (first match wins; see docs/statistics.md "Signed-ratio definition").
 package enum SignatureBucket: String, Sendable, Codable {
     case invalid, indeterminate, both, organisation, personal, unsigned
 }

@@ -3,7 +3,7 @@ import TrucCrypto
 import TrucXML
 
 /// Verifies the XMLDSig signatures of an edXML envelope: one strict profile on libxml2's C14N and OpenSSL
-/// (see README "Signatures" for why not libxmlsec1). Secure validation: same-document and attachment
+/// (see docs/signatures.md "Signatures" for why not libxmlsec1). Secure validation: same-document and attachment
 /// references only, nothing fetched, limited references and transforms, unique IDs, and the signature must
 /// cover the `edXMLEnvelope` that Truc reads.
 struct XMLDSigVerifier {

@@ -1,37 +1,83 @@
 import Foundation
 import Testing
 import TrucTestSupport
+@testable import TrucCLI
 
-/// The README's configuration table names every key `truc serve` reads (as `truc serve --print-config` lists them)
-/// and no flag that `truc serve` does not have: a key added without its row, or a row left after its key went,
-/// fails here.
-@Suite("README: the configuration table and truc serve agree")
+/// The catalogue of `truc serve`'s keys (`ServeKeys`) is the one place a key is written: `docs/configuration.md`
+/// prints its table (`TRUC_WRITE_DOCS=1 swift test --filter ConfigurationDocTests` writes it in), `--print-config`
+/// lists its keys, `--help` its flags, and the flags are read against it.
+@Suite("Configuration: the catalogue of keys, the docs and truc serve agree")
 struct ConfigurationDocTests {
-    /// Keys whose flag is spelled otherwise (`--print-config` names the key, the table the flag).
-    static let flagOf = ["key": "tls-key", "routes": "route"]
+    static let docs = FailClosedTests.repo.appendingPathComponent("docs/configuration.md")
 
-    @Test("every key of truc serve --print-config has its row in the README's configuration table, and every row's flag is one truc serve takes")
-    func tableCoversEveryKey() throws {
+    @Test("docs/configuration.md prints the catalogue's table exactly")
+    func docsTable() throws {
+        let text = try String(contentsOf: Self.docs, encoding: .utf8)
+        let begin = try #require(text.range(of: "<!-- keys:begin -->\n"))
+        let end = try #require(text.range(of: "<!-- keys:end -->", range: begin.upperBound..<text.endIndex))
+        let table = String(text[begin.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)
+        if table != ServeKeys.markdownTable, ProcessInfo.processInfo.environment["TRUC_WRITE_DOCS"] == "1" {
+            // `TRUC_WRITE_DOCS=1 swift test --filter ConfigurationDocTests` writes the table in (then read the diff).
+            try (String(text[..<begin.upperBound]) + ServeKeys.markdownTable + "\n" + String(text[end.lowerBound...]))
+                .write(to: Self.docs, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(table == ServeKeys.markdownTable, "docs/configuration.md's table differs from the catalogue: put this between the markers\n\(ServeKeys.markdownTable)")
+    }
+
+    @Test("truc serve --print-config lists the catalogue's keys in order, --help every flag; the other flags of the docs exist")
+    func processAgrees() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-config-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let printed = try TrucRun.run(["serve", "--print-config", "--data", data])
         #expect(printed.exitCode == 0, "\(printed.stderr)")
-        let keys = Set(printed.stdout.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
-        #expect(keys.count > 40)
-        let readme = try String(contentsOf: FailClosedTests.repo.appendingPathComponent("README.md"), encoding: .utf8)
-        // The table is the one whose header is "| flag | environment | default |".
-        let table = readme.components(separatedBy: "| flag | environment | default |").dropFirst().first?.components(separatedBy: "\n\n").first ?? ""
-        var flags = Set<String>()
-        for row in table.split(separator: "\n") where row.hasPrefix("| `--") {
-            let cell = row.split(separator: "|").first.map(String.init) ?? ""
-            for match in cell.matches(of: /--([a-z0-9-]+)/) { flags.insert(String(match.output.1)) }
-        }
-        for key in keys.sorted() {
-            #expect(flags.contains(Self.flagOf[key] ?? key), "--\(Self.flagOf[key] ?? key) (print-config key \(key)) has no row in the README's configuration table")
-        }
+        let keys = printed.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: "\t").first.map(String.init) }
+        #expect(keys == ServeKeys.all.map(\.name))
         let help = try TrucRun.run(["serve", "--help"]).stdout
-        for flag in flags.sorted() {
-            #expect(help.contains("--\(flag)"), "the README's configuration table names --\(flag), which truc serve does not take")
+        for key in ServeKeys.all { #expect(help.contains("--\(key.flag)"), "truc serve --help lacks --\(key.flag)") }
+        let text = try String(contentsOf: Self.docs, encoding: .utf8)
+        let others = text.components(separatedBy: "Flags that are not configuration keys:").dropFirst().first ?? ""
+        for match in others.matches(of: /`--([a-z0-9-]+)/) {
+            #expect(help.contains("--\(match.output.1)"), "docs/configuration.md names --\(match.output.1), which truc serve does not take")
         }
+    }
+
+    @Test("flags are read against the catalogue: VALUE or =VALUE, on/off alone, lists repeated")
+    func flags() throws {
+        let flags = try ServeFlags.parse(["--port", "9443", "--host=0.0.0.0", "--require-revocation", "--fetch-ca-issuers=false",
+                                          "--route", "G=000.00.00.W01@https://a", "--route", "H=000.00.00.W41@https://b"])
+        #expect(flags.values == ["port": "9443", "host": "0.0.0.0", "require-revocation": "true", "fetch-ca-issuers": "false"])
+        #expect(flags.lists == ["routes": ["G=000.00.00.W01@https://a", "H=000.00.00.W41@https://b"]])
+        #expect(try ServeFlags.parse([]) == ServeFlags())
+    }
+
+    @Test("an unknown flag (with the nearest key), a missing value, a key given twice, a stray word: usage errors")
+    func refusals() throws {
+        for (arguments, message) in [(["--prot", "1"], "unknown option --prot (did you mean --port?)"), (["--port"], "--port needs a value (PORT)"),
+                                     (["--port", "1", "--port=2"], "--port is given twice"), (["8443"], "unexpected argument \"8443\""),
+                                     (["--routes", "x"], "unknown option --routes (did you mean --route?)")] {
+            #expect {
+                _ = try ServeFlags.parse(arguments)
+            } throws: { error in
+                guard let failure = error as? CommandFailure else { return false }
+                return failure.code == "usage" && failure.exitCode == 2 && failure.message.hasPrefix(message)
+            }
+        }
+        let run = try TrucRun.run(["serve", "--max-body-byte", "5"])
+        #expect(run.exitCode == 2 && run.stderr.contains("unknown option --max-body-byte (did you mean --max-body-bytes?)"), "\(run.stderr)")
+    }
+
+    @Test("every key with a default has one its kind can read; on/off keys default to false")
+    func defaults() {
+        for key in ServeKeys.all {
+            guard let value = key.defaultValue else { continue }
+            switch key.kind {
+            case .int: #expect(Int(value) != nil, "\(key.name): \(value)")
+            case .double: #expect(Double(value) != nil, "\(key.name): \(value)")
+            case .bool: #expect(value == "false", "\(key.name): \(value)")
+            case .text, .list: break
+            }
+        }
+        #expect(Set(ServeKeys.all.map(\.name)).count == ServeKeys.all.count)
     }
 }

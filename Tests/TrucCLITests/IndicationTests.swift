@@ -66,12 +66,12 @@ struct IndicationTests {
                 "\(xades.stdout.prefix(2000))")
     }
 
-    @Test("the README prints the mapping table exactly as the verifier applies it")
+    @Test("docs/signatures.md prints the mapping table exactly as the verifier applies it")
     func readmeTable() throws {
-        let readme = try String(contentsOf: FailClosedTests.repo.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: FailClosedTests.repo.appendingPathComponent("docs/signatures.md"), encoding: .utf8)
         for row in ETSIIndications.table {
             let line = "| `\(row.reason)` | \(row.when.isEmpty ? "—" : row.when) | \(row.indication) | \(row.subIndication) |"
-            #expect(readme.contains(line), "README lacks: \(line)")
+            #expect(readme.contains(line), "docs/signatures.md lacks: \(line)")
         }
     }
 

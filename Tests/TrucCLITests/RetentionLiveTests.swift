@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucTestSupport
 
-/// Payload retention with real processes (README "Retention and archives"): a hub whose retention is 0 days
+/// Payload retention with real processes (docs/operating.md "Retention and archives"): a hub whose retention is 0 days
 /// archives each message once every recipient took it, then purges its payload; the message answers 410 with its
 /// SHA-256 and receipts; `truc archive verify` passes on the archives and fails on a changed byte, a removed file, a
 /// reordered chain and (with the hub's records) a removed latest archive; `truc archive get` gives the exact bytes

@@ -39,10 +39,10 @@ import Foundation
 
 @Suite("The signed-ratio definition is stated once")
 struct DefinitionTests {
-    @Test("the README states the code's definition word for word")
+    @Test("docs/statistics.md states the code's definition word for word")
     func readme() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: repo.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: repo.appendingPathComponent("docs/statistics.md"), encoding: .utf8)
         #expect(readme.contains("> " + SignedRatioReport.definitionText))
     }
 

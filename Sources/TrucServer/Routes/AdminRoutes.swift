@@ -79,7 +79,7 @@ struct AdminRoutes: Sendable {
             logger.notice("operator removed an agency", metadata: ["agency": "\(code)"])
             return Response(status: .noContent)
         }
-        // The organisation certificates whose seal counts as the agency's own (README "Signed-ratio definition").
+        // The organisation certificates whose seal counts as the agency's own (docs/statistics.md "Signed-ratio definition").
         router.get("/v1/admin/agencies/:code/seals", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }

@@ -7,7 +7,7 @@ import TrucLog
 import TrucStore
 import TrucVocabulary
 
-/// Appends the history of a store from before the evidence log (README "Evidence log", backfilled events): each
+/// Appends the history of a store from before the evidence log (docs/evidence-log.md "Evidence log", backfilled events): each
 /// stored message with no `accepted` event gets one, flagged `"backfilled":"yes"` and dated with its receipt, and
 /// each of its deliveries in a final state with no event of its own gets `delivered`, `acknowledged` or `dead`,
 /// flagged too. A backfilled event proves that the hub held the message (and those states) when it was written —

@@ -12,7 +12,7 @@ import Glibc
 import TrucVocabulary
 #endif
 
-/// Where purged payloads go and when (README "Retention and archives").
+/// Where purged payloads go and when (docs/operating.md "Retention and archives").
 package struct RetentionSettings: Sendable {
     /// Payload retention after a message is final (default 90 days; overrides per agency and business type).
     package var policy = RetentionPolicy(defaultDays: 90)

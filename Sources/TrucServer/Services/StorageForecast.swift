@@ -1,7 +1,7 @@
 import Foundation
 package import TrucStore
 
-/// How full the data volume gets (README "Storage forecast"): what the store holds by kind and state, the bytes
+/// How full the data volume gets (docs/operating.md "Storage forecast"): what the store holds by kind and state, the bytes
 /// it takes on disk, how fast that grew over the last `windowDays` days, and in how many days the data directory's
 /// file system is full at that rate. The growth is the payload bytes received in the window (still stored) plus the
 /// messages received in it times what a message costs on disk beyond its payload here ((disk bytes − payload bytes

@@ -11,7 +11,7 @@ import TrucCrypto
 import TrucLog
 import TrucStore
 
-/// This hub as a witness of other hubs' evidence logs (README "Witnesses"): `POST /v1/log/witness` takes a peer
+/// This hub as a witness of other hubs' evidence logs (docs/evidence-log.md "Witnesses"): `POST /v1/log/witness` takes a peer
 /// hub's signed checkpoint with a consistency proof from the last checkpoint this hub cosigned of that log, checks
 /// both, and answers its cosignature (C2SP tlog-cosignature, the hub's log key). A checkpoint that does not extend
 /// what was cosigned before — the log showed two histories — is refused (`409 log-forked`), kept with the

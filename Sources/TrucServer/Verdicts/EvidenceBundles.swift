@@ -11,7 +11,7 @@ import TrucZlib
 import TrucVocabulary
 
 /// `GET /v1/messages/{id}/evidence` (its sender, its recipients, the operator): the message's evidence bundle
-/// (`EvidenceBundle`, README "Evidence bundles") — the exact bytes, the verdict and its report and validation data,
+/// (`EvidenceBundle`, docs/evidence-log.md "Evidence bundles") — the exact bytes, the verdict and its report and validation data,
 /// the receipts, every event about them with its inclusion proof to the latest checkpoint, that checkpoint's
 /// signature, time-stamp and cosignatures, and the log's key.
 extension HubRoutes {

@@ -7,7 +7,7 @@ import TrucLog
 package import TrucStore
 import TrucVocabulary
 
-/// The evidence log's events for what the hub stores (README "Evidence log"): built here, written by the store in
+/// The evidence log's events for what the hub stores (docs/evidence-log.md "Evidence log"): built here, written by the store in
 /// the same transaction as the row they record.
 enum EvidenceEvents {
     /// A message the hub accepted (a document, a status message, or a receipt it issued).

@@ -1,6 +1,6 @@
 package import TrucCore
 
-/// The evidence log (README "Evidence log"): events are written unsequenced in the transaction of what they
+/// The evidence log (docs/evidence-log.md "Evidence log"): events are written unsequenced in the transaction of what they
 /// record; one sequencer at a time gives them contiguous leaf indexes and stores the RFC 9162 tree's perfect
 /// subtrees, from which roots and proofs are computed.
 package protocol EvidenceLogStore: Actor {

@@ -1,6 +1,6 @@
 package import TrucCore
 
-/// Payload retention (README "Retention and archives"): the messages whose payloads may go, the archives that took
+/// Payload retention (docs/operating.md "Retention and archives"): the messages whose payloads may go, the archives that took
 /// them, and the purge itself. A payload is purged only after the archive holding it is on disk and recorded.
 package protocol RetentionStore: Actor {
     /// Messages not yet purged (receipts excepted: they are kept), received before `receivedBefore`, in receipt
