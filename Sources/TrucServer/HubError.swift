@@ -3,7 +3,7 @@ import Foundation
 package import HTTPTypes
 package import Hummingbird
 package import TrucStore
-import TrucCore
+package import TrucCore
 import TrucVocabulary
 
 /// An API error: HTTP status, a stable code and a message, sent as `{"error":{"code","message"}}`
@@ -19,12 +19,19 @@ package struct HubError: Error, HTTPResponseError, Sendable {
     /// The methods the path serves (`Allow`), for 405 answers.
     package var allow: [String]?
 
-    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:], retryAfter: Int? = nil) {
-        self.status = status
-        self.code = code
+    /// An answer with `code`, whose HTTP status is the catalogue's (`ErrorCode`).
+    package init(_ code: ErrorCode, _ message: String, details: [String: String] = [:], retryAfter: Int? = nil) {
+        self.status = HTTPResponse.Status(code: code.httpStatus)
+        self.code = code.rawValue
         self.message = message
         self.details = details
         self.retryAfter = retryAfter
+    }
+
+    /// An edXML or XML reading error (`EdXMLError`, `XMLError` codes: each in the catalogue); a code the catalogue
+    /// does not know is answered as `malformed-xml`.
+    package init(reading code: String, _ message: String) {
+        self.init(ErrorCode(rawValue: code).flatMap { $0.entry.http == nil ? nil : $0 } ?? .malformedXml, message)
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -38,17 +45,17 @@ package struct HubError: Error, HTTPResponseError, Sendable {
     }
 
     static func busy(_ message: String, retryAfter: Int = 2) -> HubError {
-        HubError(.serviceUnavailable, "busy", message, retryAfter: retryAfter)
+        HubError(.busy, message, retryAfter: retryAfter)
     }
 
-    static let unauthenticated = HubError(.unauthorized, "unauthenticated",
+    static let unauthenticated = HubError(.unauthenticated,
                                           "present a registered TLS client certificate or an API token (Authorization: Bearer …)")
-    static func forbidden(_ message: String) -> HubError { HubError(.forbidden, "forbidden", message) }
-    static func notFound(_ message: String) -> HubError { HubError(.notFound, "not-found", message) }
+    static func forbidden(_ message: String) -> HubError { HubError(.forbidden, message) }
+    static func notFound(_ message: String) -> HubError { HubError(.notFound, message) }
 
     /// A message whose payload the retention policy purged (docs/operating.md "Retention and archives").
     static func gone(_ message: StoredMessage, purged: (archive: Int64, at: Int64), archive: ArchiveRecord?, receipts: [String]) -> HubError {
-        HubError(.gone, "gone", "the payload of message \(message.id) was archived in archive \(purged.archive) and purged from the hub at \(CivilCalendar.isoUTC(purged.at)); its trace, receipts and validation report remain, and truc archive get takes the message out of the archive",
+        HubError(.gone, "the payload of message \(message.id) was archived in archive \(purged.archive) and purged from the hub at \(CivilCalendar.isoUTC(purged.at)); its trace, receipts and validation report remain, and truc archive get takes the message out of the archive",
                  details: ["id": JSONText.string(message.id), "sha256": JSONText.string(message.sha256), "size": String(message.size),
                            "purgedAt": JSONText.string(CivilCalendar.isoUTC(purged.at)), "archive": JSONText.string(archive?.name ?? ""),
                            "archiveSequence": String(purged.archive), "receipts": JSONText.encode(receipts)])

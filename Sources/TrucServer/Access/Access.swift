@@ -58,7 +58,7 @@ struct AccessMiddleware: RouterMiddleware {
                                     body: .init(byteBuffer: ByteBuffer(string: DashboardShell.login(
                                         error: auth.operatorTokenHash == nil ? DashboardRoutes.accessOff : "Hãy đăng nhập / log in first"))))
                 }
-                throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
+                throw HubError(.unauthenticated, "log in to the dashboard first")
             }
             return try await next(request, context)
         case .operatorOnly, .agency, .peerHub, .reader, .statistics, .metrics:
@@ -164,12 +164,12 @@ struct RouteFallbackMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let methods = table.methods(for: request.uri.path)
             if !methods.isEmpty, !methods.contains(request.method.rawValue) {
-                var refusal = HubError(.methodNotAllowed, "method-not-allowed",
+                var refusal = HubError(.methodNotAllowed,
                                        "\(request.method.rawValue) is not served at this path; it serves \(methods.joined(separator: ", "))")
                 refusal.allow = methods
                 throw refusal
             }
-            throw HubError(.notFound, "no-route", "nothing is served at \(request.uri.path.prefix(200))")
+            throw HubError(.noRoute, "nothing is served at \(request.uri.path.prefix(200))")
         }
     }
 }

@@ -89,10 +89,10 @@ struct Authenticator: Sendable {
         let certificate = try Certificate(der: der)
         let check = trust.verify(certificate, at: now, documentSigning: false)
         if !check.problems.filter({ $0 != .keyUsage }).isEmpty {
-            throw HubError(.forbidden, "certificate-rejected", "the client certificate is not acceptable: \(check.detail ?? "")")
+            throw HubError(.certificateRejected, "the client certificate is not acceptable: \(check.detail ?? "")")
         }
         guard let agency = try await store.agency(forCertificateSHA256: fingerprint, identifiers: certificate.identifiers) else {
-            throw HubError(.forbidden, "unknown-client", "the client certificate belongs to no registered agency")
+            throw HubError(.unknownClient, "the client certificate belongs to no registered agency")
         }
         verified.remember(fingerprint, agency: agency, version: version, notAfter: certificate.notAfter, at: now)
         return .agency(agency)

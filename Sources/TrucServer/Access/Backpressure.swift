@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 package import NIOCore
 import NIOPosix
 import HTTPTypes
+import TrucCore
 
 /// The CPU-heavy part of intake (parsing, validation, signature verification) runs here, on its own threads
 /// sized to the cores, never on the NIO event loops that serve every other request: a 20 MB document being
@@ -91,7 +92,7 @@ package final class BodyBudget: Sendable {
     /// `maxBytes` and `503 busy` when the hub holds too many bodies already.
     package func collect<S: AsyncSequence>(_ body: S, announced: Int?, maxBytes: Int) async throws -> [UInt8] where S.Element == ByteBuffer {
         if let announced, announced > maxBytes {
-            throw HubError(.contentTooLarge, "too-large", "the body is \(announced) bytes; the limit is \(maxBytes)")
+            throw HubError(.tooLarge, "the body is \(announced) bytes; the limit is \(maxBytes)")
         }
         var reserved = 0
         defer { release(reserved) }
@@ -109,7 +110,7 @@ package final class BodyBudget: Sendable {
         }
         for try await chunk in body {
             guard bytes.count + chunk.readableBytes <= maxBytes else {
-                throw HubError(.contentTooLarge, "too-large", "the body exceeds \(maxBytes) bytes")
+                throw HubError(.tooLarge, "the body exceeds \(maxBytes) bytes")
             }
             if bytes.count + chunk.readableBytes > reserved { try take(bytes.count + chunk.readableBytes - reserved) }
             bytes.append(contentsOf: chunk.readableBytesView)

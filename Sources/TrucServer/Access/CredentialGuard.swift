@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 import NIOConcurrencyHelpers
 import HTTPTypes
+import TrucCore
 
 /// Slows down anyone guessing tokens (`POST /login`, a Bearer token on any route): after a few wrong
 /// tokens from one address, that address is refused with `429 too-many-attempts` (and `Retry-After`) for a
@@ -48,7 +49,7 @@ package final class CredentialGuard: Sendable {
     /// Throws `429 too-many-attempts` while `source` is held back.
     func check(_ source: String) throws {
         if let wait = waiting(source) {
-            throw HubError(.tooManyRequests, "too-many-attempts", "too many wrong tokens from this address; try again in \(wait) s",
+            throw HubError(.tooManyAttempts, "too many wrong tokens from this address; try again in \(wait) s",
                            retryAfter: wait)
         }
     }

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import ServiceLifecycle
 import TrucStore
 import TrucConcurrency
+import TrucCore
 
 /// Whether the store can be used now, as a node sees it: set down by a request that failed with an outage error
 /// or by a probe that failed or timed out, set up again only by a probe that succeeded.
@@ -79,7 +80,7 @@ struct StoreFailureMiddleware: RouterMiddleware {
     }
 
     static var unavailable: HubError {
-        HubError(.serviceUnavailable, "store-unavailable",
+        HubError(.storeUnavailable,
                  "the hub's store is unavailable (nothing was acknowledged); retry later: sending again is safe", retryAfter: 5)
     }
 }

@@ -132,7 +132,7 @@ struct DashboardRoutes: Sendable {
             let fields = try await form(request)
             _ = try await session(request, form: fields)
             guard let message = fields["message"], let recipient = fields["recipient"] else {
-                throw HubError(.badRequest, "invalid-body", "message and recipient are required")
+                throw HubError(.invalidBody, "message and recipient are required")
             }
             let done = try await store.requeue(messageId: message, recipient: recipient)
             logger.notice("operator requeued a delivery (dashboard)", metadata: ["message": "\(message)", "recipient": "\(recipient)"])
@@ -142,7 +142,7 @@ struct DashboardRoutes: Sendable {
             router.post("/dashboard/" + action, .dashboard) { request, context in
                 let fields = try await form(request)
                 _ = try await session(request, form: fields)
-                guard let agency = fields["agency"], !agency.isEmpty else { throw HubError(.badRequest, "invalid-body", "agency is required") }
+                guard let agency = fields["agency"], !agency.isEmpty else { throw HubError(.invalidBody, "agency is required") }
                 if action == "pause" { try await store.pause(agency) } else { try await store.resume(agency) }
                 logger.notice("operator \(action)d delivery (dashboard)", metadata: ["agency": "\(agency)"])
                 // Back to the page the form was on (a path of this site only).
@@ -213,7 +213,7 @@ struct DashboardRoutes: Sendable {
         let (range, rangeError) = range(request, now: now)
         let snapshot = try await directory.current()
         guard code.utf8.count <= 64, snapshot.agencies[code] != nil || snapshot.known.contains(code) else {
-            throw HubError(.notFound, "unknown-agency", "no agency \(code.prefix(64)) is registered or counted at this hub")
+            throw HubError(.unknownAgency, "no agency \(code.prefix(64)) is registered or counted at this hub")
         }
         let counts = try await store.signedCounts(from: range.from, to: range.to, senders: [code], businessTypes: [], recipient: nil, grouping: .day)
         let epochs = range.epochs
@@ -250,7 +250,7 @@ struct DashboardRoutes: Sendable {
     /// The CSRF token of the request's session (the access rule has checked that there is one).
     func sessionCSRF(_ request: Request) async throws -> String {
         guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
-            throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
+            throw HubError(.unauthenticated, "log in to the dashboard first")
         }
         return csrf
     }
@@ -259,7 +259,7 @@ struct DashboardRoutes: Sendable {
     func csv(_ tables: [DashboardTable], request: Request, range: DashboardRange?, agency: String? = nil) throws -> Response {
         let id = request.uri.queryParameters.get("table") ?? ""
         guard let table = tables.first(where: { $0.id == id }) else {
-            throw HubError(.badRequest, "invalid-parameter", "table is one of: " + tables.map(\.id).joined(separator: ", "))
+            throw HubError(.invalidParameter, "table is one of: " + tables.map(\.id).joined(separator: ", "))
         }
         var headers = Self.securityHeaders(contentType: "text/csv; charset=utf-8")
         let name = ["truc", table.id, agency, range.map { "\($0.from)_\($0.to)" }].compactMap { $0 }.joined(separator: "-")
@@ -291,7 +291,7 @@ struct DashboardRoutes: Sendable {
     /// The session of a form post, with its CSRF token checked.
     func session(_ request: Request, form: [String: String]) async throws -> (String, String) {
         guard let id = cookie(request), let csrf = try await sessions.csrf(for: id) else {
-            throw HubError(.unauthorized, "unauthenticated", "log in to the dashboard first")
+            throw HubError(.unauthenticated, "log in to the dashboard first")
         }
         guard let sent = form["csrf"], HMAC.constantTimeEqual(Array(sent.utf8), Array(csrf.utf8)) else {
             throw HubError.forbidden("the form's CSRF token does not match the session")

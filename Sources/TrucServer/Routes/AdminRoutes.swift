@@ -32,7 +32,7 @@ struct AdminRoutes: Sendable {
                 try trust.reload()
             } catch {
                 logger.error("cannot reload the trust directory; the previous one stays in use", metadata: ["error": "\(error)"])
-                throw HubError(.unprocessableContent, "trust-unreadable", "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
+                throw HubError(.trustUnreadable, "the trust directory \(trust.directory) does not load (\(error)); the previous one stays in use")
             }
             let summary = trust.summary
             try await store.appendLogEvent(EvidenceEvents.trustReloaded(summary, via: "api"))
@@ -90,12 +90,12 @@ struct AdminRoutes: Sendable {
             struct Body: Decodable { let seals: [String] }
             let bytes = try await request.body.collect(upTo: 64 * 1024)
             guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer: bytes)) else {
-                throw HubError(.badRequest, "invalid-body", "send {\"seals\":[\"MST:…\", \"sha256:<hex>\", …]} (an empty list unbinds every seal)")
+                throw HubError(.invalidBody, "send {\"seals\":[\"MST:…\", \"sha256:<hex>\", …]} (an empty list unbinds every seal)")
             }
             let seals: [String]
             switch SealBinding.normalised(body.seals) {
             case .success(let values): seals = values
-            case .failure(let problem): throw HubError(.unprocessableContent, "invalid-seal", problem.description)
+            case .failure(let problem): throw HubError(.invalidSeal, problem.description)
             }
             guard let agency = try await store.agency(code) else { throw HubError.notFound("no agency \(code)") }
             try await store.setSeals(seals, of: code)
@@ -105,7 +105,7 @@ struct AdminRoutes: Sendable {
         router.post("/v1/admin/agencies/:code/tokens", .operatorOnly) { request, context in
             let code = try context.parameters.require("code")
             let role = request.uri.queryParameters.get("role") ?? "agency"
-            guard role == "agency" || role == "viewer" else { throw HubError(.badRequest, "invalid-parameter", "role is agency or viewer") }
+            guard role == "agency" || role == "viewer" else { throw HubError(.invalidParameter, "role is agency or viewer") }
             do {
                 let token = role == "viewer" ? try await store.issueViewerToken(for: code) : try await store.issueToken(for: code)
                 logger.notice("operator issued a token", metadata: ["agency": "\(code)", "role": "\(role)"]) // never the token
@@ -120,7 +120,7 @@ struct AdminRoutes: Sendable {
             let code = try context.parameters.require("code")
             let role: String? = request.uri.queryParameters.get("role").map { String($0) }
             guard role == nil || role == "agency" || role == "viewer" else {
-                throw HubError(.badRequest, "invalid-parameter", "role is agency or viewer (or absent: every token)")
+                throw HubError(.invalidParameter, "role is agency or viewer (or absent: every token)")
             }
             do {
                 let revoked = try await store.revokeTokens(of: code, role: role)
@@ -167,7 +167,7 @@ struct AdminRoutes: Sendable {
     func adminDeliveries(_ request: Request, _ context: HubRequestContext) async throws -> Response {
         let state = request.uri.queryParameters.get("state") ?? "dead"
         let filter = state == "all" ? nil : DeliveryState(rawValue: state)
-        if state != "all" && filter == nil { throw HubError(.badRequest, "invalid-parameter", "unknown state \(state)") }
+        if state != "all" && filter == nil { throw HubError(.invalidParameter, "unknown state \(state)") }
         return JSONText.response(["deliveries": try await store.deliveries(state: filter)])
     }
 
@@ -183,7 +183,7 @@ struct AdminRoutes: Sendable {
         let code = try context.parameters.require("code")
         if try await store.agency(code) != nil { return code }
         if case .peer = routing.destination(for: code, local: nil) { return code }
-        throw HubError(.notFound, "unknown-agency", "no agency \(code) is registered here and no route leads to it")
+        throw HubError(.unknownAgency, "no agency \(code) is registered here and no route leads to it")
     }
 
     struct RevokedTokens: Encodable {
@@ -204,15 +204,15 @@ struct AdminRoutes: Sendable {
         }
         let bytes = try await request.body.collect(upTo: 64 * 1024)
         guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer: bytes)) else {
-            throw HubError(.badRequest, "invalid-body", "send {\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\",\"at\":\"receipt\"|\"now\",\"trust\":\"kept\"|\"current\"}")
+            throw HubError(.invalidBody, "send {\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\",\"at\":\"receipt\"|\"now\",\"trust\":\"kept\"|\"current\"}")
         }
         let range: DayRange
         switch DayRange.parse(from: body.from, to: body.to) {
         case .success(let parsed): range = parsed
-        case .failure(let problem): throw HubError(.badRequest, "invalid-date", problem.description)
+        case .failure(let problem): throw HubError(.invalidDate, problem.description)
         }
-        guard let moment = Revalidation.Moment(rawValue: body.at ?? "receipt") else { throw HubError(.badRequest, "invalid-parameter", "at is receipt or now") }
-        guard ["kept", "current"].contains(body.trust ?? "kept") else { throw HubError(.badRequest, "invalid-parameter", "trust is kept or current") }
+        guard let moment = Revalidation.Moment(rawValue: body.at ?? "receipt") else { throw HubError(.invalidParameter, "at is receipt or now") }
+        guard ["kept", "current"].contains(body.trust ?? "kept") else { throw HubError(.invalidParameter, "trust is kept or current") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("truc-revalidate-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let (start, end) = Revalidation.period(range)
@@ -238,16 +238,16 @@ struct AdminRoutes: Sendable {
         do {
             body = try JSONDecoder().decode(Body.self, from: Data(buffer: bytes))
         } catch {
-            throw HubError(.badRequest, "invalid-body", "send {\"name\":\"…\"} with optional parent, certificateIdentifier, certificateSHA256, pushURL, relay")
+            throw HubError(.invalidBody, "send {\"name\":\"…\"} with optional parent, certificateIdentifier, certificateSHA256, pushURL, relay")
         }
         let agency: Agency
         do {
             agency = try Agency(code: code, name: body.name, parent: body.parent, certificateIdentifier: body.certificateIdentifier,
                                 certificateSHA256: body.certificateSHA256?.lowercased(), pushURL: body.pushURL, relay: body.relay ?? false).validated()
         } catch {
-            throw HubError(.unprocessableContent, "malformed-agency-code", error.description)
+            throw HubError(.malformedAgencyCode, error.description)
         }
-        if let problem = agency.fieldProblem { throw HubError(.unprocessableContent, "invalid-agency", problem) }
+        if let problem = agency.fieldProblem { throw HubError(.invalidAgency, problem) }
         let existed = try await store.agency(code) != nil
         try await store.upsert(agency)
         logger.notice("operator registered an agency", metadata: ["agency": "\(code)"])

@@ -17,7 +17,7 @@ extension HubRoutes {
         router.get("/v1/log/checkpoint", .reader) { _, context in
             _ = try context.requireCaller()
             guard let checkpoint = try await store.checkpoint(size: nil) else {
-                throw HubError(.notFound, "no-checkpoint", "the evidence log has no checkpoint yet (the first comes within --checkpoint-interval of the first event)")
+                throw HubError(.noCheckpoint, "the evidence log has no checkpoint yet (the first comes within --checkpoint-interval of the first event)")
             }
             // The witnesses' cosignatures follow the log's own signature line (C2SP signed note: one line each).
             let cosignatures = try await store.cosignatures(size: checkpoint.size).map { $0.line + "\n" }.joined()
@@ -27,12 +27,12 @@ extension HubRoutes {
         router.get("/v1/log/timestamp", .reader) { request, context in
             _ = try context.requireCaller()
             let size = try request.uri.queryParameters.get("size").map { text -> Int64 in
-                guard let n = ASCIINumber.parse(text, in: 1...Int64.max) else { throw HubError(.badRequest, "invalid-parameter", "size is a tree size") }
+                guard let n = ASCIINumber.parse(text, in: 1...Int64.max) else { throw HubError(.invalidParameter, "size is a tree size") }
                 return n
             }
-            guard let checkpoint = try await store.checkpoint(size: size) else { throw HubError(.notFound, "no-checkpoint", "no such checkpoint") }
+            guard let checkpoint = try await store.checkpoint(size: size) else { throw HubError(.noCheckpoint, "no such checkpoint") }
             guard let token = checkpoint.timeStampToken, let time = checkpoint.timeStampTime else {
-                throw HubError(.notFound, "not-time-stamped", "checkpoint \(checkpoint.size) has no time-stamp (yet, or no --tsa-url)")
+                throw HubError(.notTimeStamped, "checkpoint \(checkpoint.size) has no time-stamp (yet, or no --tsa-url)")
             }
             struct Answer: Encodable {
                 let size: Int64
@@ -54,7 +54,7 @@ extension HubRoutes {
             let q = request.uri.queryParameters
             guard let start = ASCIINumber.parse(q.get("start") ?? "0", in: 0...Int64.max),
                   let count = ASCIINumber.parse(q.get("count") ?? "100", in: 1...1000) else {
-                throw HubError(.badRequest, "invalid-parameter", "start is a leaf index, count 1 to 1000")
+                throw HubError(.invalidParameter, "start is a leaf index, count 1 to 1000")
             }
             struct Entry: Encodable {
                 let index: Int64
@@ -101,19 +101,19 @@ extension HubRoutes {
         if let id = q.get("message") {
             let message = try await authorisedMessage(id, caller)
             guard let found = try await store.logIndex(ofMessage: message.id) else {
-                throw HubError(.notFound, "not-logged-yet", "the event of message \(id) has no leaf yet (sequenced within a second), or it predates the log")
+                throw HubError(.notLoggedYet, "the event of message \(id) has no leaf yet (sequenced within a second), or it predates the log")
             }
             index = found
         } else {
             guard let parsed = ASCIINumber.parse(q.get("index") ?? "", in: 0...Int64.max) else {
-                throw HubError(.badRequest, "invalid-parameter", "give message=ID or index=N")
+                throw HubError(.invalidParameter, "give message=ID or index=N")
             }
             guard case .operatorRole = caller else { throw HubError.forbidden("a leaf by index is for the operator; agencies ask by message") }
             index = parsed
         }
         let (checkpoint, size) = try await treeSize(q.get("size"))
         guard index < size else {
-            throw HubError(.notFound, "not-in-checkpoint", "leaf \(index) is not in the tree of \(size) leaves yet: ask again after the next checkpoint")
+            throw HubError(.notInCheckpoint, "leaf \(index) is not in the tree of \(size) leaves yet: ask again after the next checkpoint")
         }
         guard let entry = try await store.logEntries(from: index, count: 1).first, entry.index == index else { throw HubError.notFound("no leaf \(index)") }
         let proof = try await LogProofs.inclusion(of: store, index: index, size: size)
@@ -136,7 +136,7 @@ extension HubRoutes {
         let q = request.uri.queryParameters
         let (checkpoint, second) = try await treeSize(q.get("second"))
         guard let first = ASCIINumber.parse(q.get("first") ?? "", in: 1...Int64.max), first <= second else {
-            throw HubError(.badRequest, "invalid-parameter", "first is a tree size from 1 to second (\(second))")
+            throw HubError(.invalidParameter, "first is a tree size from 1 to second (\(second))")
         }
         let proof = try await LogProofs.consistency(of: store, old: first, new: second)
         struct Answer: Encodable {
@@ -153,12 +153,12 @@ extension HubRoutes {
     func treeSize(_ text: String?) async throws -> (StoredCheckpoint?, Int64) {
         if let text {
             guard let size = ASCIINumber.parse(text, in: 1...Int64.max), size <= (try await store.logSize()) else {
-                throw HubError(.badRequest, "invalid-parameter", "size is a tree size from 1 to the log's size")
+                throw HubError(.invalidParameter, "size is a tree size from 1 to the log's size")
             }
             return (try await store.checkpoint(size: size), size)
         }
         guard let latest = try await store.checkpoint(size: nil) else {
-            throw HubError(.notFound, "no-checkpoint", "the evidence log has no checkpoint yet")
+            throw HubError(.noCheckpoint, "the evidence log has no checkpoint yet")
         }
         return (latest, latest.size)
     }

@@ -32,10 +32,10 @@ struct HubRoutes: Sendable {
     func register(on router: AccessRouter) {
         router.get("/healthz", .public) { _, _ in JSONText.response(["status": "ok"]) }
         router.get("/readyz", .public) { _, _ in
-            guard !health.isDown else { throw HubError(.serviceUnavailable, "store-unavailable", "the store does not accept writes (the last probe failed or timed out)") }
+            guard !health.isDown else { throw HubError(.storeUnavailable, "the store does not accept writes (the last probe failed or timed out)") }
             let free = store.freeDiskBytes() ?? 0
             guard free >= minFreeDiskBytes else {
-                throw HubError(.serviceUnavailable, "disk-low", "\(free) bytes free in the data directory; the threshold is \(minFreeDiskBytes)")
+                throw HubError(.diskLow, "\(free) bytes free in the data directory; the threshold is \(minFreeDiskBytes)")
             }
             return JSONText.response(["status": "ready", "freeDiskBytes": "\(free)"])
         }
@@ -86,12 +86,12 @@ struct HubRoutes: Sendable {
         let agency = try context.requireAgency()
         let query = request.uri.queryParameters
         let kind = query.get("kind")
-        if let kind, kind != "edoc", kind != "status" { throw HubError(.badRequest, "invalid-parameter", "kind is edoc or status") }
+        if let kind, kind != "edoc", kind != "status" { throw HubError(.invalidParameter, "kind is edoc or status") }
         guard let after = ASCIINumber.parse(query.get("after") ?? "0", in: 0...Int64.max) else {
-            throw HubError(.badRequest, "invalid-parameter", "after is a cursor: a whole number in ASCII digits")
+            throw HubError(.invalidParameter, "after is a cursor: a whole number in ASCII digits")
         }
         guard let limit = ASCIINumber.parse(query.get("limit") ?? "100", in: 1...1000).map(Int.init) else {
-            throw HubError(.badRequest, "invalid-parameter", "limit is a whole number from 1 to 1000")
+            throw HubError(.invalidParameter, "limit is a whole number from 1 to 1000")
         }
         let items = try await store.inbox(for: agency.code, kind: kind, after: after, limit: limit)
         await pulls.pulled(agency.code, at: Int64(Date().timeIntervalSince1970), store: store, logger: logger)
@@ -117,15 +117,15 @@ struct HubRoutes: Sendable {
         do {
             ack = try JSONDecoder().decode(Ack.self, from: Data(buffer: body))
         } catch {
-            throw HubError(.badRequest, "invalid-body", "send {\"outcome\":\"done\"} or {\"outcome\":\"fail\",\"reason\":\"…\"}")
+            throw HubError(.invalidBody, "send {\"outcome\":\"done\"} or {\"outcome\":\"fail\",\"reason\":\"…\"}")
         }
         // A refusal by the recipient says why: the sender is told, and must be able to act on it.
         let reason = ack.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         if ack.outcome == .fail, reason == nil {
-            throw HubError(.badRequest, "reason-required", "a failed acknowledgement needs a reason the sender can act on: {\"outcome\":\"fail\",\"reason\":\"…\"}")
+            throw HubError(.reasonRequired, "a failed acknowledgement needs a reason the sender can act on: {\"outcome\":\"fail\",\"reason\":\"…\"}")
         }
         if let reason, reason.utf8.count > Self.maxAckReasonBytes {
-            throw HubError(.unprocessableContent, "reason-too-long", "the reason has \(reason.utf8.count) bytes; at most \(Self.maxAckReasonBytes)")
+            throw HubError(.reasonTooLong, "the reason has \(reason.utf8.count) bytes; at most \(Self.maxAckReasonBytes)")
         }
         let target: DeliveryState = ack.outcome == .done ? .delivered : .failed
         guard let state = try await store.acknowledge(id, by: agency.code, outcome: ack.outcome, reason: target == .failed ? reason : nil) else {
@@ -135,7 +135,7 @@ struct HubRoutes: Sendable {
         // one is a conflict that names what was recorded, never a 200 that drops what it says.
         let recorded = try await store.trace(id).first { $0.recipient == agency.code }
         if state != target || (target == .failed && recorded?.reason != reason) {
-            throw HubError(.conflict, "already-acknowledged",
+            throw HubError(.alreadyAcknowledged,
                            "the delivery of \(id) to \(agency.code) was already acknowledged: \(state.rawValue)" + (recorded?.reason.map { " (\($0))" } ?? ""))
         }
         switch state {
@@ -277,23 +277,23 @@ struct HubRoutes: Sendable {
         case .success(let v): verified = v
         case .failure(let failure):
             logger.warning("refused a relayed receipt", metadata: ["peer": "\(peer.code)", "reason": "\(failure)"])
-            throw HubError(.unprocessableContent, "invalid-receipt", failure.description)
+            throw HubError(.invalidReceipt, failure.description)
         }
         let receipt = verified.receipt
         if let hub = try await store.agency(receipt.hubCode), hub.certificateSHA256 != nil || hub.certificateIdentifier != nil {
             let pinned = hub.certificateSHA256.map { $0.lowercased() == Digest.sha256(verified.signer.der).hexString } ?? false
             let named = hub.certificateIdentifier.map { verified.signer.identifiers.contains($0) } ?? false
             guard pinned || named else {
-                throw HubError(.unprocessableContent, "invalid-receipt", "the receipt names hub \(receipt.hubCode) but is not signed with its certificate")
+                throw HubError(.invalidReceipt, "the receipt names hub \(receipt.hubCode) but is not signed with its certificate")
             }
         }
         // The recipient must be one this hub reaches through the relaying peer.
         guard case .peer(let route) = routing.destination(for: receipt.recipient, local: try await store.agency(receipt.recipient)),
               route.code == peer.code || receipt.hubCode == peer.code else {
-            throw HubError(.unprocessableContent, "invalid-receipt", "\(receipt.recipient) is not reached through \(peer.code); it cannot relay its receipt")
+            throw HubError(.invalidReceipt, "\(receipt.recipient) is not reached through \(peer.code); it cannot relay its receipt")
         }
         guard try await receipts.relay(body, receipt: receipt) else {
-            throw HubError(.unprocessableContent, "unknown-document", "no document \(receipt.documentId ?? "") from \(receipt.sender) passed this hub, or its sender cannot be reached")
+            throw HubError(.unknownDocument, "no document \(receipt.documentId ?? "") from \(receipt.sender) passed this hub, or its sender cannot be reached")
         }
         logger.info("relayed a delivery receipt", metadata: ["hub": "\(receipt.hubCode)", "agency": "\(receipt.sender)", "recipient": "\(receipt.recipient)"])
         return JSONText.response(["relayed": true], status: .accepted)

@@ -84,10 +84,10 @@ struct RefusalRoutes: Sendable {
         let range: DayRange
         switch DayRange.parse(from: q.get("from") ?? Self.daysBefore(today, 6), to: q.get("to") ?? today) {
         case .success(let r): range = r
-        case .failure(let problem): throw HubError(.badRequest, "invalid-date", "\(problem) (Vietnam days)")
+        case .failure(let problem): throw HubError(.invalidDate, "\(problem) (Vietnam days)")
         }
         guard let limit = ASCIINumber.parse(q.get("limit") ?? "200", in: 1...1000) else {
-            throw HubError(.badRequest, "invalid-parameter", "limit is a whole number from 1 to 1000")
+            throw HubError(.invalidParameter, "limit is a whole number from 1 to 1000")
         }
         return (vietnamStart(range.from), vietnamStart(range.to) + 86_400, Int(limit))
     }

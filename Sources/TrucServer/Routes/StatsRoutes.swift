@@ -43,21 +43,21 @@ struct StatsRoutes: Sendable {
         let range: DayRange
         switch DayRange.parse(from: q.get("from"), to: q.get("to"), month: q.get("month")) {
         case .success(let r): range = r
-        case .failure(let problem): throw HubError(.badRequest, "invalid-date", "\(problem) (Vietnam days)")
+        case .failure(let problem): throw HubError(.invalidDate, "\(problem) (Vietnam days)")
         }
         let from = range.from.description, to = range.to.description
         let scope = q.get("scope") ?? "self"
-        guard scope == "self" || scope == "subtree" else { throw HubError(.badRequest, "invalid-parameter", "scope is self or subtree") }
+        guard scope == "self" || scope == "subtree" else { throw HubError(.invalidParameter, "scope is self or subtree") }
         let snapshot = try await directory.current()
         var agency = q.get("agency")
         if let own = caller.statisticsScope {
             agency = agency ?? own
             guard let requested = agency, snapshot.hierarchy.isWithin(requested, of: own) else {
-                throw HubError(.forbidden, "out-of-scope", "\(own) may see its own statistics and its subtree's, not \(agency ?? "all")")
+                throw HubError(.outOfScope, "\(own) may see its own statistics and its subtree's, not \(agency ?? "all")")
             }
         }
         for code in [agency, q.get("recipient")].compactMap({ $0 }) where snapshot.names[code] == nil && !snapshot.known.contains(code) {
-            throw HubError(.notFound, "unknown-agency", "no agency \(code) is registered at this hub or has sent documents through it")
+            throw HubError(.unknownAgency, "no agency \(code) is registered at this hub or has sent documents through it")
         }
         var senders: [String]?
         if let agency {
@@ -70,7 +70,7 @@ struct StatsRoutes: Sendable {
         let caller = try context.requireCaller()
         let (from, to, senders, names) = try await scope(request, caller)
         let groupBy = request.uri.queryParameters.get("groupBy") ?? "agency"
-        guard groupBy == "agency" || groupBy == "day" else { throw HubError(.badRequest, "invalid-parameter", "groupBy is agency or day") }
+        guard groupBy == "agency" || groupBy == "day" else { throw HubError(.invalidParameter, "groupBy is agency or day") }
         let rows = try await store.volume(from: from, to: to, agencies: senders, byDay: groupBy == "day")
         struct Group: Encodable {
             let key: String
@@ -103,22 +103,22 @@ struct StatsRoutes: Sendable {
         let q = request.uri.queryParameters
         let (from, to, senders, names) = try await scope(request, caller)
         guard let grouping = SignedRatioReport.Grouping(rawValue: q.get("groupBy") ?? "agency") else {
-            throw HubError(.badRequest, "invalid-parameter", "groupBy is agency, day or month")
+            throw HubError(.invalidParameter, "groupBy is agency, day or month")
         }
         let types = try (q.get("businessType") ?? "").split(separator: ",").map { part -> Int in
-            guard let v = ASCIINumber.parse(part, in: 0...3).map(Int.init) else { throw HubError(.badRequest, "invalid-parameter", "businessType is a list of 0-3") }
+            guard let v = ASCIINumber.parse(part, in: 0...3).map(Int.init) else { throw HubError(.invalidParameter, "businessType is a list of 0-3") }
             return v
         }
         let format = q.get("format") ?? "json"
-        guard format == "json" || format == "csv" else { throw HubError(.badRequest, "invalid-parameter", "format is json or csv") }
+        guard format == "json" || format == "csv" else { throw HubError(.invalidParameter, "format is json or csv") }
         guard let style = SignedRatioReport.CSVStyle(rawValue: q.get("separator") ?? "comma") else {
-            throw HubError(.badRequest, "invalid-parameter", "separator is comma or semicolon (semicolons and decimal commas)")
+            throw HubError(.invalidParameter, "separator is comma or semicolon (semicolons and decimal commas)")
         }
         guard let sortKey = SignedRatioReport.SortKey(rawValue: q.get("sort") ?? "key") else {
-            throw HubError(.badRequest, "invalid-parameter", "sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw HubError(.invalidParameter, "sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let order = q.get("order") ?? "asc"
-        guard order == "asc" || order == "desc" else { throw HubError(.badRequest, "invalid-parameter", "order is asc or desc") }
+        guard order == "asc" || order == "desc" else { throw HubError(.invalidParameter, "order is asc or desc") }
         let counts = try await store.signedCounts(from: from, to: to, senders: senders, businessTypes: types, recipient: q.get("recipient"),
                                                   grouping: grouping == .agency ? .sender : grouping == .day ? .day : .month)
         // Every agency of the scope is a row, those that sent nothing included (the whole hub: every agency

@@ -39,7 +39,7 @@ struct WitnessRoutes: Sendable {
             _ = try context.requireCaller()
             let body = try await request.body.collect(upTo: 256 << 10)
             guard let asked = try? JSONDecoder().decode(Submission.self, from: Data(body.readableBytesView)) else {
-                throw HubError(.badRequest, "invalid-body", "send {\"checkpoint\": signed note, \"oldSize\": n, \"proof\": [base64 hashes]}")
+                throw HubError(.invalidBody, "send {\"checkpoint\": signed note, \"oldSize\": n, \"proof\": [base64 hashes]}")
             }
             let line = try await cosign(asked)
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: line + "\n")))
@@ -57,17 +57,17 @@ struct WitnessRoutes: Sendable {
 
     func cosign(_ asked: Submission) async throws -> String {
         let origin = asked.checkpoint.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-        guard let verifier = logs[origin] else { throw HubError(.notFound, "unknown-log", "this hub does not witness the log \(origin) (--witness-for)") }
+        guard let verifier = logs[origin] else { throw HubError(.unknownLog, "this hub does not witness the log \(origin) (--witness-for)") }
         guard let checkpoint = Checkpoint.verify(note: asked.checkpoint, verifier: verifier) else {
-            throw HubError(.forbidden, "checkpoint-unsigned", "the checkpoint does not verify with the key this hub holds for \(origin)")
+            throw HubError(.checkpointUnsigned, "the checkpoint does not verify with the key this hub holds for \(origin)")
         }
         let proof = asked.proof.compactMap { Data(base64Encoded: $0).map { Array($0) } }
         guard proof.count == asked.proof.count, proof.count <= 128, asked.oldSize >= 0 else {
-            throw HubError(.badRequest, "invalid-body", "the proof is a list of at most 128 base64 SHA-256 hashes")
+            throw HubError(.invalidBody, "the proof is a list of at most 128 base64 SHA-256 hashes")
         }
         let known = try await store.witnessed(origin)
         guard asked.oldSize == (known?.size ?? 0) else {
-            throw HubError(.conflict, "old-size-mismatch", "this witness last cosigned \(origin) at size \(known?.size ?? 0): prove consistency from there",
+            throw HubError(.oldSizeMismatch, "this witness last cosigned \(origin) at size \(known?.size ?? 0): prove consistency from there",
                            details: ["witnessedSize": "\(known?.size ?? 0)"])
         }
         if let known {
@@ -80,14 +80,14 @@ struct WitnessRoutes: Sendable {
                 try await store.recordFork(WitnessFork(origin: origin, at: Int64(Date().timeIntervalSince1970), detail: detail, known: known.note,
                                                        shown: asked.checkpoint))
                 logger.error("a witnessed log showed two histories (a fork): refused to cosign", metadata: ["origin": "\(origin)", "detail": "\(detail)"])
-                throw HubError(.conflict, "log-forked", "\(detail): this witness saw another history of \(origin) and will not cosign this one")
+                throw HubError(.logForked, "\(detail): this witness saw another history of \(origin) and will not cosign this one")
             }
         }
         let now = Int64(Date().timeIntervalSince1970)
         if known?.size != checkpoint.size {
             guard try await store.advanceWitnessed(origin, from: known?.size,
                                                    to: WitnessedCheckpoint(size: checkpoint.size, root: checkpoint.root, note: asked.checkpoint, at: now)) else {
-                throw HubError(.conflict, "old-size-mismatch", "another checkpoint of \(origin) was cosigned meanwhile: ask again")
+                throw HubError(.oldSizeMismatch, "another checkpoint of \(origin) was cosigned meanwhile: ask again")
             }
         }
         let key = try Ed25519Key(seed: try await store.logSigningSeed())

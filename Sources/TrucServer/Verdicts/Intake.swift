@@ -115,13 +115,13 @@ struct Intake: Sendable {
             text.utf8.count <= 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x2D }
         }
         if let bad = via.first(where: { !isHubCode($0) }) {
-            throw HubError(.badRequest, "invalid-via", "Truc-Via names \"\(bad.prefix(64))\"…, which is not a hub code (letters, digits, dots, at most 64 bytes)")
+            throw HubError(.invalidVia, "Truc-Via names \"\(bad.prefix(64))\"…, which is not a hub code (letters, digits, dots, at most 64 bytes)")
         }
         if via.contains(hubCode) {
-            throw HubError(.unprocessableContent, "loop-detected", "the message already passed this hub (\(hubCode)); it is not accepted again")
+            throw HubError(.loopDetected, "the message already passed this hub (\(hubCode)); it is not accepted again")
         }
         if via.count >= hopLimit {
-            throw HubError(.unprocessableContent, "hop-limit", "the message passed \(via.count) hubs; the limit is \(hopLimit)")
+            throw HubError(.hopLimit, "the message passed \(via.count) hubs; the limit is \(hopLimit)")
         }
         let lane = bytes.count >= largeThreshold ? (largePool ?? pool) : pool
         var prepared: (message: IncomingMessage, answer: IntakeAnswer)
@@ -171,7 +171,7 @@ struct Intake: Sendable {
             case .peer(let peer):
                 if peer.code == hubCode || via.contains(peer.code) {
                     if agency.relay { continue }
-                    throw failure(HubError(.unprocessableContent, "loop-detected", "the route to \(recipient) leads back to \(peer.code), which the message passed"))
+                    throw failure(HubError(.loopDetected, "the route to \(recipient) leads back to \(peer.code), which the message passed"))
                 }
                 handled.append(recipient)
                 prepared.message.targets[recipient] = peer.deliveryTarget
@@ -182,7 +182,7 @@ struct Intake: Sendable {
         }
         guard !handled.isEmpty else {
             let names = unrouted.map(\.code).joined(separator: ", ")
-            throw failure(HubError(.unprocessableContent, "unknown-recipient",
+            throw failure(HubError(.unknownRecipient,
                                    unrouted.isEmpty ? "none of the message's recipients is served by this hub"
                                        : "no agency \(names) is registered at this hub, and no route leads to \(unrouted.count == 1 ? "it" : "them")"))
         }
@@ -205,7 +205,7 @@ struct Intake: Sendable {
             answer.duplicate = true
             return (answer, outcome, JSONText.encode(answer))
         case .conflict(let messageId, let sha256):
-            throw failure(HubError(.conflict, "document-id-conflict",
+            throw failure(HubError(.documentIdConflict,
                                    "a different message with the same sender, DocumentId and business type was accepted as \(messageId) (SHA-256 \(sha256)); to correct it, send an update or a replacement (BussinessDocType 2 or 3) that names it",
                                    details: ["accepted": "{\"id\":\(JSONText.string(messageId)),\"sha256\":\(JSONText.string(sha256))}"]))
         }
@@ -218,11 +218,11 @@ struct Intake: Sendable {
     private func relayRefusal(sender: String, by peer: String) async throws -> HubError? {
         if sender == peer { return nil }
         if let local = try await store.agency(sender), !local.relay {
-            return HubError(.forbidden, "sender-not-behind-peer",
+            return HubError(.senderNotBehindPeer,
                             "From/OrganId is \(sender), an agency registered at this hub; peer hub \(peer) cannot send as it")
         }
         guard case .peer(let route) = routing.destination(for: sender, local: nil), route.code == peer else {
-            return HubError(.forbidden, "sender-not-behind-peer",
+            return HubError(.senderNotBehindPeer,
                             "From/OrganId is \(sender), which this hub does not reach through peer hub \(peer); a peer sends only for the agencies behind it")
         }
         return nil
@@ -242,7 +242,7 @@ struct Intake: Sendable {
         }
         if try await store.agency(message.sender)?.relay == true { return nil }
         let owners = Set(parties.map(\.sender)).sorted().joined(separator: ", ")
-        return HubError(.forbidden, "not-a-recipient",
+        return HubError(.notARecipient,
                         "\(message.sender) was not among the recipients of document \(documentId) from \(owners); only they (or their hub) file statuses about it")
     }
 
@@ -300,7 +300,7 @@ struct Intake: Sendable {
         do {
             parsed = try EdXMLReader.read(bytes, limits: limits)
         } catch {
-            var failure = IntakeFailure(HubError(.badRequest, error.code, error.message + (error.line.map { " (line \($0))" } ?? "")))
+            var failure = IntakeFailure(HubError(reading: error.code, error.message + (error.line.map { " (line \($0))" } ?? "")))
             failure.sha256 = sha256
             throw failure
         }
@@ -333,7 +333,7 @@ struct Intake: Sendable {
     private func prepare(_ parsed: ParsedMessage, _ bytes: [UInt8], sha256: String, sender agency: IntakeSender) throws -> (message: IncomingMessage, answer: IntakeAnswer) {
         let errors = parsed.validate().filter { $0.severity == .error }
         if !errors.isEmpty {
-            var failure = IntakeFailure(HubError(.unprocessableContent, "invalid-message",
+            var failure = IntakeFailure(HubError(.invalidMessage,
                                                  "the message has \(errors.count) error finding(s); the first: \(errors[0].code) at \(errors[0].path)",
                                                  details: ["findings": JSONText.encode(errors)]))
             failure.reasons = errors.map { "\($0.code): \($0.message) (\($0.path))" }
@@ -342,20 +342,20 @@ struct Intake: Sendable {
         }
         if let refusal = LoopGuard.check(traceOrgans: parsed.message.traceOrgans, hubCode: hubCode, hopLimit: hopLimit) {
             switch refusal {
-            case .alreadyPassed: throw HubError(.unprocessableContent, "loop-detected", "the message's trace already names this hub (\(hubCode))")
-            case .tooManyHops(let n): throw HubError(.unprocessableContent, "hop-limit", "the message's trace has \(n) hops; the limit is \(hopLimit)")
+            case .alreadyPassed: throw HubError(.loopDetected, "the message's trace already names this hub (\(hubCode))")
+            case .tooManyHops(let n): throw HubError(.hopLimit, "the message's trace has \(n) hops; the limit is \(hopLimit)")
             }
         }
         // A peer hub relays for the agencies behind it; an agency sends only as itself.
         guard let sender = parsed.message.sender, agency.codes.contains(sender) || agency.relay else {
-            throw HubError(.forbidden, "sender-mismatch",
+            throw HubError(.senderMismatch,
                            "From/OrganId is \(parsed.message.sender ?? "absent") but the caller is \(agency.name); an agency sends only as itself")
         }
         // Each recipient costs a delivery row and possibly a signed non-delivery receipt: bounded before any
         // signature is verified.
         let recipientCount = Addressing.recipients(of: parsed.message).count
         guard recipientCount <= maxRecipients else {
-            throw HubError(.unprocessableContent, "too-many-recipients",
+            throw HubError(.tooManyRecipients,
                            "the message names \(recipientCount) recipients; the limit is \(maxRecipients) (a circular to every province and ministry needs a few hundred)")
         }
         let now = Int64(Date().timeIntervalSince1970)
@@ -367,7 +367,7 @@ struct Intake: Sendable {
             // An attachment that cannot be decoded hides what it holds (signatures included): refused, never
             // taken as unsigned. A zip bomb or an oversized attachment is work the hub will not do.
             let tooComplex = attachmentFindings.contains { $0.code == .zipBomb || $0.code == .attachmentTooLarge || $0.code == .workBudget || $0.code == .tooComplex }
-            var failure = IntakeFailure(HubError(.unprocessableContent, tooComplex ? "too-complex" : "invalid-attachment",
+            var failure = IntakeFailure(HubError(tooComplex ? .tooComplex : .invalidAttachment,
                                                  "an attachment cannot be decoded: \(first.code) at \(first.path): \(first.message)",
                                                  details: ["findings": JSONText.encode(attachmentFindings)]))
             failure.findings = attachmentFindings.map {
@@ -380,7 +380,7 @@ struct Intake: Sendable {
             if case .document(let d) = parsed.message { businessType = d.business?.docType?.rawValue ?? 0 }
             let verdictJSON = JSONText.encode(verdict)
             var refusal = SignatureRefusal(
-                error: HubError(.unprocessableContent, "invalid-signature", "a signature of the message is invalid; it is not accepted",
+                error: HubError(.invalidSignature, "a signature of the message is invalid; it is not accepted",
                                 details: ["signature": verdictJSON]),
                 reasons: verdict.signatures.filter { $0.status != .valid }.map { v in
                     "\(v.location): \(v.status.rawValue) [\(v.reasons.map(\.rawValue).joined(separator: ", "))]" + (v.detail.map { " \($0)" } ?? "")
@@ -397,7 +397,7 @@ struct Intake: Sendable {
             throw refusal
         }
         let recipients = Addressing.recipients(of: parsed.message)
-        guard !recipients.isEmpty else { throw HubError(.unprocessableContent, "no-recipient", "the message names no recipient") }
+        guard !recipients.isEmpty else { throw HubError(.noRecipient, "the message names no recipient") }
         let id = MessageID.make()
         var businessType: Int?
         var statusCode: String?

@@ -24,7 +24,7 @@ package struct ValidationReports: Sendable {
 
     func verdict(json: String, of what: String, at time: Int64) throws -> MessageVerdict {
         guard var verdict = try? JSONDecoder().decode(MessageVerdict.self, from: Data(json.utf8)) else {
-            throw HubError(.internalServerError, "verdict-unreadable", "the verdict stored for \(what) cannot be read")
+            throw HubError(.verdictUnreadable, "the verdict stored for \(what) cannot be read")
         }
         verdict.validationTime = verdict.validationTime ?? CivilCalendar.isoUTC(time)
         return verdict
@@ -41,7 +41,7 @@ package struct ValidationReports: Sendable {
         do {
             return try signer.sign { signature in ETSIReport.xml(verdict, documentSHA256: documentSHA256, validator: validator, signature: signature) }
         } catch {
-            throw HubError(.internalServerError, "report-unsigned", "the report cannot be signed: \(error)")
+            throw HubError(.reportUnsigned, "the report cannot be signed: \(error)")
         }
     }
 }
