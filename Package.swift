@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "TrucSQLiteTests", dependencies: ["TrucSQLite", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "EdXMLTests", dependencies: ["TrucVocabulary", "EdXML", "TrucCrypto", "TrucZlib"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSignaturesTests", dependencies: ["TrucSignatures", "EdXML", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucCLITests", dependencies: ["TrucVocabulary", "TrucCLI", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucCLITests", dependencies: ["TrucVocabulary", "TrucCLI", "TrucCore", "TrucXML", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "TrucVocabulary"], swiftSettings: strictSettings),
         .testTarget(name: "TrucConcurrencyTests", dependencies: ["TrucConcurrency"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSQLiteStoreTests", dependencies: ["TrucSQLiteStore", "TrucStore", "TrucCore"], swiftSettings: strictSettings),

@@ -30,15 +30,14 @@ struct AgenciesCommand: AsyncParsableCommand {
                 do {
                     return try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", logger: logger)
                 } catch {
-                    throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
+                    throw CommandFailure(.storeUnavailable, "cannot open the PostgreSQL store (--database): \(error)").report()
                 }
             }
             try Preflight.dataDirectory(directory)
             do {
                 return try SQLiteStore(dataDirectory: directory)
             } catch {
-                throw CommandFailure(code: "data-unusable", message: "cannot open the store in \(directory): \(error); check the directory (--data or TRUC_DATA_DIR) and its permissions",
-                                     exitCode: 3).report()
+                throw CommandFailure(.dataUnusable, "cannot open the store in \(directory): \(error); check the directory (--data or TRUC_DATA_DIR) and its permissions").report()
             }
         }
 
@@ -46,8 +45,7 @@ struct AgenciesCommand: AsyncParsableCommand {
         /// (for commands that only read, such as reports).
         func openExisting() async throws -> any MessageStore {
             guard databaseURL != nil || FileManager.default.fileExists(atPath: directory + "/truc.sqlite") else {
-                throw CommandFailure(code: "no-store", message: "\(directory) holds no Truc store (truc.sqlite); pass --data with a hub's data directory, or --database",
-                                     exitCode: 2).report()
+                throw CommandFailure(.noStore, "\(directory) holds no Truc store (truc.sqlite); pass --data with a hub's data directory, or --database").report()
             }
             return try await open()
         }
@@ -73,9 +71,9 @@ struct AgenciesCommand: AsyncParsableCommand {
                 agency = try Agency(code: code, name: name, parent: parent, certificateIdentifier: certIdentifier,
                                     certificateSHA256: certSHA256?.lowercased(), pushURL: pushURL, relay: relay).validated()
             } catch {
-                throw CommandFailure(code: "malformed-agency-code", message: error.description, exitCode: 2).report()
+                throw CommandFailure(.malformedAgencyCode, error.description).report()
             }
-            if let problem = agency.fieldProblem { throw CommandFailure(code: "invalid-agency", message: problem, exitCode: 2).report() }
+            if let problem = agency.fieldProblem { throw CommandFailure(.invalidAgency, problem).report() }
             try await store.open().upsert(agency)
             print("registered \(agency.code) \(agency.name)" + (agency.parent.map { " (parent \($0))" } ?? ""))
         }
@@ -106,7 +104,7 @@ struct AgenciesCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await store.open().removeAgency(code) else {
-                throw CommandFailure(code: "not-found", message: "no agency \(code)", exitCode: 1).report()
+                throw CommandFailure(.notFound, "no agency \(code)").report()
             }
             print("removed \(code)")
         }
@@ -126,7 +124,7 @@ struct AgenciesCommand: AsyncParsableCommand {
                 let hub = try await store.open()
                 print(viewer ? try await hub.issueViewerToken(for: code) : try await hub.issueToken(for: code))
             } catch let error as StoreError {
-                throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
+                throw CommandFailure(.notFound, error.description).report()
             }
         }
     }
@@ -151,7 +149,7 @@ struct AgenciesCommand: AsyncParsableCommand {
                 let revoked = try await store.openExisting().revokeTokens(of: code, role: role)
                 print("revoked \(revoked) token\(revoked == 1 ? "" : "s") of \(code)")
             } catch let error as StoreError {
-                throw CommandFailure(code: "not-found", message: error.description, exitCode: 1).report()
+                throw CommandFailure(.notFound, error.description).report()
             }
         }
     }
@@ -180,7 +178,7 @@ extension AgenciesCommand {
         func run() async throws {
             let hub = try await store.open()
             guard let agency = try await hub.agency(code) else {
-                throw CommandFailure(code: "not-found", message: "no agency \(code)", exitCode: 1).report()
+                throw CommandFailure(.notFound, "no agency \(code)").report()
             }
             var seals = try await hub.seals(of: code)
             if !add.isEmpty || !remove.isEmpty {
@@ -188,7 +186,7 @@ extension AgenciesCommand {
                 seals = seals.filter { !removed.contains($0.uppercased()) } + add
                 switch SealBinding.normalised(seals) {
                 case .success(let values): seals = values
-                case .failure(let problem): throw CommandFailure(code: "invalid-seal", message: problem.description, exitCode: 2).report()
+                case .failure(let problem): throw CommandFailure(.invalidSeal, problem.description).report()
                 }
                 try await hub.setSeals(seals, of: code)
             }

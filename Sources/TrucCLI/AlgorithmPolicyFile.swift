@@ -1,5 +1,6 @@
 import Foundation
 import TrucSignatures
+import TrucCore
 
 /// `--algorithm-policy FILE`: the dated algorithm policy (`AlgorithmPolicy`), the same for `truc serve`,
 /// `truc verify` and `truc trust`.
@@ -9,12 +10,12 @@ enum AlgorithmPolicyFile {
         do {
             bytes = try FileInput.load(path, maxBytes: 1 << 20)
         } catch {
-            throw CommandFailure(code: "file-unreadable", message: "--algorithm-policy: cannot read \(path): \(error)", exitCode: 2)
+            throw CommandFailure(.fileUnreadable, "--algorithm-policy: cannot read \(path): \(error)")
         }
         do {
             return try AlgorithmPolicy.read(bytes)
         } catch {
-            throw CommandFailure(code: "usage", message: "--algorithm-policy \(path): \(error)", exitCode: 2)
+            throw CommandFailure(.usage, "--algorithm-policy \(path): \(error)")
         }
     }
 }

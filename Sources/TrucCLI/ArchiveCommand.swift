@@ -5,6 +5,7 @@ import TrucLog
 import TrucSignatures
 import TrucStore
 import TrucZlib
+import TrucCore
 
 /// `truc archive …`: the payload archives the hub wrote before purging payloads (docs/operating.md "Retention and archives").
 struct ArchiveCommand: AsyncParsableCommand {
@@ -54,7 +55,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             let names: [String]
             do { names = try ArchiveCommand.archiveFiles(in: directory) } catch {
-                throw CommandFailure(code: "archive-unreadable", message: "\(directory): \(error)", exitCode: 2).report()
+                throw CommandFailure(.archiveUnreadable, "\(directory): \(error)").report()
             }
             let pinned = try logKey.map(EvidenceCommand.Verify.keyText)
             var report = Report()
@@ -126,7 +127,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             let names: [String]
             do { names = try ArchiveCommand.archiveFiles(in: archive) } catch {
-                throw CommandFailure(code: "archive-unreadable", message: "\(archive): \(error)", exitCode: 2).report()
+                throw CommandFailure(.archiveUnreadable, "\(archive): \(error)").report()
             }
             let pinned = try logKey.map(EvidenceCommand.Verify.keyText)
             // Newest first: a message archived twice (a round interrupted after writing) is the same bytes in both.
@@ -141,9 +142,8 @@ struct ArchiveCommand: AsyncParsableCommand {
                 guard findings.problems.isEmpty, let bundleBytes = files[entry.bundle], Digest.sha256(bundleBytes).hexString == entry.bundleSHA256,
                       let bundleFiles = try? EvidenceCommand.Verify.files(of: bundleBytes),
                       let bytes = bundleFiles["message.edxml"], Digest.sha256(bytes).hexString == entry.sha256 else {
-                    throw CommandFailure(code: "archive-damaged", message: "\(name) holds message \(id) but does not verify: "
-                                         + (findings.problems.isEmpty ? "its bundle or bytes are not those the manifest names" : findings.problems.joined(separator: "; ")),
-                                         exitCode: 1).report()
+                    throw CommandFailure(.archiveDamaged, "\(name) holds message \(id) but does not verify: "
+                                         + (findings.problems.isEmpty ? "its bundle or bytes are not those the manifest names" : findings.problems.joined(separator: "; "))).report()
                 }
                 do {
                     if let bundle { try Data(bundleBytes).write(to: URL(fileURLWithPath: bundle)) }
@@ -153,12 +153,12 @@ struct ArchiveCommand: AsyncParsableCommand {
                         FileHandle.standardOutput.write(Data(bytes))
                     }
                 } catch {
-                    throw CommandFailure(code: "write-failed", message: "\(error)", exitCode: 2).report()
+                    throw CommandFailure(.writeFailed, "\(error)").report()
                 }
                 FileHandle.standardError.write(Data("message \(id) from \(name) (archive \(manifest.sequence)): \(bytes.count) bytes, SHA-256 \(entry.sha256)\n".utf8))
                 return
             }
-            throw CommandFailure(code: "not-archived", message: "no archive in \(archive) holds message \(id)", exitCode: 1).report()
+            throw CommandFailure(.notArchived, "no archive in \(archive) holds message \(id)").report()
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrucCrypto
 import TrucSQLite
+import TrucCore
 
 /// `truc backup DEST` and `truc restore SRC --data DIR`: a consistent online copy of a running hub.
 ///
@@ -43,15 +44,15 @@ struct BackupCommand: ParsableCommand {
         // A PostgreSQL hub's messages are in its database, not in the data directory: copying the directory
         // would look like a backup and hold none of them.
         if database ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] != nil {
-            throw CommandFailure(code: "store-is-postgres", message: "the hub's store is PostgreSQL: " + Self.postgresAdvice, exitCode: 2).report()
+            throw CommandFailure(.storeIsPostgres, "the hub's store is PostgreSQL: " + Self.postgresAdvice).report()
         }
         guard fm.fileExists(atPath: source + "/truc.sqlite") else {
             let node = fm.fileExists(atPath: source + "/secrets.key") || fm.fileExists(atPath: source + "/pki")
-            throw CommandFailure(code: "no-store", message: "\(source) holds no Truc store (truc.sqlite): pass --data with a hub's data directory"
-                                 + (node ? "; if this is a node of a hub on PostgreSQL, " + Self.postgresAdvice : ""), exitCode: 2).report()
+            throw CommandFailure(.noStore, "\(source) holds no Truc store (truc.sqlite): pass --data with a hub's data directory"
+                                 + (node ? "; if this is a node of a hub on PostgreSQL, " + Self.postgresAdvice : "")).report()
         }
         guard !fm.fileExists(atPath: destination) else {
-            throw CommandFailure(code: "destination-exists", message: "\(destination) exists: give a new folder for the backup", exitCode: 2).report()
+            throw CommandFailure(.destinationExists, "\(destination) exists: give a new folder for the backup").report()
         }
         let staging = destination + ".partial"
         try? fm.removeItem(atPath: staging)
@@ -92,7 +93,7 @@ struct BackupCommand: ParsableCommand {
             throw exit
         } catch {
             try? fm.removeItem(atPath: staging)
-            throw CommandFailure(code: "backup-failed", message: "\(error)", exitCode: 3).report()
+            throw CommandFailure(.backupFailed, "\(error)").report()
         }
     }
 }
@@ -112,30 +113,25 @@ struct RestoreCommand: ParsableCommand {
         let keyPath = key ?? [ProcessInfo.processInfo.environment["TRUC_DATA_DIR"], "./data"].compactMap { $0 }
             .map { $0 + "/" + BackupKey.fileName }.first { fm.fileExists(atPath: $0) }
         guard let keyPath, let keyBytes = try? BackupKey.read(keyPath) else {
-            throw CommandFailure(code: "backup-key-missing",
-                                 message: "no backup key\(key.map { " at \($0)" } ?? ""): pass --key with the backup.key of the installation that made the backup (its data directory holds it)",
-                                 exitCode: 2).report()
+            throw CommandFailure(.backupKeyMissing, "no backup key\(key.map { " at \($0)" } ?? ""): pass --key with the backup.key of the installation that made the backup (its data directory holds it)").report()
         }
         guard let manifestBytes = try? Self.readRegular(source + "/manifest.json", limit: 64 << 20),
               let manifest = try? JSONDecoder().decode(Manifest.Contents.self, from: Data(manifestBytes)) else {
-            throw CommandFailure(code: "not-a-backup", message: "\(source) has no readable manifest.json: give a folder made by truc backup", exitCode: 2).report()
+            throw CommandFailure(.notABackup, "\(source) has no readable manifest.json: give a folder made by truc backup").report()
         }
         // 1. Authentic: made by the installation whose key this is (nothing is believed before this).
         let expected = HMAC.sha256(key: keyBytes, message: manifestBytes).hexString
         let stated = (try? Self.readRegular(source + "/manifest.hmac", limit: 1024)).map { String(decoding: $0, as: UTF8.self) }?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let stated, HMAC.constantTimeEqual(Array(stated.utf8), Array(expected.utf8)) else {
-            throw CommandFailure(code: "backup-not-authentic",
-                                 message: "\(source)/manifest.hmac does not match the key \(keyPath): this backup was not made by that installation (or was changed); restore it only with the key of the hub that made it",
-                                 exitCode: 1).report()
+            throw CommandFailure(.backupNotAuthentic, "\(source)/manifest.hmac does not match the key \(keyPath): this backup was not made by that installation (or was changed); restore it only with the key of the hub that made it").report()
         }
         // 2. Every path one a backup can hold, inside the new directory.
         for file in manifest.files where !Self.isSafe(file.path) {
-            throw CommandFailure(code: "backup-unsafe-path", message: "\(file.path) is not a path a backup holds (truc.sqlite, payloads/NAME, secrets.key, pki/…)",
-                                 exitCode: 1).report()
+            throw CommandFailure(.backupUnsafePath, "\(file.path) is not a path a backup holds (truc.sqlite, payloads/NAME, secrets.key, pki/…)").report()
         }
         if let existing = try? fm.contentsOfDirectory(atPath: data), !existing.isEmpty {
-            throw CommandFailure(code: "data-not-empty", message: "\(data) is not empty: restore into a new directory", exitCode: 2).report()
+            throw CommandFailure(.dataNotEmpty, "\(data) is not empty: restore into a new directory").report()
         }
         // 3. Each file read once, through a descriptor opened without following links, hashed as it is copied
         //    into a staging folder; the data directory appears only when every file matched.
@@ -148,8 +144,7 @@ struct RestoreCommand: ParsableCommand {
                 try fm.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
                 let copied = try Self.copyRegular(from: source, file.path, to: target)
                 guard copied == file else {
-                    throw CommandFailure(code: "backup-damaged", message: "\(source)/\(file.path) does not match the manifest (size or SHA-256): the backup is damaged",
-                                         exitCode: 1).report()
+                    throw CommandFailure(.backupDamaged, "\(source)/\(file.path) does not match the manifest (size or SHA-256): the backup is damaged").report()
                 }
             }
             // The restored installation keeps the key its backups are checked with.
@@ -163,10 +158,10 @@ struct RestoreCommand: ParsableCommand {
             throw exit
         } catch let refused as UnsafeFile {
             try? fm.removeItem(atPath: staging)
-            throw CommandFailure(code: "backup-unsafe-file", message: "\(source)/\(refused.path) is not a regular file of the backup (\(refused.why))", exitCode: 1).report()
+            throw CommandFailure(.backupUnsafeFile, "\(source)/\(refused.path) is not a regular file of the backup (\(refused.why))").report()
         } catch {
             try? fm.removeItem(atPath: staging)
-            throw CommandFailure(code: "restore-failed", message: "\(error)", exitCode: 3).report()
+            throw CommandFailure(.restoreFailed, "\(error)").report()
         }
     }
 

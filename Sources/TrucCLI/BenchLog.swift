@@ -22,7 +22,7 @@ struct BenchLog: AsyncParsableCommand {
 
     func run() async throws {
         guard !FileManager.default.fileExists(atPath: data + "/truc.sqlite") else {
-            throw CommandFailure(code: "invalid-option", message: "\(data) already holds a store: give a fresh directory", exitCode: 2).report()
+            throw CommandFailure(.invalidOption, "\(data) already holds a store: give a fresh directory").report()
         }
         let store = try SQLiteStore(dataDirectory: data)
         let demo = try DemoPKI.locate()
@@ -102,6 +102,6 @@ struct BenchLog: AsyncParsableCommand {
 }
 
 private func `require`<T>(_ value: T?) throws -> T {
-    guard let value else { throw CommandFailure(code: "bench-failed", message: "the store lost what it was given", exitCode: 1) }
+    guard let value else { throw CommandFailure(.benchFailed, "the store lost what it was given") }
     return value
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import NIOHTTP1
+import TrucCore
 
 /// How the agency client commands reach a hub.
 struct HubConnection: ParsableArguments {
@@ -69,7 +70,7 @@ struct HubConnection: ParsableArguments {
             throw exit
         } catch {
             try? await client.shutdown()
-            throw CommandFailure(code: "hub-unreachable", message: Self.explain(error, baseURL), exitCode: 3).report()
+            throw CommandFailure(.hubUnreachable, Self.explain(error, baseURL)).report()
         }
     }
 
@@ -106,7 +107,7 @@ struct SendCommand: AsyncParsableCommand {
         do {
             bytes = try FileInput.load(file, maxBytes: 1 << 30)
         } catch {
-            throw CommandFailure(code: error.code, message: error.message, exitCode: 2).report()
+            throw CommandFailure(reading: error.code, error.message).report()
         }
         try await connection.call("POST", "/v1/messages", body: bytes, contentType: "application/xml")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrucCore
 
 /// How a command reports a failure: `{"error":{"code","message"}}` on stdout (for scripts), one line on
 /// stderr (for people), and the exit code.
@@ -7,6 +8,19 @@ struct CommandFailure: Error {
     let code: String
     let message: String
     let exitCode: Int32
+
+    /// A failure with `code`, whose exit code is the catalogue's (`ErrorCode`).
+    init(_ code: ErrorCode, _ message: String) {
+        self.code = code.rawValue
+        self.message = message
+        self.exitCode = code.exitCode
+    }
+
+    /// A reading error of an input file (`EdXMLError`, `XMLError` codes: each in the catalogue, exit 2); a code
+    /// the catalogue does not know is reported as `malformed-xml`.
+    init(reading code: String, _ message: String) {
+        self.init(ErrorCode(rawValue: code).flatMap { $0.entry.exit == nil ? nil : $0 } ?? .malformedXml, message)
+    }
 
     /// Writes the failure the one way every command does: `truc: CODE: message` on stderr, and with `--json`
     /// also `{"error":{"code","message"}}` on stdout; returns the exit code to throw.
@@ -35,9 +49,9 @@ struct CommandFailure: Error {
                 hint = "; see " + full[range].dropFirst(4)
             }
             let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
-            return CommandFailure(code: "usage", message: text.trimmingCharacters(in: .whitespacesAndNewlines) + hint, exitCode: 2).report()
+            return CommandFailure(.usage, text.trimmingCharacters(in: .whitespacesAndNewlines) + hint).report()
         }
-        return CommandFailure(code: "failed", message: String(describing: error), exitCode: 1).report()
+        return CommandFailure(.failed, String(describing: error)).report()
     }
 }
 

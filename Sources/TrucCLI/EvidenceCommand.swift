@@ -4,6 +4,7 @@ import TrucLog
 import TrucCrypto
 import TrucSignatures
 import TrucZlib
+import TrucCore
 
 /// `truc evidence verify BUNDLE`: checks an evidence bundle (`GET /v1/messages/{id}/evidence`) with no hub and no
 /// network, and says what it proves. Exit 0 when everything in it holds, 1 when something does not (named), 2 when
@@ -30,13 +31,13 @@ struct EvidenceCommand: AsyncParsableCommand {
             do {
                 files = try Self.read(bundle)
             } catch {
-                throw CommandFailure(code: "bundle-unreadable", message: "\(bundle): \(error)", exitCode: 2).report()
+                throw CommandFailure(.bundleUnreadable, "\(bundle): \(error)").report()
             }
             let store: TrustStore?
             do {
                 store = try trust.map { try TrustStore(directory: $0) }
             } catch {
-                throw CommandFailure(code: "trust-unreadable", message: "\(trust ?? ""): \(error)", exitCode: 2).report()
+                throw CommandFailure(.trustUnreadable, "\(trust ?? ""): \(error)").report()
             }
             let findings = EvidenceBundle.check(files: files, pinnedKey: try logKey.map(Self.keyText), witnessKeys: try witnessKey.map(Self.keyText)) { token, note in
                 guard let store else { return (nil, nil, "no --trust directory to check the time-stamp authority against") }
@@ -61,7 +62,7 @@ struct EvidenceCommand: AsyncParsableCommand {
             do {
                 return try String(contentsOfFile: given, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw CommandFailure(code: "key-unreadable", message: "\(given): \(error)", exitCode: 2).report()
+                throw CommandFailure(.keyUnreadable, "\(given): \(error)").report()
             }
         }
 

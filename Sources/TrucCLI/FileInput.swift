@@ -56,14 +56,14 @@ enum MessageInput {
         do {
             bytes = try FileInput.load(path, maxBytes: maxBytes)
         } catch {
-            throw CommandFailure(code: error.code, message: error.message, exitCode: 2)
+            throw CommandFailure(reading: error.code, error.message)
         }
         do {
             var limits = ReadLimits.default
             limits.xml.maxBytes = maxBytes
             return (try EdXMLReader.read(bytes, limits: limits), Digest.sha256(bytes).hexString)
         } catch {
-            throw CommandFailure(code: error.code, message: error.message + (error.line.map { " (line \($0))" } ?? ""), exitCode: 2)
+            throw CommandFailure(reading: error.code, error.message + (error.line.map { " (line \($0))" } ?? ""))
         }
     }
 }

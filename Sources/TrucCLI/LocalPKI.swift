@@ -2,6 +2,7 @@ import Foundation
 import TrucCrypto
 #if canImport(Glibc)
 import Glibc
+import TrucCore
 #endif
 
 /// The PKI a hub makes for itself when it is given none: `DATA/pki`, created once on first start with keys
@@ -48,8 +49,7 @@ enum LocalPKI {
         let paths = Paths(root: dataDirectory + "/pki")
         if FileManager.default.fileExists(atPath: paths.privateKey) { return (paths, false) }
         if FileManager.default.fileExists(atPath: paths.root) {
-            throw CommandFailure(code: "pki-incomplete", message: "\(paths.root) exists but holds no hub key; remove it to have a new PKI made, or pass --tls-cert, --tls-key, --client-ca and --trust",
-                                 exitCode: 3)
+            throw CommandFailure(.pkiDamaged, "\(paths.root) exists but holds no hub key; remove it to have a new PKI made, or pass --tls-cert, --tls-key, --client-ca and --trust")
         }
         // Made in a sibling folder and renamed into place: a crash never leaves half a PKI behind.
         let staging = dataDirectory + "/pki.staging-\(getpid())"
@@ -111,7 +111,7 @@ enum LocalPKI {
 
     static func write(_ bytes: [UInt8], _ path: String, secret: Bool = false) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
-            throw CommandFailure(code: "data-unwritable", message: "cannot write \(path)", exitCode: 3)
+            throw CommandFailure(.dataUnwritable, "cannot write \(path)")
         }
     }
 

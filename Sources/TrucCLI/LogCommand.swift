@@ -3,6 +3,7 @@ import Foundation
 import TrucCrypto
 import TrucLog
 import TrucStore
+import TrucCore
 
 /// `truc log …`: the evidence log of a hub's store.
 struct LogCommand: AsyncParsableCommand {
@@ -128,7 +129,7 @@ struct LogCommand: AsyncParsableCommand {
                 }
                 report.problems.sort { Self.leaf(of: $0) < Self.leaf(of: $1) }
             } catch {
-                throw CommandFailure(code: "log-unreadable", message: "\(error)", exitCode: 3).report()
+                throw CommandFailure(.logUnreadable, "\(error)").report()
             }
             if json {
                 print(try Output.json(report))

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import TrucCrypto
 import TrucLog
+import TrucCore
 
 extension LogCommand {
     /// `truc log monitor`: what a witness or an auditor runs from cron against a hub — fetch its latest signed
@@ -41,24 +42,23 @@ extension LogCommand {
             }
             let response: HTTPClientResponse
             do { response = try await client.execute(request, timeout: .seconds(30)) } catch {
-                throw CommandFailure(code: "hub-unreachable", message: HubConnection.explain(error, connection.baseURL), exitCode: 3).report()
+                throw CommandFailure(.hubUnreachable, HubConnection.explain(error, connection.baseURL)).report()
             }
             let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
             guard response.status.code == 200 else {
-                throw CommandFailure(code: "hub-refused", message: "\(path): HTTP \(response.status.code) \(body.prefix(300))", exitCode: 3).report()
+                throw CommandFailure(.hubRefused, "\(path): HTTP \(response.status.code) \(body.prefix(300))").report()
             }
             return body
         }
 
-        func fail(_ message: String) -> CommandFailure { CommandFailure(code: "log-inconsistent", message: message, exitCode: 1) }
+        func fail(_ message: String) -> CommandFailure { CommandFailure(.logInconsistent, message) }
 
         func check(_ client: HTTPClient) async throws {
             // A state that exists and does not read is an error, never a first run: that would pin whatever key the hub serves now.
             var previous: State?
             if let bytes = FileManager.default.contents(atPath: state) {
                 guard let read = try? JSONDecoder().decode(State.self, from: bytes) else {
-                    throw CommandFailure(code: "state-unreadable", message: "\(state) is not a state this command wrote: restore it, or remove it to pin the hub's key again",
-                                         exitCode: 2).report()
+                    throw CommandFailure(.stateUnreadable, "\(state) is not a state this command wrote: restore it, or remove it to pin the hub's key again").report()
                 }
                 previous = read
             }

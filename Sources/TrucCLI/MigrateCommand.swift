@@ -5,6 +5,7 @@ import TrucCrypto
 import TrucPostgres
 import TrucStore
 import TrucSQLiteStore
+import TrucCore
 
 /// `truc migrate --from-sqlite DIR --to postgres://…`: copies a hub's SQLite store (messages with their
 /// payloads, deliveries, receipts, agencies, tokens, client systems, refusals, counters, the directory's log)
@@ -28,23 +29,23 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = to ?? ProcessInfo.processInfo.environment["TRUC_DATABASE_URL"] else {
-            throw CommandFailure(code: "usage", message: "name the destination with --to postgres://user@host:port/database", exitCode: 2).report()
+            throw CommandFailure(.usage, "name the destination with --to postgres://user@host:port/database").report()
         }
         guard (1...100_000).contains(batch) else {
-            throw CommandFailure(code: "usage", message: "--batch \(batch) is not between 1 and 100000", exitCode: 2).report()
+            throw CommandFailure(.usage, "--batch \(batch) is not between 1 and 100000").report()
         }
         let started = Date()
         let source: StoreExport
         do {
             source = try StoreExport(dataDirectory: from)
             if source.schemaVersion > StoreSchema.version {
-                throw CommandFailure(code: "store-too-new", message: "the store in \(from) has schema version \(source.schemaVersion), newer than this truc's (\(StoreSchema.version)): use the truc that wrote it", exitCode: 2)
+                throw CommandFailure(.storeTooNew, "the store in \(from) has schema version \(source.schemaVersion), newer than this truc's (\(StoreSchema.version)): use the truc that wrote it")
             }
             if source.schemaVersion < StoreSchema.version { try source.upgrade() }
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
-            throw CommandFailure(code: "no-store", message: "cannot read the store in \(from): \(error)", exitCode: 2).report()
+            throw CommandFailure(.noStore, "cannot read the store in \(from): \(error)").report()
         }
         var logger = Logger(label: "truc.migrate")
         logger.logLevel = .error
@@ -52,19 +53,19 @@ struct MigrateCommand: AsyncParsableCommand {
         do {
             destination = try await PostgresStore(url: url, secretsKey: from + "/secrets.key", node: "truc-migrate", logger: logger)
         } catch {
-            throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL database (--to): \(error)", exitCode: 3).report()
+            throw CommandFailure(.storeUnavailable, "cannot open the PostgreSQL database (--to): \(error)").report()
         }
         defer { Task { await destination.shutdown() } }
         let copied: Copied
         do {
             guard try await destination.isEmptyHub() else {
-                throw CommandFailure(code: "destination-not-empty", message: "the PostgreSQL database already holds a hub (agencies, messages or counters): migrate into an empty database", exitCode: 2)
+                throw CommandFailure(.destinationNotEmpty, "the PostgreSQL database already holds a hub (agencies, messages or counters): migrate into an empty database")
             }
             copied = try await copy(from: source, to: destination)
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
-            throw CommandFailure(code: "migrate-failed", message: "the copy failed and was rolled back (the database holds nothing of it): \(error)", exitCode: 3).report()
+            throw CommandFailure(.migrateFailed, "the copy failed and was rolled back (the database holds nothing of it): \(error)").report()
         }
         let copySeconds = Date().timeIntervalSince(started)
         let verified: Int
@@ -73,7 +74,7 @@ struct MigrateCommand: AsyncParsableCommand {
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
-            throw CommandFailure(code: "verify-failed", message: "the copy was committed but could not be verified: \(error)", exitCode: 3).report()
+            throw CommandFailure(.verifyFailed, "the copy was committed but could not be verified: \(error)").report()
         }
         let total = Date().timeIntervalSince(started)
         let rows = copied.counts.values.reduce(0, +)
@@ -106,7 +107,7 @@ struct MigrateCommand: AsyncParsableCommand {
         try await destination.importing { importer in
             let unknown = ordered.filter { !importer.tables.contains($0) }
             guard unknown.isEmpty else {
-                throw CommandFailure(code: "schema-mismatch", message: "the destination's schema has no table \(unknown.joined(separator: ", ")): this truc cannot copy the store", exitCode: 3)
+                throw CommandFailure(.schemaMismatch, "the destination's schema has no table \(unknown.joined(separator: ", ")): this truc cannot copy the store")
             }
             // The schema seeds its own counters row; the store's replaces it.
             try await importer.execute("DELETE FROM meta")
@@ -150,7 +151,7 @@ struct MigrateCommand: AsyncParsableCommand {
                               into copied: inout Copied) async throws {
         guard let idColumn = columns.firstIndex(of: "id"), let payloadColumn = columns.firstIndex(of: "payload"),
               let shaColumn = columns.firstIndex(of: "sha256"), let sizeColumn = columns.firstIndex(of: "size") else {
-            throw CommandFailure(code: "schema-mismatch", message: "the source's messages table lacks id, payload, sha256 or size", exitCode: 3)
+            throw CommandFailure(.schemaMismatch, "the source's messages table lacks id, payload, sha256 or size")
         }
         var rows: [[StoreValue]] = []
         var payloads: [(messageId: String, bytes: [UInt8])] = []
@@ -172,7 +173,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 }
                 guard case .text(let id) = row[idColumn], case .text(let location) = row[payloadColumn],
                       case .text(let recorded) = row[shaColumn], case .integer(let size) = row[sizeColumn] else {
-                    throw CommandFailure(code: "source-damaged", message: "a message row lacks its id, payload location, SHA-256 or size", exitCode: 1)
+                    throw CommandFailure(.sourceDamaged, "a message row lacks its id, payload location, SHA-256 or size")
                 }
                 if location.hasPrefix(PurgedPayload.prefix) {
                     // Archived and purged: the row says which archive holds it; there are no bytes to copy.
@@ -185,10 +186,10 @@ struct MigrateCommand: AsyncParsableCommand {
                 do {
                     bytes = try source.payload(of: id, at: location)
                 } catch {
-                    throw CommandFailure(code: "source-damaged", message: "the payload of message \(id) cannot be read (\(error)): nothing was copied", exitCode: 1)
+                    throw CommandFailure(.sourceDamaged, "the payload of message \(id) cannot be read (\(error)): nothing was copied")
                 }
                 guard bytes.count == size, Digest.sha256(bytes).hexString == recorded else {
-                    throw CommandFailure(code: "source-damaged", message: "the payload of message \(id) does not match its recorded SHA-256 and size: nothing was copied", exitCode: 1)
+                    throw CommandFailure(.sourceDamaged, "the payload of message \(id) does not match its recorded SHA-256 and size: nothing was copied")
                 }
                 var imported = row
                 imported[payloadColumn] = .text(PostgresStore.payloadMarker)
@@ -212,7 +213,7 @@ struct MigrateCommand: AsyncParsableCommand {
         for (table, expected) in copied.counts.sorted(by: { $0.key < $1.key }) {
             let actual = try await destination.rowCount(table)
             guard actual == expected else {
-                throw CommandFailure(code: "copy-mismatch", message: "table \(table) holds \(actual) rows in PostgreSQL, \(expected) in the source", exitCode: 1)
+                throw CommandFailure(.copyMismatch, "table \(table) holds \(actual) rows in PostgreSQL, \(expected) in the source")
             }
         }
         var after = ""
@@ -222,14 +223,14 @@ struct MigrateCommand: AsyncParsableCommand {
             guard let last = checks.last else { break }
             for check in checks {
                 guard check.storedSHA256 == check.recordedSHA256, check.storedSize == check.recordedSize else {
-                    throw CommandFailure(code: "copy-mismatch", message: "the payload of message \(check.messageId) in PostgreSQL (SHA-256 \(check.storedSHA256 ?? "missing"), \(check.storedSize) bytes) differs from its record", exitCode: 1)
+                    throw CommandFailure(.copyMismatch, "the payload of message \(check.messageId) in PostgreSQL (SHA-256 \(check.storedSHA256 ?? "missing"), \(check.storedSize) bytes) differs from its record")
                 }
             }
             verified += checks.count
             after = last.messageId
         }
         guard verified == copied.messages else {
-            throw CommandFailure(code: "copy-mismatch", message: "\(verified) payloads verified for \(copied.messages) messages copied", exitCode: 1)
+            throw CommandFailure(.copyMismatch, "\(verified) payloads verified for \(copied.messages) messages copied")
         }
         return verified
     }

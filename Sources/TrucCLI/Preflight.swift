@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import TrucCore
 #endif
 
 /// What `truc serve` checks before it creates anything (a store, a PKI, demo agencies): that the data
@@ -10,12 +11,10 @@ enum Preflight {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw CommandFailure(code: "data-unusable", message: "\(path) is a file, not a directory: choose another --data (or TRUC_DATA_DIR)",
-                                     exitCode: 3).report()
+                throw CommandFailure(.dataUnusable, "\(path) is a file, not a directory: choose another --data (or TRUC_DATA_DIR)").report()
             }
             guard FileManager.default.isWritableFile(atPath: path) else {
-                throw CommandFailure(code: "data-unusable", message: "the data directory \(path) is not writable by this user: fix its owner or permissions, or choose another --data",
-                                     exitCode: 3).report()
+                throw CommandFailure(.dataUnusable, "the data directory \(path) is not writable by this user: fix its owner or permissions, or choose another --data").report()
             }
             return
         }
@@ -25,8 +24,7 @@ enum Preflight {
         var ancestorIsDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsDirectory), ancestorIsDirectory.boolValue,
               FileManager.default.isWritableFile(atPath: ancestor.path) else {
-            throw CommandFailure(code: "data-unusable", message: "cannot create the data directory \(path): \(ancestor.path) is not a writable directory; choose another --data",
-                                 exitCode: 3).report()
+            throw CommandFailure(.dataUnusable, "cannot create the data directory \(path): \(ancestor.path) is not a writable directory; choose another --data").report()
         }
     }
 
@@ -38,7 +36,7 @@ enum Preflight {
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
-            throw CommandFailure(code: "address-unusable", message: "cannot resolve \(host) for \(flag): give an address of this machine", exitCode: 3).report()
+            throw CommandFailure(.addressUnusable, "cannot resolve \(host) for \(flag): give an address of this machine").report()
         }
         defer { freeaddrinfo(list) }
         let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
@@ -49,11 +47,9 @@ enum Preflight {
         if bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
             let reason = errno
             if reason == EADDRINUSE {
-                throw CommandFailure(code: "port-in-use", message: "\(host):\(port) is already in use by another program: stop it, or choose another \(flag)",
-                                     exitCode: 3).report()
+                throw CommandFailure(.portInUse, "\(host):\(port) is already in use by another program: stop it, or choose another \(flag)").report()
             }
-            throw CommandFailure(code: "address-unusable", message: "cannot listen on \(host):\(port) (\(String(cString: strerror(reason)))): choose another \(flag)",
-                                 exitCode: 3).report()
+            throw CommandFailure(.addressUnusable, "cannot listen on \(host):\(port) (\(String(cString: strerror(reason)))): choose another \(flag)").report()
         }
         #endif
     }

@@ -36,7 +36,7 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await store.open().requeue(messageId: id, recipient: recipient) else {
-                throw CommandFailure(code: "not-found", message: "no dead delivery of \(id) to \(recipient)", exitCode: 1).report()
+                throw CommandFailure(.notFound, "no dead delivery of \(id) to \(recipient)").report()
             }
             print("requeued \(id) → \(recipient)")
         }

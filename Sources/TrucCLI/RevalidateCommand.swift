@@ -30,10 +30,10 @@ struct RevalidateCommand: AsyncParsableCommand {
         let range: DayRange
         switch DayRange.parse(from: from, to: to) {
         case .success(let parsed): range = parsed
-        case .failure(let problem): throw CommandFailure(code: "invalid-date", message: problem.description, exitCode: 2)
+        case .failure(let problem): throw CommandFailure(.invalidDate, problem.description)
         }
         guard let moment = Revalidation.Moment(rawValue: at) else {
-            throw CommandFailure(code: "invalid-option", message: "--at is receipt or now", exitCode: 2)
+            throw CommandFailure(.invalidOption, "--at is receipt or now")
         }
         var policy = VerificationPolicy(requireRevocationData: requireRevocation)
         if let algorithmPolicy { policy.algorithms = try AlgorithmPolicyFile.read(algorithmPolicy) }
@@ -52,7 +52,7 @@ struct RevalidateCommand: AsyncParsableCommand {
         do {
             outcomes = try await Revalidation(store: opened, policy: policy, trustDirectory: trust, scratch: scratch).run(from: start, to: end, at: moment)
         } catch {
-            throw CommandFailure(code: "revalidation-failed", message: "\(error)", exitCode: 2).report()
+            throw CommandFailure(.revalidationFailed, "\(error)").report()
         }
         let report = Revalidation.Report(range: range, at: moment, outcomes: outcomes)
         if json {

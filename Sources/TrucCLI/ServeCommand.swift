@@ -78,22 +78,22 @@ struct ServeCommand: AsyncParsableCommand {
         let revocation = try revocationSettings(settings)
         let lease = Int64(settings.defaultedInt("delivery-lease"))
         guard lease >= 5 else {
-            throw CommandFailure(code: "usage", message: "--delivery-lease \(lease) is too short: give at least 5 seconds", exitCode: 2).report()
+            throw CommandFailure(.usage, "--delivery-lease \(lease) is too short: give at least 5 seconds").report()
         }
         if let token = settings.string("operator-token"), token.count < 16 {
-            throw CommandFailure(code: "usage", message: "the operator token has \(token.count) characters: give at least 16 (it opens every queue and the dashboard; wrong guesses are slowed down, not stopped)", exitCode: 2).report()
+            throw CommandFailure(.usage, "the operator token has \(token.count) characters: give at least 16 (it opens every queue and the dashboard; wrong guesses are slowed down, not stopped)").report()
         }
         if let token = settings.string("metrics-token") {
             guard token.count >= 16 else {
-                throw CommandFailure(code: "usage", message: "the metrics token has \(token.count) characters: give at least 16", exitCode: 2).report()
+                throw CommandFailure(.usage, "the metrics token has \(token.count) characters: give at least 16").report()
             }
             guard token != settings.string("operator-token") else {
-                throw CommandFailure(code: "usage", message: "the metrics token is the operator token: give the scraper a token of its own", exitCode: 2).report()
+                throw CommandFailure(.usage, "the metrics token is the operator token: give the scraper a token of its own").report()
             }
         }
         let poolSize = settings.defaultedInt("database-pool")
         guard (2...1000).contains(poolSize) else {
-            throw CommandFailure(code: "usage", message: "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)", exitCode: 2).report()
+            throw CommandFailure(.usage, "--database-pool \(poolSize): give 2 to 1000 connections (and keep nodes × pool below the server's max_connections)").report()
         }
 
         let pki = try resolvePKI(settings, dataDirectory: dataDirectory)
@@ -109,7 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
         var outbound = OutboundPolicy(denyPrivate: settings.bool("deny-private-targets"))
         for text in (settings.string("allow-targets") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
             guard let range = AddressRange(text) else {
-                throw CommandFailure(code: "usage", message: "--allow-targets: \(text) is not an address or a range ADDRESS/BITS", exitCode: 2).report()
+                throw CommandFailure(.usage, "--allow-targets: \(text) is not an address or a range ADDRESS/BITS").report()
             }
             outbound.allowed.append(range)
         }
@@ -191,7 +191,7 @@ struct ServeCommand: AsyncParsableCommand {
                 postgres = try await PostgresStore(url: url, secretsKey: hubConfiguration.dataDirectory + "/secrets.key", node: name,
                                                    leaseSeconds: lease, poolSize: poolSize, logger: logger)
             } catch {
-                throw CommandFailure(code: "store-unavailable", message: "cannot open the PostgreSQL store (--database): \(error)", exitCode: 3).report()
+                throw CommandFailure(.storeUnavailable, "cannot open the PostgreSQL store (--database): \(error)").report()
             }
             store = postgres!
             await postgres!.listenForDeliveries()
@@ -324,18 +324,14 @@ extension ServeCommand {
                       ("--client-ca", "TRUC_CLIENT_CA", given.ca), ("--trust", "TRUC_TRUST_DIR", given.trust)]
         let set = pieces.filter { $0.2 != nil }, missing = pieces.filter { $0.2 == nil }
         if !set.isEmpty {
-            throw CommandFailure(
-                code: "pki-incomplete",
-                message: "\(set.map(\.0).joined(separator: ", ")) \(set.count == 1 ? "is" : "are") set but \(missing.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not: "
+            throw CommandFailure(.pkiIncomplete, "\(set.map(\.0).joined(separator: ", ")) \(set.count == 1 ? "is" : "are") set but \(missing.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not: "
                     + "when you give the hub's PKI give all four (the hub's certificate chain and key, the CAs of client certificates, the trust directory for signatures); "
-                    + "with none of them the hub makes its own PKI for this installation in DATA/pki (or use --demo-pki for tests)",
-                exitCode: 2).report()
+                    + "with none of them the hub makes its own PKI for this installation in DATA/pki (or use --demo-pki for tests)").report()
         }
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure(code: "data-unusable", message: "cannot create the data directory \(dataDirectory): \(error.localizedDescription)",
-                                 exitCode: 3).report()
+            throw CommandFailure(.dataUnusable, "cannot create the data directory \(dataDirectory): \(error.localizedDescription)").report()
         }
         let (local, created) = try LocalPKI.ensure(dataDirectory: dataDirectory)
         return HubPKI(certificate: local.certificate, privateKey: local.privateKey, clientCA: local.clientCA,

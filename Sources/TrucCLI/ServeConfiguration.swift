@@ -14,22 +14,22 @@ extension ServeCommand {
         var retention = RetentionSettings()
         switch RetentionPolicy.parse(days: settings.defaulted("payload-retention-days"), overrides: settings.string("payload-retention-overrides")) {
         case .success(let policy): retention.policy = policy
-        case .failure(let error): throw CommandFailure(code: "usage", message: error.message, exitCode: 2).report()
+        case .failure(let error): throw CommandFailure(.usage, error.message).report()
         }
         retention.intervalSeconds = settings.defaultedInt("purge-interval")
         guard (1...86_400).contains(retention.intervalSeconds) else {
-            throw CommandFailure(code: "usage", message: "--purge-interval is 1 to 86400 seconds", exitCode: 2).report()
+            throw CommandFailure(.usage, "--purge-interval is 1 to 86400 seconds").report()
         }
         if let directory = settings.string("archive-dir") {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
                   FileManager.default.isWritableFile(atPath: directory) else {
-                throw CommandFailure(code: "archive-dir-unusable", message: "--archive-dir \(directory) is not a writable directory (create it, on another volume than the data directory)", exitCode: 2).report()
+                throw CommandFailure(.archiveDirUnusable, "--archive-dir \(directory) is not a writable directory (create it, on another volume than the data directory)").report()
             }
             let archive = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
             let data = URL(fileURLWithPath: dataDirectory).standardizedFileURL.resolvingSymlinksInPath().path
             guard archive != data, !archive.hasPrefix(data + "/") else {
-                throw CommandFailure(code: "archive-dir-unusable", message: "--archive-dir \(directory) is inside the data directory: archives there free no space (give a directory on another volume)", exitCode: 2).report()
+                throw CommandFailure(.archiveDirUnusable, "--archive-dir \(directory) is inside the data directory: archives there free no space (give a directory on another volume)").report()
             }
             retention.archiveDirectory = directory
             var archiveInfo = stat(), dataInfo = stat()
@@ -44,8 +44,7 @@ extension ServeCommand {
         for key in settings.fileKeys.sorted() where !known.contains(key) {
             let nearest = known.min { Self.distance(key, $0) < Self.distance(key, $1) }
             let hint = nearest.flatMap { Self.distance(key, $0) <= 3 ? " (did you mean \"\($0)\"?)" : nil } ?? ""
-            throw CommandFailure(code: "config-unknown-key", message: "\(config ?? "the config file"): unknown key \"\(key)\"\(hint); the keys are the flag names: \(known.joined(separator: ", "))",
-                                 exitCode: 2).report()
+            throw CommandFailure(.configUnknownKey, "\(config ?? "the config file"): unknown key \"\(key)\"\(hint); the keys are the flag names: \(known.joined(separator: ", "))").report()
         }
     }
 
@@ -134,20 +133,20 @@ struct ServeSettings: Sendable {
         var fileKeys: [String] = []
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure(code: "config-unreadable", message: "cannot read the config file \(file)", exitCode: 2).report()
+                throw CommandFailure(.configUnreadable, "cannot read the config file \(file)").report()
             }
             let yaml = file.hasSuffix(".yaml") || file.hasSuffix(".yml")
             // The file's own keys, to refuse the unknown ones (the providers answer only what is asked).
             let object: Any? = yaml ? try? Yams.load(yaml: String(decoding: data, as: UTF8.self)) : try? JSONSerialization.jsonObject(with: data)
             guard let top = object as? [String: Any] else {
-                throw CommandFailure(code: "config-invalid", message: "\(file) is not a \(yaml ? "YAML mapping" : "JSON object") whose keys are the flag names", exitCode: 2).report()
+                throw CommandFailure(.configInvalid, "\(file) is not a \(yaml ? "YAML mapping" : "JSON object") whose keys are the flag names").report()
             }
             fileKeys = Array(top.keys)
             let path = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(file), isSecret: false)]))
             do {
                 providers.append(yaml ? try await FileProvider<YAMLSnapshot>(config: path) : try await FileProvider<JSONSnapshot>(config: path))
             } catch {
-                throw CommandFailure(code: "config-invalid", message: "\(file): \(error)", exitCode: 2).report()
+                throw CommandFailure(.configInvalid, "\(file): \(error)").report()
             }
         }
         let recorder = SourceRecorder()
@@ -217,7 +216,7 @@ struct ServeSettings: Sendable {
         if let (key, index, detail) = recorder.firstInvalid() {
             let origin = index == 0 ? "flag --\(key)" : index == 1 ? "environment \(ServeKeys.byName[key]?.environment ?? Self.encoded(key))" : "config file \(file ?? "")"
             let hint = lists.contains(key) ? " (\(key) is a list: \(key): [\"H41=000.00.00.W41@https://…\", …])" : ""
-            throw CommandFailure(code: "config-invalid-value", message: "\(key) from the \(origin) has the wrong type: \(detail)\(hint)", exitCode: 2).report()
+            throw CommandFailure(.configInvalidValue, "\(key) from the \(origin) has the wrong type: \(detail)\(hint)").report()
         }
     }
 }

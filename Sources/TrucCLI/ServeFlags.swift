@@ -1,4 +1,5 @@
 import Foundation
+import TrucCore
 
 /// The configuration keys given as flags to `truc serve`, read against the catalogue: `--NAME VALUE`,
 /// `--NAME=VALUE`, an on/off key alone (`--require-revocation`, or `--require-revocation=false`), a list key
@@ -51,7 +52,7 @@ struct ServeFlags: Equatable {
 
     /// Not yet reported: the command reports it (`report()`), a test reads it.
     private static func usage(_ message: String) -> CommandFailure {
-        CommandFailure(code: "usage", message: message + "; see 'truc serve --help'", exitCode: 2)
+        CommandFailure(.usage, message + "; see 'truc serve --help'")
     }
 }
 

@@ -33,18 +33,18 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let grouping = SignedRatioReport.Grouping(rawValue: groupBy) else {
-            throw CommandFailure(code: "invalid-parameter", message: "--group-by is agency, day or month", exitCode: 2).report()
+            throw CommandFailure(.invalidParameter, "--group-by is agency, day or month").report()
         }
         let range: DayRange
         guard let sortKey = SignedRatioReport.SortKey(rawValue: sort), order == "asc" || order == "desc" else {
-            throw CommandFailure(code: "invalid-parameter", message: "--sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", ")); --order is asc or desc", exitCode: 2).report()
+            throw CommandFailure(.invalidParameter, "--sort is one of \(SignedRatioReport.SortKey.allCases.map(\.rawValue).joined(separator: ", ")); --order is asc or desc").report()
         }
         guard let style = SignedRatioReport.CSVStyle(rawValue: separator) else {
-            throw CommandFailure(code: "invalid-parameter", message: "--separator is comma or semicolon", exitCode: 2).report()
+            throw CommandFailure(.invalidParameter, "--separator is comma or semicolon").report()
         }
         switch DayRange.parse(from: from, to: to, month: month) {
         case .success(let r): range = r
-        case .failure(let problem): throw CommandFailure(code: "invalid-date", message: "\(problem)", exitCode: 2).report()
+        case .failure(let problem): throw CommandFailure(.invalidDate, "\(problem)").report()
         }
         let (from, to) = (range.from.description, range.to.description)
         let hub = try await store.openExisting()
@@ -53,7 +53,7 @@ struct StatsCommand: AsyncParsableCommand {
         // As the API answers: a code that is neither registered nor counted is a mistake, not an empty report.
         let counted = Set(try await hub.countedAgencies())
         for code in [agency, recipient].compactMap({ $0 }) where !agencies.contains(where: { $0.code == code }) && !counted.contains(code) {
-            throw CommandFailure(code: "unknown-agency", message: "no agency \(code) is registered at this hub or has sent documents through it", exitCode: 1).report()
+            throw CommandFailure(.unknownAgency, "no agency \(code) is registered at this hub or has sent documents through it").report()
         }
         var senders: [String]?
         if let agency {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrucStore
+import TrucCore
 
 /// `truc systems …`: client systems of the national SDK's dialect (VXP) and their secrets.
 struct SystemsCommand: AsyncParsableCommand {
@@ -32,7 +33,7 @@ struct SystemsCommand: AsyncParsableCommand {
             var secret: String?
             if let secretFile {
                 guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
-                    throw CommandFailure(code: "unreadable-file", message: "cannot read \(secretFile)", exitCode: 2).report()
+                    throw CommandFailure(.fileUnreadable, "cannot read \(secretFile)").report()
                 }
                 secret = text.trimmingCharacters(in: .newlines)
             }
@@ -42,15 +43,15 @@ struct SystemsCommand: AsyncParsableCommand {
                 print("registered system \(id) for \(agencies.isEmpty ? "no agency yet" : agencies.joined(separator: ", "))")
                 if secret == nil { print("secret: \(issued)") }
             } catch let error as StoreError {
-                throw CommandFailure(code: Self.code(error), message: error.description, exitCode: 1).report()
+                throw CommandFailure(Self.code(error), error.description).report()
             }
         }
 
-        static func code(_ error: StoreError) -> String {
+        static func code(_ error: StoreError) -> ErrorCode {
             switch error {
-            case .notFound: "not-found"
-            case .conflict: "conflict"
-            case .invalid: "invalid-argument"
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .invalid: .invalidArgument
             }
         }
     }
@@ -80,7 +81,7 @@ struct SystemsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await store.open().removeSystem(id) else {
-                throw CommandFailure(code: "not-found", message: "no system \(id)", exitCode: 1).report()
+                throw CommandFailure(.notFound, "no system \(id)").report()
             }
             print("removed system \(id)")
         }

@@ -4,6 +4,7 @@ import Foundation
 import TrucCrypto
 import TrucSignatures
 import TrucVocabulary
+import TrucCore
 
 /// `truc trust`: what a trust directory holds — each anchor and intermediate (subject, SHA-256, validity,
 /// whether a CRL of its own is there), each CRL (issuer, next update) — the trust snapshot id the hub's
@@ -58,7 +59,7 @@ struct TrustCommand: ParsableCommand {
         } catch let failure as CommandFailure {
             throw failure.report()
         } catch {
-            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2).report()
+            throw CommandFailure(.trustUnreadable, "\(error)").report()
         }
         let store = verifier.trust, profile = verifier.policy.trustProfile
         let now = Int64(Date().timeIntervalSince1970)

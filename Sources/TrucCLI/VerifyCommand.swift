@@ -71,7 +71,7 @@ struct VerifyCommand: ParsableCommand {
                 return
             }
             if let format = self.report {
-                guard format == "etsi" else { throw CommandFailure(code: "invalid-option", message: "--report takes etsi", exitCode: 2) }
+                guard format == "etsi" else { throw CommandFailure(.invalidOption, "--report takes etsi") }
                 let (report, xml) = try etsiReport()
                 print(xml, terminator: "")
                 let anyValid = report.signatures.contains { $0.status == .valid }
@@ -90,7 +90,7 @@ struct VerifyCommand: ParsableCommand {
     /// The verdict and its ETSI TS 119 102-2 report (signed with --sign-key/--sign-cert).
     func etsiReport() throws(CommandFailure) -> (VerifyReport, String) {
         guard (signKey == nil) == (signCert == nil) else {
-            throw CommandFailure(code: "invalid-option", message: "--sign-key and --sign-cert go together", exitCode: 2)
+            throw CommandFailure(.invalidOption, "--sign-key and --sign-cert go together")
         }
         var digest = ""
         let report = try makeReport(digest: &digest)
@@ -102,7 +102,7 @@ struct VerifyCommand: ParsableCommand {
             let signed = try signer.sign { signature in ETSIReport.xml(report.verdict, documentSHA256: digest, validator: validator, signature: signature) }
             return (report, String(decoding: signed, as: UTF8.self))
         } catch {
-            throw CommandFailure(code: "signing-key-unreadable", message: "cannot sign the report with \(signKey): \(error)", exitCode: 2)
+            throw CommandFailure(.signingKeyUnreadable, "cannot sign the report with \(signKey): \(error)")
         }
     }
 
@@ -113,7 +113,7 @@ struct VerifyCommand: ParsableCommand {
 
     func makeReport(digest: inout String) throws(CommandFailure) -> VerifyReport {
         let time = try verificationTime()
-        func invalid(_ error: ChoiceError) -> CommandFailure { CommandFailure(code: "invalid-option", message: error.message, exitCode: 2) }
+        func invalid(_ error: ChoiceError) -> CommandFailure { CommandFailure(.invalidOption, error.message) }
         let mode = try RevocationMode.choice(revocation, flag: "--revocation").mapError(invalid).get()
         let unknownAction = try RevocationUnknownAction.choice(revocationUnknown, flag: "--revocation-unknown").mapError(invalid).get()
         var policy = VerificationPolicy(refuseWeakAlgorithms: refuseSha1, requireRevocationData: requireRevocation)
@@ -124,7 +124,7 @@ struct VerifyCommand: ParsableCommand {
         networkConfiguration.fetchIssuers = fetchCAIssuers
         if let revocationRewrite {
             do { networkConfiguration.rewrites = try RevocationRewrites.parse(revocationRewrite) } catch {
-                throw CommandFailure(code: "invalid-option", message: "\(error)", exitCode: 2)
+                throw CommandFailure(.invalidOption, "\(error)")
             }
         }
         let network = mode == .offline ? nil : NetworkRevocation(configuration: networkConfiguration)
@@ -135,7 +135,7 @@ struct VerifyCommand: ParsableCommand {
         } catch let failure as CommandFailure {
             throw failure
         } catch {
-            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+            throw CommandFailure(.trustUnreadable, "\(error)")
         }
         let (parsed, sha256) = try MessageInput.readWithDigest(file, maxBytes: maxBytes)
         digest = sha256
@@ -159,7 +159,7 @@ struct VerifyCommand: ParsableCommand {
         } catch let failure as CommandFailure {
             throw failure
         } catch {
-            throw CommandFailure(code: "trust-unreadable", message: "\(error)", exitCode: 2)
+            throw CommandFailure(.trustUnreadable, "\(error)")
         }
         switch ReceiptVerifier.verify(bytes, trust: store, at: try verificationTime()) {
         case .success(let verified):
@@ -176,7 +176,7 @@ struct VerifyCommand: ParsableCommand {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         if let date = day.date(from: at) { return Int64(date.timeIntervalSince1970) }
-        throw CommandFailure(code: "invalid-time", message: "--at \(at) is not an ISO 8601 time such as 2026-11-22T10:00:00Z", exitCode: 2)
+        throw CommandFailure(.invalidTime, "--at \(at) is not an ISO 8601 time such as 2026-11-22T10:00:00Z")
     }
 }
 
@@ -203,7 +203,7 @@ enum TrustDirectory {
             executable.appendingPathComponent("../../../Certs/demo/trust").standardized.path, // .build/<triple>/<config>/truc
         ]
         for c in candidates where FileManager.default.fileExists(atPath: c) { return c }
-        throw CommandFailure(code: "trust-unreadable", message: "no trust directory found; pass --trust DIR or set TRUC_TRUST_DIR", exitCode: 2)
+        throw CommandFailure(.trustUnreadable, "no trust directory found; pass --trust DIR or set TRUC_TRUST_DIR")
     }
 }
 

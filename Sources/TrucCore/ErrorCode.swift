@@ -249,3 +249,15 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         return exit
     }
 }
+
+extension ErrorCode {
+    /// The codes as `docs/errors.md` lists them (a test compares the file with this).
+    package static var markdownTable: String {
+        var lines = ["| code | HTTP | exit | meaning |", "|---|---|---|---|"]
+        for code in allCases {
+            let entry = code.entry
+            lines.append("| `\(code.rawValue)` | \(entry.http.map(String.init) ?? "–") | \(entry.exit.map(String.init) ?? "–") | \(entry.meaning) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
