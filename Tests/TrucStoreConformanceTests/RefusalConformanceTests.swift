@@ -7,9 +7,8 @@ import TrucCore
 
 @Suite("Store conformance: refusals, on SQLite and PostgreSQL")
 struct RefusalConformanceTests {
-    @Test("refusals are kept, filtered by sender, code and time, counted, and pruned", arguments: StoreKind.allCases)
+    @Test("refusals are kept, filtered by sender, code and time, counted, and pruned", arguments: StoreKind.runnable)
     func refusals(kind: StoreKind) async throws {
-        guard runs(kind) else { return }
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
         let store = s.store
@@ -47,9 +46,8 @@ struct RefusalConformanceTests {
 
 @Suite("Store conformance: dashboard sessions, on SQLite and PostgreSQL")
 struct SessionConformanceTests {
-    @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: StoreKind.allCases)
+    @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: StoreKind.runnable)
     func sessions(kind: StoreKind) async throws {
-        guard runs(kind) else { return }
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
         let store = s.store
@@ -113,9 +111,8 @@ struct ImportTests {
 
 @Suite("Store conformance: seals bound to agencies, on SQLite and PostgreSQL")
 struct SealConformanceTests {
-    @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: StoreKind.allCases)
+    @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: StoreKind.runnable)
     func seals(kind: StoreKind) async throws {
-        guard runs(kind) else { return }
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
         let store = s.store
@@ -137,9 +134,8 @@ struct SealConformanceTests {
 
 @Suite("Store conformance: a refused document's verdict and validation data, on SQLite and PostgreSQL")
 struct RefusalEvidenceConformanceTests {
-    @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: StoreKind.allCases)
+    @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: StoreKind.runnable)
     func refusalEvidence(kind: StoreKind) async throws {
-        guard runs(kind) else { return }
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
         let store = s.store
