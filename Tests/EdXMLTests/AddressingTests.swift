@@ -1,7 +1,7 @@
 import Testing
 @testable import EdXML
 
-@Suite("Addressing: who a message is for, the hubs it passed")
+@Suite("Addressing: who a message is for, the hubs it passed", .timeLimit(.minutes(30)))
 struct AddressingTests {
     @Test("recipients: every To for a document; ResponseFor/OrganId for a status")
     func addressing() throws {

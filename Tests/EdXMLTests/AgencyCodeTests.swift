@@ -2,7 +2,7 @@ import Testing
 @testable import EdXML
 @testable import TrucVocabulary
 
-@Suite("Agency codes (mã định danh)")
+@Suite("Agency codes (mã định danh)", .timeLimit(.minutes(30)))
 struct AgencyCodeTests {
     @Test func governmentOffice() throws {
         let c = try AgencyCode("000.00.00.G22")
@@ -61,7 +61,7 @@ struct AgencyCodeTests {
     }
 }
 
-@Suite("Dates and timestamps")
+@Suite("Dates and timestamps", .timeLimit(.minutes(30)))
 struct DateTests {
     @Test func bothLayouts() {
         #expect(EdDate(raw: "2015/09/30") == EdDate(year: 2015, month: 9, day: 30))

@@ -3,7 +3,7 @@ import Testing
 import TrucCrypto
 @testable import EdXML
 
-@Suite("Attachments: base64, ZIP, limits")
+@Suite("Attachments: base64, ZIP, limits", .timeLimit(.minutes(30)))
 struct AttachmentTests {
     /// The variant sample with its attachment replaced by `base64` (and its declared type by `contentType`).
     func message(base64: String, contentType: String = "application/zip") throws -> ParsedMessage {
@@ -117,7 +117,7 @@ struct AttachmentTests {
     }
 }
 
-@Suite("Base64 decoder")
+@Suite("Base64 decoder", .timeLimit(.minutes(30)))
 struct Base64DecoderTests {
     func decode(_ chunks: [String]) -> ([UInt8], Base64Decoder.Failure?) {
         var d = Base64Decoder()

@@ -7,7 +7,7 @@ import TrucZlib
 /// ZIP containers crafted to trap or stall a reader (made by Python, `Fixtures/attachments/make.py`): the
 /// two that took the hub down through ZIPFoundation 0.9.20 (a central directory past the end, a deflate
 /// stream without its final block) and their relatives. Each is a finding, quickly; none is a crash.
-@Suite("Hostile ZIP containers")
+@Suite("Hostile ZIP containers", .timeLimit(.minutes(30)))
 struct HostileZipTests {
     static let hostile = [
         "cd-offset-past-end", "cd-size-huge", "entry-count-lies", "local-offset-past", "compressed-size-past", "name-length-past",

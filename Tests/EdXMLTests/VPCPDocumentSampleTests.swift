@@ -2,7 +2,7 @@ import Testing
 @testable import EdXML
 
 /// Every document sample of the national hub reads with its real values and no error finding.
-@Suite("VPCP document samples")
+@Suite("VPCP document samples", .timeLimit(.minutes(30)))
 struct VPCPDocumentSampleTests {
     @Test("every document sample is valid and its attachment decodes", arguments: Fixtures.vpcpDocuments)
     func validAndDecodes(name: String) throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import EdXML
 
-@Suite("VPCP status samples")
+@Suite("VPCP status samples", .timeLimit(.minutes(30)))
 struct VPCPStatusSampleTests {
     static let expectedCodes: [String: String] = [
         "status.edxml": "01", "status_inbox_01.edxml": "01", "status_rejection_02.edxml": "02", "status_acceptance_03.edxml": "03",

@@ -3,7 +3,7 @@ import Foundation
 @testable import EdXML
 
 /// Each semantic rule, proven on a real sample changed in exactly one place.
-@Suite("Validation findings")
+@Suite("Validation findings", .timeLimit(.minutes(30)))
 struct ValidationTests {
     func findings(_ sample: String, replacing old: String, with new: String) throws -> [Finding] {
         let text = String(decoding: try Fixtures.sample(sample), as: UTF8.self)

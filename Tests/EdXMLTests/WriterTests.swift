@@ -2,7 +2,7 @@ import Testing
 import Foundation
 @testable import EdXML
 
-@Suite("Canonical writer")
+@Suite("Canonical writer", .timeLimit(.minutes(30)))
 struct WriterTests {
     @Test("document samples: read → write → read keeps every modelled field and the attachment bytes", arguments: Fixtures.vpcpDocuments)
     func documentRoundTrip(name: String) throws {
@@ -46,7 +46,7 @@ struct WriterTests {
     }
 }
 
-@Suite("Trace stamp")
+@Suite("Trace stamp", .timeLimit(.minutes(30)))
 struct TraceStampTests {
     @Test("appends a TraceHeader in the sample's prefix, changing nothing else; status messages have no trace")
     func stamp() throws {

@@ -5,7 +5,7 @@ import TrucTestSupport
 
 /// Every seed of every fuzz target and every crasher the fuzzers ever found, replayed through the targets
 /// (a crash here is a regression); and a short libFuzzer run of each target (scripts/fuzz.sh).
-@Suite("Fuzz targets")
+@Suite("Fuzz targets", .timeLimit(.minutes(30)))
 struct FuzzRegressionTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

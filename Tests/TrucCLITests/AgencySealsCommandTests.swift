@@ -3,7 +3,7 @@ import Testing
 import TrucTestSupport
 
 /// `truc agencies seals`: the operator binds an agency's organisation certificates from the shell.
-@Suite("truc agencies seals")
+@Suite("truc agencies seals", .timeLimit(.minutes(30)))
 struct AgencySealsCommandTests {
     @Test("add, list as JSON, remove; a malformed fingerprint or an unknown agency is an error that changes nothing")
     func bindFromTheShell() throws {

@@ -6,7 +6,7 @@ import TrucTestSupport
 /// valid, or when a later time-stamp made before that certificate expired renews it. Made by pyHanko at test
 /// time (`make_archive_renewal.py`; its validator agrees that both document time-stamps are intact and valid).
 @Suite("Archive time-stamps: renewal before and after the first TSA expired",
-       .enabled(if: (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]))?.exitCode == 0))
+       .enabled(if: (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]))?.exitCode == 0), .timeLimit(.minutes(30)))
 struct ArchiveRenewalTests {
     @Test("renewed while the first TSA certificate was valid: the 2016 proof stands (valid); renewed after it expired: it proves nothing (expired)")
     func renewal() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The benchmark commands run as users run them (figures are not judged here, only that they are measured).
-@Suite("truc bench")
+@Suite("truc bench", .timeLimit(.minutes(30)))
 struct BenchCommandTests {
     @Test("bench bound verifies a signed document on each thread and prints the sum")
     func bound() throws {

@@ -6,7 +6,7 @@ import TrucTestSupport
 /// certificate it issued only when the operator allows it (`--fetch-ca-issuers`), and still only a candidate.
 /// `serve_ca_issuers.py` makes the PKI and serves the intermediate on 127.0.0.1.
 @Suite("caIssuers: a missing intermediate fetched only when allowed",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")))
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")), .timeLimit(.minutes(30)))
 struct CAIssuersTests {
     /// Starts `serve_ca_issuers.py` in `mode` into a fresh folder; waits (bounded) until it listens.
     static func publisher(_ mode: String) async throws -> (dir: String, process: SpawnedProcess) {

@@ -6,7 +6,7 @@ import TrucTestSupport
 /// The catalogue of `truc serve`'s keys (`ServeKeys`) is the one place a key is written: `docs/configuration.md`
 /// prints its table (`TRUC_WRITE_DOCS=1 swift test --filter ConfigurationDocTests` writes it in), `--print-config`
 /// lists its keys, `--help` its flags, and the flags are read against it.
-@Suite("Configuration: the catalogue of keys, the docs and truc serve agree")
+@Suite("Configuration: the catalogue of keys, the docs and truc serve agree", .timeLimit(.minutes(30)))
 struct ConfigurationDocTests {
     static let docs = FailClosedTests.repo.appendingPathComponent("docs/configuration.md")
 

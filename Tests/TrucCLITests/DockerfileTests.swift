@@ -3,7 +3,7 @@ import Testing
 import TrucTestSupport
 
 /// No Docker engine runs here: what can be checked of the image is checked from its Dockerfile.
-@Suite("The Docker image")
+@Suite("The Docker image", .timeLimit(.minutes(30)))
 struct DockerfileTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 
@@ -59,7 +59,7 @@ struct DockerfileTests {
 
 /// The several-node deployment of docker-compose.yml: HAProxy's configuration checked by HAProxy itself, and
 /// the compose file by docker-compose (when installed: CI installs haproxy).
-@Suite("The load balancer and the compose file")
+@Suite("The load balancer and the compose file", .timeLimit(.minutes(30)))
 struct DeploymentTests {
     static let repo = DockerfileTests.repo
 

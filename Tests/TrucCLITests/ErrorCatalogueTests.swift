@@ -7,7 +7,7 @@ import TrucTestSupport
 
 /// The error catalogue (`ErrorCode`) is the one place a code is written: docs/errors.md prints it, the API and the
 /// commands take their statuses and exit codes from it, and the readers' codes are all in it.
-@Suite("Errors: the catalogue of codes and docs/errors.md agree")
+@Suite("Errors: the catalogue of codes and docs/errors.md agree", .timeLimit(.minutes(30)))
 struct ErrorCatalogueTests {
     static let docs = FailClosedTests.repo.appendingPathComponent("docs/errors.md")
 

@@ -5,7 +5,7 @@ import TrucTestSupport
 /// One error style for the mistakes people make: `truc: CODE: message` on stderr, the JSON error on stdout
 /// with `--json`, the exit code of the table in the README (2 usage or unreadable input, 3 environment), and
 /// nothing created.
-@Suite("Errors a person can act on")
+@Suite("Errors a person can act on", .timeLimit(.minutes(30)))
 struct ErrorStyleTests {
     @Test("truc serve on a port in use: exit 3, the port named, nothing created")
     func portInUse() async throws {

@@ -6,7 +6,7 @@ import TrucTestSupport
 /// The bundle of a message is checked offline by `truc evidence verify` (and refused when changed); the store of the
 /// witnessed hub is then rolled back to an earlier backup and goes on: the witness refuses the other history and
 /// keeps both checkpoints, while the bundle issued before still verifies.
-@Suite("Evidence bundles and witnesses: truc evidence verify offline; a witness cosigns and detects a rolled-back log")
+@Suite("Evidence bundles and witnesses: truc evidence verify offline; a witness cosigns and detects a rolled-back log", .timeLimit(.minutes(30)))
 struct EvidenceBundleTests {
     static func get(_ server: HubEndToEndTests.Server, _ path: String, token: String, to file: String? = nil) throws -> TrucRun {
         try FailClosedTests.run("curl", ["-sf", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)"]

@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// A hub started with no flags trusts no key that is in the repository: it makes its own PKI, and a
 /// certificate minted with the committed demo CA keys (which anyone can read) proves nothing to it.
-@Suite("Fail closed: a fresh hub trusts no published key")
+@Suite("Fail closed: a fresh hub trusts no published key", .timeLimit(.minutes(30)))
 struct FailClosedTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
     static let demo = repo.appendingPathComponent("Certs/demo").path

@@ -3,7 +3,7 @@ import Testing
 import TrucTestSupport
 
 /// The attacks of the hostile-network issue, against real `truc serve` and `truc verify` processes.
-@Suite("Hostile input and a hostile network")
+@Suite("Hostile input and a hostile network", .timeLimit(.minutes(30)))
 struct HostileNetworkTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 
@@ -107,7 +107,7 @@ extension HostileNetworkTests {
     }
 }
 
-@Suite("Backups")
+@Suite("Backups", .timeLimit(.minutes(30)))
 struct BackupTests {
     @Test("scripts/backup_check.py: truc backup under load, truc restore into a new directory, every acknowledged message fetched byte for byte; a damaged backup refused")
     func backupUnderLoad() throws {

@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// The hub as a user runs it: `truc serve` as its own process on 127.0.0.1, the agency client commands
 /// against it, and SIGTERM at the end.
-@Suite("truc serve end to end")
+@Suite("truc serve end to end", .timeLimit(.minutes(30)))
 struct HubEndToEndTests {
     final class Server {
         let process = SpawnedProcess()
@@ -124,7 +124,7 @@ struct HubEndToEndTests {
     }
 }
 
-@Suite("truc serve logs")
+@Suite("truc serve logs", .timeLimit(.minutes(30)))
 struct LogTests {
     @Test("--log-format json: one JSON object per line, with message id and agency, without tokens")
     func jsonLogs() async throws {
@@ -162,7 +162,7 @@ struct LogTests {
     }
 }
 
-@Suite("truc serve with the national SDK's dialect")
+@Suite("truc serve with the national SDK's dialect", .timeLimit(.minutes(30)))
 struct VXPEndToEndTests {
     @Test("truc systems add/list/remove, then the SDK's sequence by an independent client (scripts/vxp_client.py) over plain HTTP",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
@@ -213,7 +213,7 @@ struct VXPEndToEndTests {
     }
 }
 
-@Suite("A JVM client of the SDK dialect")
+@Suite("A JVM client of the SDK dialect", .timeLimit(.minutes(30)))
 struct VXPJavaClientTests {
     /// `java` able to run a source file (a JDK: `.ci/run` installs default-jdk-headless).
     static let javaReady: Bool = {
@@ -253,7 +253,7 @@ struct VXPJavaClientTests {
     }
 }
 
-@Suite("Crash test")
+@Suite("Crash test", .timeLimit(.minutes(30)))
 struct CrashTests {
     @Test("SIGKILL at random moments under load: every acknowledged message stored, each delivered once",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
@@ -303,7 +303,7 @@ struct CrashTests {
     }
 }
 
-@Suite("Two hubs as processes")
+@Suite("Two hubs as processes", .timeLimit(.minutes(30)))
 struct TwoHubDemoTests {
     @Test("scripts/two-hub-demo.sh (the docker-compose demo) against two truc serve processes on 127.0.0.1")
     func demo() async throws {

@@ -6,7 +6,7 @@ import TrucTestSupport
 
 /// EN 319 102-1 indications in every verdict, read through `truc verify --json` and cross-checked with
 /// pyHanko's AdES validation of the same PDF (`Tests/Fixtures/signatures/pyhanko_ades.py`, its §5.3/§5.5 processes).
-@Suite("ETSI indications: Truc's verdicts in EN 319 102-1 terms, as pyHanko reads the same documents")
+@Suite("ETSI indications: Truc's verdicts in EN 319 102-1 terms, as pyHanko reads the same documents", .timeLimit(.minutes(30)))
 struct IndicationTests {
     static let pyhanko = (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko"]))?.exitCode == 0
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `truc inspect` as a user runs it: the real binary, real files, exit codes and output.
-@Suite("truc inspect")
+@Suite("truc inspect", .timeLimit(.minutes(30)))
 struct InspectCommandTests {
     @Test("every VPCP sample inspects with exit 0", arguments: [
         "edoc_new.edxml", "edoc_update.edxml", "edoc_replacement.edxml", "edoc_revocation.edxml", "edoc_new_variant_dc0bdef0.edxml",
@@ -119,7 +119,7 @@ struct InspectCommandTests {
     }
 }
 
-@Suite("truc verify")
+@Suite("truc verify", .timeLimit(.minutes(30)))
 struct VerifyCommandTests {
     @Test("a document signed personal + organisation: JSON shape and exit 0")
     func valid() throws {

@@ -5,7 +5,7 @@ import TrucTestSupport
 
 /// `truc log verify` on a real hub's store, then on copies of it changed behind the hub's back (Python's sqlite3
 /// playing the operator with write access to the database): each change is named by the first leaf it touches.
-@Suite("Evidence log: truc log verify recomputes the tree and finds what was changed behind the hub's back")
+@Suite("Evidence log: truc log verify recomputes the tree and finds what was changed behind the hub's back", .timeLimit(.minutes(30)))
 struct LogVerifyTests {
     static func sql(_ database: String, _ statement: String) throws {
         let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """

@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// The long-term signature forms as a user meets them: a real `truc serve` (default revocation policy, a trust
 /// directory with the demo PKI and the LTV test CA), documents sent with `truc send` over HTTPS.
-@Suite("Live hub: long-term validation data and envelope forms")
+@Suite("Live hub: long-term validation data and envelope forms", .timeLimit(.minutes(30)))
 struct LongTermLiveTests {
     @Test("B-LT and B-LTA PDFs are accepted on their embedded data; two envelope signatures with XPath Filter 2.0 count as both; XAdES and DSS tampering refused")
     func hub() async throws {

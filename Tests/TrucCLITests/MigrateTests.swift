@@ -5,7 +5,7 @@ import TrucTestSupport
 /// `truc migrate`: a hub that ran on SQLite (documents with payloads in the database and in segments, a
 /// status, a refusal, an acknowledgement, a token, a client system) copied into PostgreSQL, verified, and
 /// served from there by a node that answers as the old hub did.
-@Suite("truc migrate --from-sqlite")
+@Suite("truc migrate --from-sqlite", .timeLimit(.minutes(30)))
 struct MigrateTests {
     static func certificate(_ agency: String) -> [String] { PostgresNodesTests.certificate(agency) }
 

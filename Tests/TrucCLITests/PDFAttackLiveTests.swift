@@ -5,7 +5,7 @@ import TrucTestSupport
 /// A PDF changed after signing, as a user meets it: `truc verify` says what changed, and a live hub
 /// refuses the message (422 invalid-signature) and stays up, while the same document signed again by a second
 /// agency without a change is accepted. Fixtures: `Tests/Fixtures/signatures/make_attack_fixtures.py`.
-@Suite("PDF and envelope attacks through truc verify and a live hub")
+@Suite("PDF and envelope attacks through truc verify and a live hub", .timeLimit(.minutes(30)))
 struct PDFAttackLiveTests {
     static func fixture(_ name: String) -> String { CLIFixtures.path("signatures/attacks/\(name).edxml") }
 

@@ -5,7 +5,7 @@ import TrucTestSupport
 /// Signer certificates shaped like the real PKI's, made at test time with openssl and xmlsec1
 /// (`Tests/Fixtures/signatures/make_pki_profiles.py`), through `truc verify`.
 @Suite("Real PKI shapes: extended key usage, cross-certified CAs",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")), .timeLimit(.minutes(30)))
 struct PKIProfileTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 

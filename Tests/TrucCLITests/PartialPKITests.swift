@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// Any PKI setting means the operator owns the PKI: a missing piece is an error naming it, never a CA the hub
 /// makes up (nor demo agencies bound to it).
-@Suite("Partial PKI settings fail closed")
+@Suite("Partial PKI settings fail closed", .timeLimit(.minutes(30)))
 struct PartialPKITests {
     static let demo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo").path
     static let pieces: [(flag: String, variable: String, value: String)] = [

@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// Two `truc serve` nodes on one PostgreSQL database (`--database`), as one hub: a document sent to one node
 /// is listed, fetched byte for byte and acknowledged on the other.
-@Suite("Several nodes on PostgreSQL")
+@Suite("Several nodes on PostgreSQL", .timeLimit(.minutes(30)))
 struct PostgresNodesTests {
     static let demo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs/demo/agencies").path
     static func certificate(_ agency: String) -> [String] {

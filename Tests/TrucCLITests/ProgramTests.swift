@@ -3,7 +3,7 @@ import Testing
 import TrucTestSupport
 
 /// The runner every test uses for programs: a hang must fail its test, not stall the suite.
-@Suite("test programs' time limit")
+@Suite("test programs' time limit", .timeLimit(.minutes(30)))
 struct ProgramTests {
     @Test("a program that outlives its limit is killed together with the programs it started")
     func killsTree() throws {

@@ -5,7 +5,7 @@ import TrucTestSupport
 /// The README's first exchange, run as written (only the hub's port and the binary's path put in): a hub that
 /// made its own PKI, a document signed by xmlsec1 with the key it made for G22, sent with `curl -f`, listed,
 /// fetched byte for byte and acknowledged by H41. If the README drifts from the product, this fails.
-@Suite("The README's quick start")
+@Suite("The README's quick start", .timeLimit(.minutes(30)))
 struct QuickStartTests {
     static let xmlsec1 = FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()

@@ -4,7 +4,7 @@ import TrucCrypto
 
 /// `truc restore` believes nothing a backup folder says until its HMAC (the installation's backup key)
 /// holds, writes only inside the new data directory, and copies only regular files.
-@Suite("truc restore: a backup folder is hostile until proven")
+@Suite("truc restore: a backup folder is hostile until proven", .timeLimit(.minutes(30)))
 struct RestoreTests {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-restore-\(UUID().uuidString)").path
 

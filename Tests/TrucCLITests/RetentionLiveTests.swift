@@ -7,7 +7,7 @@ import TrucTestSupport
 /// SHA-256 and receipts; `truc archive verify` passes on the archives and fails on a changed byte, a removed file, a
 /// reordered chain and (with the hub's records) a removed latest archive; `truc archive get` gives the exact bytes
 /// back. A full archive disk stops the purge and never the intake.
-@Suite("Retention: archive, then purge, with real hubs on SQLite and PostgreSQL")
+@Suite("Retention: archive, then purge, with real hubs on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RetentionLiveTests {
     static func curl(_ server: HubEndToEndTests.Server, _ path: String, token: String, extra: [String] = []) throws -> TrucRun {
         try FailClosedTests.run("curl", ["-s", "-w", "\n%{http_code}", "--cacert", FailClosedTests.demo + "/trust/root-ca.pem", "-H", "Authorization: Bearer \(token)"]

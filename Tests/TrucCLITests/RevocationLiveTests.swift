@@ -6,7 +6,7 @@ import TrucTestSupport
 /// Revocation as a user meets it: a hub with the default policy (prefer OCSP, then CRLs) and a trust directory
 /// holding only a CA whose certificates point at a lab on 127.0.0.1 (`Tests/Fixtures/revocation/lab.py`:
 /// `openssl ca` for the CA and its CRL, `openssl ocsp` as the responder). Documents are signed with xmlsec1.
-@Suite("Revocation, live: OCSP and CRLs fetched by a running hub", .serialized)
+@Suite("Revocation, live: OCSP and CRLs fetched by a running hub", .serialized, .timeLimit(.minutes(30)))
 struct RevocationLiveTests {
     static let available = ["/usr/bin/xmlsec1", "/usr/bin/openssl", "/usr/bin/python3", "/usr/bin/curl"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -3,7 +3,7 @@ import Testing
 import TrucTestSupport
 
 /// Runs as a service: the unit file passes systemd's own checks, and `truc serve` speaks the readiness protocol.
-@Suite("systemd")
+@Suite("systemd", .timeLimit(.minutes(30)))
 struct SystemdTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 

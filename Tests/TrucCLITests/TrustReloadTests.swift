@@ -4,7 +4,7 @@ import TrucTestSupport
 
 /// A CRL published after the hub started takes effect without a restart: SIGHUP (`systemctl reload`) or the
 /// admin API reloads the trust directory.
-@Suite("Reloading the trust directory")
+@Suite("Reloading the trust directory", .timeLimit(.minutes(30)))
 struct TrustReloadTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 

@@ -7,7 +7,7 @@ import TrucTestSupport
 /// time-stamper at test time (`make_xades_t.py`, which has `openssl ts -verify` agree first).
 @Suite("XAdES-T: the envelope's signature time-stamp",
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")
-                && (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko, lxml"]))?.exitCode == 0))
+                && (try? TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pyhanko, lxml"]))?.exitCode == 0), .timeLimit(.minutes(30)))
 struct XAdESTTests {
     static func fixtures() throws -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-xades-t-\(UUID().uuidString)").path

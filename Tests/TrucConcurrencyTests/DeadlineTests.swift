@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TrucConcurrency
 
-@Suite("Deadlines of store calls")
+@Suite("Deadlines of store calls", .timeLimit(.minutes(30)))
 struct DeadlineTests {
     struct Expired: Error {}
 

@@ -2,7 +2,7 @@ import Testing
 import TrucCore
 @testable import TrucVocabulary
 
-@Suite("Strict report dates and numbers")
+@Suite("Strict report dates and numbers", .timeLimit(.minutes(30)))
 struct CalendarDayTests {
     @Test("only real calendar days written yyyy-MM-dd in ASCII digits", arguments: [
         ("2024-02-29", true), ("2023-02-29", false), ("2000-02-29", true), ("1900-02-29", false), ("2024-12-31", true),
@@ -37,7 +37,7 @@ struct CalendarDayTests {
 
 import Foundation
 
-@Suite("The signed-ratio definition is stated once")
+@Suite("The signed-ratio definition is stated once", .timeLimit(.minutes(30)))
 struct DefinitionTests {
     @Test("docs/statistics.md states the code's definition word for word")
     func readme() throws {

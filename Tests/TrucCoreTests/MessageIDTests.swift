@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucCore
 
-@Suite("message ids (UUID version 7)")
+@Suite("message ids (UUID version 7)", .timeLimit(.minutes(30)))
 struct MessageIDTests {
     @Test("RFC 9562 layout: version 7, variant 10, the millisecond time in the first 48 bits")
     func layout() throws {

@@ -1,7 +1,7 @@
 import Testing
 import TrucCore
 
-@Suite("Retention policy: days per message, overrides, parsing")
+@Suite("Retention policy: days per message, overrides, parsing", .timeLimit(.minutes(30)))
 struct RetentionPolicyTests {
     @Test("the default applies without overrides; an override replaces it; the longest override wins; off is never")
     func days() throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import TrucCore
 
-@Suite("Routing, loops and retries (pure logic)")
+@Suite("Routing, loops and retries (pure logic)", .timeLimit(.minutes(30)))
 struct RoutingAndRetryTests {
     let national = PeerHub(code: "000.00.00.W01", url: "https://national.example:8443")
     let north = PeerHub(code: "000.00.00.W41", url: "https://nghean.example:8443")

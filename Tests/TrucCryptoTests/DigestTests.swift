@@ -1,7 +1,7 @@
 import Testing
 @testable import TrucCrypto
 
-@Suite("OpenSSL digests")
+@Suite("OpenSSL digests", .timeLimit(.minutes(30)))
 struct DigestTests {
     // FIPS 180-2 test vectors.
     @Test func sha256OfABC() {

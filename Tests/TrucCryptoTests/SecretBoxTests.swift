@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucCrypto
 
-@Suite struct SecretBoxTests {
+@Suite(.timeLimit(.minutes(30))) struct SecretBoxTests {
     @Test func sealsAndOpens() throws {
         let box = try SecretBox(key: try secureRandomBytes(32))
         let sealed = try box.seal(Array("vxp_secret".utf8))

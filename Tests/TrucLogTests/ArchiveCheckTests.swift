@@ -5,7 +5,7 @@ import TrucLog
 
 /// The offline check of payload archives, on archives built here: one archive's files and signature, and the chain
 /// of several (a gap, a replaced or reordered archive, two files of one sequence).
-@Suite("Payload archives: the offline check of one archive and of the chain")
+@Suite("Payload archives: the offline check of one archive and of the chain", .timeLimit(.minutes(30)))
 struct ArchiveCheckTests {
     static let origin = "truc-log/000.00.00.W00"
 

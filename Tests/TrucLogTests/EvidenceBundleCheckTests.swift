@@ -6,7 +6,7 @@ import TrucLog
 /// The offline check of an evidence bundle, on bundles built here from a tree of real events: what it proves,
 /// and that every hostile variant (a file changed or added, a lying proof, an index beyond the tree, a proof of
 /// a thousand hashes, a note under another key, a cosignature by a key not given) is named and proves nothing.
-@Suite("Evidence bundles: the offline check")
+@Suite("Evidence bundles: the offline check", .timeLimit(.minutes(30)))
 struct EvidenceBundleCheckTests {
     static let origin = "truc-log/000.00.00.W00"
 

@@ -7,7 +7,7 @@ import TrucTestSupport
 /// UTF-8 kept (`json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`: the same escapes —
 /// \b \t \n \f \r, \u00xx for the other control characters, `"` and `\` — for ASCII member names), read back to
 /// the same event, and refused when they are not canonical.
-@Suite("Evidence log events: canonical JSON (RFC 8785)")
+@Suite("Evidence log events: canonical JSON (RFC 8785)", .timeLimit(.minutes(30)))
 struct LogEventTests {
     static let python = (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import json"]))?.exitCode == 0
 

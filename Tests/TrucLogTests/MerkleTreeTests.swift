@@ -7,7 +7,7 @@ import TrucTestSupport
 /// RFC 9162 Merkle trees: Truc's roots and proofs, checked by pymerkle (roots) and by RFC 9162's verification
 /// algorithms written independently in Python (Tests/Fixtures/log/rfc9162_check.py), and by Truc's own verifiers,
 /// which must also refuse every altered proof.
-@Suite("Merkle tree (RFC 9162): roots, inclusion and consistency proofs")
+@Suite("Merkle tree (RFC 9162): roots, inclusion and consistency proofs", .timeLimit(.minutes(30)))
 struct MerkleTreeTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/log")
     static let pymerkle = (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import pymerkle"]))?.exitCode == 0
@@ -112,7 +112,7 @@ struct MerkleTreeTests {
     }
 }
 
-@Suite("Checkpoints: C2SP signed notes with Ed25519")
+@Suite("Checkpoints: C2SP signed notes with Ed25519", .timeLimit(.minutes(30)))
 struct CheckpointTests {
     @Test("a signed checkpoint verifies with its verifier key and with no other; a changed size, root or signature does not")
     func signedNote() throws {

@@ -5,7 +5,7 @@ import TrucCore
 @testable import TrucSQLiteStore
 @testable import TrucVocabulary
 
-@Suite("Hub store")
+@Suite("Hub store", .timeLimit(.minutes(30)))
 struct SQLiteStoreTests {
     func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-store-\(UUID().uuidString)").path

@@ -1,7 +1,7 @@
 import Testing
 import TrucZlib
 
-@Suite("zlib CRC-32")
+@Suite("zlib CRC-32", .timeLimit(.minutes(30)))
 struct CRC32Tests {
     @Test("the standard check value and incremental use")
     func checkValue() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucSQLite
 
-@Suite("SQLite read pool, background checkpoints, WAL sync")
+@Suite("SQLite read pool, background checkpoints, WAL sync", .timeLimit(.minutes(30)))
 struct ConcurrencyTests {
     @Test("readers on several threads see what the writer committed, and never its open transaction")
     func readPool() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucSQLite
 
-@Suite("SQLite wrapper")
+@Suite("SQLite wrapper", .timeLimit(.minutes(30)))
 struct DatabaseTests {
     @Test("opens in WAL mode and round-trips every value type")
     func roundTrip() throws {

@@ -8,7 +8,7 @@ import TrucTestSupport
 /// (server errors, undocumented status codes and content types, answers that do not match their schema,
 /// schema-valid requests refused, invalid ones accepted, undeclared methods, Allow headers, ignored
 /// credentials). Rules OpenAPI cannot state are listed in Tests/Fixtures/api/schemathesis.toml.
-@Suite("The API contract holds")
+@Suite("The API contract holds", .timeLimit(.minutes(30)))
 struct APIContractTests {
     static let config = LiveHub.repo.appendingPathComponent("Tests/Fixtures/api/schemathesis.toml").path
     static let spec = LiveHub.repo.appendingPathComponent("docs/openapi.yaml").path

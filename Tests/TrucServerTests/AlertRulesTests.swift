@@ -6,7 +6,7 @@ import NIOHTTP1
 
 /// The alerting rules (deploy/prometheus) are valid, behave as their unit tests say, and name only metrics
 /// the hub exposes.
-@Suite("Alerting rules")
+@Suite("Alerting rules", .timeLimit(.minutes(30)))
 struct AlertRulesTests {
     static let folder = LiveHub.repo.appendingPathComponent("deploy/prometheus")
 

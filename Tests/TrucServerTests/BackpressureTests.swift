@@ -4,7 +4,7 @@ import Testing
 import HTTPTypes
 @testable import TrucServer
 
-@Suite("Admission limits: the verification pool and the body budget")
+@Suite("Admission limits: the verification pool and the body budget", .timeLimit(.minutes(30)))
 struct BackpressureTests {
     @Test("the pool runs jobs off the caller, and answers 503 busy with Retry-After when threads and queue are full")
     func pool() async throws {

@@ -14,7 +14,7 @@ import TrucStore
 /// The dashboard's pages as a logged-in operator fetches them over HTTPS: the national view and its date
 /// ranges, the agency page, search and the tree, CSV exports of the tables shown, and what happens without a
 /// session or with bad parameters.
-@Suite("Dashboard pages: ranges, agencies, CSV")
+@Suite("Dashboard pages: ranges, agencies, CSV", .timeLimit(.minutes(30)))
 struct DashboardPagesTests {
     /// An operator's browser: logged in once, then GETs with the session cookie.
     struct Browser {

@@ -10,7 +10,7 @@ import NIOHTTP1
 
 /// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
 /// Debian's chromium-driver), and the admin API behind the same operations.
-@Suite("Dashboard and admin API")
+@Suite("Dashboard and admin API", .timeLimit(.minutes(30)))
 struct DashboardTests {
     /// Chromium, its driver, and Selenium for the `python3` on PATH (`.ci/run` installs them).
     static let chromeReady: Bool = {

@@ -7,7 +7,7 @@ import TrucTestSupport
 /// A DocumentId belongs to its sender: statuses, revocations, updates and replacements are linked to a
 /// document by its DocumentId *and* its sender, a status comes only from the document's parties, and a trace
 /// shows a recipient only what it sent or received.
-@Suite("Traces keyed by the real document")
+@Suite("Traces keyed by the real document", .timeLimit(.minutes(30)))
 struct DocumentBoundaryTests {
     static let agencies: [(String, String, String?)] = [
         ("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),

@@ -5,7 +5,7 @@ import TrucSignatures
 import TrucTestSupport
 
 /// A recipient that refuses a message says why, and the sender is told in a signed receipt it can act on.
-@Suite("A failed acknowledgement reaches the sender")
+@Suite("A failed acknowledgement reaches the sender", .timeLimit(.minutes(30)))
 struct FailedAckTests {
     @Test("fail needs a reason; the reason reaches the sender in a signed receipt; a later, different acknowledgement is a conflict, a retry is not")
     func failReachesSender() async throws {

@@ -12,7 +12,7 @@ import TrucStore
 
 /// The hub over real HTTPS on 127.0.0.1: signed documents made by independent tools, sent, listed,
 /// fetched byte for byte, acknowledged and traced.
-@Suite("Hub intake and inbox over HTTPS")
+@Suite("Hub intake and inbox over HTTPS", .timeLimit(.minutes(30)))
 struct IntakeTests {
     @Test("send a signed document, read it back exactly, acknowledge it, trace it")
     func roundTrip() async throws {
@@ -216,7 +216,7 @@ struct IntakeTests {
     }
 }
 
-@Suite("API description")
+@Suite("API description", .timeLimit(.minutes(30)))
 struct OpenAPITests {
     @Test("docs/openapi.yaml is a valid OpenAPI document and names every route",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))

@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 
-@Suite("Metrics")
+@Suite("Metrics", .timeLimit(.minutes(30)))
 struct MetricsTests {
     /// Parses the Prometheus text format into (name{labels} → value).
     func samples(_ text: String) -> [String: Double] {

@@ -9,7 +9,7 @@ import TrucTestSupport
 
 /// The signed-ratio report as a ministry's analyst opens it: a spreadsheet or pandas, every agency of the
 /// scope, sorted, by month, with the decimal mark of a Vietnamese spreadsheet.
-@Suite("Reports a ministry can open", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")))
+@Suite("Reports a ministry can open", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")), .timeLimit(.minutes(30)))
 struct MinistryReportTests {
     /// Runs `script` with python3 on the report saved to a file; its stdout.
     static func python(_ script: String, _ body: [UInt8]) throws -> String {

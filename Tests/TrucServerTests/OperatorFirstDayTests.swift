@@ -8,7 +8,7 @@ import TrucTestSupport
 
 /// What an operator's first day ran into: controls that answer for codes that do not exist, deliveries that
 /// do not follow an agency from pull to push.
-@Suite("An operator's first day")
+@Suite("An operator's first day", .timeLimit(.minutes(30)))
 struct OperatorFirstDayTests {
     @Test("pause, resume and requeue: 404 for a code the hub does not deliver to; JSON booleans and numbers")
     func deliveryControls() async throws {

@@ -6,7 +6,7 @@ import TrucTestSupport
 
 /// A peer hub's credential speaks only for the agencies this hub reaches through that peer: never for an
 /// agency registered here, never for one another route (or no route) serves.
-@Suite("Peer hubs speak only for their side")
+@Suite("Peer hubs speak only for their side", .timeLimit(.minutes(30)))
 struct PeerBoundaryTests {
     static let national = PeerHubTests.national, provincial = PeerHubTests.provincial
 

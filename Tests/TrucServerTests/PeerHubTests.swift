@@ -8,7 +8,7 @@ import TrucTestSupport
 
 /// Two hubs on 127.0.0.1 — a national hub serving central agencies and a provincial hub serving Nghệ An —
 /// forwarding to each other with their client certificates.
-@Suite("Two hubs: forwarding, retries, dead letters, loops")
+@Suite("Two hubs: forwarding, retries, dead letters, loops", .timeLimit(.minutes(30)))
 struct PeerHubTests {
     static let national = "000.00.00.W01"
     static let provincial = "000.00.00.W41"

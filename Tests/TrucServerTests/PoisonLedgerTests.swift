@@ -2,7 +2,7 @@ import Testing
 @testable import TrucServer
 
 /// An upstream message the hub cannot take is tried a bounded number of times, then set aside.
-@Suite("VXP poller: a poison message is set aside")
+@Suite("VXP poller: a poison message is set aside", .timeLimit(.minutes(30)))
 struct PoisonLedgerTests {
     @Test("the fifth failure sets the message aside; others are untouched; the ledger stays bounded")
     func setAside() async {

@@ -9,7 +9,7 @@ import TrucTestSupport
 
 /// Pushes never wander: an endpoint that answers with a redirect gets no second request, and the
 /// redirect's target gets none at all.
-@Suite("Pushes that never wander")
+@Suite("Pushes that never wander", .timeLimit(.minutes(30)))
 struct PushBoundaryTests {
     /// `scripts/redirecting_endpoint.py`: an HTTPS endpoint answering `status` with a redirect to a plain
     /// listener; `lines()` is what it recorded (OUTER for its own requests, HIT for the redirect target's).

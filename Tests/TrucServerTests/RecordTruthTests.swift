@@ -14,7 +14,7 @@ import TrucServer
 
 /// The record tells the truth: one document counted once, conflicting re-sends refused, refusals visible,
 /// partial recipients served — with signed documents made by independent tools (xmlsec1, pyHanko).
-@Suite("The record tells the truth")
+@Suite("The record tells the truth", .timeLimit(.minutes(30)))
 struct RecordTruthTests {
     static func today() -> String { CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970)) }
 

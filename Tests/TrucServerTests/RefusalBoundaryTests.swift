@@ -7,7 +7,7 @@ import TrucStore
 import TrucTestSupport
 
 /// A refusal belongs to the authenticated caller; what the message claims is a field of it.
-@Suite("Refusals filed under the caller")
+@Suite("Refusals filed under the caller", .timeLimit(.minutes(30)))
 struct RefusalBoundaryTests {
     @Test("an agency posting as G22 fills its own refusal list, not G22's, nor G22's row in the operator's counts")
     func claimedSender() async throws {
@@ -63,7 +63,7 @@ extension RefusalBoundaryTests {
 }
 
 /// What one message may make the hub do is bounded by its recipients.
-@Suite("Bounded recipients")
+@Suite("Bounded recipients", .timeLimit(.minutes(30)))
 struct RecipientBoundaryTests {
     /// G22's sample document addressed to `count` well-formed, unregistered codes.
     static func circular(_ count: Int) throws -> [UInt8] {
@@ -105,7 +105,7 @@ struct RecipientBoundaryTests {
 }
 
 /// Guessing tokens is slow: an address that sends wrong tokens is held back, for longer each time.
-@Suite("Token guessing held back")
+@Suite("Token guessing held back", .timeLimit(.minutes(30)))
 struct GuessingTests {
     @Test("five wrong Bearer tokens: the address waits (429, Retry-After), the right token included; then it is served again")
     func bearerGuessing() async throws {
@@ -151,7 +151,7 @@ struct GuessingTests {
 }
 
 /// Refusal records are bounded: each field's size, and how many one caller writes.
-@Suite("Bounded refusal records")
+@Suite("Bounded refusal records", .timeLimit(.minutes(30)))
 struct RefusalRecordBoundsTests {
     @Test("a 1 MiB DocumentId is refused and kept cut with a marker; a flood from one token writes a bounded number of records and says how many it left out")
     func boundedRecords() async throws {

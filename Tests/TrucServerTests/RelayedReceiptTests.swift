@@ -7,7 +7,7 @@ import TrucSignatures
 
 /// A peer hub's credential is not proof of a delivery: a relayed receipt is filed only when its signature
 /// verifies, its signer is the hub it names, and the recipient is one reached through the relaying peer.
-@Suite("Relayed receipts are verified before they are filed")
+@Suite("Relayed receipts are verified before they are filed", .timeLimit(.minutes(30)))
 struct RelayedReceiptTests {
     static func signer(_ key: String, _ chain: String) throws -> ReceiptSigner {
         try ReceiptSigner(privateKeyPEM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: LiveHub.demo(key)))),

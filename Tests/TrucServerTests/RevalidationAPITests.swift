@@ -7,7 +7,7 @@ import TrucTestSupport
 @testable import TrucVocabulary
 
 /// The operator's re-validation API: a period re-judged from the kept data, nothing written.
-@Suite("Re-validation API: a period re-judged from the kept data, for the operator only")
+@Suite("Re-validation API: a period re-judged from the kept data, for the operator only", .timeLimit(.minutes(30)))
 struct RevalidationAPITests {
     @Test("POST /v1/admin/revalidate: every document of the day re-judged at receipt, the same verdicts; under the current trust too; bad input 400; agencies 403")
     func api() async throws {

@@ -8,7 +8,7 @@ import TrucStore
 
 /// Authorisation by construction: every route is registered with a rule, and this test calls every route
 /// with every kind of credential and checks that exactly the rule's callers get past it.
-@Suite("Every route and who may call it")
+@Suite("Every route and who may call it", .timeLimit(.minutes(30)))
 struct RouteAccessTests {
     enum Credential: String, CaseIterable {
         case none, viewer, agency, peer, scraper, `operator`

@@ -6,7 +6,7 @@ import TrucTestSupport
 
 /// Only the sender's own seal counts: an organisation signature counts for the sending agency when its
 /// certificate is one the directory binds to that agency.
-@Suite("Only the sender's own seal counts", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")))
+@Suite("Only the sender's own seal counts", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")), .timeLimit(.minutes(30)))
 struct SealAttributionTests {
     static let demo = LiveHub.repo.appendingPathComponent("Certs/demo/agencies").path
 
@@ -98,7 +98,7 @@ struct SealAttributionTests {
 
 /// The same real-PKI shapes through a live hub (the documents of `make_pki_profiles.py`).
 @Suite("Real PKI shapes through a live hub",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")), .timeLimit(.minutes(30)))
 struct PKIProfileLiveTests {
     @Test("serverAuth-only signer: 422 invalid-signature (key-usage); cross-certified CA: 202, G22's own seal")
     func liveProfiles() async throws {

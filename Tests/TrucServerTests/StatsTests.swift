@@ -6,7 +6,7 @@ import TrucStore
 @testable import TrucSQLiteStore
 @testable import TrucVocabulary
 
-@Suite("Signed-ratio statistics")
+@Suite("Signed-ratio statistics", .timeLimit(.minutes(30)))
 struct StatsTests {
     /// A fixture with its own DocumentId (so that no two count as duplicates).
     func variant(_ fixture: String, _ n: Int, xpath: Bool = false) throws -> [UInt8] {
@@ -91,7 +91,7 @@ struct StatsTests {
     }
 }
 
-@Suite("Timeliness statistics")
+@Suite("Timeliness statistics", .timeLimit(.minutes(30)))
 struct TimelinessTests {
     @Test("same-day acknowledgement, completion and overdue documents from the statuses relayed")
     func timeliness() async throws {

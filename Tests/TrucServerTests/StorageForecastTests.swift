@@ -7,7 +7,7 @@ import TrucStore
 /// The storage forecast: what the store holds by kind and state, its size on disk, its growth over the last week
 /// scaled by what a payload byte costs on disk, and the days until the data volume is full — in /metrics (for
 /// the alert TrucDiskFullSoon) and on the dashboard.
-@Suite("Storage forecast")
+@Suite("Storage forecast", .timeLimit(.minutes(30)))
 struct StorageForecastTests {
     @Test("growth is the last week's payload bytes plus its messages times a message's cost beyond its payload; days until full follow; a store that does not grow is never full; purged payloads do not inflate it")
     func arithmetic() {

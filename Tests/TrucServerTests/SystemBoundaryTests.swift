@@ -9,7 +9,7 @@ import TrucTestSupport
 
 /// An SDK client system changes the directory only below the agencies it acts for, and never for a code a
 /// route of this hub sends to a peer hub.
-@Suite("SDK systems inside their own subtree")
+@Suite("SDK systems inside their own subtree", .timeLimit(.minutes(30)))
 struct SystemBoundaryTests {
     @Test("registerAgency: below the system's agencies only, never a code another route serves; the operator still may")
     func registerWithinSubtree() async throws {

@@ -70,7 +70,7 @@ final class SDKSession: @unchecked Sendable {
     }
 }
 
-@Suite("VXP dialect: the national SDK's calls against a live hub")
+@Suite("VXP dialect: the national SDK's calls against a live hub", .timeLimit(.minutes(30)))
 struct VXPConformanceTests {
     static let plain: VXPSettings = {
         var settings = VXPSettings()

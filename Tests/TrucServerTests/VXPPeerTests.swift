@@ -9,7 +9,7 @@ import TrucStore
 /// A provincial Truc whose upstream is a national hub that speaks only the SDK's dialect (here a second
 /// Truc reached on its plain VXP listener): documents go up with sendEdoc, and come down by polling
 /// getReceivedEdocList → getEdoc → updateStatus.
-@Suite("Two hubs over the VXP dialect")
+@Suite("Two hubs over the VXP dialect", .timeLimit(.minutes(30)))
 struct VXPPeerTests {
     static let national = "000.00.00.W01"
     static let provincial = "000.00.00.W41"

@@ -10,7 +10,7 @@ import NIOHTTP1
 
 /// The SDK's HMAC covers neither the operation nor registerAgency's body, and the SDK fixes its timestamp
 /// for the life of a client: what a captured request's headers can and cannot do at this hub.
-@Suite("VXP dialect: reused headers cannot change state")
+@Suite("VXP dialect: reused headers cannot change state", .timeLimit(.minutes(30)))
 struct VXPReplayTests {
     static let systems = VXPConformanceTests.systems
 
@@ -73,7 +73,7 @@ struct VXPReplayTests {
     }
 }
 
-@Suite("VXP dialect: what the real SDK exposed")
+@Suite("VXP dialect: what the real SDK exposed", .timeLimit(.minutes(30)))
 struct VXPSemanticsTests {
     @Test("updateStatus processing is recorded: getSentEdocList says processing, the native trace shows it; getSentEdocList without docId lists")
     func processing() async throws {

@@ -8,7 +8,7 @@ import TrucServer
 /// `POST /v1/log/witness` as a watched hub that lies, forks or sends rubbish would use it: every refusal has its
 /// code, a fork is kept once however often it is shown, and only a checkpoint that extends the last one cosigned
 /// is cosigned (the honest path runs between two hub processes in EvidenceBundleTests).
-@Suite("Witness: the route refuses what does not extend what it cosigned")
+@Suite("Witness: the route refuses what does not extend what it cosigned", .timeLimit(.minutes(30)))
 struct WitnessRouteTests {
     static let origin = "truc-log/000.00.00.W41"
 

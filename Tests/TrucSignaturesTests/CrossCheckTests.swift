@@ -5,7 +5,7 @@ import TrucSignatures
 
 /// The oracles agree: what Truc accepts, xmlsec1 and pdfsig (poppler) accept; what Truc refuses for a
 /// cryptographic reason, they refuse too. (They are run only where installed: `.ci/run` installs them.)
-@Suite("Cross-check with xmlsec1 and pdfsig")
+@Suite("Cross-check with xmlsec1 and pdfsig", .timeLimit(.minutes(30)))
 struct CrossCheckTests {
     static func tool(_ name: String) -> String? {
         ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }

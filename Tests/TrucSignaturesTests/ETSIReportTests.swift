@@ -5,7 +5,7 @@ import TrucTestSupport
 
 /// The report is made from text signers write (a certificate's subject, a verdict's detail): hostile markup and
 /// control characters must leave well-formed XML, their text intact where XML can carry it.
-@Suite("ETSI report: hostile text from certificates and details")
+@Suite("ETSI report: hostile text from certificates and details", .timeLimit(.minutes(30)))
 struct ETSIReportTests {
     @Test("markup, quotes and control characters in a signer's name and a detail leave a well-formed report")
     func hostileText() throws {

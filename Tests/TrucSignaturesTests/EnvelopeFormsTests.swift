@@ -7,7 +7,7 @@ import EdXML
 /// The envelope forms real signing tools produce (`Tests/Fixtures/signatures/make_xades_fixtures.py`: xmlsec1
 /// and signxml, each valid fixture verified by them): an organisation and a personal signature side by side
 /// with XPath Filter 2.0, XAdES-BES signing-certificate commitments, countersignatures nested in `ds:Object`.
-@Suite("Envelope forms: XPath Filter 2.0, XAdES, nested signatures")
+@Suite("Envelope forms: XPath Filter 2.0, XAdES, nested signatures", .timeLimit(.minutes(30)))
 struct EnvelopeFormsTests {
     typealias Row = (location: String, kind: SignerKind, status: SignatureStatus, reasons: [SignatureReason])
 

@@ -9,7 +9,7 @@ import EdXML
 /// (`Tests/Fixtures/signatures/make_ltv_fixtures.py`; pyHanko's validator cross-checks each: signature intact,
 /// modification level, document time-stamp). The trust directory holds only the LTV CA: no CRL file, and the
 /// signers' CRL distribution point is served by nobody, so only the document can answer revocation.
-@Suite("Long-term validation: DSS, DSS-only updates, document time-stamps")
+@Suite("Long-term validation: DSS, DSS-only updates, document time-stamps", .timeLimit(.minutes(30)))
 struct LongTermTests {
     static let ltv = SignatureFixtures.path("pki/ltv")
     static func verifier(_ policy: VerificationPolicy = VerificationPolicy()) throws -> SignatureVerifier {

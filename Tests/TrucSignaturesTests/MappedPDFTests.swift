@@ -7,7 +7,7 @@ import EdXML
 /// Large PDFs inside ZIPs are inflated into a mapped scratch file and read exactly as a file in memory is (one
 /// reader, one grammar): every fixture, and hostile variants, must get the same verdicts written in chunks from
 /// one byte up as read in memory.
-@Suite("PDFs read from a mapped scratch file give the verdicts of PDFs read in memory")
+@Suite("PDFs read from a mapped scratch file give the verdicts of PDFs read in memory", .timeLimit(.minutes(30)))
 struct MappedPDFTests {
     static let fixtures = SignatureFixtures.path("")
 

@@ -9,7 +9,7 @@ import TrucCrypto
 /// key. Every one makes the page say "900 ty dong" where the signed page says "100 trieu dong": G22's
 /// signature must be invalid, with a reason that names what changed — whatever a later signature says.
 /// pyHanko's difference analysis of the same file (recorded by the script) is shown beside Truc's.
-@Suite("PDF attacks: a document changed after signing never passes")
+@Suite("PDF attacks: a document changed after signing never passes", .timeLimit(.minutes(30)))
 struct PDFAttackTests {
     static func pdf(_ name: String) throws -> [UInt8] { try SignatureFixtures.bytes("attacks/\(name).pdf") }
 

@@ -6,7 +6,7 @@ import Testing
 /// done: each `Tests/Fuzz/crashers/pdf/number-*.pdf` (made by `Tests/Fuzz/make_number_crashers.py`)
 /// trapped the process or filled its memory before. Now the signature they follow is not valid, and a file
 /// that declares millions of entries is refused as too complex.
-@Suite("PDF numbers that do not fit: no trap, no valid verdict")
+@Suite("PDF numbers that do not fit: no trap, no valid verdict", .timeLimit(.minutes(30)))
 struct PDFHostileNumberTests {
     static let folder = SignatureFixtures.repo.appendingPathComponent("Tests/Fuzz/crashers/pdf")
 

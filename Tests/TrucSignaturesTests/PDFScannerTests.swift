@@ -1,7 +1,7 @@
 import Testing
 @testable import TrucSignatures
 
-@Suite("PDF byte ranges")
+@Suite("PDF byte ranges", .timeLimit(.minutes(30)))
 struct PDFScannerTests {
     func pdf(range: String, contents: String = "<3003020100>", tail: String = "\n%%EOF\n") -> [UInt8] {
         Array("%PDF-1.7\n1 0 obj << /Type /Sig /ByteRange \(range) /Contents \(contents) >> endobj\n".utf8) + Array(tail.utf8)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucSignatures
 
-@Suite("Delivery receipts")
+@Suite("Delivery receipts", .timeLimit(.minutes(30)))
 struct ReceiptSignerTests {
     static func signer() throws -> ReceiptSigner {
         let hub = SignatureFixtures.repo.appendingPathComponent("Certs/demo/hub")

@@ -7,7 +7,7 @@ import TrucTestSupport
 /// Every revocation source the hub holds is evidence: a revocation in any valid source wins over
 /// "good" from another, whichever is asked first. Real CRLs made by `openssl ca` from the demo intermediate CA:
 /// the demo's own (it lists Certs/demo/test/revoked.pem) and a clean one made here from an empty index.
-@Suite("Revocation: a good answer never hides a revocation")
+@Suite("Revocation: a good answer never hides a revocation", .timeLimit(.minutes(30)))
 struct RevocationSourcesTests {
     static let demo = SignatureFixtures.repo.appendingPathComponent("Certs/demo").path
 

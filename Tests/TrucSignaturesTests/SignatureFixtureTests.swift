@@ -27,7 +27,7 @@ enum SignatureFixtures {
 
 /// Each fixture was made by an independent tool (xmlsec1, signxml, pyHanko); each broken one fails for
 /// exactly one reason.
-@Suite("Signature verdicts on independently made fixtures")
+@Suite("Signature verdicts on independently made fixtures", .timeLimit(.minutes(30)))
 struct SignatureFixtureTests {
     typealias Expected = (String, SignerKind, SignatureStatus, [String])
 

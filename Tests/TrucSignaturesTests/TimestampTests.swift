@@ -7,7 +7,7 @@ import EdXML
 /// Validation in the past: PDFs signed by pyHanko with RFC 3161 signature time-stamps of 2017 by signers
 /// whose certificates ran 2015–2018 (`Tests/Fixtures/signatures/make_timestamp_fixtures.py`; pyHanko's
 /// validator cross-checks each token). The archive CA's CRL lists one signer revoked in 2018 and one in 2016.
-@Suite("Time-stamps: a signature proven to exist before its certificate expired or was revoked")
+@Suite("Time-stamps: a signature proven to exist before its certificate expired or was revoked", .timeLimit(.minutes(30)))
 struct TimestampTests {
     static let archive = SignatureFixtures.path("pki/archive")
     static let verifier: SignatureVerifier = {
@@ -86,7 +86,7 @@ struct TimestampTests {
     }
 }
 
-@Suite("RSASSA-PSS signatures made by pyHanko and signxml")
+@Suite("RSASSA-PSS signatures made by pyHanko and signxml", .timeLimit(.minutes(30)))
 struct PSSTests {
     @Test("PSS verifies in a PDF and on the envelope, and a flipped bit in the signature breaks it")
     func pss() throws {

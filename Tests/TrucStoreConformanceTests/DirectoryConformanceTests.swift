@@ -60,7 +60,7 @@ extension StoreKind {
     static var runnable: [StoreKind] { allCases.filter { $0 == .sqlite || PostgresCluster.available } }
 }
 
-@Suite("Store conformance on PostgreSQL")
+@Suite("Store conformance on PostgreSQL", .timeLimit(.minutes(30)))
 struct PostgresConformanceTests {
     @Test("the conformance suite's PostgreSQL cases run here (a real server: a throwaway cluster, or TRUC_TEST_POSTGRES_URL)",
           .enabled(if: PostgresCluster.available, "no PostgreSQL here: every PostgreSQL case of the conformance suite is skipped (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
@@ -72,7 +72,7 @@ struct PostgresConformanceTests {
     }
 }
 
-@Suite("Store conformance: the directory and credentials, on SQLite and PostgreSQL")
+@Suite("Store conformance: the directory and credentials, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct DirectoryConformanceTests {
     static let g22 = Agency(code: "000.00.00.G22", name: "Văn phòng Chính phủ", parent: nil, certificateIdentifier: "MST:0100100001",
                             certificateSHA256: nil, pushURL: nil, relay: false)
@@ -210,7 +210,7 @@ struct DirectoryConformanceTests {
     }
 }
 
-@Suite("Store conformance: schema versions")
+@Suite("Store conformance: schema versions", .timeLimit(.minutes(30)))
 struct SchemaConformanceTests {
     @Test("a store whose schema is newer than this truc is refused, and nothing is written to it", arguments: StoreKind.runnable)
     func newerSchema(kind: StoreKind) async throws {

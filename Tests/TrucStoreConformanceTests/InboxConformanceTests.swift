@@ -7,7 +7,7 @@ import TrucPostgres
 import TrucStore
 import TrucTestSupport
 
-@Suite("Store conformance: inbox and traces, on SQLite and PostgreSQL")
+@Suite("Store conformance: inbox and traces, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct InboxConformanceTests {
     @Test("the recipient's inbox, acknowledgements, progress and the sender's trace", arguments: StoreKind.runnable)
     func inbox(kind: StoreKind) async throws {
@@ -110,7 +110,7 @@ struct InboxConformanceTests {
     }
 }
 
-@Suite("Store conformance: deliveries follow an agency between pull and push, on SQLite and PostgreSQL")
+@Suite("Store conformance: deliveries follow an agency between pull and push, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RetargetConformanceTests {
     @Test("switched to push, waiting deliveries are queued for the endpoint; switched back, they wait in the inbox; a late failure does not undo it",
           arguments: StoreKind.runnable)

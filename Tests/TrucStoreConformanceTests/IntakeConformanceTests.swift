@@ -6,7 +6,7 @@ import TrucPostgres
 import TrucStore
 import TrucTestSupport
 
-@Suite("Store conformance: intake, on SQLite and PostgreSQL")
+@Suite("Store conformance: intake, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct IntakeConformanceTests {
     static func message(_ id: String, key: String, bytes: [UInt8], recipients: [String] = ["000.00.00.H41", "000.00.00.H14"],
                         targets: [String: String] = [:]) -> IncomingMessage {
@@ -149,7 +149,7 @@ extension IntakeConformanceTests {
     }
 }
 
-@Suite("Store conformance: the validation data kept with each message, on SQLite and PostgreSQL")
+@Suite("Store conformance: the validation data kept with each message, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct EvidenceConformanceTests {
     static func object(_ kind: String, _ size: Int, seed: UInt8) -> EvidenceRecord {
         let der = IntakeConformanceTests.bytes(size, seed: seed)

@@ -7,7 +7,7 @@ import TrucPostgres
 import TrucStore
 import TrucTestSupport
 
-@Suite("Store conformance: the evidence log, on SQLite and PostgreSQL")
+@Suite("Store conformance: the evidence log, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct LogConformanceTests {
     /// The tree the store holds, recomputed from its entries alone.
     static func recomputed(_ store: any MessageStoreRoles) async throws -> (levels: MerkleLevels, entries: [[UInt8]]) {

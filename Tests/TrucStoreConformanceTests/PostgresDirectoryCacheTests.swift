@@ -6,7 +6,7 @@ import TrucStore
 import TrucTestSupport
 @testable import TrucConcurrency
 
-@Suite("A node keeps agencies and credentials while it listens")
+@Suite("A node keeps agencies and credentials while it listens", .timeLimit(.minutes(30)))
 struct DirectoryCacheTests {
     static let agency = Agency(code: "000.00.00.H14", name: "Bộ Tư pháp", parent: nil, certificateIdentifier: nil, certificateSHA256: nil,
                                pushURL: nil, relay: false)

@@ -9,7 +9,7 @@ import TrucStore
 import TrucTestSupport
 @testable import TrucConcurrency
 
-@Suite("Store conformance: the delivery queue, on SQLite and PostgreSQL; leases between PostgreSQL nodes")
+@Suite("Store conformance: the delivery queue, on SQLite and PostgreSQL; leases between PostgreSQL nodes", .timeLimit(.minutes(30)))
 struct QueueConformanceTests {
     static func pushed(_ count: Int, to store: any MessageStoreRoles, prefix: String = "p") async throws -> [String] {
         var ids: [String] = []
@@ -165,7 +165,7 @@ struct QueueConformanceTests {
     }
 }
 
-@Suite("PostgreSQL nodes wake each other")
+@Suite("PostgreSQL nodes wake each other", .timeLimit(.minutes(30)))
 struct DeliveryWakeupTests {
     @Test("a push delivery accepted, or a dead one requeued, on node B wakes node A's engine (LISTEN/NOTIFY); pull-only messages do not",
           .enabled(if: PostgresCluster.available))
@@ -224,7 +224,7 @@ extension DeliveryWakeupTests {
     }
 }
 
-@Suite("Store conformance: one agency's activity (the dashboard's agency page), on SQLite and PostgreSQL")
+@Suite("Store conformance: one agency's activity (the dashboard's agency page), on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct AgencyActivityConformanceTests {
     @Test("its queue by state, its oldest undelivered message, paused, and its last inbox pull across nodes", arguments: StoreKind.runnable)
     func activity(kind: StoreKind) async throws {

@@ -5,7 +5,7 @@ import TrucPostgres
 import TrucTestSupport
 import TrucCore
 
-@Suite("Store conformance: refusals, on SQLite and PostgreSQL")
+@Suite("Store conformance: refusals, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RefusalConformanceTests {
     @Test("refusals are kept, filtered by sender, code and time, counted, and pruned", arguments: StoreKind.runnable)
     func refusals(kind: StoreKind) async throws {
@@ -44,7 +44,7 @@ struct RefusalConformanceTests {
     }
 }
 
-@Suite("Store conformance: dashboard sessions, on SQLite and PostgreSQL")
+@Suite("Store conformance: dashboard sessions, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct SessionConformanceTests {
     @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: StoreKind.runnable)
     func sessions(kind: StoreKind) async throws {
@@ -80,7 +80,7 @@ struct SessionConformanceTests {
     }
 }
 
-@Suite("PostgreSQL import (truc migrate)")
+@Suite("PostgreSQL import (truc migrate)", .timeLimit(.minutes(30)))
 struct ImportTests {
     @Test("COPY carries text with tabs, newlines, carriage returns and backslashes, nulls, booleans and bytes exactly",
           .enabled(if: PostgresCluster.available))
@@ -109,7 +109,7 @@ struct ImportTests {
     }
 }
 
-@Suite("Store conformance: seals bound to agencies, on SQLite and PostgreSQL")
+@Suite("Store conformance: seals bound to agencies, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct SealConformanceTests {
     @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: StoreKind.runnable)
     func seals(kind: StoreKind) async throws {
@@ -132,7 +132,7 @@ struct SealConformanceTests {
     }
 }
 
-@Suite("Store conformance: a refused document's verdict and validation data, on SQLite and PostgreSQL")
+@Suite("Store conformance: a refused document's verdict and validation data, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RefusalEvidenceConformanceTests {
     @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: StoreKind.runnable)
     func refusalEvidence(kind: StoreKind) async throws {

@@ -5,7 +5,7 @@ import TrucCrypto
 import TrucLog
 import TrucStore
 
-@Suite("Store conformance: payload retention (candidates, archives in sequence, purge), on SQLite and PostgreSQL")
+@Suite("Store conformance: payload retention (candidates, archives in sequence, purge), on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RetentionConformanceTests {
     static func archive(_ sequence: Int64, messages: Int64 = 1) -> ArchiveRecord {
         ArchiveRecord(sequence: sequence, name: "truc-archive-\(sequence)", manifestSHA256: String(repeating: "\(sequence % 10)", count: 64),

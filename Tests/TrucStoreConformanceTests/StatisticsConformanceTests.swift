@@ -6,7 +6,7 @@ import TrucPostgres
 import TrucStore
 import TrucTestSupport
 
-@Suite("Store conformance: statistics and operations, on SQLite and PostgreSQL")
+@Suite("Store conformance: statistics and operations, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct StatisticsConformanceTests {
     /// 2026-11-30 10:00 in Vietnam.
     static let t0: Int64 = 1_796_007_600

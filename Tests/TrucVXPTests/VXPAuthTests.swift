@@ -4,7 +4,7 @@ import TrucCrypto
 @testable import TrucVXP
 
 /// The request signature and hash-file of the national SDK, against the captures in vxp-wire.md §4–5.
-@Suite struct VXPAuthTests {
+@Suite(.timeLimit(.minutes(30))) struct VXPAuthTests {
     static let secret = Array("fake-secret-for-capture".utf8)
     static let updateStatusJSON = #"{"XroadVnpt-systemid":"00.99.W00","XroadVnpt-docid":"41995bd5-c3da-45d8-aa00-731bb2be2ad1","XroadVnpt-timestamp":"22112026T001313+0118","XroadVnpt-Content-Type":"application/json","XroadVnpt-status":"done"}"#
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TrucXML
 
-@Suite("Hardened XML parsing")
+@Suite("Hardened XML parsing", .timeLimit(.minutes(30)))
 struct HardenedParsingTests {
     func parse(_ text: String, limits: XMLLimits = .default, detach: Set<String> = []) throws(XMLError) -> XMLDocument {
         try XMLDocument.parse(Array(text.utf8), limits: limits, detachTextOf: detach)
