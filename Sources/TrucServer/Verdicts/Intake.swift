@@ -7,67 +7,6 @@ package import TrucSignatures
 import TrucStore
 import HTTPTypes
 
-/// The answer to an accepted message (also returned, with `duplicate: true`, for a re-sent one).
-package struct IntakeAnswer: Codable, Sendable {
-    package var id: String
-    package var kind: String
-    package var documentId: String?
-    package var recipients: [String]
-    package var sha256: String
-    package var signature: MessageVerdict
-    package var duplicate: Bool
-    /// Recipients no route reaches: left out of an accepted message (the others are served).
-    package var unroutedRecipients: [UnroutedRecipient]? = nil
-}
-
-extension IntakeAnswer {
-    /// The verdict of a message without signatures, as `JSONText.encode` writes it (checked by a test).
-    static let unsignedVerdictJSON = #"{"bucket":"unsigned","invalid":false,"signatures":[],"signed":"none"}"#
-
-    /// The answer as `JSONText.encode` writes it (sorted keys), assembled around the verdict's JSON, which the
-    /// intake has already encoded: JSONEncoder was a visible share of the time per message.
-    func json(verdictJSON: String) -> String {
-        var out = "{"
-        if let documentId { out += "\"documentId\":\(JSONText.string(documentId))," }
-        out += "\"duplicate\":\(duplicate),\"id\":\(JSONText.string(id)),\"kind\":\(JSONText.string(kind)),"
-        out += "\"recipients\":[\(recipients.map(JSONText.string).joined(separator: ","))],"
-        out += "\"sha256\":\(JSONText.string(sha256)),\"signature\":\(verdictJSON)"
-        if let unroutedRecipients, !unroutedRecipients.isEmpty {
-            out += ",\"unroutedRecipients\":[" + unroutedRecipients.map { "{\"code\":\(JSONText.string($0.code)),\"reason\":\(JSONText.string($0.reason))}" }
-                .joined(separator: ",") + "]"
-        }
-        out += "}"
-        return out
-    }
-}
-
-/// Who sends a message, as the intake sees it: an agency (as itself), a VXP client system (as any agency
-/// it acts for), or a peer hub (relaying for any agency).
-struct IntakeSender: Sendable {
-    /// The caller, for error messages.
-    let name: String
-    /// The `From/OrganId` values the caller may send as.
-    let codes: Set<String>
-    let relay: Bool
-    /// The peer hub's code when `relay`: it speaks only for the agencies this hub reaches through it.
-    let peer: String?
-
-    init(name: String, codes: Set<String>, relay: Bool, peer: String? = nil) {
-        self.name = name
-        self.codes = codes
-        self.relay = relay
-        self.peer = relay ? peer : nil
-    }
-
-    init(_ caller: Caller) throws {
-        guard case .agency(let agency) = caller else {
-            throw HubError.forbidden("only an agency's credential sends messages")
-        }
-        self.init(name: agency.code, codes: [agency.code], relay: agency.relay, peer: agency.code)
-    }
-}
-
-/// The intake checks, in order: parse, validate, sender, signatures, recipients; then the store.
 struct Intake: Sendable {
     let store: any CredentialStore & DirectoryStore & InboxStore & IntakeStore & RefusalStore & SealStore & StatisticsStore
     /// The trust directory and its verifier (reloadable: each message uses the state current when it arrives).
@@ -434,24 +373,6 @@ struct Intake: Sendable {
         return (withSigners, answer)
     }
 
-    /// Every certificate, CRL, OCSP response and time-stamp token the verdict used, once each.
-    static func evidence(of verdict: MessageVerdict) -> [EvidenceRecord] {
-        var seen = Set<String>()
-        var records: [EvidenceRecord] = []
-        for object in verdict.signatures.flatMap(\.evidence) {
-            let sha256 = object.sha256
-            if seen.insert(sha256).inserted { records.append(EvidenceRecord(sha256: sha256, kind: object.kind.rawValue, der: object.der)) }
-        }
-        return records
-    }
-
-    /// The certificates that signed for the sender (valid, and not another organisation's seal), by kind.
-    static func signers(of verdict: MessageVerdict) -> [Signer] {
-        verdict.signatures.filter { $0.status == .valid && !$0.reasons.contains(where: \.isAttribution) }.compactMap { v in
-            v.signer.map { Signer(kind: v.kind.rawValue, certificate: "\($0.issuer)|\($0.serial)") }
-        }
-    }
-
     /// The seal binding of a sender registered here (its bound seal identifiers and its TLS client certificate's
     /// identifier or fingerprint); nil for a sender served by another hub, whose own hub judges its seals.
     private func sealBinding(of sender: String) async throws -> SealBinding? {
@@ -461,53 +382,4 @@ struct Intake: Sendable {
         if let pinned = agency.certificateSHA256 { identifiers.append("sha256:" + pinned) }
         return SealBinding(identifiers: identifiers)
     }
-}
-
-/// A refusal with what is known of the message, for the refusal record and the statistics.
-struct IntakeFailure: Error {
-    let error: HubError
-    var sender: String?
-    var documentId: String?
-    var kind: String?
-    var reasons: [String] = []
-    /// The refusal's structured findings; when empty, one finding for the whole message (the answer's code).
-    var findings: [Refusal.Finding] = []
-    /// The message's SHA-256 when the lane took it already.
-    var sha256: String?
-    /// For a document refused for its signatures: what the statistics count (once per key).
-    var counted: (key: String, sender: String, recipients: [String], businessType: Int)?
-    /// For a message refused for its signatures: the verdict, its validation data and trust snapshot.
-    var verdictJSON: String?
-    var evidence: [EvidenceRecord] = []
-    var trustSnapshot: TrustSnapshotRecord?
-
-    init(_ error: HubError, sender: String? = nil, documentId: String? = nil, kind: String? = nil) {
-        self.error = error
-        self.sender = sender
-        self.documentId = documentId
-        self.kind = kind
-    }
-}
-
-/// A recipient the hub left out of an accepted message, and why.
-package struct UnroutedRecipient: Codable, Sendable, Equatable {
-    package var code: String
-    package var reason: String
-}
-
-/// A message refused for an invalid signature, with what the statistics need to count it.
-struct SignatureRefusal: Error {
-    let error: HubError
-    let reasons: [String]
-    let findings: [Refusal.Finding]
-    let isDocument: Bool
-    let sender: String
-    let recipients: [String]
-    let businessType: Int
-    /// The document's idempotency key: it is counted once however often it is re-sent.
-    let key: String
-    /// The verdict, and what it was made from, kept with the refusal (for its ETSI report).
-    var verdictJSON: String?
-    var evidence: [EvidenceRecord] = []
-    var trustSnapshot: TrustSnapshotRecord?
 }
