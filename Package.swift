@@ -141,6 +141,15 @@ let package = Package(
                                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
+        // The fast tier: the hub's router in process (HummingbirdTesting), no TLS, no socket, no process.
+        .testTarget(
+            name: "TrucHandlerTests",
+            dependencies: ["TrucServer", "TrucStore", "TrucSQLiteStore", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucTestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TrucServerTests",
             dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucServer", "TrucStore", "TrucSQLiteStore", "TrucCore", "TrucSignatures", "TrucCrypto", "TrucLog", "TrucVXP", "EdXML", "TrucTestSupport",

@@ -1,6 +1,7 @@
+import AsyncHTTPClient
 import EdXML
 import Foundation
-import Hummingbird
+package import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 package import Logging
@@ -22,6 +23,17 @@ package struct Hub {
     package let routes: [RouteRule]
     /// What the router itself holds ("METHOD path"), to check that no route bypassed `AccessRouter`.
     package let registered: [String]
+    /// The HTTPS listener's router (middleware, access rules, every route): what in-process tests send requests
+    /// to (HummingbirdTesting), without TLS or a socket.
+    package let router: Router<HubRequestContext>
+    /// What the services release when they end (verification threads, HTTP clients), for `close()`.
+    let releases: [@Sendable () async -> Void]
+
+    /// Releases what the services would have released at shutdown (verification threads, HTTP clients), for a
+    /// hub whose services were never run: a router under test.
+    package func close() async {
+        for release in releases { await release() }
+    }
 }
 
 /// Builds the hub. Kept apart from `truc serve` so tests build the same hub.
@@ -161,7 +173,11 @@ package func buildHub(
                                   interval: .milliseconds(Int(configuration.vxp.pollSeconds * 1000)), logger: logger, board: peerBoard,
                                   metrics: metrics))
     }
-    return Hub(services: services, routes: access.rules, registered: router.routes.map { "\($0.method) \($0.path)" })
+    var releases: [@Sendable () async -> Void] = [{ await pool.shutdown() }, { await largePool.shutdown() }, { try? await delivery.client.shutdown() }]
+    if let network { releases.append { await network.shutdown() } }
+    if let gatherer = services.compactMap({ $0 as? WitnessGatherer }).first { releases.append { try? await gatherer.client.shutdown() } }
+    return Hub(services: services, routes: access.rules, registered: router.routes.map { "\($0.method) \($0.path)" }, router: router,
+               releases: releases)
 }
 
 func receiptIssuer(configuration: HubConfiguration, store: any MessageStore, logger: Logger) throws -> ReceiptIssuer {

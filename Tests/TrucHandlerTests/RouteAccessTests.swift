@@ -1,13 +1,14 @@
 import Foundation
-import NIOHTTP1
+import HTTPTypes
 import Testing
 import TrucCore
 import TrucServer
 import TrucStore
-@testable import TrucSQLiteStore
+import TrucSQLiteStore
 
 /// Authorisation by construction: every route is registered with a rule, and this test calls every route
-/// with every kind of credential and checks that exactly the rule's callers get past it.
+/// with every kind of credential and checks that exactly the rule's callers get past it. In process (the fast tier):
+/// the router of the hub `truc serve` builds, driven by HummingbirdTesting.
 @Suite("Every route and who may call it", .timeLimit(.minutes(30)))
 struct RouteAccessTests {
     enum Credential: String, CaseIterable {
@@ -34,10 +35,10 @@ struct RouteAccessTests {
     func everyRoute() async throws {
         // Every route with every wrong credential from one address: more wrong tokens than the guessing guard
         // lets through (its own test is GuessingTests).
-        try await LiveHub.run(relays: ["000.00.00.W41"], configure: {
+        try await RouterHub.run(configure: {
             $0.limits.wrongTokensPerMinute = 100_000
             $0.metricsToken = Self.metricsToken
-        }) { hub in
+        }, relays: ["000.00.00.W41"]) { hub in
             // Nothing reached the router except through AccessRouter.
             func normal(_ path: String) -> String {
                 path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }
@@ -53,7 +54,7 @@ struct RouteAccessTests {
                 .viewer: try await hub.store.issueViewerToken(for: "000.00.00.H41"),
                 .agency: try await hub.token("000.00.00.G22"),
                 .peer: try await hub.token("000.00.00.W41"),
-                .operator: hub.operatorToken,
+                .operator: RouterHub.operatorToken,
                 .scraper: Self.metricsToken,
             ]
             let values = [":id": "0000", ":code": "000.00.00.G17", ":recipient": "000.00.00.H41"]
@@ -62,7 +63,7 @@ struct RouteAccessTests {
             for rule in ordered {
                 let path = rule.path.split(separator: "/", omittingEmptySubsequences: false).map { values[String($0)] ?? String($0) }.joined(separator: "/")
                 for credential in Credential.allCases {
-                    let reply = try await hub.request(HTTPMethod(rawValue: rule.method), path, token: tokens[credential], body: rule.method == "GET" ? nil : [])
+                    let reply = try await hub.request(try #require(HTTPRequest.Method(rule.method)), path, token: tokens[credential], body: rule.method == "GET" ? nil : [])
                     let refused: Bool
                     if rule.access == .public {
                         // The handler answers (the login form refuses a wrong operator token with its own page).
@@ -84,16 +85,16 @@ struct RouteAccessTests {
 
     @Test("a method a path does not serve is 405 with Allow; a path the hub does not serve is 404; both JSON errors")
     func methodsAndPaths() async throws {
-        try await LiveHub.run { hub in
-            let delete = try await hub.request(.DELETE, "/v1/messages/0000", token: hub.operatorToken)
+        try await RouterHub.run { hub in
+            let delete = try await hub.request(.delete, "/v1/messages/0000", token: RouterHub.operatorToken)
             #expect(delete.status == 405 && delete.errorCode == "method-not-allowed", "\(delete.status)")
-            #expect(delete.headers.first { $0.0.lowercased() == "allow" }?.1 == "GET")
-            let put = try await hub.request(.PUT, "/v1/admin/agencies/000.00.00.G22/tokens", token: hub.operatorToken, body: [])
-            #expect(put.status == 405 && put.headers.first { $0.0.lowercased() == "allow" }?.1 == "DELETE, POST")
-            let nowhere = try await hub.request(.GET, "/v1/nowhere", token: hub.operatorToken)
+            #expect(delete.headers[.allow] == "GET")
+            let put = try await hub.request(.put, "/v1/admin/agencies/000.00.00.G22/tokens", token: RouterHub.operatorToken, body: [])
+            #expect(put.status == 405 && put.headers[.allow] == "DELETE, POST")
+            let nowhere = try await hub.request(.get, "/v1/nowhere", token: RouterHub.operatorToken)
             #expect(nowhere.status == 404 && nowhere.errorCode == "no-route")
             // Without credentials too: what the hub serves is no secret, the answer is the same.
-            #expect(try await hub.request(.DELETE, "/v1/messages/0000", token: nil).status == 405)
+            #expect(try await hub.request(.delete, "/v1/messages/0000", token: nil).status == 405)
         }
     }
 }
