@@ -7,9 +7,9 @@ import TrucTestSupport
 struct HostileNetworkTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("scripts/hostile_check.py: crafted ZIPs, impossible dates, idle and slowloris connections, the connection limit, slow 60 MB bodies, all at once with status messages")
+    @Test("Tests/Drivers/hostile_check.py: crafted ZIPs, impossible dates, idle and slowloris connections, the connection limit, slow 60 MB bodies, all at once with status messages")
     func hostileCheck() throws {
-        let script = Self.repo.appendingPathComponent("scripts/hostile_check.py").path
+        let script = Self.repo.appendingPathComponent("Tests/Drivers/hostile_check.py").path
         let run = try HeavyLoad.exclusive {
             try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
                             ["python3", script, "--truc", TrucRun.binary.path, "--idle", "200", "--idle-timeout", "1.5", "--load", "3", "--big-mib", "1"])
@@ -109,9 +109,9 @@ extension HostileNetworkTests {
 
 @Suite("Backups", .timeLimit(.minutes(30)))
 struct BackupTests {
-    @Test("scripts/backup_check.py: truc backup under load, truc restore into a new directory, every acknowledged message fetched byte for byte; a damaged backup refused")
+    @Test("Tests/Drivers/backup_check.py: truc backup under load, truc restore into a new directory, every acknowledged message fetched byte for byte; a damaged backup refused")
     func backupUnderLoad() throws {
-        let script = HostileNetworkTests.repo.appendingPathComponent("scripts/backup_check.py").path
+        let script = HostileNetworkTests.repo.appendingPathComponent("Tests/Drivers/backup_check.py").path
         let run = try HeavyLoad.exclusive {
             try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "--truc", TrucRun.binary.path])
         }

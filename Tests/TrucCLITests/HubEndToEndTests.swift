@@ -164,7 +164,7 @@ struct LogTests {
 
 @Suite("truc serve with the national SDK's dialect", .timeLimit(.minutes(30)))
 struct VXPEndToEndTests {
-    @Test("truc systems add/list/remove, then the SDK's sequence by an independent client (scripts/vxp_client.py) over plain HTTP",
+    @Test("truc systems add/list/remove, then the SDK's sequence by an independent client (Tests/Drivers/vxp_client.py) over plain HTTP",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func sdkSequence() async throws {
         let vxpPort = freeTCPPort()
@@ -194,7 +194,7 @@ struct VXPEndToEndTests {
         #expect(listed.stdout.contains("00.22.W00") && listed.stdout.contains("00.99.W00") && !listed.stdout.contains(String(generated)))
 
         let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/python3"), [
-            repo.appendingPathComponent("scripts/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter", "demo",
+            repo.appendingPathComponent("Tests/Drivers/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter", "demo",
             "--sender", "00.22.W00:\(dir.appendingPathComponent("g22.secret").path):000.00.00.G22",
             "--recipient", "00.99.W00:\(dir.appendingPathComponent("h41.secret").path)",
             CLIFixtures.path("signatures/pdf-both-zip.edxml"),
@@ -206,7 +206,7 @@ struct VXPEndToEndTests {
         #expect(try TrucRun.run(["systems", "remove", "00.99.W00"] + data).exitCode == 0)
         #expect(try TrucRun.run(["systems", "remove", "00.99.W00"] + data).exitCode == 1)
         let refused = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/python3"), [
-            repo.appendingPathComponent("scripts/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
+            repo.appendingPathComponent("Tests/Drivers/vxp_client.py").path, "--endpoint", "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
             "--system", "00.99.W00", "--secret-file", dir.appendingPathComponent("h41.secret").path, "list"])
         #expect(refused.exitCode == 1 && refused.stdout.contains("unknown-system"))
         #expect(server.stop() == 0)
@@ -221,7 +221,7 @@ struct VXPJavaClientTests {
         return probe.exitCode == 0 && probe.stdout.contains("jdk.compiler")
     }()
 
-    @Test("scripts/VxpClient.java (HttpURLConnection, as the SDK's sendEdoc) runs the SDK's sequence against truc serve",
+    @Test("Tests/Drivers/VxpClient.java (HttpURLConnection, as the SDK's sendEdoc) runs the SDK's sequence against truc serve",
           .enabled(if: javaReady))
     func javaClient() async throws {
         let vxpPort = freeTCPPort()
@@ -242,7 +242,7 @@ struct VXPJavaClientTests {
         let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
         let run = try HeavyLoad.exclusive {
             try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
-                "java", repo.appendingPathComponent("scripts/VxpClient.java").path, "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
+                "java", repo.appendingPathComponent("Tests/Drivers/VxpClient.java").path, "http://127.0.0.1:\(vxpPort)/XrdAdapter/adapter",
                 "00.22.W00", dir.appendingPathComponent("00.22.W00.secret").path, "000.00.00.G22",
                 "00.99.W00", dir.appendingPathComponent("00.99.W00.secret").path, CLIFixtures.path("signatures/pdf-both-zip.edxml"),
             ])
@@ -258,7 +258,7 @@ struct CrashTests {
     @Test("SIGKILL at random moments under load: every acknowledged message stored, each delivered once",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
     func crash() throws {
-        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/Drivers/crash_test.py").path
         let run = try HeavyLoad.exclusive {
             try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
                             ["python3", script, "--truc", TrucRun.binary.path, "--messages", "150", "--kills", "6"])
@@ -272,7 +272,7 @@ struct CrashTests {
     @Test("two nodes on PostgreSQL behind HAProxy, SIGKILL of either under load (the last one stays down): every acknowledged message stored, each in the inbox once, each pushed",
           .enabled(if: PostgresCluster.available && haproxy != nil))
     func crashTwoNodes() throws {
-        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/Drivers/crash_test.py").path
         let url = try PostgresCluster.require().makeDatabase()
         let run = try HeavyLoad.exclusive {
             try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"),
@@ -287,7 +287,7 @@ struct CrashTests {
     @Test("PostgreSQL stopped for 6 s and started again under load on two nodes behind HAProxy: no acknowledged message lost, /readyz reports the outage, the nodes recover without a restart",
           .enabled(if: PostgresCluster.available && haproxy != nil))
     func postgresRestartUnderLoad() throws {
-        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/crash_test.py").path
+        let script = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/Drivers/crash_test.py").path
         let cluster = try PostgresCluster.dedicated()
         defer { cluster.destroy() }
         let url = try cluster.makeDatabase()

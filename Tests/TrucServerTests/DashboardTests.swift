@@ -8,7 +8,7 @@ import NIOHTTP1
 @testable import TrucVocabulary
 @testable import TrucSQLiteStore
 
-/// The operator's dashboard in a real headless Chromium (scripts/dashboard_check.py: Selenium with
+/// The operator's dashboard in a real headless Chromium (Tests/Drivers/dashboard_check.py: Selenium with
 /// Debian's chromium-driver), and the admin API behind the same operations.
 @Suite("Dashboard and admin API", .timeLimit(.minutes(30)))
 struct DashboardTests {
@@ -68,7 +68,7 @@ struct DashboardTests {
             let folder = kept.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-dashboard-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { if kept == nil { try? FileManager.default.removeItem(at: folder) } }
-            let script = LiveHub.repo.appendingPathComponent("scripts/dashboard_check.py").path
+            let script = LiveHub.repo.appendingPathComponent("Tests/Drivers/dashboard_check.py").path
             let run = try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
                 "python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
                 "--refused-sender", "000.00.00.G22", "--screenshots", folder.path], timeLimit: 300)

@@ -11,7 +11,7 @@ import TrucTestSupport
 /// redirect's target gets none at all.
 @Suite("Pushes that never wander", .timeLimit(.minutes(30)))
 struct PushBoundaryTests {
-    /// `scripts/redirecting_endpoint.py`: an HTTPS endpoint answering `status` with a redirect to a plain
+    /// `Tests/Drivers/redirecting_endpoint.py`: an HTTPS endpoint answering `status` with a redirect to a plain
     /// listener; `lines()` is what it recorded (OUTER for its own requests, HIT for the redirect target's).
     final class Endpoint {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("truc-endpoint-\(UUID().uuidString).txt").path
@@ -20,7 +20,7 @@ struct PushBoundaryTests {
 
         init(status: Int) async throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", LiveHub.repo.appendingPathComponent("scripts/redirecting_endpoint.py").path,
+            process.arguments = ["python3", LiveHub.repo.appendingPathComponent("Tests/Drivers/redirecting_endpoint.py").path,
                                  "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--status", "\(status)",
                                  "--seconds", "900", "--out", out]
             try Program.launch(process)

@@ -15,7 +15,7 @@ that the hub survives and answers. It starts its own hub (demo PKI given explici
   load      (with --load SECONDS) large documents, crafted ZIPs, PDF bombs and idle connections at the same
             time as status messages: prints /healthz and status-message latency, quiet and under attack
 
-Usage: python3 scripts/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
+Usage: python3 Tests/Drivers/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
 (BOMBS=PREFIX in the environment: the load phase's bomb attackers send only the bombs named PREFIX...)
 Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
 import argparse, http.client, json, multiprocessing, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
@@ -30,7 +30,7 @@ ap.add_argument("--big-mib", type=int, default=2, help="size of the large docume
 ap.add_argument("--keep", action="store_true", help="keep the data folder")
 args = ap.parse_args()
 
-repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 truc = os.path.abspath(args.truc)
 demo = os.path.join(repo, "Certs/demo")
 data = tempfile.mkdtemp(prefix="truc-hostile-")

@@ -5,7 +5,7 @@ stand-in for an internal address or a cloud metadata service). Writes "PORTS <ht
 both listen, "OUTER <method> <path>" for each request the HTTPS server gets and "HIT <method> <path>" for
 each request the second listener gets. Ends after --seconds.
 
-Usage: python3 scripts/redirecting_endpoint.py --certs Certs/demo/hub --out FILE [--status 307] [--seconds 60]"""
+Usage: python3 Tests/Drivers/redirecting_endpoint.py --certs Certs/demo/hub --out FILE [--status 307] [--seconds 60]"""
 import argparse, http.server, os, ssl, sys, threading
 
 ap = argparse.ArgumentParser()

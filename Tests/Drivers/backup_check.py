@@ -4,13 +4,13 @@ large ones in payload segments) from several threads while `truc backup` copies 
 copy is restored with `truc restore` into a new directory, a hub is started on it, and every message that
 was acknowledged (2xx) before the backup began is fetched and compared byte for byte. A damaged backup is
 refused by `truc restore`. Ends with "N passed, N failed"; exit 0 when nothing failed. 127.0.0.1 only.
-Usage: python3 scripts/backup_check.py [--truc .build/debug/truc]"""
+Usage: python3 Tests/Drivers/backup_check.py [--truc .build/debug/truc]"""
 import argparse, http.client, os, random, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
 args = ap.parse_args()
-repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 truc = os.path.abspath(args.truc)
 work = tempfile.mkdtemp(prefix="truc-backup-")
 ctx = ssl.create_default_context(cafile=os.path.join(repo, "Certs/demo/trust/root-ca.pem"))

@@ -4,7 +4,7 @@
 // and its HMAC-SHA256, the file plus CRLF with the SDK's unpadded hash-file, `{}` bodies sent after
 // `Expect: 100-continue`. Runs the SDK's sequence between two systems and checks every answer.
 //
-//   java scripts/VxpClient.java ENDPOINT SENDER_SYSTEM SENDER_SECRET_FILE SENDER_CODE RECIPIENT_SYSTEM RECIPIENT_SECRET_FILE FILE
+//   java Tests/Drivers/VxpClient.java ENDPOINT SENDER_SYSTEM SENDER_SECRET_FILE SENDER_CODE RECIPIENT_SYSTEM RECIPIENT_SECRET_FILE FILE
 //
 // Prints one line per call and "done: N calls answered OK"; exits 1 on the first wrong answer.
 import java.io.*;

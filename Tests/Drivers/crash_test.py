@@ -13,7 +13,7 @@ The evidence log too (checkpoints every second): every 2xx message's `accepted` 
 inclusion proof verifies, RFC 9162 written in Python, against a checkpoint whose Ed25519 note verifies), and
 every checkpoint seen during the run — across the kills and both nodes — is signed by the one log key and
 consistent with every later one (no fork); `truc log verify` agrees with the store once the nodes stopped.
-Usage: python3 scripts/crash_test.py [--truc .build/debug/truc] [--messages 150] [--kills 6] [--postgres URL --haproxy /usr/sbin/haproxy]
+Usage: python3 Tests/Drivers/crash_test.py [--truc .build/debug/truc] [--messages 150] [--kills 6] [--postgres URL --haproxy /usr/sbin/haproxy]
 Exit 0 and a last line "N passed, 0 failed" when everything holds."""
 import argparse, base64, hashlib, http.client, http.server, json, os, random, re, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
 
@@ -30,7 +30,7 @@ ap.add_argument("--pg-start", help="shell command starting PostgreSQL again")
 ap.add_argument("--pg-down", type=float, default=6.0, help="seconds PostgreSQL stays down in the restart")
 args = ap.parse_args()
 
-repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 truc = os.path.abspath(args.truc)
 data = tempfile.mkdtemp(prefix="truc-crash-")
 ctx = ssl.create_default_context(cafile=os.path.join(repo, "Certs/demo/trust/root-ca.pem"))
