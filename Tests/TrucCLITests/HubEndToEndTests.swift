@@ -140,7 +140,7 @@ struct LogTests {
         let token = try TrucRun.run(["agencies", "token", "000.00.00.G22"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let sent = try TrucRun.run(["send", CLIFixtures.path("signatures/env-valid-inclusive.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
                                     "--token", token])
-        let id = try #require(sent.json?["id"] as? String)
+        let id = try #require(sent.json?["id"] as? String, "truc send: exit \(sent.exitCode) \(sent.stdout.prefix(500)) \(sent.stderr.prefix(500))")
         let refused = try TrucRun.run(["send", CLIFixtures.path("signatures/pdf-tampered.edxml"), "--hub", "https://127.0.0.1:\(server.port)",
                                        "--token", token])
         #expect(refused.exitCode == 1)

@@ -76,12 +76,24 @@ struct MappedPDFTests {
         for name in ["pdf-both-zip.edxml", "pdf-personal.edxml", "pdf-tampered.edxml", "pdf-revoked.edxml", "pdf-unsigned.edxml",
                      "env-valid-inclusive.edxml", "env-valid-cid.edxml"] {
             let message = try EdXMLReader.read(try SignatureFixtures.bytes(name))
-            #expect(mapping.verify(message, at: SignatureFixtures.now) == SignatureFixtures.verifier.verify(message, at: SignatureFixtures.now), "\(name)")
+            #expect(Self.clockFree(mapping.verify(message, at: SignatureFixtures.now))
+                    == Self.clockFree(SignatureFixtures.verifier.verify(message, at: SignatureFixtures.now)), "\(name)")
         }
     }
 }
 
 extension MappedPDFTests {
+    /// A verdict without what the wall clock wrote into it (when it was judged, and the validation time standing in
+    /// for a signature time no proof gave): two readings a second apart must still compare equal.
+    static func clockFree(_ verdict: MessageVerdict) -> MessageVerdict {
+        var copy = verdict
+        copy.validationTime = nil
+        for index in copy.signatures.indices where copy.signatures[index].etsi?.bestSignatureTime.proof == "validation" {
+            copy.signatures[index].etsi?.bestSignatureTime.time = ""
+        }
+        return copy
+    }
+
     @Test("fuzzer finds: the mapped reading agrees with the in-memory one (Tests/Fuzz/crashers/pdf/mapped-differs-*)")
     func fuzzerFinds() throws {
         let folder = SignatureFixtures.repo.appendingPathComponent("Tests/Fuzz/crashers/pdf")
