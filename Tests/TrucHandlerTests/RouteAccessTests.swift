@@ -35,10 +35,10 @@ struct RouteAccessTests {
     func everyRoute() async throws {
         // Every route with every wrong credential from one address: more wrong tokens than the guessing guard
         // lets through (its own test is GuessingTests).
-        try await RouterHub.run(configure: {
+        try await RouterHub.run(relays: ["000.00.00.W41"], configure: {
             $0.limits.wrongTokensPerMinute = 100_000
             $0.metricsToken = Self.metricsToken
-        }, relays: ["000.00.00.W41"]) { hub in
+        }) { hub in
             // Nothing reached the router except through AccessRouter.
             func normal(_ path: String) -> String {
                 path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }

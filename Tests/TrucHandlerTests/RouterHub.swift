@@ -27,23 +27,27 @@ struct RouterHub: Sendable {
     let client: any TestClientProtocol
 
     /// A hub with the demo agencies (G22, H41 and its department, H14, G17), for `body`.
-    static func run(configure: (inout HubConfiguration) -> Void = { _ in }, relays: [String] = [],
+    static func run(maxBodyBytes: Int = 64 << 20, hubCode: String = "000.00.00.W00", routing: RoutingTable = RoutingTable(),
+                    agencies: [(String, String, String?)]? = nil, relays: [String] = [],
+                    configure: (inout HubConfiguration) -> Void = { _ in },
                     _ body: @escaping @Sendable (RouterHub) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let store = try SQLiteStore(dataDirectory: data)
-        for (code, name, identifier) in [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
-                                         ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
-                                         ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)] {
+        let directory = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
+                                      ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
+                                      ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)]
+        for (code, name, identifier) in directory {
             try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())
         }
         let hubCertificate = try Certificate.fromPEM([UInt8](try Data(contentsOf: URL(fileURLWithPath: demo("hub/server.pem"))))).first!
         for relay in relays {
             try await store.upsert(Agency(code: relay, name: "Peer hub \(relay)", certificateSHA256: Digest.sha256(hubCertificate.der).hexString, relay: true))
         }
-        var configuration = HubConfiguration(hubCode: "000.00.00.W00", host: "127.0.0.1", port: 0, certificatePath: demo("hub/server.chain.pem"),
+        var configuration = HubConfiguration(hubCode: hubCode, host: "127.0.0.1", port: 0, certificatePath: demo("hub/server.chain.pem"),
                                              privateKeyPath: demo("hub/server.key"), clientCAPath: demo("hub/client-ca.pem"),
-                                             trustDirectory: demo("trust"), dataDirectory: data, operatorToken: operatorToken)
+                                             trustDirectory: demo("trust"), dataDirectory: data, maxBodyBytes: maxBodyBytes,
+                                             operatorToken: operatorToken, routing: routing)
         configuration.reloadOnSIGHUP = false
         configure(&configuration)
         var logger = Logger(label: "truc-router-test")

@@ -45,7 +45,7 @@ struct OperatorFirstDayTests {
 
             // An endpoint that refuses connections: the next document waits for a retry; back to pull, it waits in the inbox.
             try await put("https://127.0.0.1:1/inbox")
-            let second = try #require(try await hub.request(.POST, "/v1/messages", token: g22, body: try StatsTests().variant("signatures/pdf-both-zip.edxml", 77))
+            let second = try #require(try await hub.request(.POST, "/v1/messages", token: g22, body: try TestText.variant(LiveHub.fixture("signatures/pdf-both-zip.edxml"), 77))
                 .json?["id"] as? String)
             #expect(try await hub.eventually { try await hub.deliveryStates(second, token: g22)["000.00.00.H14"] == "waiting-retry" })
             try await put(nil)

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Testing
+import TrucTestSupport
 import TrucServer
 import TrucStore
 
@@ -40,7 +41,7 @@ struct StorageForecastTests {
             let id = try #require((inbox.json?["items"] as? [[String: Any]])?.first?["messageId"] as? String)
             #expect(try await hub.request(.POST, "/v1/inbox/\(id)/ack", token: h41, body: Array(#"{"outcome":"done"}"#.utf8)).status == 200)
             let text = String(decoding: try await hub.request(.GET, "/metrics", token: hub.operatorToken).body, as: UTF8.self)
-            let s = MetricsTests().samples(text)
+            let s = TestText.samples(text)
             // The document still waits for its other recipients; H41's receipt to G22 waits in G22's inbox.
             #expect(s[#"truc_stored_messages{kind="edoc",state="pending"}"#] == 1, "\(text)")
             #expect(s[#"truc_stored_messages{kind="receipt",state="pending"}"#] == 1, "\(text)")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import EdXML
-import NIOHTTP1
+import HTTPTypes
 import TrucTestSupport
 @testable import TrucServer
 @testable import TrucVocabulary
@@ -11,14 +11,14 @@ import TrucTestSupport
 struct RevalidationAPITests {
     @Test("POST /v1/admin/revalidate: every document of the day re-judged at receipt, the same verdicts; under the current trust too; bad input 400; agencies 403")
     func api() async throws {
-        try await LiveHub.run { hub in
+        try await RouterHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22")
             #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).status == 202)
             #expect(try await hub.post("signatures/env-xades-signxml.edxml", token: g22).status == 202)
             let today = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
-            func revalidate(_ body: String, token: String? = nil) async throws -> LiveHub.Reply {
-                try await hub.request(.POST, "/v1/admin/revalidate", token: token ?? hub.operatorToken, body: Array(body.utf8),
-                                      headers: [("Content-Type", "application/json")])
+            func revalidate(_ body: String, token: String? = nil) async throws -> RouterHub.Reply {
+                try await hub.request(.post, "/v1/admin/revalidate", token: token ?? RouterHub.operatorToken, body: Array(body.utf8),
+                                      headers: [.contentType: "application/json"])
             }
             for trust in ["kept", "current"] {
                 let answer = try await revalidate(#"{"from":"\#(today)","to":"\#(today)","at":"receipt","trust":"\#(trust)"}"#)

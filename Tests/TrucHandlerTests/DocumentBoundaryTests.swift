@@ -1,5 +1,5 @@
 import Foundation
-import NIOHTTP1
+import HTTPTypes
 import Testing
 import TrucCore
 import TrucTestSupport
@@ -17,18 +17,18 @@ struct DocumentBoundaryTests {
 
     /// A fixture with its first `From/OrganId` (the sender) replaced.
     func fixture(_ name: String, from sender: String) throws -> [UInt8] {
-        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture(name))), as: UTF8.self)
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: RouterHub.fixture(name))), as: UTF8.self)
         let from = try #require(text.range(of: #"<edXML:OrganId>[^<]*</edXML:OrganId>"#, options: .regularExpression))
         return Array(text.replacingCharacters(in: from, with: "<edXML:OrganId>\(sender)</edXML:OrganId>").utf8)
     }
 
-    func post(_ hub: LiveHub, _ body: [UInt8], token: String) async throws -> LiveHub.Reply {
-        try await hub.request(.POST, "/v1/messages", token: token, body: body)
+    func post(_ hub: RouterHub, _ body: [UInt8], token: String) async throws -> RouterHub.Reply {
+        try await hub.request(.post, "/v1/messages", token: token, body: body)
     }
 
     @Test("a stranger reusing another agency's DocumentId text sees nothing of it, links nothing to it, and cannot file a status about it")
     func strangerDocumentId() async throws {
-        try await LiveHub.run(agencies: Self.agencies) { hub in
+        try await RouterHub.run(agencies: Self.agencies) { hub in
             let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41"), h14 = try await hub.token("000.00.00.H14")
             let h53 = try await hub.token("000.00.11.H53"), g17 = try await hub.token("000.00.00.G17")
             let original = try #require(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).json?["id"] as? String)
@@ -44,14 +44,14 @@ struct DocumentBoundaryTests {
             #expect(revocation.status == 202, "\(String(decoding: revocation.body, as: UTF8.self))")
             let revocationId = try #require(revocation.json?["id"] as? String)
 
-            let strangerTrace = try #require(try await hub.request(.GET, "/v1/messages/\(ownId)/trace", token: h53).json)
+            let strangerTrace = try #require(try await hub.request(.get, "/v1/messages/\(ownId)/trace", token: h53).json)
             #expect((strangerTrace["statuses"] as? [Any])?.isEmpty == true, "H41's status to G22 is not the stranger's: \(strangerTrace)")
             #expect((strangerTrace["actedOnBy"] as? [[String: Any]])?.compactMap { $0["messageId"] as? String } == [revocationId])
-            let revocationTrace = try #require(try await hub.request(.GET, "/v1/messages/\(revocationId)/trace", token: h53).json)
+            let revocationTrace = try #require(try await hub.request(.get, "/v1/messages/\(revocationId)/trace", token: h53).json)
             #expect((revocationTrace["actsOn"] as? [[String: Any]])?.compactMap { $0["messageId"] as? String } == [ownId],
                     "the stranger's revocation acts on its own document, never on G22's")
 
-            let g22Trace = try #require(try await hub.request(.GET, "/v1/messages/\(original)/trace", token: g22).json)
+            let g22Trace = try #require(try await hub.request(.get, "/v1/messages/\(original)/trace", token: g22).json)
             #expect((g22Trace["statuses"] as? [[String: Any]])?.compactMap { $0["messageId"] as? String } == [statusId])
             #expect((g22Trace["actedOnBy"] as? [Any])?.isEmpty == true, "G22's document was revoked by no one: \(g22Trace)")
 
@@ -65,12 +65,12 @@ struct DocumentBoundaryTests {
             #expect(try await hub.post("vpcp/status_cancellation_13.edxml", token: g22).status == 202)
 
             // A recipient sees its own delivery and the statuses it filed, not the other recipients'.
-            let h14Trace = try #require(try await hub.request(.GET, "/v1/messages/\(original)/trace", token: h14).json)
+            let h14Trace = try #require(try await hub.request(.get, "/v1/messages/\(original)/trace", token: h14).json)
             #expect((h14Trace["deliveries"] as? [[String: Any]])?.compactMap { $0["recipient"] as? String } == ["000.00.00.H14"])
             #expect((h14Trace["statuses"] as? [Any])?.isEmpty == true, "H41's and G22's statuses are not H14's: \(h14Trace)")
-            let h41Trace = try #require(try await hub.request(.GET, "/v1/messages/\(original)/trace", token: h41).json)
+            let h41Trace = try #require(try await hub.request(.get, "/v1/messages/\(original)/trace", token: h41).json)
             #expect((h41Trace["statuses"] as? [[String: Any]])?.compactMap { $0["sender"] as? String } == ["000.00.00.H41", "000.00.00.H41"])
-            let full = try #require(try await hub.request(.GET, "/v1/messages/\(original)/trace", token: g22).json)
+            let full = try #require(try await hub.request(.get, "/v1/messages/\(original)/trace", token: g22).json)
             #expect((full["deliveries"] as? [Any])?.count == 3 && (full["statuses"] as? [Any])?.count == 4, "\(full)")
         }
     }

@@ -1,28 +1,21 @@
 import Foundation
-import NIOHTTP1
+import HTTPTypes
 import Testing
+import TrucTestSupport
 
 @Suite("Metrics", .timeLimit(.minutes(30)))
 struct MetricsTests {
-    /// Parses the Prometheus text format into (name{labels} → value).
-    func samples(_ text: String) -> [String: Double] {
-        var result: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            result[String(line[..<space])] = value
-        }
-        return result
-    }
+    func samples(_ text: String) -> [String: Double] { TestText.samples(text) }
 
     @Test("/metrics is Prometheus text, for the operator, with intake, verdict and queue figures")
     func scrape() async throws {
-        try await LiveHub.run { hub in
+        try await RouterHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22")
             #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).status == 202)
             #expect(try await hub.post("signatures/pdf-both-zip.edxml", token: g22).status == 200)
             #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422)
-            #expect(try await hub.request(.GET, "/metrics", token: g22).status == 403)
-            let scrape = try await hub.request(.GET, "/metrics", token: hub.operatorToken)
+            #expect(try await hub.request(.get, "/metrics", token: g22).status == 403)
+            let scrape = try await hub.request(.get, "/metrics", token: RouterHub.operatorToken)
             #expect(scrape.status == 200)
             let text = String(decoding: scrape.body, as: UTF8.self)
             #expect(text.contains("# TYPE truc_intake_total counter"))
