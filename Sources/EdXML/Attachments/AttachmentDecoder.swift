@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import TrucCrypto
 import TrucXML
 import TrucZlib
@@ -64,12 +64,12 @@ extension ParsedMessage {
     }
 }
 
-struct AttachmentFailure: Error {
-    let code: FindingCode
-    let message: String
+package struct AttachmentFailure: Error {
+    package let code: FindingCode
+    package let message: String
 }
 
-enum AttachmentDecoding {
+package enum AttachmentDecoding {
     /// Decodes the base64 text of a `ContentTransferEncoded` element where it lies in the source.
     static func decodeBase64(_ element: XMLElement, limits: AttachmentLimits) -> Result<[UInt8], AttachmentFailure> {
         let encodedLength = element.textByteCount
@@ -99,7 +99,7 @@ enum AttachmentDecoding {
     /// Opens a ZIP container and digests every entry, enforcing the zip-bomb limits on the declared sizes
     /// and, since headers can lie, on the bytes actually inflated. The reader (`ZipArchive`) checks every
     /// offset and length and always ends, so no archive can trap or stall the process.
-    static func unzip(_ data: some ContiguousBytes, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true,
+    package static func unzip(_ data: some ContiguousBytes, limits: AttachmentLimits, alreadyUncompressed: Int, retain: Bool, digests: Bool = true,
                       retainUpTo: Int = .max) -> Result<([ZipEntryContent], Int), AttachmentFailure> {
         data.withUnsafeBytes { bytes in
             let archive: ZipArchive

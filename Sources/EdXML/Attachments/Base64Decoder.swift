@@ -4,9 +4,9 @@
 /// Written here rather than taken from a library because the payload arrives as slices of the source
 /// bytes (see `XMLDocument.parse(detachTextOf:)`): decoding them where they lie, into one output buffer,
 /// is what keeps a 20 MB message near one copy in memory. Foundation's decoder needs the text joined first.
-struct Base64Decoder {
-    struct Failure: Error, Equatable {
-        let message: String
+package struct Base64Decoder {
+    package struct Failure: Error, Equatable {
+        package let message: String
     }
 
     private static let invalid: UInt8 = 0xFF
@@ -27,14 +27,16 @@ struct Base64Decoder {
     /// A padded group closed the data: only white space may follow.
     private var ended = false
     private var consumed = 0
-    private(set) var failure: Failure?
+    package private(set) var failure: Failure?
+
+    package init() {}
 
     /// Upper bound of the decoded size of `encodedLength` bytes of text.
-    static func maxDecodedLength(_ encodedLength: Int) -> Int { (encodedLength / 4 + 1) * 3 }
+    package static func maxDecodedLength(_ encodedLength: Int) -> Int { (encodedLength / 4 + 1) * 3 }
 
     /// Decodes `chunk`, writing to `out` (which must have room: see `maxDecodedLength`). Returns the number
     /// of bytes written. After a failure, further input is ignored.
-    mutating func feed(_ chunk: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    package mutating func feed(_ chunk: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Int {
         guard failure == nil, let input = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
         let n = chunk.count
         var written = 0
@@ -117,7 +119,7 @@ struct Base64Decoder {
     }
 
     /// Ends the input. Unpadded final groups of 2 or 3 characters are accepted; a lone character is not.
-    mutating func finish(into out: UnsafeMutablePointer<UInt8>) -> Int {
+    package mutating func finish(into out: UnsafeMutablePointer<UInt8>) -> Int {
         guard failure == nil else { return 0 }
         if paddingSeen > 0 {
             failure = Failure(message: "incomplete padding at the end")

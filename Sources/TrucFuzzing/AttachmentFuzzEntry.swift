@@ -1,10 +1,10 @@
+import EdXML
 import Foundation
 
-/// Entry points for the fuzz targets (`Sources/TrucFuzzing`): the attachment decoders on raw bytes, as a
-/// hostile sender controls them.
-package enum AttachmentFuzzEntry {
+/// The attachment decoders on raw bytes, as a hostile sender controls them (the base64 and zip targets).
+enum AttachmentFuzzEntry {
     /// Base64-decodes `text`, fed in chunks cut at `split` (so that chunk boundaries fall anywhere).
-    package static func base64(_ text: [UInt8], split: Int) -> Int? {
+    static func base64(_ text: [UInt8], split: Int) -> Int? {
         var decoder = Base64Decoder()
         var out = [UInt8](repeating: 0, count: Base64Decoder.maxDecodedLength(text.count))
         let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
@@ -21,7 +21,7 @@ package enum AttachmentFuzzEntry {
     }
 
     /// Opens `bytes` as a ZIP container with small limits and inflates every entry.
-    package static func unzip(_ bytes: [UInt8]) -> Bool {
+    static func unzip(_ bytes: [UInt8]) -> Bool {
         let limits = AttachmentLimits(maxDecodedBytes: 8 << 20, maxUncompressedTotal: 16 << 20, maxRatio: 100, ratioFloor: 1 << 16, maxEntries: 64)
         if case .success = AttachmentDecoding.unzip(Data(bytes), limits: limits, alreadyUncompressed: 0, retain: true) { return true }
         return false
