@@ -16,11 +16,22 @@ package final class PrivateKey: @unchecked Sendable {
 
     package var isRSA: Bool { EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA }
 
-    /// RSA PKCS#1 v1.5 (or ECDSA, DER) signature of `data`.
-    package func sign(_ data: [UInt8], digest: DigestAlgorithm) throws(CryptoError) -> [UInt8] {
+    /// Whether the key is an elliptic-curve key (ECDSA).
+    package var isEC: Bool { EVP_PKEY_get_base_id(key) == EVP_PKEY_EC }
+
+    /// RSA PKCS#1 v1.5 (or ECDSA, DER) signature of `data`; with `pss`, RSASSA-PSS with a salt as long as the digest
+    /// and MGF1 with the same digest (TLS 1.3's rsa_pss_rsae_*).
+    package func sign(_ data: [UInt8], digest: DigestAlgorithm, pss: Bool = false) throws(CryptoError) -> [UInt8] {
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError("cannot allocate a digest context") }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestSignInit(ctx, nil, digest.md, nil, key) == 1 else { throw CryptoError.openssl("cannot start signing") }
+        var pctx: OpaquePointer?
+        guard EVP_DigestSignInit(ctx, &pctx, digest.md, nil, key) == 1 else { throw CryptoError.openssl("cannot start signing") }
+        if pss {
+            guard isRSA, let pctx, EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 else {
+                throw CryptoError.openssl("cannot sign with RSASSA-PSS")
+            }
+        }
         var length = 0
         let ok: Bool = data.withUnsafeBufferPointer { input in
             EVP_DigestSign(ctx, nil, &length, input.baseAddress, input.count) == 1

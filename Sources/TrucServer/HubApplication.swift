@@ -208,7 +208,7 @@ struct WorkPoolService: Service {
 func tlsConfiguration(_ configuration: HubConfiguration) throws -> TLSConfiguration {
     var tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) },
-        privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem)))
+        privateKey: .privateKey(NIOSSLPrivateKey(customPrivateKey: try HandshakeKey(pemFile: configuration.privateKeyPath))))
     tls.minimumTLSVersion = .tlsv12
     tls.certificateVerification = .optionalVerification
     tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))

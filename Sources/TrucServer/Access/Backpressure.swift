@@ -22,25 +22,7 @@ package final class WorkPool: Sendable {
         self.queueLimit = max(0, queueLimit)
         pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
-        if niceness > 0 { lowerPriority(by: niceness) }
-    }
-
-    /// Runs one task on each thread of the pool (they wait for each other, so each lands on its own thread)
-    /// that raises the thread's nice value.
-    private func lowerPriority(by niceness: Int32) {
-        #if os(Linux)
-        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        for _ in 0..<threads {
-            pool.submit { _ in
-                // On Linux the nice value is per thread, and who = 0 names the calling thread (setpriority(2)).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-                arrived.signal()
-                release.wait()
-            }
-        }
-        for _ in 0..<threads { arrived.wait() }
-        for _ in 0..<threads { release.signal() }
-        #endif
+        if niceness > 0 { pool.lowerPriority(by: niceness, threads: self.threads) }
     }
 
     /// Jobs admitted now (running or waiting).
@@ -161,4 +143,24 @@ package final class ConnectionCounter: Sendable {
     }
 
     func closed() { open.withLockedValue { $0 -= 1 } }
+}
+
+extension NIOThreadPool {
+    /// Runs one task on each of the pool's `threads` (they wait for each other, so each lands on its own thread)
+    /// that raises the thread's nice value.
+    func lowerPriority(by niceness: Int32, threads: Int) {
+        #if os(Linux)
+        let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        for _ in 0..<threads {
+            submit { _ in
+                // On Linux the nice value is per thread, and who = 0 names the calling thread (setpriority(2)).
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                arrived.signal()
+                release.wait()
+            }
+        }
+        for _ in 0..<threads { arrived.wait() }
+        for _ in 0..<threads { release.signal() }
+        #endif
+    }
 }
