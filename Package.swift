@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"], swiftSettings: strictSettings),
 
         // Runs the programs tests drive, with time limits (no product: used by the test targets only).
-        .target(name: "TrucTestSupport", path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
+        .target(name: "TrucTestSupport", dependencies: ["TrucConcurrency"], path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucLogTests", dependencies: ["TrucLog", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),

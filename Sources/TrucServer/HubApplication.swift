@@ -89,7 +89,8 @@ package func buildHub(
         auth: Authenticator(store: store, trustState: trust, operatorTokenHash: configuration.operatorToken.map { Digest.sha256(Array($0.utf8)) },
                             metricsTokenHash: configuration.metricsToken.map { Digest.sha256(Array($0.utf8)) },
                             verified: verified, guesses: CredentialGuard(perSource: limits.wrongTokensPerMinute,
-                                                                      global: max(200, 40 * limits.wrongTokensPerMinute), logger: logger)),
+                                                                      global: max(200, 40 * limits.wrongTokensPerMinute),
+                                                                      clock: configuration.clock, logger: logger)),
         intake: intake, maxBodyBytes: configuration.maxBodyBytes, bodies: bodies, receipts: receipts, metrics: metrics,
         minFreeDiskBytes: configuration.minFreeDiskBytes, health: storeHealth, routing: configuration.routing, logger: logger, pulls: pulls)
     var services: [any Service] = [WorkPoolService(pools: [pool, largePool])]

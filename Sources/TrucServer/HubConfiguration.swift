@@ -1,3 +1,4 @@
+package import TrucConcurrency
 import NIOCore
 package import TrucCore
 package import TrucSignatures
@@ -69,6 +70,8 @@ package struct HubConfiguration: Sendable {
     /// Reload the trust directory on SIGHUP (a process-wide signal: `truc serve` sets it; hubs built inside a
     /// test process do not, and reload through the admin API).
     package var reloadOnSIGHUP = false
+    /// The clock of the holds on wrong tokens (tests move it by hand).
+    package var clock = WallClock.system
     /// How revocation of document signers is decided (see docs/signatures.md "Revocation").
     package var revocation = RevocationSettings()
 

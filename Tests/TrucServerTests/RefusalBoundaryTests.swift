@@ -107,28 +107,6 @@ struct RecipientBoundaryTests {
 /// Guessing tokens is slow: an address that sends wrong tokens is held back, for longer each time.
 @Suite("Token guessing held back", .timeLimit(.minutes(30)))
 struct GuessingTests {
-    @Test("five wrong Bearer tokens: the address waits (429, Retry-After), the right token included; then it is served again")
-    func bearerGuessing() async throws {
-        try await LiveHub.run { hub in
-            var heldAt = ContinuousClock.now
-            for n in 1...5 {
-                if n == 5 { heldAt = .now }
-                let wrong = try await hub.request(.GET, "/v1/admin/queues", token: "truc_guess-\(n)")
-                #expect(wrong.status == 401, "try \(n)")
-            }
-            let held = try await hub.request(.GET, "/v1/admin/queues", token: hub.operatorToken)
-            // The first hold lasts 2 s from the fifth wrong token: on a machine so loaded that the right token comes
-            // later than that, the hold has rightly ended and there is nothing to see here.
-            guard ContinuousClock.now - heldAt < .milliseconds(1_800) else { return }
-            #expect(held.status == 429 && held.errorCode == "too-many-attempts", "\(held.status)")
-            let wait = Int(held.headers.first { $0.0.lowercased() == "retry-after" }?.1 ?? "") ?? 0
-            #expect((1...900).contains(wait), "Retry-After \(wait)")
-            try await Task.sleep(for: .seconds(Double(wait) + 0.2))
-            #expect(try await hub.request(.GET, "/v1/admin/queues", token: hub.operatorToken).status == 200, "served again, cleared")
-            #expect(try await hub.request(.GET, "/v1/admin/queues", token: "truc_guess-again").status == 401, "a fresh start after a success")
-        }
-    }
-
     @Test("the dashboard login: wrong tokens hold the address back too")
     func loginGuessing() async throws {
         try await LiveHub.run { hub in

@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 import NIOConcurrencyHelpers
 import HTTPTypes
+package import TrucConcurrency
 import TrucCore
 
 /// Slows down anyone guessing tokens (`POST /login`, a Bearer token on any route): after a few wrong
@@ -31,16 +32,19 @@ package final class CredentialGuard: Sendable {
     let capacity = 10_000
     private let state = NIOLockedValueBox(State())
     private let logger: Logger
+    private let clock: WallClock
 
-    package init(perSource: Int = 5, global: Int = 200, logger: Logger = Logger(label: "truc")) {
+    package init(perSource: Int = 5, global: Int = 200, clock: WallClock = .system, logger: Logger = Logger(label: "truc")) {
         self.perSource = perSource
         self.global = global
+        self.clock = clock
         self.logger = logger
     }
 
     /// Seconds `source` must still wait, or nil when it may try.
-    package func waiting(_ source: String, now: Double = Date().timeIntervalSince1970) -> Int? {
-        state.withLockedValue { state in
+    package func waiting(_ source: String) -> Int? {
+        let now = clock.now()
+        return state.withLockedValue { state in
             guard let s = state.sources[source], s.blockedUntil > now else { return nil }
             return Int((s.blockedUntil - now).rounded(.up))
         }
@@ -55,7 +59,8 @@ package final class CredentialGuard: Sendable {
     }
 
     /// Records a wrong token from `source`.
-    package func failed(_ source: String, now: Double = Date().timeIntervalSince1970) {
+    package func failed(_ source: String) {
+        let now = clock.now()
         let blocked: (Int, Int)? = state.withLockedValue { state in
             state.recent = state.recent.filter { $0 > now - window } + [now]
             if state.sources[source] == nil {
