@@ -12,17 +12,8 @@ struct ConfigurationDocTests {
 
     @Test("docs/configuration.md prints the catalogue's table exactly")
     func docsTable() throws {
-        let text = try String(contentsOf: Self.docs, encoding: .utf8)
-        let begin = try #require(text.range(of: "<!-- keys:begin -->\n"))
-        let end = try #require(text.range(of: "<!-- keys:end -->", range: begin.upperBound..<text.endIndex))
-        let table = String(text[begin.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)
-        if table != ServeKeys.markdownTable, ProcessInfo.processInfo.environment["TRUC_WRITE_DOCS"] == "1" {
-            // `TRUC_WRITE_DOCS=1 swift test --filter ConfigurationDocTests` writes the table in (then read the diff).
-            try (String(text[..<begin.upperBound]) + ServeKeys.markdownTable + "\n" + String(text[end.lowerBound...]))
-                .write(to: Self.docs, atomically: true, encoding: .utf8)
-            return
-        }
-        #expect(table == ServeKeys.markdownTable, "docs/configuration.md's table differs from the catalogue: put this between the markers\n\(ServeKeys.markdownTable)")
+        let table = try GeneratedDocs.table(in: Self.docs, marker: "keys", expected: ServeKeys.markdownTable)
+        #expect(table == ServeKeys.markdownTable, "docs/configuration.md's table differs from the catalogue: run TRUC_WRITE_DOCS=1 swift test --filter ConfigurationDocTests")
     }
 
     @Test("truc serve --print-config lists the catalogue's keys in order, --help every flag; the other flags of the docs exist")

@@ -13,15 +13,7 @@ struct ErrorCatalogueTests {
 
     @Test("docs/errors.md prints the catalogue's table exactly")
     func docsTable() throws {
-        let text = try String(contentsOf: Self.docs, encoding: .utf8)
-        let begin = try #require(text.range(of: "<!-- codes:begin -->\n"))
-        let end = try #require(text.range(of: "<!-- codes:end -->", range: begin.upperBound..<text.endIndex))
-        let table = String(text[begin.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)
-        if table != ErrorCode.markdownTable, ProcessInfo.processInfo.environment["TRUC_WRITE_DOCS"] == "1" {
-            try (String(text[..<begin.upperBound]) + ErrorCode.markdownTable + "\n" + String(text[end.lowerBound...]))
-                .write(to: Self.docs, atomically: true, encoding: .utf8)
-            return
-        }
+        let table = try GeneratedDocs.table(in: Self.docs, marker: "codes", expected: ErrorCode.markdownTable)
         #expect(table == ErrorCode.markdownTable, "docs/errors.md's table differs from ErrorCode: run TRUC_WRITE_DOCS=1 swift test --filter ErrorCatalogueTests")
     }
 

@@ -10,6 +10,7 @@ import TrucCrypto
 import TrucServer
 import TrucStore
 import TrucSQLiteStore
+import TrucTestSupport
 
 /// The fast tier's hub: the same `buildHub` as `truc serve`, its router driven in process by HummingbirdTesting
 /// (no TLS, no socket, no process); the store in a temporary directory; the demo PKI. Its services (delivery,
@@ -34,9 +35,7 @@ struct RouterHub: Sendable {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let store = try SQLiteStore(dataDirectory: data)
-        let directory = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
-                                      ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
-                                      ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)]
+        let directory = agencies ?? DemoDirectory.agencies.map { ($0.code, $0.name, $0.identifier) }
         for (code, name, identifier) in directory {
             try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())
         }

@@ -9,6 +9,7 @@ import TrucCore
 import TrucCrypto
 import TrucServer
 import TrucStore
+import TrucTestSupport
 import AsyncAlgorithms
 @testable import TrucSQLiteStore
 
@@ -41,9 +42,7 @@ struct LiveHub {
         let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("truc-hub-\(UUID().uuidString)").path
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: data) } }
         let store = try SQLiteStore(dataDirectory: data)
-        let registered = agencies ?? [("000.00.00.G22", "Văn phòng Chính phủ", "MST:0100100001"), ("000.00.00.H41", "UBND Tỉnh Nghệ An", "MST:2900100002"),
-                                      ("000.00.12.H41", "Sở Thông tin và Truyền thông Nghệ An", "MST:2900100003"),
-                                      ("000.00.00.H14", "UBND Tỉnh Cao Bằng", nil), ("000.00.00.G17", "Bộ Thông tin và Truyền thông", nil)]
+        let registered = agencies ?? DemoDirectory.agencies.map { ($0.code, $0.name, $0.identifier) }
         for (code, name, identifier) in registered {
             try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())
         }
