@@ -64,10 +64,10 @@ let package = Package(
         .target(name: "TrucVocabulary", swiftSettings: strictSettings),
         .target(
             name: "EdXML",
-            dependencies: ["TrucVocabulary", "TrucXML", "TrucCrypto", "TrucZlib"],
+            dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucXML", "TrucCrypto", "TrucZlib"],
             resources: [.embedInCode("Schemas/edxml-document.xsd"), .embedInCode("Schemas/edxml-status.xsd")], swiftSettings: strictSettings
         ),
-        .target(name: "TrucSignatures", dependencies: ["TrucVocabulary", "EdXML", "TrucCore", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
+        .target(name: "TrucSignatures", dependencies: ["TrucVocabulary", "TrucConcurrency", "EdXML", "TrucCore", "TrucXML", "TrucCrypto", "TrucZlib", .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: strictSettings),
         .target(
             name: "TrucRevocation",
             dependencies: ["TrucCrypto", "TrucSignatures", .product(name: "AsyncHTTPClient", package: "async-http-client"),

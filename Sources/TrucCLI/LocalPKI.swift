@@ -1,8 +1,8 @@
+import TrucCore
 import Foundation
 import TrucCrypto
 #if canImport(Glibc)
 import Glibc
-import TrucCore
 #endif
 
 /// The PKI a hub makes for itself when it is given none: `DATA/pki`, created once on first start with keys

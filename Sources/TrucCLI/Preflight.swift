@@ -1,7 +1,7 @@
+import TrucCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
-import TrucCore
 #endif
 
 /// What `truc serve` checks before it creates anything (a store, a PKI, demo agencies): that the data

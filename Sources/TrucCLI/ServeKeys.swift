@@ -125,7 +125,7 @@ enum ServeKeys {
         ServeKey("verify-queue", .int, "N", default: String(limits.verifyQueueLimit),
                  "Messages waiting for a verification thread (one per core); beyond it `503 busy` with `Retry-After`."),
         ServeKey("work-budget", .double, "SECONDS", default: shown(limits.workBudgetSeconds),
-                 "What one document may take to decode and verify; past it `422 too-complex`."),
+                 "CPU seconds one document may take to decode and verify, counted on the thread doing it (waiting for a core is not counted; ten times it in wall time ends the work anyway); past it `422 too-complex`."),
         ServeKey("refusal-retention-days", .int, "N", default: String(HubConfiguration.defaultRefusalRetentionDays),
                  "Refusal records (and the validation data kept with them) are pruned after so many days."),
         ServeKey("payload-retention-days", .text, "N|off", default: "90",

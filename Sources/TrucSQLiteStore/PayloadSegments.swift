@@ -1,8 +1,8 @@
+package import TrucStore
 import Foundation
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc
-package import TrucStore
 #endif
 
 /// Payloads too large for the database, appended to segment files (`payloads/00000001.seg`, …, up to

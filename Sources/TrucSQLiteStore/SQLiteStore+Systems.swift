@@ -1,3 +1,4 @@
+package import TrucStore
 import Foundation
 package import TrucCore
 package import TrucCrypto
@@ -5,7 +6,6 @@ import TrucLog
 import TrucSQLite
 #if canImport(Glibc)
 import Glibc
-package import TrucStore
 #endif
 
 extension SQLiteStore {

@@ -1,3 +1,4 @@
+import TrucConcurrency
 import TrucZlib
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,7 @@ import Darwin
 #endif
 
 /// What one PDF may cost, spent inside the reader's loops (not only between files): cross-reference
-/// entries declared, objects parsed, bytes inflated, object streams inflated, and the document's deadline.
+/// entries declared, objects parsed, bytes inflated, object streams inflated, and the document's work budget.
 /// Past any of them the reader throws `PDFSyntaxError.tooComplex`, which the hub answers with 422 too-complex.
 final class PDFBudget {
     struct Limits: Sendable {
@@ -24,14 +25,14 @@ final class PDFBudget {
     }
 
     let limits: Limits
-    let deadline: ContinuousClock.Instant?
+    let budget: WorkBudget?
     private(set) var entries = 0
     private(set) var inflated = 0
     private(set) var objects = 0
 
-    init(_ limits: Limits = .default, deadline: ContinuousClock.Instant? = nil) {
+    init(_ limits: Limits = .default, budget: WorkBudget? = nil) {
         self.limits = limits
-        self.deadline = deadline
+        self.budget = budget
     }
 
     func spendEntries(_ n: Int) throws {
@@ -56,7 +57,7 @@ final class PDFBudget {
     }
 
     func checkTime() throws {
-        if let deadline, ContinuousClock.now >= deadline {
+        if let budget, budget.spent {
             throw PDFSyntaxError.tooComplex("reading the file took longer than the work budget for one document")
         }
     }

@@ -1,3 +1,4 @@
+import TrucConcurrency
 import SwiftASN1
 import TrucCrypto
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Glibc
 struct PDFVerifier {
     let validation: SignerValidation
     /// When the document's work budget is spent (the PDF reader checks it inside its loops).
-    var deadline: ContinuousClock.Instant?
+    var budget: WorkBudget?
     var trust: TrustStore { validation.trust }
     var policy: VerificationPolicy { validation.policy }
     var chains: ChainCache { validation.chains }
@@ -27,7 +28,7 @@ struct PDFVerifier {
     func verify(_ bytes: UnsafeBufferPointer<UInt8>, location: String, at time: Int64) -> Outcome {
         let fields = PDFSignatureScanner.scan(bytes, limit: policy.maxSignaturesPerFile)
         guard fields.contains(where: { $0.subFilter != Self.documentTimeStamp }) else { return Outcome() }
-        let pdf = InMemoryPDF(bytes: bytes, fields: fields, file: PDFFile(bytes, budget: PDFBudget(deadline: deadline)))
+        let pdf = InMemoryPDF(bytes: bytes, fields: fields, file: PDFFile(bytes, budget: PDFBudget(budget: budget)))
         do {
             return Outcome(verdicts: try verify(pdf, location: location, at: time))
         } catch let error as PDFSyntaxError where error.tooComplex {

@@ -3,6 +3,7 @@ package import EdXML
 package import TrucCrypto
 import TrucXML
 import TrucZlib
+package import TrucConcurrency
 
 /// Verifies every signature of an edXML message — XMLDSig on the envelope, CMS in attached PDFs (raw or
 /// zipped) — against a trust store. One instance serves all threads: the trust store and chain cache are
@@ -144,7 +145,7 @@ package final class SignatureVerifier: Sendable {
             }
         }
         if scope == .all {
-            let pdf = PDFVerifier(validation: validation, deadline: attachmentLimits.deadline)
+            let pdf = PDFVerifier(validation: validation, budget: attachmentLimits.budget)
             for file in Self.pdfFiles(attachments()) {
                 if attachmentLimits.budgetSpent {
                     findings.append(Finding(.workBudget, file.location, "verifying the signatures took longer than the hub's work budget for one document"))
@@ -249,8 +250,8 @@ extension SignatureVerifier {
     }
 
     /// Why a PDF is too complex to verify (nil: it is not).
-    package func pdfTooComplex(_ pdf: [UInt8], at time: Int64, deadline: ContinuousClock.Instant? = nil) -> String? {
-        PDFVerifier(validation: validation(), deadline: deadline).verify(pdf, location: "pdf", at: time).tooComplex
+    package func pdfTooComplex(_ pdf: [UInt8], at time: Int64, budget: WorkBudget? = nil) -> String? {
+        PDFVerifier(validation: validation(), budget: budget).verify(pdf, location: "pdf", at: time).tooComplex
     }
 
     /// The signatures of one PDF written in chunks of `chunkSize` bytes to a mapped scratch file, as a large

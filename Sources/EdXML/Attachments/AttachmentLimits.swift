@@ -1,3 +1,5 @@
+package import TrucConcurrency
+
 /// Limits on decoding attachments (zip-bomb protection).
 package struct AttachmentLimits: Sendable, Equatable {
     /// Largest decoded attachment (the bytes inside the base64), per attachment.
@@ -9,12 +11,12 @@ package struct AttachmentLimits: Sendable, Equatable {
     package var ratioFloor: Int
     /// Most entries in one ZIP attachment.
     package var maxEntries: Int
-    /// When decoding (and verifying what it yields) must be over: the per-document work budget. Past it the
-    /// document gets a `work-budget` finding instead of more work. Nil: no time limit.
-    package var deadline: ContinuousClock.Instant?
+    /// The per-document work budget (CPU time of the thread that decodes and verifies): once spent, the document
+    /// gets a `work-budget` finding instead of more work. Nil: no limit.
+    package var budget: WorkBudget?
 
     /// True when the work budget is spent.
-    package var budgetSpent: Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
+    package var budgetSpent: Bool { budget?.spent ?? false }
 
     package init(maxDecodedBytes: Int = 64 << 20, maxUncompressedTotal: Int = 256 << 20, maxRatio: Int = 100,
                  ratioFloor: Int = 1 << 20, maxEntries: Int = 256) {

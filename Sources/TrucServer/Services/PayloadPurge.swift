@@ -1,3 +1,4 @@
+import TrucVocabulary
 import EdXML
 import Foundation
 package import Logging
@@ -9,7 +10,6 @@ package import TrucStore
 import TrucZlib
 #if canImport(Glibc)
 import Glibc
-import TrucVocabulary
 #endif
 
 /// Where purged payloads go and when (docs/operating.md "Retention and archives").

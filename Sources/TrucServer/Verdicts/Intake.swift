@@ -6,6 +6,7 @@ import TrucCrypto
 package import TrucSignatures
 import TrucStore
 import HTTPTypes
+import TrucConcurrency
 
 struct Intake: Sendable {
     let store: any CredentialStore & DirectoryStore & InboxStore & IntakeStore & RefusalStore & SealStore & StatisticsStore
@@ -299,7 +300,7 @@ struct Intake: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970)
         var attachmentLimits = AttachmentLimits.default
-        attachmentLimits.deadline = ContinuousClock.now + workBudget
+        attachmentLimits.budget = WorkBudget(workBudget)
         let verifier = trust.verifier // one trust for the verdict and the snapshot it is kept with (a reload may come between)
         let (verdict, attachmentFindings) = verifier.verifyReportingAttachments(parsed, at: now, attachmentLimits: attachmentLimits)
         if let first = attachmentFindings.first {
