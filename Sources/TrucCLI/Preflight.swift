@@ -1,5 +1,6 @@
 import TrucCore
 import Foundation
+import TrucCrypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,5 +53,15 @@ enum Preflight {
             throw CommandFailure(.addressUnusable, "cannot listen on \(host):\(port) (\(String(cString: strerror(reason)))): choose another \(flag)").report()
         }
         #endif
+    }
+
+    /// The hub's key must be the key of its certificate (the chain's first): a wrong one would start a hub whose every
+    /// TLS handshake and receipt signature fails. Unreadable files are left to the steps that read them.
+    static func keyPair(certificate: String, key: String) throws {
+        guard let chain = FileManager.default.contents(atPath: certificate), let pem = FileManager.default.contents(atPath: key),
+              let leaf = try? Certificate.fromPEM([UInt8](chain)).first, let privateKey = try? PrivateKey(pem: [UInt8](pem)) else { return }
+        guard privateKey.matches(leaf) else {
+            throw CommandFailure(.pkiKeyMismatch, "--tls-key \(key) is not the private key of the certificate in --tls-cert \(certificate): give the key that certificate was issued for").report()
+        }
     }
 }

@@ -316,6 +316,7 @@ extension ServeCommand {
                           rootCertificate: demo + "/trust/root-ca.pem", demo: true)
         }
         if let cert = given.cert, let key = given.key, let ca = given.ca, let trust = given.trust {
+            try Preflight.keyPair(certificate: cert, key: key)
             return HubPKI(certificate: cert, privateKey: key, clientCA: ca, trust: trust)
         }
         // Any PKI setting means the operator owns the PKI: a missing piece is an error, never a made-up CA (nor

@@ -79,6 +79,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case outOfScope = "out-of-scope"
     case pkiDamaged = "pki-damaged"
     case pkiIncomplete = "pki-incomplete"
+    case pkiKeyMismatch = "pki-key-mismatch"
     case portInUse = "port-in-use"
     case reasonRequired = "reason-required"
     case reasonTooLong = "reason-too-long"
@@ -200,6 +201,7 @@ package enum ErrorCode: String, CaseIterable, Sendable {
         case .outOfScope: Entry(http: 403, exit: nil, meaning: "statistics of an agency outside the caller's subtree")
         case .pkiDamaged: Entry(http: nil, exit: 3, meaning: "the data directory's PKI exists but lacks the hub's key")
         case .pkiIncomplete: Entry(http: nil, exit: 2, meaning: "some of tls-cert, tls-key, client-ca and trust given without the others")
+        case .pkiKeyMismatch: Entry(http: nil, exit: 2, meaning: "tls-key is not the private key of the certificate in tls-cert")
         case .portInUse: Entry(http: nil, exit: 3, meaning: "another process listens on the port")
         case .reasonRequired: Entry(http: 400, exit: nil, meaning: "a failed acknowledgement without a reason")
         case .reasonTooLong: Entry(http: 422, exit: nil, meaning: "an acknowledgement reason over its byte limit")

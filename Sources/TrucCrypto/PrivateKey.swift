@@ -16,6 +16,12 @@ package final class PrivateKey: @unchecked Sendable {
 
     package var isRSA: Bool { EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA }
 
+    /// Whether this is the private key of `certificate`'s public key.
+    package func matches(_ certificate: Certificate) -> Bool {
+        defer { clearOpenSSLErrors() }
+        return X509_check_private_key(certificate.x509, key) == 1
+    }
+
     /// Whether the key is an elliptic-curve key (ECDSA).
     package var isEC: Bool { EVP_PKEY_get_base_id(key) == EVP_PKEY_EC }
 

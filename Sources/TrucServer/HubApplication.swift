@@ -207,9 +207,11 @@ struct WorkPoolService: Service {
 /// TLS 1.2+, the hub's certificate; a client certificate is asked for and checked when presented (agencies
 /// may use tokens instead; SDK clients present none).
 func tlsConfiguration(_ configuration: HubConfiguration) throws -> TLSConfiguration {
+    let chainPEM = [UInt8](try Data(contentsOf: URL(fileURLWithPath: configuration.certificatePath)))
+    guard let leaf = try Certificate.fromPEM(chainPEM).first else { throw CryptoError("\(configuration.certificatePath) holds no certificate") }
     var tls = TLSConfiguration.makeServerConfiguration(
-        certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificatePath).map { .certificate($0) },
-        privateKey: .privateKey(NIOSSLPrivateKey(customPrivateKey: try HandshakeKey(pemFile: configuration.privateKeyPath))))
+        certificateChain: try NIOSSLCertificate.fromPEMBytes(chainPEM).map { .certificate($0) },
+        privateKey: .privateKey(NIOSSLPrivateKey(customPrivateKey: try HandshakeKey(pemFile: configuration.privateKeyPath, certificate: leaf))))
     tls.minimumTLSVersion = .tlsv12
     tls.certificateVerification = .optionalVerification
     tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.clientCAPath))

@@ -57,6 +57,9 @@ package final class ReceiptSigner: Sendable {
         key = try PrivateKey(pem: privateKeyPEM)
         guard key.isRSA else { throw CryptoError("receipts are signed with an RSA key") }
         certificates = try Certificate.fromPEM(certificateChainPEM)
+        guard let leaf = certificates.first, key.matches(leaf) else {
+            throw CryptoError("the hub's private key is not the key of its certificate (the first of the chain)")
+        }
     }
 
     package func sign(_ receipt: DeliveryReceipt) throws -> [UInt8] {

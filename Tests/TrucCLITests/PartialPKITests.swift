@@ -29,4 +29,14 @@ struct PartialPKITests {
             #expect(!FileManager.default.fileExists(atPath: data), "nothing made for \(named)")
         }
     }
+
+    @Test("a key that is not the certificate's (another key of the same CA): exit 2, pki-key-mismatch, nothing created")
+    func keyOfAnotherCertificate() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-keypair-\(UUID().uuidString)").path
+        let run = try TrucRun.run(["serve", "--data", data, "--port", String(freeTCPPort()),
+                                   "--tls-cert", Self.demo + "/hub/server.chain.pem", "--tls-key", Self.demo + "/agencies/000.00.00.G22/organisation.key",
+                                   "--client-ca", Self.demo + "/hub/client-ca.pem", "--trust", Self.demo + "/trust"])
+        #expect(run.exitCode == 2 && run.stderr.hasPrefix("truc: pki-key-mismatch: --tls-key "), "\(run.exitCode) \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "nothing made")
+    }
 }

@@ -14,6 +14,16 @@ struct ReceiptSignerTests {
                                          sender: "000.00.00.G22", recipient: "000.00.00.H41", deliveredAt: "2026-11-22T03:00:00Z",
                                          how: "pull", sha256: String(repeating: "ab", count: 32))
 
+    @Test("a key that is not the key of the chain's first certificate is refused: no receipt would verify")
+    func keyOfAnotherCertificate() throws {
+        let demo = SignatureFixtures.repo.appendingPathComponent("Certs/demo")
+        #expect(throws: (any Error).self) {
+            try ReceiptSigner(privateKeyPEM: [UInt8](try Data(contentsOf: demo.appendingPathComponent("agencies/000.00.00.G22/organisation.key"))),
+                              certificateChainPEM: [UInt8](try Data(contentsOf: demo.appendingPathComponent("hub/server.chain.pem"))))
+        }
+        _ = try Self.signer() // the hub's own pair loads
+    }
+
     @Test("a receipt signed by the hub verifies with xmlsec1, and fails once changed",
           .enabled(if: CrossCheckTests.tool("xmlsec1") != nil))
     func xmlsecVerifies() throws {

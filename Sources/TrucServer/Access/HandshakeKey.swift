@@ -14,10 +14,14 @@ final class HandshakeKey: NIOSSLCustomPrivateKey, Hashable, @unchecked Sendable 
     private let der: [UInt8]
     private let pool: NIOThreadPool
 
-    /// Reads the PEM private key at `path` (RSA or ECDSA); `threads` sign handshakes at `niceness` (Linux).
-    init(pemFile path: String, threads: Int = 2, niceness: Int32 = 5) throws {
+    /// Reads the PEM private key at `path` (RSA or ECDSA), which must be the key of `certificate` (the chain's
+    /// first); `threads` sign handshakes at `niceness` (Linux).
+    init(pemFile path: String, certificate: Certificate, threads: Int = 2, niceness: Int32 = 5) throws {
         let pem = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         key = try PrivateKey(pem: pem)
+        // (BoringSSL cannot check a key it does not hold: without this, a wrong key starts a hub whose every
+        // handshake fails.)
+        guard key.matches(certificate) else { throw CryptoError("\(path) is not the private key of the hub's certificate") }
         der = try NIOSSLPrivateKey(bytes: pem, format: .pem).derBytes
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
         pool.start()
