@@ -42,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try await ServeSettings(flags: flags, file: config, environment: ProcessInfo.processInfo.environment)
         try refuseUnknownKeys(settings)
         try settings.refuseInvalidValues()
+        try settings.refuseOutOfRange()
         if printConfig {
             printConfiguration(settings)
             return

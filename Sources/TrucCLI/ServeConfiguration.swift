@@ -181,6 +181,18 @@ struct ServeSettings: Sendable {
         return reader.stringArray(forKey: ConfigKey(key)) ?? []
     }
 
+    /// Refuses a number outside its key's range (`ServeKey.range`), not finite included, naming where it came from:
+    /// before anything is made, so that no setting reaches arithmetic it would overflow.
+    func refuseOutOfRange() throws {
+        for key in ServeKeys.all {
+            guard let range = key.range else { continue }
+            let value = key.kind == .int ? int(key.name).map(Double.init) : double(key.name)
+            guard let value, !range.contains(value) else { continue }
+            func text(_ n: Double) -> String { n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n) }
+            throw CommandFailure(.configInvalidValue, "\(key.name) \(text(value)) from the \(source(of: key.name) ?? "configuration") is out of range: give \(text(range.lowerBound)) to \(text(range.upperBound))").report()
+        }
+    }
+
     /// A key's effective value as text, whatever its type (for `--print-config`).
     func text(_ key: String) -> String? {
         if let value = reader.string(forKey: ConfigKey(key)) { return value }

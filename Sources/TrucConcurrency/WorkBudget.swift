@@ -18,7 +18,8 @@ package struct WorkBudget: Sendable, Hashable {
 
     package init(_ budget: Duration) {
         let (seconds, attoseconds) = budget.components
-        self.budget = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self.budget = overflow ? (seconds < 0 ? 0 : .max) : max(0, nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
         thread = Self.threadId()
         startCPU = Self.nanoseconds(CLOCK_THREAD_CPUTIME_ID)
         startWall = Self.nanoseconds(CLOCK_MONOTONIC)
@@ -27,7 +28,8 @@ package struct WorkBudget: Sendable, Hashable {
     /// True once the budget is spent.
     package var spent: Bool {
         let wall = Self.nanoseconds(CLOCK_MONOTONIC) - startWall
-        if budget == 0 || wall >= budget.multipliedReportingOverflow(by: 10).partialValue { return true }
+        let (cap, overflow) = budget.multipliedReportingOverflow(by: 10)
+        if budget == 0 || (!overflow && wall >= cap) { return true }
         guard Self.threadId() == thread else { return wall >= budget }
         return Self.nanoseconds(CLOCK_THREAD_CPUTIME_ID) - startCPU >= budget
     }

@@ -71,4 +71,26 @@ struct ConfigurationDocTests {
         }
         #expect(Set(ServeKeys.all.map(\.name)).count == ServeKeys.all.count)
     }
+
+    @Test("every number key has a range; a value past it, or not finite, from a flag, the environment or the file: exit 2 before anything is made, never a crash")
+    func ranges() throws {
+        let numbers = ServeKeys.all.filter { $0.kind == .int || $0.kind == .double }
+        #expect(numbers.count > 15 && numbers.allSatisfy { $0.range != nil }, "\(numbers.filter { $0.range == nil }.map(\.name))")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-ranges-\(UUID().uuidString)").path
+        for key in numbers {
+            let hostile = key.kind == .int ? [String(Int64.max), String(Int64.min)] : ["1e30", "-1e30", "nan", "inf"]
+            for value in hostile {
+                let run = try TrucRun.run(["serve", "--data", data, "--\(key.flag)", value])
+                #expect(run.exitCode == 2 && run.stderr.hasPrefix("truc: config-invalid-value: \(key.name) ") && run.stderr.contains("out of range"),
+                        "--\(key.flag) \(value): \(run.exitCode) \(run.stderr.prefix(300))")
+            }
+        }
+        let file = try CLIFixtures.temporary(#"{"idle-timeout": 1e30}"#, name: "truc.json")
+        let fromFile = try TrucRun.run(["serve", "--data", data, "--config", file])
+        #expect(fromFile.exitCode == 2 && fromFile.stderr.contains("idle-timeout 1e+30 from the config file"), "\(fromFile.stderr)")
+        let fromEnvironment = try TrucRun.run(executable: TrucRun.binary, ["serve", "--data", data], environment: ["TRUC_PORT": "99999"])
+        #expect(fromEnvironment.exitCode == 2 && fromEnvironment.stderr.contains("port 99999 from the environment TRUC_PORT is out of range"),
+                "\(fromEnvironment.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "nothing made")
+    }
 }

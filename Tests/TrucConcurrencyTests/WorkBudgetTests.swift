@@ -18,6 +18,14 @@ struct WorkBudgetTests {
         #expect(WorkBudget(.zero).spent)
     }
 
+    @Test("budgets past what nanoseconds hold saturate instead of trapping; negative ones are spent at once")
+    func extremes() {
+        #expect(!WorkBudget(.seconds(Int64.max)).spent)
+        #expect(!WorkBudget(.seconds(Int64.max / 1_000_000_000)).spent)
+        #expect(WorkBudget(.seconds(-5)).spent)
+        #expect(WorkBudget(.seconds(Int64.min)).spent)
+    }
+
     @Test("past ten times the budget in wall time it is spent even without work, so no work is unbounded in time")
     func wallCap() {
         let budget = WorkBudget(.milliseconds(20))
