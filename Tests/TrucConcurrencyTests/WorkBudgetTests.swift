@@ -40,7 +40,7 @@ struct WorkBudgetTests {
             let done = DispatchSemaphore(value: 0)
             let result = Mutex(false)
             Thread { result.withLock { $0 = budget.spent }; done.signal() }.start()
-            done.wait()
+            #expect(done.wait(timeout: .now() + 10) == .success, "the other thread answered")
             return result.withLock { $0 }
         }
         #expect(spentElsewhere(WorkBudget(.seconds(600))) == false)
