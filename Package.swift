@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "TrucCLITests", dependencies: ["TrucVocabulary", "TrucCLI", "TrucCore", "TrucXML", "EdXML", "TrucSignatures", "TrucTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCoreTests", dependencies: ["TrucCore", "TrucVocabulary"], swiftSettings: strictSettings),
         .testTarget(name: "TrucConcurrencyTests", dependencies: ["TrucConcurrency"], swiftSettings: strictSettings),
-        .testTarget(name: "TrucSQLiteStoreTests", dependencies: ["TrucSQLiteStore", "TrucStore", "TrucCore"], swiftSettings: strictSettings),
+        .testTarget(name: "TrucSQLiteStoreTests", dependencies: ["TrucSQLiteStore", "TrucStore", "TrucCore", "TrucTestSupport"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
         .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucStore", "TrucSQLiteStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
                                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),

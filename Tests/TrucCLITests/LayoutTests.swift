@@ -49,4 +49,17 @@ struct LayoutTests {
             #expect(text.firstMatch(of: /(?i)\bissue #?[0-9]+\b/) == nil, "\(file.lastPathComponent) cites an issue number")
         }
     }
+
+    @Test("no code starts a program through Foundation's Process (its run() over-reads /proc/self/fd and crashed the suite)")
+    func noFoundationProcess() throws {
+        // swift-corelibs-foundation's Process.run() copies 256 bytes of every /proc/self/fd entry: with a
+        // thousand descriptors open, one copy crosses into an unmapped page now and then (SIGSEGV in CI).
+        // Programs start through Program (posix_spawn) instead.
+        for file in Self.swiftFiles(under: "Sources") + Self.swiftFiles(under: "Tests") {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                #expect(line.firstMatch(of: /\bProcess\(\)/) == nil, "\(file.lastPathComponent): \(line)")
+            }
+        }
+    }
 }

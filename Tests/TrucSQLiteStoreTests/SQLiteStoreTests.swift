@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrucCore
+import TrucTestSupport
 @testable import TrucStore
 @testable import TrucSQLiteStore
 @testable import TrucVocabulary
@@ -69,20 +70,14 @@ struct SQLiteStoreTests {
 
     /// Runs SQL on a store's database with Python's sqlite3 (another program, as an operator's tool would be).
     static func sqlite(_ dir: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let result = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1]); c.isolation_level = None
             out = [r for s in [sys.argv[2]] for r in (c.executescript(s).fetchall() if ';' in s.strip()[:-1] else c.execute(s).fetchall())]
             print('\\n'.join('|'.join(str(v) for v in r) for r in out))
-            """, dir + "/truc.sqlite", sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+            """, dir + "/truc.sqlite", sql], timeLimit: 60)
+        try #require(result.exitCode == 0, "sqlite3: \(result.stderr)")
+        return result.stdout
     }
 
     @Test("group commit: concurrent accepts are each recorded once; a duplicate within a batch is a duplicate")

@@ -104,7 +104,7 @@ struct StoreHealthService: Service {
             }
             // While the store is down, look again sooner: traffic comes back as soon as it is.
             let pause = health.isDown ? min(interval, .milliseconds(250)) : interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            await pauseUnlessStopping(for: pause)
         }
     }
 }

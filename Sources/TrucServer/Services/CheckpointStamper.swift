@@ -39,7 +39,7 @@ struct CheckpointStamper: Service {
                 wait = backoff
                 backoff = min(backoff * 2, .seconds(300))
             }
-            try? await Task.sleep(for: wait)
+            await pauseUnlessStopping(for: wait)
         }
         try? await client.shutdown()
     }

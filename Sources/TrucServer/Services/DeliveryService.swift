@@ -88,7 +88,7 @@ package struct DeliveryService: Service {
                         // and retries and expired leases fall due by the clock).
                         await cancelWhenGracefulShutdown { _ = await work.wait(upTo: max(pollInterval, .seconds(2))) }
                     } else {
-                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                        await pauseUnlessStopping(for: pollInterval)
                     }
                     continue
                 }
@@ -114,7 +114,7 @@ package struct DeliveryService: Service {
                 let backoff = Self.backoff(afterFailures: failures)
                 logger.error("delivery engine: the store failed; retrying", metadata: [
                     "error": "\(error)", "failures": "\(failures)", "retryIn": "\(backoff)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
+                await pauseUnlessStopping(for: backoff)
             }
         }
         try? await client.shutdown()

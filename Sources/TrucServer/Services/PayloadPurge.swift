@@ -80,7 +80,7 @@ package struct PayloadPurgeService: Service {
                 metrics.archiveFailed()
                 logger.error("payload purge stopped: nothing more is purged until the archive can be written", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await pauseUnlessStopping(for: interval)
         }
     }
 

@@ -17,7 +17,7 @@ struct RetentionService: Service {
             do {
                 // One node of a hub prunes (the others skip the round).
                 guard try await store.holdsSingleton("retention", seconds: interval.components.seconds * 2 + 60) else {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    await pauseUnlessStopping(for: interval)
                     continue
                 }
                 let cutoff = Int64(Date().timeIntervalSince1970) - Int64(days) * 86_400
@@ -27,7 +27,7 @@ struct RetentionService: Service {
                 metrics.serviceError(service: "retention")
                 logger.error("cannot prune refusal records", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await pauseUnlessStopping(for: interval)
         }
     }
 }

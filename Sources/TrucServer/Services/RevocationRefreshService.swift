@@ -11,7 +11,7 @@ struct RevocationRefreshService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             revocation.refreshCRLs()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await pauseUnlessStopping(for: interval)
         }
         await revocation.shutdown()
     }

@@ -124,7 +124,7 @@ struct WitnessGatherer: Service {
                     }
                 }
             }
-            try? await Task.sleep(for: .seconds(1))
+            await pauseUnlessStopping(for: .seconds(1))
         }
         try? await client.shutdown()
     }

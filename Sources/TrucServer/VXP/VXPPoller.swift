@@ -31,7 +31,7 @@ struct VXPPoller: Service {
             // One node of a hub polls the upstream hubs (the others skip the round; one that dies hands over).
             let mine = (try? await jobs.holdsSingleton("vxp-poller", seconds: interval.components.seconds * 3 + 60)) ?? false
             if mine { for peer in peers { await poll(peer) } }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await pauseUnlessStopping(for: interval)
         }
     }
 

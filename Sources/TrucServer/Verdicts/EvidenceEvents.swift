@@ -73,7 +73,7 @@ struct LogSequencer: Service {
                 backoff = min(max(backoff * 2, .seconds(1)), .seconds(30))
                 logger.error("the evidence log's sequencer failed; it tries again", metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
             }
-            try? await Task.sleep(for: interval + backoff)
+            await pauseUnlessStopping(for: interval + backoff)
         }
         // Events written after the last turn get their leaves at the next start: they are on disk either way (a
         // drain here could wait on a store that is closing).
