@@ -22,14 +22,14 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
 
     package func upsert(_ agency: Agency) async throws {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
-        let now = Self.now()
+        let now = now()
         let retargeted = try await transaction { connection -> Bool in
             var stored: Agency?
             for try await c in try await connection.query("SELECT \(unescaped: Self.agencyColumns) FROM agencies WHERE code = \(agency.code) FOR UPDATE",
                                                            logger: self.logger).decode(AgencyColumns.self) { stored = Self.agency(c) }
             let before: String?? = stored.map { $0.pushURL }
             if stored != agency { try await Self.logAgencyChange(agency, by: nil, on: connection, logger: self.logger) }
-            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, at: self.now(), on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, cert_identifier, cert_sha256, push_url, relay, created_at)
                 VALUES (\(agency.code), \(agency.name), \(agency.parent), \(agency.certificateIdentifier), \(agency.certificateSHA256),
@@ -62,7 +62,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
     package func removeAgency(_ code: String) async throws -> Bool {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
         return try await transaction { connection in
-            try await Self.remove(code, by: nil, on: connection, logger: self.logger)
+            try await Self.remove(code, by: nil, at: self.now(), on: connection, logger: self.logger)
         }
     }
 
@@ -76,22 +76,22 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
     }
 
     /// Removes an agency and its tokens in a transaction (`by`: the client system that asked).
-    static func remove(_ code: String, by system: String?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    static func remove(_ code: String, by system: String?, at time: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         var existing: (String, String?)?
         for try await row in try await connection.query("SELECT name, parent FROM agencies WHERE code = \(code) FOR UPDATE", logger: logger)
             .decode((String, String?).self) { existing = row }
         guard let existing else { return false }
         try await connection.query("DELETE FROM tokens WHERE agency = \(code)", logger: logger)
-        try await logDirectoryChange(code: code, name: existing.0, parent: existing.1, deleted: true, on: connection, logger: logger)
+        try await logDirectoryChange(code: code, name: existing.0, parent: existing.1, deleted: true, at: time, on: connection, logger: logger)
         try await connection.query("DELETE FROM agencies WHERE code = \(code)", logger: logger)
         try await logOperator("agency-removed", ["agency": .string(code), "system": system.map { .string($0) }], on: connection, logger: logger)
         return true
     }
 
-    static func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool, on connection: PostgresConnection,
+    static func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool, at time: Int64, on connection: PostgresConnection,
                                    logger: Logger) async throws {
         try await connection.query("""
-            INSERT INTO directory_log(code, name, parent, deleted, at) VALUES (\(code), \(name), \(parent), \(deleted), \(now()))
+            INSERT INTO directory_log(code, name, parent, deleted, at) VALUES (\(code), \(name), \(parent), \(deleted), \(time))
             """, logger: logger)
     }
 
@@ -107,7 +107,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
         guard try await agency(code) != nil else { throw StoreError.notFound("no agency \(code)") }
         let token = prefix + (try secureRandomBytes(32)).hexString
-        let hash = Self.tokenHash(token), now = Self.now()
+        let hash = Self.tokenHash(token), now = now()
         do {
             try await transaction { connection in
                 try await connection.query("INSERT INTO tokens(token_hash, agency, role, created_at) VALUES (\(hash), \(code), \(role), \(now))", logger: self.logger)
@@ -180,7 +180,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
         let plain = try secret ?? ("vxp_" + secureRandomBytes(24).hexString)
         guard !plain.isEmpty else { throw StoreError.invalid("the secret is empty") }
         let sealed = ByteBuffer(bytes: try secretBox().seal(Array(plain.utf8)))
-        let now = Self.now()
+        let now = now()
         try await transaction { connection in
             for code in agencies {
                 for try await owner in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(code) FOR UPDATE", logger: self.logger)
@@ -256,7 +256,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
 
     package func registerAgency(_ agency: Agency, mail: String?, for system: String) async throws {
         defer { directoryCache.forget() } // this node's change, before its notification comes back
-        let now = Self.now()
+        let now = now()
         try await transaction { connection in
             var owner: String?
             for try await o in try await connection.query("SELECT system_id FROM system_agencies WHERE agency = \(agency.code) FOR UPDATE", logger: self.logger)
@@ -268,7 +268,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
                 for try await _ in try await connection.query("SELECT 1 FROM agencies WHERE code = \(agency.code)", logger: self.logger).decode(Int.self) { exists = true }
                 if exists { throw StoreError.conflict("agency \(agency.code) is registered at this hub and not bound to system \(system)") }
             }
-            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, on: connection, logger: self.logger)
+            try await Self.logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false, at: self.now(), on: connection, logger: self.logger)
             try await connection.query("""
                 INSERT INTO agencies(code, name, parent, mail, relay, created_at) VALUES (\(agency.code), \(agency.name), \(agency.parent), \(mail), false, \(now))
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, mail = excluded.mail
@@ -294,7 +294,7 @@ extension PostgresStore: DirectoryStore, CredentialStore, ClientSystemStore {
             }
             guard owner == system else { throw StoreError.conflict("agency \(code) belongs to another system") }
             try await connection.query("DELETE FROM system_agencies WHERE agency = \(code)", logger: self.logger)
-            return try await Self.remove(code, by: system, on: connection, logger: self.logger)
+            return try await Self.remove(code, by: system, at: self.now(), on: connection, logger: self.logger)
         }
     }
 

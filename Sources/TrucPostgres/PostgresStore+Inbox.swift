@@ -32,7 +32,7 @@ extension PostgresStore: InboxStore {
 
     package func acknowledge(_ id: String, by agency: String, outcome: AckOutcome, reason: String?) async throws -> DeliveryState? {
         let target: DeliveryState = outcome == .done ? .delivered : .failed
-        let now = Self.now()
+        let now = now()
         // (empty: the evidence log is off, and the statement writes no event)
         let event = EvidenceLogSwitch.isOn ? LogEvent.acknowledged(message: id, recipient: agency, outcome: outcome.rawValue, time: CivilCalendar.isoUTC(now)).canonical : []
         let rows = try await client.execute(AcknowledgeStatement(messageId: id, recipient: agency, target: target.rawValue, reason: reason,
@@ -42,7 +42,7 @@ extension PostgresStore: InboxStore {
     }
 
     package func markProgress(_ id: String, by agency: String, progress: String) async throws -> Bool {
-        let now = Self.now()
+        let now = now()
         var changed = false
         for try await _ in try await client.query("""
             UPDATE deliveries SET progress = \(progress), progress_at = \(now), updated_at = \(now) WHERE message_id = \(id) AND recipient = \(agency)

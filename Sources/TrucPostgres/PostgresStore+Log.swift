@@ -1,4 +1,5 @@
 package import Logging
+import Foundation
 import NIOCore
 import PostgresNIO
 import TrucCrypto
@@ -116,9 +117,10 @@ extension PostgresStore: EvidenceLogStore {
         try await connection.query(insert, logger: logger)
     }
 
-    /// Writes an operator's change (`LogEvent.operatorAction`) in a transaction.
+    /// Writes an operator's change (`LogEvent.operatorAction`) in a transaction, at the system's time (an event
+    /// of the evidence log is dated by the system's clock, never by a test's).
     static func logOperator(_ action: String, _ details: [String: TrucLog.LogEvent.Value?], on connection: PostgresConnection, logger: Logger) async throws {
-        let event = TrucLog.LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(now()), details)
+        let event = TrucLog.LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(Int64(Date().timeIntervalSince1970)), details)
         try await logEvent(event, message: event.string("message"), on: connection, logger: logger)
     }
 

@@ -144,7 +144,7 @@ extension PostgresStore: OperationsStore {
 
     /// A claim row per job: taken when free or expired, renewed by its holder, in one statement (no race).
     package func holdsSingleton(_ name: String, seconds: Int64) async throws -> Bool {
-        let now = Self.now()
+        let now = now()
         for try await _ in try await client.query("""
             INSERT INTO singletons(name, holder, until) VALUES (\(name), \(node), \(now + seconds))
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until

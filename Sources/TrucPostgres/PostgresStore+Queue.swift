@@ -13,7 +13,7 @@ extension PostgresStore: DeliveryQueueStore {
     /// Deliveries this node claimed in a previous life (same node name) are attempted again at once; those of
     /// other nodes wait for their lease.
     package func recoverInFlight() async throws {
-        let now = Self.now()
+        let now = now()
         try await client.query("""
             UPDATE deliveries SET state = 'queued', next_attempt_at = \(now), claimed_by = NULL, lease_until = NULL
             WHERE state = 'sending' AND claimed_by = \(node)
@@ -48,14 +48,14 @@ extension PostgresStore: DeliveryQueueStore {
     /// deliveries are taken over within a lease).
     package func renewLeases(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        let until = Self.now() + leaseSeconds
+        let until = now() + leaseSeconds
         try await client.query("""
             UPDATE deliveries SET lease_until = \(until) WHERE id = ANY(\(ids)) AND state = 'sending' AND claimed_by = \(node)
             """, logger: logger)
     }
 
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) async throws {
-        let now = Self.now()
+        let now = now()
         if !delivered, let retryAt {
             // A late failure never undoes a delivery another node completed meanwhile, nor a delivery the operator
             // moved (its agency switched to pull): only a delivery still being sent is answered.
@@ -87,7 +87,7 @@ extension PostgresStore: DeliveryQueueStore {
     }
 
     package func requeue(messageId: String, recipient: String) async throws -> Bool {
-        let now = Self.now()
+        let now = now()
         let changed = try await transaction { connection in
             var changed = false
             for try await _ in try await connection.query("""
@@ -104,7 +104,7 @@ extension PostgresStore: DeliveryQueueStore {
     }
 
     package func requeueAll(recipient: String) async throws -> Int {
-        let now = Self.now()
+        let now = now()
         let count = try await transaction { connection in
             var count = 0
             for try await _ in try await connection.query("""
@@ -124,7 +124,7 @@ extension PostgresStore: DeliveryQueueStore {
         try await transaction { connection in
             var paused = false
             for try await _ in try await connection.query("""
-                INSERT INTO paused(code, since) VALUES (\(code), \(Self.now())) ON CONFLICT DO NOTHING RETURNING code
+                INSERT INTO paused(code, since) VALUES (\(code), \(self.now())) ON CONFLICT DO NOTHING RETURNING code
                 """, logger: self.logger).decode(String.self) { paused = true }
             if paused { try await Self.logOperator("delivery-paused", ["agency": .string(code)], on: connection, logger: self.logger) }
         }

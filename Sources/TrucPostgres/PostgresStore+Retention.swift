@@ -76,7 +76,7 @@ extension PostgresStore: RetentionStore {
     }
 
     package func purgePayloads(_ ids: [String], archive sequence: Int64) async throws -> PurgeResult {
-        let location = PurgedPayload.location(archive: sequence, at: Self.now())
+        let location = PurgedPayload.location(archive: sequence, at: now())
         return try await transaction { connection in
             var recorded = false
             for try await _ in try await connection.query("SELECT 1 FROM archives WHERE sequence = \(sequence)", logger: self.logger).decode(Int32.self) {

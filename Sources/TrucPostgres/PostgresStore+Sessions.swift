@@ -4,7 +4,7 @@ import TrucStore
 // The SessionStore role on PostgreSQL: every node sees every session.
 extension PostgresStore: SessionStore {
     package func createSession(idHash: String, csrf: String, expires: Int64) async throws {
-        let now = Self.now()
+        let now = now()
         try await transaction { connection in
             try await connection.query("DELETE FROM dashboard_sessions WHERE expires <= \(now)", logger: self.logger)
             try await connection.query("""

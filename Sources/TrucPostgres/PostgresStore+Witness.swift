@@ -6,7 +6,7 @@ package import TrucStore
 extension PostgresStore: WitnessStore {
     package func saveCosignature(size: Int64, witness: String, line: String) async throws {
         try await client.query("""
-            INSERT INTO log_cosignatures(size, witness, line, at) VALUES (\(size), \(witness), \(line), \(Self.now())) ON CONFLICT DO NOTHING
+            INSERT INTO log_cosignatures(size, witness, line, at) VALUES (\(size), \(witness), \(line), \(now())) ON CONFLICT DO NOTHING
             """, logger: logger)
     }
 

@@ -39,6 +39,8 @@ package actor PostgresStore {
     package let node: String
     /// How long a claimed delivery stays this node's before another node may take it over.
     package let leaseSeconds: Int64
+    /// The time the store writes (leases, claims, sessions, pauses): the system's clock, or a test's.
+    nonisolated let clock: WallClock
 
     /// Connects (`postgres://user[:password]@host[:port]/database`, TLS off unless `?sslmode=require`), starts
     /// the pool and applies the schema migrations.
@@ -48,8 +50,10 @@ package actor PostgresStore {
     package static let defaultPoolSize = 32
 
     package init(url: String, secretsKey: String, node: String = ProcessInfo.processInfo.hostName, leaseSeconds: Int64 = 60,
-                 poolSize: Int = PostgresStore.defaultPoolSize, logger: Logger = Logger(label: "truc.postgres")) async throws {
+                 poolSize: Int = PostgresStore.defaultPoolSize, clock: WallClock = .system,
+                 logger: Logger = Logger(label: "truc.postgres")) async throws {
         self.node = node
+        self.clock = clock
         self.leaseSeconds = leaseSeconds
         var configuration = try Self.configuration(url)
         configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "truc")]
@@ -149,7 +153,7 @@ package actor PostgresStore {
     /// How long a transaction may take before the caller is answered with a timeout (an outage: `503`).
     nonisolated var transactionDeadline: Duration { .seconds(30) }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    nonisolated func now() -> Int64 { Int64(clock.now()) }
     static func tokenHash(_ token: String) -> String { Digest.sha256(Array(token.utf8)).hexString }
 
     typealias AgencyColumns = (String, String, String?, String?, String?, String?, Bool)

@@ -68,8 +68,8 @@ struct QueueConformanceTests {
         #expect(try await store.storeDisk().usedBytes > 0)
     }
 
-    static func node(_ url: String, _ name: String, lease: Int64, directory: String) async throws -> PostgresStore {
-        try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: name, leaseSeconds: lease, logger: quiet)
+    static func node(_ url: String, _ name: String, lease: Int64, directory: String, clock: WallClock = .system) async throws -> PostgresStore {
+        try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: name, leaseSeconds: lease, clock: clock, logger: quiet)
     }
 
     @Test("two nodes claiming at once never take the same delivery; a dead node's lease expires and another node takes over", .enabled(if: PostgresCluster.available, "no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
@@ -78,8 +78,10 @@ struct QueueConformanceTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-lease-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let a = try await Self.node(url, "node-a", lease: 2, directory: directory)
-        let b = try await Self.node(url, "node-b", lease: 2, directory: directory)
+        // The nodes' clock (leases, renewals) moves by hand: a lease passes without waiting for it.
+        let time = ManualClock()
+        let a = try await Self.node(url, "node-a", lease: 2, directory: directory, clock: time.clock)
+        let b = try await Self.node(url, "node-b", lease: 2, directory: directory, clock: time.clock)
         _ = try await Self.pushed(60, to: a)
         let now = Int64(Date().timeIntervalSince1970) + 10
         // both nodes claim in small batches, concurrently, until nothing is left
@@ -114,19 +116,19 @@ struct QueueConformanceTests {
 
         // A renews the lease of an attempt still running: B does not take it over; B's renewal of A's claim is nothing.
         _ = try await Self.pushed(1, to: a, prefix: "renew")
-        // (Leases in the store's clock: claims made at the real time.)
-        let clock = Int64(Date().timeIntervalSince1970)
+        // (Leases in the store's clock: claims made at its time.)
+        let clock = Int64(time.clock.now())
         let running = try await a.claimDue(now: clock, limit: 1)   // A's lease: until clock + 2
         #expect(running.count == 1)
-        try await Task.sleep(for: .milliseconds(2_100))
+        time.advance(2.1)
         try await b.renewLeases(running.map(\.id))   // not B's claim: changes nothing
         #expect(try await b.claimDue(now: clock + 3, limit: 10).map(\.id) == running.map(\.id), "B's renewal held nothing; A's lease had passed")
         try await b.recordAttempt(running[0].id, delivered: true, how: "push", reason: nil, retryAt: nil)
         _ = try await Self.pushed(1, to: a, prefix: "renewed")
-        let clock2 = Int64(Date().timeIntervalSince1970)
+        let clock2 = Int64(time.clock.now())
         let second = try await a.claimDue(now: clock2, limit: 1)
         #expect(second.count == 1)
-        try await Task.sleep(for: .milliseconds(2_100))
+        time.advance(2.1)
         try await a.renewLeases(second.map(\.id))   // A's attempt still runs: until about clock2 + 4
         #expect(try await b.claimDue(now: clock2 + 3, limit: 10).isEmpty, "renewed by its node: still A's")
         #expect(try await b.claimDue(now: clock2 + 6, limit: 10).map(\.id) == second.map(\.id), "once the renewed lease has passed, taken over")
@@ -151,13 +153,14 @@ struct QueueConformanceTests {
             #expect(try await s.store.holdsSingleton("vxp-poller", seconds: 1), "one node holds every job")
             return
         }
-        let a = try await Self.node(url, "node-a", lease: 300, directory: s.directory)
-        let b = try await Self.node(url, "node-b", lease: 300, directory: s.directory)
+        let time = ManualClock()
+        let a = try await Self.node(url, "node-a", lease: 300, directory: s.directory, clock: time.clock)
+        let b = try await Self.node(url, "node-b", lease: 300, directory: s.directory, clock: time.clock)
         #expect(try await a.holdsSingleton("vxp-poller", seconds: 2))
         #expect(try await !b.holdsSingleton("vxp-poller", seconds: 2), "held by node A")
         #expect(try await b.holdsSingleton("retention", seconds: 2), "another job is free")
         #expect(try await a.holdsSingleton("vxp-poller", seconds: 2), "the holder renews")
-        try await Task.sleep(for: .seconds(3))
+        time.advance(3)
         #expect(try await b.holdsSingleton("vxp-poller", seconds: 60), "taken over once A's claim expired")
         #expect(try await !a.holdsSingleton("vxp-poller", seconds: 60))
         await a.shutdown()
