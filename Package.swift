@@ -86,6 +86,8 @@ let package = Package(
         // The SQLite implementation of the contract (one node): the default store.
         .target(name: "TrucSQLiteStore", dependencies: ["TrucStore", "TrucVocabulary", "TrucCore", "TrucConcurrency", "TrucSQLite", "TrucCrypto", "TrucLog"],
                 swiftSettings: strictSettings),
+        .target(name: "TrucMemoryStore", dependencies: ["TrucVocabulary", "TrucStore", "TrucConcurrency", "TrucCore", "TrucCrypto", "TrucLog"],
+                swiftSettings: strictSettings),
         .target(name: "TrucPostgres", dependencies: ["TrucVocabulary", "TrucStore", "TrucConcurrency", "TrucCore", "TrucCrypto", "TrucLog", .product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strictSettings),
@@ -137,14 +139,14 @@ let package = Package(
         .testTarget(name: "TrucConcurrencyTests", dependencies: ["TrucConcurrency"], swiftSettings: strictSettings),
         .testTarget(name: "TrucSQLiteStoreTests", dependencies: ["TrucSQLiteStore", "TrucStore", "TrucCore", "TrucTestSupport"], swiftSettings: strictSettings),
         // The same behaviour, store by store: SQLite and a real PostgreSQL (a throwaway cluster, see PostgresCluster).
-        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucStore", "TrucSQLiteStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
+        .testTarget(name: "TrucStoreConformanceTests", dependencies: ["TrucVocabulary", "TrucConcurrency", "TrucStore", "TrucSQLiteStore", "TrucMemoryStore", "TrucPostgres", "TrucCore", "TrucTestSupport",
                                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "TrucVXPTests", dependencies: ["TrucVXP", "TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucFuzzingTests", dependencies: ["TrucFuzzing", "TrucTestSupport"], path: "Tests/Fuzz", exclude: ["corpus", "crashers"], swiftSettings: strictSettings),
         // The fast tier: the hub's router in process (HummingbirdTesting), no TLS, no socket, no process.
         .testTarget(
             name: "TrucHandlerTests",
-            dependencies: ["TrucServer", "TrucStore", "TrucSQLiteStore", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucTestSupport",
+            dependencies: ["TrucServer", "TrucStore", "TrucMemoryStore", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucTestSupport",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "NIOCore", package: "swift-nio"),

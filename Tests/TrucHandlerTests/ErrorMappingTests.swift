@@ -3,7 +3,7 @@ import HTTPTypes
 import Testing
 import TrucCore
 import TrucServer
-import TrucSQLiteStore
+import TrucMemoryStore
 
 /// Every error answer of the API is `{"error":{"code","message"}}` as JSON, with the HTTP status the catalogue
 /// (`ErrorCode`) gives its code: through the hub's router, in process.

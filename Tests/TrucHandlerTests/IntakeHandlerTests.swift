@@ -4,7 +4,7 @@ import Testing
 import TrucCore
 import TrucServer
 import TrucStore
-import TrucSQLiteStore
+import TrucMemoryStore
 import TrucTestSupport
 @testable import TrucServer
 import TrucSignatures

@@ -4,7 +4,7 @@ import Testing
 import TrucCore
 import TrucServer
 import TrucStore
-import TrucSQLiteStore
+import TrucMemoryStore
 
 /// Authorisation by construction: every route is registered with a rule, and this test calls every route
 /// with every kind of credential and checks that exactly the rule's callers get past it. In process (the fast tier):

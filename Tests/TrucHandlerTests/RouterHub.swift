@@ -9,11 +9,11 @@ import TrucCore
 import TrucCrypto
 import TrucServer
 import TrucStore
-import TrucSQLiteStore
+import TrucMemoryStore
 import TrucTestSupport
 
 /// The fast tier's hub: the same `buildHub` as `truc serve`, its router driven in process by HummingbirdTesting
-/// (no TLS, no socket, no process); the store in a temporary directory; the demo PKI. Its services (delivery,
+/// (no TLS, no socket, no process); the store in memory (`InMemoryStore`); the demo PKI. Its services (delivery,
 /// the log sequencer, …) do not run: what is tested here is routing, access rules, handler logic and error mapping.
 struct RouterHub: Sendable {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -21,7 +21,7 @@ struct RouterHub: Sendable {
     static func fixture(_ path: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(path)").path }
     static let operatorToken = "operator-secret-for-tests"
 
-    let store: SQLiteStore
+    let store: InMemoryStore
     /// Every route of the HTTPS listener with its rule, and what the router itself holds.
     let routes: [RouteRule]
     let registered: [String]
@@ -34,7 +34,7 @@ struct RouterHub: Sendable {
                     _ body: @escaping @Sendable (RouterHub) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-router-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let store = try SQLiteStore(dataDirectory: data)
+        let store = InMemoryStore()
         let directory = agencies ?? DemoDirectory.agencies.map { ($0.code, $0.name, $0.identifier) }
         for (code, name, identifier) in directory {
             try await store.upsert(try Agency(code: code, name: name, certificateIdentifier: identifier).validated())

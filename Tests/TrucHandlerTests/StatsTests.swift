@@ -4,7 +4,7 @@ import Testing
 import TrucTestSupport
 import TrucCore
 import TrucStore
-@testable import TrucSQLiteStore
+import TrucMemoryStore
 @testable import TrucVocabulary
 
 @Suite("Signed-ratio statistics", .timeLimit(.minutes(30)))

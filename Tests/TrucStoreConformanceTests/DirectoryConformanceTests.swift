@@ -6,10 +6,11 @@ import TrucPostgres
 import TrucStore
 import TrucTestSupport
 @testable import TrucSQLiteStore
+import TrucMemoryStore
 
 /// The stores under test: the embedded SQLite store and PostgreSQL (a real server: `PostgresCluster`).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
+    case memory, sqlite, postgres
     var testDescription: String { rawValue }
 }
 
@@ -24,6 +25,8 @@ struct StoreUnderTest {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-conformance-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         switch kind {
+        case .memory:
+            return StoreUnderTest(store: InMemoryStore(), directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
         case .sqlite:
             let store = try SQLiteStore(dataDirectory: directory)
             return StoreUnderTest(store: store, directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
@@ -37,7 +40,7 @@ struct StoreUnderTest {
         }
     }
 
-    /// A second node on the same database (PostgreSQL), or the same store (SQLite: one node).
+    /// A second node on the same database (PostgreSQL), or the same store (SQLite, memory: one node).
     func secondNode() async throws -> any MessageStoreRoles {
         guard let url else { return store }
         return try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", logger: quiet)
@@ -51,13 +54,15 @@ let quiet: Logger = {
     return logger
 }()
 
-/// Every role: both stores implement them all.
+/// Every role: every store implements them all.
 typealias MessageStoreRoles = MessageStore
 
 extension StoreKind {
-    /// The kinds that run here: SQLite always; PostgreSQL when a server can be started (under CI it must). Where it
+    /// The kinds that run here: memory and SQLite always; PostgreSQL when a server can be started (under CI it must). Where it
     /// cannot, its cases are not run and `PostgresConformanceTests` says so as a skipped test.
-    static var runnable: [StoreKind] { allCases.filter { $0 == .sqlite || PostgresCluster.available } }
+    static var runnable: [StoreKind] { allCases.filter { $0 != .postgres || PostgresCluster.available } }
+    /// The kinds that keep a schema (memory has none to version).
+    static var persistent: [StoreKind] { runnable.filter { $0 != .memory } }
 }
 
 @Suite("Store conformance on PostgreSQL", .timeLimit(.minutes(30)))
@@ -212,7 +217,7 @@ struct DirectoryConformanceTests {
 
 @Suite("Store conformance: schema versions", .timeLimit(.minutes(30)))
 struct SchemaConformanceTests {
-    @Test("a store whose schema is newer than this truc is refused, and nothing is written to it", arguments: StoreKind.runnable)
+    @Test("a store whose schema is newer than this truc is refused, and nothing is written to it", arguments: StoreKind.persistent)
     func newerSchema(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         try await s.store.upsert(DirectoryConformanceTests.g22)
@@ -223,6 +228,8 @@ struct SchemaConformanceTests {
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()", path])
             #expect(bump.exitCode == 0, "\(bump.stderr)")
             #expect(throws: StoreError.self) { _ = try SQLiteStore(dataDirectory: s.directory) }
+        case .memory:
+            Issue.record("a store in memory has no schema")
         case .postgres:
             let url = try #require(s.url)
             let bump = try Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-c", "UPDATE truc_schema SET version = 99"])
