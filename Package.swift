@@ -58,7 +58,7 @@ let package = Package(
 
         .target(name: "TrucXML", dependencies: ["CLibXML2"], swiftSettings: strictSettings),
         .target(name: "TrucCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
-        .target(name: "TrucSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        .target(name: "TrucSQLite", dependencies: ["CSQLite", "CThreadSched"], swiftSettings: strictSettings),
         .target(name: "TrucZlib", dependencies: ["CLibZ"], swiftSettings: strictSettings),
         // The words every layer shares (agency codes, calendar days): no dependency at all.
         .target(name: "TrucVocabulary", swiftSettings: strictSettings),
@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "TrucServer",
             dependencies: [
-                "TrucVocabulary", "TrucCore", "TrucStore", "TrucSQLiteStore", "TrucConcurrency", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib",
+                "TrucVocabulary", "TrucCore", "TrucStore", "TrucSQLiteStore", "TrucConcurrency", "TrucSignatures", "TrucRevocation", "EdXML", "TrucCrypto", "TrucVXP", "TrucLog", "TrucZlib", "CThreadSched",
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -124,6 +124,7 @@ let package = Package(
         // (truc-fuzz: an empty program unless built by scripts/fuzz.sh with -sanitize=fuzzer,address).
         .target(name: "TrucFuzzing", dependencies: ["TrucVocabulary", "EdXML", "TrucCore", "TrucCrypto", "TrucSignatures", "TrucVXP", "TrucZlib"], swiftSettings: strictSettings),
         .systemLibrary(name: "CFuzzDriver"),
+        .systemLibrary(name: "CThreadSched"),
         .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"], swiftSettings: strictSettings),
 
         // Runs the programs tests drive, with time limits (no product: used by the test targets only).

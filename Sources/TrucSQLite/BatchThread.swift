@@ -1,3 +1,4 @@
+import CThreadSched
 import Foundation
 
 /// A thread of its own that takes the items submitted to it in batches: everything queued since the last
@@ -11,7 +12,12 @@ package final class BatchThread<Item>: @unchecked Sendable {
     /// - Parameter handle: runs on the thread, once per batch. Only the thread holds it (released when the
     ///   thread ends), so it may hold the owner of this `BatchThread` strongly.
     package init(name: String, handle: @escaping @Sendable ([Item]) -> Void) {
-        let thread = Thread { [self] in self.loop(handle) }
+        let thread = Thread { [self] in
+            // Every intake's commit waits for this thread: it asks for the short slice the hub's request threads
+            // ask for (a waking thread with a shorter slice preempts a long-running one at once; see CThreadSched).
+            _ = truc_set_thread_slice(UInt64(TRUC_LATENCY_SLICE_NS))
+            self.loop(handle)
+        }
         thread.name = name
         thread.start()
     }

@@ -71,7 +71,8 @@ package func buildHub(
         logger.info("trust anchor", metadata: ["subject": "\(anchor.subject)", "sha256": "\(anchor.sha256)", "notAfter": "\(anchor.notAfter)"])
     }
     let limits = configuration.limits
-    let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit)
+    let pool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit, latencySensitive: true)
+    ThreadSlices.shortenEventLoops()
     let largePool = WorkPool(threads: limits.verifyThreads, queueLimit: limits.verifyQueueLimit, niceness: 10)
     let bodies = BodyBudget(limit: limits.maxBufferedBodyBytes)
     var intake = Intake(store: store, trust: trust, limits: readLimits(maxBytes: configuration.maxBodyBytes),

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import Testing
 import HTTPTypes
 @testable import TrucServer
@@ -76,5 +77,35 @@ struct BackpressureTests {
             let h41 = try await hub.token("000.00.00.H41")
             #expect(try await hub.post("vpcp/status_acceptance_03.edxml", token: h41).status == 202)
         }
+    }
+
+    @Test("the threads that answer requests ask for short scheduler slices; the large-document lane keeps its lower priority and the default slice")
+    func slices() async throws {
+        // Does this kernel grant custom slices (Linux 6.12+, EEVDF)? Asked on a scratch thread.
+        let supported = await withCheckedContinuation { continuation in
+            Thread {
+                ThreadSlices.shortenCurrent()
+                continuation.resume(returning: ThreadSlices.currentSlice() == Int64(ThreadSlices.latencyNanoseconds))
+            }.start()
+        }
+        let small = WorkPool(threads: 2, queueLimit: 4, latencySensitive: true)
+        let large = WorkPool(threads: 2, queueLimit: 4, niceness: 10)
+        let smallSlice = try await small.run { ThreadSlices.currentSlice() }
+        let (largeSlice, largeNice) = try await large.run { (ThreadSlices.currentSlice(), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) }
+        #expect(largeNice == 10)
+        if supported {
+            #expect(smallSlice == Int64(ThreadSlices.latencyNanoseconds))
+            #expect(largeSlice != Int64(ThreadSlices.latencyNanoseconds))
+            // The event loops of NIO's singleton group (those truc serve runs on).
+            let group = MultiThreadedEventLoopGroup.singleton
+            ThreadSlices.shortenEventLoops(of: group)
+            for loop in group.makeIterator() {
+                #expect(try await loop.submit { ThreadSlices.currentSlice() }.get() == Int64(ThreadSlices.latencyNanoseconds))
+            }
+        } else {
+            print("custom scheduler slices: not granted by this kernel (\(ProcessInfo.processInfo.operatingSystemVersionString)); nothing to check")
+        }
+        await small.shutdown()
+        await large.shutdown()
     }
 }

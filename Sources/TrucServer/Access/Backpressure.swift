@@ -17,12 +17,14 @@ package final class WorkPool: Sendable {
 
     /// - Parameter niceness: added to the threads' nice value (Linux): a lane for large documents runs below
     ///   the event loops and the small-message lane, so that it uses the spare CPU without delaying them.
-    package init(threads: Int = System.coreCount, queueLimit: Int = 64, niceness: Int32 = 0) {
+    /// - Parameter latencySensitive: the threads ask the scheduler for short slices (see `ThreadSlices`).
+    package init(threads: Int = System.coreCount, queueLimit: Int = 64, niceness: Int32 = 0, latencySensitive: Bool = false) {
         self.threads = max(1, threads)
         self.queueLimit = max(0, queueLimit)
         pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
         if niceness > 0 { pool.lowerPriority(by: niceness, threads: self.threads) }
+        if latencySensitive { pool.onEachThread(self.threads) { ThreadSlices.shortenCurrent() } }
     }
 
     /// Jobs admitted now (running or waiting).
@@ -146,21 +148,26 @@ package final class ConnectionCounter: Sendable {
 }
 
 extension NIOThreadPool {
-    /// Runs one task on each of the pool's `threads` (they wait for each other, so each lands on its own thread)
-    /// that raises the thread's nice value.
-    func lowerPriority(by niceness: Int32, threads: Int) {
-        #if os(Linux)
+    /// Runs `body` once on each of the pool's `threads` (the runs wait for each other, so each lands on its own
+    /// thread): for settings that belong to a thread (its nice value, its scheduler slice).
+    func onEachThread(_ threads: Int, _ body: @escaping @Sendable () -> Void) {
         let arrived = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         for _ in 0..<threads {
             submit { _ in
-                // On Linux the nice value is per thread, and who = 0 names the calling thread (setpriority(2)).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                body()
                 arrived.signal()
                 release.wait()
             }
         }
         for _ in 0..<threads { arrived.wait() }
         for _ in 0..<threads { release.signal() }
+    }
+
+    /// Raises the nice value of each of the pool's `threads`.
+    func lowerPriority(by niceness: Int32, threads: Int) {
+        #if os(Linux)
+        // On Linux the nice value is per thread, and who = 0 names the calling thread (setpriority(2)).
+        onEachThread(threads) { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
         #endif
     }
 }
