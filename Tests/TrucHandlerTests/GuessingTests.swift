@@ -26,4 +26,21 @@ struct BearerGuessingTests {
             #expect(try await hub.request(.get, "/v1/admin/queues", token: "truc_guess-again").status == 401, "a fresh start after a success")
         }
     }
+
+    @Test("the dashboard login: five wrong tokens hold the address back too, the right token included, until the hold ends")
+    func loginGuessing() async throws {
+        let time = ManualClock()
+        try await RouterHub.run(configure: { $0.clock = time.clock }) { hub in
+            func login(_ token: String) async throws -> Int {
+                try await hub.request(.post, "/login", body: Array("token=\(token)".utf8), headers: [.contentType: "application/x-www-form-urlencoded"]).status
+            }
+            var statuses: [Int] = []
+            for n in 1...6 { statuses.append(try await login("wrong-\(n)")) }
+            #expect(statuses == [401, 401, 401, 401, 401, 429], "\(statuses)")
+            #expect(try await login(RouterHub.operatorToken) == 429, "held back, even with the right token")
+            time.advance(2.5)
+            let after = try await login(RouterHub.operatorToken)
+            #expect(after == 303 || after == 200, "logged in once the 2 s hold has passed: \(after)")
+        }
+    }
 }
