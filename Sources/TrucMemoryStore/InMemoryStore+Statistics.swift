@@ -76,11 +76,7 @@ extension InMemoryStore {
 
     package func receivedDocuments(from: String, to: String, recipients: [String]?) -> [TimelinessReport.Document] {
         if let recipients, recipients.isEmpty { return [] }
-        func start(_ day: String) -> Int64 {
-            let p = day.split(separator: "-").compactMap { Int($0) }
-            guard p.count == 3 else { return 0 }
-            return Int64(CivilCalendar.days(year: p[0], month: p[1], day: p[2])) * 86_400 - 7 * 3600
-        }
+        func start(_ day: String) -> Int64 { CivilCalendar.vietnamDayStart(day) ?? 0 }
         let (low, high) = (start(from), start(to) + 86_400)
         let allowed = recipients.map(Set.init)
         var documents: [TimelinessReport.Document] = []

@@ -168,10 +168,7 @@ extension SQLiteStore {
         // writer would otherwise hold every intake for as long) and off the threads that serve requests.
         try await Self.blockingIO { [reports] in try reports.read { db in
             // Vietnam day boundaries as epoch seconds.
-            func start(_ day: String) -> Int64 {
-                let p = day.split(separator: "-").compactMap { Int($0) }
-                return Int64(CivilCalendar.days(year: p[0], month: p[1], day: p[2])) * 86_400 - 7 * 3600
-            }
+            func start(_ day: String) -> Int64 { CivilCalendar.vietnamDayStart(day) ?? 0 }
             var sql = """
                 SELECT m.id, m.document_id, m.sender, d.recipient, m.received_at, m.due_date FROM deliveries d JOIN messages m ON m.id = d.message_id
                 WHERE m.kind = 'edoc' AND m.document_id IS NOT NULL AND m.received_at >= ? AND m.received_at < ?

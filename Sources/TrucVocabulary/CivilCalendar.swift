@@ -48,6 +48,16 @@ package enum CivilCalendar {
     /// The Vietnam day (UTC+7, no daylight saving) of a time, `yyyy-MM-dd`.
     package static func vietnamDay(_ epoch: Int64) -> String { isoDay(split(epoch + 7 * 3600).days) }
 
+    /// The first second (epoch seconds) of the Vietnam day numbered `days` since 1970-01-01.
+    package static func vietnamDayStart(days: Int) -> Int64 { Int64(days) * 86_400 - 7 * 3600 }
+
+    /// The first second of the Vietnam day `yyyy-MM-dd`; nil when the text is not three numbers.
+    package static func vietnamDayStart(_ day: String) -> Int64? {
+        let p = day.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3 else { return nil }
+        return vietnamDayStart(days: days(year: p[0], month: p[1], day: p[2]))
+    }
+
     /// ISO 8601 in Vietnam time with its offset: `yyyy-MM-ddTHH:mm:ss+07:00` (times in API answers).
     package static func vietnamISO(_ epoch: Int64) -> String {
         let (days, secs) = split(epoch + 7 * 3600)

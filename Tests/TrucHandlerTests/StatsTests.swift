@@ -78,6 +78,9 @@ struct StatsTests {
     func vietnamDays() {
         #expect(CivilCalendar.vietnamDay(1_795_280_399) == "2026-11-21") // 2026-11-21T16:59:59Z = 23:59:59 in Hà Nội
         #expect(CivilCalendar.vietnamDay(1_795_280_400) == "2026-11-22") // 2026-11-21T17:00:00Z = 00:00 in Hà Nội
+        #expect(CivilCalendar.vietnamDayStart("2026-11-22") == 1_795_280_400)
+        #expect(CivilCalendar.vietnamDayStart("2026-11-21") == 1_795_194_000)
+        #expect(CivilCalendar.vietnamDayStart("2026-11") == nil && CivilCalendar.vietnamDayStart("") == nil)
     }
 
     @Test("subtrees follow the registry, then the codes")

@@ -56,8 +56,7 @@ struct DashboardRange: Equatable {
 
     /// The first second of `from` and the first second after `to` (epoch seconds, Vietnam days).
     var epochs: (from: Int64, to: Int64) {
-        let a = Int64(Self.dayNumber(from) ?? 0), b = Int64(Self.dayNumber(to) ?? 0) + 1
-        return (a * 86_400 - 7 * 3600, b * 86_400 - 7 * 3600)
+        (CivilCalendar.vietnamDayStart(days: Self.dayNumber(from) ?? 0), CivilCalendar.vietnamDayStart(days: (Self.dayNumber(to) ?? 0) + 1))
     }
 
     static func dayNumber(_ day: String) -> Int? {

@@ -93,7 +93,7 @@ struct RefusalRoutes: Sendable {
     }
 
     /// The first second of a Vietnam day.
-    static func vietnamStart(_ day: CalendarDay) -> Int64 { Int64(day.daysSinceEpoch) * 86_400 - 7 * 3600 }
+    static func vietnamStart(_ day: CalendarDay) -> Int64 { CivilCalendar.vietnamDayStart(days: day.daysSinceEpoch) }
 
     static func daysBefore(_ day: String, _ n: Int) -> String {
         guard let d = CalendarDay(day) else { return day }

@@ -76,7 +76,7 @@ package struct Revalidation: Sendable {
 
     /// The instants [from, to) of a range of Vietnam days (UTC+7), both ends included.
     package static func period(_ range: DayRange) -> (from: Int64, to: Int64) {
-        (Int64(range.from.daysSinceEpoch) * 86_400 - 7 * 3600, Int64(range.to.daysSinceEpoch + 1) * 86_400 - 7 * 3600)
+        (CivilCalendar.vietnamDayStart(days: range.from.daysSinceEpoch), CivilCalendar.vietnamDayStart(days: range.to.daysSinceEpoch + 1))
     }
 
     /// At most this many documents per call (the CLI pages through longer periods).
