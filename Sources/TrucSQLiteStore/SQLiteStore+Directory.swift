@@ -18,7 +18,7 @@ extension SQLiteStore {
                 ON CONFLICT(code) DO UPDATE SET name=excluded.name, parent=excluded.parent, cert_identifier=excluded.cert_identifier,
                   cert_sha256=excluded.cert_sha256, push_url=excluded.push_url, relay=excluded.relay
                 """, [.text(agency.code), .text(agency.name), opt(agency.parent), opt(agency.certificateIdentifier),
-                      opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(Self.now())])
+                      opt(agency.certificateSHA256), opt(agency.pushURL), .integer(agency.relay ? 1 : 0), .integer(now())])
             if let before, before.pushURL != agency.pushURL { try retarget(agency.code, to: agency.pushURL) }
             if before != agency { try logAgencyChange(agency, by: nil) }
         }
@@ -28,7 +28,7 @@ extension SQLiteStore {
     /// awaiting its pull are queued for its endpoint; switched to pull, those queued for its old endpoint
     /// wait in its inbox; a new endpoint takes over the queue. Dead ones stay dead (the operator requeues them).
     func retarget(_ code: String, to pushURL: String?) throws {
-        let now = Self.now()
+        let now = now()
         if let pushURL {
             try db.run("""
                 UPDATE deliveries SET state = 'queued', target = ?, next_attempt_at = ?, updated_at = ?
@@ -86,7 +86,7 @@ extension SQLiteStore {
 
     func logDirectoryChange(code: String, name: String, parent: String?, deleted: Bool) throws {
         try db.run("INSERT INTO directory_log(code, name, parent, deleted, at) VALUES (?, ?, ?, ?, ?)",
-                   [.text(code), .text(name), opt(parent), .integer(deleted ? 1 : 0), .integer(Self.now())])
+                   [.text(code), .text(name), opt(parent), .integer(deleted ? 1 : 0), .integer(now())])
     }
 
     /// The directory as the SDK synchronises it: each code's latest change (its version is the change's
@@ -109,7 +109,7 @@ extension SQLiteStore {
         let token = "truc_" + random.hexString
         try db.transaction {
             try db.run("INSERT INTO tokens(token_hash, agency, created_at) VALUES (?, ?, ?)",
-                       [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+                       [.text(Self.tokenHash(token)), .text(code), .integer(now())])
             try logOperator("token-issued", ["agency": .string(code), "role": .string("agency"), "credential": .string(Self.tokenHash(token))])
         }
         return token

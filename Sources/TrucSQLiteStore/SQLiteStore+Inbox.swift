@@ -14,7 +14,7 @@ extension SQLiteStore {
         try db.run("""
             UPDATE deliveries SET progress = ?, progress_at = ?, updated_at = ? WHERE message_id = ? AND recipient = ?
               AND state NOT IN ('delivered', 'failed', 'dead')
-            """, [.text(progress), .integer(Self.now()), .integer(Self.now()), .text(id), .text(agency)]) > 0
+            """, [.text(progress), .integer(now()), .integer(now()), .text(id), .text(agency)]) > 0
     }
 
     /// The latest documents the given agencies sent (newest first).
@@ -60,7 +60,7 @@ extension SQLiteStore {
         guard let found = current.first, let state = found else { return nil }
         let target: DeliveryState = outcome == .done ? .delivered : .failed
         if state == .delivered || state == .failed { return state }
-        let now = Self.now()
+        let now = now()
         try db.transaction {
             try db.run("""
                 UPDATE deliveries SET state = ?, delivered_at = ?, how = 'pull', reason = ?, updated_at = ? WHERE message_id = ? AND recipient = ?

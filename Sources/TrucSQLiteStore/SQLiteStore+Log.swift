@@ -1,3 +1,4 @@
+import Foundation
 import TrucCrypto
 import TrucLog
 import TrucSQLite
@@ -17,9 +18,9 @@ extension SQLiteStore {
         try insertEvent(event.canonical, message: message)
     }
 
-    /// Writes an operator's change (`LogEvent.operatorAction`), in the caller's transaction.
+    /// Writes an operator's change (`LogEvent.operatorAction`), in the caller's transaction, dated by the system's clock.
     func logOperator(_ action: String, _ details: [String: LogEvent.Value?]) throws {
-        let event = LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(Self.now()), details)
+        let event = LogEvent.operatorAction(action, time: CivilCalendar.isoUTC(Int64(Date().timeIntervalSince1970)), details)
         try logEvent(event, message: event.string("message"))
     }
 

@@ -97,7 +97,7 @@ extension SQLiteStore {
     /// Stops pushing and forwarding to an agency (or a code behind a peer hub); its deliveries wait, queued.
     package func pause(_ code: String) throws {
         try db.transaction {
-            if try db.run("INSERT OR IGNORE INTO paused(code, since) VALUES (?, ?)", [.text(code), .integer(Self.now())]) > 0 {
+            if try db.run("INSERT OR IGNORE INTO paused(code, since) VALUES (?, ?)", [.text(code), .integer(now())]) > 0 {
                 try logOperator("delivery-paused", ["agency": .string(code)])
             }
         }
@@ -123,7 +123,7 @@ extension SQLiteStore {
             let count = try db.run("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
                 WHERE recipient = ? AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%')
-                """, [.integer(Self.now()), .integer(Self.now()), .text(recipient)])
+                """, [.integer(now()), .integer(now()), .text(recipient)])
             if count > 0 { try logOperator("requeued", ["recipient": .string(recipient), "count": .integer(Int64(count))]) }
             return count
         }
@@ -135,7 +135,7 @@ extension SQLiteStore {
         let token = "trucv_" + (try secureRandomBytes(32)).hexString
         try db.transaction {
             try db.run("INSERT INTO tokens(token_hash, agency, created_at, role) VALUES (?, ?, ?, 'viewer')",
-                       [.text(Self.tokenHash(token)), .text(code), .integer(Self.now())])
+                       [.text(Self.tokenHash(token)), .text(code), .integer(now())])
             try logOperator("token-issued", ["agency": .string(code), "role": .string("viewer"), "credential": .string(Self.tokenHash(token))])
         }
         return token

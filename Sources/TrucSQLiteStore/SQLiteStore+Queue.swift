@@ -12,7 +12,7 @@ extension SQLiteStore {
 
     /// After a crash or restart: deliveries caught mid-attempt are attempted again (at-least-once on the wire).
     package func recoverInFlight() throws {
-        try db.run("UPDATE deliveries SET state = 'queued', next_attempt_at = ? WHERE state = 'sending'", [.integer(Self.now())])
+        try db.run("UPDATE deliveries SET state = 'queued', next_attempt_at = ? WHERE state = 'sending'", [.integer(now())])
     }
 
     /// Claims deliveries that are due: marks them `sending` and returns them.
@@ -41,7 +41,7 @@ extension SQLiteStore {
 
     /// Records an attempt: delivered, to be retried at `retryAt`, or dead (retryAt nil after a failure).
     package func recordAttempt(_ id: Int64, delivered: Bool, how: String, reason: String?, retryAt: Int64?) throws {
-        let now = Self.now()
+        let now = now()
         try db.transaction {
             if delivered {
                 guard try db.run("""
@@ -73,7 +73,7 @@ extension SQLiteStore {
             guard try db.run("""
                 UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
                 WHERE message_id = ? AND recipient = ? AND state = 'dead' AND target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages pm WHERE pm.id = deliveries.message_id AND pm.payload LIKE 'archived:%')
-                """, [.integer(Self.now()), .integer(Self.now()), .text(messageId), .text(recipient)]) > 0 else { return false }
+                """, [.integer(now()), .integer(now()), .text(messageId), .text(recipient)]) > 0 else { return false }
             try logOperator("requeued", ["message": .string(messageId), "recipient": .string(recipient)])
             return true
         }

@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     package func purgePayloads(_ ids: [String], archive sequence: Int64) async throws -> PurgeResult {
-        let now = Self.now()
+        let now = now()
         let (result, segmentsToFree, files) = try purgeRows(ids, archive: sequence, now: now)
         if !segmentsToFree.isEmpty || !files.isEmpty {
             // Bytes outside the database go only once the purge that stops referring to them is on disk.

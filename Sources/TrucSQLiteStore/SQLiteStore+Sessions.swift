@@ -5,9 +5,9 @@ package import TrucStore
 extension SQLiteStore {
     package func createSession(idHash: String, csrf: String, expires: Int64) throws {
         try db.transaction {
-            try db.run("DELETE FROM dashboard_sessions WHERE expires <= ?", [.integer(Self.now())])
+            try db.run("DELETE FROM dashboard_sessions WHERE expires <= ?", [.integer(now())])
             try db.run("INSERT OR REPLACE INTO dashboard_sessions(id_hash, csrf, expires, last_seen) VALUES (?, ?, ?, ?)",
-                       [.text(idHash), .text(csrf), .integer(expires), .integer(Self.now())])
+                       [.text(idHash), .text(csrf), .integer(expires), .integer(now())])
         }
     }
 

@@ -13,7 +13,7 @@ extension SQLiteStore {
         try db.transaction {
             for agency in agencies {
                 try db.run("INSERT OR REPLACE INTO agencies(code, name, parent, relay, created_at) VALUES (?, ?, ?, 0, ?)",
-                           [.text(agency.code), .text(agency.name), agency.parent.map { .text($0) } ?? .null, .integer(Self.now())])
+                           [.text(agency.code), .text(agency.name), agency.parent.map { .text($0) } ?? .null, .integer(now())])
             }
         }
     }

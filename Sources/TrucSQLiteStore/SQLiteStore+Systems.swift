@@ -28,11 +28,11 @@ extension SQLiteStore {
             try db.run("""
                 INSERT INTO systems(id, name, secret, created_at, directory_changes) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, secret = excluded.secret, directory_changes = excluded.directory_changes
-                """, [.text(id), .text(name), .blob(sealed), .integer(Self.now()), .integer(directoryChanges ? 1 : 0)])
+                """, [.text(id), .text(name), .blob(sealed), .integer(now()), .integer(directoryChanges ? 1 : 0)])
             try db.run("DELETE FROM system_agencies WHERE system_id = ?", [.text(id)])
             for code in agencies {
                 try db.run("INSERT INTO system_agencies(agency, system_id, created_at) VALUES (?, ?, ?)",
-                           [.text(code), .text(id), .integer(Self.now())])
+                           [.text(code), .text(id), .integer(now())])
             }
             try logOperator("system-changed", ["system": .string(id), "name": .string(name), "agencies": .strings(agencies),
                                                "credential": .string(Digest.sha256(Array(plain.utf8)).hexString),
@@ -97,9 +97,9 @@ extension SQLiteStore {
                 INSERT INTO agencies(code, name, parent, mail, relay, created_at) VALUES (?, ?, ?, ?, 0, ?)
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent = excluded.parent, mail = excluded.mail
                 """, [.text(agency.code), .text(agency.name), agency.parent.map { .text($0) } ?? .null, mail.map { .text($0) } ?? .null,
-                      .integer(Self.now())])
+                      .integer(now())])
             try db.run("INSERT OR IGNORE INTO system_agencies(agency, system_id, created_at) VALUES (?, ?, ?)",
-                       [.text(agency.code), .text(system), .integer(Self.now())])
+                       [.text(agency.code), .text(system), .integer(now())])
             try logAgencyChange(agency, by: system)
         }
     }

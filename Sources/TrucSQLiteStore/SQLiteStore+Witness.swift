@@ -5,7 +5,7 @@ package import TrucStore
 extension SQLiteStore {
     package func saveCosignature(size: Int64, witness: String, line: String) throws {
         try db.run("INSERT OR IGNORE INTO log_cosignatures(size, witness, line, at) VALUES (?, ?, ?, ?)",
-                   [.integer(size), .text(witness), .text(line), .integer(Self.now())])
+                   [.integer(size), .text(witness), .text(line), .integer(now())])
     }
 
     package nonisolated func cosignatures(size: Int64) throws -> [(witness: String, line: String)] {

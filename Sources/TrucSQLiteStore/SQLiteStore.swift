@@ -1,4 +1,5 @@
 import Foundation
+package import TrucConcurrency
 import TrucCore
 import TrucCrypto
 import TrucSQLite
@@ -13,6 +14,9 @@ import TrucVocabulary
 package actor SQLiteStore {
     let db: Database
     package let dataDirectory: String
+    /// The time the store writes (sessions, pauses, deliveries' updates, tokens' creation): the system's clock, or
+    /// a test's. Evidence-log events are dated by the system's clock.
+    nonisolated let clock: WallClock
     private let payloadDirectory: String
     /// Where payloads above `inlineLimit` go.
     let segments: PayloadSegments
@@ -41,7 +45,8 @@ package actor SQLiteStore {
         syncer.stop()
     }
 
-    package init(dataDirectory: String) throws {
+    package init(dataDirectory: String, clock: WallClock = .system) throws {
+        self.clock = clock
         try FileManager.default.createDirectory(atPath: dataDirectory + "/payloads", withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
         self.payloadDirectory = dataDirectory + "/payloads"
@@ -295,7 +300,7 @@ package actor SQLiteStore {
 
     // MARK: helpers
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    nonisolated func now() -> Int64 { Int64(clock.now()) }
 
     func opt(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TrucConcurrency
 import TrucCore
 import TrucPostgres
 import TrucStore
@@ -21,18 +22,19 @@ struct StoreUnderTest {
     let url: String?
     let close: @Sendable () async -> Void
 
-    static func make(_ kind: StoreKind) async throws -> StoreUnderTest {
+    /// - Parameter clock: the store's time (leases, deliveries' updates, pauses, sessions).
+    static func make(_ kind: StoreKind, clock: WallClock = .system) async throws -> StoreUnderTest {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-conformance-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         switch kind {
         case .memory:
-            return StoreUnderTest(store: InMemoryStore(), directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
+            return StoreUnderTest(store: InMemoryStore(clock: clock), directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
         case .sqlite:
-            let store = try SQLiteStore(dataDirectory: directory)
+            let store = try SQLiteStore(dataDirectory: directory, clock: clock)
             return StoreUnderTest(store: store, directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
         case .postgres:
             let url = try PostgresCluster.require().makeDatabase()
-            let store = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", logger: quiet)
+            let store = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", clock: clock, logger: quiet)
             return StoreUnderTest(store: store, directory: directory, url: url) {
                 await store.shutdown()
                 try? FileManager.default.removeItem(atPath: directory)

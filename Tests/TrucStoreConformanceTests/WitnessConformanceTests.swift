@@ -4,7 +4,7 @@ import TrucCore
 import TrucStore
 import TrucTestSupport
 
-@Suite("Store conformance: checkpoints' time-stamps, cosignatures, witnessed logs, forks, sessions", .timeLimit(.minutes(30)))
+@Suite("Store conformance: checkpoints' time-stamps, cosignatures, witnessed logs, forks, sessions, the store's clock", .timeLimit(.minutes(30)))
 struct WitnessConformanceTests {
     @Test("a checkpoint is time-stamped once; a witness's first cosignature stays; a witnessed log advances only from where it is", arguments: StoreKind.runnable)
     func witnesses(kind: StoreKind) async throws {
@@ -75,5 +75,29 @@ struct WitnessConformanceTests {
         #expect(all.map(\.id) == ["m1", "m2", "m0"], "received in [300, 900), by time then id")
         let page = try await store.messagesReceived(from: 0, to: 1_000, after: (300, "m1"), limit: 2)
         #expect(page.map(\.id) == ["m2", "m0"])
+    }
+
+    @Test("the store writes its own clock's time: a delivery's failed attempt and its requeue, a session's creation", arguments: StoreKind.runnable)
+    func storeClock(kind: StoreKind) async throws {
+        let start: Double = 1_900_000_000 // 2030: after the messages' arrival, far from the machine's time (a store that reads the system's clock shows)
+        let time = ManualClock(start: start)
+        let s = try await StoreUnderTest.make(kind, clock: time.clock)
+        defer { Task { await s.close() } }
+        let store = s.store
+        let id = try #require(try await QueueConformanceTests.pushed(1, to: store, prefix: "clock").first)
+        let claimed = try await store.claimDue(now: Int64(start) + 1, limit: 10)
+        #expect(claimed.map(\.messageId) == [id])
+        time.advance(10)
+        try await store.recordAttempt(try #require(claimed.first).id, delivered: false, how: "push", reason: "gone", retryAt: nil)
+        #expect(try await store.trace(id).first?.updatedAt == Int64(start) + 10, "the failed attempt at the store's time")
+        time.advance(10)
+        #expect(try await store.requeue(messageId: id, recipient: "000.00.00.H41"))
+        let queued = try await store.deliveries(state: .queued, limit: 10).first { $0.messageId == id }
+        #expect(queued?.nextAttemptAt == Int64(start) + 20, "queued again at the store's time")
+        #expect(try await store.claimDue(now: Int64(start) + 19, limit: 10).isEmpty, "not before")
+        #expect(try await store.claimDue(now: Int64(start) + 20, limit: 10).map(\.messageId) == [id])
+        try await store.createSession(idHash: "clocked", csrf: "c", expires: Int64(start) + 3_600)
+        #expect(try await store.sessionCSRF(idHash: "clocked", now: Int64(start) + 30, idleSeconds: 600) == "c",
+                "created at the store's time: not idle for years")
     }
 }
