@@ -143,7 +143,9 @@ struct TimelinessTests {
             #expect(try await hub.request(.get, "/v1/inbox?limit=%EF%BC%91", token: try await hub.token("000.00.00.H41")).status == 400)
             // Missing medians and ratios are null, not left out.
             #expect(try await hub.post("signatures/pdf-unsigned.edxml", token: try await hub.token("000.00.00.G22")).status == 202)
-            let timeliness = try await hub.request(.get, "/v1/stats/timeliness?from=\(day)&to=\(day)&agency=000.00.00.H41", token: op)
+            // (From the day the test began to the day it is now: a run across midnight in Hà Nội, 17:00 UTC, spans two.)
+            let now = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let timeliness = try await hub.request(.get, "/v1/stats/timeliness?from=\(day)&to=\(now)&agency=000.00.00.H41", token: op)
             let text = String(decoding: timeliness.body, as: UTF8.self)
             #expect(timeliness.status == 200 && text.contains("\"medianHoursToAcceptance\":null"), "\(text.prefix(400))")
         }
@@ -153,9 +155,11 @@ struct TimelinessTests {
     func refusedOnce() async throws {
         try await RouterHub.run(relays: ["000.00.00.W41"]) { hub in
             let g22 = try await hub.token("000.00.00.G22"), peer = try await hub.token("000.00.00.W41")
-            let today = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
+            let began = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
             func invalid() async throws -> Int? {
-                let report = try await hub.request(.get, "/v1/stats/signed-ratio?from=\(today)&to=\(today)&agency=000.00.00.G22", token: RouterHub.operatorToken)
+                // From the day the test began to today: a run across midnight in Hà Nội (17:00 UTC) spans two days.
+                let today = CivilCalendar.vietnamDay(Int64(Date().timeIntervalSince1970))
+                let report = try await hub.request(.get, "/v1/stats/signed-ratio?from=\(began)&to=\(today)&agency=000.00.00.G22", token: RouterHub.operatorToken)
                 return (report.json?["totals"] as? [String: Any])?["invalid"] as? Int
             }
             let tampered = try StatsTests().variant("signatures/pdf-tampered.edxml", 1)
