@@ -5,6 +5,7 @@ import NIOSSL
 import Foundation
 import NIOHTTP1
 import Testing
+import TrucTestSupport
 import TrucCore
 import TrucSignatures
 import TrucStore
@@ -26,6 +27,7 @@ struct RecordTruthTests {
 
     @Test("unsigned then signed with the same DocumentId: 409 naming the accepted copy, nothing stored; byte-identical: 200 duplicate")
     func conflict() async throws {
+        try await MidnightGuard.awayFromMidnight()  // its expectations name today
         try await LiveHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
             let first = try await hub.post("signatures/pdf-unsigned.edxml", token: g22)
@@ -50,6 +52,7 @@ struct RecordTruthTests {
 
     @Test("five retries of a refused document count once; refused then corrected counts once, in the corrected bucket; the refusals are visible")
     func refusedThenCorrected() async throws {
+        try await MidnightGuard.awayFromMidnight()  // its expectations name today
         try await LiveHub.run { hub in
             let g22 = try await hub.token("000.00.00.G22"), h41 = try await hub.token("000.00.00.H41")
             for _ in 0..<5 { #expect(try await hub.post("signatures/pdf-tampered.edxml", token: g22).status == 422) }
