@@ -23,7 +23,7 @@ extension InMemoryStore {
     package func recentSent(by senders: [String], limit: Int) -> [String] {
         let set = Set(senders)
         return messages.values.filter { $0.kind == "edoc" && set.contains($0.sender) }
-            .sorted { ($0.receivedAt, $0.id) > ($1.receivedAt, $1.id) }.prefix(limit).map(\.id)
+            .sorted { ($0.receivedAt, $0.id) > ($1.receivedAt, $1.id) }.prefix(max(0, limit)).map(\.id)
     }
 
     package func inbox(for agency: String, kind: String?, after cursor: Int64, limit: Int, includeReceipts: Bool) -> [InboxItem] {
@@ -33,7 +33,7 @@ extension InMemoryStore {
                 return kind == "status" && includeReceipts ? (d.kind == "status" || d.kind == "receipt") : d.kind == kind
             }
             return includeReceipts || d.kind != "receipt"
-        }.prefix(limit).compactMap { d -> InboxItem? in
+        }.prefix(max(0, limit)).compactMap { d -> InboxItem? in
             guard let m = self.messages[d.messageId] else { return nil }
             return InboxItem(cursor: d.id, messageId: d.messageId, kind: d.kind, sender: m.sender, documentId: m.documentId, receivedAt: m.receivedAt,
                              size: m.size, sha256: m.sha256, bucket: m.bucket, statusCode: m.statusCode, recipient: agency)
@@ -119,7 +119,7 @@ extension InMemoryStore {
             return (d.state == .queued || d.state == .waitingRetry) && (d.nextAttemptAt.map { $0 <= now } ?? false) && paused[d.recipient] == nil
         }
         .sorted { (deliveries[$0].nextAttemptAt ?? 0, deliveries[$0].id) < (deliveries[$1].nextAttemptAt ?? 0, deliveries[$1].id) }
-        .prefix(limit)
+        .prefix(max(0, limit))
         return due.compactMap { i -> DueDelivery? in
             guard let m = messages[deliveries[i].messageId] else { return nil }
             deliveries[i].state = .sending

@@ -15,8 +15,7 @@ extension InMemoryStore {
     package func upsert(_ agency: Agency) {
         let before = agencyByCode[agency.code]
         logDirectoryChange(code: agency.code, name: agency.name, parent: agency.parent, deleted: false)
-        var stored = agency
-        agencyByCode[agency.code] = stored
+        agencyByCode[agency.code] = agency
         if agencyCreated[agency.code] == nil { agencyCreated[agency.code] = now() }
         directoryVersionNumber += 1
         if let before, before.pushURL != agency.pushURL { retarget(agency.code, to: agency.pushURL) }

@@ -1,5 +1,5 @@
 import Foundation
-package import TrucCore
+import TrucCore
 import TrucLog
 package import TrucStore
 import TrucVocabulary
@@ -118,6 +118,6 @@ extension InMemoryStore {
                 && cursor.map { m.receivedAt > $0.0 || (m.receivedAt == $0.0 && m.id > $0.1) } ?? true
         }
         .sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }
-        .prefix(limit).map { (receivedAt: $0.receivedAt, id: $0.id) }
+        .prefix(max(0, limit)).map { (receivedAt: $0.receivedAt, id: $0.id) }
     }
 }

@@ -87,11 +87,11 @@ extension InMemoryStore {
     }
 
     package func checkpoints(after: Int64, limit: Int) -> [StoredCheckpoint] {
-        checkpointsBySize.keys.filter { $0 > after }.sorted().prefix(limit).compactMap { checkpointsBySize[$0] }
+        checkpointsBySize.keys.filter { $0 > after }.sorted().prefix(max(0, limit)).compactMap { checkpointsBySize[$0] }
     }
 
     package func checkpointsAwaitingTimeStamp(limit: Int) -> [StoredCheckpoint] {
-        checkpointsBySize.values.filter { $0.timeStampToken == nil }.sorted { $0.size > $1.size }.prefix(limit).map { $0 }
+        checkpointsBySize.values.filter { $0.timeStampToken == nil }.sorted { $0.size > $1.size }.prefix(max(0, limit)).map { $0 }
     }
 
     package func saveCheckpointTimeStamp(size: Int64, token: [UInt8], time: Int64) {
@@ -137,7 +137,7 @@ extension InMemoryStore {
         }
     }
 
-    package func forks(limit: Int) -> [WitnessFork] { Array(forkRows.reversed().prefix(limit)) }
+    package func forks(limit: Int) -> [WitnessFork] { Array(forkRows.reversed().prefix(max(0, limit))) }
 
     package func forkCount() -> Int64 { Int64(forkRows.count) }
 }

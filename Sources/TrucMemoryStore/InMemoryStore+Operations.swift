@@ -8,7 +8,7 @@ extension InMemoryStore {
     static let shownStates: [DeliveryState] = [.awaitingPull, .queued, .sending, .waitingRetry, .dead]
 
     package func deliveries(state: DeliveryState?, limit: Int) -> [QueuedDelivery] {
-        deliveries.lazy.filter { state == nil || $0.state == state }.prefix(limit).compactMap { d -> QueuedDelivery? in
+        deliveries.lazy.filter { state == nil || $0.state == state }.prefix(max(0, limit)).compactMap { d -> QueuedDelivery? in
             guard let m = self.messages[d.messageId] else { return nil }
             return QueuedDelivery(messageId: d.messageId, recipient: d.recipient, state: d.state.rawValue, attempts: d.attempts, target: d.target,
                                   nextAttemptAt: d.nextAttemptAt, reason: d.reason, sender: m.sender, documentId: m.documentId)

@@ -1,5 +1,5 @@
 import Foundation
-package import TrucCore
+import TrucCore
 import TrucLog
 package import TrucStore
 import TrucVocabulary
@@ -13,7 +13,7 @@ extension InMemoryStore {
             m.receivedAt < receivedBefore && (m.receivedAt > at || (m.receivedAt == at && m.id > id)) && m.kind != "receipt" && !m.archived
         }
         .sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }
-        .prefix(limit)
+        .prefix(max(0, limit))
         .map { m in
             let mine = deliveries.filter { $0.messageId == m.id }
             let finalAt = mine.isEmpty || mine.contains(where: \.waiting) ? nil : mine.map(\.updatedAt).max()
@@ -25,7 +25,7 @@ extension InMemoryStore {
     package func lastArchive() -> ArchiveRecord? { archiveRows.last }
 
     package func archives(after sequence: Int64, limit: Int) -> [ArchiveRecord] {
-        Array(archiveRows.filter { $0.sequence > sequence }.prefix(limit))
+        Array(archiveRows.filter { $0.sequence > sequence }.prefix(max(0, limit)))
     }
 
     package func recordArchive(_ archive: ArchiveRecord) throws {

@@ -125,7 +125,7 @@ extension InMemoryStore {
 
     package func refusals(agency: String?, code: String?, from: Int64, to: Int64, limit: Int) -> [Refusal] {
         refusalRows.filter { $0.at >= from && $0.at < to && (agency == nil || $0.agency == agency) && (code == nil || $0.code == code) }
-            .sorted { ($0.at, $0.id) > ($1.at, $1.id) }.prefix(limit).map {
+            .sorted { ($0.at, $0.id) > ($1.at, $1.id) }.prefix(max(0, limit)).map {
                 var r = $0
                 r.verdictJSON = nil
                 return r

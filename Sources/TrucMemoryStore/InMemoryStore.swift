@@ -1,9 +1,9 @@
 import Foundation
 package import TrucConcurrency
-package import TrucCore
+import TrucCore
 import TrucCrypto
 import TrucLog
-package import TrucStore
+import TrucStore
 import TrucVocabulary
 
 /// The store's contract kept in memory: every role of `MessageStore`, the same answers and the same evidence-log
