@@ -6,63 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// What one PDF may cost, spent inside the reader's loops (not only between files): cross-reference
-/// entries declared, objects parsed, bytes inflated, object streams inflated, and the document's work budget.
-/// Past any of them the reader throws `PDFSyntaxError.tooComplex`, which the hub answers with 422 too-complex.
-final class PDFBudget {
-    struct Limits: Sendable {
-        /// Cross-reference entries read, over every section of the file.
-        var maxEntries = 1 << 20
-        /// Cross-reference sections (revisions and their `/XRefStm`s) followed.
-        var maxSections = 256
-        /// Bytes inflated from the file's streams, in total.
-        var maxInflated = 64 << 20
-        /// Objects parsed (each object once per revision that is compared).
-        var maxObjects = 1 << 20
-        /// Bytes of one decoded stream.
-        var maxStream = 16 << 20
-        static let `default` = Limits()
-    }
-
-    let limits: Limits
-    let budget: WorkBudget?
-    private(set) var entries = 0
-    private(set) var inflated = 0
-    private(set) var objects = 0
-
-    init(_ limits: Limits = .default, budget: WorkBudget? = nil) {
-        self.limits = limits
-        self.budget = budget
-    }
-
-    func spendEntries(_ n: Int) throws {
-        entries = Checked.add(entries, n) ?? .max
-        guard entries <= limits.maxEntries else {
-            throw PDFSyntaxError.tooComplex("the file declares more than \(limits.maxEntries) cross-reference entries")
-        }
-    }
-
-    func spendInflated(_ n: Int) throws {
-        inflated = Checked.add(inflated, n) ?? .max
-        guard inflated <= limits.maxInflated else {
-            throw PDFSyntaxError.tooComplex("reading the file would inflate more than \(limits.maxInflated >> 20) MiB")
-        }
-        try checkTime()
-    }
-
-    func spendObject() throws {
-        objects += 1
-        guard objects <= limits.maxObjects else { throw PDFSyntaxError.tooComplex("the file needs more than \(limits.maxObjects) objects read") }
-        if objects & 255 == 0 { try checkTime() }
-    }
-
-    func checkTime() throws {
-        if let budget, budget.spent {
-            throw PDFSyntaxError.tooComplex("reading the file took longer than the work budget for one document")
-        }
-    }
-}
-
 /// Where a cross-reference entry puts an object.
 enum PDFXrefEntry: Hashable {
     case offset(Int, generation: Int)
@@ -88,6 +31,9 @@ final class PDFFile {
     private var objects: [PDFXrefEntry: PDFObject] = [:]
     /// Decoded object streams by their container's location: the data and where each object starts.
     private var objectStreams: [PDFXrefEntry: (data: [UInt8], first: Int, offsets: [(number: Int, offset: Int)])] = [:]
+    /// Object streams that could not be read, and why: asked again (a DSS naming hundreds of objects in one broken
+    /// container), the answer is the same error, not another inflation.
+    private var brokenObjectStreams: [PDFXrefEntry: PDFSyntaxError] = [:]
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, budget: PDFBudget = PDFBudget()) {
         self.bytes = bytes
@@ -248,6 +194,18 @@ final class PDFFile {
     /// An object stream, decoded and its header read once per file (by where its container lies).
     private func objectStream(_ number: Int, at entry: PDFXrefEntry, revision: PDFRevision) throws -> (data: [UInt8], first: Int, offsets: [(number: Int, offset: Int)]) {
         if let known = objectStreams[entry] { return known }
+        if let broken = brokenObjectStreams[entry] { throw broken }
+        do {
+            let decoded = try readObjectStream(number, at: entry, revision: revision)
+            objectStreams[entry] = decoded
+            return decoded
+        } catch let error as PDFSyntaxError where !error.tooComplex {
+            brokenObjectStreams[entry] = error
+            throw error
+        }
+    }
+
+    private func readObjectStream(_ number: Int, at entry: PDFXrefEntry, revision: PDFRevision) throws -> (data: [UInt8], first: Int, offsets: [(number: Int, offset: Int)]) {
         let container = try object(number, at: entry, resolving: revision)
         let data = try streamData(container)
         guard let n = container.value.dictionary?["N"]?.integer, let first = container.value.dictionary?["First"]?.integer,
@@ -262,9 +220,7 @@ final class PDFFile {
                 offsets.append((objectNumber, offset))
             }
         }
-        let decoded = (data, first, offsets)
-        objectStreams[entry] = decoded
-        return decoded
+        return (data, first, offsets)
     }
 
     /// The raw (still encoded) bytes of a stream object.
@@ -284,9 +240,17 @@ final class PDFFile {
             try budget.spendInflated(raw.count)
             return Array(raw)
         case ["FlateDecode"]:
+            // Charged chunk by chunk as it is inflated: a stream that ends corrupt or too large costs what it cost
+            // (a DSS naming hundreds of such streams inflated gigabytes uncharged). Nothing once the budget is gone.
+            try budget.spendInflated(0)
             var data: [UInt8]
-            do { data = try Zlib.inflate(UnsafeRawBufferPointer(raw), limit: maxStream) } catch { throw PDFSyntaxError("a FlateDecode stream that does not inflate: \(error)") }
-            try budget.spendInflated(data.count)
+            do {
+                data = try Zlib.inflate(UnsafeRawBufferPointer(raw), limit: maxStream, spend: budget.spendInflated)
+            } catch let error as PDFSyntaxError {
+                throw error
+            } catch {
+                throw PDFSyntaxError("a FlateDecode stream that does not inflate: \(error)")
+            }
             let parameters = (dictionary["DecodeParms"].map { $0.array?.first ?? $0 })?.dictionary
             if let predictor = parameters?["Predictor"]?.integer, predictor >= 10 {
                 data = try Self.unpredict(data, columns: parameters?["Columns"]?.integer ?? 1)

@@ -270,7 +270,7 @@ struct InMemoryPDF {
 
     /// The Document Security Store of the newest revision.
     func validationData() throws -> PDFValidationData {
-        let data = PDFValidationData.read(file)
+        let data = try PDFValidationData.read(file)
         try file.budget.checkTime()
         return data
     }

@@ -237,9 +237,12 @@ enum Inflater {
 /// zlib-wrapped deflate (RFC 1950), as PDF's FlateDecode filter holds it.
 package enum Zlib {
     /// The inflated bytes of `input`; throws when the stream is corrupt or truncated, or inflates past `limit`.
-    package static func inflate(_ input: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8] {
+    /// `spend` is told each chunk's size as it is inflated, before it is kept: a caller's budget is charged for the
+    /// work done even when the stream later turns out corrupt or too large, and its error stops the inflation.
+    package static func inflate(_ input: UnsafeRawBufferPointer, limit: Int, spend: (Int) throws -> Void = { _ in }) throws -> [UInt8] {
         var output: [UInt8] = []
         try Inflater.inflate(input, declared: limit, name: "the stream", chunkSize: 1 << 16, zlibWrapped: true, exact: false) {
+            try spend($0.count)
             output.append(contentsOf: $0)
         }
         return output

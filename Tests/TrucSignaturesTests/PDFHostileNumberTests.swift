@@ -36,7 +36,7 @@ struct PDFHostileNumberTests {
         let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("bomb-dss-objstm.pdf")))
         try pdf.withUnsafeBufferPointer { bytes in
             let file = PDFFile(bytes)
-            _ = PDFValidationData.read(file)
+            _ = try PDFValidationData.read(file)
             #expect(file.budget.inflated > 16 << 20 - 4096 && file.budget.inflated < 17 << 20, "\(file.budget.inflated) bytes inflated")
             // and the whole verification, modification analysis included, stays within one inflation per stream
             let signed = try file.revision(endingAt: pdf.count)
@@ -45,6 +45,26 @@ struct PDFHostileNumberTests {
         let verdicts = SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now)
         // a DSS-only update after the two signatures: validation data, the signatures stay as they were
         #expect(verdicts.count == 2 && verdicts.allSatisfy { $0.status == .valid }, "\(verdicts)")
+    }
+
+    /// Found by the fuzzer: the DSS file above with its object stream broken. Each of the 768 items inflated the
+    /// 16 MiB container again (the failure was not remembered, and a stream that failed was never charged): 9 s of
+    /// zlib in a debug build, gigabytes inflated, for 48 KB.
+    @Test("a DSS of 768 objects in one broken object stream: inflated once, the failure remembered, the work charged",
+          arguments: ["bomb-dss-objstm-broken-1", "bomb-dss-objstm-broken-2"])
+    func dssBrokenObjectStream(name: String) throws {
+        let pdf = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(name + ".pdf")))
+        // The work, counted two ways: bytes charged to the budget (every chunk zlib produced), and this thread's CPU
+        // time (not wall time: other tests share the cores), which charged-or-not inflation cannot hide from.
+        let cpu = ThreadCPU()
+        try pdf.withUnsafeBufferPointer { bytes in
+            let file = PDFFile(bytes)
+            _ = try? PDFValidationData.read(file)
+            #expect(file.budget.inflated < 17 << 20, "\(file.budget.inflated) bytes inflated: the container more than once")
+        }
+        let verdicts = SignatureFixtures.verifier.verifyPDF(pdf, at: SignatureFixtures.now)
+        #expect(!verdicts.isEmpty && verdicts.allSatisfy { $0.status != .valid }, "\(verdicts)")
+        #expect(cpu.seconds < 3, "\(cpu.seconds) s of CPU for a 48 KB document")
     }
 
     @Test("checked arithmetic on declared numbers")
@@ -59,5 +79,18 @@ struct PDFHostileNumberTests {
             parser = PDFParser(buffer, at: Int.max)
             #expect(parser.word() == nil)
         }
+    }
+}
+
+/// CPU time this thread has used since the value was made (RUSAGE_THREAD): work, not waiting.
+struct ThreadCPU {
+    private let start = ThreadCPU.now()
+
+    var seconds: Double { ThreadCPU.now() - start }
+
+    private static func now() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage) // RUSAGE_THREAD (Linux), not exported to Swift
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
