@@ -48,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // pkg-config -D flags are dropped by SwiftPM; each shim.h carries what it needs.
@@ -128,7 +130,8 @@ let package = Package(
         .executableTarget(name: "truc-fuzz", dependencies: ["TrucFuzzing", "CFuzzDriver"], swiftSettings: strictSettings),
 
         // Runs the programs tests drive, with time limits (no product: used by the test targets only).
-        .target(name: "TrucTestSupport", dependencies: ["TrucConcurrency"], path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
+        .target(name: "TrucTestSupport", dependencies: ["TrucConcurrency", .product(name: "Subprocess", package: "swift-subprocess"),
+                                                  .product(name: "SystemPackage", package: "swift-system")], path: "Tests/TrucTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "TrucXMLTests", dependencies: ["TrucXML"], swiftSettings: strictSettings),
         .testTarget(name: "TrucCryptoTests", dependencies: ["TrucCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "TrucLogTests", dependencies: ["TrucLog", "TrucCrypto", "TrucTestSupport"], swiftSettings: strictSettings),

@@ -6,6 +6,8 @@ was acknowledged (2xx) before the backup began is fetched and compared byte for 
 refused by `truc restore`. Ends with "N passed, N failed"; exit 0 when nothing failed. 127.0.0.1 only.
 Usage: python3 Tests/Drivers/backup_check.py [--truc .build/debug/truc]"""
 import argparse, http.client, os, random, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from children import popen  # noqa: E402 (what the driver starts ends with it)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
@@ -34,7 +36,7 @@ def serve(data):
     for _ in range(5):
         port = free_port()
         log = open(os.path.join(work, f"serve-{port}.log"), "w")
-        p = subprocess.Popen([truc, "serve", "--demo-pki", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=log)
+        p = popen([truc, "serve", "--demo-pki", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(600):
             if p.poll() is not None:
                 break

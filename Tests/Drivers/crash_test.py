@@ -16,6 +16,12 @@ consistent with every later one (no fork); `truc log verify` agrees with the sto
 Usage: python3 Tests/Drivers/crash_test.py [--truc .build/debug/truc] [--messages 150] [--kills 6] [--postgres URL --haproxy /usr/sbin/haproxy]
 Exit 0 and a last line "N passed, 0 failed" when everything holds."""
 import argparse, base64, hashlib, http.client, http.server, json, os, random, re, shutil, signal, ssl, subprocess, sys, tempfile, threading, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from children import popen  # noqa: E402 (what the driver starts ends with it)
+# Imported before anything starts: a missing module (pymerkle) fails the run before a hub is left behind.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "log"))
+from checkpoint_check import read_note                      # noqa: E402 (Ed25519 and the C2SP note, in Python)
+from rfc9162_check import verify_consistency, verify_inclusion  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
@@ -74,7 +80,7 @@ def start(node):
     if args.postgres:
         argv += ["--database", args.postgres, "--node", node["name"], "--delivery-lease", str(args.lease)]
     log = open(os.environ["TRUC_CRASH_LOG"] + "-" + node["name"], "ab") if os.environ.get("TRUC_CRASH_LOG") else subprocess.DEVNULL
-    node["process"] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log)
+    node["process"] = popen(argv, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(400):
         if healthy(node["port"]):
             return
@@ -114,7 +120,7 @@ backend nodes
   http-check expect status 200
   default-server inter 300ms fall 1 rise 2 check check-ssl verify none
 %s""" % (port, "".join("  server %s 127.0.0.1:%d\n" % (n["name"], n["port"]) for n in nodes)))
-    proxy = subprocess.Popen([args.haproxy, "-f", config, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proxy = popen([args.haproxy, "-f", config, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
         if healthy(port):
             break
@@ -339,9 +345,6 @@ if receiver:
             check(pushed.get(doc, 0) >= 1, "document %d pushed to H14 (%s)" % (i, pushed.get(doc)))
     print("push endpoint: %d documents received, %d repeats (at-least-once retries)" % (len(pushed), repeats))
 # The evidence log: each 2xx message's event under a checkpoint (bounded wait: checkpoints every second).
-sys.path.insert(0, os.path.join(repo, "Tests/Fixtures/log"))
-from checkpoint_check import read_note                      # noqa: E402 (Ed25519 and the C2SP note, in Python)
-from rfc9162_check import verify_consistency, verify_inclusion  # noqa: E402
 status, body = request("GET", "/v1/log/key", g22)
 log_key = body.decode().strip()
 proven = 0

@@ -19,6 +19,8 @@ Usage: python3 Tests/Drivers/hostile_check.py [--truc .build/debug/truc] [--idle
 (BOMBS=PREFIX in the environment: the load phase's bomb attackers send only the bombs named PREFIX...)
 Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
 import argparse, http.client, json, multiprocessing, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from children import popen  # noqa: E402 (what the driver starts ends with it)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--truc", default=".build/debug/truc")
@@ -55,7 +57,7 @@ def check(name, ok, detail=""):
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-server = subprocess.Popen([truc, "serve", "--data", data, "--port", str(port),
+server = popen([truc, "serve", "--data", data, "--port", str(port),
                            "--demo-pki",
                            "--idle-timeout", str(args.idle_timeout), "--max-connections", str(slots),
                            "--max-buffered-bytes", str(100 << 20)],

@@ -60,11 +60,11 @@ struct FuzzRegressionTests {
 
     @Test("a short libFuzzer run of every target stays clean (scripts/fuzz.sh --runs 3000)",
           .enabled(if: ProcessInfo.processInfo.environment["TRUC_SKIP_FUZZ"] == nil))
-    func shortRun() throws {
-        let run = try HeavyLoad.exclusive {
+    func shortRun() async throws {
+        let run = try await HeavyLoad.exclusive {
             // At a low priority: the fuzz build takes both cores for a while, and the suite's timing-sensitive
             // tests (retries against a hub that is down, for instance) run meanwhile.
-            try Program.run(URL(fileURLWithPath: "/usr/bin/nice"), ["-n", "15", "/bin/bash", Self.repo.appendingPathComponent("scripts/fuzz.sh").path,
+            try await Program.run(URL(fileURLWithPath: "/usr/bin/nice"), ["-n", "15", "/bin/bash", Self.repo.appendingPathComponent("scripts/fuzz.sh").path,
                                                                     "--runs", "3000"], timeLimit: 1500)
         }
         #expect(run.exitCode == 0, "\(run.stdout.suffix(4000))\(run.stderr.suffix(4000))")

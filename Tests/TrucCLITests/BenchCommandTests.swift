@@ -5,8 +5,8 @@ import Testing
 @Suite("truc bench", .timeLimit(.minutes(30)))
 struct BenchCommandTests {
     @Test("bench bound verifies a signed document on each thread and prints the sum")
-    func bound() throws {
-        let run = try TrucRun.run(["bench", "bound", CLIFixtures.path("signatures/pdf-both-zip.edxml"), "--threads", "2", "--seconds", "0.3"])
+    func bound() async throws {
+        let run = try await TrucRun.run(["bench", "bound", CLIFixtures.path("signatures/pdf-both-zip.edxml"), "--threads", "2", "--seconds", "0.3"])
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         let line = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("bound") })
         let numbers = line.split(whereSeparator: { !"0123456789.".contains($0) }).compactMap { Double($0) }
@@ -16,8 +16,8 @@ struct BenchCommandTests {
     }
 
     @Test("bench bound refuses a document whose signatures do not verify")
-    func boundRefusesInvalid() throws {
-        let run = try TrucRun.run(["bench", "bound", CLIFixtures.path("signatures/pdf-tampered.edxml"), "--seconds", "0.1"])
+    func boundRefusesInvalid() async throws {
+        let run = try await TrucRun.run(["bench", "bound", CLIFixtures.path("signatures/pdf-tampered.edxml"), "--seconds", "0.1"])
         #expect(run.exitCode == 1)
         #expect(run.stdout.contains("must carry valid signatures"))
     }

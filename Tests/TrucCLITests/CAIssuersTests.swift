@@ -14,7 +14,7 @@ struct CAIssuersTests {
         let server = SpawnedProcess()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", PKIProfileTests.repo.appendingPathComponent("Tests/Fixtures/signatures/serve_ca_issuers.py").path, dir, "--serve", mode]
-        try Program.launch(server)
+        try await Program.launch(server)
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: dir + "/ready") { try await Task.sleep(for: .milliseconds(100)) }
         if !FileManager.default.fileExists(atPath: dir + "/ready") { stop(server, dir) }
         try #require(FileManager.default.fileExists(atPath: dir + "/ready"), "the issuer server did not start")
@@ -22,8 +22,7 @@ struct CAIssuersTests {
     }
 
     static func stop(_ server: SpawnedProcess, _ dir: String) {
-        Program.killTree(server.processIdentifier)
-        _ = server.isRunning
+        server.kill()
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -32,22 +31,22 @@ struct CAIssuersTests {
         let (dir, server) = try await Self.publisher("good")
         defer { Self.stop(server, dir) }
         let document = dir + "/missing-intermediate.edxml"
-        func verdict(_ extra: [String]) throws -> [String: Any] {
-            let run = try TrucRun.run(["verify", document, "--trust", dir + "/trust", "--json"] + extra)
+        func verdict(_ extra: [String]) async throws -> [String: Any] {
+            let run = try await TrucRun.run(["verify", document, "--trust", dir + "/trust", "--json"] + extra)
             return try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
         }
-        let refused = try verdict([])
+        let refused = try await verdict([])
         #expect(refused["status"] as? String == "invalid" && refused["reasons"] as? [String] == ["untrusted-chain"], "\(refused)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/requests"), "fetched although not allowed")
-        let fetched = try verdict(["--fetch-ca-issuers"])
+        let fetched = try await verdict(["--fetch-ca-issuers"])
         #expect(fetched["status"] as? String == "valid" && (fetched["notes"] as? [String])?.contains { $0.contains("was fetched from http://127.0.0.1:") } == true,
                 "\(fetched)")
 
-        let hub = try HubEndToEndTests.Server(["--trust", dir + "/trust", "--fetch-ca-issuers"])
-        defer { _ = hub.process.isRunning ? hub.stop() : 0 }
+        let hub = try await HubEndToEndTests.Server(["--trust", dir + "/trust", "--fetch-ca-issuers"])
+        defer { hub.discard() }
         try await hub.waitUntilReady()
-        let token = try hub.senderToken()
-        let sent = try TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(hub.port)", "--token", token])
+        let token = try await hub.senderToken()
+        let sent = try await TrucRun.run(["send", document, "--hub", "https://127.0.0.1:\(hub.port)", "--token", token])
         #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
     }
 
@@ -55,7 +54,7 @@ struct CAIssuersTests {
     func hostilePublisher(mode: String) async throws {
         let (dir, server) = try await Self.publisher(mode)
         defer { Self.stop(server, dir) }
-        let run = try TrucRun.run(["verify", dir + "/missing-intermediate.edxml", "--trust", dir + "/trust", "--fetch-ca-issuers", "--json"])
+        let run = try await TrucRun.run(["verify", dir + "/missing-intermediate.edxml", "--trust", dir + "/trust", "--fetch-ca-issuers", "--json"])
         let v = try #require((run.json?["signatures"] as? [[String: Any]])?.first, "\(run.stdout)\(run.stderr)")
         #expect(v["status"] as? String == "invalid" && v["reasons"] as? [String] == ["untrusted-chain"], "\(mode): \(v)")
         #expect(FileManager.default.fileExists(atPath: dir + "/requests"), "\(mode): the publisher was asked")

@@ -20,7 +20,7 @@ struct DockerfileTests {
     }
 
     @Test("the build stage copies everything the package manifest needs: swift package describe succeeds on exactly those files")
-    func buildContext() throws {
+    func buildContext() async throws {
         let (build, _) = try Self.copies()
         #expect(!build.isEmpty)
         let context = FileManager.default.temporaryDirectory.appendingPathComponent("truc-docker-\(UUID().uuidString)")
@@ -31,7 +31,7 @@ struct DockerfileTests {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: Self.repo.appendingPathComponent(source), to: target)
         }
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["swift", "package", "--package-path", context.path, "describe", "--type", "json"],
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["swift", "package", "--package-path", context.path, "describe", "--type", "json"],
                                   timeLimit: 300)
         #expect(run.exitCode == 0, "\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("\"name\" : \"truc\""))
@@ -64,9 +64,9 @@ struct DeploymentTests {
     static let repo = DockerfileTests.repo
 
     @Test("deploy/haproxy/haproxy.cfg is valid for HAProxy, passes TLS through and checks /readyz", .enabled(if: CrashTests.haproxy != nil))
-    func haproxyConfiguration() throws {
+    func haproxyConfiguration() async throws {
         let path = Self.repo.appendingPathComponent("deploy/haproxy/haproxy.cfg").path
-        let check = try Program.run(URL(fileURLWithPath: CrashTests.haproxy!), ["-c", "-f", path])
+        let check = try await Program.run(URL(fileURLWithPath: CrashTests.haproxy!), ["-c", "-f", path])
         #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("mode tcp") && text.contains("GET /readyz") && !text.contains("mode http"), "TLS passthrough, health on /readyz")
@@ -74,8 +74,8 @@ struct DeploymentTests {
 
     @Test("docker-compose.yml: PostgreSQL, two national nodes on it, HAProxy as national-hub; docker-compose config accepts it",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
-    func composeFile() throws {
-        let check = try Program.run(URL(fileURLWithPath: "/usr/bin/docker-compose"),
+    func composeFile() async throws {
+        let check = try await Program.run(URL(fileURLWithPath: "/usr/bin/docker-compose"),
                                     ["-f", Self.repo.appendingPathComponent("docker-compose.yml").path, "config"])
         #expect(check.exitCode == 0, "\(check.stderr)")
         for expected in ["postgres:", "national-node-1:", "national-node-2:", "national-hub:", "TRUC_DATABASE_URL", "haproxy.cfg"] {

@@ -41,10 +41,10 @@ struct ErrorCatalogueTests {
     }
 
     @Test("a command's failure and an API error carry the catalogue's exit code and status")
-    func throughTheProcess() throws {
-        let missing = try TrucRun.run(["inspect", "/nonexistent/doc.edxml", "--json"])
+    func throughTheProcess() async throws {
+        let missing = try await TrucRun.run(["inspect", "/nonexistent/doc.edxml", "--json"])
         #expect(missing.exitCode == ErrorCode.fileUnreadable.exitCode && missing.stderr.hasPrefix("truc: file-unreadable: "), "\(missing.stderr)")
-        let usage = try TrucRun.run(["serve", "--port", "eighty"])
+        let usage = try await TrucRun.run(["serve", "--port", "eighty"])
         #expect(usage.exitCode == ErrorCode.usage.exitCode && usage.stderr.hasPrefix("truc: usage: --port eighty: give a whole number"), "\(usage.stderr)")
     }
 }

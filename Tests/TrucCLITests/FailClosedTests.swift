@@ -9,12 +9,12 @@ struct FailClosedTests {
     static let repo = CLIFixtures.root.deletingLastPathComponent().deletingLastPathComponent()
     static let demo = repo.appendingPathComponent("Certs/demo").path
 
-    static func run(_ program: String, _ arguments: [String]) throws -> TrucRun {
-        try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [program] + arguments)
+    static func run(_ program: String, _ arguments: [String]) async throws -> TrucRun {
+        try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [program] + arguments)
     }
 
     /// An unsigned document of G22 signed on its envelope by `key`/`cert` with the xmlsec1 CLI.
-    static func signed(key: String, cert: String, in dir: String) throws -> String {
+    static func signed(key: String, cert: String, in dir: String) async throws -> String {
         let template = try String(contentsOfFile: CLIFixtures.path("signatures/pdf-unsigned.edxml"), encoding: .utf8)
         let signature = """
             <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>\
@@ -28,7 +28,7 @@ struct FailClosedTests {
         let input = dir + "/unsigned-\(UUID().uuidString).xml", output = dir + "/signed-\(UUID().uuidString).edxml"
         try template.replacingOccurrences(of: "</edXML:edXMLHeader>", with: signature + "</edXML:edXMLHeader>")
             .write(toFile: input, atomically: true, encoding: .utf8)
-        let run = try run("xmlsec1", ["--sign", "--privkey-pem", "\(key),\(cert)", "--output", output, input])
+        let run = try await run("xmlsec1", ["--sign", "--privkey-pem", "\(key),\(cert)", "--output", output, input])
         #expect(run.exitCode == 0, "xmlsec1: \(run.stderr)")
         return output
     }
@@ -40,8 +40,8 @@ struct FailClosedTests {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-failclosed-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let server = try HubEndToEndTests.Server(keepLog: true, demoPKI: false)
-        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        let server = try await HubEndToEndTests.Server(keepLog: true, demoPKI: false)
+        defer { server.discard() }
         let pki = server.data + "/pki"
         let ca = pki + "/trust/root-ca.pem"
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: ca) { try await Task.sleep(for: .milliseconds(100)) }
@@ -55,16 +55,16 @@ struct FailClosedTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try Data(contentsOf: URL(fileURLWithPath: ca)) != Data(contentsOf: URL(fileURLWithPath: Self.demo + "/trust/root-ca.pem")))
         // The hub's TLS certificate chains to the new CA, not to the demo one.
-        #expect(try Self.run("curl", ["-sf", "--cacert", ca, hub + "/healthz"]).exitCode == 0)
-        #expect(try Self.run("curl", ["-sf", "--cacert", Self.demo + "/trust/root-ca.pem", hub + "/healthz"]).exitCode != 0)
+        #expect(try await Self.run("curl", ["-sf", "--cacert", ca, hub + "/healthz"]).exitCode == 0)
+        #expect(try await Self.run("curl", ["-sf", "--cacert", Self.demo + "/trust/root-ca.pem", hub + "/healthz"]).exitCode != 0)
 
         // A certificate anyone can mint with the committed demo intermediate key, UID=MST of G22.
         let mintedKey = work + "/minted.key", mintedCSR = work + "/minted.csr", minted = work + "/minted.pem"
-        #expect(try Self.run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", mintedKey]).exitCode == 0)
-        #expect(try Self.run("openssl", ["req", "-new", "-key", mintedKey, "-subj", "/C=VN/O=Forged/CN=Forged/UID=MST:0100100001", "-out", mintedCSR]).exitCode == 0)
+        #expect(try await Self.run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", mintedKey]).exitCode == 0)
+        #expect(try await Self.run("openssl", ["req", "-new", "-key", mintedKey, "-subj", "/C=VN/O=Forged/CN=Forged/UID=MST:0100100001", "-out", mintedCSR]).exitCode == 0)
         let ext = work + "/ext.cnf"
         try "keyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=clientAuth,emailProtection\n".write(toFile: ext, atomically: true, encoding: .utf8)
-        let issued = try Self.run("openssl", ["x509", "-req", "-in", mintedCSR, "-CA", Self.demo + "/ca/intermediate/intermediate-ca.pem",
+        let issued = try await Self.run("openssl", ["x509", "-req", "-in", mintedCSR, "-CA", Self.demo + "/ca/intermediate/intermediate-ca.pem",
                                               "-CAkey", Self.demo + "/ca/intermediate/intermediate-ca.key", "-CAserial", work + "/minted.srl", "-CAcreateserial", "-days", "30",
                                               "-extfile", ext, "-out", minted])
         #expect(issued.exitCode == 0, "\(issued.stderr)")
@@ -72,43 +72,43 @@ struct FailClosedTests {
         try (String(contentsOfFile: minted, encoding: .utf8) + String(contentsOfFile: Self.demo + "/ca/intermediate/intermediate-ca.pem", encoding: .utf8))
             .write(toFile: mintedChain, atomically: true, encoding: .utf8)
 
-        let g22 = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let g22 = try await TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for (code, name) in [("000.00.00.H14", "UBND Tỉnh Cao Bằng"), ("000.00.00.G17", "Bộ Thông tin")] {
-            #expect(try TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
+            #expect(try await TrucRun.run(["agencies", "add", code, "--name", name, "--data", server.data]).exitCode == 0)
         }
         // Signed with the minted certificate: refused as an invalid signature (untrusted chain).
-        let forged = try Self.signed(key: mintedKey, cert: mintedChain, in: work)
-        let refused = try TrucRun.run(["send", forged, "--hub", hub, "--ca", ca, "--token", g22])
+        let forged = try await Self.signed(key: mintedKey, cert: mintedChain, in: work)
+        let refused = try await TrucRun.run(["send", forged, "--hub", hub, "--ca", ca, "--token", g22])
         #expect(refused.exitCode == 1 && refused.stdout.contains("invalid-signature"), "\(refused.stdout)\(refused.stderr)")
         // As a TLS client certificate: no agency is authenticated by it.
-        let asClient = try Self.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "--cert", mintedChain, "--key", mintedKey,
+        let asClient = try await Self.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "--cert", mintedChain, "--key", mintedKey,
                                              hub + "/v1/inbox"])
         #expect(!asClient.stdout.hasPrefix("2"), "minted client certificate: \(asClient.stdout)")
 
         // Signed with the organisation key this hub made for G22 (xmlsec1, an independent signer): valid.
         let agency = pki + "/agencies/000.00.00.G22"
-        let genuine = try Self.signed(key: agency + "/organisation.key", cert: agency + "/organisation.chain.pem", in: work)
-        let accepted = try TrucRun.run(["send", genuine, "--hub", hub, "--ca", ca, "--token", g22])
+        let genuine = try await Self.signed(key: agency + "/organisation.key", cert: agency + "/organisation.chain.pem", in: work)
+        let accepted = try await TrucRun.run(["send", genuine, "--hub", hub, "--ca", ca, "--token", g22])
         #expect(accepted.exitCode == 0, "\(accepted.stdout)\(accepted.stderr)")
         #expect((accepted.json?["signature"] as? [String: Any])?["bucket"] as? String == "organisation", "\(accepted.stdout)")
         // The agency's own certificate authenticates it over TLS.
-        let inbox = try Self.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca,
+        let inbox = try await Self.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca,
                                           "--cert", agency + "/organisation.chain.pem", "--key", agency + "/organisation.key", hub + "/v1/inbox"])
         #expect(inbox.stdout == "200", "\(inbox.stdout)")
 
         // A restart keeps the same PKI.
         let rootBefore = try Data(contentsOf: URL(fileURLWithPath: ca))
-        #expect(server.stop(keepData: true) == 0)
-        let again = try HubEndToEndTests.Server(demoPKI: false, data: server.data)
-        defer { _ = again.process.isRunning ? again.stop() : 0 }
+        #expect(await server.stop(keepData: true) == 0)
+        let again = try await HubEndToEndTests.Server(demoPKI: false, data: server.data)
+        defer { again.discard() }
         try await again.waitUntilReady(ca: ca)
         #expect(try Data(contentsOf: URL(fileURLWithPath: ca)) == rootBefore)
     }
 
     @Test("--demo-pki says loudly that its keys are public")
     func demoWarning() async throws {
-        let server = try HubEndToEndTests.Server(keepLog: true)
-        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        let server = try await HubEndToEndTests.Server(keepLog: true)
+        defer { server.discard() }
         try await server.waitUntilReady()
         let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
         #expect(log.contains("USING THE DEMO PKI OF Certs/demo: ITS PRIVATE KEYS ARE PUBLIC"), "\(log)")

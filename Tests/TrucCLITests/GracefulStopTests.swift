@@ -8,9 +8,9 @@ import TrucTestSupport
 struct GracefulStopTests {
     @Test("a hub whose evidence-log sequencer backs off 16 s (its secrets.key is not the one the log was sealed with) stops at once on SIGTERM")
     func backingOffSequencer() async throws {
-        let first = try HubEndToEndTests.Server()
+        let first = try await HubEndToEndTests.Server()
         try await first.waitUntilReady()
-        #expect(first.stop(keepData: true) == 0)
+        #expect(await first.stop(keepData: true) == 0)
         defer { try? FileManager.default.removeItem(atPath: first.data) }
         // Another node's key (an operator who forgot to copy secrets.key): every round of the sequencer fails
         // and it waits longer each time.
@@ -18,8 +18,8 @@ struct GracefulStopTests {
         for i in other.indices { other[i] = UInt8.random(in: 0...255) }
         try Data(other).write(to: URL(fileURLWithPath: first.data + "/secrets.key"))
 
-        let server = try HubEndToEndTests.Server(keepLog: true, data: first.data)
-        defer { _ = server.process.isRunning ? server.stop(keepData: true) : 0 }
+        let server = try await HubEndToEndTests.Server(keepLog: true, data: first.data)
+        defer { server.process.kill() }
         try await server.waitUntilReady()
         let log = try #require(server.log)
         defer { try? FileManager.default.removeItem(at: log) }
@@ -32,7 +32,7 @@ struct GracefulStopTests {
         try #require(text.contains("retryIn=16.0 seconds"), "the sequencer did not back off:\n\(text.suffix(1500))")
 
         let stopping = ContinuousClock.now
-        #expect(server.stop(keepData: true) == 0, "a graceful exit")
+        #expect(await server.stop(keepData: true) == 0, "a graceful exit")
         let took = ContinuousClock.now - stopping
         // Waiting out the back-off would take 16 s; a stop takes about a second, more on a loaded machine.
         #expect(took < .seconds(12), "SIGTERM took \(took): a service's wait held up the shutdown")

@@ -17,37 +17,37 @@ struct LongTermLiveTests {
                 try FileManager.default.copyItem(atPath: directory + "/" + file, toPath: trust + "/" + file)
             }
         }
-        let server = try HubEndToEndTests.Server(["--trust", trust, "--revocation-budget", "2"], keepLog: true)
-        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        let server = try await HubEndToEndTests.Server(["--trust", trust, "--revocation-budget", "2"], keepLog: true)
+        defer { server.discard() }
         try await server.waitUntilReady()
         let hub = "https://127.0.0.1:\(server.port)", ca = FailClosedTests.demo + "/trust/root-ca.pem"
-        let token = try TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        func send(_ path: String) throws -> (TrucRun, [[String: Any]]) {
-            let run = try TrucRun.run(["send", CLIFixtures.path("signatures/" + path), "--hub", hub, "--ca", ca, "--token", token])
+        let token = try await TrucRun.run(["agencies", "token", "000.00.00.G22", "--data", server.data]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func send(_ path: String) async throws -> (TrucRun, [[String: Any]]) {
+            let run = try await TrucRun.run(["send", CLIFixtures.path("signatures/" + path), "--hub", hub, "--ca", ca, "--token", token])
             let verdict = (run.json?["signature"] as? [String: Any]) ?? ((run.json?["error"] as? [String: Any])?["signature"] as? [String: Any])
             return (run, verdict?["signatures"] as? [[String: Any]] ?? [])
         }
 
-        let (lt, ltSignatures) = try send("pki/ltv/pdf-lt-dss.edxml")
+        let (lt, ltSignatures) = try await send("pki/ltv/pdf-lt-dss.edxml")
         #expect(lt.exitCode == 0, "\(lt.stdout)\(lt.stderr)")
         let revocation = ltSignatures.first?["revocation"] as? [String: Any]
         #expect(revocation?["status"] as? String == "good" && (revocation?["source"] as? String)?.hasPrefix("embedded crl") == true, "\(lt.stdout)")
 
-        let (lta, ltaSignatures) = try send("pki/ltv/pdf-lta-expired.edxml")
+        let (lta, ltaSignatures) = try await send("pki/ltv/pdf-lta-expired.edxml")
         #expect(lta.exitCode == 0 && ltaSignatures.first?["status"] as? String == "valid", "\(lta.stdout)")
         #expect((ltaSignatures.first?["timestamp"] as? [String: Any])?["time"] as? String == "2017-06-01T00:00:00Z")
 
-        let (changed, changedSignatures) = try send("pki/ltv/pdf-lt-dss-and-change.edxml")
+        let (changed, changedSignatures) = try await send("pki/ltv/pdf-lt-dss-and-change.edxml")
         #expect(changed.exitCode == 1 && changedSignatures.first?["reasons"] as? [String] == ["byte-range-incomplete"], "\(changed.stdout)")
 
-        let (two, twoSignatures) = try send("env-two-filter2.edxml")
+        let (two, twoSignatures) = try await send("env-two-filter2.edxml")
         #expect(two.exitCode == 0 && twoSignatures.map { $0["kind"] as? String } == ["organisation", "personal"], "\(two.stdout)")
         #expect(((two.json?["signature"] as? [String: Any])?["bucket"] as? String) == "both", "\(two.stdout)")
 
-        let (counter, counterSignatures) = try send("env-countersigned.edxml")
+        let (counter, counterSignatures) = try await send("env-countersigned.edxml")
         #expect(counter.exitCode == 0 && counterSignatures.map { $0["location"] as? String } == ["envelope", "envelope/nested"], "\(counter.stdout)")
 
-        let (wrong, wrongSignatures) = try send("env-xades-wrong-cert.edxml")
+        let (wrong, wrongSignatures) = try await send("env-xades-wrong-cert.edxml")
         #expect(wrong.exitCode == 1 && wrongSignatures.first?["reasons"] as? [String] == ["signing-certificate-mismatch"], "\(wrong.stdout)")
 
     }

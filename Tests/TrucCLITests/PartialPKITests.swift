@@ -13,7 +13,7 @@ struct PartialPKITests {
     ]
 
     @Test("each of the 14 partial combinations (flags, or the same as environment variables): exit 2, the missing pieces named, nothing created")
-    func everyPartialCombination() throws {
+    func everyPartialCombination() async throws {
         for mask in 1..<15 {
             let pieces = Self.pieces
             let given = pieces.indices.filter { mask & (1 << $0) != 0 }.map { pieces[$0] }
@@ -22,7 +22,7 @@ struct PartialPKITests {
             let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-partial-\(UUID().uuidString)").path
             let arguments = ["serve", "--data", data, "--port", String(freeTCPPort())] + (byEnvironment ? [] : given.flatMap { [$0.flag, $0.value] })
             let environment = byEnvironment ? Dictionary(uniqueKeysWithValues: given.map { ($0.variable, $0.value) }) : [:]
-            let run = try TrucRun.run(executable: TrucRun.binary, arguments, environment: environment)
+            let run = try await TrucRun.run(executable: TrucRun.binary, arguments, environment: environment)
             let named = given.map(\.flag).joined(separator: ", ")
             #expect(run.exitCode == 2 && run.stderr.hasPrefix("truc: pki-incomplete: \(named)"), "\(named): \(run.stderr)")
             #expect(missing.allSatisfy { run.stderr.contains("\($0.flag) (\($0.variable))") }, "\(run.stderr)")
@@ -31,9 +31,9 @@ struct PartialPKITests {
     }
 
     @Test("a key that is not the certificate's (another key of the same CA): exit 2, pki-key-mismatch, nothing created")
-    func keyOfAnotherCertificate() throws {
+    func keyOfAnotherCertificate() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("truc-keypair-\(UUID().uuidString)").path
-        let run = try TrucRun.run(["serve", "--data", data, "--port", String(freeTCPPort()),
+        let run = try await TrucRun.run(["serve", "--data", data, "--port", String(freeTCPPort()),
                                    "--tls-cert", Self.demo + "/hub/server.chain.pem", "--tls-key", Self.demo + "/agencies/000.00.00.G22/organisation.key",
                                    "--client-ca", Self.demo + "/hub/client-ca.pem", "--trust", Self.demo + "/trust"])
         #expect(run.exitCode == 2 && run.stderr.hasPrefix("truc: pki-key-mismatch: --tls-key "), "\(run.exitCode) \(run.stderr)")

@@ -28,8 +28,8 @@ struct QuickStartTests {
         for name in ["Tests", "docs"] {
             try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name), withDestinationURL: Self.repo.appendingPathComponent(name))
         }
-        let server = try HubEndToEndTests.Server(demoPKI: false, data: folder.appendingPathComponent("data").path)
-        defer { _ = server.stop() }
+        let server = try await HubEndToEndTests.Server(demoPKI: false, data: folder.appendingPathComponent("data").path)
+        defer { server.discard() }
         // The hub makes its PKI first: clients can trust it once its CA certificate is written.
         let ca = folder.appendingPathComponent("data/pki/trust/root-ca.pem").path
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: ca) { try await Task.sleep(for: .milliseconds(100)) }
@@ -40,7 +40,7 @@ struct QuickStartTests {
         block = block.replacingOccurrences(of: "truc=.build/release/truc", with: "truc=\(TrucRun.binary.path)")
             .replacingOccurrences(of: "127.0.0.1:8443", with: "127.0.0.1:\(server.port)")
         let script = "set -euo pipefail\ncd \(folder.path)\n" + block + "\ncmp doc.edxml signed.edxml && echo SAME-BYTES\n"
-        let run = try Program.run(URL(fileURLWithPath: "/bin/bash"), ["-c", script], timeLimit: 120)
+        let run = try await Program.run(URL(fileURLWithPath: "/bin/bash"), ["-c", script], timeLimit: 120)
         #expect(run.exitCode == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains(#""bucket":"organisation""#), "the document is signed by the organisation: \(run.stdout)")
         #expect(run.stdout.contains("SAME-BYTES"), "H41 fetched the exact bytes G22 sent")

@@ -8,10 +8,10 @@ import TrucCrypto
 struct RestoreTests {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-restore-\(UUID().uuidString)").path
 
-    func backedUp() throws -> (data: String, backup: String) {
+    func backedUp() async throws -> (data: String, backup: String) {
         let data = work + "/data", backup = work + "/backup"
-        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data]).exitCode == 0)
-        let made = try TrucRun.run(["backup", backup, "--data", data])
+        #expect(try await TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data]).exitCode == 0)
+        let made = try await TrucRun.run(["backup", backup, "--data", data])
         #expect(made.exitCode == 0, "\(made.stderr)")
         #expect(made.stdout.contains("0 messages, 0 validation objects"), "the backup says what the copied store holds: \(made.stdout)")
         #expect(!FileManager.default.fileExists(atPath: backup + "/truc.sqlite-wal"), "counting leaves no WAL file beside the copy")
@@ -35,25 +35,25 @@ struct RestoreTests {
     }
 
     @Test("restored with its installation's key; refused with another's, with a path out of the directory, with a link")
-    func hostileBackups() throws {
+    func hostileBackups() async throws {
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let (data, backup) = try backedUp()
+        let (data, backup) = try await backedUp()
         let key = data + "/backup.key"
         #expect(FileManager.default.fileExists(atPath: key) && !FileManager.default.fileExists(atPath: backup + "/backup.key"),
                 "the key stays with the installation")
-        let restored = try TrucRun.run(["restore", backup, "--data", work + "/restored", "--key", key])
+        let restored = try await TrucRun.run(["restore", backup, "--data", work + "/restored", "--key", key])
         #expect(restored.exitCode == 0, "\(restored.stderr)")
         #expect(FileManager.default.fileExists(atPath: work + "/restored/truc.sqlite") && FileManager.default.fileExists(atPath: work + "/restored/backup.key"))
 
         // Another installation's backup (its own key), e.g. one carrying its own pki/trust anchors.
         let other = work + "/other"
-        #expect(try TrucRun.run(["agencies", "add", "000.00.00.G22", "--name", "VPCP", "--data", other]).exitCode == 0)
-        #expect(try TrucRun.run(["backup", work + "/other-backup", "--data", other]).exitCode == 0)
-        let foreign = try TrucRun.run(["restore", work + "/other-backup", "--data", work + "/never-1", "--key", key])
+        #expect(try await TrucRun.run(["agencies", "add", "000.00.00.G22", "--name", "VPCP", "--data", other]).exitCode == 0)
+        #expect(try await TrucRun.run(["backup", work + "/other-backup", "--data", other]).exitCode == 0)
+        let foreign = try await TrucRun.run(["restore", work + "/other-backup", "--data", work + "/never-1", "--key", key])
         #expect(foreign.exitCode == 1 && foreign.stderr.contains("backup-not-authentic"), "\(foreign.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work + "/never-1"))
         // Without any key: refused, with what to pass.
-        let keyless = try TrucRun.run(executable: TrucRun.binary, ["restore", backup, "--data", work + "/never-2"], environment: ["TRUC_DATA_DIR": work + "/nothing-here"])
+        let keyless = try await TrucRun.run(executable: TrucRun.binary, ["restore", backup, "--data", work + "/never-2"], environment: ["TRUC_DATA_DIR": work + "/nothing-here"])
         #expect(keyless.exitCode == 2 && keyless.stderr.contains("backup-key-missing") || FileManager.default.fileExists(atPath: "./data/backup.key"), "\(keyless.stderr)")
 
         // A manifest (authentic: the attacker holds the key in this test) naming a path out of the directory.
@@ -61,20 +61,20 @@ struct RestoreTests {
             files.append(["path": "../escaped.txt", "size": 0, "sha256": Digest.sha256([]).hexString])
         }
         FileManager.default.createFile(atPath: work + "/escaping/../escaped.txt", contents: Data())
-        let climb = try TrucRun.run(["restore", escaping, "--data", work + "/never-3/data", "--key", key])
+        let climb = try await TrucRun.run(["restore", escaping, "--data", work + "/never-3/data", "--key", key])
         #expect(climb.exitCode == 1 && climb.stderr.contains("backup-unsafe-path"), "\(climb.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work + "/never-3"))
         let trusted = try forged(backup, as: "trusted", key: key) { files in
             files.append(["path": "pki/../../etc/cron.d/x", "size": 0, "sha256": Digest.sha256([]).hexString])
         }
-        #expect(try TrucRun.run(["restore", trusted, "--data", work + "/never-4", "--key", key]).stderr.contains("backup-unsafe-path"))
+        #expect(try await TrucRun.run(["restore", trusted, "--data", work + "/never-4", "--key", key]).stderr.contains("backup-unsafe-path"))
 
         // The database replaced by a link to a file with the very same bytes: only the link check refuses it.
         let linked = work + "/linked"
         try FileManager.default.copyItem(atPath: backup, toPath: linked)
         try FileManager.default.moveItem(atPath: linked + "/truc.sqlite", toPath: work + "/elsewhere.sqlite")
         try FileManager.default.createSymbolicLink(atPath: linked + "/truc.sqlite", withDestinationPath: work + "/elsewhere.sqlite")
-        let link = try TrucRun.run(["restore", linked, "--data", work + "/never-5", "--key", key])
+        let link = try await TrucRun.run(["restore", linked, "--data", work + "/never-5", "--key", key])
         #expect(link.exitCode == 1 && link.stderr.contains("backup-unsafe-file"), "\(link.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work + "/never-5") && !FileManager.default.fileExists(atPath: work + "/never-5.restoring"))
     }
@@ -82,11 +82,11 @@ struct RestoreTests {
 
 extension RestoreTests {
     @Test("a backup says what it cannot hold: the PKI files the environment names outside the data directory, by name")
-    func saysWhatIsOutside() throws {
+    func saysWhatIsOutside() async throws {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let data = work + "/data"
-        #expect(try TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data]).exitCode == 0)
-        let made = try TrucRun.run(executable: TrucRun.binary, ["backup", work + "/backup", "--data", data],
+        #expect(try await TrucRun.run(["agencies", "add", "000.00.00.H41", "--name", "UBND Tỉnh Nghệ An", "--data", data]).exitCode == 0)
+        let made = try await TrucRun.run(executable: TrucRun.binary, ["backup", work + "/backup", "--data", data],
                                    environment: ["TRUC_TRUST_DIR": "/etc/truc/trust", "TRUC_TLS_KEY": data + "/pki/hub/server.key"])
         #expect(made.exitCode == 0 && made.stderr.contains("truc: not in the backup: /etc/truc/trust (TRUC_TRUST_DIR)")
                 && !made.stderr.contains("TRUC_TLS_KEY") && made.stderr.contains("backup.key"), "\(made.stderr)")

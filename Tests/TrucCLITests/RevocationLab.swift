@@ -10,13 +10,13 @@ extension RevocationLiveTests {
         let work: String
         let info: [String: Any]
 
-        init() throws {
+        init() async throws {
             work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-lab-\(UUID().uuidString)").path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", CLIFixtures.path("revocation/lab.py"), work]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try Program.launch(process)
+            try await Program.launch(process)
             let file = work + "/lab.json"
             var loaded: [String: Any]?
             for _ in 0..<300 {
@@ -24,20 +24,19 @@ extension RevocationLiveTests {
                     loaded = json
                     break
                 }
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
             }
             guard let loaded else {
-                process.terminate()
+                process.kill()
                 throw CancellationError()
             }
             info = loaded
-            Thread.sleep(forTimeInterval: 0.3) // lab.json is written just before the socket listens
+            try await Task.sleep(for: .milliseconds(300)) // lab.json is written just before the socket listens
         }
 
         deinit {
             // SIGKILL with what it started: the lab's responders outlived a SIGTERM.
-            if process.isRunning { Program.killTree(process.processIdentifier) }
-            _ = process.isRunning // reaped
+            process.kill()
             try? FileManager.default.removeItem(atPath: work)
         }
 
@@ -50,7 +49,7 @@ extension RevocationLiveTests {
         }
 
         /// A new G22 document (its own DocumentId) signed on the envelope by the lab signer `name`, with xmlsec1.
-        func document(signedBy name: String) throws -> String {
+        func document(signedBy name: String) async throws -> String {
             let template = try String(contentsOfFile: CLIFixtures.path("signatures/pdf-unsigned.edxml"), encoding: .utf8)
                 .replacingOccurrences(of: "7816/VPCP-TTĐT", with: "\(UUID().uuidString.prefix(8))/VPCP")
             let signature = try String(contentsOfFile: FailClosedTests.repo.appendingPathComponent("docs/signature-template.xml").path, encoding: .utf8)
@@ -58,7 +57,7 @@ extension RevocationLiveTests {
             try template.replacingOccurrences(of: "</edXML:edXMLHeader>", with: signature + "</edXML:edXMLHeader>")
                 .write(toFile: input, atomically: true, encoding: .utf8)
             let (key, cert) = signer(name)
-            let run = try FailClosedTests.run("xmlsec1", ["--sign", "--privkey-pem", "\(key),\(cert)", "--output", output, input])
+            let run = try await FailClosedTests.run("xmlsec1", ["--sign", "--privkey-pem", "\(key),\(cert)", "--output", output, input])
             #expect(run.exitCode == 0, "xmlsec1: \(run.stderr)")
             return output
         }

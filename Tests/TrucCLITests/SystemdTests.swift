@@ -9,18 +9,18 @@ struct SystemdTests {
 
     @Test("deploy/truc.service passes systemd-analyze verify without a warning",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
-    func unitFile() throws {
+    func unitFile() async throws {
         let unit = try String(contentsOf: Self.repo.appendingPathComponent("deploy/truc.service"), encoding: .utf8)
         #expect(unit.contains("Type=notify") && unit.contains("ProtectSystem=strict") && unit.contains("ReadWritePaths=/var/lib/truc")
                 && unit.contains("NoNewPrivileges=yes") && unit.contains("LimitNOFILE=") && unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
         // verify checks that ExecStart's program exists: point it at the binary under test.
         let copy = try CLIFixtures.temporary(unit.replacingOccurrences(of: "/usr/local/bin/truc", with: TrucRun.binary.path), name: "truc.service")
-        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/systemd-analyze"), ["verify", copy])
+        let run = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/systemd-analyze"), ["verify", copy])
         #expect(run.exitCode == 0 && run.stderr.isEmpty, "\(run.stdout)\(run.stderr)")
     }
 
     @Test("truc serve sends READY=1 once it listens and STOPPING=1 when it is asked to stop (NOTIFY_SOCKET)")
-    func readiness() throws {
+    func readiness() async throws {
         let script = """
             import os, signal, socket, subprocess, sys, tempfile, time, random
             truc, repo = sys.argv[1], sys.argv[2]
@@ -47,7 +47,7 @@ struct SystemdTests {
             print("then:", s.recv(4096).decode())
             print("exit:", p.wait(60))
             """
-        let run = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, TrucRun.binary.path, Self.repo.path])
+        let run = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, TrucRun.binary.path, Self.repo.path])
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("first: READY=1|STATUS=listening on 127.0.0.1:"), "\(run.stdout)")
         #expect(run.stdout.contains("healthz: 200") && run.stdout.contains("then: STOPPING=1") && run.stdout.contains("exit: 0"), "\(run.stdout)")

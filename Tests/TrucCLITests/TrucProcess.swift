@@ -6,6 +6,8 @@ struct TrucRun {
     let exitCode: Int32
     let stdout: String
     let stderr: String
+    /// From the program's start to its end.
+    var duration: Duration = .zero
 
     var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
@@ -15,13 +17,13 @@ struct TrucRun {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("truc")
     }
 
-    static func run(_ arguments: [String]) throws -> TrucRun { try run(executable: binary, arguments) }
+    static func run(_ arguments: [String]) async throws -> TrucRun { try await run(executable: binary, arguments) }
 
     /// Runs any program (a script driving `truc`), waiting for it; stdout and stderr kept apart, and the
     /// program killed with all it started if it outlives `Program.timeLimit` (see `TrucTestSupport`).
-    static func run(executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> TrucRun {
-        let result = try Program.run(executable, arguments, environment: environment)
-        return TrucRun(exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr)
+    static func run(executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> TrucRun {
+        let result = try await Program.run(executable, arguments, environment: environment)
+        return TrucRun(exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, duration: result.duration)
     }
 }
 

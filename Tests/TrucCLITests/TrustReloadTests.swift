@@ -19,38 +19,38 @@ struct TrustReloadTests {
         try FileManager.default.copyItem(atPath: demo + "/trust", toPath: work + "/trust")
         try FileManager.default.copyItem(atPath: demo + "/ca/intermediate", toPath: work + "/ca")
         try FileManager.default.copyItem(atPath: demo + "/ca/openssl.cnf", toPath: work + "/openssl.cnf")
-        let server = try HubEndToEndTests.Server(["--trust", work + "/trust", "--operator-token", "reload-test-operator"], keepLog: true)
-        defer { _ = server.process.isRunning ? server.stop() : 0 }
+        let server = try await HubEndToEndTests.Server(["--trust", work + "/trust", "--operator-token", "reload-test-operator"], keepLog: true)
+        defer { server.discard() }
         try await server.waitUntilReady()
         let hub = "https://127.0.0.1:\(server.port)"
-        let g22 = try server.senderToken()
+        let g22 = try await server.senderToken()
         let document = CLIFixtures.path("signatures/pdf-personal.edxml")
-        let before = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        let before = try await TrucRun.run(["send", document, "--hub", hub, "--token", g22])
         #expect(before.exitCode == 0, "\(before.stdout)\(before.stderr)")
 
         // The CA revokes the signer (serial 1002, Nguyễn Văn An) and publishes a new CRL into the hub's trust directory.
         let env = ["CA_DIR": work + "/ca"]
         let ca = ["-config", work + "/openssl.cnf", "-cert", work + "/ca/intermediate-ca.pem", "-keyfile", work + "/ca/intermediate-ca.key"]
-        let revoke = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
+        let revoke = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
                                      ["ca", "-batch"] + ca + ["-revoke", demo + "/agencies/000.00.00.G22/personal.pem", "-crl_reason", "keyCompromise"],
                                      environment: env)
         #expect(revoke.exitCode == 0, "\(revoke.stderr)")
-        let crl = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
+        let crl = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/openssl"),
                                   ["ca", "-batch", "-gencrl"] + ca + ["-out", work + "/trust/intermediate.crl.pem"], environment: env)
         #expect(crl.exitCode == 0, "\(crl.stderr)")
         // Not yet reloaded: the hub still uses the CRL it read at start.
-        #expect(try TrucRun.run(["send", document, "--hub", hub, "--token", g22]).exitCode == 0)
+        #expect(try await TrucRun.run(["send", document, "--hub", hub, "--token", g22]).exitCode == 0)
 
         kill(server.process.processIdentifier, SIGHUP)
-        var after = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        var after = try await TrucRun.run(["send", document, "--hub", hub, "--token", g22])
         for _ in 0..<50 where after.exitCode == 0 {
             try await Task.sleep(for: .milliseconds(100))
-            after = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+            after = try await TrucRun.run(["send", document, "--hub", hub, "--token", g22])
         }
         #expect(after.exitCode == 1 && after.stdout.contains("invalid-signature") && after.stdout.contains("revoked"), "\(after.stdout)")
         #expect(server.process.isRunning, "reloaded without a restart")
         // The admin API does the same on demand; a broken directory leaves the previous trust in place.
-        let reload = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+        let reload = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
             "curl", "-s", "--fail-with-body", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
             "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
         // The answer says what was loaded: the one anchor (the demo root) with its fingerprint, the intermediate, both CRLs.
@@ -62,12 +62,12 @@ struct TrustReloadTests {
         #expect(startLog.contains("trust directory loaded") && startLog.contains("anchors=1") && startLog.contains("crls=2"), "\(startLog.prefix(2000))")
         // A trust directory that no longer loads (a damaged CRL): refused, and the previous trust stays in force.
         try Data("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n".utf8).write(to: URL(fileURLWithPath: work + "/trust/intermediate.crl.pem"))
-        let broken = try TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+        let broken = try await TrucRun.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
             "curl", "-s", "-w", "\n%{http_code}", "--cacert", demo + "/trust/root-ca.pem", "-X", "POST",
             "-H", "Authorization: Bearer reload-test-operator", hub + "/v1/admin/trust/reload"])
         #expect(broken.stdout.hasSuffix("\n422") && broken.stdout.contains("trust-unreadable"), "\(broken.stdout)")
         kill(server.process.processIdentifier, SIGHUP)
-        let still = try TrucRun.run(["send", document, "--hub", hub, "--token", g22])
+        let still = try await TrucRun.run(["send", document, "--hub", hub, "--token", g22])
         #expect(still.exitCode == 1 && still.stdout.contains("revoked") && server.process.isRunning, "\(still.stdout)")
         let log = try String(contentsOf: try #require(server.log), encoding: .utf8)
         #expect(log.contains("reloaded the trust directory (SIGHUP)"))

@@ -60,7 +60,7 @@ struct IntakeHandlerTests {
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("receipt-\(UUID().uuidString).xml")
                 try Data(receipt.body).write(to: path)
                 defer { try? FileManager.default.removeItem(at: path) }
-                let run = try Program.run(URL(fileURLWithPath: xmlsec1), ["--verify", "--trusted-pem", RouterHub.demo("trust/root-ca.pem"),
+                let run = try await Program.run(URL(fileURLWithPath: xmlsec1), ["--verify", "--trusted-pem", RouterHub.demo("trust/root-ca.pem"),
                                                                           "--untrusted-pem", RouterHub.demo("trust/intermediate-ca.pem"), path.path])
                 #expect(run.exitCode == 0, "xmlsec1 verifies the hub's receipt: \(run.stderr)")
             }
@@ -157,7 +157,7 @@ struct OpenAPITests {
             let path = rule.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             #expect(text.contains("  /\(path):"), "docs/openapi.yaml does not describe \(rule)")
         }
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
             "python3", "-c", "import sys, yaml\ntry:\n from openapi_spec_validator import validate\nexcept ImportError:\n sys.exit(3)\nvalidate(yaml.safe_load(open(sys.argv[1])))", spec])
         // 3: the validator is not installed here (.ci/run installs it); anything else non-zero is a real failure.
         #expect(run.exitCode == 0 || run.exitCode == 3, "\(run.stderr)")

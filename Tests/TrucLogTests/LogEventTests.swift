@@ -9,13 +9,13 @@ import TrucTestSupport
 /// the same event, and refused when they are not canonical.
 @Suite("Evidence log events: canonical JSON (RFC 8785)", .timeLimit(.minutes(30)))
 struct LogEventTests {
-    static let python = (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import json"]))?.exitCode == 0
+    static var python: Bool { get async { (try? await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import json"]))?.exitCode == 0 } }
 
     static let awkward = ["UBND tỉnh Nghệ An — Sở Thông tin", "quote \" backslash \\ slash /", "tab\tnewline\nreturn\rform\u{0C}back\u{08}",
                           "nul \u{00} bell \u{07} escape \u{1B} unit \u{1F} delete \u{7F}", "emoji 📄 and 𝕏", ""]
 
-    @Test("the canonical bytes are Python's json.dumps with sorted keys and no white space", .enabled(if: python))
-    func matchesPython() throws {
+    @Test("the canonical bytes are Python's json.dumps with sorted keys and no white space", .enabled { await python })
+    func matchesPython() async throws {
         for (n, text) in Self.awkward.enumerated() {
             let event = LogEvent(kind: "operator", time: "2026-12-07T00:00:00Z", [
                 "zeta": .string(text), "alpha": .strings([text, "b"]), "count": .integer(Int64(n) - 3), "Upper": .string("x"),
@@ -24,7 +24,7 @@ struct LogEventTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("truc-event-\(UUID().uuidString).json")
             try Data(event.canonical).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
                 import json, sys
                 obj = json.loads(open(sys.argv[1], "rb").read())
                 sys.stdout.buffer.write(json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())

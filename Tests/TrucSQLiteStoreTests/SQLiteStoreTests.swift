@@ -52,10 +52,10 @@ struct SQLiteStoreTests {
             again.id = "m3"
             #expect(try await store.accept(again, payload: payloads["m1"]!) == .duplicate(signed.answerJSON))
         }
-        let stored = try Self.sqlite(dir, "SELECT length(answer) FROM messages WHERE id = 'm1'")
+        let stored = try await Self.sqlite(dir, "SELECT length(answer) FROM messages WHERE id = 'm1'")
         #expect(Int(stored.trimmingCharacters(in: .whitespacesAndNewlines)) == signed.answerJSON.utf8.count - verdict.utf8.count + 1, "\(stored)")
         // Back to schema 25: the inline payloads in payload_blobs (WITHOUT ROWID), as a hub of that version left them.
-        _ = try Self.sqlite(dir, """
+        _ = try await Self.sqlite(dir, """
             CREATE TABLE payload_blobs(message_id TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
             INSERT INTO payload_blobs SELECT message_id, bytes FROM payloads; DROP TABLE payloads; PRAGMA user_version = 25;
             """)
@@ -64,13 +64,13 @@ struct SQLiteStoreTests {
             let message = try #require(try await store.message(id))
             #expect(try await store.payload(of: id, at: message.payloadPath) == bytes)
         }
-        #expect(try Self.sqlite(dir, "PRAGMA user_version").hasPrefix("\(Migrations.steps.count)"))
-        #expect(try Self.sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'payload_blobs'").hasPrefix("0"))
+        #expect(try await Self.sqlite(dir, "PRAGMA user_version").hasPrefix("\(Migrations.steps.count)"))
+        #expect(try await Self.sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'payload_blobs'").hasPrefix("0"))
     }
 
     /// Runs SQL on a store's database with Python's sqlite3 (another program, as an operator's tool would be).
-    static func sqlite(_ dir: String, _ sql: String) throws -> String {
-        let result = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+    static func sqlite(_ dir: String, _ sql: String) async throws -> String {
+        let result = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1]); c.isolation_level = None
             out = [r for s in [sys.argv[2]] for r in (c.executescript(s).fetchall() if ';' in s.strip()[:-1] else c.execute(s).fetchall())]

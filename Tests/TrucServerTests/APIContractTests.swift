@@ -19,7 +19,7 @@ struct APIContractTests {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-schemathesis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        return try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
+        return try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
             "-C", work, "python3", "-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'st'; schemathesis()",
             "--config-file", config, "run", spec, "--url", "https://127.0.0.1:\(hub.port)",
             "--tls-verify", LiveHub.repo.appendingPathComponent("Certs/demo/trust/root-ca.pem").path,

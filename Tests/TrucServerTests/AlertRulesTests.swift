@@ -11,14 +11,14 @@ struct AlertRulesTests {
     static let folder = LiveHub.repo.appendingPathComponent("deploy/prometheus")
 
     @Test("promtool check rules and promtool test rules pass", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")))
-    func promtool() throws {
-        let check = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["check", "rules", Self.folder.appendingPathComponent("truc-alerts.yml").path])
+    func promtool() async throws {
+        let check = try await Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["check", "rules", Self.folder.appendingPathComponent("truc-alerts.yml").path])
         #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
-        let test = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["test", "rules", Self.folder.appendingPathComponent("truc-alerts.test.yml").path])
+        let test = try await Program.run(URL(fileURLWithPath: "/usr/bin/promtool"), ["test", "rules", Self.folder.appendingPathComponent("truc-alerts.test.yml").path])
         #expect(test.exitCode == 0 && test.stdout.contains("SUCCESS"), "\(test.stdout)\(test.stderr)")
         // The scrape configuration example (with the rules it names) is one Prometheus accepts; the files it
         // names are the operator's, so they are checked for syntax only.
-        let config = try Program.run(URL(fileURLWithPath: "/usr/bin/promtool"),
+        let config = try await Program.run(URL(fileURLWithPath: "/usr/bin/promtool"),
                                      ["check", "config", "--syntax-only", Self.folder.appendingPathComponent("prometheus.yml").path])
         #expect(config.exitCode == 0, "\(config.stdout)\(config.stderr)")
     }

@@ -146,7 +146,7 @@ struct DashboardPagesTests {
             try await Browser.session(hub) { browser in
                 #expect(try await browser.get("/").text.contains("csrf"), "logged in")
                 let truc = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("truc")
-                let revoked = try await Program.runDetached(truc, ["sessions", "revoke", "--data", data])
+                let revoked = try await Program.run(truc, ["sessions", "revoke", "--data", data])
                 #expect(revoked.exitCode == 0 && revoked.stdout.contains("ended 1 dashboard session"), "\(revoked.stdout)\(revoked.stderr)")
                 let after = try await browser.get("/").text
                 #expect(!after.contains("csrf") && after.contains("id=\"login\""), "the login page again")

@@ -13,10 +13,12 @@ import NIOHTTP1
 @Suite("Dashboard and admin API", .timeLimit(.minutes(30)))
 struct DashboardTests {
     /// Chromium, its driver, and Selenium for the `python3` on PATH (`.ci/run` installs them).
-    static let chromeReady: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else { return false }
-        return (try? Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import selenium"], timeLimit: 60))?.exitCode == 0
-    }()
+    static var chromeReady: Bool {
+        get async {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else { return false }
+            return (try? await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import selenium"], timeLimit: 60))?.exitCode == 0
+        }
+    }
 
     /// A hub where H14 has a push endpoint that refuses connections: its delivery of a document goes dead.
     func withDeadDelivery(_ body: (LiveHub, String) async throws -> Void) async throws {
@@ -58,7 +60,7 @@ struct DashboardTests {
         }
     }
 
-    @Test("headless Chromium at 1920, 1280 and 390 px: every card whole, two clicks to an agency's refusals, CSV, Requeue", .enabled(if: chromeReady))
+    @Test("headless Chromium at 1920, 1280 and 390 px: every card whole, two clicks to an agency's refusals, CSV, Requeue", .enabled { await chromeReady })
     func chromium() async throws {
         try await withTraffic { hub, id in
             // Pause H14 so the requeued delivery stays visibly queued instead of going dead again at once.
@@ -69,7 +71,7 @@ struct DashboardTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { if kept == nil { try? FileManager.default.removeItem(at: folder) } }
             let script = LiveHub.repo.appendingPathComponent("Tests/Drivers/dashboard_check.py").path
-            let run = try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/env"), [
+            let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), [
                 "python3", script, "--hub", hub.base, "--token", hub.operatorToken, "--message", id, "--recipient", "000.00.00.H14",
                 "--refused-sender", "000.00.00.G22", "--screenshots", folder.path], timeLimit: 300)
             #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")

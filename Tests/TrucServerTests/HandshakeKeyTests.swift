@@ -14,7 +14,7 @@ struct HandshakeKeyTests {
                                               (["-tls1_2", "-sigalgs", "RSA-PSS+SHA384"], "RSA-PSS", "SHA384"),
                                               (["-tls1_3"], "RSA-PSS", "SHA256"),
                                               (["-tls1_3", "-sigalgs", "rsa_pss_rsae_sha512"], "RSA-PSS", "SHA512")] {
-                let run = try await Program.runDetached(URL(fileURLWithPath: "/usr/bin/openssl"), [
+                let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
                     "s_client", "-connect", "127.0.0.1:\(hub.port)", "-CAfile", LiveHub.demo("trust/root-ca.pem"), "-verify_return_error",
                     "-brief",
                 ] + arguments, timeLimit: 30)

@@ -12,11 +12,11 @@ import TrucTestSupport
 @Suite("Reports a ministry can open", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmlsec1")), .timeLimit(.minutes(30)))
 struct MinistryReportTests {
     /// Runs `script` with python3 on the report saved to a file; its stdout.
-    static func python(_ script: String, _ body: [UInt8]) throws -> String {
+    static func python(_ script: String, _ body: [UInt8]) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("truc-report-\(UUID().uuidString).csv")
         try Data(body).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, file.path], timeLimit: 120)
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, file.path], timeLimit: 120)
         #expect(run.exitCode == 0, "\(run.stderr)")
         return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -34,7 +34,7 @@ struct MinistryReportTests {
             let fromH41 = unsealed.replacingCharacters(in: first, with: "<edXML:OrganId>000.00.00.H41</edXML:OrganId>")
                 .replacingOccurrences(of: "000.00.00.G22,", with: "000.00.00.H41,")
             #expect(try await hub.request(.POST, "/v1/messages", token: h41, body: Array(fromH41.utf8)).status == 202)
-            let sealed = try SealAttributionTests.sealed(as: "000.00.12.H41", by: "000.00.12.H41", number: 9)
+            let sealed = try await SealAttributionTests.sealed(as: "000.00.12.H41", by: "000.00.12.H41", number: 9)
             let sent = try await hub.request(.POST, "/v1/messages", token: department, body: sealed)
             #expect(sent.status == 202 && (sent.json?["signature"] as? [String: Any])?["bucket"] as? String == "organisation",
                     "\(String(decoding: sent.body.prefix(300), as: UTF8.self))")
@@ -44,13 +44,13 @@ struct MinistryReportTests {
             let csv = try await hub.request(.GET, base + "&from=\(today)&to=\(today)&format=csv", token: h41)
             #expect(csv.status == 200)
             // Python's csv module and pandas read the header from line 1 (the BOM is read as the encoding's).
-            let dictReader = try Self.python("""
+            let dictReader = try await Self.python("""
                 import csv, sys
                 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
                 print(";".join(f"{r['agency']}={r['total']}/{r['organisation']}/{r['signedRatio']}" for r in rows))
                 """, csv.body)
             #expect(dictReader == "000.00.00.H41=1/0/0.0000;000.00.12.H41=1/1/1.0000;000.00.13.H41=0/0/;total=2/1/0.5000", "\(dictReader)")
-            let pandas = try Self.python("""
+            let pandas = try await Self.python("""
                 import pandas, sys
                 frame = pandas.read_csv(sys.argv[1], encoding="utf-8-sig", dtype={"agency": str})
                 print(list(frame.columns)[:3], len(frame), frame.loc[frame.agency == "000.00.13.H41", "name"].item(),
@@ -77,7 +77,7 @@ struct MinistryReportTests {
             let text = String(decoding: semicolon.body.dropFirst(3), as: UTF8.self)
             #expect(text.hasPrefix("agency;name;total;") && text.contains("000.00.12.H41;Sở Thông tin và Truyền thông Nghệ An;1;0;0;0;1;0;0;1,0000;1,0000;0,0000"),
                     "\(text)")
-            let decimal = try Self.python("""
+            let decimal = try await Self.python("""
                 import pandas, sys
                 frame = pandas.read_csv(sys.argv[1], encoding="utf-8-sig", sep=";", decimal=",", dtype={"agency": str})
                 print(frame.loc[frame.agency == "total", "signedRatio"].item())

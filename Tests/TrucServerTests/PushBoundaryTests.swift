@@ -23,7 +23,7 @@ struct PushBoundaryTests {
             process.arguments = ["python3", LiveHub.repo.appendingPathComponent("Tests/Drivers/redirecting_endpoint.py").path,
                                  "--certs", LiveHub.repo.appendingPathComponent("Certs/demo/hub").path, "--status", "\(status)",
                                  "--seconds", "900", "--out", out]
-            try Program.launch(process)
+            try await Program.launch(process)
             for _ in 0..<600 where port == 0 {
                 if let ports = lines().first(where: { $0.hasPrefix("PORTS ") }) { port = Int(ports.split(separator: " ")[1]) ?? 0 }
                 try await Task.sleep(for: .milliseconds(50))
@@ -35,8 +35,7 @@ struct PushBoundaryTests {
         func lines() -> [String] { ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
 
         func stop() {
-            Program.killTree(process.processIdentifier)
-            _ = process.isRunning
+            process.kill()
             try? FileManager.default.removeItem(atPath: out)
         }
     }

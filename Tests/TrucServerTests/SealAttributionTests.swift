@@ -12,7 +12,7 @@ struct SealAttributionTests {
 
     /// The unsigned sample, sent as `sender` (From and DocumentId), sealed on its envelope with `signer`'s
     /// organisation key by the xmlsec1 CLI.
-    static func sealed(as sender: String, by signer: String, number: Int) throws -> [UInt8] {
+    static func sealed(as sender: String, by signer: String, number: Int) async throws -> [UInt8] {
         var text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: LiveHub.fixture("signatures/pdf-unsigned.edxml"))), as: UTF8.self)
         if sender != "000.00.00.G22" {
             text = text.replacingOccurrences(of: "<edXML:OrganId>\(sender)</edXML:OrganId>", with: "<edXML:OrganId>000.00.00.G22</edXML:OrganId>")
@@ -29,13 +29,13 @@ struct SealAttributionTests {
         let input = dir.appendingPathComponent("doc.xml"), output = dir.appendingPathComponent("signed.edxml")
         try Data(text.utf8).write(to: input)
         let keys = "\(demo)/\(signer)/organisation.key,\(demo)/\(signer)/organisation.chain.pem"
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/xmlsec1"), ["--sign", "--privkey-pem", keys, "--output", output.path, input.path])
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/xmlsec1"), ["--sign", "--privkey-pem", keys, "--output", output.path, input.path])
         #expect(run.exitCode == 0, "xmlsec1: \(run.stderr)")
         return [UInt8](try Data(contentsOf: output))
     }
 
-    static func certificateSHA256(of agency: String) throws -> String {
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/openssl"),
+    static func certificateSHA256(of agency: String) async throws -> String {
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/openssl"),
                                   ["x509", "-in", "\(demo)/\(agency)/organisation.pem", "-noout", "-fingerprint", "-sha256"])
         return run.stdout.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased() } ?? ""
     }
@@ -67,7 +67,7 @@ struct SealAttributionTests {
             let unbound = try await send(try Self.sealed(as: "000.00.00.H14", by: "000.00.00.G22", number: 3), h14)
             #expect(unbound["bucket"] as? String == "unsigned" && reasons(unbound) == ["signer-unbound"], "\(unbound)")
             // The operator binds the certificate (by its SHA-256); from then on it counts.
-            let fingerprint = try Self.certificateSHA256(of: "000.00.00.G22")
+            let fingerprint = try await Self.certificateSHA256(of: "000.00.00.G22")
             let bind = try await hub.request(.PUT, "/v1/admin/agencies/000.00.00.H14/seals", token: hub.operatorToken,
                                              body: Array("{\"seals\":[\"SHA256:\(fingerprint.uppercased())\"]}".utf8))
             #expect(bind.status == 200 && bind.json?["seals"] as? [String] == ["sha256:\(fingerprint)"] && bind.json?["bound"] as? Bool == true,
@@ -104,7 +104,7 @@ struct PKIProfileLiveTests {
     func liveProfiles() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truc-profiles-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try Program.run(URL(fileURLWithPath: "/usr/bin/env"),
+        let made = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"),
                                    ["python3", LiveHub.repo.appendingPathComponent("Tests/Fixtures/signatures/make_pki_profiles.py").path, dir])
         #expect(made.exitCode == 0, "\(made.stderr)")
         try await LiveHub.run { hub in

@@ -8,7 +8,7 @@ import TrucTestSupport
 @Suite("ETSI report: hostile text from certificates and details", .timeLimit(.minutes(30)))
 struct ETSIReportTests {
     @Test("markup, quotes and control characters in a signer's name and a detail leave a well-formed report")
-    func hostileText() throws {
+    func hostileText() async throws {
         var verdict = SignatureVerdict(location: "attachment:a\"b<c>.pdf", kind: .organisation, reasons: [.digestMismatch],
                                        signer: SignerDescription(subject: "CN=A&B</Signer><x>", commonName: "A&B</Signer>\u{01}\u{1F}<x y=\"z\">",
                                                                  identifier: nil, issuer: "CN=CA", serial: "01", sha256: String(repeating: "ab", count: 32)),
@@ -22,7 +22,7 @@ struct ETSIReportTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("truc-report-\(UUID().uuidString).xml")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(xml.utf8).write(to: file)
-        let lint = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["xmllint", "--noout", "--nonet", file.path])
+        let lint = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["xmllint", "--noout", "--nonet", file.path])
         #expect(lint.exitCode == 0, "well-formed: \(lint.stderr)")
     }
 }

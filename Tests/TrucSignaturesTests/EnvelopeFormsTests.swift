@@ -113,10 +113,10 @@ struct EnvelopeFormsTests {
         ("env-two-filter2-tampered.edxml", "sig-org", false), ("env-two-enveloped.edxml", "sig-org", false),
         ("env-countersigned.edxml", "sig-org", true), ("env-countersigned.edxml", "sig-counter", true),
     ])
-    func xmlsec1(name: String, node: String, valid: Bool) throws {
+    func xmlsec1(name: String, node: String, valid: Bool) async throws {
         let tool = try #require(CrossCheckTests.tool("xmlsec1"))
         let trust = SignatureFixtures.trustDirectory
-        let (status, _) = try CrossCheckTests.run(tool, ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem",
+        let (status, _) = try await CrossCheckTests.run(tool, ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem",
                                                          "--node-id", node, "--id-attr:Id", "Signature", "--id-attr:Id", "SignatureValue",
                                                          "--id-attr:Id", "Object", SignatureFixtures.path(name)])
         #expect((status == 0) == valid)

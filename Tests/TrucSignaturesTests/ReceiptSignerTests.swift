@@ -26,7 +26,7 @@ struct ReceiptSignerTests {
 
     @Test("a receipt signed by the hub verifies with xmlsec1, and fails once changed",
           .enabled(if: CrossCheckTests.tool("xmlsec1") != nil))
-    func xmlsecVerifies() throws {
+    func xmlsecVerifies() async throws {
         let bytes = try Self.signer().sign(Self.receipt)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains("<Recipient>000.00.00.H41</Recipient>") && text.contains("TTĐT"))
@@ -39,13 +39,13 @@ struct ReceiptSignerTests {
         let tool = try #require(CrossCheckTests.tool("xmlsec1"))
         let trust = SignatureFixtures.trustDirectory
         let args = ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem"]
-        #expect(try CrossCheckTests.run(tool, args + [good.path]).0 == 0)
-        #expect(try CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
+        #expect(try await CrossCheckTests.run(tool, args + [good.path]).0 == 0)
+        #expect(try await CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
     }
 
     @Test("one non-delivery receipt lists every unrouted recipient; xmlsec1 verifies it and Truc reads the list back",
           .enabled(if: CrossCheckTests.tool("xmlsec1") != nil))
-    func nonDeliveryListsEveryRecipient() throws {
+    func nonDeliveryListsEveryRecipient() async throws {
         var receipt = Self.receipt
         let codes = ["000.00.01.H53", "000.00.02.H53", "000.00.03.H53"]
         receipt.recipient = codes.joined(separator: " ")
@@ -68,8 +68,8 @@ struct ReceiptSignerTests {
         let tool = try #require(CrossCheckTests.tool("xmlsec1"))
         let trust = SignatureFixtures.trustDirectory
         let args = ["--verify", "--trusted-pem", trust + "/root-ca.pem", "--untrusted-pem", trust + "/intermediate-ca.pem"]
-        #expect(try CrossCheckTests.run(tool, args + [good.path]).0 == 0)
-        #expect(try CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
+        #expect(try await CrossCheckTests.run(tool, args + [good.path]).0 == 0)
+        #expect(try await CrossCheckTests.run(tool, args + [bad.path]).0 != 0)
         #expect(DeliveryReceipt.parse(try Data(contentsOf: bad).map { $0 })?.undeliverable.count == 2)
     }
 }

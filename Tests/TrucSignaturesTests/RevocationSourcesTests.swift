@@ -14,7 +14,7 @@ struct RevocationSourcesTests {
     static func pem(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: demo + "/" + path))) }
 
     /// A CRL of the demo intermediate that revokes nothing, made by openssl ca from an empty index.
-    static func cleanCRL() throws -> [UInt8] {
+    static func cleanCRL() async throws -> [UInt8] {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("truc-crl-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work + "/issued", withIntermediateDirectories: true)
@@ -23,7 +23,7 @@ struct RevocationSourcesTests {
         try Data("2000\n".utf8).write(to: URL(fileURLWithPath: work + "/serial"))
         // through Program: processes start one at a time in the test process (Foundation's Process.run() is not
         // safe to call from several threads at once)
-        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/env"),
+        let run = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"),
                                   ["openssl", "ca", "-batch", "-config", demo + "/ca/openssl.cnf", "-gencrl",
                                    "-cert", demo + "/ca/intermediate/intermediate-ca.pem", "-keyfile", demo + "/ca/intermediate/intermediate-ca.key",
                                    "-out", work + "/clean.crl.pem"],
@@ -35,11 +35,11 @@ struct RevocationSourcesTests {
     static func der(_ pem: [UInt8]) throws -> [UInt8] { try CRL(bytes: pem).der }
 
     @Test("trust directory x embedded data: revoked in either is revoked, good in both is good")
-    func offlineMatrix() throws {
+    func offlineMatrix() async throws {
         let revoked = try Certificate.fromPEM(Self.pem("test/revoked.pem"))[0]
         let issuer = try Certificate.fromPEM(Self.pem("trust/intermediate-ca.pem"))[0]
         let root = try Certificate.fromPEM(Self.pem("trust/root-ca.pem"))[0]
-        let listing = try Self.pem("trust/intermediate.crl.pem"), clean = try Self.cleanCRL()
+        let listing = try Self.pem("trust/intermediate.crl.pem"), clean = try await Self.cleanCRL()
         func status(trust trustCRL: [UInt8]?, embedded embeddedCRL: [UInt8]?) throws -> RevocationStatus {
             let trust = try TrustStore(certificates: [root, issuer], crls: trustCRL.map { [$0] } ?? [])
             let embedded = EmbeddedRevocation(crls: try embeddedCRL.map { [try CRL(bytes: $0)] } ?? [])

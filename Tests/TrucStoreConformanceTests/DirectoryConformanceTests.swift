@@ -33,7 +33,7 @@ struct StoreUnderTest {
             let store = try SQLiteStore(dataDirectory: directory, clock: clock)
             return StoreUnderTest(store: store, directory: directory, url: nil) { try? FileManager.default.removeItem(atPath: directory) }
         case .postgres:
-            let url = try PostgresCluster.require().makeDatabase()
+            let url = try await PostgresCluster.require().makeDatabase()
             let store = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", clock: clock, logger: quiet)
             return StoreUnderTest(store: store, directory: directory, url: url) {
                 await store.shutdown()
@@ -62,17 +62,22 @@ typealias MessageStoreRoles = MessageStore
 extension StoreKind {
     /// The kinds that run here: memory and SQLite always; PostgreSQL when a server can be started (under CI it must). Where it
     /// cannot, its cases are not run and `PostgresConformanceTests` says so as a skipped test.
-    static var runnable: [StoreKind] { allCases.filter { $0 != .postgres || PostgresCluster.available } }
+    static var runnable: [StoreKind] {
+        get async {
+            let postgres = await PostgresCluster.available
+            return allCases.filter { $0 != .postgres || postgres }
+        }
+    }
     /// The kinds that keep a schema (memory has none to version).
-    static var persistent: [StoreKind] { runnable.filter { $0 != .memory } }
+    static var persistent: [StoreKind] { get async { await runnable.filter { $0 != .memory } } }
 }
 
 @Suite("Store conformance on PostgreSQL", .timeLimit(.minutes(30)))
 struct PostgresConformanceTests {
     @Test("the conformance suite's PostgreSQL cases run here (a real server: a throwaway cluster, or TRUC_TEST_POSTGRES_URL)",
-          .enabled(if: PostgresCluster.available, "no PostgreSQL here: every PostgreSQL case of the conformance suite is skipped (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
+          .enabled("no PostgreSQL here: every PostgreSQL case of the conformance suite is skipped (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)") { await PostgresCluster.available })
     func runsHere() async throws {
-        #expect(StoreKind.runnable.contains(.postgres))
+        #expect(await StoreKind.runnable.contains(.postgres))
         let s = try await StoreUnderTest.make(.postgres)
         #expect(await s.store.isWritable())
         await s.close()
@@ -86,7 +91,7 @@ struct DirectoryConformanceTests {
     static let h41 = Agency(code: "000.00.00.H41", name: "UBND tỉnh Lào Cai", parent: nil, certificateIdentifier: nil,
                             certificateSHA256: "ab".padding(toLength: 64, withPad: "c", startingAt: 0), pushURL: "https://h41.example/inbox", relay: false)
 
-    @Test("agencies: upsert, read, update, remove; the change log and the directory version follow", arguments: StoreKind.runnable)
+    @Test("agencies: upsert, read, update, remove; the change log and the directory version follow", arguments: await StoreKind.runnable)
     func agencies(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -113,7 +118,7 @@ struct DirectoryConformanceTests {
         #expect(version.hasSuffix("/0") && version != "0/0", "\(version)")
     }
 
-    @Test("tokens: an agency token and a viewer token; unknown tokens and agencies; tokens go with their agency", arguments: StoreKind.runnable)
+    @Test("tokens: an agency token and a viewer token; unknown tokens and agencies; tokens go with their agency", arguments: await StoreKind.runnable)
     func tokens(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -147,7 +152,7 @@ struct DirectoryConformanceTests {
         #expect(try await store.credential(forToken: kept) == nil, "a token must not outlive its agency")
     }
 
-    @Test("client certificates: pinned by fingerprint, else by a unique identifier of an unpinned agency", arguments: StoreKind.runnable)
+    @Test("client certificates: pinned by fingerprint, else by a unique identifier of an unpinned agency", arguments: await StoreKind.runnable)
     func certificates(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -162,7 +167,7 @@ struct DirectoryConformanceTests {
         #expect(try await store.agency(forCertificateSHA256: "00", identifiers: ["MST:0100100001"]) == nil, "an ambiguous identifier names nobody")
     }
 
-    @Test("client systems: sealed secrets, agencies owned by one system, registerAgency and deleteAgency", arguments: StoreKind.runnable)
+    @Test("client systems: sealed secrets, agencies owned by one system, registerAgency and deleteAgency", arguments: await StoreKind.runnable)
     func systems(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -196,7 +201,7 @@ struct DirectoryConformanceTests {
         #expect(try await store.agency(unit.code) == nil)
     }
 
-    @Test("an SDK header is bound to the first operation it authorised, also when two nodes see it at once", arguments: StoreKind.runnable)
+    @Test("an SDK header is bound to the first operation it authorised, also when two nodes see it at once", arguments: await StoreKind.runnable)
     func headers(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -219,14 +224,14 @@ struct DirectoryConformanceTests {
 
 @Suite("Store conformance: schema versions", .timeLimit(.minutes(30)))
 struct SchemaConformanceTests {
-    @Test("a store whose schema is newer than this truc is refused, and nothing is written to it", arguments: StoreKind.persistent)
+    @Test("a store whose schema is newer than this truc is refused, and nothing is written to it", arguments: await StoreKind.persistent)
     func newerSchema(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         try await s.store.upsert(DirectoryConformanceTests.g22)
         switch kind {
         case .sqlite:
             let path = s.directory + "/truc.sqlite"
-            let bump = try Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c",
+            let bump = try await Program.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()", path])
             #expect(bump.exitCode == 0, "\(bump.stderr)")
             #expect(throws: StoreError.self) { _ = try SQLiteStore(dataDirectory: s.directory) }
@@ -234,7 +239,7 @@ struct SchemaConformanceTests {
             Issue.record("a store in memory has no schema")
         case .postgres:
             let url = try #require(s.url)
-            let bump = try Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-c", "UPDATE truc_schema SET version = 99"])
+            let bump = try await Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-c", "UPDATE truc_schema SET version = 99"])
             #expect(bump.exitCode == 0, "\(bump.stderr)")
             await #expect(throws: PostgresStoreError.self) {
                 _ = try await PostgresStore(url: url, secretsKey: s.directory + "/secrets.key", logger: quiet)
@@ -243,9 +248,9 @@ struct SchemaConformanceTests {
         await s.close()
     }
 
-    @Test("two PostgreSQL nodes starting at once on an empty database migrate it once", .enabled(if: PostgresCluster.available, "no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
+    @Test("two PostgreSQL nodes starting at once on an empty database migrate it once", .enabled("no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)") { await PostgresCluster.available })
     func concurrentMigration() async throws {
-        let url = try PostgresCluster.require().makeDatabase()
+        let url = try await PostgresCluster.require().makeDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-migrate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -254,7 +259,7 @@ struct SchemaConformanceTests {
             return try await group.reduce(into: [PostgresStore]()) { $0.append($1) }
         }
         #expect(stores.count == 4)
-        let version = try Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", "SELECT count(*), max(version) FROM truc_schema"])
+        let version = try await Program.run(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-tAc", "SELECT count(*), max(version) FROM truc_schema"])
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1|\(PostgresStore.schemaVersion)", "\(version.stdout)\(version.stderr)")
         for store in stores { await store.shutdown() }
     }

@@ -9,7 +9,7 @@ import TrucTestSupport
 
 @Suite("Store conformance: inbox and traces, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct InboxConformanceTests {
-    @Test("the recipient's inbox, acknowledgements, progress and the sender's trace", arguments: StoreKind.runnable)
+    @Test("the recipient's inbox, acknowledgements, progress and the sender's trace", arguments: await StoreKind.runnable)
     func inbox(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -79,7 +79,7 @@ struct InboxConformanceTests {
     }
 
     @Test("acknowledgements of one delivery at once, from two nodes, done and failed mixed: one outcome wins and every answer says it",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func concurrentAcknowledgements(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -113,7 +113,7 @@ struct InboxConformanceTests {
 @Suite("Store conformance: deliveries follow an agency between pull and push, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RetargetConformanceTests {
     @Test("switched to push, waiting deliveries are queued for the endpoint; switched back, they wait in the inbox; a late failure does not undo it",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func retarget(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

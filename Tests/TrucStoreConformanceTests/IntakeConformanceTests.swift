@@ -20,7 +20,7 @@ struct IntakeConformanceTests {
 
     static func bytes(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) } }
 
-    @Test("a message is stored with its exact bytes and its deliveries; found by id and DocumentId", arguments: StoreKind.runnable)
+    @Test("a message is stored with its exact bytes and its deliveries; found by id and DocumentId", arguments: await StoreKind.runnable)
     func accept(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -41,7 +41,7 @@ struct IntakeConformanceTests {
         #expect(try await store.findMessages("000.00.00.G22,2026/12/01,key-1/VPCP").map(\.id) == ["msg-1"])
     }
 
-    @Test("the same key again: the same bytes are a duplicate with the first answer, other bytes a conflict", arguments: StoreKind.runnable)
+    @Test("the same key again: the same bytes are a duplicate with the first answer, other bytes a conflict", arguments: await StoreKind.runnable)
     func idempotency(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -59,7 +59,7 @@ struct IntakeConformanceTests {
         #expect(try await store.message("other") == nil)
     }
 
-    @Test("the same document at the same moment on two nodes is stored once; the others answer as duplicates", arguments: StoreKind.runnable)
+    @Test("the same document at the same moment on two nodes is stored once; the others answer as duplicates", arguments: await StoreKind.runnable)
     func race(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -95,7 +95,7 @@ extension IntakeConformanceTests {
     }
 
     @Test("many status messages at once on two nodes: each stored once with its bytes and delivery; duplicates and conflicts answered as alone",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func concurrentSmallIntakes(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -157,7 +157,7 @@ struct EvidenceConformanceTests {
     }
 
     @Test("each object is kept once however many messages use it, with its exact bytes; each message finds its own; a trust snapshot once; a duplicate adds nothing; a status keeps its own",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func keptOnce(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

@@ -43,7 +43,7 @@ struct LogConformanceTests {
     }
 
     @Test("events written with messages and refusals are sequenced without gaps; the stored nodes give the root recomputed from the entries; a message finds its leaf",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func sequenced(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -84,7 +84,7 @@ struct LogConformanceTests {
         #expect(MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(entries[Int(index)]), index: Int(index), size: 45, proof: proof, root: levels.root))
     }
 
-    @Test("two nodes sequencing at once while messages arrive on both: one tree, no gap, no fork", arguments: StoreKind.runnable)
+    @Test("two nodes sequencing at once while messages arrive on both: one tree, no gap, no fork", arguments: await StoreKind.runnable)
     func twoSequencers(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

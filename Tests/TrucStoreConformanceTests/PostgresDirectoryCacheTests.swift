@@ -63,7 +63,7 @@ struct DirectoryCacheTests {
     }
 
     @Test("changes made on another node reach a listening node by notification, well before an entry's lifetime",
-          .enabled(if: PostgresCluster.available))
+          .enabled { await PostgresCluster.available })
     func otherNode() async throws {
         let s = try await StoreUnderTest.make(.postgres)
         defer { Task { await s.close() } }
@@ -116,11 +116,11 @@ struct DirectoryCacheTests {
         #expect(try await a.agency(Self.agency.code) == nil)
     }
 
-    @Test("a change made while the node could not listen (PostgreSQL restarted) is seen after", .enabled(if: PostgresCluster.available))
+    @Test("a change made while the node could not listen (PostgreSQL restarted) is seen after", .enabled { await PostgresCluster.available })
     func acrossRestart() async throws {
-        let cluster = try PostgresCluster.dedicated()
+        let cluster = try await PostgresCluster.dedicated()
         defer { cluster.destroy() }
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-cache-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -133,9 +133,9 @@ struct DirectoryCacheTests {
         #expect(try await a.credential(forToken: token) != nil)
         #expect(try await Self.kept(token, by: a))
 
-        cluster.stopServer()
+        await cluster.stopServer()
         #expect(try await Self.within(.seconds(10)) { a.directoryCache.ticket() == nil } != nil, "not listening: nothing kept")
-        try cluster.startServer()
+        try await cluster.startServer()
         // B removes the agency at once, perhaps before A listens again.
         let b = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: "b", logger: quiet)
         #expect(try await b.removeAgency(Self.agency.code))

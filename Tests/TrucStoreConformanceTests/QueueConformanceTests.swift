@@ -23,7 +23,7 @@ struct QueueConformanceTests {
         return ids
     }
 
-    @Test("claimed once; retried when due; dead, requeued; paused and resumed; delivered", arguments: StoreKind.runnable)
+    @Test("claimed once; retried when due; dead, requeued; paused and resumed; delivered", arguments: await StoreKind.runnable)
     func queue(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -72,9 +72,9 @@ struct QueueConformanceTests {
         try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: name, leaseSeconds: lease, clock: clock, logger: quiet)
     }
 
-    @Test("two nodes claiming at once never take the same delivery; a dead node's lease expires and another node takes over", .enabled(if: PostgresCluster.available, "no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
+    @Test("two nodes claiming at once never take the same delivery; a dead node's lease expires and another node takes over", .enabled("no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)") { await PostgresCluster.available })
     func leases() async throws {
-        let url = try PostgresCluster.require().makeDatabase()
+        let url = try await PostgresCluster.require().makeDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-lease-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -145,7 +145,7 @@ struct QueueConformanceTests {
         await restarted.shutdown()
         await b.shutdown()
     }
-    @Test("singleton jobs: one node holds a job and renews it; another takes it over once the claim expires", arguments: StoreKind.runnable)
+    @Test("singleton jobs: one node holds a job and renews it; another takes it over once the claim expires", arguments: await StoreKind.runnable)
     func singletons(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -171,7 +171,7 @@ struct QueueConformanceTests {
 @Suite("PostgreSQL nodes wake each other", .timeLimit(.minutes(30)))
 struct DeliveryWakeupTests {
     @Test("a push delivery accepted, or a dead one requeued, on node B wakes node A's engine (LISTEN/NOTIFY); pull-only messages do not",
-          .enabled(if: PostgresCluster.available))
+          .enabled { await PostgresCluster.available })
     func notify() async throws {
         let s = try await StoreUnderTest.make(.postgres)
         defer { Task { await s.close() } }
@@ -197,11 +197,11 @@ struct DeliveryWakeupTests {
 
 extension DeliveryWakeupTests {
     @Test("after PostgreSQL restarts, the node listens again (a NOTIFY from another node wakes it) and still shuts down",
-          .enabled(if: PostgresCluster.available))
+          .enabled { await PostgresCluster.available })
     func listenAcrossRestart() async throws {
-        let cluster = try PostgresCluster.dedicated()
+        let cluster = try await PostgresCluster.dedicated()
         defer { cluster.destroy() }
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.makeDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("truc-listen-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -209,9 +209,9 @@ extension DeliveryWakeupTests {
         await a.listenForDeliveries()
         let signal = try #require(a.deliveryWork)
         #expect(await signal.wait(upTo: .seconds(10)))
-        cluster.stopServer()
+        await cluster.stopServer()
         try await Task.sleep(for: .seconds(2))
-        try cluster.startServer()
+        try await cluster.startServer()
         let b = try await PostgresStore(url: url, secretsKey: directory + "/secrets.key", node: "b", logger: quiet)
         _ = await signal.wait(upTo: .seconds(5)) // the raise of the new LISTEN, if it came already
         var woken = false
@@ -229,7 +229,7 @@ extension DeliveryWakeupTests {
 
 @Suite("Store conformance: one agency's activity (the dashboard's agency page), on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct AgencyActivityConformanceTests {
-    @Test("its queue by state, its oldest undelivered message, paused, and its last inbox pull across nodes", arguments: StoreKind.runnable)
+    @Test("its queue by state, its oldest undelivered message, paused, and its last inbox pull across nodes", arguments: await StoreKind.runnable)
     func activity(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

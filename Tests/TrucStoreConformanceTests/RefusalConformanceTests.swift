@@ -7,7 +7,7 @@ import TrucCore
 
 @Suite("Store conformance: refusals, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RefusalConformanceTests {
-    @Test("refusals are kept, filtered by sender, code and time, counted, and pruned", arguments: StoreKind.runnable)
+    @Test("refusals are kept, filtered by sender, code and time, counted, and pruned", arguments: await StoreKind.runnable)
     func refusals(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -46,7 +46,7 @@ struct RefusalConformanceTests {
 
 @Suite("Store conformance: dashboard sessions, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct SessionConformanceTests {
-    @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: StoreKind.runnable)
+    @Test("a session is found until it expires or ends; a second store on the same database sees it", arguments: await StoreKind.runnable)
     func sessions(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -83,7 +83,7 @@ struct SessionConformanceTests {
 @Suite("PostgreSQL import (truc migrate)", .timeLimit(.minutes(30)))
 struct ImportTests {
     @Test("COPY carries text with tabs, newlines, carriage returns and backslashes, nulls, booleans and bytes exactly",
-          .enabled(if: PostgresCluster.available))
+          .enabled { await PostgresCluster.available })
     func copyEscapes() async throws {
         let s = try await StoreUnderTest.make(.postgres)
         defer { Task { await s.close() } }
@@ -111,7 +111,7 @@ struct ImportTests {
 
 @Suite("Store conformance: seals bound to agencies, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct SealConformanceTests {
-    @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: StoreKind.runnable)
+    @Test("seals are kept in order, replaced, refused for an unknown agency, and go with their agency", arguments: await StoreKind.runnable)
     func seals(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -134,7 +134,7 @@ struct SealConformanceTests {
 
 @Suite("Store conformance: a refused document's verdict and validation data, on SQLite and PostgreSQL", .timeLimit(.minutes(30)))
 struct RefusalEvidenceConformanceTests {
-    @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: StoreKind.runnable)
+    @Test("kept with the refusal (objects once, shared with messages), read back by id, pruned with it", arguments: await StoreKind.runnable)
     func refusalEvidence(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

@@ -13,7 +13,7 @@ struct RetentionConformanceTests {
     }
 
     @Test("only final messages are candidates (receipts never); archives are recorded in sequence with their event; a purge frees the payload and keeps the record",
-          arguments: StoreKind.runnable)
+          arguments: await StoreKind.runnable)
     func purge(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }

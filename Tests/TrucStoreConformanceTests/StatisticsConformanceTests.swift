@@ -23,7 +23,7 @@ struct StatisticsConformanceTests {
         return (message, bytes)
     }
 
-    @Test("signed-ratio counters, refused documents moved to their accepted bucket, volume, signers, timeliness", arguments: StoreKind.runnable)
+    @Test("signed-ratio counters, refused documents moved to their accepted bucket, volume, signers, timeliness", arguments: await StoreKind.runnable)
     func statistics(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -71,7 +71,7 @@ struct StatisticsConformanceTests {
         #expect(received[1].statusTimes == ["03": Self.t0 + 3600] && received[0].statusTimes.isEmpty)
     }
 
-    @Test("queues and figures for operators; readiness", arguments: StoreKind.runnable)
+    @Test("queues and figures for operators; readiness", arguments: await StoreKind.runnable)
     func operations(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -95,7 +95,7 @@ struct StatisticsConformanceTests {
         #expect(store.freeDiskBytes().map { $0 > 0 } == true)
     }
 
-    @Test("counters stay exact when two nodes count at once", .enabled(if: PostgresCluster.available, "no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)"))
+    @Test("counters stay exact when two nodes count at once", .enabled("no PostgreSQL here (apt-get install postgresql, or TRUC_TEST_POSTGRES_URL)") { await PostgresCluster.available })
     func concurrentCounters() async throws {
         let s = try await StoreUnderTest.make(.postgres)
         let second = try await s.secondNode()

@@ -6,7 +6,7 @@ import TrucTestSupport
 
 @Suite("Store conformance: checkpoints' time-stamps, cosignatures, witnessed logs, forks, sessions, the store's clock", .timeLimit(.minutes(30)))
 struct WitnessConformanceTests {
-    @Test("a checkpoint is time-stamped once; a witness's first cosignature stays; a witnessed log advances only from where it is", arguments: StoreKind.runnable)
+    @Test("a checkpoint is time-stamped once; a witness's first cosignature stays; a witnessed log advances only from where it is", arguments: await StoreKind.runnable)
     func witnesses(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -53,7 +53,7 @@ struct WitnessConformanceTests {
         #expect(try await store.forks(limit: 1).count == 1)
     }
 
-    @Test("sessions end one by one or all at once; messages are listed by when they arrived", arguments: StoreKind.runnable)
+    @Test("sessions end one by one or all at once; messages are listed by when they arrived", arguments: await StoreKind.runnable)
     func sessionsAndArrivals(kind: StoreKind) async throws {
         let s = try await StoreUnderTest.make(kind)
         defer { Task { await s.close() } }
@@ -77,7 +77,7 @@ struct WitnessConformanceTests {
         #expect(page.map(\.id) == ["m2", "m0"])
     }
 
-    @Test("the store writes its own clock's time: a delivery's failed attempt and its requeue, a session's creation", arguments: StoreKind.runnable)
+    @Test("the store writes its own clock's time: a delivery's failed attempt and its requeue, a session's creation", arguments: await StoreKind.runnable)
     func storeClock(kind: StoreKind) async throws {
         let start: Double = 1_900_000_000 // 2030: after the messages' arrival, far from the machine's time (a store that reads the system's clock shows)
         let time = ManualClock(start: start)
