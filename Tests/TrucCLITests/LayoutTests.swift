@@ -63,4 +63,18 @@ struct LayoutTests {
             }
         }
     }
+
+    @Test("every suite has a time limit: a test that hangs fails, and its programs are killed with it")
+    func timeLimits() throws {
+        var suites = 0
+        for file in Self.swiftFiles(under: "Tests") {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            // The attribute's arguments run to the declaration it is attached to.
+            for match in text.matches(of: #/@Suite\((?<arguments>[\s\S]*?)\n(?:struct|final class|enum|extension)\s/#) {
+                suites += 1
+                #expect(match.output.arguments.contains(".timeLimit("), "\(file.lastPathComponent): @Suite(\(match.output.arguments.prefix(80))…")
+            }
+        }
+        #expect(suites > 100)
+    }
 }
