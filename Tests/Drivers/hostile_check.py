@@ -12,11 +12,13 @@ that the hub survives and answers. It starts its own hub (demo PKI given explici
   pdfbombs  PDFs that declare more work than a document may cost: object streams that inflate to
             16 MiB each, 16 million declared cross-reference entries, numbers that do not fit: each refused
             (422 too-complex or invalid-signature), the hub alive, its resident memory sampled while it works
-  load      (with --load SECONDS) large documents, crafted ZIPs, PDF bombs and idle connections at the same
-            time as status messages: prints /healthz and status-message latency, quiet and under attack
+  load      (with --load SECONDS) status messages for SECONDS on a quiet hub, then for SECONDS while two attacker
+            processes send PDF bombs ("whileBombs", with its p99 over the quiet p99), then for SECONDS under large
+            documents, crafted ZIPs, PDF bombs and idle connections at once ("underAttack"); /healthz latency too
 
 Usage: python3 Tests/Drivers/hostile_check.py [--truc .build/debug/truc] [--idle 200] [--load 0] [--big-mib 2]
-(BOMBS=PREFIX in the environment: the load phase's bomb attackers send only the bombs named PREFIX...)
+(BOMBS=PREFIX in the environment: the load phase's bomb attackers send only the bombs named PREFIX...;
+ATTACKERS_IDLE=1: they run as SCHED_IDLE instead of nice 19, to tell their CPU from the hub's)
 Ends with "N passed, N failed"; exit 0 when nothing failed. Only 127.0.0.1 is contacted."""
 import argparse, http.client, json, multiprocessing, os, random, resource, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -391,7 +393,9 @@ if args.load > 0:
     big_dir = tempfile.mkdtemp(prefix="truc-hostile-big-")
     subprocess.run([truc, "bench", "generate", "--out", big_dir, "--document-mib", str(args.big_mib)], check=True, capture_output=True)
     big = open(os.path.join(big_dir, f"document-{args.big_mib}m.edxml"), "rb").read()
-    quiet, _ = status_latencies(min(5, args.load))
+    # As long as each loaded phase: a p99 from as many samples as the p99 it is compared with (a 5 s quiet phase
+    # gave ~330 samples, its p99 the 4th-slowest, and ranged 2.8-7.4 ms run to run).
+    quiet, _ = status_latencies(args.load)
     quiet_health = [healthz()[1] for _ in range(20)]
     stop = threading.Event()
     sent = {"big": 0, "zip": 0, "bombs": 0}
@@ -434,8 +438,14 @@ if args.load > 0:
 
     def bomb_process():
         # Lowest priority: on a real network the attackers' CPU is not the hub's machine's. Here they share
-        # its two cores, and what they spend would otherwise be measured as the hub's latency.
+        # its two cores, and what they spend would otherwise be measured as the hub's latency. Nice 19 is not
+        # enough: `perf sched` showed an attacker holding a core for 3.2 ms while an event loop of the hub waited
+        # (EEVDF lets the running task finish its slice). With ATTACKERS_IDLE=1 they run as SCHED_IDLE, only on a
+        # core nothing else wants; what the hub spends on their requests (TLS, the kernel's receive path, the
+        # verification) is measured either way.
         os.nice(19)
+        if os.environ.get("ATTACKERS_IDLE") == "1":
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         while not bomb_stop.is_set():
             for body in bombs.values():
                 if bomb_stop.is_set():
@@ -459,7 +469,8 @@ if args.load > 0:
     for a in attackers:
         a.join(130)
     figures["whileBombs"] = {"statusP50": pct(bombed, 0.5), "statusP90": pct(bombed, 0.9), "statusP99": pct(bombed, 0.99),
-                             "statusMessages": len(bombed), "pdfBombs": bombs_sent.value}
+                             "statusMessages": len(bombed), "pdfBombs": bombs_sent.value,
+                             "p99OverQuiet": round(pct(bombed, 0.99) / pct(quiet, 0.99), 2)}
     check("load every status message was accepted while PDF bombs were verified", bomb_failures == 0 and bombed and alive(),
           f"{bomb_failures} failures")
 
@@ -478,7 +489,8 @@ if args.load > 0:
         s.close()
     shutil.rmtree(big_dir, ignore_errors=True)
     figures = {
-        "quiet": {"statusP50": pct(quiet, 0.5), "statusP90": pct(quiet, 0.9), "statusP99": pct(quiet, 0.99), "healthzP90": pct(quiet_health, 0.9)},
+        "quiet": {"statusP50": pct(quiet, 0.5), "statusP90": pct(quiet, 0.9), "statusP99": pct(quiet, 0.99), "healthzP90": pct(quiet_health, 0.9),
+                  "statusMessages": len(quiet)},
         "underAttack": {"statusP50": pct(loaded, 0.5), "statusP90": pct(loaded, 0.9), "statusP99": pct(loaded, 0.99),
                         "healthzP90": pct(loaded_health, 0.9), "statusMessages": len(loaded), "bigDocuments": sent["big"],
                         "craftedZips": sent["zip"], "pdfBombs": sent["bombs"], "idleConnections": len(held)},
