@@ -38,10 +38,18 @@ final class PDFBudget {
 
     func spendInflated(_ n: Int) throws {
         inflated = Checked.add(inflated, n) ?? .max
-        guard inflated <= limits.maxInflated, n > 0 || inflated < limits.maxInflated else {
-            throw PDFSyntaxError.tooComplex("reading the file would inflate more than \(limits.maxInflated >> 20) MiB")
-        }
+        guard inflated <= limits.maxInflated else { throw inflatedTooMuch }
         try checkTime()
+    }
+
+    /// Before inflating anything: nothing once the budget is spent.
+    func requireInflationRoom() throws {
+        guard inflated < limits.maxInflated else { throw inflatedTooMuch }
+        try checkTime()
+    }
+
+    private var inflatedTooMuch: PDFSyntaxError {
+        .tooComplex("reading the file would inflate more than \(limits.maxInflated >> 20) MiB")
     }
 
     func spendObject() throws {

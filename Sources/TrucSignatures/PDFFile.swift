@@ -242,7 +242,7 @@ final class PDFFile {
         case ["FlateDecode"]:
             // Charged chunk by chunk as it is inflated: a stream that ends corrupt or too large costs what it cost
             // (a DSS naming hundreds of such streams inflated gigabytes uncharged). Nothing once the budget is gone.
-            try budget.spendInflated(0)
+            try budget.requireInflationRoom()
             var data: [UInt8]
             do {
                 data = try Zlib.inflate(UnsafeRawBufferPointer(raw), limit: maxStream, spend: budget.spendInflated)

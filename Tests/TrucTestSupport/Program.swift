@@ -38,12 +38,7 @@ package enum Program {
     /// process's own.
     package static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
                             timeLimit: Double = timeLimit) async throws -> ProgramResult {
-        var variables = Environment.inherit
-        if let environment {
-            variables = variables.updating(Dictionary(uniqueKeysWithValues: environment.compactMap { key, value in
-                Environment.Key(rawValue: key).map { ($0, Optional(value)) }
-            }))
-        }
+        let variables = Environment.inherit.updating(Environment.keyed(environment ?? [:]).mapValues { $0 as String? })
         try await turns.take()
         defer { turns.give() }
         let watchdog = Watchdog(seconds: timeLimit)
@@ -99,6 +94,13 @@ package enum Program {
         // The program first, then what it started (their pids are known already): killed in the other order,
         // a shell waiting for its child could see the child die and exit 0 before its own SIGKILL arrives.
         for victim in order { kill(victim, SIGKILL) }
+    }
+}
+
+extension Environment {
+    /// Variables as Subprocess names them.
+    static func keyed(_ variables: [String: String]) -> [Key: String] {
+        Dictionary(uniqueKeysWithValues: variables.compactMap { key, value in Key(rawValue: key).map { ($0, value) } })
     }
 }
 

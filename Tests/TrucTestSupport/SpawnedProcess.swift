@@ -43,10 +43,7 @@ package final class SpawnedProcess: @unchecked Sendable {
 
     func start() async throws {
         guard let executableURL else { throw CocoaError(.fileNoSuchFile) }
-        var variables = Environment.inherit
-        if let environment {
-            variables = .custom(Dictionary(uniqueKeysWithValues: environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
-        }
+        let variables = environment.map { Environment.custom(Environment.keyed($0)) } ?? .inherit
         let configuration = Configuration(executable: .path(FilePath(executableURL.path)), arguments: Arguments(arguments), environment: variables)
         let input = Self.descriptor(standardInput, reading: true), output = Self.descriptor(standardOutput, reading: false),
             error = Self.descriptor(standardError, reading: false)

@@ -54,29 +54,11 @@ final class Turns: Sendable {
 /// waits 5 s for `100 Continue`, for instance). Tests that are sensitive to time take a turn too. A test waiting
 /// for its turn is suspended, not blocking a thread: the cooperative pool has one thread per core.
 package enum HeavyLoad {
-    private struct Gate {
-        var held = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-    private static let gate = Mutex(Gate())
+    private static let gate = Turns(1)
 
-    package static func exclusive<T>(_ body: () async throws -> T) async rethrows -> T {
-        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
-            let now = gate.withLock { state -> Bool in
-                if state.held { state.waiting.append(turn); return false }
-                state.held = true
-                return true
-            }
-            if now { turn.resume() }
-        }
-        defer {
-            // The turn passes to the first in line (the gate stays held), or the gate opens.
-            let next = gate.withLock { state -> CheckedContinuation<Void, Never>? in
-                if state.waiting.isEmpty { state.held = false; return nil }
-                return state.waiting.removeFirst()
-            }
-            next?.resume()
-        }
+    package static func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+        try await gate.take()
+        defer { gate.give() }
         return try await body()
     }
 }
